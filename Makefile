@@ -1,0 +1,131 @@
+# turnstile - build, test, bench, demo. `make V=1` shows every command.
+# Every output goes under build/.
+
+BUILD    ?= build
+V        ?= 0
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+# clang --target=bpf does not search the multiarch include dir (asm/types.h):
+# pass the host compiler's system include dirs, after our own.
+CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
+LIBBPF_LIBS   := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+CARES_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libcares 2>/dev/null)
+CARES_LIBS    := $(shell $(PKG_CONFIG) --libs libcares 2>/dev/null || echo -lcares)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes
+INCLUDES  := -Iinclude -I$(BUILD)/include -Iuser/lib
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(INCLUDES) $(LIBBPF_CFLAGS) $(CARES_CFLAGS) -D_GNU_SOURCE -MMD -MP
+LDLIBS    := $(LIBBPF_LIBS) $(CARES_LIBS) -lm
+
+BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -Iinclude -Ibpf $(CLANG_BPF_SYS_INCLUDES)
+
+# ---- BPF: one object, one skeleton -----------------------------------------
+BPF_MAIN := bpf/turnstile.bpf.c
+BPF_OBJ  := $(BUILD)/bpf/turnstile.bpf.o
+SKEL     := $(BUILD)/include/turnstile.skel.h
+BPF_DEPS := $(wildcard bpf/*.h) include/turnstile.h
+
+# ---- userspace library, CLI --------------------------------------------------
+LIB_SRCS := $(shell find user/lib -name '*.c' | sort)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+LIB      := $(BUILD)/libturnstile.a
+CLI_SRCS := $(shell find user/cli -name '*.c' | sort)
+CLI_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
+BIN      := $(BUILD)/turnstile
+
+# ---- tests: selftests/<area>/test_*.c is one binary each; other .c files in
+# the same area are support code linked into that area's tests.
+TEST_AREAS := $(sort $(dir $(wildcard selftests/*/test_*.c)))
+TEST_BINS  := $(foreach a,$(TEST_AREAS),$(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard $(a)test_*.c)))
+TESTLIB_SRCS := $(wildcard selftests/testlib.c)
+TESTLIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TESTLIB_SRCS))
+BENCH_SRCS := $(wildcard selftests/bench/bench_*.c)
+BENCH_BINS := $(patsubst selftests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+.PHONY: all test bench fuzz fuzz-long demo deps clean man
+all: $(BIN) $(BPF_OBJ)
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_DEPS)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,SKEL,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) gen skeleton $< name turnstile_bpf > $@.tmp && mv $@.tmp $@
+
+# Every userspace object may include the skeleton.
+$(BUILD)/obj/%.o: %.c $(SKEL)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CLI_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
+
+define test_area_rule
+$(BUILD)/selftests/$(1)%: selftests/$(1)%.c $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(wildcard selftests/$(1)test_*.c),$(wildcard selftests/$(1)*.c))) $(TESTLIB_OBJS) $(LIB) $(SKEL)
+	$$(call msg,TEST,$$@)
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(ALL_CFLAGS) -Iselftests -o $$@ $$< $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(wildcard selftests/$(1)test_*.c),$(wildcard selftests/$(1)*.c))) $(TESTLIB_OBJS) $(LIB) $$(LDLIBS)
+endef
+$(foreach a,$(TEST_AREAS),$(eval $(call test_area_rule,$(patsubst selftests/%,%,$(a)))))
+
+$(BUILD)/bench/%: selftests/bench/%.c $(TESTLIB_OBJS) $(LIB) $(SKEL)
+	$(call msg,BENCH,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -Iselftests -o $@ $< $(TESTLIB_OBJS) $(LIB) $(LDLIBS)
+
+# ---- fuzzing: the policy parser under libFuzzer + ASan + UBSan --------------
+FUZZ_BIN  := $(BUILD)/fuzz/fuzz_policy
+FUZZ_LIB_SRCS := $(shell find user/lib/policy user/lib/common -name '*.c' 2>/dev/null | sort)
+FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-Wall -Werror -Wno-unused-parameter $(INCLUDES) -D_GNU_SOURCE
+$(FUZZ_BIN): selftests/fuzz/fuzz_policy.c $(FUZZ_LIB_SRCS) $(wildcard user/lib/policy/*.h user/lib/common/*.h) include/turnstile.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ selftests/fuzz/fuzz_policy.c $(FUZZ_LIB_SRCS)
+
+fuzz: $(FUZZ_BIN)
+	$(Q)selftests/fuzz/run $(FUZZ_BIN) $${FUZZ_SECONDS:-600}
+
+# ---- entry points -------------------------------------------------------------
+deps:
+	$(Q)scripts/install-deps.sh
+
+FUZZ_TARGETS := $(if $(wildcard selftests/fuzz/fuzz_policy.c),$(FUZZ_BIN))
+test: all $(TEST_BINS) $(BENCH_BINS) $(FUZZ_TARGETS)
+	$(Q)BUILD=$(BUILD) selftests/run
+
+bench: all $(BENCH_BINS)
+	$(Q)BUILD=$(BUILD) selftests/bench/run
+
+demo: all
+	$(Q)BUILD=$(BUILD) scripts/demo.sh
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

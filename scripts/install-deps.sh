@@ -1,0 +1,28 @@
+#!/bin/sh
+# Install, from Debian's archive, exactly the packages turnstile needs that
+# this machine lacks. Safe to run again: it installs nothing when all are there.
+set -eu
+
+BUILD_PKGS="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libc-ares-dev libclang-rt-14-dev"
+# dnsmasq-base: the binary without a host service; xdp-tools and nftables are
+# the benchmark peers.
+TEST_PKGS="iproute2 dnsmasq-base openssl curl util-linux xdp-tools nftables procps"
+
+missing=""
+for p in $BUILD_PKGS $TEST_PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null || apt-get update
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

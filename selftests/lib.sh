@@ -1,0 +1,84 @@
+# shellcheck shell=bash
+# selftests/lib.sh - shared helpers for shell tests (source it).
+#
+# Results use selftests/run's protocol: ts_pass NAME, ts_fail NAME WHY,
+# ts_skip NAME WHY. Everything a test creates is registered for cleanup,
+# which runs on any exit (success, failure, signal):
+#   ts_netns NAME            create a network namespace, deleted on exit
+#   ts_bg NAME CMD...        start a background process, killed on exit
+#   ts_on_exit CMD...        run CMD on exit (last registered runs first)
+# Namespaces get a per-run prefix so parallel runs never collide.
+
+TS_ROOT=${TS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BUILD=${BUILD:-build}
+TS_BIN=${TS_BIN:-$TS_ROOT/$BUILD/turnstile}
+TS_NS_PREFIX=${TS_NS_PREFIX:-ts$$-}
+TS_TMP=$(mktemp -d /tmp/turnstile-test.XXXXXX)
+_ts_cleanups=()
+_ts_failed=0
+
+ts_pass() { echo "PASS: $1"; }
+ts_fail() { echo "FAIL: $1: ${2:-failed}"; _ts_failed=1; }
+ts_skip() { echo "SKIP: $1: ${2:-skipped}"; }
+
+# ts_check NAME CMD... : PASS if CMD succeeds, FAIL otherwise.
+ts_check() {
+	local name=$1; shift
+	if "$@"; then ts_pass "$name"; else ts_fail "$name" "command failed: $*"; fi
+}
+
+ts_on_exit() { _ts_cleanups+=("$*"); }
+
+_ts_cleanup() {
+	local i
+	for ((i = ${#_ts_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_ts_cleanups[$i]}" >/dev/null 2>&1 || true
+	done
+	_ts_cleanups=()
+	rm -rf "$TS_TMP"
+}
+trap _ts_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Skip the whole file (exit 0) unless root.
+ts_require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		ts_skip "${1:-$(basename "$0")}" "needs root"
+		exit 0
+	fi
+}
+
+# ts_netns NAME: create namespace $TS_NS_PREFIX$NAME with loopback up; prints its name.
+ts_netns() {
+	local ns="$TS_NS_PREFIX$1"
+	ip netns add "$ns" || return 1
+	ts_on_exit "ip netns pids $ns | xargs -r kill -9; ip netns del $ns"
+	ip -n "$ns" link set lo up
+	echo "$ns"
+}
+
+# ts_nsexec NS CMD...: run in NS without remounting /sys (keeps bpffs visible).
+ts_nsexec() {
+	local ns=$1; shift
+	nsenter --net="/run/netns/$ns" -- "$@"
+}
+
+# ts_bg NAME CMD...: run CMD in the background, killed on exit; pid in $TS_BG_PID.
+ts_bg() {
+	local name=$1; shift
+	"$@" >"$TS_TMP/$name.log" 2>&1 &
+	TS_BG_PID=$!
+	ts_on_exit "kill -9 $TS_BG_PID; wait $TS_BG_PID"
+}
+
+# ts_wait_for TIMEOUT_S CMD...: poll CMD every 50 ms until it succeeds.
+ts_wait_for() {
+	local deadline=$(( $(date +%s%N) + $1 * 1000000000 )); shift
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+# Exit status for the end of a test file.
+ts_exit() { exit $_ts_failed; }

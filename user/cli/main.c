@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* main.c - `turnstile COMMAND ...`: dispatch to the subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "common/log.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Weak until every subcommand is linked in. TODO(integration): drop weak. */
+#pragma weak ts_cmd_check
+#pragma weak ts_cmd_up
+#pragma weak ts_cmd_run
+#pragma weak ts_cmd_down
+#pragma weak ts_cmd_status
+#pragma weak ts_cmd_stats
+#pragma weak ts_cmd_flows
+#pragma weak ts_cmd_monitor
+#pragma weak ts_cmd_explain
+
+static const struct command commands[] = {
+	{ "check",   ts_cmd_check,   "parse and lint a policy (no root needed)" },
+	{ "up",      ts_cmd_up,      "load, attach and install a policy, then exit" },
+	{ "run",     ts_cmd_run,     "`up`, then keep names fresh and reload on SIGHUP" },
+	{ "down",    ts_cmd_down,    "detach and unpin turnstile's own objects" },
+	{ "status",  ts_cmd_status,  "interfaces, policy, names and table fill" },
+	{ "stats",   ts_cmd_stats,   "per-rule and per-reason counters" },
+	{ "flows",   ts_cmd_flows,   "tracked connections" },
+	{ "monitor", ts_cmd_monitor, "live drop and audit events" },
+	{ "explain", ts_cmd_explain, "why a connection is allowed or refused" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: turnstile COMMAND [ARGS...]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n`turnstile COMMAND --help` shows a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return TS_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return TS_EXIT_OK;
+	}
+	ts_log_route_libbpf();
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		if (!commands[i].fn) {
+			ts_err("command '%s' is not built yet", argv[1]);
+			return TS_EXIT_FAILURE;
+		}
+		return commands[i].fn(argc - 1, argv + 1);
+	}
+	ts_err("unknown command '%s'", argv[1]);
+	usage(stderr);
+	return TS_EXIT_USAGE;
+}
