@@ -57,7 +57,7 @@ TESTLIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TESTLIB_SRCS))
 BENCH_SRCS := $(wildcard selftests/bench/bench_*.c)
 BENCH_BINS := $(patsubst selftests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all test bench fuzz fuzz-long demo deps clean man
+.PHONY: all test test-run bench bench-run fuzz demo deps clean man
 all: $(BIN) $(BPF_OBJ)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_DEPS)
@@ -107,21 +107,30 @@ $(FUZZ_BIN): selftests/fuzz/fuzz_policy.c $(FUZZ_LIB_SRCS) $(wildcard user/lib/p
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ selftests/fuzz/fuzz_policy.c $(FUZZ_LIB_SRCS)
 
+FUZZ_TARGETS := $(if $(wildcard selftests/fuzz/fuzz_policy.c),$(FUZZ_BIN))
 fuzz: $(FUZZ_BIN)
 	$(Q)selftests/fuzz/run $(FUZZ_BIN) $${FUZZ_SECONDS:-600}
 
 # ---- entry points -------------------------------------------------------------
+# `make test` and `make demo` first install whatever Debian packages are
+# missing, then re-enter make so the probes above see the new tools.
 deps:
 	$(Q)scripts/install-deps.sh
 
-FUZZ_TARGETS := $(if $(wildcard selftests/fuzz/fuzz_policy.c),$(FUZZ_BIN))
-test: all $(TEST_BINS) $(BENCH_BINS) $(FUZZ_TARGETS)
+test: deps
+	$(Q)$(MAKE) --no-print-directory test-run
+
+test-run: all $(TEST_BINS) $(BENCH_BINS) $(FUZZ_TARGETS)
 	$(Q)BUILD=$(BUILD) selftests/run
 
-bench: all $(BENCH_BINS)
+bench: deps
+	$(Q)$(MAKE) --no-print-directory bench-run
+
+bench-run: all $(BENCH_BINS)
 	$(Q)BUILD=$(BUILD) selftests/bench/run
 
-demo: all
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
 
 clean:
