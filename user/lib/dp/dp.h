@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * dp.h - the dataplane as a library: the turnstile_bpf skeleton opened and
+ * loaded (optionally reusing maps pinned in a bpffs dir), and everything
+ * about map contents: installing a compiled policy into a slot with one
+ * switching write, incremental host/rule updates for the name resolver,
+ * counters, flows, garbage collection, events and fill levels.
+ *
+ * Attaching programs, pinning links, locks and the daemon are the loader's
+ * (user/lib/loader/); it gets the program and map fds from here.
+ * Every function returns 0 (or a count) or -errno and logs why it failed.
+ */
+#ifndef TS_DP_H
+#define TS_DP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "turnstile.h"
+#include "policy/compiled.h"
+
+struct ts_dp;
+struct bpf_object;
+
+struct ts_dp_open_opts {
+	/* bpffs dir to pin maps in and reuse maps from (e.g. TS_PIN_DIR);
+	 * NULL = private, unpinned maps (tests, bench, `check`). A pinned
+	 * map that exists is reused with its own capacity. */
+	const char *pin_dir;
+	/* capacities for maps created now; 0 = TS_DEFAULT_* */
+	uint32_t cap_flows, cap_halfopen, cap_hosts, cap_prefixes, cap_rules;
+};
+
+int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts);
+void ts_dp_close(struct ts_dp *dp);
+
+/* True when ts_dp_open() reused pinned maps (state was adopted). */
+bool ts_dp_adopted(const struct ts_dp *dp);
+
+int ts_dp_xdp_prog_fd(const struct ts_dp *dp);
+int ts_dp_tc_prog_fd(const struct ts_dp *dp);
+struct bpf_object *ts_dp_object(const struct ts_dp *dp);
+
+enum ts_dp_map {
+	TS_MAP_CONFIG,
+	TS_MAP_SLOT_CFG,
+	TS_MAP_PORTS,
+	TS_MAP_HOSTS,
+	TS_MAP_PREFIXES,
+	TS_MAP_RULES,
+	TS_MAP_FLOWS,
+	TS_MAP_HALFOPEN,
+	TS_MAP_RULE_STATS,
+	TS_MAP_REASON_STATS,
+	TS_MAP_RULE_META,
+	TS_MAP_EVENTS,
+	TS_MAP_RATELIMIT,
+	TS_MAP_COUNT,
+};
+int ts_dp_map_fd(const struct ts_dp *dp, enum ts_dp_map map);
+const char *ts_dp_map_name(enum ts_dp_map map); /* e.g. "ts_flows" */
+
+/* ---- policy --------------------------------------------------------------- */
+
+/*
+ * Install a compiled policy: write the inactive slot completely (ports,
+ * hosts, prefixes, rules, slot settings), assign stable rule ids (a rule
+ * whose label+text is already in ts_rule_meta keeps its id), then switch
+ * with one write of ts_config.active_slot, then delete the old slot's
+ * entries. Live flows are untouched. *generation_out (may be NULL) gets
+ * the new generation. On failure before the switch the active policy stays.
+ */
+int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *generation_out);
+
+/* Stable rule id the last install gave the compiler's rule id `compiled_id`
+ * (0 if unknown). */
+uint32_t ts_dp_stable_rule_id(const struct ts_dp *dp, uint32_t compiled_id);
+
+/* Incremental updates of the active slot (name resolver). `set_id` is a
+ * compiled set id; host_upsert with a full-length net only. */
+int ts_dp_host_upsert(struct ts_dp *dp, const struct ts_net *addr, uint32_t set_id);
+int ts_dp_host_delete(struct ts_dp *dp, const struct ts_net *addr);
+/* rule_id fields are compiler ids, mapped to stable ids like install. */
+int ts_dp_rules_add(struct ts_dp *dp, const struct ts_rule_entry *rules, size_t n);
+
+int ts_dp_config_read(const struct ts_dp *dp, struct ts_config *out);
+int ts_dp_slot_cfg_read(const struct ts_dp *dp, struct ts_slot_cfg *out); /* active slot */
+int ts_dp_set_xdp_mode(struct ts_dp *dp, enum ts_xdp_mode mode);
+
+/* ---- counters ------------------------------------------------------------- */
+
+struct ts_dp_rule_stat {
+	uint32_t rule_id;
+	char label[TS_LABEL_LEN];
+	char text[TS_RULE_TEXT_LEN];
+	bool in_use;
+	uint64_t packets, bytes, opened;   /* summed over CPUs */
+};
+/* Every rule id with metadata or nonzero counters; *out is malloc'ed. */
+int ts_dp_rule_stats(const struct ts_dp *dp, struct ts_dp_rule_stat **out, size_t *n);
+
+struct ts_dp_reason_stat {
+	uint64_t packets, bytes;           /* summed over CPUs */
+};
+int ts_dp_reason_stats(const struct ts_dp *dp, struct ts_dp_reason_stat out[TS_R_MAX]);
+/* TS_R_DROP_NO_RULE -> "drop_no_rule"; NULL if out of range. */
+const char *ts_reason_name(uint32_t reason);
+bool ts_reason_is_drop(uint32_t reason);
+
+/* ---- flows ---------------------------------------------------------------- */
+
+struct ts_dp_flow {
+	struct ts_flow_key key;
+	struct ts_flow_val val;
+	bool halfopen;                     /* from ts_halfopen, else ts_flows */
+};
+/* Calls fn for every entry of ts_flows and ts_halfopen; fn returning
+ * nonzero stops the walk and is returned. */
+int ts_dp_flows_foreach(const struct ts_dp *dp,
+			int (*fn)(const struct ts_dp_flow *f, void *ctx), void *ctx);
+
+/* The clock the BPF programs stamp flows with (CLOCK_MONOTONIC_COARSE). */
+uint64_t ts_dp_now_ns(void);
+
+struct ts_dp_gc_result {
+	uint32_t flows_removed, halfopen_removed;
+};
+/* Remove entries expired at now_ns under the active slot's timeouts. */
+int ts_dp_gc(struct ts_dp *dp, uint64_t now_ns, struct ts_dp_gc_result *res);
+
+/* ---- fill levels ---------------------------------------------------------- */
+
+struct ts_dp_fill {
+	uint32_t flows, flows_max;
+	uint32_t halfopen, halfopen_max;
+	uint32_t hosts, hosts_max;
+	uint32_t prefixes, prefixes_max;
+	uint32_t rules, rules_max;
+};
+int ts_dp_fill_levels(const struct ts_dp *dp, struct ts_dp_fill *out);
+
+/* ---- events --------------------------------------------------------------- */
+
+struct ts_dp_events;
+typedef int (*ts_dp_event_fn)(const struct ts_event *ev, void *ctx);
+int ts_dp_events_open(struct ts_dp *dp, ts_dp_event_fn fn, void *ctx,
+		      struct ts_dp_events **out);
+/* Poll up to timeout_ms; returns events handled or -errno. */
+int ts_dp_events_poll(struct ts_dp_events *ev, int timeout_ms);
+int ts_dp_events_fd(const struct ts_dp_events *ev); /* epoll-able */
+/* Events suppressed by the rate limit since the last call (summed over CPUs, reset). */
+int ts_dp_events_suppressed(struct ts_dp *dp, uint64_t *out);
+void ts_dp_events_close(struct ts_dp_events *ev);
+
+#endif /* TS_DP_H */
