@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* preflight.c - root, bpffs, BTF and JIT checks (see preflight.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "loader/preflight.h"
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+#define BTF_VMLINUX "/sys/kernel/btf/vmlinux"
+#define JIT_SYSCTL  "/proc/sys/net/core/bpf_jit_enable"
+
+int ts_bpffs_is_mounted(const char *path)
+{
+	struct statfs st;
+
+	if (statfs(path, &st))
+		return -errno;
+	return st.f_type == BPF_FS_MAGIC ? 0 : -ENODEV;
+}
+
+static enum ts_preflight check_root(void)
+{
+	if (geteuid() != 0) {
+		ts_err("turnstile needs root (CAP_BPF and CAP_NET_ADMIN): run it as root");
+		return TS_PF_NOT_ROOT;
+	}
+	return TS_PF_OK;
+}
+
+static enum ts_preflight ensure_bpffs(const char *root, int may_mount)
+{
+	int err = ts_bpffs_is_mounted(root);
+
+	if (!err)
+		return TS_PF_OK;
+	if (!may_mount || err != -ENODEV) {
+		ts_err("%s: no BPF filesystem mounted there (%s)", root,
+		       err == -ENODEV ? "other filesystem" : strerror(-err));
+		return TS_PF_NO_BPFFS;
+	}
+	if (mount("bpf", root, "bpf", 0, "mode=0700")) {
+		ts_err("%s: bpffs not mounted and mounting it failed: %s", root, strerror(errno));
+		return TS_PF_NO_BPFFS;
+	}
+	ts_info("mounted bpffs on %s", root);
+	return TS_PF_OK;
+}
+
+static enum ts_preflight check_btf(void)
+{
+	if (access(BTF_VMLINUX, R_OK)) {
+		ts_err("%s: kernel BTF missing (%s): a kernel built with CONFIG_DEBUG_INFO_BTF=y is needed",
+		       BTF_VMLINUX, strerror(errno));
+		return TS_PF_NO_BTF;
+	}
+	return TS_PF_OK;
+}
+
+static enum ts_preflight check_jit(void)
+{
+	FILE *f = fopen(JIT_SYSCTL, "r");
+	int on = -1;
+
+	/* Kernels built with CONFIG_BPF_JIT_ALWAYS_ON may hide nothing; a
+	 * missing file means no JIT at all. */
+	if (!f) {
+		ts_err("%s: cannot read (%s): BPF JIT unavailable", JIT_SYSCTL, strerror(errno));
+		return TS_PF_NO_JIT;
+	}
+	if (fscanf(f, "%d", &on) != 1)
+		on = -1;
+	fclose(f);
+	if (on <= 0) {
+		ts_err("%s is %d: enable the BPF JIT (sysctl net.core.bpf_jit_enable=1)", JIT_SYSCTL, on);
+		return TS_PF_NO_JIT;
+	}
+	return TS_PF_OK;
+}
+
+enum ts_preflight ts_preflight_check(const char *bpffs_root)
+{
+	enum ts_preflight r;
+
+	if ((r = check_root()) != TS_PF_OK)
+		return r;
+	if ((r = check_btf()) != TS_PF_OK)
+		return r;
+	if ((r = check_jit()) != TS_PF_OK)
+		return r;
+	return ensure_bpffs(bpffs_root, 1);
+}
+
+enum ts_preflight ts_preflight_readonly(const char *bpffs_root)
+{
+	enum ts_preflight r = check_root();
+
+	if (r != TS_PF_OK)
+		return r;
+	return ensure_bpffs(bpffs_root, 0);
+}

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* state.c - the loader's pinned state record (see state.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "common/log.h"
+#include "loader/state.h"
+
+static int state_path(char *buf, size_t len, const char *pin_dir)
+{
+	int n = snprintf(buf, len, "%s/" TS_STATE_MAP_NAME, pin_dir);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int open_map(const char *pin_dir, bool create)
+{
+	char path[512];
+	int fd, err = state_path(path, sizeof(path), pin_dir);
+
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	if (fd >= 0 || errno != ENOENT || !create)
+		return fd >= 0 ? fd : -errno;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, TS_STATE_MAP_NAME, sizeof(__u32), TS_STATE_BYTES, 1, NULL);
+	if (fd < 0) {
+		err = -errno;
+		ts_err("%s: cannot create state map: %s", path, strerror(-err));
+		return err;
+	}
+	if (bpf_obj_pin(fd, path)) {
+		err = -errno;
+		ts_err("%s: cannot pin state map: %s", path, strerror(-err));
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void format_state(char *buf, size_t len, const struct ts_loader_state *st)
+{
+	size_t off = 0;
+
+#define PUT(...) (off += (size_t)snprintf(buf + off, off < len ? len - off : 0, __VA_ARGS__))
+	PUT("policy %s\n", st->policy);
+	PUT("state_dir %s\n", st->state_dir);
+	PUT("resolvers %s\n", st->resolvers);
+	PUT("audit %d\n", st->audit);
+	PUT("generation %" PRIu64 "\n", st->generation);
+	PUT("started %" PRId64 "\n", st->started_unix);
+	PUT("daemon_pid %d\n", st->daemon_pid);
+	for (size_t i = 0; i < st->nifaces; i++) {
+		const struct ts_state_iface *f = &st->ifaces[i];
+
+		PUT("iface %s %d %u %d %d %u\n", f->name, f->xdp, f->xdp_mode, f->tc,
+		    f->tc_created_qdisc, f->tc_prog_id);
+	}
+#undef PUT
+}
+
+/* Value after "key " up to the end of the line, into dst. */
+static void copy_value(char *dst, size_t len, const char *val)
+{
+	size_t n = strcspn(val, "\n");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, val, n);
+	dst[n] = '\0';
+}
+
+static void parse_line(struct ts_loader_state *st, const char *line)
+{
+	const char *sp = strchr(line, ' ');
+	const char *v = sp ? sp + 1 : "";
+	size_t klen = sp ? (size_t)(sp - line) : strcspn(line, "\n");
+	struct ts_state_iface f = { 0 };
+	int xdp, tc, created;
+	unsigned int mode, prog;
+
+#define KEY(k) (klen == sizeof(k) - 1 && !strncmp(line, k, klen))
+	if (KEY("policy"))
+		copy_value(st->policy, sizeof(st->policy), v);
+	else if (KEY("state_dir"))
+		copy_value(st->state_dir, sizeof(st->state_dir), v);
+	else if (KEY("resolvers"))
+		copy_value(st->resolvers, sizeof(st->resolvers), v);
+	else if (KEY("audit"))
+		st->audit = atoi(v) != 0;
+	else if (KEY("generation"))
+		st->generation = strtoull(v, NULL, 10);
+	else if (KEY("started"))
+		st->started_unix = strtoll(v, NULL, 10);
+	else if (KEY("daemon_pid"))
+		st->daemon_pid = atoi(v);
+	else if (KEY("iface") && st->nifaces < TS_STATE_MAX_IFACES &&
+		 sscanf(v, "%15s %d %u %d %d %u", f.name, &xdp, &mode, &tc, &created, &prog) == 6) {
+		f.xdp = xdp;
+		f.xdp_mode = mode;
+		f.tc = tc;
+		f.tc_created_qdisc = created;
+		f.tc_prog_id = prog;
+		st->ifaces[st->nifaces++] = f;
+	}
+#undef KEY
+}
+
+int ts_state_load(const char *pin_dir, struct ts_loader_state *st)
+{
+	char *buf = calloc(1, TS_STATE_BYTES + 1);
+	__u32 key = 0;
+	int fd, err = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (!buf)
+		return -ENOMEM;
+	fd = open_map(pin_dir, false);
+	if (fd < 0) {
+		err = fd;
+		goto out;
+	}
+	if (bpf_map_lookup_elem(fd, &key, buf)) {
+		err = -errno;
+		ts_err("%s/%s: cannot read: %s", pin_dir, TS_STATE_MAP_NAME, strerror(-err));
+		goto out;
+	}
+	for (char *line = buf; *line; ) {
+		char *nl = strchr(line, '\n');
+
+		parse_line(st, line);
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	if (!st->policy[0])
+		err = -ENOENT; /* never written: up died before saving */
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return err;
+}
+
+int ts_state_save(const char *pin_dir, const struct ts_loader_state *st)
+{
+	char *buf = calloc(1, TS_STATE_BYTES);
+	__u32 key = 0;
+	int fd, err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = open_map(pin_dir, true);
+	if (fd < 0) {
+		err = fd;
+		goto out;
+	}
+	format_state(buf, TS_STATE_BYTES, st);
+	if (bpf_map_update_elem(fd, &key, buf, BPF_ANY)) {
+		err = -errno;
+		ts_err("%s/%s: cannot write: %s", pin_dir, TS_STATE_MAP_NAME, strerror(-err));
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return err;
+}
+
+int ts_state_remove(const char *pin_dir)
+{
+	char path[512];
+	int err = state_path(path, sizeof(path), pin_dir);
+
+	if (err)
+		return err;
+	if (unlink(path) && errno != ENOENT) {
+		err = -errno;
+		ts_err("%s: cannot unpin: %s", path, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+struct ts_state_iface *ts_state_iface_find(struct ts_loader_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->nifaces; i++)
+		if (!strcmp(st->ifaces[i].name, name))
+			return &st->ifaces[i];
+	return NULL;
+}
+
+struct ts_state_iface *ts_state_iface_get(struct ts_loader_state *st, const char *name)
+{
+	struct ts_state_iface *f = ts_state_iface_find(st, name);
+
+	if (f || st->nifaces == TS_STATE_MAX_IFACES)
+		return f;
+	f = &st->ifaces[st->nifaces++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	return f;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * state.h - what the running turnstile was started with, so `status`,
+ * `explain`, reloads and restarts find it: policy file, interfaces and
+ * their hooks, resolvers, state dir, audit, generation.
+ *
+ * It lives beside the maps as a pinned one-entry ARRAY map
+ * PIN_DIR/ts_loader_state (mode 0600) holding "key value" text lines, so
+ * it dies with the pins: `down` (or a reboot) can never leave a record
+ * that describes nothing. bpftool map dump shows it as bytes.
+ */
+#ifndef TS_LOADER_STATE_H
+#define TS_LOADER_STATE_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "turnstile.h"
+
+#define TS_STATE_MAP_NAME   "ts_loader_state"
+#define TS_STATE_BYTES      16384u
+#define TS_STATE_MAX_IFACES 32u
+#define TS_STATE_PATH_LEN   1024u
+#define TS_STATE_RESOLVERS_LEN 512u
+
+struct ts_state_iface {
+	char name[IF_NAMESIZE];
+	bool xdp;                     /* XDP ingress attached (link pinned) */
+	enum ts_xdp_mode xdp_mode;
+	bool tc;                      /* tc egress filter attached */
+	bool tc_created_qdisc;        /* we created its clsact qdisc */
+	uint32_t tc_prog_id;          /* the program our filter runs */
+};
+
+struct ts_loader_state {
+	char policy[TS_STATE_PATH_LEN];       /* absolute path */
+	char state_dir[TS_STATE_PATH_LEN];    /* names cache lives here */
+	char resolvers[TS_STATE_RESOLVERS_LEN]; /* "--resolver" list, comma separated; "" = policy's */
+	bool audit;                           /* --audit given */
+	uint64_t generation;                  /* of the installed policy */
+	int64_t started_unix;                 /* when the policy was last installed */
+	int32_t daemon_pid;                   /* `run`'s pid, 0 = none */
+	struct ts_state_iface ifaces[TS_STATE_MAX_IFACES];
+	size_t nifaces;
+};
+
+/* Reads the record; -ENOENT when turnstile is not up. */
+int ts_state_load(const char *pin_dir, struct ts_loader_state *st);
+/* Writes it, creating and pinning the map when missing. */
+int ts_state_save(const char *pin_dir, const struct ts_loader_state *st);
+/* Unpins it; 0 if it was not there. */
+int ts_state_remove(const char *pin_dir);
+
+/* The entry for `name`, or NULL. */
+struct ts_state_iface *ts_state_iface_find(struct ts_loader_state *st, const char *name);
+/* The entry for `name`, added when missing; NULL when the table is full. */
+struct ts_state_iface *ts_state_iface_get(struct ts_loader_state *st, const char *name);
+
+#endif /* TS_LOADER_STATE_H */
