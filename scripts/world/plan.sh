@@ -61,3 +61,25 @@ declare -gA WORLD_LINK_INDEX=(
 	[site]=1 [dm]=2 [waf]=3 [agg]=4 [blob]=5 [sf]=6 [redir]=7 [rogue]=8 [dns]=9
 	[ep]=100
 )
+
+# The seed's nine component pairs (shared/seed/README.md) as the world's own
+# reading, independent of the product's policy code: "rows|a|b|who opens",
+# who opens = both, or the one host that may initiate. D3 (<->) and S1 (->)
+# disagree about ShareFile; DESIGN.md ships both rules, so both may open.
+WORLD_SEED_PAIRS="\
+E1 D1|ep|dm|both
+E2 W1|ep|waf|ep
+E3 B1|ep|blob|both
+W2 A1|waf|agg|both
+W3|waf|dm|both
+D2 B2|dm|blob|dm
+D3 S1|dm|sf|both
+D4 R1|dm|redir|dm
+A2|agg|dm|both"
+
+# world_addr KEY FAMILY: KEY's first (source, and by-name target) address.
+world_addr() {
+	local a
+	if [ "$2" = 4 ]; then a=${WORLD_V4[$1]}; else a=${WORLD_V6[$1]}; fi
+	echo "${a%% *}"
+}
