@@ -1,13 +1,399 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Placeholder until the dataplane lands (issue 3). */
+/*
+ * turnstile.bpf.c - the two programs (XDP ingress, tc egress) over one
+ * core: parse, then decide by the flow table; the policy is judged only on
+ * a packet that opens a connection (SYN without ACK). docs/DESIGN.md and
+ * docs/dataplane.md describe the semantics this file implements.
+ */
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
 #include "turnstile.h"
+#include "maps.h"
+#include "parse.h"
+#include "policy.h"
+#include "flow.h"
+#include "stats.h"
+
+#define EEXIST 17
+#define TS_DNS_PORT 53
+
+/* What one run of the core knows besides the packet. */
+struct ts_run {
+	const struct ts_slot_cfg *sc;
+	__u64 now;          /* bpf_ktime_get_coarse_ns() */
+	__u32 slot;
+	__u32 len;          /* bytes counted for this packet */
+	__u32 ifindex;
+	__u8 hook;          /* enum ts_hook */
+};
+
+static __always_inline bool flow_tracked(const struct ts_run *r, const struct ts_flow_key *k)
+{
+	struct ts_flow_val *v = bpf_map_lookup_elem(&ts_flows, k);
+
+	if (v && !flow_expired(v, r->now, r->sc))
+		return true;
+	v = bpf_map_lookup_elem(&ts_halfopen, k);
+	return v && !flow_expired(v, r->now, r->sc);
+}
+
+static __always_inline bool dns_to_resolver(const struct ts_run *r, const struct ts_pkt *p)
+{
+	if (p->dport == bpf_htons(TS_DNS_PORT) && is_resolver(r->slot, p->family, p->daddr))
+		return true;
+	return p->sport == bpf_htons(TS_DNS_PORT) && is_resolver(r->slot, p->family, p->saddr);
+}
+
+/* A SYN without ACK and without flow, in scope: the one place the policy
+ * is judged. Allowed -> half-open entry; refused in audit mode -> an audit
+ * half-open entry, so the connection is reported once, not per packet. */
+static __always_inline __u32 tcp_open(const struct ts_run *r, struct ts_pkt *p,
+				      const struct ts_flow_key *k, bool from_lo, __u32 class)
+{
+	__u32 src = addr_set(r->slot, p->family, p->saddr);
+	__u32 dst = addr_set(r->slot, p->family, p->daddr);
+	__u32 rule = rule_lookup(r->slot, src, dst, class);
+	struct ts_flow_val nv = {
+		.created_ns = r->now,
+		.last_seen_ns = r->now,
+		.rule_id = rule,
+		.ifindex = r->ifindex,
+		.state = TS_TCP_SYN_SENT,
+		.flags = from_lo ? 0 : TS_FLOW_INIT_HI,
+		.vlan = p->vlan,
+	};
+
+	if (!rule) {
+		if (r->sc->flags & TS_CFG_AUDIT) {
+			nv.flags |= TS_FLOW_AUDIT;
+			bpf_map_update_elem(&ts_halfopen, k, &nv, BPF_ANY);
+		}
+		return TS_R_DROP_NO_RULE;
+	}
+	p->rule_id = rule;
+	if (bpf_map_update_elem(&ts_halfopen, k, &nv, BPF_ANY))
+		return TS_R_DROP_HALFOPEN_FULL;
+	count_rule(rule, r->len, true);
+	return TS_R_PASS_NEW;
+}
+
+/* Loose pickup: a mid-flow packet of a pair some rule allows, in either
+ * orientation (we did not see who opened it). */
+static __always_inline __u32 tcp_pickup(const struct ts_run *r, struct ts_pkt *p,
+					const struct ts_flow_key *k, bool from_lo,
+					__u32 dclass, __u32 sclass)
+{
+	__u32 src = addr_set(r->slot, p->family, p->saddr);
+	__u32 dst = addr_set(r->slot, p->family, p->daddr);
+	__u32 rule = rule_lookup(r->slot, src, dst, dclass);
+	bool init_hi = !from_lo;
+	struct ts_flow_val nv = {};
+	long err;
+
+	if (!rule) {
+		rule = rule_lookup(r->slot, dst, src, sclass);
+		init_hi = from_lo;
+	}
+	if (!rule)
+		return TS_R_DROP_NO_FLOW;
+	nv.created_ns = nv.last_seen_ns = r->now;
+	nv.rule_id = rule;
+	nv.ifindex = r->ifindex;
+	nv.state = TS_TCP_ESTABLISHED;
+	nv.flags = TS_FLOW_LOOSE | (init_hi ? TS_FLOW_INIT_HI : 0);
+	nv.vlan = p->vlan;
+	flow_track_close(&nv, p->tcp_flags, from_lo);
+	err = bpf_map_update_elem(&ts_flows, k, &nv, BPF_NOEXIST);
+	if (err && err != -EEXIST)
+		return TS_R_DROP_FLOW_FULL;
+	p->rule_id = rule;
+	count_rule(rule, r->len, false);
+	return TS_R_PASS_LOOSE;
+}
+
+/* A packet of a half-open connection: SYN retransmit, SYN-ACK, the ACK
+ * that completes it (moves it to ts_flows) or a RST that ends it. */
+static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt *p,
+					   const struct ts_flow_key *k, bool from_lo,
+					   struct ts_flow_val *h)
+{
+	bool from_init = from_lo == !(h->flags & TS_FLOW_INIT_HI);
+	__u32 pass = (h->flags & TS_FLOW_AUDIT) ? TS_R_PASS_AUDIT : TS_R_PASS_HANDSHAKE;
+	__u8 f = p->tcp_flags;
+	struct ts_flow_val nv;
+	long err;
+
+	p->rule_id = h->rule_id;
+	if (tcp_flags_bad(f))
+		return TS_R_DROP_BAD_FLAGS;
+	if (f & TS_TCP_RST) {
+		bpf_map_delete_elem(&ts_halfopen, k);
+		count_rule(h->rule_id, r->len, false);
+		return pass;
+	}
+	if (f & TS_TCP_SYN) {
+		bool ack = f & TS_TCP_ACK;
+
+		if (ack == from_init)   /* SYN from the initiator, SYN-ACK from the responder */
+			return TS_R_DROP_NO_FLOW;
+		if (ack && h->state != TS_TCP_SYN_RECV)
+			h->state = TS_TCP_SYN_RECV;
+		flow_touch(h, r->now);
+		count_rule(h->rule_id, r->len, false);
+		return pass;
+	}
+	/* ACK without SYN: only the initiator completes the handshake. The
+	 * SYN-ACK may not have passed here (egress not attached): accepted. */
+	if (!from_init)
+		return TS_R_DROP_NO_FLOW;
+	nv = *h;
+	nv.state = TS_TCP_ESTABLISHED;
+	nv.last_seen_ns = r->now;
+	flow_track_close(&nv, f, from_lo);
+	err = bpf_map_update_elem(&ts_flows, k, &nv, BPF_NOEXIST);
+	if (err && err != -EEXIST)
+		return TS_R_DROP_FLOW_FULL;
+	bpf_map_delete_elem(&ts_halfopen, k);
+	count_rule(nv.rule_id, r->len, false);
+	return pass;
+}
+
+static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt *p,
+					   const struct ts_flow_key *k, bool from_lo)
+{
+	__u8 f = p->tcp_flags;
+	struct ts_flow_val *h;
+	__u32 dclass, sclass;
+
+	h = bpf_map_lookup_elem(&ts_halfopen, k);
+	if (h && flow_expired(h, r->now, r->sc)) {
+		bpf_map_delete_elem(&ts_halfopen, k);
+		h = 0;
+	}
+	if (h)
+		return tcp_handshake(r, p, k, from_lo, h);
+	if (dns_to_resolver(r, p))
+		return TS_R_PASS_RESOLVER;
+
+	dclass = port_class(r->slot, p->dport);
+	if ((f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN) {
+		if (!dclass)
+			return TS_R_SCOPE_DEFAULT;
+		if (tcp_flags_bad(f))
+			return TS_R_DROP_BAD_FLAGS;
+		return tcp_open(r, p, k, from_lo, dclass);
+	}
+	sclass = port_class(r->slot, p->sport);
+	if (!dclass && !sclass)
+		return TS_R_SCOPE_DEFAULT;
+	if (tcp_flags_bad(f))
+		return TS_R_DROP_BAD_FLAGS;
+	if ((r->sc->flags & TS_CFG_LOOSE_PICKUP) && !(f & TS_TCP_RST))
+		return tcp_pickup(r, p, k, from_lo, dclass, sclass);
+	return TS_R_DROP_NO_FLOW;
+}
+
+/* TCP: the established path is this one hash lookup plus array counters. */
+static __always_inline __u32 handle_tcp(const struct ts_run *r, struct ts_pkt *p)
+{
+	struct ts_flow_key k;
+	bool from_lo = flow_key_make(p, &k);
+	struct ts_flow_val *v = bpf_map_lookup_elem(&ts_flows, &k);
+	__u8 f = p->tcp_flags;
+
+	if (v) {
+		bool reopen = (f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN &&
+			      v->state == TS_TCP_CLOSING;
+
+		if (!reopen && !flow_expired(v, r->now, r->sc)) {
+			p->rule_id = v->rule_id;
+			flow_touch(v, r->now);
+			if (f & (TS_TCP_FIN | TS_TCP_RST))
+				flow_track_close(v, f, from_lo);
+			count_rule(v->rule_id, r->len, false);
+			return (v->flags & TS_FLOW_AUDIT) ? TS_R_PASS_AUDIT : TS_R_PASS_ESTABLISHED;
+		}
+		bpf_map_delete_elem(&ts_flows, &k);
+	}
+	return tcp_untracked(r, p, &k, from_lo);
+}
+
+struct ts_icmp_hdr {
+	__u8 type;
+	__u8 code;
+	__be16 check;
+	__be32 rest;
+};
+
+#define TS_ICMP_DEST_UNREACH   3
+#define TS_ICMP_TIME_EXCEEDED 11
+#define TS_ICMP6_DEST_UNREACH  1
+#define TS_ICMP6_PKT_TOOBIG    2
+#define TS_ICMP6_TIME_EXCEED   3
+
+static __always_inline bool icmp6_is_nd(__u8 type)
+{
+	/* router/neighbour solicitation/advertisement, redirect (133-137),
+	 * and MLD (130-132, 143), which ND's multicast groups depend on */
+	return (type >= 133 && type <= 137) || (type >= 130 && type <= 132) || type == 143;
+}
+
+/* ICMP/ICMPv6: an error passes iff it quotes a tracked TCP flow. */
+static __always_inline __u32 handle_icmp(const struct ts_run *r, struct ts_pkt *p, struct ts_cursor *c)
+{
+	struct ts_icmp_hdr *ih;
+	struct ts_flow_key k;
+	bool is_err;
+	__u32 reason;
+
+	if (p->frag)
+		return TS_R_SCOPE_DEFAULT;
+	if (p->l4_len < sizeof(*ih))
+		return TS_R_DROP_MALFORMED_L4;
+	ih = cur_pull(c, sizeof(*ih));
+	if (!ih)
+		return TS_R_DROP_MALFORMED_L4;
+	if (p->family == TS_FAMILY_V4) {
+		is_err = ih->type == TS_ICMP_DEST_UNREACH || ih->type == TS_ICMP_TIME_EXCEEDED;
+	} else {
+		if (icmp6_is_nd(ih->type))
+			return TS_R_PASS_ND;
+		is_err = ih->type == TS_ICMP6_DEST_UNREACH || ih->type == TS_ICMP6_PKT_TOOBIG ||
+			 ih->type == TS_ICMP6_TIME_EXCEED;
+	}
+	if (!is_err)
+		return TS_R_SCOPE_DEFAULT;
+	p->icmp_error = 1;
+	if (p->family == TS_FAMILY_V4)
+		reason = parse_ipv4(c, p, true);
+	else
+		reason = parse_ipv6(c, p, true);
+	if (reason)
+		return reason;
+	if (p->proto != IPPROTO_TCP || p->frag == TS_FRAG_NONFIRST)
+		return TS_R_SCOPE_DEFAULT;
+	reason = parse_ports8(c, p);
+	if (reason)
+		return reason;
+	flow_key_make(p, &k);
+	if (flow_tracked(r, &k))
+		return TS_R_PASS_ICMP_RELATED;
+	if (port_class(r->slot, p->sport) || port_class(r->slot, p->dport))
+		return TS_R_DROP_ICMP_UNRELATED;
+	return TS_R_SCOPE_DEFAULT;
+}
+
+static __always_inline __u32 classify(const struct ts_run *r, struct ts_pkt *p, struct ts_cursor *c)
+{
+	__be16 ethertype;
+	__u32 reason;
+
+	reason = parse_l2(c, p, &ethertype);
+	if (reason)
+		return reason;
+	if (ethertype == bpf_htons(ETH_P_ARP))
+		return TS_R_PASS_ARP;
+	if (ethertype == bpf_htons(ETH_P_IP))
+		reason = parse_ipv4(c, p, false);
+	else if (ethertype == bpf_htons(ETH_P_IPV6))
+		reason = parse_ipv6(c, p, false);
+	else
+		return TS_R_SCOPE_DEFAULT;
+	if (reason)
+		return reason;
+
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		if (p->frag)
+			return TS_R_DROP_FRAGMENT;
+		reason = parse_tcp(c, p);
+		return reason ? reason : handle_tcp(r, p);
+	case IPPROTO_UDP:
+		if (p->frag)
+			return TS_R_SCOPE_DEFAULT;
+		reason = parse_ports8(c, p);
+		if (reason)
+			return reason;
+		return dns_to_resolver(r, p) ? TS_R_PASS_RESOLVER : TS_R_SCOPE_DEFAULT;
+	case IPPROTO_ICMP:
+		if (p->family != TS_FAMILY_V4)
+			return TS_R_SCOPE_DEFAULT;
+		return handle_icmp(r, p, c);
+	case IPPROTO_ICMPV6:
+		if (p->family != TS_FAMILY_V6)
+			return TS_R_SCOPE_DEFAULT;
+		return handle_icmp(r, p, c);
+	default:
+		return TS_R_SCOPE_DEFAULT;
+	}
+}
+
+/* Count the final reason; drops become audit passes in audit mode; both
+ * are reported on the ring buffer within the rate limit. */
+static __always_inline bool finish(const struct ts_run *r, const struct ts_pkt *p, __u32 reason)
+{
+	bool audit = r->sc->flags & TS_CFG_AUDIT;
+
+	if (reason == TS_R_SCOPE_DEFAULT)
+		reason = (r->sc->flags & TS_CFG_SCOPE_DROP) ? TS_R_DROP_OUT_OF_SCOPE : TS_R_PASS_OUT_OF_SCOPE;
+	if (reason < TS_R_DROP_NO_RULE) {
+		count_reason(reason, r->len);
+		return false;
+	}
+	count_reason(audit ? TS_R_PASS_AUDIT : reason, r->len);
+	if (event_allowed(r->now, r->sc->events_per_sec))
+		emit_event(p, reason, audit ? TS_VERDICT_AUDIT : TS_VERDICT_DROP, r->hook, r->ifindex);
+	return !audit;
+}
+
+/* The core both programs share; returns true to drop. */
+static __always_inline bool ts_process(void *data, void *data_end, __u32 len, __u32 ifindex, __u8 hook)
+{
+	struct ts_cursor c = { .pos = data, .end = data_end };
+	struct ts_pkt p = {};
+	struct ts_run r;
+	struct ts_config *cfg;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&ts_config, &zero);
+	r.slot = cfg ? cfg->active_slot & 1 : 0;
+	r.sc = bpf_map_lookup_elem(&ts_slot_cfg, &r.slot);
+	if (!r.sc)
+		return false;
+	r.now = bpf_ktime_get_coarse_ns();
+	r.len = len;
+	r.ifindex = ifindex;
+	r.hook = hook;
+	return finish(&r, &p, classify(&r, &p, &c));
+}
 
 SEC("xdp")
 int ts_xdp(struct xdp_md *ctx)
 {
-	return XDP_PASS;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	return ts_process(data, data_end, data_end - data, ctx->ingress_ifindex, TS_HOOK_XDP) ?
+	       XDP_DROP : XDP_PASS;
+}
+
+/* Headers to make linear before parsing (Ethernet, 2 tags, IPv6 + chain, TCP). */
+#define TS_TC_PULL_LEN 256
+
+SEC("tc")
+int ts_tc_egress(struct __sk_buff *skb)
+{
+	void *data, *data_end;
+
+	if (skb->data_end - skb->data < skb->len)
+		bpf_skb_pull_data(skb, skb->len < TS_TC_PULL_LEN ? skb->len : TS_TC_PULL_LEN);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	return ts_process(data, data_end, skb->len, skb->ifindex, TS_HOOK_TC_EGRESS) ?
+	       TC_ACT_SHOT : TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

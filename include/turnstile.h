@@ -169,17 +169,20 @@ enum ts_reason {
 	TS_R_DROP_MALFORMED_TCP,  /* truncated TCP, data offset < 5 or past the end */
 	TS_R_DROP_ICMP_UNRELATED, /* ICMP error quoting in-scope TCP that is not tracked */
 	TS_R_DROP_OUT_OF_SCOPE,   /* outside scope, default drop */
+	TS_R_DROP_MALFORMED_L4,   /* truncated UDP/ICMP header or ICMP error quote */
 	TS_R_MAX,
 };
 
 /* ts_reason_stats value (PERCPU_ARRAY indexed by enum ts_reason). The
  * loader fills `reason` once so `bpftool map dump` prints its name. */
 struct ts_reason_counter {
-	__u32 reason;      /* enum ts_reason, set by the loader; BPF never writes it */
+	enum ts_reason reason; /* set by the installer; BPF never writes it. An enum
+				* (4 bytes) so bpftool prints its name */
 	__u32 pad;
 	__u64 packets;
 	__u64 bytes;
 };
+_Static_assert(sizeof(enum ts_reason) == 4, "enum ts_reason size");
 _Static_assert(sizeof(struct ts_reason_counter) == 24, "ts_reason_counter size");
 
 /* ts_rule_stats value (PERCPU_ARRAY indexed by rule id). */

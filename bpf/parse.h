@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * parse.h - packet parsing with a cursor; every access is checked against
+ * the end of the packet. Each stage returns TS_R_NONE to continue or the
+ * reason that ends the packet's journey (a drop reason for malformed input).
+ *
+ * Decided edge cases (docs/dataplane.md has the full list):
+ *  - up to TS_MAX_VLANS tags (802.1Q, 802.1ad); a third tag is malformed L2
+ *  - IPv4: version 4, IHL >= 5, header and total length within the packet
+ *  - IPv6: at most TS_MAX_IPV6_EXT extension headers (hop-by-hop, routing,
+ *    destination options, fragment, AH); more, or a truncated one, drops
+ *  - fragments: ports are never read from a non-first fragment; TCP
+ *    fragments are dropped, other fragments get the scope default
+ */
+#ifndef TS_BPF_PARSE_H
+#define TS_BPF_PARSE_H
+
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <bpf/bpf_endian.h>
+#include "turnstile.h"
+
+#define TS_MAX_VLANS     2
+#define TS_MAX_IPV6_EXT  8
+
+/* Internal verdict beside enum ts_reason: "apply the scope default". */
+#define TS_R_SCOPE_DEFAULT 0xff
+
+/* TCP flags byte (offset 13 of the TCP header). */
+#define TS_TCP_FIN 0x01
+#define TS_TCP_SYN 0x02
+#define TS_TCP_RST 0x04
+#define TS_TCP_PSH 0x08
+#define TS_TCP_ACK 0x10
+
+enum ts_frag {
+	TS_FRAG_NONE = 0,
+	TS_FRAG_FIRST = 1,    /* offset 0, more fragments follow */
+	TS_FRAG_NONFIRST = 2, /* offset > 0: no L4 header here */
+};
+
+struct ts_cursor {
+	void *pos;
+	void *end;
+};
+
+/* What the stages learn about a packet. Addresses as 4 words in network
+ * order (IPv4 in word 0); for an ICMP error, the tuple is the quoted one. */
+struct ts_pkt {
+	__u32 saddr[4];
+	__u32 daddr[4];
+	__be16 sport, dport;
+	__u8 family;      /* enum ts_family, 0 before L3 */
+	__u8 proto;       /* L4 protocol */
+	__u8 tcp_flags;
+	__u8 frag;        /* enum ts_frag */
+	__u16 vlan;       /* outer VLAN id, 0 = none */
+	__u8 icmp_error;  /* tuple comes from an ICMP error's quote */
+	__u8 pad;
+	__u32 l4_len;     /* bytes from the L4 header to the end of the L3 payload */
+	__u32 rule_id;    /* for the event */
+};
+
+static __always_inline void *cur_pull(struct ts_cursor *c, __u32 len)
+{
+	void *p = c->pos;
+
+	if (p + len > c->end)
+		return 0;
+	c->pos = p + len;
+	return p;
+}
+
+static __always_inline __u32 cur_avail(const struct ts_cursor *c)
+{
+	return c->end - c->pos;
+}
+
+struct ts_vlan_hdr {
+	__be16 tci;
+	__be16 proto;
+};
+
+/* Ethernet and up to two VLAN tags; returns the reason or TS_R_NONE with
+ * *ethertype (net order) set. */
+static __always_inline __u32 parse_l2(struct ts_cursor *c, struct ts_pkt *p, __be16 *ethertype)
+{
+	struct ethhdr *eth = cur_pull(c, sizeof(*eth));
+	__be16 proto;
+	int i;
+
+	if (!eth)
+		return TS_R_DROP_MALFORMED_L2;
+	proto = eth->h_proto;
+#pragma unroll
+	for (i = 0; i < TS_MAX_VLANS + 1; i++) {
+		struct ts_vlan_hdr *vh;
+
+		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+			break;
+		if (i == TS_MAX_VLANS)
+			return TS_R_DROP_MALFORMED_L2;
+		vh = cur_pull(c, sizeof(*vh));
+		if (!vh)
+			return TS_R_DROP_MALFORMED_L2;
+		if (i == 0)
+			p->vlan = bpf_ntohs(vh->tci) & 0x0fff;
+		proto = vh->proto;
+	}
+	*ethertype = proto;
+	return TS_R_NONE;
+}
+
+struct ts_ipv4_hdr {
+	__u8 ver_ihl;
+	__u8 tos;
+	__be16 tot_len;
+	__be16 id;
+	__be16 frag_off;
+	__u8 ttl;
+	__u8 protocol;
+	__be16 check;
+	__be32 saddr;
+	__be32 daddr;
+};
+
+/* An IPv4 header (with options) at the cursor; leaves the cursor at L4.
+ * `quoted`: inside an ICMP error, where the datagram is cut short and the
+ * total length is not checked. */
+static __always_inline __u32 parse_ipv4(struct ts_cursor *c, struct ts_pkt *p, bool quoted)
+{
+	__u32 bad = quoted ? TS_R_DROP_MALFORMED_L4 : TS_R_DROP_MALFORMED_IP;
+	struct ts_ipv4_hdr *ip = cur_pull(c, sizeof(*ip));
+	__u32 hlen, tot, opt, frag;
+
+	if (!ip)
+		return bad;
+	if ((ip->ver_ihl >> 4) != 4 || (ip->ver_ihl & 0x0f) < 5)
+		return bad;
+	hlen = (ip->ver_ihl & 0x0f) * 4;
+	opt = hlen - sizeof(*ip);
+	if (opt && !cur_pull(c, opt))
+		return bad;
+	tot = bpf_ntohs(ip->tot_len);
+	if (!quoted) {
+		if (tot < hlen || tot - hlen > cur_avail(c))
+			return bad;
+		p->l4_len = tot - hlen;
+	} else {
+		p->l4_len = cur_avail(c);
+	}
+	frag = bpf_ntohs(ip->frag_off);
+	p->frag = (frag & 0x1fff) ? TS_FRAG_NONFIRST : (frag & 0x2000) ? TS_FRAG_FIRST : TS_FRAG_NONE;
+	p->family = TS_FAMILY_V4;
+	p->proto = ip->protocol;
+	p->saddr[0] = ip->saddr;
+	p->daddr[0] = ip->daddr;
+	p->saddr[1] = p->saddr[2] = p->saddr[3] = 0;
+	p->daddr[1] = p->daddr[2] = p->daddr[3] = 0;
+	return TS_R_NONE;
+}
+
+struct ts_ipv6_hdr {
+	__be32 ver_tc_flow;
+	__be16 payload_len;
+	__u8 nexthdr;
+	__u8 hop_limit;
+	__u32 saddr[4];
+	__u32 daddr[4];
+};
+
+struct ts_ipv6_opt_hdr {
+	__u8 nexthdr;
+	__u8 hdrlen;
+};
+
+struct ts_ipv6_frag_hdr {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;   /* offset << 3 | M */
+	__be32 id;
+};
+
+static __always_inline bool ipv6_is_ext(__u8 nh)
+{
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS ||
+	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_AH;
+}
+
+/* The IPv6 header and its extension chain; leaves the cursor at L4 (or
+ * at the fragment payload of a non-first fragment). */
+static __always_inline __u32 parse_ipv6(struct ts_cursor *c, struct ts_pkt *p, bool quoted)
+{
+	__u32 bad = quoted ? TS_R_DROP_MALFORMED_L4 : TS_R_DROP_MALFORMED_IP;
+	struct ts_ipv6_hdr *ip6 = cur_pull(c, sizeof(*ip6));
+	__u32 rem;
+	__u8 nh;
+	int i;
+
+	if (!ip6)
+		return bad;
+	if ((bpf_ntohl(ip6->ver_tc_flow) >> 28) != 6)
+		return bad;
+	rem = bpf_ntohs(ip6->payload_len);
+	if (quoted)
+		rem = cur_avail(c);
+	else if (rem > cur_avail(c))
+		return bad;
+	p->family = TS_FAMILY_V6;
+	__builtin_memcpy(p->saddr, ip6->saddr, 16);
+	__builtin_memcpy(p->daddr, ip6->daddr, 16);
+	nh = ip6->nexthdr;
+	if (quoted) {
+		/* a quote is judged only when TCP follows directly */
+		p->proto = nh;
+		p->l4_len = rem;
+		return TS_R_NONE;
+	}
+#pragma unroll
+	for (i = 0; i < TS_MAX_IPV6_EXT + 1; i++) {
+		struct ts_ipv6_opt_hdr *oh;
+		__u32 len;
+
+		if (!ipv6_is_ext(nh))
+			break;
+		if (i == TS_MAX_IPV6_EXT)
+			return TS_R_DROP_IPV6_EXT;
+		if (nh == IPPROTO_FRAGMENT) {
+			struct ts_ipv6_frag_hdr *fh = cur_pull(c, sizeof(*fh));
+			__u16 off;
+
+			if (!fh || rem < sizeof(*fh))
+				return TS_R_DROP_IPV6_EXT;
+			rem -= sizeof(*fh);
+			off = bpf_ntohs(fh->frag_off);
+			nh = fh->nexthdr;
+			if (off & 0xfff8) {
+				p->frag = TS_FRAG_NONFIRST;
+				break;
+			}
+			if (off & 1)
+				p->frag = TS_FRAG_FIRST;
+			continue;
+		}
+		oh = cur_pull(c, sizeof(*oh));
+		if (!oh)
+			return TS_R_DROP_IPV6_EXT;
+		len = nh == IPPROTO_AH ? ((__u32)oh->hdrlen + 2) * 4 : ((__u32)oh->hdrlen + 1) * 8;
+		nh = oh->nexthdr;
+		if (rem < len || !cur_pull(c, len - sizeof(*oh)))
+			return TS_R_DROP_IPV6_EXT;
+		rem -= len;
+	}
+	p->proto = nh;
+	p->l4_len = rem;
+	return TS_R_NONE;
+}
+
+struct ts_tcp_hdr {
+	__be16 source;
+	__be16 dest;
+	__be32 seq;
+	__be32 ack_seq;
+	__u8 doff_res;     /* data offset in the high nibble */
+	__u8 flags;
+	__be16 window;
+	__be16 check;
+	__be16 urg_ptr;
+};
+
+static __always_inline __u32 parse_tcp(struct ts_cursor *c, struct ts_pkt *p)
+{
+	struct ts_tcp_hdr *th;
+	__u32 doff;
+
+	if (p->l4_len < sizeof(*th))
+		return TS_R_DROP_MALFORMED_TCP;
+	th = cur_pull(c, sizeof(*th));
+	if (!th)
+		return TS_R_DROP_MALFORMED_TCP;
+	doff = (th->doff_res >> 4) * 4;
+	if (doff < sizeof(*th) || doff > p->l4_len)
+		return TS_R_DROP_MALFORMED_TCP;
+	p->sport = th->source;
+	p->dport = th->dest;
+	p->tcp_flags = th->flags;
+	return TS_R_NONE;
+}
+
+struct ts_l4_ports {
+	__be16 source;
+	__be16 dest;
+};
+
+/* The first 8 bytes of a UDP header, or of the TCP header an ICMP error quotes. */
+static __always_inline __u32 parse_ports8(struct ts_cursor *c, struct ts_pkt *p)
+{
+	struct ts_l4_ports *ph;
+
+	if (p->l4_len < 8)
+		return TS_R_DROP_MALFORMED_L4;
+	ph = cur_pull(c, 8);
+	if (!ph)
+		return TS_R_DROP_MALFORMED_L4;
+	p->sport = ph->source;
+	p->dport = ph->dest;
+	return TS_R_NONE;
+}
+
+#endif /* TS_BPF_PARSE_H */

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* dp.c - open/load the turnstile_bpf skeleton, reusing pinned maps. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common/log.h"
+#include "dp/dp_internal.h"
+#include "turnstile.skel.h"
+
+static const char *const map_names[TS_MAP_COUNT] = {
+	[TS_MAP_CONFIG] = "ts_config",
+	[TS_MAP_SLOT_CFG] = "ts_slot_cfg",
+	[TS_MAP_PORTS] = "ts_ports",
+	[TS_MAP_HOSTS] = "ts_hosts",
+	[TS_MAP_PREFIXES] = "ts_prefixes",
+	[TS_MAP_RULES] = "ts_rules",
+	[TS_MAP_FLOWS] = "ts_flows",
+	[TS_MAP_HALFOPEN] = "ts_halfopen",
+	[TS_MAP_RULE_STATS] = "ts_rule_stats",
+	[TS_MAP_REASON_STATS] = "ts_reason_stats",
+	[TS_MAP_RULE_META] = "ts_rule_meta",
+	[TS_MAP_EVENTS] = "ts_events",
+	[TS_MAP_RATELIMIT] = "ts_ratelimit",
+};
+
+const char *ts_dp_map_name(enum ts_dp_map map)
+{
+	return (unsigned)map < TS_MAP_COUNT ? map_names[map] : NULL;
+}
+
+static struct bpf_map *skel_map(struct turnstile_bpf *s, enum ts_dp_map m)
+{
+	return bpf_object__find_map_by_name(s->obj, map_names[m]);
+}
+
+/* Capacity of the maps the policy sizes; 0 = keep the object's default. */
+static uint32_t wanted_capacity(const struct ts_dp_open_opts *o, enum ts_dp_map m)
+{
+	switch (m) {
+	case TS_MAP_FLOWS: return o->cap_flows;
+	case TS_MAP_HALFOPEN: return o->cap_halfopen;
+	case TS_MAP_HOSTS: return o->cap_hosts;
+	case TS_MAP_PREFIXES: return o->cap_prefixes;
+	case TS_MAP_RULES: return o->cap_rules;
+	default: return 0;
+	}
+}
+
+/* Point a map at its pin path; if a pinned map exists, take its capacity so
+ * libbpf reuses it instead of refusing a size mismatch. */
+static int setup_pin(struct ts_dp *dp, struct bpf_map *map, const char *pin_dir)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd, err;
+
+	if (snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map)) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		err = bpf_obj_get_info_by_fd(fd, &info, &len);
+		close(fd);
+		if (err) {
+			ts_err("dp: cannot read pinned map %s: %s", path, strerror(-err));
+			return err;
+		}
+		if (bpf_map__type(map) != BPF_MAP_TYPE_RINGBUF)
+			bpf_map__set_max_entries(map, info.max_entries);
+		dp->adopted = true;
+	}
+	err = bpf_map__set_pin_path(map, path);
+	if (err)
+		ts_err("dp: cannot set pin path %s: %s", path, strerror(-err));
+	return err;
+}
+
+/* The reason field lets bpftool print each counter's name; counts kept. */
+static int label_reason_counters(struct ts_dp *dp)
+{
+	size_t sz = sizeof(struct ts_reason_counter) * dp->ncpus;
+	struct ts_reason_counter *vals = calloc(1, sz);
+	int err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	for (uint32_t r = 0; r < TS_R_MAX && !err; r++) {
+		bool stale = false;
+
+		if (bpf_map_lookup_elem(dp->fds[TS_MAP_REASON_STATS], &r, vals)) {
+			err = -errno;
+			break;
+		}
+		for (int c = 0; c < dp->ncpus; c++) {
+			stale |= vals[c].reason != (enum ts_reason)r;
+			vals[c].reason = r;
+		}
+		if (stale && bpf_map_update_elem(dp->fds[TS_MAP_REASON_STATS], &r, vals, BPF_ANY))
+			err = -errno;
+	}
+	if (err)
+		ts_err("dp: cannot label ts_reason_stats: %s", strerror(-err));
+	free(vals);
+	return err;
+}
+
+/* A fresh ts_config says our schema; an adopted one must already. */
+static int check_schema(struct ts_dp *dp)
+{
+	struct ts_config cfg;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(dp->fds[TS_MAP_CONFIG], &zero, &cfg))
+		return -errno;
+	if (cfg.schema_version == TS_SCHEMA_VERSION)
+		return 0;
+	if (cfg.schema_version != 0) {
+		ts_err("dp: pinned maps have schema %u, this build speaks %u; remove them first",
+		       cfg.schema_version, TS_SCHEMA_VERSION);
+		return -EPROTO;
+	}
+	cfg.schema_version = TS_SCHEMA_VERSION;
+	if (bpf_map_update_elem(dp->fds[TS_MAP_CONFIG], &zero, &cfg, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts)
+{
+	struct ts_dp_open_opts none = {};
+	struct ts_dp *dp;
+	int err;
+
+	if (!opts)
+		opts = &none;
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return -ENOMEM;
+	dp->ncpus = libbpf_num_possible_cpus();
+	if (dp->ncpus <= 0) {
+		err = dp->ncpus ? dp->ncpus : -EINVAL;
+		goto fail;
+	}
+	dp->skel = turnstile_bpf__open();
+	if (!dp->skel) {
+		err = -errno;
+		ts_err("dp: cannot open the BPF object: %s", strerror(-err));
+		goto fail;
+	}
+	for (int m = 0; m < TS_MAP_COUNT; m++) {
+		struct bpf_map *map = skel_map(dp->skel, m);
+		uint32_t cap = wanted_capacity(opts, m);
+
+		if (cap)
+			bpf_map__set_max_entries(map, cap);
+		if (opts->pin_dir) {
+			err = setup_pin(dp, map, opts->pin_dir);
+			if (err)
+				goto fail;
+		}
+	}
+	err = turnstile_bpf__load(dp->skel);
+	if (err) {
+		ts_err("dp: cannot load the BPF programs: %s", strerror(-err));
+		goto fail;
+	}
+	for (int m = 0; m < TS_MAP_COUNT; m++)
+		dp->fds[m] = bpf_map__fd(skel_map(dp->skel, m));
+	err = check_schema(dp);
+	if (!err)
+		err = label_reason_counters(dp);
+	if (err)
+		goto fail;
+	*out = dp;
+	return 0;
+fail:
+	ts_dp_close(dp);
+	return err;
+}
+
+void ts_dp_close(struct ts_dp *dp)
+{
+	if (!dp)
+		return;
+	turnstile_bpf__destroy(dp->skel);
+	free(dp->stable_ids);
+	free(dp);
+}
+
+bool ts_dp_adopted(const struct ts_dp *dp)
+{
+	return dp->adopted;
+}
+
+int ts_dp_xdp_prog_fd(const struct ts_dp *dp)
+{
+	return bpf_program__fd(dp->skel->progs.ts_xdp);
+}
+
+int ts_dp_tc_prog_fd(const struct ts_dp *dp)
+{
+	return bpf_program__fd(dp->skel->progs.ts_tc_egress);
+}
+
+struct bpf_object *ts_dp_object(const struct ts_dp *dp)
+{
+	return dp->skel->obj;
+}
+
+int ts_dp_map_fd(const struct ts_dp *dp, enum ts_dp_map map)
+{
+	return (unsigned)map < TS_MAP_COUNT ? dp->fds[map] : -EINVAL;
+}
+
+uint64_t ts_dp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int ts_dp_config_read(const struct ts_dp *dp, struct ts_config *out)
+{
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(dp->fds[TS_MAP_CONFIG], &zero, out)) {
+		int err = -errno;
+
+		ts_err("dp: cannot read ts_config: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+uint32_t ts_dp_active_slot(const struct ts_dp *dp)
+{
+	struct ts_config cfg;
+
+	return ts_dp_config_read(dp, &cfg) ? 0 : cfg.active_slot & 1;
+}
+
+int ts_dp_slot_cfg_read(const struct ts_dp *dp, struct ts_slot_cfg *out)
+{
+	uint32_t slot = ts_dp_active_slot(dp);
+
+	if (bpf_map_lookup_elem(dp->fds[TS_MAP_SLOT_CFG], &slot, out)) {
+		int err = -errno;
+
+		ts_err("dp: cannot read ts_slot_cfg[%u]: %s", slot, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int ts_dp_set_xdp_mode(struct ts_dp *dp, enum ts_xdp_mode mode)
+{
+	struct ts_config cfg;
+	uint32_t zero = 0;
+	int err = ts_dp_config_read(dp, &cfg);
+
+	if (err)
+		return err;
+	cfg.xdp_mode = mode;
+	if (bpf_map_update_elem(dp->fds[TS_MAP_CONFIG], &zero, &cfg, BPF_ANY)) {
+		err = -errno;
+		ts_err("dp: cannot write ts_config: %s", strerror(-err));
+	}
+	return err;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* dp_internal.h - what the files of user/lib/dp share; not for callers. */
+#ifndef TS_DP_INTERNAL_H
+#define TS_DP_INTERNAL_H
+
+#include "dp/dp.h"
+
+struct turnstile_bpf;
+
+struct ts_dp {
+	struct turnstile_bpf *skel;
+	int fds[TS_MAP_COUNT];
+	bool adopted;
+	int ncpus;
+	/* compiler rule id -> stable rule id, from the last install */
+	uint32_t *stable_ids;
+	size_t nstable;
+};
+
+/* Active slot from ts_config (0 if unreadable). */
+uint32_t ts_dp_active_slot(const struct ts_dp *dp);
+
+/* ts_addr_key of a net in a slot (hash key when plen is full). */
+void ts_dp_addr_key(struct ts_addr_key *k, uint32_t slot, const struct ts_net *net);
+
+/* Delete every ts_hosts/ts_prefixes/ts_rules entry of `slot`. */
+int ts_dp_clear_slot(struct ts_dp *dp, uint32_t slot);
+
+#endif /* TS_DP_INTERNAL_H */

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * install.c - write a compiled policy into the inactive slot, switch with
+ * one write of ts_config, then clear the old slot. Rule ids are made
+ * stable by matching label+text against ts_rule_meta.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "common/log.h"
+#include "dp/dp_internal.h"
+
+/* Used when the compiled settings leave a value at 0. */
+#define TS_DEFAULT_TIMEOUT_SYN_S          60u
+#define TS_DEFAULT_TIMEOUT_ESTABLISHED_S  21600u
+#define TS_DEFAULT_TIMEOUT_CLOSING_S      10u
+#define TS_DEFAULT_EVENTS_PER_SEC         100u
+
+void ts_dp_addr_key(struct ts_addr_key *k, uint32_t slot, const struct ts_net *net)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = TS_ADDR_HDR_BITS + net->plen;
+	k->slot = slot;
+	k->family = net->family;
+	memcpy(k->addr, net->addr, sizeof(k->addr));
+}
+
+static uint32_t full_plen(uint8_t family)
+{
+	return family == TS_FAMILY_V4 ? 32 : 128;
+}
+
+static int map_write(int fd, const char *what, const void *key, const void *val)
+{
+	if (bpf_map_update_elem(fd, key, val, BPF_ANY)) {
+		int err = -errno;
+
+		ts_err("dp: cannot write %s: %s", what, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* Slot byte of a hosts/prefixes or rules key. */
+static uint8_t key_slot(enum ts_dp_map m, const void *key)
+{
+	return m == TS_MAP_RULES ? ((const struct ts_rule_key *)key)->slot
+				 : ((const struct ts_addr_key *)key)->slot;
+}
+
+static int clear_map_slot(struct ts_dp *dp, enum ts_dp_map m, uint32_t slot)
+{
+	union { struct ts_addr_key a; struct ts_rule_key r; } key, next;
+	int fd = dp->fds[m], err = 0;
+	void *prev = NULL;
+
+	/* Collecting would need memory proportional to the map; instead,
+	 * deleting the key just returned and restarting from the previous one
+	 * keeps the walk valid. */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (key_slot(m, &next) == slot) {
+			if (bpf_map_delete_elem(fd, &next) && errno != ENOENT) {
+				err = -errno;
+				ts_err("dp: cannot delete from %s: %s", ts_dp_map_name(m), strerror(-err));
+				return err;
+			}
+			continue;  /* same prev: next key after it is new now */
+		}
+		key = next;
+		prev = &key;
+	}
+	return 0;
+}
+
+int ts_dp_clear_slot(struct ts_dp *dp, uint32_t slot)
+{
+	int err = clear_map_slot(dp, TS_MAP_HOSTS, slot);
+
+	if (!err)
+		err = clear_map_slot(dp, TS_MAP_PREFIXES, slot);
+	if (!err)
+		err = clear_map_slot(dp, TS_MAP_RULES, slot);
+	return err;
+}
+
+/* ---- stable rule ids ---------------------------------------------------- */
+
+struct meta_table {
+	struct ts_rule_meta m[TS_MAX_RULE_IDS];
+	bool taken[TS_MAX_RULE_IDS];      /* claimed by the policy being installed */
+};
+
+static int meta_load(struct ts_dp *dp, struct meta_table *t)
+{
+	for (uint32_t id = 1; id < TS_MAX_RULE_IDS; id++) {
+		if (bpf_map_lookup_elem(dp->fds[TS_MAP_RULE_META], &id, &t->m[id])) {
+			int err = -errno;
+
+			ts_err("dp: cannot read ts_rule_meta[%u]: %s", id, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static bool meta_matches(const struct ts_rule_meta *m, const struct ts_rule_info *ri)
+{
+	return !strncmp(m->label, ri->label, TS_LABEL_LEN) && !strncmp(m->text, ri->text, TS_RULE_TEXT_LEN);
+}
+
+/* An id nobody holds: never-used ids first, so a removed rule that comes
+ * back later still finds its counters. */
+static uint32_t meta_free_id(const struct meta_table *t)
+{
+	for (uint32_t id = 1; id < TS_MAX_RULE_IDS; id++)
+		if (!t->taken[id] && !t->m[id].in_use && !t->m[id].label[0] && !t->m[id].text[0])
+			return id;
+	for (uint32_t id = 1; id < TS_MAX_RULE_IDS; id++)
+		if (!t->taken[id] && !t->m[id].in_use)
+			return id;
+	return 0;
+}
+
+/* Fill dp->stable_ids for c and write the metadata of new ids. Ids still
+ * in_use by the active policy are never handed to a different rule. */
+static int assign_rule_ids(struct ts_dp *dp, const struct ts_compiled *c, struct meta_table *t)
+{
+	uint32_t *ids = calloc(c->nrule_ids + 1, sizeof(*ids));
+	int err = 0;
+
+	if (!ids)
+		return -ENOMEM;
+	for (size_t i = 1; i <= c->nrule_ids; i++) {
+		const struct ts_rule_info *ri = &c->rule_info[i];
+
+		for (uint32_t id = 1; id < TS_MAX_RULE_IDS && !ids[i]; id++)
+			if (!t->taken[id] && (t->m[id].label[0] || t->m[id].text[0]) &&
+			    meta_matches(&t->m[id], ri))
+				ids[i] = id;
+		if (!ids[i]) {
+			struct ts_rule_meta *m;
+
+			ids[i] = meta_free_id(t);
+			if (!ids[i]) {
+				ts_err("dp: no free rule id for rule \"%s\" (%u ids)", ri->label,
+				       TS_MAX_RULE_IDS - 1);
+				err = -ENOSPC;
+				break;
+			}
+			m = &t->m[ids[i]];
+			memset(m, 0, sizeof(*m));
+			snprintf(m->label, sizeof(m->label), "%s", ri->label);
+			snprintf(m->text, sizeof(m->text), "%s", ri->text);
+		}
+		t->taken[ids[i]] = true;
+		t->m[ids[i]].in_use = 1;
+		err = map_write(dp->fds[TS_MAP_RULE_META], "ts_rule_meta", &ids[i], &t->m[ids[i]]);
+		if (err)
+			break;
+	}
+	if (err) {
+		free(ids);
+		return err;
+	}
+	free(dp->stable_ids);
+	dp->stable_ids = ids;
+	dp->nstable = c->nrule_ids + 1;
+	return 0;
+}
+
+/* After the switch: ids the new policy does not use are free again. */
+static void release_rule_ids(struct ts_dp *dp, struct meta_table *t)
+{
+	for (uint32_t id = 1; id < TS_MAX_RULE_IDS; id++) {
+		if (t->taken[id] || !t->m[id].in_use)
+			continue;
+		t->m[id].in_use = 0;
+		map_write(dp->fds[TS_MAP_RULE_META], "ts_rule_meta", &id, &t->m[id]);
+	}
+}
+
+uint32_t ts_dp_stable_rule_id(const struct ts_dp *dp, uint32_t compiled_id)
+{
+	return compiled_id < dp->nstable ? dp->stable_ids[compiled_id] : 0;
+}
+
+/* ---- slot contents -------------------------------------------------------- */
+
+static int write_ports(struct ts_dp *dp, const struct ts_compiled *c, uint32_t slot)
+{
+	for (uint32_t port = 0; port < TS_PORTS_PER_SLOT; port++) {
+		uint32_t key = slot * TS_PORTS_PER_SLOT + port;
+		struct ts_port_val v = { .port_class = c->port_class[port] };
+		int err = map_write(dp->fds[TS_MAP_PORTS], "ts_ports", &key, &v);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Set of an address by the compiled prefixes alone (longest match). */
+static uint32_t prefix_set_of(const struct ts_compiled *c, const struct ts_net *a)
+{
+	int best = -1;
+	uint32_t set = 0;
+
+	for (size_t i = 0; i < c->nprefixes; i++) {
+		const struct ts_net *p = &c->prefixes[i].net;
+		uint32_t full = p->plen / 8, rest = p->plen % 8;
+
+		if (p->family != a->family || p->plen <= best)
+			continue;
+		if (memcmp(p->addr, a->addr, full))
+			continue;
+		if (rest && ((p->addr[full] ^ a->addr[full]) & (0xff00 >> rest) & 0xff))
+			continue;
+		best = p->plen;
+		set = c->prefixes[i].set_id;
+	}
+	return set;
+}
+
+static int write_addrs(struct ts_dp *dp, const struct ts_compiled *c, uint32_t slot)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < c->nhosts && !err; i++) {
+		struct ts_addr_val v = { .set_id = c->hosts[i].set_id, .flags = c->hosts[i].flags };
+		struct ts_addr_key k;
+
+		ts_dp_addr_key(&k, slot, &c->hosts[i].net);
+		err = map_write(dp->fds[TS_MAP_HOSTS], "ts_hosts", &k, &v);
+	}
+	for (size_t i = 0; i < c->nprefixes && !err; i++) {
+		struct ts_addr_val v = { .set_id = c->prefixes[i].set_id, .flags = c->prefixes[i].flags };
+		struct ts_addr_key k;
+
+		ts_dp_addr_key(&k, slot, &c->prefixes[i].net);
+		err = map_write(dp->fds[TS_MAP_PREFIXES], "ts_prefixes", &k, &v);
+	}
+	/* Resolvers are exact entries flagged TS_ADDR_RESOLVER, keeping the set
+	 * the address has anyway (its host entry, else its prefix). */
+	for (size_t i = 0; i < c->settings.nresolvers && !err; i++) {
+		struct ts_net host = c->settings.resolvers[i];
+		struct ts_addr_val v;
+		struct ts_addr_key k;
+
+		host.plen = full_plen(host.family);
+		ts_dp_addr_key(&k, slot, &host);
+		if (bpf_map_lookup_elem(dp->fds[TS_MAP_HOSTS], &k, &v))
+			v.set_id = prefix_set_of(c, &host);
+		v.flags |= TS_ADDR_RESOLVER;
+		err = map_write(dp->fds[TS_MAP_HOSTS], "ts_hosts", &k, &v);
+	}
+	return err;
+}
+
+static int write_rules(struct ts_dp *dp, const struct ts_rule_entry *r, size_t n, uint32_t slot)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct ts_rule_key k = {
+			.slot = slot,
+			.src_set = r[i].src_set,
+			.dst_set = r[i].dst_set,
+			.port_class = r[i].port_class,
+		};
+		struct ts_rule_val v = { .rule_id = ts_dp_stable_rule_id(dp, r[i].rule_id) };
+		int err;
+
+		if (!v.rule_id) {
+			ts_err("dp: rule entry %zu names unknown rule id %u", i, r[i].rule_id);
+			return -EINVAL;
+		}
+		err = map_write(dp->fds[TS_MAP_RULES], "ts_rules", &k, &v);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static uint32_t or_default(uint32_t v, uint32_t def)
+{
+	return v ? v : def;
+}
+
+int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *generation_out)
+{
+	struct meta_table *t = calloc(1, sizeof(*t));
+	struct ts_slot_cfg sc = {};
+	struct ts_config cfg;
+	uint32_t zero = 0, old, slot;
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	err = ts_dp_config_read(dp, &cfg);
+	if (err)
+		goto out;
+	old = cfg.active_slot & 1;
+	slot = old ^ 1;
+	/* leftovers of an install that failed half-way */
+	err = ts_dp_clear_slot(dp, slot);
+	if (!err)
+		err = meta_load(dp, t);
+	if (!err)
+		err = assign_rule_ids(dp, c, t);
+	if (!err)
+		err = write_ports(dp, c, slot);
+	if (!err)
+		err = write_addrs(dp, c, slot);
+	if (!err)
+		err = write_rules(dp, c->rules, c->nrules_entries, slot);
+	if (err)
+		goto out;
+
+	sc.generation = cfg.generation + 1;
+	sc.flags = c->settings.flags;
+	sc.events_per_sec = or_default(c->settings.events_per_sec, TS_DEFAULT_EVENTS_PER_SEC);
+	sc.timeout_syn_s = or_default(c->settings.timeout_syn_s, TS_DEFAULT_TIMEOUT_SYN_S);
+	sc.timeout_established_s = or_default(c->settings.timeout_established_s,
+					      TS_DEFAULT_TIMEOUT_ESTABLISHED_S);
+	sc.timeout_closing_s = or_default(c->settings.timeout_closing_s, TS_DEFAULT_TIMEOUT_CLOSING_S);
+	err = map_write(dp->fds[TS_MAP_SLOT_CFG], "ts_slot_cfg", &slot, &sc);
+	if (err)
+		goto out;
+
+	/* the switch: one write; packets see the old slot or the new one */
+	cfg.schema_version = TS_SCHEMA_VERSION;
+	cfg.active_slot = slot;
+	cfg.generation = sc.generation;
+	err = map_write(dp->fds[TS_MAP_CONFIG], "ts_config", &zero, &cfg);
+	if (err)
+		goto out;
+	if (generation_out)
+		*generation_out = cfg.generation;
+
+	release_rule_ids(dp, t);
+	err = ts_dp_clear_slot(dp, old);
+	if (err)
+		ts_warn("dp: policy generation %llu is active, but slot %u was not cleared",
+			(unsigned long long)cfg.generation, old);
+out:
+	free(t);
+	return err;
+}
+
+/* ---- incremental updates of the active slot ------------------------------- */
+
+int ts_dp_host_upsert(struct ts_dp *dp, const struct ts_net *addr, uint32_t set_id)
+{
+	struct ts_addr_val v = {};
+	struct ts_addr_key k;
+
+	if (addr->plen != full_plen(addr->family)) {
+		ts_err("dp: host entry must be a full-length address (got /%u)", addr->plen);
+		return -EINVAL;
+	}
+	ts_dp_addr_key(&k, ts_dp_active_slot(dp), addr);
+	/* keep the resolver flag of an address that is also a resolver */
+	if (bpf_map_lookup_elem(dp->fds[TS_MAP_HOSTS], &k, &v))
+		v.flags = 0;
+	v.set_id = set_id;
+	return map_write(dp->fds[TS_MAP_HOSTS], "ts_hosts", &k, &v);
+}
+
+int ts_dp_host_delete(struct ts_dp *dp, const struct ts_net *addr)
+{
+	struct ts_addr_key k;
+	struct ts_net host = *addr;
+
+	host.plen = full_plen(addr->family);
+	ts_dp_addr_key(&k, ts_dp_active_slot(dp), &host);
+	if (bpf_map_delete_elem(dp->fds[TS_MAP_HOSTS], &k)) {
+		int err = -errno;
+
+		if (err != -ENOENT)
+			ts_err("dp: cannot delete host entry: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int ts_dp_rules_add(struct ts_dp *dp, const struct ts_rule_entry *rules, size_t n)
+{
+	return write_rules(dp, rules, n, ts_dp_active_slot(dp));
+}
