@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* fixture.c - see fixture.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "fixture.h"
+
+void fix_policy_init(struct fix_policy *p, const char *const *names, int n, uint32_t ttl_floor_s,
+		     uint32_t ttl_ceiling_s, uint32_t grace_s, uint32_t max_addrs)
+{
+	memset(p, 0, sizeof(*p));
+	for (int i = 0; i < n && i < FIX_MAX_NAMES; i++) {
+		p->refs[i].name = (char *)names[i];
+		p->refs[i].comp = (uint32_t)i;
+		p->comp_names[i] = (char *)names[i];
+	}
+	p->c.names = p->refs;
+	p->c.nnames = (size_t)n;
+	p->c.comp_names = p->comp_names;
+	p->c.ncomps = (size_t)n;
+	p->c.settings.ttl_floor_s = ttl_floor_s;
+	p->c.settings.ttl_ceiling_s = ttl_ceiling_s;
+	p->c.settings.grace_s = grace_s;
+	p->c.settings.max_addrs_per_name = max_addrs;
+}
+
+int64_t fix_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct ts_net fix_net(const char *addr)
+{
+	struct ts_net net = { 0 };
+
+	if (inet_pton(AF_INET, addr, net.addr) == 1) {
+		net.family = TS_FAMILY_V4;
+		net.plen = 32;
+	} else if (inet_pton(AF_INET6, addr, net.addr) == 1) {
+		net.family = TS_FAMILY_V6;
+		net.plen = 128;
+	}
+	return net;
+}
+
+static bool same_net(const struct ts_net *a, const struct ts_net *b)
+{
+	return a->family == b->family && !memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+static int fix_apply(void *ctx, const struct ts_net *addr, const struct ts_compset *comps)
+{
+	struct fix_map *m = ctx;
+	uint64_t word = comps->nwords ? comps->words[0] : 0;
+	int i;
+
+	if (m->fail_next > 0) {
+		m->fail_next--;
+		return -EIO;
+	}
+	for (i = 0; i < m->n; i++)
+		if (same_net(&m->e[i].net, addr))
+			break;
+	if (word) {
+		if (i == m->n) {
+			if (m->n == FIX_MAX_ADDRS)
+				return -ENOSPC;
+			m->e[m->n++] = (struct fix_map_entry){ *addr, word, fix_now_ms() };
+		} else {
+			m->e[i].comps = word;
+		}
+	} else if (i < m->n) {
+		m->e[i] = m->e[--m->n];
+	}
+	if (m->nlog < FIX_MAX_LOG)
+		m->log[m->nlog++] = (struct fix_log_entry){ *addr, !word, fix_now_ms() };
+	return 0;
+}
+
+struct ts_names_sink fix_sink(struct fix_map *m)
+{
+	return (struct ts_names_sink){ .apply = fix_apply, .ctx = m };
+}
+
+const struct fix_map_entry *fix_map_find(const struct fix_map *m, const char *addr)
+{
+	struct ts_net net = fix_net(addr);
+
+	for (int i = 0; i < m->n; i++)
+		if (same_net(&m->e[i].net, &net))
+			return &m->e[i];
+	return NULL;
+}
+
+int fix_log_find(const struct fix_map *m, const char *addr, bool removed)
+{
+	struct ts_net net = fix_net(addr);
+
+	for (int i = 0; i < m->nlog; i++)
+		if (same_net(&m->log[i].net, &net) && m->log[i].removed == removed)
+			return i;
+	return -1;
+}
+
+bool fix_run_until(struct ts_names *n, bool (*cond)(void *ctx), void *ctx, int timeout_ms)
+{
+	int64_t deadline = fix_now_ms() + timeout_ms;
+
+	while (!cond(ctx)) {
+		int64_t left = deadline - fix_now_ms();
+
+		if (left <= 0)
+			return cond(ctx);
+		ts_names_run_once(n, left > 100 ? 100 : (int)left);
+	}
+	return true;
+}
+
+void fix_run_for(struct ts_names *n, int ms)
+{
+	int64_t deadline = fix_now_ms() + ms;
+	int64_t left;
+
+	while ((left = deadline - fix_now_ms()) > 0)
+		ts_names_run_once(n, left > 100 ? 100 : (int)left);
+}
+
+struct ts_names_name_info fix_name_info(const struct ts_names *n, size_t i)
+{
+	struct ts_names_name_info info = { 0 };
+
+	ts_names_name_info(ts_names_state(n), i, &info);
+	return info;
+}

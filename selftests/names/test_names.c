@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_names.c - the name resolver against a real dnsmasq in a private
+ * network namespace: answers that change, outages, TTL 0, CNAME chains,
+ * big answers, AAAA-only names, NXDOMAIN, the per-name cap, the cache
+ * file, failed map writes and the latency metric. The "map" here is a
+ * recording sink (fixture.c); test_names_dp.c runs the real BPF program.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "dnsmasq.h"
+#include "fixture.h"
+#include "testlib.h"
+
+#define PORT 5300
+
+/* The running test's world. */
+static struct {
+	struct fix_policy pol;
+	struct dnsmasq dns;
+	struct fix_map map;
+	struct ts_names *n;
+	char cache[128];
+	const char *want;          /* address a condition waits for */
+} T;
+
+static int open_names(const char *servers)
+{
+	struct ts_names_config cfg = {
+		.policy = &T.pol.c,
+		.servers = servers ? servers : dnsmasq_server(&T.dns),
+		.cache_path = T.cache,
+		.sink = fix_sink(&T.map),
+		.query_timeout_ms = 300,
+		.query_tries = 1,
+	};
+
+	return ts_names_open(&T.n, &cfg);
+}
+
+/* Starts dnsmasq with `hosts` (and options) and a names instance on it. */
+static bool setup(const char *const *names, int nnames, uint32_t floor_s, uint32_t grace_s,
+		  uint32_t cap, const char *hosts, const char *opt1, const char *opt2,
+		  const char *opt3)
+{
+	int err;
+
+	memset(&T.map, 0, sizeof(T.map));
+	T.n = NULL;
+	snprintf(T.cache, sizeof(T.cache), "/tmp/ts-names-cache.%d", (int)getpid());
+	unlink(T.cache);
+	fix_policy_init(&T.pol, names, nnames, floor_s, 3600, grace_s, cap);
+	err = dnsmasq_start(&T.dns, PORT, hosts, opt1, opt2, opt3, NULL);
+	TS_CHECK(!err, "dnsmasq did not start: %s", strerror(-err));
+	if (err)
+		return false;
+	err = open_names(NULL);
+	TS_CHECK(!err, "ts_names_open: %s", strerror(-err));
+	return !err;
+}
+
+static void teardown(void)
+{
+	ts_names_close(T.n);
+	T.n = NULL;
+	dnsmasq_stop(&T.dns);
+	unlink(T.cache);
+}
+
+static bool have_want(void *ctx)
+{
+	return fix_map_find(&T.map, T.want) != NULL;
+}
+
+static bool lost_want(void *ctx)
+{
+	return fix_map_find(&T.map, T.want) == NULL;
+}
+
+/* Two rounds of A+AAAA answered. */
+static bool refreshed(void *ctx)
+{
+	return fix_name_info(T.n, (size_t)(intptr_t)ctx).resolutions >= 4;
+}
+
+static bool not_stale(void *ctx)
+{
+	struct ts_names_name_info i = fix_name_info(T.n, (size_t)(intptr_t)ctx);
+
+	return !i.stale && i.last_success_ms > 0;
+}
+
+static bool is_stale(void *ctx)
+{
+	return fix_name_info(T.n, (size_t)(intptr_t)ctx).stale;
+}
+
+static const struct ts_names_addr_info *addr_of(size_t name, const char *addr)
+{
+	static struct ts_names_addr_info info;
+	struct ts_net net = fix_net(addr);
+	const struct ts_names_state *st = ts_names_state(T.n);
+
+	for (size_t j = 0; ts_names_addr_info(st, name, j, &info) == 0; j++)
+		if (info.addr.family == net.family && !memcmp(info.addr.addr, net.addr, 16))
+			return &info;
+	return NULL;
+}
+
+static void test_a_and_aaaa(void)
+{
+	const char *names[] = { "dm.test" };
+	const struct ts_names_addr_info *a;
+	struct ts_names_name_info i;
+
+	if (!setup(names, 1, 1, 10, 0, "203.0.113.10 dm.test\n2001:db8:200::10 dm.test\n",
+		   "--local-ttl=30", NULL, NULL))
+		goto out;
+	T.want = "2001:db8:200::10";
+	TS_CHECK(fix_run_until(T.n, have_want, NULL, 3000), "AAAA address never reached the map");
+	T.want = "203.0.113.10";
+	TS_CHECK(fix_run_until(T.n, have_want, NULL, 3000), "A address never reached the map");
+	TS_CHECK(fix_map_find(&T.map, "203.0.113.10") &&
+		 fix_map_find(&T.map, "203.0.113.10")->comps == 1,
+		 "address not in component 0");
+	a = addr_of(0, "203.0.113.10");
+	TS_CHECK(a && a->ttl_s == 30, "ttl %u, want 30", a ? a->ttl_s : 0);
+	TS_CHECK(a && !strcmp(a->resolver, "127.0.0.1:5300"), "resolver \"%s\"",
+		 a ? a->resolver : "(none)");
+	TS_CHECK(a && !strcmp(a->name, "dm.test"), "name \"%s\"", a ? a->name : "(none)");
+	TS_CHECK(a && a->expires_ms - a->last_seen_ms == (30 + 10) * 1000,
+		 "expiry is not last_seen + ttl + grace");
+	/* Refresh at 80% of the TTL. */
+	i = fix_name_info(T.n, 0);
+	TS_CHECK(i.next_refresh_ms - i.last_success_ms >= 23500 &&
+		 i.next_refresh_ms - i.last_success_ms <= 24500,
+		 "next refresh %lld ms after success, want 24000",
+		 (long long)(i.next_refresh_ms - i.last_success_ms));
+out:
+	teardown();
+}
+
+static void test_answer_change(void)
+{
+	const char *names[] = { "blob.test" };
+	const struct fix_map_entry *old;
+	int64_t new_seen, old_last_seen = 0;
+	const struct ts_names_addr_info *a;
+
+	/* TTL 1, grace 2: the old address must stay ~3 s after DNS drops it. */
+	if (!setup(names, 1, 1, 2, 0, "192.0.2.65 blob.test\n", "--local-ttl=1", NULL, NULL))
+		goto out;
+	T.want = "192.0.2.65";
+	TS_CHECK(fix_run_until(T.n, have_want, NULL, 3000), "first address never in the map");
+	TS_CHECK(!dnsmasq_set_hosts(&T.dns, "192.0.2.67 blob.test\n"), "SIGHUP failed");
+	T.want = "192.0.2.67";
+	/* Within the TTL (1 s) plus one refresh: refresh is at 0.8 s. */
+	TS_CHECK(fix_run_until(T.n, have_want, NULL, 2500), "new address not allowed within the TTL");
+	new_seen = fix_now_ms();
+	old = fix_map_find(&T.map, "192.0.2.65");
+	TS_CHECK(old != NULL, "old address removed as soon as DNS dropped it (no grace)");
+	a = addr_of(0, "192.0.2.65");
+	if (a)
+		old_last_seen = a->last_seen_ms;
+	T.want = "192.0.2.65";
+	TS_CHECK(fix_run_until(T.n, lost_want, NULL, 6000), "old address never left after grace");
+	{
+		int at = fix_log_find(&T.map, "192.0.2.65", true);
+		int64_t removed_ms = at >= 0 ? T.map.log[at].at_ms : 0;
+
+		/* Not before last_seen + ttl (1 s) + grace (2 s); 5 ms for
+		 * converting the monotonic clock to wall-clock time. */
+		TS_CHECK(at >= 0 && removed_ms >= old_last_seen + 3000 - 5,
+			 "old address removed %lld ms after it was last seen, before ttl+grace",
+			 (long long)(removed_ms - old_last_seen));
+		TS_CHECK(removed_ms - new_seen < 5000, "removal took too long");
+		TS_CHECK(fix_log_find(&T.map, "192.0.2.67", false) < at,
+			 "old address removed before the new one was added");
+	}
+	TS_CHECK(fix_map_find(&T.map, "192.0.2.67") != NULL, "new address lost");
+out:
+	teardown();
+}
+
+static void test_outage(void)
+{
+	const char *names[] = { "waf.test" };
+	struct ts_names_name_info before, during;
+
+	if (!setup(names, 1, 1, 1, 0, "192.0.2.33 waf.test\n2001:db8:300::33 waf.test\n",
+		   "--local-ttl=1", NULL, NULL))
+		goto out;
+	TS_CHECK(fix_run_until(T.n, not_stale, (void *)0, 3000), "never resolved");
+	T.want = "192.0.2.33";
+	TS_CHECK(fix_run_until(T.n, have_want, NULL, 3000), "address never in the map");
+	before = fix_name_info(T.n, 0);
+	dnsmasq_kill(&T.dns);
+	/* Far past ttl (1 s) + grace (1 s): a sick resolver must not empty the name. */
+	TS_CHECK(fix_run_until(T.n, is_stale, (void *)0, 4000), "outage never marked stale");
+	fix_run_for(T.n, 3000);
+	during = fix_name_info(T.n, 0);
+	TS_CHECK(during.stale, "not stale during the outage");
+	TS_CHECK(during.failures > before.failures, "failures not counted");
+	TS_CHECK(during.last_error[0], "no last error recorded");
+	TS_CHECK(during.naddrs == 2, "%zu addresses left during the outage, want 2", during.naddrs);
+	TS_CHECK(fix_map_find(&T.map, "192.0.2.33") && fix_map_find(&T.map, "2001:db8:300::33"),
+		 "an address left the map during the outage");
+	TS_CHECK(fix_log_find(&T.map, "192.0.2.33", true) < 0, "an address was deleted");
+	TS_CHECK(!dnsmasq_restart(&T.dns), "dnsmasq restart failed");
+	/* Retries back off to at most 4 s after ~6 failures in 7 s. */
+	TS_CHECK(fix_run_until(T.n, not_stale, (void *)0, 9000), "refreshing did not resume");
+	TS_CHECK(fix_name_info(T.n, 0).resolutions > during.resolutions, "no new resolution");
+out:
+	teardown();
+}
+
+static void test_ttl_zero(void)
+{
+	const char *names[] = { "zero.test" };
+	const struct ts_names_addr_info *a;
+	struct ts_names_name_info i;
+
+	if (!setup(names, 1, 2, 10, 0, "192.0.2.97 zero.test\n", "--local-ttl=0", NULL, NULL))
+		goto out;
+	TS_CHECK(fix_run_until(T.n, not_stale, (void *)0, 3000), "never resolved");
+	a = addr_of(0, "192.0.2.97");
+	TS_CHECK(a && a->ttl_s == 2, "TTL 0 clamped to %u, want the floor 2", a ? a->ttl_s : 0);
+	i = fix_name_info(T.n, 0);
+	/* 80% of the 2 s floor: not a busy loop. */
+	TS_CHECK(i.next_refresh_ms - i.last_success_ms >= 1500 &&
+		 i.next_refresh_ms - i.last_success_ms <= 1700,
+		 "refresh %lld ms after success, want 1600",
+		 (long long)(i.next_refresh_ms - i.last_success_ms));
+	TS_CHECK(fix_run_until(T.n, refreshed, (void *)0, 4000), "no refresh");
+out:
+	teardown();
+}
+
+static void test_cname_chain(void)
+{
+	const char *names[] = { "alias.test" };
+	const struct ts_names_addr_info *a;
+
+	/* alias -(TTL 7)-> mid -(TTL 60)-> target (A, TTL 30): the chain's TTL is 7. */
+	if (!setup(names, 1, 1, 10, 0, "192.0.2.81 target.test\n", "--local-ttl=30",
+		   "--cname=alias.test,mid.test,7", "--cname=mid.test,target.test,60"))
+		goto out;
+	T.want = "192.0.2.81";
+	TS_CHECK(fix_run_until(T.n, have_want, NULL, 4000), "address behind the CNAME chain not in the map");
+	a = addr_of(0, "192.0.2.81");
+	TS_CHECK(a && a->ttl_s == 7, "TTL %u, want 7 (minimum over the chain)", a ? a->ttl_s : 0);
+out:
+	teardown();
+}
+
+static bool have_hundred(void *ctx)
+{
+	return T.map.n >= 100;
+}
+
+static void test_hundred_a_records(void)
+{
+	const char *names[] = { "many.test" };
+	char hosts[100 * 32] = "";
+	char addr[32];
+	int missing = 0;
+
+	for (int i = 1; i <= 100; i++) {
+		size_t used = strlen(hosts);
+
+		snprintf(hosts + used, sizeof(hosts) - used, "10.1.%d.%d many.test\n", i / 50, i);
+	}
+	if (!setup(names, 1, 1, 10, 0, hosts, "--local-ttl=30", NULL, NULL))
+		goto out;
+	TS_CHECK(fix_run_until(T.n, have_hundred, NULL, 4000), "%d of 100 addresses in the map", T.map.n);
+	for (int i = 1; i <= 100; i++) {
+		snprintf(addr, sizeof(addr), "10.1.%d.%d", i / 50, i);
+		missing += !fix_map_find(&T.map, addr);
+	}
+	TS_CHECK(!missing, "%d of the 100 addresses missing", missing);
+	TS_CHECK(fix_name_info(T.n, 0).naddrs == 100, "name holds %zu addresses",
+		 fix_name_info(T.n, 0).naddrs);
+out:
+	teardown();
+}
+
+static void test_aaaa_only(void)
+{
+	const char *names[] = { "six.test" };
+	struct ts_names_name_info i;
+
+	if (!setup(names, 1, 1, 10, 0, "2001:db8:500::65 six.test\n", "--local-ttl=30", NULL, NULL))
+		goto out;
+	TS_CHECK(fix_run_until(T.n, not_stale, (void *)0, 3000), "AAAA-only name counted as failing");
+	i = fix_name_info(T.n, 0);
+	TS_CHECK(i.naddrs == 1 && fix_map_find(&T.map, "2001:db8:500::65"),
+		 "AAAA-only name holds %zu addresses", i.naddrs);
+	TS_CHECK(i.failures == 0, "NODATA for A counted as %llu failures",
+		 (unsigned long long)i.failures);
+out:
+	teardown();
+}
+
+static void test_nxdomain_one(void)
+{
+	const char *names[] = { "ok.test", "gone.test" };
+	struct ts_names_name_info ok, gone;
+
+	if (!setup(names, 2, 1, 10, 0, "192.0.2.49 ok.test\n", "--local-ttl=30", NULL, NULL))
+		goto out;
+	TS_CHECK(fix_run_until(T.n, is_stale, (void *)1, 3000), "NXDOMAIN name not stale");
+	TS_CHECK(fix_run_until(T.n, not_stale, (void *)0, 3000), "good name affected by NXDOMAIN");
+	ok = fix_name_info(T.n, 0);
+	gone = fix_name_info(T.n, 1);
+	TS_CHECK(ok.naddrs == 1 && fix_map_find(&T.map, "192.0.2.49"), "good name not resolved");
+	TS_CHECK(gone.failures > 0 && gone.naddrs == 0, "NXDOMAIN: %llu failures, %zu addresses",
+		 (unsigned long long)gone.failures, gone.naddrs);
+	TS_CHECK(strstr(gone.last_error, "not found"), "last error \"%s\" for NXDOMAIN",
+		 gone.last_error);
+out:
+	teardown();
+}
+
+static void test_cap_evicts_least_recent(void)
+{
+	const char *names[] = { "capped.test" };
+	struct ts_names_metrics m;
+	int kept = 0, add_new, del_old;
+
+	if (!setup(names, 1, 1, 60, 2, "192.0.2.1 capped.test\n192.0.2.2 capped.test\n192.0.2.3 capped.test\n",
+		   "--local-ttl=1", NULL, NULL))
+		goto out;
+	TS_CHECK(fix_run_until(T.n, not_stale, (void *)0, 3000), "never resolved");
+	ts_names_metrics(ts_names_state(T.n), &m);
+	TS_CHECK(fix_name_info(T.n, 0).naddrs == 2 && T.map.n == 2, "cap 2: holds %zu, map %d",
+		 fix_name_info(T.n, 0).naddrs, T.map.n);
+	TS_CHECK(m.capped >= 1, "capped not counted");
+	kept = !!fix_map_find(&T.map, "192.0.2.1") + !!fix_map_find(&T.map, "192.0.2.2") +
+	       !!fix_map_find(&T.map, "192.0.2.3");
+	TS_CHECK(kept == 2, "%d of the answer's addresses kept, want 2", kept);
+	/* A new address with a 60 s grace: only the cap can make room for it. */
+	TS_CHECK(!dnsmasq_set_hosts(&T.dns, "192.0.2.9 capped.test\n"), "SIGHUP failed");
+	T.want = "192.0.2.9";
+	TS_CHECK(fix_run_until(T.n, have_want, NULL, 3000), "new address not added at the cap");
+	TS_CHECK(fix_name_info(T.n, 0).naddrs == 2 && T.map.n == 2, "cap not kept: %d in the map",
+		 T.map.n);
+	add_new = fix_log_find(&T.map, "192.0.2.9", false);
+	del_old = -1;
+	for (int i = 0; i < T.map.nlog; i++)
+		if (T.map.log[i].removed) {
+			del_old = i;
+			break;
+		}
+	TS_CHECK(del_old >= 0 && add_new < del_old, "eviction (log %d) not after the add (log %d)",
+		 del_old, add_new);
+out:
+	teardown();
+}
+
+static void test_cache_save_load(void)
+{
+	const char *names[] = { "share.test", "other.test" };
+	struct ts_names_state *st = NULL;
+	struct ts_names_addr_info info;
+	struct stat sb;
+	FILE *f;
+	int err;
+
+	if (!setup(names, 2, 1, 10, 0, "192.0.2.81 share.test\n2001:db8:600::81 share.test\n",
+		   "--local-ttl=30", NULL, NULL))
+		goto out;
+	TS_CHECK(fix_run_until(T.n, not_stale, (void *)0, 3000), "never resolved");
+	ts_names_close(T.n);
+	T.n = NULL;
+	TS_CHECK(stat(T.cache, &sb) == 0, "no cache file written");
+	TS_CHECK((sb.st_mode & 0777) == 0600, "cache mode %o, want 600", sb.st_mode & 0777);
+
+	/* status/explain read it without a daemon. */
+	err = ts_names_state_read(&st, T.cache);
+	TS_CHECK(!err, "reading the cache: %s", strerror(-err));
+	if (st) {
+		struct ts_net net = fix_net("192.0.2.81");
+
+		TS_CHECK(ts_names_explain(st, &net, &info, 1) == 1 && !strcmp(info.name, "share.test") &&
+			 !strcmp(info.resolver, "127.0.0.1:5300"),
+			 "explain does not name share.test via 127.0.0.1:5300");
+		ts_names_state_free(st);
+	}
+
+	/* Cold start with DNS down: the cached addresses are applied at once. An
+	 * entry seen an hour ago (ttl 1 + grace 10 long past) is dropped. */
+	f = fopen(T.cache, "a");
+	TS_CHECK(f != NULL, "cannot append to the cache");
+	if (f) {
+		fprintf(f, "name other.test 1 0 0 0 0 0 0 0 0\naddr 192.0.2.200 1 %lld %lld 127.0.0.1:5300\n",
+			(long long)(time(NULL) - 3600) * 1000, (long long)(time(NULL) - 3600) * 1000);
+		fclose(f);
+	}
+	dnsmasq_kill(&T.dns);
+	memset(&T.map, 0, sizeof(T.map));
+	err = open_names(NULL);
+	TS_CHECK(!err, "reopen: %s", strerror(-err));
+	if (err)
+		goto out;
+	TS_CHECK(fix_map_find(&T.map, "192.0.2.81") && fix_map_find(&T.map, "2001:db8:600::81"),
+		 "cold start began without the cached addresses");
+	TS_CHECK(!fix_map_find(&T.map, "192.0.2.200"), "an entry past its grace was loaded");
+	TS_CHECK(fix_name_info(T.n, 0).resolutions >= 2, "per-name counters not restored");
+out:
+	teardown();
+}
+
+static void test_failed_apply_retried(void)
+{
+	const char *names[] = { "retry.test" };
+	struct ts_names_metrics m;
+
+	if (!setup(names, 1, 1, 10, 0, "192.0.2.55 retry.test\n", "--local-ttl=30", NULL, NULL))
+		goto out;
+	/* setup() already opened; make the first map write fail from here. */
+	ts_names_close(T.n);
+	unlink(T.cache);
+	memset(&T.map, 0, sizeof(T.map));
+	T.map.fail_next = 1;
+	TS_CHECK(!open_names(NULL), "reopen failed");
+	T.want = "192.0.2.55";
+	TS_CHECK(fix_run_until(T.n, have_want, NULL, 4000), "failed map write never retried");
+	ts_names_metrics(ts_names_state(T.n), &m);
+	TS_CHECK(m.map_errors == 1, "map_errors %llu, want 1", (unsigned long long)m.map_errors);
+out:
+	teardown();
+}
+
+static void test_failover_and_latency(void)
+{
+	const char *names[] = { "agg.test" };
+	struct ts_names_metrics m;
+	const struct ts_names_addr_info *a;
+	uint64_t hist = 0;
+
+	if (!setup(names, 1, 1, 10, 0, "192.0.2.49 agg.test\n", "--local-ttl=30", NULL, NULL))
+		goto out;
+	ts_names_close(T.n);
+	unlink(T.cache);
+	memset(&T.map, 0, sizeof(T.map));
+	/* Nobody listens on :5399: the answer must come from the second server. */
+	TS_CHECK(!open_names("127.0.0.1:5399,127.0.0.1:5300"), "open with two servers failed");
+	T.want = "192.0.2.49";
+	TS_CHECK(fix_run_until(T.n, have_want, NULL, 4000), "no failover to the second server");
+	a = addr_of(0, "192.0.2.49");
+	TS_CHECK(a && !strcmp(a->resolver, "127.0.0.1:5300"), "attributed to \"%s\"",
+		 a ? a->resolver : "(none)");
+	ts_names_metrics(ts_names_state(T.n), &m);
+	for (int b = 0; b < TS_NAMES_LAT_BUCKETS; b++)
+		hist += m.lat_hist[b];
+	TS_CHECK(m.lat_count >= 1 && hist == m.lat_count, "latency samples %llu, histogram %llu",
+		 (unsigned long long)m.lat_count, (unsigned long long)hist);
+	TS_CHECK(m.lat_last_us <= m.lat_max_us && m.lat_sum_us >= m.lat_max_us,
+		 "latency last/max/sum inconsistent");
+	TS_CHECK(m.names == 1 && m.addrs == 1, "metrics: %llu names, %llu addrs",
+		 (unsigned long long)m.names, (unsigned long long)m.addrs);
+out:
+	teardown();
+}
+
+int main(void)
+{
+	int err;
+
+	if (!ts_is_root()) {
+		ts_skip("names", "needs root (network namespace, dnsmasq)");
+		return 0;
+	}
+	if (access("/usr/sbin/dnsmasq", X_OK)) {
+		ts_skip("names", "dnsmasq not installed");
+		return 0;
+	}
+	err = dnsmasq_enter_netns();
+	if (err) {
+		printf("FAIL: names: cannot enter a network namespace: %s\n", strerror(-err));
+		return 1;
+	}
+	ts_log_set_level(TS_LOG_ERROR);
+	ts_run("names_a_and_aaaa", test_a_and_aaaa);
+	ts_run("names_answer_change_grace", test_answer_change);
+	ts_run("names_outage_keeps_addresses", test_outage);
+	ts_run("names_ttl_zero", test_ttl_zero);
+	ts_run("names_cname_chain", test_cname_chain);
+	ts_run("names_hundred_a_records", test_hundred_a_records);
+	ts_run("names_aaaa_only", test_aaaa_only);
+	ts_run("names_nxdomain_one_name", test_nxdomain_one);
+	ts_run("names_cap_evicts_least_recent", test_cap_evicts_least_recent);
+	ts_run("names_cache_save_load", test_cache_save_load);
+	ts_run("names_failed_apply_retried", test_failed_apply_retried);
+	ts_run("names_failover_and_latency", test_failover_and_latency);
+	return ts_done();
+}

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* dns.c - A/AAAA over c-ares, one channel per server, one epoll fd (see dns.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ares.h>
+#include <arpa/nameser.h>
+
+#include "common/log.h"
+#include "names/names.h"
+#include "names/dns.h"
+
+#define MAX_ANSWER 1024 /* addresses taken from one answer */
+
+struct server_chan {
+	ares_channel ch;
+	struct ts_dns *r;
+	uint32_t idx;
+	char name[TS_NAMES_RESOLVER_LEN];
+};
+
+struct ts_dns {
+	int epfd;
+	struct server_chan *chans;
+	size_t nchans;
+	/* scratch for one answer at a time (callbacks run one by one) */
+	struct ares_addrttl a4[MAX_ANSWER];
+	struct ares_addr6ttl a6[MAX_ANSWER];
+	struct ts_net nets[MAX_ANSWER];
+	uint32_t ttls[MAX_ANSWER];
+};
+
+struct query {
+	struct ts_dns *r;
+	char *name;
+	int family;
+	size_t server;
+	ts_answer_cb cb;
+	void *arg;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+	struct server_chan *sc = data;
+	struct epoll_event ev = {
+		.events = (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0),
+		.data.u64 = ((uint64_t)sc->idx << 32) | (uint32_t)fd,
+	};
+
+	if (!readable && !writable) {
+		epoll_ctl(sc->r->epfd, EPOLL_CTL_DEL, fd, NULL);
+		return;
+	}
+	if (epoll_ctl(sc->r->epfd, EPOLL_CTL_MOD, fd, &ev) && errno == ENOENT &&
+	    epoll_ctl(sc->r->epfd, EPOLL_CTL_ADD, fd, &ev))
+		ts_err("names: resolver %s: cannot watch socket %d: %s", sc->name, fd,
+		       strerror(errno));
+}
+
+static void format_server(const struct ares_addr_port_node *s, char *buf, size_t len)
+{
+	char text[INET6_ADDRSTRLEN] = "?";
+	int port = s->udp_port ? s->udp_port : NS_DEFAULTPORT;
+
+	inet_ntop(s->family, &s->addr, text, sizeof(text));
+	if (s->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%d", text, port);
+	else
+		snprintf(buf, len, "%s:%d", text, port);
+}
+
+/* The servers c-ares would use: the CSV given, else /etc/resolv.conf. */
+static int list_servers(const char *csv, struct ares_addr_port_node **out)
+{
+	struct ares_options opts = { 0 };
+	ares_channel probe;
+	int st;
+
+	st = ares_init_options(&probe, &opts, 0);
+	if (st != ARES_SUCCESS) {
+		ts_err("names: c-ares init: %s", ares_strerror(st));
+		return -EIO;
+	}
+	if (csv)
+		st = ares_set_servers_ports_csv(probe, csv);
+	if (st == ARES_SUCCESS)
+		st = ares_get_servers_ports(probe, out);
+	ares_destroy(probe);
+	if (st != ARES_SUCCESS) {
+		ts_err("names: resolvers \"%s\": %s", csv ? csv : "/etc/resolv.conf",
+		       ares_strerror(st));
+		return -EINVAL;
+	}
+	if (!*out) {
+		ts_err("names: no DNS server configured");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int open_chan(struct ts_dns *r, struct server_chan *sc, struct ares_addr_port_node *s,
+		     uint32_t timeout_ms, uint32_t tries)
+{
+	struct ares_addr_port_node *next = s->next;
+	struct ares_options opts = {
+		.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES,
+		.timeout = (int)timeout_ms,
+		.tries = (int)tries,
+		.sock_state_cb = sock_state,
+		.sock_state_cb_data = sc,
+	};
+	int st;
+
+	sc->r = r;
+	sc->idx = (uint32_t)(sc - r->chans);
+	format_server(s, sc->name, sizeof(sc->name));
+	st = ares_init_options(&sc->ch, &opts,
+			       ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+			       ARES_OPT_SOCK_STATE_CB);
+	if (st != ARES_SUCCESS) {
+		ts_err("names: resolver %s: c-ares init: %s", sc->name, ares_strerror(st));
+		sc->ch = NULL;
+		return -EIO;
+	}
+	s->next = NULL; /* this channel asks this one server only */
+	st = ares_set_servers_ports(sc->ch, s);
+	s->next = next;
+	if (st != ARES_SUCCESS) {
+		ts_err("names: resolver %s: %s", sc->name, ares_strerror(st));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ts_dns_open(struct ts_dns **out, const char *servers, uint32_t timeout_ms,
+		     uint32_t tries)
+{
+	struct ares_addr_port_node *list = NULL, *s;
+	struct ts_dns *r;
+	size_t n = 0;
+	int err;
+
+	*out = NULL;
+	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+		return -EIO;
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		ares_library_cleanup();
+		return -ENOMEM;
+	}
+	r->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (r->epfd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	err = list_servers(servers, &list);
+	if (err)
+		goto fail;
+	for (s = list; s; s = s->next)
+		n++;
+	r->chans = calloc(n, sizeof(*r->chans));
+	if (!r->chans) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (s = list; s; s = s->next) {
+		err = open_chan(r, &r->chans[r->nchans++], s, timeout_ms, tries);
+		if (err)
+			goto fail;
+	}
+	ares_free_data(list);
+	*out = r;
+	return 0;
+fail:
+	if (list)
+		ares_free_data(list);
+	ts_dns_close(r);
+	return err;
+}
+
+void ts_dns_close(struct ts_dns *r)
+{
+	if (!r)
+		return;
+	/* ares_destroy completes pending queries with ARES_EDESTRUCTION. */
+	for (size_t i = 0; i < r->nchans; i++)
+		if (r->chans[i].ch)
+			ares_destroy(r->chans[i].ch);
+	free(r->chans);
+	if (r->epfd >= 0)
+		close(r->epfd);
+	free(r);
+	ares_library_cleanup();
+}
+
+int ts_dns_fd(const struct ts_dns *r)
+{
+	return r->epfd;
+}
+
+size_t ts_dns_nservers(const struct ts_dns *r)
+{
+	return r->nchans;
+}
+
+const char *ts_dns_server(const struct ts_dns *r, size_t i)
+{
+	return i < r->nchans ? r->chans[i].name : "";
+}
+
+int ts_dns_timeout_ms(const struct ts_dns *r)
+{
+	int best = -1;
+
+	for (size_t i = 0; i < r->nchans; i++) {
+		struct timeval tv, *t = ares_timeout(r->chans[i].ch, NULL, &tv);
+		int ms;
+
+		if (!t)
+			continue;
+		ms = (int)(t->tv_sec * 1000 + (t->tv_usec + 999) / 1000);
+		if (best < 0 || ms < best)
+			best = ms;
+	}
+	return best;
+}
+
+/* Fills r->nets/ttls from an answer; returns an ARES_* status. */
+static int parse_answer(struct ts_dns *r, int family, const unsigned char *abuf, int alen,
+			size_t *n)
+{
+	int count = MAX_ANSWER, st;
+
+	*n = 0;
+	if (family == TS_FAMILY_V4)
+		st = ares_parse_a_reply(abuf, alen, NULL, r->a4, &count);
+	else
+		st = ares_parse_aaaa_reply(abuf, alen, NULL, r->a6, &count);
+	if (st != ARES_SUCCESS)
+		return st;
+	for (int i = 0; i < count; i++) {
+		struct ts_net *net = &r->nets[i];
+		int ttl = family == TS_FAMILY_V4 ? r->a4[i].ttl : r->a6[i].ttl;
+
+		memset(net, 0, sizeof(*net));
+		net->family = (uint8_t)family;
+		if (family == TS_FAMILY_V4) {
+			net->plen = 32;
+			memcpy(net->addr, &r->a4[i].ipaddr, 4);
+		} else {
+			net->plen = 128;
+			memcpy(net->addr, &r->a6[i].ip6addr, 16);
+		}
+		r->ttls[i] = ttl > 0 ? (uint32_t)ttl : 0;
+	}
+	*n = (size_t)count;
+	return count ? ARES_SUCCESS : ARES_ENODATA;
+}
+
+/* A server problem, worth asking the next server; NXDOMAIN/NODATA are answers. */
+static bool should_fail_over(int status)
+{
+	return status != ARES_SUCCESS && status != ARES_ENODATA && status != ARES_ENOTFOUND;
+}
+
+static void on_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen);
+
+static void start_query(struct query *q)
+{
+	int type = q->family == TS_FAMILY_V4 ? ns_t_a : ns_t_aaaa;
+
+	ares_query(q->r->chans[q->server].ch, q->name, ns_c_in, type, on_reply, q);
+}
+
+static void on_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct query *q = arg;
+	struct ts_dns *r = q->r;
+	struct ts_answer ans = { .family = q->family };
+
+	if (status == ARES_EDESTRUCTION) /* resolver closing: nobody to tell */
+		goto out;
+	ans.received_ns = mono_ns();
+	if (status == ARES_SUCCESS)
+		status = parse_answer(r, q->family, abuf, alen, &ans.n);
+	if (should_fail_over(status) && q->server + 1 < r->nchans) {
+		ts_debug("names: %s %s via %s: %s, asking the next server", q->name,
+			 q->family == TS_FAMILY_V4 ? "A" : "AAAA", r->chans[q->server].name,
+			 ares_strerror(status));
+		q->server++;
+		start_query(q);
+		return;
+	}
+	ans.status = status;
+	ans.addrs = r->nets;
+	ans.ttls = r->ttls;
+	ans.server = r->chans[q->server].name;
+	q->cb(q->arg, &ans);
+out:
+	free(q->name);
+	free(q);
+}
+
+int ts_dns_query(struct ts_dns *r, const char *name, int family, ts_answer_cb cb,
+		      void *arg)
+{
+	struct query *q = calloc(1, sizeof(*q));
+
+	if (!q || !(q->name = strdup(name))) {
+		free(q);
+		return -ENOMEM;
+	}
+	q->r = r;
+	q->family = family;
+	q->cb = cb;
+	q->arg = arg;
+	start_query(q);
+	return 0;
+}
+
+void ts_dns_process(struct ts_dns *r)
+{
+	struct epoll_event evs[16];
+	int n;
+
+	while ((n = epoll_wait(r->epfd, evs, 16, 0)) > 0) {
+		for (int i = 0; i < n; i++) {
+			uint32_t idx = (uint32_t)(evs[i].data.u64 >> 32);
+			ares_socket_t fd = (ares_socket_t)(uint32_t)evs[i].data.u64;
+			bool rd = evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP);
+			bool wr = evs[i].events & EPOLLOUT;
+
+			if (idx < r->nchans)
+				ares_process_fd(r->chans[idx].ch, rd ? fd : ARES_SOCKET_BAD,
+						wr ? fd : ARES_SOCKET_BAD);
+		}
+		if (n < 16)
+			break;
+	}
+	/* Lets c-ares retry or fail queries whose time is up. */
+	for (size_t i = 0; i < r->nchans; i++)
+		ares_process_fd(r->chans[i].ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+}
+
+int ts_dns_servers_csv(const struct ts_net *servers, size_t n, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char text[INET6_ADDRSTRLEN];
+		int af = servers[i].family == TS_FAMILY_V6 ? AF_INET6 : AF_INET;
+		int w;
+
+		if (!inet_ntop(af, servers[i].addr, text, sizeof(text)))
+			return -EINVAL;
+		w = snprintf(buf + used, len - used, af == AF_INET6 ? "%s[%s]:53" : "%s%s:53",
+			     used ? "," : "", text);
+		if (w < 0 || (size_t)w >= len - used)
+			return -ENAMETOOLONG;
+		used += (size_t)w;
+	}
+	return 0;
+}

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * names.c - the live name resolver: rounds of A+AAAA queries per name,
+ * answers merged into the state and applied through the sink (additions
+ * as soon as an answer arrives, removals only by expiry), refresh timers,
+ * retries, and the cache file.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <ares.h>
+
+#include "common/log.h"
+#include "names/dns.h"
+#include "names/state.h"
+
+#define RETRY_MIN_MS   1000   /* first retry after a failed round */
+#define RETRY_MAX_MS   60000  /* backoff ceiling while a resolver is sick */
+#define REFRESH_PCT    80     /* refresh at this share of the shortest TTL */
+
+/* One name's A+AAAA pair in flight. */
+struct round {
+	struct ts_names *n;
+	size_t idx;                       /* into st.names */
+	int pending;                      /* queries not answered yet */
+	int status[TS_NAMES_NFAM];
+	size_t got[TS_NAMES_NFAM];
+	int64_t answer_ms[TS_NAMES_NFAM];
+	uint32_t min_ttl_s;               /* clamped, over this round's addresses */
+};
+
+struct ts_names {
+	struct ts_names_state st;
+	struct ts_dns *res;
+	struct ts_names_sink sink;
+	char *cache_path;                 /* NULL = no cache */
+	struct round *rounds;             /* per name; pending == 0 when idle */
+	struct ts_compset scratch;        /* components of the address being applied */
+	struct ts_net_list retry;         /* applies that failed */
+	int64_t next_expiry_ms;
+	bool dirty;                       /* state changed since the cache was written */
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Tells the sink which components now hold `net` (none: it left every name). */
+static int apply_addr(struct ts_names *n, const struct ts_net *net)
+{
+	int err;
+
+	if (!n->sink.apply)
+		return 0;
+	ts_names_addr_comps(&n->st, net, &n->scratch);
+	err = n->sink.apply(n->sink.ctx, net, &n->scratch);
+	if (!err) {
+		n->st.m.map_updates++;
+		return 0;
+	}
+	n->st.m.map_errors++;
+	ts_warn("names: applying an address to the maps failed: %s; will retry", strerror(-err));
+	if (ts_net_list_push(&n->retry, net))
+		ts_err("names: out of memory queueing a retry");
+	return err;
+}
+
+static int apply_list(struct ts_names *n, const struct ts_net_list *l)
+{
+	int first = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		int err = apply_addr(n, &l->v[i]);
+
+		if (err && !first)
+			first = err;
+	}
+	return first;
+}
+
+static void record_latency(struct ts_names_metrics *m, uint64_t us)
+{
+	int b = 0;
+
+	while (b < TS_NAMES_LAT_BUCKETS - 1 && us > ts_names_lat_bucket_us[b])
+		b++;
+	m->lat_hist[b]++;
+	m->lat_count++;
+	m->lat_last_us = us;
+	m->lat_sum_us += us;
+	if (us > m->lat_max_us)
+		m->lat_max_us = us;
+}
+
+static int64_t retry_delay_ms(uint32_t consecutive_failures)
+{
+	uint32_t shift = consecutive_failures > 7 ? 6 : consecutive_failures - 1;
+	int64_t ms = (int64_t)RETRY_MIN_MS << shift;
+
+	return ms > RETRY_MAX_MS ? RETRY_MAX_MS : ms;
+}
+
+static void expire_name(struct ts_names *n, struct ts_name_entry *e, int64_t now_ms)
+{
+	struct ts_net_list removed = { 0 };
+	int64_t next;
+
+	if (ts_name_expire(&n->st, e, now_ms, &removed, &next))
+		ts_err("names: %s: out of memory expiring addresses", e->name);
+	if (next < n->next_expiry_ms)
+		n->next_expiry_ms = next;
+	if (removed.n) {
+		ts_info("names: %s: %zu address(es) expired after grace", e->name, removed.n);
+		apply_list(n, &removed);
+		n->dirty = true;
+	}
+	ts_net_list_free(&removed);
+}
+
+static void finish_round(struct ts_names *n, struct round *rd, int64_t now_ms)
+{
+	struct ts_name_entry *e = &n->st.names[rd->idx];
+	size_t total = rd->got[TS_NAMES_V4] + rd->got[TS_NAMES_V6];
+	bool failed = false;
+
+	for (int f = 0; f < TS_NAMES_NFAM; f++) {
+		/* NODATA for one family is good news only if the name has addresses at all. */
+		bool ok = rd->status[f] == ARES_SUCCESS || (rd->status[f] == ARES_ENODATA && total);
+
+		if (ok)
+			e->last_ok_ms[f] = rd->answer_ms[f];
+		else
+			failed = true;
+	}
+	if (!total && rd->status[TS_NAMES_V4] == ARES_ENODATA &&
+	    rd->status[TS_NAMES_V6] == ARES_ENODATA) {
+		ts_warn("names: %s: no A or AAAA records; keeping %zu known address(es)", e->name,
+			e->naddrs);
+		e->last_status = ARES_ENODATA;
+	}
+	if (failed) {
+		e->consecutive_failures++;
+		e->next_refresh_ms = now_ms + retry_delay_ms(e->consecutive_failures);
+	} else {
+		e->consecutive_failures = 0;
+		e->last_status = 0;
+		e->last_success_ms = now_ms;
+		e->next_refresh_ms = now_ms + (int64_t)rd->min_ttl_s * 10 * REFRESH_PCT;
+	}
+	n->dirty = true;
+	expire_name(n, e, now_ms);
+}
+
+static void on_answer(void *arg, const struct ts_answer *ans)
+{
+	struct round *rd = arg;
+	struct ts_names *n = rd->n;
+	struct ts_name_entry *e = &n->st.names[rd->idx];
+	struct ts_net_list added = { 0 }, evicted = { 0 };
+	int f = ans->family == TS_FAMILY_V6 ? TS_NAMES_V6 : TS_NAMES_V4;
+	int64_t now_ms = (int64_t)(ans->received_ns / 1000000);
+
+	rd->status[f] = ans->status;
+	rd->answer_ms[f] = now_ms;
+	rd->got[f] = ans->n;
+	if (ans->status == ARES_SUCCESS || ans->status == ARES_ENODATA) {
+		e->resolutions++;
+		n->st.m.resolutions++;
+	} else {
+		e->failures++;
+		n->st.m.failures++;
+		e->last_status = ans->status;
+		ts_warn("names: %s %s via %s: %s; keeping %zu known address(es)", e->name,
+			f == TS_NAMES_V4 ? "A" : "AAAA", ans->server, ares_strerror(ans->status),
+			e->naddrs);
+	}
+	if (ans->status == ARES_SUCCESS) {
+		for (size_t i = 0; i < ans->n; i++) {
+			uint32_t ttl = ts_names_clamp_ttl(&n->st, ans->ttls[i]);
+
+			if (!rd->min_ttl_s || ttl < rd->min_ttl_s)
+				rd->min_ttl_s = ttl;
+		}
+		if (ts_name_merge_answer(&n->st, e, ans->addrs, ans->ttls, ans->n, ans->server,
+					 now_ms, &added, &evicted))
+			ts_err("names: %s: out of memory merging an answer", e->name);
+		/* Add before delete: new addresses first, cap evictions after. */
+		apply_list(n, &added);
+		apply_list(n, &evicted);
+		if (added.n + evicted.n && n->sink.apply)
+			record_latency(&n->st.m, (mono_ns() - ans->received_ns) / 1000);
+		if (added.n)
+			ts_info("names: %s: %zu new address(es) via %s", e->name, added.n,
+				ans->server);
+		ts_net_list_free(&added);
+		ts_net_list_free(&evicted);
+	}
+	n->dirty = true;
+	if (--rd->pending == 0)
+		finish_round(n, rd, now_ms);
+}
+
+static int start_round(struct ts_names *n, size_t idx, int64_t now_ms)
+{
+	struct round *rd = &n->rounds[idx];
+	struct ts_name_entry *e = &n->st.names[idx];
+	int err;
+
+	memset(rd, 0, sizeof(*rd));
+	rd->n = n;
+	rd->idx = idx;
+	rd->pending = TS_NAMES_NFAM;
+	e->last_attempt_ms = now_ms;
+	err = ts_dns_query(n->res, e->name, TS_FAMILY_V4, on_answer, rd);
+	if (!err)
+		err = ts_dns_query(n->res, e->name, TS_FAMILY_V6, on_answer, rd);
+	if (err) {
+		/* Out of memory: try again later, as after a failed round. */
+		ts_err("names: %s: cannot start a query: %s", e->name, strerror(-err));
+		rd->pending = 0;
+		e->next_refresh_ms = now_ms + RETRY_MIN_MS;
+	}
+	return err;
+}
+
+static int retry_applies(struct ts_names *n)
+{
+	struct ts_net_list pending = n->retry;
+	int err;
+
+	memset(&n->retry, 0, sizeof(n->retry));
+	err = apply_list(n, &pending);
+
+	ts_net_list_free(&pending);
+	return err;
+}
+
+int ts_names_process(struct ts_names *n)
+{
+	int64_t now_ms;
+	int err, first = 0;
+
+	ts_dns_process(n->res);
+	if (n->retry.n)
+		first = retry_applies(n);
+	now_ms = ts_names_mono_ms();
+	n->next_expiry_ms = INT64_MAX;
+	for (size_t i = 0; i < n->st.nnames; i++) {
+		struct ts_name_entry *e = &n->st.names[i];
+
+		if (!n->rounds[i].pending && e->next_refresh_ms <= now_ms) {
+			err = start_round(n, i, now_ms);
+			if (err && !first)
+				first = err;
+		}
+		expire_name(n, e, now_ms);
+	}
+	if (n->dirty && n->cache_path) {
+		err = ts_names_save(n);
+		if (err && !first)
+			first = err;
+	}
+	return first;
+}
+
+int ts_names_next_timeout_ms(const struct ts_names *n)
+{
+	int64_t now_ms = ts_names_mono_ms(), next = n->next_expiry_ms;
+	int res_ms = ts_dns_timeout_ms(n->res);
+
+	for (size_t i = 0; i < n->st.nnames; i++)
+		if (!n->rounds[i].pending && n->st.names[i].next_refresh_ms < next)
+			next = n->st.names[i].next_refresh_ms;
+	if (n->retry.n && now_ms + RETRY_MIN_MS < next)
+		next = now_ms + RETRY_MIN_MS;
+	if (res_ms >= 0 && now_ms + res_ms < next)
+		next = now_ms + res_ms;
+	if (next == INT64_MAX)
+		return -1;
+	if (next <= now_ms)
+		return 0;
+	return next - now_ms > INT32_MAX ? INT32_MAX : (int)(next - now_ms);
+}
+
+int ts_names_run_once(struct ts_names *n, int timeout_ms)
+{
+	int wait_ms = ts_names_next_timeout_ms(n);
+	struct pollfd pfd = { .fd = ts_names_fd(n), .events = POLLIN };
+
+	if (wait_ms < 0 || wait_ms > timeout_ms)
+		wait_ms = timeout_ms;
+	if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
+		return -errno;
+	return ts_names_process(n);
+}
+
+int ts_names_fd(const struct ts_names *n)
+{
+	return ts_dns_fd(n->res);
+}
+
+int ts_names_replay(struct ts_names *n)
+{
+	int first = 0;
+
+	for (size_t i = 0; i < n->st.nnames; i++) {
+		struct ts_name_entry *e = &n->st.names[i];
+
+		for (size_t j = 0; j < e->naddrs; j++) {
+			int err = apply_addr(n, &e->addrs[j].net);
+
+			if (err && !first)
+				first = err;
+		}
+	}
+	return first;
+}
+
+int ts_names_save(struct ts_names *n)
+{
+	int err;
+
+	if (!n->cache_path)
+		return 0;
+	err = ts_names_cache_write(&n->st, n->cache_path);
+	if (!err)
+		n->dirty = false;
+	return err;
+}
+
+const struct ts_names_state *ts_names_state(const struct ts_names *n)
+{
+	return &n->st;
+}
+
+static void load_cache(struct ts_names *n)
+{
+	struct ts_names_state cached;
+	int err = ts_names_cache_read(&cached, n->cache_path);
+
+	if (err == -ENOENT)
+		return;
+	if (err) {
+		ts_warn("names cache %s: ignored: %s", n->cache_path, strerror(-err));
+		return;
+	}
+	ts_names_state_adopt(&n->st, &cached, ts_names_mono_ms());
+	ts_names_state_clear(&cached);
+}
+
+static const char *pick_servers(const struct ts_names_config *cfg, char *buf, size_t len)
+{
+	const struct ts_compiled_settings *s = &cfg->policy->settings;
+
+	if (cfg->servers && cfg->servers[0])
+		return cfg->servers;
+	if (s->nresolvers && !ts_dns_servers_csv(s->resolvers, s->nresolvers, buf, len))
+		return buf;
+	return NULL; /* /etc/resolv.conf */
+}
+
+int ts_names_open(struct ts_names **out, const struct ts_names_config *cfg)
+{
+	const char *path = cfg->cache_path ? cfg->cache_path : TS_NAMES_CACHE_DEFAULT;
+	char csv[2048];
+	struct ts_names *n;
+	int err;
+
+	*out = NULL;
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->sink = cfg->sink;
+	n->next_expiry_ms = INT64_MAX;
+	err = ts_names_state_from_policy(&n->st, cfg->policy);
+	if (err)
+		goto fail;
+	n->rounds = calloc(n->st.nnames ? n->st.nnames : 1, sizeof(*n->rounds));
+	n->scratch.nwords = n->st.ncomp_words;
+	n->scratch.words = calloc(n->st.ncomp_words ? n->st.ncomp_words : 1, sizeof(uint64_t));
+	n->cache_path = path[0] ? strdup(path) : NULL;
+	if (!n->rounds || !n->scratch.words || (path[0] && !n->cache_path)) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = ts_dns_open(&n->res, pick_servers(cfg, csv, sizeof(csv)),
+			       cfg->query_timeout_ms ? cfg->query_timeout_ms : 2000,
+			       cfg->query_tries ? cfg->query_tries : 2);
+	if (err)
+		goto fail;
+	if (n->cache_path)
+		load_cache(n);
+	for (size_t i = 0; i < n->st.nnames; i++)
+		n->st.names[i].next_refresh_ms = 0; /* resolve everything now */
+	ts_names_replay(n);
+	*out = n;
+	return 0;
+fail:
+	ts_names_close(n);
+	return err;
+}
+
+void ts_names_close(struct ts_names *n)
+{
+	if (!n)
+		return;
+	if (n->res && n->cache_path)
+		ts_names_save(n);
+	ts_dns_close(n->res);
+	ts_names_state_clear(&n->st);
+	ts_net_list_free(&n->retry);
+	free(n->scratch.words);
+	free(n->rounds);
+	free(n->cache_path);
+	free(n);
+}

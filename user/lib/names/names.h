@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * names.h - keeps the addresses of a policy's host names current.
+ *
+ * Every exact (non-wildcard) name of the compiled policy is resolved with
+ * c-ares (A and AAAA). Addresses accumulate: each keeps the name, resolver
+ * and time that brought it, and stays until its clamped TTL plus the grace
+ * period have passed *and* DNS has since answered without it. A failing
+ * resolver never empties a name. Every change reaches the maps through a
+ * sink the daemon provides (add before delete), and the whole state is
+ * saved to a cache file that a cold start loads and `status`/`explain` read.
+ *
+ * The daemon drives it without threads:
+ *   ts_names_open(&n, &cfg);
+ *   epoll_ctl(ep, EPOLL_CTL_ADD, ts_names_fd(n), ...);
+ *   loop: epoll_wait(ep, ..., ts_names_next_timeout_ms(n)); ts_names_process(n);
+ *
+ * See docs/names.md for the rules and their reasons.
+ */
+#ifndef TS_NAMES_H
+#define TS_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy/compiled.h"
+
+#define TS_NAMES_CACHE_DEFAULT "/var/lib/turnstile/names.cache"
+#define TS_NAMES_DEFAULT_MAX_ADDRS 1024u /* per name, when the policy sets none */
+#define TS_NAMES_RESOLVER_LEN 64u         /* "[v6addr]:port" fits */
+
+/*
+ * Where address changes go. `addr` (a host net: plen 32 or 128) is now
+ * held by names of exactly the components in `comps`; an empty set means
+ * no name holds it any more. The daemon turns that into a set id (the
+ * policy's incremental API, adding any new rule entries first) and a
+ * ts_hosts upsert, or a delete when the address has no other reason to be
+ * in the map. Returns 0 or -errno; a failed apply is retried on the next
+ * ts_names_process().
+ */
+struct ts_names_sink {
+	int (*apply)(void *ctx, const struct ts_net *addr, const struct ts_compset *comps);
+	void *ctx;
+};
+
+struct ts_names_config {
+	const struct ts_compiled *policy; /* names[], ttl clamps, grace, cap, resolvers */
+	/* "ip[:port],[v6]:port,..." overrides the policy's resolvers; with
+	 * neither, /etc/resolv.conf's name servers are used. */
+	const char *servers;
+	const char *cache_path;           /* NULL = TS_NAMES_CACHE_DEFAULT, "" = no cache */
+	struct ts_names_sink sink;
+	uint32_t query_timeout_ms;        /* per try; 0 = 2000 */
+	uint32_t query_tries;             /* per server; 0 = 2 */
+};
+
+struct ts_names;       /* the live resolver (daemon side) */
+struct ts_names_state; /* names and addresses: live, or read from a cache file */
+
+/* Loads the cache (addresses of names still in the policy, not yet past
+ * grace), applies them through the sink and schedules every name for
+ * resolution now. */
+int ts_names_open(struct ts_names **out, const struct ts_names_config *cfg);
+/* Saves the cache and frees everything (map entries stay). */
+void ts_names_close(struct ts_names *n);
+
+/* One fd for the daemon's epoll: readable when a DNS answer is waiting. */
+int ts_names_fd(const struct ts_names *n);
+/* Milliseconds until ts_names_process() has timed work (refresh, expiry,
+ * query timeout, retry); -1 = none. */
+int ts_names_next_timeout_ms(const struct ts_names *n);
+/* Reads answers, applies changes, starts due refreshes, expires addresses,
+ * saves the cache when it changed. Returns 0 or the first -errno. */
+int ts_names_process(struct ts_names *n);
+/* Waits up to timeout_ms for work, then processes it (tests, simple loops). */
+int ts_names_run_once(struct ts_names *n, int timeout_ms);
+/* Re-applies every held address through the sink (after a slot switch). */
+int ts_names_replay(struct ts_names *n);
+/* Writes the cache file now (atomically, mode 0600). */
+int ts_names_save(struct ts_names *n);
+
+/* ---- observation: live state, or a cache file read by the CLI ---------- */
+
+#define TS_NAMES_LAT_BUCKETS 5 /* <=100 us, <=1 ms, <=10 ms, <=100 ms, more */
+extern const uint32_t ts_names_lat_bucket_us[TS_NAMES_LAT_BUCKETS - 1];
+
+struct ts_names_metrics {
+	uint64_t names, addrs, stale_names;  /* current */
+	uint64_t resolutions;                /* queries answered (NODATA included) */
+	uint64_t failures;                   /* queries failed: timeout, SERVFAIL, NXDOMAIN, garbage */
+	uint64_t map_updates, map_errors;    /* sink applies done / failed */
+	uint64_t capped;                     /* answer addresses dropped by the per-name cap */
+	/* answer received -> last map write for it done */
+	uint64_t lat_count, lat_last_us, lat_max_us, lat_sum_us;
+	uint64_t lat_hist[TS_NAMES_LAT_BUCKETS];
+};
+
+struct ts_names_name_info {
+	const char *name;
+	size_t naddrs;
+	uint64_t resolutions, failures;
+	uint32_t consecutive_failures;
+	bool stale;                 /* the last refresh failed: addresses are last known good */
+	const char *last_error;     /* c-ares message of the last failure, "" if none */
+	int64_t last_success_ms;    /* wall clock, unix ms; 0 = never */
+	int64_t last_attempt_ms;
+	int64_t next_refresh_ms;
+};
+
+struct ts_names_addr_info {
+	struct ts_net addr;
+	const char *name;           /* the name that brought it */
+	const char *resolver;       /* "ip:port" of the server that answered */
+	uint32_t ttl_s;             /* clamped TTL of the last answer carrying it */
+	int64_t first_seen_ms;      /* wall clock, unix ms */
+	int64_t last_seen_ms;
+	int64_t expires_ms;         /* last_seen + ttl + grace: removable after this */
+};
+
+const struct ts_names_state *ts_names_state(const struct ts_names *n);
+/* Reads a cache file written by the daemon (for status/explain). */
+int ts_names_state_read(struct ts_names_state **out, const char *path);
+void ts_names_state_free(struct ts_names_state *st);
+
+void ts_names_metrics(const struct ts_names_state *st, struct ts_names_metrics *out);
+size_t ts_names_count(const struct ts_names_state *st);
+int ts_names_name_info(const struct ts_names_state *st, size_t i, struct ts_names_name_info *out);
+int ts_names_addr_info(const struct ts_names_state *st, size_t i, size_t j,
+		       struct ts_names_addr_info *out);
+/* Which names hold `addr` (explain): fills up to max, returns how many hold it. */
+size_t ts_names_explain(const struct ts_names_state *st, const struct ts_net *addr,
+			struct ts_names_addr_info *out, size_t max);
+
+#endif /* TS_NAMES_H */

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* state.c - accumulation, cap and expiry of name addresses (see state.h). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "names/state.h"
+
+static int64_t clock_ms(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t ts_names_mono_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
+}
+
+int64_t ts_names_mono_to_wall(int64_t mono_ms)
+{
+	if (!mono_ms)
+		return 0;
+	return mono_ms + clock_ms(CLOCK_REALTIME) - clock_ms(CLOCK_MONOTONIC);
+}
+
+int64_t ts_names_wall_to_mono(int64_t wall_ms)
+{
+	if (!wall_ms)
+		return 0;
+	return wall_ms - clock_ms(CLOCK_REALTIME) + clock_ms(CLOCK_MONOTONIC);
+}
+
+int ts_net_list_push(struct ts_net_list *l, const struct ts_net *net)
+{
+	if (l->n == l->alloc) {
+		size_t alloc = l->alloc ? l->alloc * 2 : 16;
+		struct ts_net *v = realloc(l->v, alloc * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->alloc = alloc;
+	}
+	l->v[l->n++] = *net;
+	return 0;
+}
+
+void ts_net_list_free(struct ts_net_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+int ts_net_family_index(const struct ts_net *net)
+{
+	return net->family == TS_FAMILY_V6 ? TS_NAMES_V6 : TS_NAMES_V4;
+}
+
+static bool net_equal(const struct ts_net *a, const struct ts_net *b)
+{
+	return a->family == b->family && a->plen == b->plen &&
+	       !memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+static void entry_free(struct ts_name_entry *e)
+{
+	free(e->name);
+	free(e->comps.words);
+	free(e->addrs);
+}
+
+void ts_names_state_clear(struct ts_names_state *st)
+{
+	for (size_t i = 0; i < st->nnames; i++)
+		entry_free(&st->names[i]);
+	free(st->names);
+	memset(st, 0, sizeof(*st));
+}
+
+struct ts_name_entry *ts_names_state_find(const struct ts_names_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->nnames; i++)
+		if (!strcmp(st->names[i].name, name))
+			return &st->names[i];
+	return NULL;
+}
+
+struct ts_name_entry *ts_names_state_add_name(struct ts_names_state *st, const char *name)
+{
+	struct ts_name_entry *names, *e;
+
+	names = realloc(st->names, (st->nnames + 1) * sizeof(*names));
+	if (!names)
+		return NULL;
+	st->names = names;
+	e = &names[st->nnames];
+	memset(e, 0, sizeof(*e));
+	e->name = strdup(name);
+	e->comps.nwords = st->ncomp_words;
+	e->comps.words = calloc(st->ncomp_words ? st->ncomp_words : 1, sizeof(uint64_t));
+	if (!e->name || !e->comps.words) {
+		entry_free(e);
+		return NULL;
+	}
+	st->nnames++;
+	return e;
+}
+
+int ts_names_state_from_policy(struct ts_names_state *st, const struct ts_compiled *c)
+{
+	const struct ts_compiled_settings *s = &c->settings;
+
+	memset(st, 0, sizeof(*st));
+	st->ncomp_words = (uint32_t)((c->ncomps + 63) / 64);
+	st->ttl_floor_s = s->ttl_floor_s;
+	st->ttl_ceiling_s = s->ttl_ceiling_s;
+	st->grace_s = s->grace_s;
+	st->max_addrs = s->max_addrs_per_name ? s->max_addrs_per_name : TS_NAMES_DEFAULT_MAX_ADDRS;
+
+	for (size_t i = 0; i < c->nnames; i++) {
+		const struct ts_name_ref *ref = &c->names[i];
+		struct ts_name_entry *e;
+
+		/* Wildcards are learned from answers clients receive, not resolved. */
+		if (ref->wildcard)
+			continue;
+		if (ref->comp >= c->ncomps) {
+			ts_err("names: %s: component index %u out of range (%zu components)",
+			       ref->name, ref->comp, c->ncomps);
+			ts_names_state_clear(st);
+			return -EINVAL;
+		}
+		e = ts_names_state_find(st, ref->name);
+		if (!e)
+			e = ts_names_state_add_name(st, ref->name);
+		if (!e) {
+			ts_names_state_clear(st);
+			return -ENOMEM;
+		}
+		e->comps.words[ref->comp / 64] |= 1ull << (ref->comp % 64);
+	}
+	return 0;
+}
+
+uint32_t ts_names_clamp_ttl(const struct ts_names_state *st, uint32_t ttl_s)
+{
+	if (ttl_s < st->ttl_floor_s)
+		ttl_s = st->ttl_floor_s;
+	if (st->ttl_ceiling_s && ttl_s > st->ttl_ceiling_s)
+		ttl_s = st->ttl_ceiling_s;
+	/* TTL 0 with no floor would mean "refresh continuously": one second. */
+	return ttl_s ? ttl_s : 1;
+}
+
+int64_t ts_name_addr_expires_ms(const struct ts_names_state *st, const struct ts_name_addr *a)
+{
+	return a->last_seen_ms + ((int64_t)a->ttl_s + st->grace_s) * 1000;
+}
+
+static struct ts_name_addr *find_addr(struct ts_name_entry *e, const struct ts_net *net)
+{
+	for (size_t i = 0; i < e->naddrs; i++)
+		if (net_equal(&e->addrs[i].net, net))
+			return &e->addrs[i];
+	return NULL;
+}
+
+static void set_seen(struct ts_name_addr *a, uint32_t ttl_s, const char *resolver, int64_t now_ms)
+{
+	a->ttl_s = ttl_s;
+	a->last_seen_ms = now_ms;
+	snprintf(a->resolver, sizeof(a->resolver), "%s", resolver);
+}
+
+/* The least recently seen address not seen at now_ms (i.e. not in the answer being merged). */
+static struct ts_name_addr *eviction_victim(struct ts_name_entry *e, int64_t now_ms)
+{
+	struct ts_name_addr *victim = NULL;
+
+	for (size_t i = 0; i < e->naddrs; i++) {
+		struct ts_name_addr *a = &e->addrs[i];
+
+		if (a->last_seen_ms >= now_ms)
+			continue;
+		if (!victim || a->last_seen_ms < victim->last_seen_ms ||
+		    (a->last_seen_ms == victim->last_seen_ms && a->first_seen_ms < victim->first_seen_ms))
+			victim = a;
+	}
+	return victim;
+}
+
+int ts_name_append_addr(struct ts_name_entry *e, const struct ts_name_addr *a)
+{
+	if (e->naddrs == e->addrs_alloc) {
+		size_t alloc = e->addrs_alloc ? e->addrs_alloc * 2 : 8;
+		struct ts_name_addr *v = realloc(e->addrs, alloc * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		e->addrs = v;
+		e->addrs_alloc = alloc;
+	}
+	e->addrs[e->naddrs++] = *a;
+	return 0;
+}
+
+static void remove_addr_at(struct ts_name_entry *e, size_t i)
+{
+	e->addrs[i] = e->addrs[--e->naddrs];
+}
+
+int ts_name_merge_answer(struct ts_names_state *st, struct ts_name_entry *e,
+			 const struct ts_net *addrs, const uint32_t *ttls, size_t n,
+			 const char *resolver, int64_t now_ms,
+			 struct ts_net_list *added, struct ts_net_list *evicted)
+{
+	int err;
+
+	/* First mark what is already held, so eviction never picks an address of this answer. */
+	for (size_t i = 0; i < n; i++) {
+		struct ts_name_addr *a = find_addr(e, &addrs[i]);
+
+		if (a)
+			set_seen(a, ts_names_clamp_ttl(st, ttls[i]), resolver, now_ms);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (find_addr(e, &addrs[i]))
+			continue;
+		if (e->naddrs >= st->max_addrs) {
+			struct ts_name_addr *victim = eviction_victim(e, now_ms);
+
+			if (!victim) {
+				st->m.capped++;
+				continue;
+			}
+			err = ts_net_list_push(evicted, &victim->net);
+			if (err)
+				return err;
+			remove_addr_at(e, (size_t)(victim - e->addrs));
+		}
+		struct ts_name_addr fresh = { .net = addrs[i], .first_seen_ms = now_ms };
+
+		set_seen(&fresh, ts_names_clamp_ttl(st, ttls[i]), resolver, now_ms);
+		err = ts_name_append_addr(e, &fresh);
+		if (!err)
+			err = ts_net_list_push(added, &addrs[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int ts_name_expire(struct ts_names_state *st, struct ts_name_entry *e, int64_t now_ms,
+		   struct ts_net_list *removed, int64_t *next_ms)
+{
+	size_t i = 0;
+	int err;
+
+	*next_ms = INT64_MAX;
+	while (i < e->naddrs) {
+		struct ts_name_addr *a = &e->addrs[i];
+		int64_t expires = ts_name_addr_expires_ms(st, a);
+		/* Only once DNS has answered well without it: a sick resolver keeps it. */
+		bool dropped_by_dns = e->last_ok_ms[ts_net_family_index(&a->net)] > a->last_seen_ms;
+
+		if (expires > now_ms) {
+			if (expires < *next_ms)
+				*next_ms = expires;
+		} else if (dropped_by_dns && e->naddrs > 1) {
+			err = ts_net_list_push(removed, &a->net);
+			if (err)
+				return err;
+			remove_addr_at(e, i);
+			continue;
+		}
+		i++;
+	}
+	return 0;
+}
+
+void ts_names_addr_comps(const struct ts_names_state *st, const struct ts_net *net,
+			 struct ts_compset *out)
+{
+	memset(out->words, 0, out->nwords * sizeof(out->words[0]));
+	for (size_t i = 0; i < st->nnames; i++) {
+		struct ts_name_entry *e = &st->names[i];
+
+		if (!find_addr(e, net))
+			continue;
+		for (uint32_t w = 0; w < out->nwords && w < e->comps.nwords; w++)
+			out->words[w] |= e->comps.words[w];
+	}
+}
+
+void ts_names_state_adopt(struct ts_names_state *dst, const struct ts_names_state *src,
+			  int64_t now_ms)
+{
+	for (size_t i = 0; i < src->nnames; i++) {
+		const struct ts_name_entry *from = &src->names[i];
+		struct ts_name_entry *to = ts_names_state_find(dst, from->name);
+
+		if (!to)
+			continue; /* no longer in the policy */
+		to->resolutions = from->resolutions;
+		to->failures = from->failures;
+		to->last_success_ms = from->last_success_ms;
+		for (size_t j = 0; j < from->naddrs; j++) {
+			const struct ts_name_addr *a = &from->addrs[j];
+
+			if (ts_name_addr_expires_ms(dst, a) <= now_ms || find_addr(to, &a->net))
+				continue;
+			if (to->naddrs >= dst->max_addrs || ts_name_append_addr(to, a))
+				break;
+		}
+	}
+	dst->m.resolutions = src->m.resolutions;
+	dst->m.failures = src->m.failures;
+}
