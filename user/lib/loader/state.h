@@ -22,7 +22,7 @@
 #define TS_STATE_MAP_NAME   "ts_loader_state"
 #define TS_STATE_BYTES      16384u
 #define TS_STATE_MAX_IFACES 32u
-#define TS_STATE_PATH_LEN   1024u
+#define TS_STATE_PATH_LEN   4096u
 #define TS_STATE_RESOLVERS_LEN 512u
 
 struct ts_state_iface {

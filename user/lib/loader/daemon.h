@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * daemon.h - `turnstile run`'s foreground loop over an open session: one
+ * epoll over a signalfd (SIGHUP reload, SIGTERM/SIGINT exit), a timerfd
+ * (flow GC) and the name resolver's fd. Exiting leaves enforcement in
+ * place; the session (and its lock) is the caller's to close.
+ */
+#ifndef TS_DAEMON_H
+#define TS_DAEMON_H
+
+#include "loader/session.h"
+
+#define TS_DAEMON_GC_INTERVAL_S 5
+
+/* Runs until SIGTERM/SIGINT (returns 0) or a fatal error (-errno). */
+int ts_daemon_run(struct ts_session *s);
+
+/* Blocks the signals the loop takes through its signalfd; call before
+ * anything that could receive them (right at start of `run`). */
+int ts_daemon_block_signals(void);
+
+#endif /* TS_DAEMON_H */

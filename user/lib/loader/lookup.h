@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * lookup.h - the dataplane's SYN verdict computed from the installed maps
+ * (what `explain` reports): port class of the responder's port, each
+ * address's component set (exact host entry first, else longest prefix),
+ * then the rule entry for (src set, dst set, port class) in the active
+ * slot. Same maps, same order of lookups as bpf/, so the answer is the one
+ * a real SYN gets when no flow exists for it.
+ */
+#ifndef TS_LOOKUP_H
+#define TS_LOOKUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy/compiled.h"
+#include "turnstile.h"
+
+struct ts_dp;
+
+struct ts_addr_lookup {
+	uint32_t set_id;     /* 0 = no component */
+	uint32_t flags;      /* enum ts_addr_flags */
+	bool exact;          /* found in ts_hosts (else ts_prefixes or nowhere) */
+	uint32_t plen;       /* matched prefix length (address bits) */
+};
+
+struct ts_syn_verdict {
+	uint32_t slot;
+	uint64_t generation;
+	uint32_t port_class;          /* 0 = outside the scope */
+	struct ts_addr_lookup src, dst;
+	uint32_t rule_id;             /* 0 = none */
+	struct ts_rule_meta meta;     /* of rule_id */
+	enum ts_reason reason;        /* what the dataplane counts the SYN under */
+	bool pass;
+};
+
+int ts_lookup_addr(const struct ts_dp *dp, uint32_t slot, const struct ts_net *a,
+		   struct ts_addr_lookup *out);
+/* Label and text the dataplane keeps for rule `id`. */
+int ts_lookup_rule_meta(const struct ts_dp *dp, uint32_t id, struct ts_rule_meta *out);
+int ts_lookup_syn(const struct ts_dp *dp, const struct ts_net *src, const struct ts_net *dst,
+		  uint16_t dport, struct ts_syn_verdict *out);
+
+#endif /* TS_LOOKUP_H */

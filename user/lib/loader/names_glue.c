@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* names_glue.c - resolver changes into the maps (see names_glue.h). */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "dp/dp.h"
+#include "loader/names_glue.h"
+#include "names/names.h"
+
+static bool same_net(const struct ts_net *a, const struct ts_net *b)
+{
+	return a->family == b->family && a->plen == b->plen && !memcmp(a->addr, b->addr, 16);
+}
+
+static bool literal_host(const struct ts_compiled *c, const struct ts_net *a)
+{
+	for (size_t i = 0; i < c->nhosts; i++)
+		if (same_net(&c->hosts[i].net, a))
+			return true;
+	return false;
+}
+
+/* An address now held by names of `comps`: its set (static members
+ * included) goes into ts_hosts, new rule entries first so the host entry
+ * never points at a set the rules do not know yet. */
+static int apply(void *ctx, const struct ts_net *addr, const struct ts_compset *comps)
+{
+	struct ts_names_glue *g = ctx;
+	struct ts_compiled *c = g->s->policy;
+	struct ts_set_update u;
+	int err;
+
+	if ((!comps || ts_compset_is_empty(comps)) && !literal_host(c, addr))
+		return ts_dp_host_delete(g->s->dp, addr);
+	err = ts_compiled_set_for_addr(c, addr, comps, &u);
+	if (err) {
+		if (!g->unmatched++)
+			ts_warn("name resolver: no set for a resolved address (%s); it stays unenforced",
+				strerror(-err));
+		return err;
+	}
+	if (u.created && u.nrules) {
+		err = ts_dp_rules_add(g->s->dp, &c->rules[u.first_rule], u.nrules);
+		if (err)
+			return err;
+	}
+	return ts_dp_host_upsert(g->s->dp, addr, u.set_id);
+}
+
+int ts_names_glue_open(struct ts_names_glue *g, struct ts_session *s)
+{
+	struct ts_names_config cfg = {
+		.policy = s->policy,
+		.servers = s->state.resolvers[0] ? s->state.resolvers : NULL,
+		.cache_path = s->names_cache,
+		.sink = { .apply = apply, .ctx = g },
+	};
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	g->s = s;
+	if (!s->policy->nnames)
+		return 0;
+	if (mkdir(s->state.state_dir, 0700) && errno != EEXIST)
+		ts_warn("%s: cannot create (%s): names cache not kept", s->state.state_dir,
+			strerror(errno));
+	err = ts_names_open(&g->names, &cfg);
+	if (err) {
+		ts_err("name resolver: %s", strerror(-err));
+		g->names = NULL;
+	}
+	return err;
+}
+
+void ts_names_glue_close(struct ts_names_glue *g)
+{
+	if (g->names)
+		ts_names_close(g->names);
+	g->names = NULL;
+}
+
+int ts_names_glue_fd(const struct ts_names_glue *g)
+{
+	return g->names ? ts_names_fd(g->names) : -1;
+}
+
+int ts_names_glue_timeout_ms(const struct ts_names_glue *g)
+{
+	return g->names ? ts_names_next_timeout_ms(g->names) : -1;
+}
+
+void ts_names_glue_process(struct ts_names_glue *g)
+{
+	int err;
+
+	if (!g->names)
+		return;
+	err = ts_names_process(g->names);
+	if (err)
+		ts_debug("name resolver: %s", strerror(-err));
+}
+
+void ts_names_glue_policy_changed(struct ts_names_glue *g)
+{
+	struct ts_session *s = g->s;
+
+	ts_names_glue_close(g);
+	if (ts_names_glue_open(g, s))
+		ts_warn("name resolver did not restart after the reload; names keep their last addresses");
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int ts_names_glue_resolve_once(struct ts_names_glue *g, int timeout_ms)
+{
+	int64_t end = now_ms() + timeout_ms;
+	struct ts_names_metrics m;
+
+	if (!g->names)
+		return 0;
+	/* Done when every name got an answer or a failure for this round. */
+	for (;;) {
+		int64_t left = end - now_ms();
+
+		ts_names_metrics(ts_names_state(g->names), &m);
+		if (m.resolutions + m.failures >= 2 * m.names || left <= 0)
+			break;
+		ts_names_run_once(g->names, (int)(left < 200 ? left : 200));
+	}
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * names_glue.h - the name resolver (user/lib/names) wired to a session:
+ * its address changes become ts_hosts updates of the active slot. Inactive
+ * (fd -1) when the policy names no host.
+ */
+#ifndef TS_NAMES_GLUE_H
+#define TS_NAMES_GLUE_H
+
+#include "loader/session.h"
+
+struct ts_names;
+
+struct ts_names_glue {
+	struct ts_session *s;
+	struct ts_names *names;     /* NULL = no names in the policy */
+	unsigned int unmatched;     /* addresses no set could be made for */
+};
+
+int ts_names_glue_open(struct ts_names_glue *g, struct ts_session *s);
+void ts_names_glue_close(struct ts_names_glue *g);
+int ts_names_glue_fd(const struct ts_names_glue *g);          /* -1 = none */
+int ts_names_glue_timeout_ms(const struct ts_names_glue *g);  /* -1 = none */
+void ts_names_glue_process(struct ts_names_glue *g);
+/* After a reload: restart the resolver on the new policy (cache kept). */
+void ts_names_glue_policy_changed(struct ts_names_glue *g);
+/* `up`: resolve every name once, waiting at most timeout_ms. */
+int ts_names_glue_resolve_once(struct ts_names_glue *g, int timeout_ms);
+
+#endif /* TS_NAMES_GLUE_H */

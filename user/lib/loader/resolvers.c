@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* resolvers.c - resolver addresses into the compiled hosts (see resolvers.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "loader/resolvers.h"
+
+int ts_resolver_parse(const char *s, struct ts_net *out)
+{
+	char buf[64];
+	const char *host = buf;
+	char *end;
+	size_t len = strlen(s);
+
+	if (!len || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len + 1);
+	memset(out, 0, sizeof(*out));
+	if (buf[0] == '[') {                       /* [v6]:port */
+		end = strchr(buf, ']');
+		if (!end)
+			return -EINVAL;
+		*end = '\0';
+		host = buf + 1;
+	} else if (strchr(buf, '.') && (end = strchr(buf, ':'))) {
+		*end = '\0';                       /* v4:port */
+	}
+	if (inet_pton(AF_INET, host, out->addr) == 1) {
+		out->family = TS_FAMILY_V4;
+		out->plen = 32;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, out->addr) == 1) {
+		out->family = TS_FAMILY_V6;
+		out->plen = 128;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static bool prefix_covers(const struct ts_net *p, const struct ts_net *a)
+{
+	unsigned int full = p->plen / 8, rest = p->plen % 8;
+
+	if (p->family != a->family || p->plen > a->plen)
+		return false;
+	if (memcmp(p->addr, a->addr, full))
+		return false;
+	return !rest || ((p->addr[full] ^ a->addr[full]) & (0xff00 >> rest) & 0xff) == 0;
+}
+
+/* An exact entry shadows the prefix trie, so it must carry the set of the
+ * CIDRs that cover the address: the longest one's set (each prefix entry
+ * already includes every shorter CIDR covering it). */
+static uint32_t covering_set(const struct ts_compiled *c, const struct ts_net *net)
+{
+	uint32_t set = 0;
+	int best = -1;
+
+	for (size_t i = 0; i < c->nprefixes; i++) {
+		const struct ts_net *p = &c->prefixes[i].net;
+
+		if (prefix_covers(p, net) && (int)p->plen > best) {
+			best = p->plen;
+			set = c->prefixes[i].set_id;
+		}
+	}
+	return set;
+}
+
+static int add_one(struct ts_compiled *c, const struct ts_net *net)
+{
+	struct ts_addr_entry *grown;
+
+	for (size_t i = 0; i < c->nhosts; i++) {
+		struct ts_net *h = &c->hosts[i].net;
+
+		if (h->family == net->family && h->plen == net->plen &&
+		    !memcmp(h->addr, net->addr, sizeof(h->addr))) {
+			c->hosts[i].flags |= TS_ADDR_RESOLVER;
+			return 0;
+		}
+	}
+	grown = realloc(c->hosts, (c->nhosts + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	c->hosts = grown;
+	c->hosts[c->nhosts++] = (struct ts_addr_entry){
+		.net = *net, .set_id = covering_set(c, net), .flags = TS_ADDR_RESOLVER,
+	};
+	return 0;
+}
+
+int ts_resolvers_add(struct ts_compiled *c, const char *list)
+{
+	char *copy, *tok, *save = NULL;
+	int err = 0;
+
+	if (!list || !*list)
+		return 0;
+	copy = strdup(list);
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save)) {
+		struct ts_net net;
+
+		if (ts_resolver_parse(tok, &net)) {
+			ts_err("--resolver %s: not an IPv4/IPv6 address (ADDR, ADDR:PORT or [V6]:PORT)", tok);
+			err = -EINVAL;
+			break;
+		}
+		err = add_one(c, &net);
+	}
+	free(copy);
+	return err;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* resolvers.h - `--resolver` addresses: the dataplane must let the loader's
+ * own DNS through, so each one becomes a ts_hosts entry flagged
+ * TS_ADDR_RESOLVER in the compiled policy before it is installed. */
+#ifndef TS_LOADER_RESOLVERS_H
+#define TS_LOADER_RESOLVERS_H
+
+#include "policy/compiled.h"
+
+/* Parses "ADDR", "ADDR:PORT", "[V6]:PORT" into a host net; -EINVAL otherwise. */
+int ts_resolver_parse(const char *s, struct ts_net *out);
+
+/* Adds (or flags) every address of the comma separated `list` in c->hosts.
+ * -EINVAL names the bad entry. */
+int ts_resolvers_add(struct ts_compiled *c, const char *list);
+
+#endif /* TS_LOADER_RESOLVERS_H */

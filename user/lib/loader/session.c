@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* session.c - `up`: compile, open/adopt, install, attach, record (see session.h). */
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "common/log.h"
+#include "dp/dp.h"
+#include "loader/lock.h"
+#include "loader/pins.h"
+#include "loader/resolvers.h"
+#include "loader/session.h"
+#include "policy/policy.h"
+
+/* Interfaces this call attached anew (what a rollback takes off again). */
+struct attached {
+	const char *xdp[TS_STATE_MAX_IFACES];
+	size_t nxdp;
+	struct ts_state_iface tc[TS_STATE_MAX_IFACES];
+	size_t ntc;
+};
+
+static int build_policy(const char *path, bool audit, const char *resolvers,
+			struct ts_compiled **out)
+{
+	struct ts_diags d = { 0 };
+	int err = ts_policy_build_file(path, &d, out);
+
+	ts_diags_print(stderr, &d);
+	ts_diags_free(&d);
+	if (err) {
+		if (err != -EINVAL)
+			ts_err("%s: cannot read policy: %s", path, strerror(-err));
+		return -EINVAL;
+	}
+	if (audit)
+		(*out)->settings.flags |= TS_CFG_AUDIT;
+	err = ts_resolvers_add(*out, resolvers);
+	if (err) {
+		ts_compiled_free(*out);
+		*out = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Pinned ts_config of another schema must never be reinterpreted. */
+static int check_pinned_schema(const char *pin_dir, bool *pinned)
+{
+	char path[512];
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), key = 0;
+	struct ts_config cfg = { 0 };
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/ts_config", pin_dir);
+	fd = bpf_obj_get(path);
+	*pinned = fd >= 0;
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size != sizeof(cfg)) {
+		ts_err("%s: pinned by an incompatible turnstile (value size %u, expected %zu): "
+		       "run that version's `turnstile down` first", path, info.value_size, sizeof(cfg));
+		err = -EPROTO;
+	} else if (!bpf_map_lookup_elem(fd, &key, &cfg) && cfg.schema_version &&
+		   cfg.schema_version != TS_SCHEMA_VERSION) {
+		ts_err("%s: pinned state has schema version %u, this turnstile speaks %u: "
+		       "refusing to adopt it; run the old `turnstile down` first",
+		       path, cfg.schema_version, TS_SCHEMA_VERSION);
+		err = -EPROTO;
+	}
+	close(fd);
+	return err;
+}
+
+static enum ts_up_fail attach_fail(int err)
+{
+	switch (err) {
+	case -ENODEV:     return TS_UP_FAIL_NO_IFACE;
+	case -EOPNOTSUPP: return TS_UP_FAIL_XDP_MODE;
+	case -EBUSY:      return TS_UP_FAIL_FOREIGN;
+	default:          return TS_UP_FAIL_OTHER;
+	}
+}
+
+static bool listed(const char *name, const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], name))
+			return true;
+	return false;
+}
+
+static int attach_all(struct ts_session *s, const struct ts_up_opts *o,
+		      const struct ts_loader_state *old, struct attached *done)
+{
+	int xdp_fd = ts_dp_xdp_prog_fd(s->dp), tc_fd = ts_dp_tc_prog_fd(s->dp);
+
+	for (size_t i = 0; i < o->n_xdp; i++) {
+		struct ts_state_iface *f = ts_state_iface_get(&s->state, o->xdp_ifaces[i]);
+		enum ts_attach_action act;
+		int err;
+
+		if (!f)
+			return -E2BIG;
+		err = ts_xdp_attach(s->pin_dir, f->name, xdp_fd, o->xdp_req, &f->xdp_mode, &act);
+		if (err)
+			return err;
+		f->xdp = true;
+		if (act == TS_ATTACH_NEW)
+			done->xdp[done->nxdp++] = o->xdp_ifaces[i];
+		ts_info("%s: XDP %s (%s)", f->name, ts_xdp_mode_name(f->xdp_mode),
+			act == TS_ATTACH_NEW ? "attached" : act == TS_ATTACH_KEPT ? "kept" : "replaced");
+	}
+	for (size_t i = 0; i < o->n_tc; i++) {
+		const struct ts_state_iface *was = ts_state_iface_find((struct ts_loader_state *)old,
+								      o->tc_ifaces[i]);
+		struct ts_state_iface *f = ts_state_iface_get(&s->state, o->tc_ifaces[i]);
+		enum ts_attach_action act;
+		bool created;
+		int err;
+
+		if (!f)
+			return -E2BIG;
+		err = ts_tc_attach(f->name, tc_fd, was && was->tc ? was->tc_prog_id : 0, &created,
+				   &f->tc_prog_id, &act);
+		if (err)
+			return err;
+		f->tc = true;
+		f->tc_created_qdisc = created || (was && was->tc_created_qdisc);
+		if (act == TS_ATTACH_NEW)
+			done->tc[done->ntc++] = *f;
+		ts_info("%s: tc egress %s", f->name,
+			act == TS_ATTACH_NEW ? "attached" : act == TS_ATTACH_KEPT ? "kept" : "replaced");
+	}
+	return 0;
+}
+
+static void rollback(struct ts_session *s, const struct attached *done, bool fresh)
+{
+	for (size_t i = 0; i < done->ntc; i++)
+		ts_tc_detach(done->tc[i].name, done->tc[i].tc_prog_id, done->tc[i].tc_created_qdisc);
+	for (size_t i = 0; i < done->nxdp; i++)
+		ts_xdp_detach(s->pin_dir, done->xdp[i]);
+	if (fresh)
+		ts_unpin_all(s->pin_dir, false);
+}
+
+/* Hooks of the previous `up` that this one no longer lists come off. */
+static void detach_unlisted(struct ts_session *s, const struct ts_up_opts *o,
+			    const struct ts_loader_state *old)
+{
+	for (size_t i = 0; i < old->nifaces; i++) {
+		const struct ts_state_iface *f = &old->ifaces[i];
+
+		if (f->xdp && !listed(f->name, o->xdp_ifaces, o->n_xdp)) {
+			ts_info("%s: no longer listed, XDP detached", f->name);
+			ts_xdp_detach(s->pin_dir, f->name);
+		}
+		if (f->tc && !listed(f->name, o->tc_ifaces, o->n_tc)) {
+			ts_info("%s: no longer listed, tc egress detached", f->name);
+			ts_tc_detach(f->name, f->tc_prog_id, f->tc_created_qdisc);
+		}
+	}
+	/* Keep only the listed hooks in the new record. */
+	size_t n = 0;
+	for (size_t i = 0; i < s->state.nifaces; i++) {
+		struct ts_state_iface *f = &s->state.ifaces[i];
+
+		f->xdp = f->xdp && listed(f->name, o->xdp_ifaces, o->n_xdp);
+		f->tc = f->tc && listed(f->name, o->tc_ifaces, o->n_tc);
+		if (f->xdp || f->tc)
+			s->state.ifaces[n++] = *f;
+	}
+	s->state.nifaces = n;
+}
+
+static int check_ifaces(const struct ts_up_opts *o)
+{
+	const char *const *lists[2] = { o->xdp_ifaces, o->tc_ifaces };
+	size_t counts[2] = { o->n_xdp, o->n_tc };
+
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < counts[l]; i++)
+			if (!if_nametoindex(lists[l][i])) {
+				ts_err("%s: no such interface", lists[l][i]);
+				return -ENODEV;
+			}
+	return 0;
+}
+
+static int open_dataplane(struct ts_session *s)
+{
+	const struct ts_compiled_settings *cs = &s->policy->settings;
+	struct ts_dp_open_opts oo = {
+		.pin_dir = s->pin_dir,
+		.cap_flows = cs->cap_flows, .cap_halfopen = cs->cap_halfopen,
+		.cap_hosts = cs->cap_hosts, .cap_prefixes = cs->cap_prefixes,
+		.cap_rules = cs->cap_rules,
+	};
+
+	return ts_dp_open(&s->dp, &oo);
+}
+
+static void record_state(struct ts_session *s, const struct ts_up_opts *o, const char *abs_policy)
+{
+	struct ts_loader_state *st = &s->state;
+
+	snprintf(st->policy, sizeof(st->policy), "%s", abs_policy);
+	snprintf(st->state_dir, sizeof(st->state_dir), "%s",
+		 o->state_dir ? o->state_dir : TS_STATE_DIR_DEFAULT);
+	snprintf(st->resolvers, sizeof(st->resolvers), "%s", o->resolvers ? o->resolvers : "");
+	st->audit = o->audit;
+	st->started_unix = time(NULL);
+	st->daemon_pid = o->daemon_pid;
+	snprintf(s->names_cache, sizeof(s->names_cache), "%s/names.cache", st->state_dir);
+}
+
+int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up_result *res)
+{
+	struct ts_loader_state old;
+	struct attached done = { 0 };
+	char abs_policy[PATH_MAX];
+	bool pinned = false;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	memset(res, 0, sizeof(*res));
+	s->lock_fd = -1;
+	s->pin_dir = o->pin_dir ? o->pin_dir : TS_PIN_DIR;
+
+	res->preflight = ts_preflight_check(TS_BPFFS_ROOT);
+	if (res->preflight != TS_PF_OK) {
+		res->fail = TS_UP_FAIL_PREFLIGHT;
+		return -EPERM;
+	}
+	if (check_ifaces(o)) {
+		res->fail = TS_UP_FAIL_NO_IFACE;
+		return -ENODEV;
+	}
+	if (!realpath(o->policy_path, abs_policy)) {
+		err = -errno;
+		ts_err("%s: %s", o->policy_path, strerror(-err));
+		res->fail = TS_UP_FAIL_POLICY;
+		return err;
+	}
+	if (build_policy(abs_policy, o->audit, o->resolvers, &s->policy)) {
+		res->fail = TS_UP_FAIL_POLICY;
+		return -EINVAL;
+	}
+	s->lock_fd = ts_lock_pin_dir(s->pin_dir, o->lock_timeout_ms);
+	if (s->lock_fd < 0) {
+		err = s->lock_fd;
+		res->fail = err == -EWOULDBLOCK ? TS_UP_FAIL_LOCKED : TS_UP_FAIL_OTHER;
+		goto fail;
+	}
+	err = check_pinned_schema(s->pin_dir, &pinned);
+	if (err) {
+		res->fail = TS_UP_FAIL_SCHEMA;
+		goto fail;
+	}
+	if (ts_state_load(s->pin_dir, &old))
+		memset(&old, 0, sizeof(old));
+	s->state = old;
+	err = open_dataplane(s);
+	if (err)
+		goto fail_other;
+	res->adopted = ts_dp_adopted(s->dp);
+	err = ts_dp_install(s->dp, s->policy, &res->generation);
+	if (err)
+		goto fail_other;
+	err = attach_all(s, o, &old, &done);
+	if (err) {
+		res->fail = attach_fail(err);
+		rollback(s, &done, !pinned);
+		goto fail;
+	}
+	detach_unlisted(s, o, &old);
+	if (s->state.nifaces)
+		ts_dp_set_xdp_mode(s->dp, s->state.ifaces[0].xdp_mode);
+	record_state(s, o, abs_policy);
+	s->state.generation = res->generation;
+	err = ts_state_save(s->pin_dir, &s->state);
+	if (err)
+		goto fail_other;
+	return 0;
+
+fail_other:
+	res->fail = TS_UP_FAIL_OTHER;
+	rollback(s, &done, !pinned);
+fail:
+	ts_session_close(s);
+	return err;
+}
+
+int ts_session_reload(struct ts_session *s, uint64_t *generation_out)
+{
+	struct ts_compiled *next = NULL;
+	int err;
+
+	err = build_policy(s->state.policy, s->state.audit, s->state.resolvers, &next);
+	if (err) {
+		ts_err("%s: invalid, the running policy (generation %llu) stays",
+		       s->state.policy, (unsigned long long)s->state.generation);
+		return -EINVAL;
+	}
+	err = ts_dp_install(s->dp, next, generation_out);
+	if (err) {
+		ts_err("%s: installing failed (%s), the running policy stays", s->state.policy,
+		       strerror(-err));
+		ts_compiled_free(next);
+		return err;
+	}
+	ts_compiled_free(s->policy);
+	s->policy = next;
+	s->state.generation = *generation_out;
+	s->state.started_unix = time(NULL);
+	return ts_state_save(s->pin_dir, &s->state);
+}
+
+void ts_session_close(struct ts_session *s)
+{
+	if (s->dp)
+		ts_dp_close(s->dp);
+	if (s->policy)
+		ts_compiled_free(s->policy);
+	ts_unlock(s->lock_fd);
+	s->dp = NULL;
+	s->policy = NULL;
+	s->lock_fd = -1;
+}
