@@ -315,8 +315,12 @@ static void test_nxdomain_one(void)
 
 	if (!setup(names, 2, 1, 10, 0, "192.0.2.49 ok.test\n", "--local-ttl=30", NULL, NULL))
 		goto out;
+	TS_CHECK(ts_names_unresolved(T.n) == 2, "%zu names unresolved at open, want 2",
+		 ts_names_unresolved(T.n));
 	TS_CHECK(fix_run_until(T.n, is_stale, (void *)1, 3000), "NXDOMAIN name not stale");
 	TS_CHECK(fix_run_until(T.n, not_stale, (void *)0, 3000), "good name affected by NXDOMAIN");
+	TS_CHECK(ts_names_unresolved(T.n) == 0, "%zu names still unresolved after both answered",
+		 ts_names_unresolved(T.n));
 	ok = fix_name_info(T.n, 0);
 	gone = fix_name_info(T.n, 1);
 	TS_CHECK(ok.naddrs == 1 && fix_map_find(&T.map, "192.0.2.49"), "good name not resolved");

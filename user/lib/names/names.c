@@ -30,6 +30,7 @@ struct round {
 	size_t got[TS_NAMES_NFAM];
 	int64_t answer_ms[TS_NAMES_NFAM];
 	uint32_t min_ttl_s;               /* clamped, over this round's addresses */
+	uint64_t completed;               /* rounds finished since open (kept across rounds) */
 };
 
 struct ts_names {
@@ -154,6 +155,7 @@ static void finish_round(struct ts_names *n, struct round *rd, int64_t now_ms)
 		e->last_success_ms = now_ms;
 		e->next_refresh_ms = now_ms + (int64_t)rd->min_ttl_s * 10 * REFRESH_PCT;
 	}
+	rd->completed++;
 	n->dirty = true;
 	expire_name(n, e, now_ms);
 }
@@ -211,9 +213,11 @@ static int start_round(struct ts_names *n, size_t idx, int64_t now_ms)
 {
 	struct round *rd = &n->rounds[idx];
 	struct ts_name_entry *e = &n->st.names[idx];
+	uint64_t completed = rd->completed;
 	int err;
 
 	memset(rd, 0, sizeof(*rd));
+	rd->completed = completed;
 	rd->n = n;
 	rd->idx = idx;
 	rd->pending = TS_NAMES_NFAM;
@@ -299,6 +303,15 @@ int ts_names_run_once(struct ts_names *n, int timeout_ms)
 	if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
 		return -errno;
 	return ts_names_process(n);
+}
+
+size_t ts_names_unresolved(const struct ts_names *n)
+{
+	size_t left = 0;
+
+	for (size_t i = 0; i < n->st.nnames; i++)
+		left += !n->rounds[i].completed;
+	return left;
 }
 
 int ts_names_fd(const struct ts_names *n)

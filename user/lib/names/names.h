@@ -75,6 +75,9 @@ int ts_names_next_timeout_ms(const struct ts_names *n);
 int ts_names_process(struct ts_names *n);
 /* Waits up to timeout_ms for work, then processes it (tests, simple loops). */
 int ts_names_run_once(struct ts_names *n, int timeout_ms);
+/* Names that have not finished a first round (A and AAAA each answered
+ * or failed) since open: `up` can wait for 0. */
+size_t ts_names_unresolved(const struct ts_names *n);
 /* Re-applies every held address through the sink (after a slot switch). */
 int ts_names_replay(struct ts_names *n);
 /* Writes the cache file now (atomically, mode 0600). */
