@@ -25,6 +25,21 @@ struct ts_net {
 	uint8_t addr[16];  /* host bits beyond plen are zero */
 };
 
+/* How a component lists an address (explain) or a name. */
+enum ts_member_kind {
+	TS_MEMBER_HOST     = 0,  /* literal address: /32 or /128 */
+	TS_MEMBER_CIDR     = 1,  /* a real prefix */
+	TS_MEMBER_NAME     = 2,  /* exact host name, resolved */
+	TS_MEMBER_WILDCARD = 3,  /* "*.x" or "**.x", learned from DNS answers */
+};
+
+/* A rule statement's arrow as written. */
+enum ts_rule_dir {
+	TS_DIR_FORWARD  = 1,     /* A -> B: A opens to B */
+	TS_DIR_BACKWARD = 2,     /* A <- B: B opens to A */
+	TS_DIR_BOTH     = 3,     /* A <-> B: either; compiles to two directed rules */
+};
+
 /* A set of component indices (bit i = component i of the policy). */
 struct ts_compset {
 	uint32_t nwords;
@@ -53,7 +68,19 @@ struct ts_rule_info {
 	char text[TS_RULE_TEXT_LEN];     /* canonical "a -> b tcp/443" (one direction) */
 	uint32_t src_comp;               /* component index of the initiator */
 	uint32_t dst_comp;               /* component index of the responder */
-	const char *file;                /* where it was written */
+	const char *file;                /* where it was written (owned by ts_compiled.files) */
+	uint32_t line, col;
+	uint32_t dir;                    /* enum ts_rule_dir of the statement as written */
+	uint32_t stmt;                   /* index of the statement (a <-> gives two ids) */
+};
+
+/* A literal address or CIDR as written in a component (for explain). */
+struct ts_member_ref {
+	struct ts_net net;
+	uint32_t comp;
+	enum ts_member_kind kind;        /* HOST or CIDR */
+	char *text;
+	const char *file;
 	uint32_t line, col;
 };
 
@@ -78,6 +105,8 @@ struct ts_compiled_settings {
 	struct ts_net *resolvers;        /* host nets; empty = /etc/resolv.conf */
 	size_t nresolvers;
 };
+
+struct ts_compiled_index; /* compile_internal.h */
 
 struct ts_compiled {
 	struct ts_compiled_settings settings;
@@ -105,6 +134,67 @@ struct ts_compiled {
 
 	struct ts_name_ref *names;
 	size_t nnames;
+
+	struct ts_member_ref *members;   /* every literal address and CIDR */
+	size_t nmembers;
+	char **files;                    /* policy files; locations point here */
+	size_t nfiles;
+	struct ts_compiled_index *index; /* private: lookups and set registry */
 };
+
+void ts_compiled_free(struct ts_compiled *c);
+
+/* ---- component sets -------------------------------------------------------- */
+/* A set sized for `ncomps` components; 0 or -ENOMEM. */
+int ts_compset_init(struct ts_compset *s, size_t ncomps);
+void ts_compset_add(struct ts_compset *s, uint32_t comp);
+bool ts_compset_has(const struct ts_compset *s, uint32_t comp);
+bool ts_compset_is_empty(const struct ts_compset *s);
+void ts_compset_free(struct ts_compset *s);
+
+/* ---- runtime queries (name resolver, explain) ----------------------------- */
+
+/* Set id of an address from the static members alone: the exact host
+ * entry, else the longest prefix covering it, else 0. */
+uint32_t ts_compiled_static_set(const struct ts_compiled *c, const struct ts_net *addr);
+
+struct ts_set_update {
+	uint32_t set_id;
+	bool created;                    /* a new set: rules[first_rule..+nrules) are new */
+	size_t first_rule, nrules;
+};
+/*
+ * The set id of host address `addr` when names of the components in
+ * `name_comps` (may be NULL or empty) brought it in: their union with every
+ * static member covering it. When that set did not exist, it is created and
+ * its rule entries (against every existing set) are appended to c->rules;
+ * write those to the map before the host entry. 0 or -ENOMEM/-EINVAL/-E2BIG
+ * (set or rule capacity reached; then nothing changed).
+ */
+int ts_compiled_set_for_addr(struct ts_compiled *c, const struct ts_net *addr,
+			     const struct ts_compset *name_comps, struct ts_set_update *out);
+
+/* Why an address belongs to a component. */
+struct ts_membership {
+	uint32_t comp;
+	enum ts_member_kind kind;
+	const char *via;                 /* CIDR or address text, or the name */
+	const char *file;
+	uint32_t line, col;
+};
+/*
+ * Every component `addr` belongs to and through which member, from the
+ * policy (not the maps). `names` are host names that resolved to addr
+ * (e.g. from the name cache); each matches exact names and wildcards of
+ * the policy. *out is malloc'ed (free it); returns 0 or -ENOMEM.
+ */
+int ts_compiled_explain_addr(const struct ts_compiled *c, const struct ts_net *addr,
+			     const char *const *names, size_t nnames,
+			     struct ts_membership **out, size_t *nout);
+/* The rule id allowing a connection from a member of the components in
+ * `src` to one in `dst` on TCP `port`: the first declared; 0 if none or
+ * if the port is outside the scope (check c->port_class[port]). */
+uint32_t ts_compiled_rule_for(const struct ts_compiled *c, const struct ts_compset *src,
+			      const struct ts_compset *dst, uint16_t port);
 
 #endif /* TS_COMPILED_H */

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <string.h>
+
+#include "policy/lexer.h"
+
+void ts_lexer_init(struct ts_lexer *lx, const char *file, const char *buf, size_t len,
+		   struct ts_diags *d)
+{
+	memset(lx, 0, sizeof(*lx));
+	lx->buf = buf;
+	lx->len = len;
+	lx->line = 1;
+	lx->col = 1;
+	lx->file = file;
+	lx->d = d;
+}
+
+static int peek(const struct ts_lexer *lx, size_t ahead)
+{
+	return lx->pos + ahead < lx->len ? (unsigned char)lx->buf[lx->pos + ahead] : -1;
+}
+
+static void advance(struct ts_lexer *lx)
+{
+	if (lx->buf[lx->pos] == '\n') {
+		lx->line++;
+		lx->col = 1;
+	} else {
+		lx->col++;
+	}
+	lx->pos++;
+}
+
+static struct ts_loc here(const struct ts_lexer *lx)
+{
+	return (struct ts_loc){ lx->file, lx->line, lx->col };
+}
+
+/* Word characters: printable ASCII except the punctuation of the language. */
+static bool is_word_char(int c)
+{
+	return c > 0x20 && c < 0x7f && !strchr("{}\"#<>;", c);
+}
+
+static void skip_space_and_comments(struct ts_lexer *lx)
+{
+	for (;;) {
+		int c = peek(lx, 0);
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v') {
+			advance(lx);
+		} else if (c == '#') {
+			while (peek(lx, 0) != -1 && peek(lx, 0) != '\n')
+				advance(lx);
+		} else {
+			return;
+		}
+	}
+}
+
+static void lex_string(struct ts_lexer *lx, struct ts_token *t)
+{
+	bool too_long = false;
+
+	advance(lx); /* opening quote */
+	t->type = TS_TOK_STRING;
+	for (;;) {
+		int c = peek(lx, 0);
+
+		if (c == -1 || c == '\n') {
+			ts_diag_add(lx->d, TS_SEV_ERROR, t->loc, "syntax",
+				    "missing closing '\"' of this string");
+			break;
+		}
+		if (c == '"') {
+			advance(lx);
+			break;
+		}
+		if (c == '\\' && (peek(lx, 1) == '"' || peek(lx, 1) == '\\')) {
+			advance(lx);
+			c = peek(lx, 0);
+		}
+		if (c < 0x20 || c == 0x7f) {
+			ts_diag_add(lx->d, TS_SEV_ERROR, here(lx), "syntax",
+				    "control character 0x%02x in a string", (unsigned)c);
+		} else if (t->len < TS_TOK_TEXT_MAX) {
+			t->text[t->len++] = (char)c;
+		} else {
+			too_long = true;
+		}
+		advance(lx);
+	}
+	if (too_long)
+		ts_diag_add(lx->d, TS_SEV_ERROR, t->loc, "syntax",
+			    "string longer than %u characters", TS_TOK_TEXT_MAX);
+	t->text[t->len] = '\0';
+}
+
+static void lex_word(struct ts_lexer *lx, struct ts_token *t)
+{
+	bool too_long = false;
+
+	t->type = TS_TOK_WORD;
+	while (is_word_char(peek(lx, 0))) {
+		/* "a->b": the arrow ends the word */
+		if (peek(lx, 0) == '-' && peek(lx, 1) == '>' && t->len > 0)
+			break;
+		if (t->len < TS_TOK_TEXT_MAX)
+			t->text[t->len++] = (char)peek(lx, 0);
+		else
+			too_long = true;
+		advance(lx);
+	}
+	t->text[t->len] = '\0';
+	if (too_long)
+		ts_diag_add(lx->d, TS_SEV_ERROR, t->loc, "syntax",
+			    "word longer than %u characters", TS_TOK_TEXT_MAX);
+}
+
+void ts_lexer_next(struct ts_lexer *lx, struct ts_token *t)
+{
+	for (;;) {
+		int c;
+
+		skip_space_and_comments(lx);
+		c = peek(lx, 0);
+		t->len = 0;
+		t->text[0] = '\0';
+		t->loc = here(lx);
+		t->bol = lx->line != lx->last_line;
+		lx->last_line = lx->line;
+		if (c == -1) {
+			t->type = TS_TOK_EOF;
+			return;
+		}
+		if (c == '{' || c == '}') {
+			t->type = c == '{' ? TS_TOK_LBRACE : TS_TOK_RBRACE;
+			t->text[0] = (char)c;
+			t->text[1] = '\0';
+			t->len = 1;
+			advance(lx);
+			return;
+		}
+		if (c == '"') {
+			lex_string(lx, t);
+			return;
+		}
+		if (c == '<' && peek(lx, 1) == '-') {
+			bool both = peek(lx, 2) == '>';
+
+			t->type = both ? TS_TOK_ARROW_BOTH : TS_TOK_ARROW_BACK;
+			strcpy(t->text, both ? "<->" : "<-");
+			t->len = both ? 3 : 2;
+			for (size_t i = 0; i < t->len; i++)
+				advance(lx);
+			return;
+		}
+		if (c == '-' && peek(lx, 1) == '>') {
+			t->type = TS_TOK_ARROW_FWD;
+			strcpy(t->text, "->");
+			t->len = 2;
+			advance(lx);
+			advance(lx);
+			return;
+		}
+		if (is_word_char(c)) {
+			lex_word(lx, t);
+			return;
+		}
+		if (c >= 0x20 && c < 0x7f)
+			ts_diag_add(lx->d, TS_SEV_ERROR, t->loc, "syntax", "unexpected character '%c'", c);
+		else
+			ts_diag_add(lx->d, TS_SEV_ERROR, t->loc, "syntax",
+				    "unexpected byte 0x%02x (policies are ASCII; write names in "
+				    "punycode)", (unsigned)c);
+		advance(lx);
+	}
+}
+
+const char *ts_tok_describe(const struct ts_token *t)
+{
+	switch (t->type) {
+	case TS_TOK_EOF:
+		return "end of file";
+	case TS_TOK_STRING:
+		return "a string";
+	default:
+		return NULL; /* the caller quotes t->text */
+	}
+}

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/net.h"
+#include "policy/ports.h"
+#include "policy/settings.h"
+
+/* Defaults; docs/policy.md documents each one. */
+void ts_policy_default_settings(struct ts_policy_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->v.flags = 0;                       /* outside-scope pass, audit off, loose off */
+	s->v.events_per_sec = 100;
+	s->v.timeout_syn_s = 30;
+	s->v.timeout_established_s = 6 * 3600;
+	s->v.timeout_closing_s = 10;
+	s->v.ttl_floor_s = 30;
+	s->v.ttl_ceiling_s = 3600;
+	s->v.grace_s = 15 * 60;
+	s->v.max_addrs_per_name = 64;
+	s->v.cap_flows = TS_DEFAULT_FLOWS;
+	s->v.cap_halfopen = TS_DEFAULT_HALFOPEN;
+	s->v.cap_hosts = TS_DEFAULT_HOSTS;
+	s->v.cap_prefixes = TS_DEFAULT_PREFIXES;
+	s->v.cap_rules = TS_DEFAULT_RULES;
+}
+
+static const char *const setting_names[TS_SET_MAX] = {
+	[TS_SET_SCOPE] = "scope",
+	[TS_SET_OUTSIDE_SCOPE] = "outside-scope",
+	[TS_SET_AUDIT] = "audit",
+	[TS_SET_LOOSE_PICKUP] = "loose-pickup",
+	[TS_SET_RESOLVERS] = "resolvers",
+	[TS_SET_TTL_FLOOR] = "ttl-floor",
+	[TS_SET_TTL_CEILING] = "ttl-ceiling",
+	[TS_SET_GRACE] = "grace",
+	[TS_SET_MAX_ADDRS] = "max-addresses-per-name",
+	[TS_SET_TIMEOUT_SYN] = "timeout syn",
+	[TS_SET_TIMEOUT_ESTABLISHED] = "timeout established",
+	[TS_SET_TIMEOUT_CLOSING] = "timeout closing",
+	[TS_SET_EVENTS_PER_SEC] = "events-per-second",
+	[TS_SET_TABLE_FLOWS] = "table flows",
+	[TS_SET_TABLE_HALFOPEN] = "table half-open",
+	[TS_SET_TABLE_HOSTS] = "table hosts",
+	[TS_SET_TABLE_PREFIXES] = "table prefixes",
+	[TS_SET_TABLE_RULES] = "table rules",
+};
+
+const char *ts_setting_name(enum ts_setting k)
+{
+	return k < TS_SET_MAX ? setting_names[k] : "?";
+}
+
+/* Finds the setting a key (and for two-word keys, its first value) names. */
+static int lookup(const struct ts_token *key, const struct ts_token *vals, size_t nvals,
+		  enum ts_setting *out, size_t *consumed)
+{
+	for (int k = 0; k < TS_SET_MAX; k++) {
+		const char *name = setting_names[k], *sp = strchr(name, ' ');
+
+		if (!sp && !strcmp(key->text, name)) {
+			*out = k;
+			*consumed = 0;
+			return 0;
+		}
+		if (sp && (size_t)(sp - name) == key->len && !strncmp(key->text, name, key->len) &&
+		    nvals && !strcmp(vals[0].text, sp + 1)) {
+			*out = k;
+			*consumed = 1;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int parse_onoff(const struct ts_token *v, const char *on, const char *off, bool *out,
+		       struct ts_diags *d)
+{
+	if (!strcmp(v->text, on)) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(v->text, off)) {
+		*out = false;
+		return 0;
+	}
+	ts_diag_add(d, TS_SEV_ERROR, v->loc, "setting-value", "expected '%s' or '%s', found '%s'",
+		    on, off, v->text);
+	return -EINVAL;
+}
+
+/* Durations: one or more NUMBER UNIT groups, units s, m, h, d ("1h30m"). */
+static int parse_duration(const struct ts_token *v, uint32_t *out, struct ts_diags *d)
+{
+	uint64_t total = 0;
+	const char *s = v->text;
+	size_t i = 0;
+
+	do {
+		uint64_t n = 0, unit;
+		size_t start = i;
+
+		while (s[i] >= '0' && s[i] <= '9') {
+			n = n * 10 + (uint64_t)(s[i] - '0');
+			if (n > UINT32_MAX)
+				goto too_big;
+			i++;
+		}
+		if (i == start) {
+			ts_diag_add(d, TS_SEV_ERROR, (struct ts_loc){ v->loc.file, v->loc.line,
+				    v->loc.col + (uint32_t)i }, "setting-value",
+				    "expected a duration like 30s, 15m, 1h or 1d");
+			return -EINVAL;
+		}
+		switch (s[i]) {
+		case 's': unit = 1; break;
+		case 'm': unit = 60; break;
+		case 'h': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		default:
+			ts_diag_add(d, TS_SEV_ERROR, (struct ts_loc){ v->loc.file, v->loc.line,
+				    v->loc.col + (uint32_t)i }, "setting-value",
+				    "a duration needs a unit: s, m, h or d");
+			return -EINVAL;
+		}
+		i++;
+		total += n * unit;
+		if (total > UINT32_MAX)
+			goto too_big;
+	} while (s[i]);
+	*out = (uint32_t)total;
+	return 0;
+too_big:
+	ts_diag_add(d, TS_SEV_ERROR, v->loc, "setting-value", "duration '%s' is too long", s);
+	return -EINVAL;
+}
+
+static int parse_count(const struct ts_token *v, uint32_t min, uint32_t max, uint32_t *out,
+		       struct ts_diags *d)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; v->text[i] >= '0' && v->text[i] <= '9' && n <= max; i++)
+		n = n * 10 + (uint64_t)(v->text[i] - '0');
+	if (i == 0 || v->text[i] || n < min || n > max) {
+		ts_diag_add(d, TS_SEV_ERROR, v->loc, "setting-value",
+			    "expected a whole number from %u to %u, found '%s'", min, max, v->text);
+		return -EINVAL;
+	}
+	*out = (uint32_t)n;
+	return 0;
+}
+
+static void set_flag(uint32_t *flags, uint32_t flag, bool on)
+{
+	*flags = on ? (*flags | flag) : (*flags & ~flag);
+}
+
+static int set_resolvers(struct ts_policy_settings *s, const struct ts_token *vals, size_t n,
+			 struct ts_diags *d)
+{
+	struct ts_net *v = calloc(n, sizeof(*v));
+	size_t ok = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char *why;
+
+		if (ts_net_parse(vals[i].text, &v[ok], &why)) {
+			ts_diag_add(d, TS_SEV_ERROR, vals[i].loc, "setting-value",
+				    "resolver '%s': %s", vals[i].text, why);
+		} else if (!ts_net_is_host(&v[ok])) {
+			ts_diag_add(d, TS_SEV_ERROR, vals[i].loc, "setting-value",
+				    "resolver '%s' must be one address, not a prefix", vals[i].text);
+		} else {
+			ok++;
+		}
+	}
+	free(s->v.resolvers);
+	s->v.resolvers = v;
+	s->v.nresolvers = ok;
+	return 0;
+}
+
+static uint32_t *count_field(struct ts_policy_settings *s, enum ts_setting k)
+{
+	switch (k) {
+	case TS_SET_MAX_ADDRS: return &s->v.max_addrs_per_name;
+	case TS_SET_EVENTS_PER_SEC: return &s->v.events_per_sec;
+	case TS_SET_TABLE_FLOWS: return &s->v.cap_flows;
+	case TS_SET_TABLE_HALFOPEN: return &s->v.cap_halfopen;
+	case TS_SET_TABLE_HOSTS: return &s->v.cap_hosts;
+	case TS_SET_TABLE_PREFIXES: return &s->v.cap_prefixes;
+	case TS_SET_TABLE_RULES: return &s->v.cap_rules;
+	default: return NULL;
+	}
+}
+
+static uint32_t *duration_field(struct ts_policy_settings *s, enum ts_setting k)
+{
+	switch (k) {
+	case TS_SET_TTL_FLOOR: return &s->v.ttl_floor_s;
+	case TS_SET_TTL_CEILING: return &s->v.ttl_ceiling_s;
+	case TS_SET_GRACE: return &s->v.grace_s;
+	case TS_SET_TIMEOUT_SYN: return &s->v.timeout_syn_s;
+	case TS_SET_TIMEOUT_ESTABLISHED: return &s->v.timeout_established_s;
+	case TS_SET_TIMEOUT_CLOSING: return &s->v.timeout_closing_s;
+	default: return NULL;
+	}
+}
+
+/* Largest table a BPF hash map should be asked for here. */
+#define TS_TABLE_MAX (1u << 26)
+
+int ts_settings_entry(struct ts_policy_settings *s, const struct ts_token *key,
+		      const struct ts_token *vals, size_t nvals, struct ts_diags *d)
+{
+	enum ts_setting k;
+	size_t used;
+	uint32_t *field;
+	bool on;
+
+	if (lookup(key, vals, nvals, &k, &used)) {
+		if (!strcmp(key->text, "timeout") || !strcmp(key->text, "table"))
+			ts_diag_add(d, TS_SEV_ERROR, nvals ? vals[0].loc : key->loc, "unknown-setting",
+				    "unknown %s '%s' (%s)", key->text, nvals ? vals[0].text : "",
+				    !strcmp(key->text, "timeout") ? "syn, established or closing" :
+				    "flows, half-open, hosts, prefixes or rules");
+		else
+			ts_diag_add(d, TS_SEV_ERROR, key->loc, "unknown-setting",
+				    "unknown setting '%s'", key->text);
+		return 0;
+	}
+	vals += used;
+	nvals -= used;
+	if (s->set[k])
+		ts_diag_add(d, TS_SEV_WARNING, key->loc, "setting-repeated",
+			    "'%s' was already set at line %u; this value replaces it",
+			    setting_names[k], s->loc[k].line);
+	s->set[k] = true;
+	s->loc[k] = key->loc;
+	if (nvals == 0) {
+		ts_diag_add(d, TS_SEV_ERROR, key->loc, "setting-value", "'%s' needs a value",
+			    setting_names[k]);
+		return 0;
+	}
+	if (k == TS_SET_RESOLVERS)
+		return set_resolvers(s, vals, nvals, d);
+	if (nvals > 1 && k != TS_SET_SCOPE) {
+		ts_diag_add(d, TS_SEV_ERROR, vals[1].loc, "setting-value",
+			    "'%s' takes one value", setting_names[k]);
+		return 0;
+	}
+	switch (k) {
+	case TS_SET_SCOPE: {
+		char spec[TS_TOK_TEXT_MAX + 1];
+		struct ts_ports p;
+		int err;
+
+		if (nvals > 1) {
+			ts_diag_add(d, TS_SEV_ERROR, vals[1].loc, "setting-value",
+				    "write the scope as one list without spaces, e.g. tcp/443,8443");
+			return 0;
+		}
+		snprintf(spec, sizeof(spec), "%s", vals[0].text);
+		err = ts_ports_parse(spec, vals[0].loc, &p, d);
+		if (err == -ENOMEM)
+			return err;
+		if (!err) {
+			ts_ports_free(&s->scope);
+			s->scope = p;
+		}
+		return 0;
+	}
+	case TS_SET_OUTSIDE_SCOPE:
+		if (!parse_onoff(&vals[0], "drop", "pass", &on, d))
+			set_flag(&s->v.flags, TS_CFG_SCOPE_DROP, on);
+		return 0;
+	case TS_SET_AUDIT:
+		if (!parse_onoff(&vals[0], "on", "off", &on, d))
+			set_flag(&s->v.flags, TS_CFG_AUDIT, on);
+		return 0;
+	case TS_SET_LOOSE_PICKUP:
+		if (!parse_onoff(&vals[0], "on", "off", &on, d))
+			set_flag(&s->v.flags, TS_CFG_LOOSE_PICKUP, on);
+		return 0;
+	default:
+		break;
+	}
+	field = duration_field(s, k);
+	if (field) {
+		uint32_t v;
+
+		if (!parse_duration(&vals[0], &v, d)) {
+			if (v == 0 && k != TS_SET_GRACE && k != TS_SET_TTL_FLOOR)
+				ts_diag_add(d, TS_SEV_ERROR, vals[0].loc, "setting-value",
+					    "'%s' must be longer than 0s", setting_names[k]);
+			else
+				*field = v;
+		}
+		return 0;
+	}
+	field = count_field(s, k);
+	if (field) {
+		uint32_t min = k == TS_SET_EVENTS_PER_SEC ? 0 : 1;
+		uint32_t max = k == TS_SET_EVENTS_PER_SEC ? 1000000 :
+			       k == TS_SET_MAX_ADDRS ? 65536 : TS_TABLE_MAX;
+
+		parse_count(&vals[0], min, max, field, d);
+	}
+	return 0;
+}
+
+void ts_settings_check(const struct ts_policy_settings *s, struct ts_diags *d)
+{
+	if (s->v.ttl_floor_s > s->v.ttl_ceiling_s)
+		ts_diag_add(d, TS_SEV_ERROR,
+			    s->set[TS_SET_TTL_FLOOR] ? s->loc[TS_SET_TTL_FLOOR] : s->loc[TS_SET_TTL_CEILING],
+			    "setting-value", "ttl-floor (%us) is above ttl-ceiling (%us)",
+			    s->v.ttl_floor_s, s->v.ttl_ceiling_s);
+}
+
+void ts_settings_free(struct ts_policy_settings *s)
+{
+	free(s->v.resolvers);
+	s->v.resolvers = NULL;
+	s->v.nresolvers = 0;
+	ts_ports_free(&s->scope);
+}
