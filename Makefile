@@ -133,6 +133,14 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
 
+# turnstile(8) from docs/cli.md, the one source of the CLI reference.
+MAN := $(BUILD)/turnstile.8
+man: $(MAN)
+$(MAN): docs/cli.md scripts/gen-man.sh
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/gen-man.sh $< $@
+
 clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
