@@ -12,17 +12,6 @@ struct command {
 	const char *summary;
 };
 
-/* Weak until every subcommand is linked in. TODO(integration): drop weak. */
-#pragma weak ts_cmd_check
-#pragma weak ts_cmd_up
-#pragma weak ts_cmd_run
-#pragma weak ts_cmd_down
-#pragma weak ts_cmd_status
-#pragma weak ts_cmd_stats
-#pragma weak ts_cmd_flows
-#pragma weak ts_cmd_monitor
-#pragma weak ts_cmd_explain
-
 static const struct command commands[] = {
 	{ "check",   ts_cmd_check,   "parse and lint a policy (no root needed)" },
 	{ "up",      ts_cmd_up,      "load, attach and install a policy, then exit" },
@@ -57,10 +46,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
-		if (!commands[i].fn) {
-			ts_err("command '%s' is not built yet", argv[1]);
-			return TS_EXIT_FAILURE;
-		}
 		return commands[i].fn(argc - 1, argv + 1);
 	}
 	ts_err("unknown command '%s'", argv[1]);

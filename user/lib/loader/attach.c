@@ -319,7 +319,20 @@ int ts_tc_attach(const char *ifname, int prog_fd, uint32_t our_prog_id,
 	*created_qdisc = false;
 	*action_out = TS_ATTACH_NEW;
 
-	if (!bpf_tc_query(&hook, &q)) {
+	/* Create clsact only when missing: libbpf's create and query both
+	 * make the kernel complain otherwise. */
+	err = ts_tc_has_clsact(ifindex);
+	if (err < 0) {
+		ts_err("%s: cannot list qdiscs: %s", ifname, strerror(-err));
+		return err;
+	}
+	err = err ? -EEXIST : bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		ts_err("%s: cannot create clsact qdisc: %s", ifname, strerror(-err));
+		return err;
+	}
+	*created_qdisc = !err;
+	if (!*created_qdisc && !bpf_tc_query(&hook, &q)) {
 		if (!our_prog_id || q.prog_id != our_prog_id) {
 			describe_foreign(ifname, "tc egress filter at turnstile's handle", q.prog_id);
 			return -EBUSY;
@@ -330,13 +343,6 @@ int ts_tc_attach(const char *ifname, int prog_fd, uint32_t our_prog_id,
 			return 0;
 		opts.flags = BPF_TC_F_REPLACE;
 		*action_out = TS_ATTACH_REPLACED;
-	} else {
-		err = bpf_tc_hook_create(&hook);
-		if (err && err != -EEXIST) {
-			ts_err("%s: cannot create clsact qdisc: %s", ifname, strerror(-err));
-			return err;
-		}
-		*created_qdisc = !err;
 	}
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
@@ -363,7 +369,7 @@ int ts_tc_detach(const char *ifname, uint32_t our_prog_id, bool remove_qdisc)
 	if (!ifindex)
 		return 0; /* interface gone: its filters went with it */
 	hook.ifindex = ifindex;
-	if (!bpf_tc_query(&hook, &q)) {
+	if (ts_tc_has_clsact(ifindex) == 1 && !bpf_tc_query(&hook, &q)) {
 		if (q.prog_id != our_prog_id) {
 			ts_warn("%s: tc egress filter at our handle runs program %u, not ours (%u): left alone",
 				ifname, q.prog_id, our_prog_id);

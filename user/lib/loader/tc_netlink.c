@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* tc_netlink.c - count clsact filters with an RTM_GETTFILTER dump. */
 #include <errno.h>
+#include <stdbool.h>
 #include <linux/netlink.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
@@ -81,4 +82,66 @@ int ts_tc_count_filters(int ifindex)
 	}
 	close(sock);
 	return total;
+}
+
+static bool is_clsact(struct nlmsghdr *nh, int ifindex)
+{
+	struct tcmsg *tc = NLMSG_DATA(nh);
+	int len = (int)nh->nlmsg_len - NLMSG_LENGTH(sizeof(*tc));
+
+	if (tc->tcm_ifindex != ifindex || tc->tcm_parent != TC_H_CLSACT)
+		return false;
+	for (struct rtattr *a = (struct rtattr *)((char *)tc + NLMSG_ALIGN(sizeof(*tc)));
+	     RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == TCA_KIND && !strcmp(RTA_DATA(a), "clsact"))
+			return true;
+	return false;
+}
+
+int ts_tc_has_clsact(int ifindex)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct tcmsg tc;
+	} req = {
+		.nh = {
+			.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+			.nlmsg_type = RTM_GETQDISC,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = 1,
+		},
+		.tc = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex },
+	};
+	char buf[16384];
+	int sock, found = 0, err = 0;
+
+	sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (sock < 0)
+		return -errno;
+	if (send(sock, &req, req.nh.nlmsg_len, 0) < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (;;) {
+		ssize_t len = recv(sock, buf, sizeof(buf), 0);
+
+		if (len < 0) {
+			err = -errno;
+			goto out;
+		}
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len);
+		     nh = NLMSG_NEXT(nh, len)) {
+			if (nh->nlmsg_type == NLMSG_DONE)
+				goto out;
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+				goto out;
+			}
+			if (nh->nlmsg_type == RTM_NEWQDISC && is_clsact(nh, ifindex))
+				found = 1;
+		}
+	}
+out:
+	close(sock);
+	return err ? err : found;
 }

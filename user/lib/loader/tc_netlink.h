@@ -8,4 +8,7 @@
  * or -errno. */
 int ts_tc_count_filters(int ifindex);
 
+/* 1 if ifindex has a clsact qdisc, 0 if not, or -errno. */
+int ts_tc_has_clsact(int ifindex);
+
 #endif /* TS_TC_NETLINK_H */

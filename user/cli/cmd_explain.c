@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * cmd_explain.c - `turnstile explain SRC DST [tcp/PORT]`: which components
+ * each address belongs to and through which member (from the policy and
+ * the names cache), and the verdict a SYN from SRC to DST gets, computed
+ * from the installed maps the way the dataplane does (loader/lookup.h).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "common/log.h"
+#include "dp/dp.h"
+#include "loader/json.h"
+#include "loader/lookup.h"
+#include "names/names.h"
+
+#define MAX_NAMES_PER_ADDR 16
+
+struct side {
+	const char *role;               /* "src" / "dst" */
+	const char *text;
+	struct ts_net net;
+	struct ts_membership *why;      /* from the policy */
+	size_t nwhy;
+	struct ts_names_addr_info from_dns[MAX_NAMES_PER_ADDR];
+	size_t ndns;
+	const struct ts_addr_lookup *map;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: turnstile explain [--json] SRC DST [tcp/PORT]\n\n"
+		"Why a TCP connection from SRC (the initiator) to DST is allowed or\n"
+		"refused: each address's components and the member that puts it there\n"
+		"(CIDR, address, host name, learned wildcard), then the rule that\n"
+		"allows it or the reason it is refused. The verdict is computed from\n"
+		"the installed maps with the dataplane's own lookups. PORT defaults\n"
+		"to 443.\n");
+}
+
+static const char *kind_name(enum ts_member_kind k)
+{
+	switch (k) {
+	case TS_MEMBER_HOST:     return "address";
+	case TS_MEMBER_CIDR:     return "cidr";
+	case TS_MEMBER_NAME:     return "name";
+	case TS_MEMBER_WILDCARD: return "wildcard";
+	}
+	return "?";
+}
+
+static int parse_port(const char *s, uint16_t *port)
+{
+	char *end;
+	long v;
+
+	if (!strncmp(s, "tcp/", 4))
+		s += 4;
+	v = strtol(s, &end, 10);
+	if (*end || v < 1 || v > 65535)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static void resolve_side(struct side *sd, const struct ts_compiled *c,
+			 const struct ts_names_state *names)
+{
+	const char *nm[MAX_NAMES_PER_ADDR];
+
+	sd->ndns = names ? ts_names_explain(names, &sd->net, sd->from_dns, MAX_NAMES_PER_ADDR) : 0;
+	if (sd->ndns > MAX_NAMES_PER_ADDR)
+		sd->ndns = MAX_NAMES_PER_ADDR;
+	for (size_t i = 0; i < sd->ndns; i++)
+		nm[i] = sd->from_dns[i].name;
+	if (!c || ts_compiled_explain_addr(c, &sd->net, nm, sd->ndns, &sd->why, &sd->nwhy)) {
+		sd->why = NULL;
+		sd->nwhy = 0;
+	}
+}
+
+static void print_side_text(const struct side *sd, const struct ts_compiled *c)
+{
+	char set[512];
+
+	ts_cli_set_str(c, sd->map->set_id, set, sizeof(set));
+	printf("%s %s: %s (dataplane: set %u, %s)\n", sd->role, sd->text,
+	       sd->map->set_id ? set : "no component", sd->map->set_id,
+	       sd->map->exact ? "exact host entry" : sd->map->set_id ? "prefix entry" : "no entry");
+	for (size_t i = 0; i < sd->nwhy; i++) {
+		const struct ts_membership *w = &sd->why[i];
+
+		printf("  %s via %s %s (%s:%u:%u)\n", c->comp_names[w->comp], kind_name(w->kind),
+		       w->via, w->file ? w->file : "?", w->line, w->col);
+	}
+	for (size_t i = 0; i < sd->ndns; i++)
+		printf("  resolved from %s by %s (ttl %us)\n", sd->from_dns[i].name,
+		       sd->from_dns[i].resolver, sd->from_dns[i].ttl_s);
+}
+
+static void print_side_json(struct ts_json *j, const struct side *sd, const struct ts_compiled *c)
+{
+	char set[512];
+
+	ts_cli_set_str(c, sd->map->set_id, set, sizeof(set));
+	ts_json_obj_open(j, sd->role);
+	ts_json_str(j, "address", sd->text);
+	ts_json_u64(j, "set_id", sd->map->set_id);
+	ts_json_bool(j, "exact_entry", sd->map->exact);
+	ts_json_arr_open(j, "components");
+	for (size_t i = 0; i < sd->nwhy; i++) {
+		const struct ts_membership *w = &sd->why[i];
+
+		ts_json_obj_open(j, NULL);
+		ts_json_str(j, "component", c->comp_names[w->comp]);
+		ts_json_str(j, "kind", kind_name(w->kind));
+		ts_json_str(j, "via", w->via);
+		ts_json_str(j, "file", w->file);
+		ts_json_u64(j, "line", w->line);
+		ts_json_u64(j, "col", w->col);
+		ts_json_obj_close(j);
+	}
+	ts_json_arr_close(j);
+	ts_json_arr_open(j, "resolved_from");
+	for (size_t i = 0; i < sd->ndns; i++) {
+		ts_json_obj_open(j, NULL);
+		ts_json_str(j, "name", sd->from_dns[i].name);
+		ts_json_str(j, "resolver", sd->from_dns[i].resolver);
+		ts_json_u64(j, "ttl_s", sd->from_dns[i].ttl_s);
+		ts_json_obj_close(j);
+	}
+	ts_json_arr_close(j);
+	ts_json_obj_close(j);
+}
+
+static void print_verdict_text(const struct ts_syn_verdict *v, uint16_t port)
+{
+	printf("tcp/%u: port class %u%s\n", port, v->port_class, v->port_class ? "" : " (outside the scope)");
+	if (v->rule_id)
+		printf("verdict: allow by rule %u \"%s\": %s (generation %" PRIu64 ")\n", v->rule_id,
+		       v->meta.label, v->meta.text, v->generation);
+	else
+		printf("verdict: %s (%s) (generation %" PRIu64 ")\n", v->pass ? "pass" : "refuse",
+		       ts_reason_name(v->reason), v->generation);
+}
+
+int ts_cmd_explain(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct side sides[2] = { { .role = "src" }, { .role = "dst" } };
+	struct ts_names_state *names = NULL;
+	struct ts_compiled *c = NULL;
+	struct ts_loader_state st;
+	struct ts_syn_verdict v;
+	char cache[TS_STATE_PATH_LEN + 32];
+	struct ts_dp *dp;
+	uint16_t port = 443;
+	bool json = false;
+	int ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		if (ch == 'j') {
+			json = true;
+		} else if (ch == 'h') {
+			usage(stdout);
+			return TS_EXIT_OK;
+		} else {
+			usage(stderr);
+			return TS_EXIT_USAGE;
+		}
+	}
+	if (argc - optind < 2 || argc - optind > 3 ||
+	    (argc - optind == 3 && parse_port(argv[optind + 2], &port))) {
+		usage(stderr);
+		return TS_EXIT_USAGE;
+	}
+	for (int i = 0; i < 2; i++) {
+		sides[i].text = argv[optind + i];
+		if (ts_cli_addr_parse(sides[i].text, &sides[i].net)) {
+			ts_err("%s: not an IPv4 or IPv6 address", sides[i].text);
+			return TS_EXIT_USAGE;
+		}
+	}
+	if (sides[0].net.family != sides[1].net.family) {
+		ts_err("%s and %s are of different address families", sides[0].text, sides[1].text);
+		return TS_EXIT_USAGE;
+	}
+	rc = ts_cli_open_pinned(&dp, &st);
+	if (rc)
+		return rc;
+	if (ts_lookup_syn(dp, &sides[0].net, &sides[1].net, port, &v)) {
+		ts_dp_close(dp);
+		return TS_EXIT_FAILURE;
+	}
+	sides[0].map = &v.src;
+	sides[1].map = &v.dst;
+	c = ts_cli_policy(&st);
+	snprintf(cache, sizeof(cache), "%s/names.cache", st.state_dir);
+	if (ts_names_state_read(&names, cache))
+		names = NULL;
+	for (int i = 0; i < 2; i++)
+		resolve_side(&sides[i], c, names);
+
+	if (json) {
+		struct ts_json j;
+
+		ts_json_init(&j, stdout);
+		ts_json_obj_open(&j, NULL);
+		for (int i = 0; i < 2; i++)
+			print_side_json(&j, &sides[i], c);
+		ts_json_u64(&j, "port", port);
+		ts_json_u64(&j, "port_class", v.port_class);
+		ts_json_str(&j, "verdict", v.pass ? (v.rule_id ? "allow" : "pass") : "refuse");
+		ts_json_str(&j, "reason", ts_reason_name(v.reason));
+		ts_json_u64(&j, "rule_id", v.rule_id);
+		ts_json_str(&j, "rule_label", v.rule_id ? v.meta.label : NULL);
+		ts_json_str(&j, "rule", v.rule_id ? v.meta.text : NULL);
+		ts_json_u64(&j, "generation", v.generation);
+		ts_json_obj_close(&j);
+		ts_json_end(&j);
+	} else {
+		for (int i = 0; i < 2; i++)
+			print_side_text(&sides[i], c);
+		print_verdict_text(&v, port);
+	}
+	for (int i = 0; i < 2; i++)
+		free(sides[i].why);
+	if (names)
+		ts_names_state_free(names);
+	if (c)
+		ts_compiled_free(c);
+	ts_dp_close(dp);
+	return TS_EXIT_OK;
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* cmd_monitor.c - `turnstile monitor`: drop and audit events, live. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "common/log.h"
+#include "dp/dp.h"
+#include "loader/json.h"
+#include "loader/lookup.h"
+
+struct mon {
+	struct ts_dp *dp;
+	struct ts_compiled *policy;
+	bool json;
+	uint32_t slot;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = sig;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: turnstile monitor [--json]\n\n"
+		"Prints drop and audit events as they happen (rate-limited in the\n"
+		"dataplane; suppressed events are counted), naming the components of\n"
+		"each address and the rule involved. Ctrl-C stops.\n");
+}
+
+static const char *verdict_name(uint8_t v)
+{
+	return v == TS_VERDICT_DROP ? "drop" : v == TS_VERDICT_AUDIT ? "audit" : "pass";
+}
+
+static void components(struct mon *m, uint8_t family, const uint8_t addr[16], char *buf, size_t len)
+{
+	struct ts_net n = { .family = family, .plen = family == TS_FAMILY_V6 ? 128 : 32 };
+	struct ts_addr_lookup l;
+
+	memcpy(n.addr, addr, 16);
+	if (ts_lookup_addr(m->dp, m->slot, &n, &l))
+		l.set_id = 0;
+	ts_cli_set_str(m->policy, l.set_id, buf, len);
+}
+
+static int on_event(const struct ts_event *ev, void *ctx)
+{
+	struct mon *m = ctx;
+	char src[64], dst[64], sc[256], dc[256], ifname[IF_NAMESIZE] = "?";
+	struct ts_rule_meta meta = { 0 };
+	const char *reason = ts_reason_name(ev->reason);
+
+	ts_cli_addr_str(ev->family, ev->saddr, src, sizeof(src));
+	ts_cli_addr_str(ev->family, ev->daddr, dst, sizeof(dst));
+	components(m, ev->family, ev->saddr, sc, sizeof(sc));
+	components(m, ev->family, ev->daddr, dc, sizeof(dc));
+	if_indextoname(ev->ifindex, ifname);
+	if (ev->rule_id)
+		ts_lookup_rule_meta(m->dp, ev->rule_id, &meta);
+	if (m->json) {
+		struct ts_json j;
+
+		ts_json_init(&j, stdout);
+		ts_json_obj_open(&j, NULL);
+		ts_json_u64(&j, "ts_ns", ev->ts_ns);
+		ts_json_str(&j, "verdict", verdict_name(ev->verdict));
+		ts_json_str(&j, "reason", reason ? reason : "?");
+		ts_json_str(&j, "hook", ev->hook == TS_HOOK_TC_EGRESS ? "tc-egress" : "xdp");
+		ts_json_str(&j, "iface", ifname);
+		ts_json_u64(&j, "vlan", ev->vlan);
+		ts_json_u64(&j, "proto", ev->proto);
+		ts_json_str(&j, "src", src);
+		ts_json_u64(&j, "sport", ntohs(ev->sport));
+		ts_json_str(&j, "src_components", sc);
+		ts_json_str(&j, "dst", dst);
+		ts_json_u64(&j, "dport", ntohs(ev->dport));
+		ts_json_str(&j, "dst_components", dc);
+		ts_json_u64(&j, "tcp_flags", ev->tcp_flags);
+		ts_json_u64(&j, "rule_id", ev->rule_id);
+		ts_json_str(&j, "rule_label", meta.label);
+		ts_json_obj_close(&j);
+		ts_json_end(&j);
+		return 0;
+	}
+	printf("%-5s %-18s %s %s  %s:%u (%s) -> %s:%u (%s) flags 0x%02x", verdict_name(ev->verdict),
+	       reason ? reason : "?", ifname, ev->hook == TS_HOOK_TC_EGRESS ? "tc" : "xdp", src,
+	       ntohs(ev->sport), sc, dst, ntohs(ev->dport), dc, ev->tcp_flags);
+	if (ev->rule_id)
+		printf(" rule %u \"%s\"", ev->rule_id, meta.label);
+	printf("\n");
+	fflush(stdout);
+	return 0;
+}
+
+int ts_cmd_monitor(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct mon m = { 0 };
+	struct ts_loader_state st;
+	struct ts_dp_events *evs = NULL;
+	struct ts_config cfg;
+	int c, rc, err = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		if (c == 'j') {
+			m.json = true;
+		} else if (c == 'h') {
+			usage(stdout);
+			return TS_EXIT_OK;
+		} else {
+			usage(stderr);
+			return TS_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return TS_EXIT_USAGE;
+	}
+	rc = ts_cli_open_pinned(&m.dp, &st);
+	if (rc)
+		return rc;
+	m.policy = ts_cli_policy(&st);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	err = ts_dp_events_open(m.dp, on_event, &m, &evs);
+	while (!err && !stop) {
+		uint64_t suppressed = 0;
+
+		if (!ts_dp_config_read(m.dp, &cfg))
+			m.slot = cfg.active_slot;
+		err = ts_dp_events_poll(evs, 500);
+		if (err == -EINTR)
+			err = 0;
+		else if (err > 0)
+			err = 0;
+		if (!ts_dp_events_suppressed(m.dp, &suppressed) && suppressed && !m.json)
+			printf("(%llu events suppressed by the rate limit)\n", (unsigned long long)suppressed);
+	}
+	if (evs)
+		ts_dp_events_close(evs);
+	if (m.policy)
+		ts_compiled_free(m.policy);
+	ts_dp_close(m.dp);
+	return err ? TS_EXIT_FAILURE : TS_EXIT_OK;
+}

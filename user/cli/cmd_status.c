@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* cmd_status.c - `turnstile status`: interfaces, policy, names, table fill. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "dp/dp.h"
+#include "loader/json.h"
+#include "names/names.h"
+
+struct view {
+	struct ts_loader_state st;
+	struct ts_config cfg;
+	struct ts_slot_cfg scfg;
+	struct ts_dp_fill fill;
+	struct ts_names_state *names;   /* NULL: no cache yet */
+	bool daemon_alive;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: turnstile status [--json]\n\n"
+		"Interfaces and their hooks and XDP modes, the policy file and its\n"
+		"generation, enforce or audit, every name with its addresses (expiry,\n"
+		"resolver), and how full each table is.\n");
+}
+
+static const char *fill_names[] = { "flows", "halfopen", "hosts", "prefixes", "rules" };
+
+static void fill_pairs(const struct ts_dp_fill *f, uint32_t used[5], uint32_t max[5])
+{
+	used[0] = f->flows;    max[0] = f->flows_max;
+	used[1] = f->halfopen; max[1] = f->halfopen_max;
+	used[2] = f->hosts;    max[2] = f->hosts_max;
+	used[3] = f->prefixes; max[3] = f->prefixes_max;
+	used[4] = f->rules;    max[4] = f->rules_max;
+}
+
+static void print_text(const struct view *v)
+{
+	uint32_t used[5], max[5];
+	time_t now = time(NULL);
+
+	printf("policy      %s\n", v->st.policy);
+	printf("generation  %llu (slot %u, schema %u)\n", (unsigned long long)v->cfg.generation, v->cfg.active_slot,
+	       v->cfg.schema_version);
+	printf("mode        %s\n", v->scfg.flags & TS_CFG_AUDIT ? "audit" : "enforce");
+	printf("daemon      %s", v->daemon_alive ? "running" : "not running");
+	if (v->daemon_alive)
+		printf(" (pid %d)", v->st.daemon_pid);
+	printf("\ninterfaces\n");
+	for (size_t i = 0; i < v->st.nifaces; i++) {
+		const struct ts_state_iface *f = &v->st.ifaces[i];
+
+		printf("  %-16s", f->name);
+		if (f->xdp)
+			printf(" xdp %s", ts_xdp_mode_name(f->xdp_mode));
+		if (f->tc)
+			printf(" tc-egress");
+		printf("\n");
+	}
+	printf("names\n");
+	for (size_t i = 0; v->names && i < ts_names_count(v->names); i++) {
+		struct ts_names_name_info ni;
+
+		if (ts_names_name_info(v->names, i, &ni))
+			continue;
+		printf("  %s%s\n", ni.name, ni.stale ? " (stale: last refresh failed)" : "");
+		for (size_t j = 0; j < ni.naddrs; j++) {
+			struct ts_names_addr_info ai;
+			char a[64];
+
+			if (ts_names_addr_info(v->names, i, j, &ai))
+				continue;
+			ts_cli_addr_str(ai.addr.family, ai.addr.addr, a, sizeof(a));
+			printf("    %-40s expires in %5" PRId64 "s  from %s\n", a,
+			       ai.expires_ms / 1000 - (int64_t)now, ai.resolver);
+		}
+	}
+	fill_pairs(&v->fill, used, max);
+	printf("tables\n");
+	for (int i = 0; i < 5; i++)
+		printf("  %-9s %10u / %-10u %5.1f%%\n", fill_names[i], used[i], max[i],
+		       max[i] ? 100.0 * used[i] / max[i] : 0.0);
+}
+
+static void print_json(const struct view *v)
+{
+	uint32_t used[5], max[5];
+	struct ts_json j;
+
+	ts_json_init(&j, stdout);
+	ts_json_obj_open(&j, NULL);
+	ts_json_str(&j, "policy", v->st.policy);
+	ts_json_u64(&j, "generation", v->cfg.generation);
+	ts_json_u64(&j, "active_slot", v->cfg.active_slot);
+	ts_json_u64(&j, "schema_version", v->cfg.schema_version);
+	ts_json_str(&j, "mode", v->scfg.flags & TS_CFG_AUDIT ? "audit" : "enforce");
+	ts_json_bool(&j, "daemon_running", v->daemon_alive);
+	ts_json_i64(&j, "daemon_pid", v->daemon_alive ? v->st.daemon_pid : 0);
+	ts_json_str(&j, "resolvers", v->st.resolvers);
+	ts_json_arr_open(&j, "interfaces");
+	for (size_t i = 0; i < v->st.nifaces; i++) {
+		const struct ts_state_iface *f = &v->st.ifaces[i];
+
+		ts_json_obj_open(&j, NULL);
+		ts_json_str(&j, "name", f->name);
+		ts_json_bool(&j, "xdp", f->xdp);
+		ts_json_str(&j, "xdp_mode", f->xdp ? ts_xdp_mode_name(f->xdp_mode) : NULL);
+		ts_json_bool(&j, "tc_egress", f->tc);
+		ts_json_obj_close(&j);
+	}
+	ts_json_arr_close(&j);
+	ts_json_arr_open(&j, "names");
+	for (size_t i = 0; v->names && i < ts_names_count(v->names); i++) {
+		struct ts_names_name_info ni;
+
+		if (ts_names_name_info(v->names, i, &ni))
+			continue;
+		ts_json_obj_open(&j, NULL);
+		ts_json_str(&j, "name", ni.name);
+		ts_json_bool(&j, "stale", ni.stale);
+		ts_json_str(&j, "last_error", ni.last_error);
+		ts_json_i64(&j, "last_success_ms", ni.last_success_ms);
+		ts_json_arr_open(&j, "addresses");
+		for (size_t k = 0; k < ni.naddrs; k++) {
+			struct ts_names_addr_info ai;
+			char a[64];
+
+			if (ts_names_addr_info(v->names, i, k, &ai))
+				continue;
+			ts_cli_addr_str(ai.addr.family, ai.addr.addr, a, sizeof(a));
+			ts_json_obj_open(&j, NULL);
+			ts_json_str(&j, "address", a);
+			ts_json_str(&j, "resolver", ai.resolver);
+			ts_json_u64(&j, "ttl_s", ai.ttl_s);
+			ts_json_i64(&j, "first_seen_ms", ai.first_seen_ms);
+			ts_json_i64(&j, "expires_ms", ai.expires_ms);
+			ts_json_obj_close(&j);
+		}
+		ts_json_arr_close(&j);
+		ts_json_obj_close(&j);
+	}
+	ts_json_arr_close(&j);
+	fill_pairs(&v->fill, used, max);
+	ts_json_obj_open(&j, "tables");
+	for (int i = 0; i < 5; i++) {
+		ts_json_obj_open(&j, fill_names[i]);
+		ts_json_u64(&j, "used", used[i]);
+		ts_json_u64(&j, "max", max[i]);
+		ts_json_obj_close(&j);
+	}
+	ts_json_obj_close(&j);
+	ts_json_obj_close(&j);
+	ts_json_end(&j);
+}
+
+int ts_cmd_status(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct view v = { 0 };
+	char cache[TS_STATE_PATH_LEN + 32];
+	struct ts_dp *dp;
+	bool json = false;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		if (c == 'j') {
+			json = true;
+		} else if (c == 'h') {
+			usage(stdout);
+			return TS_EXIT_OK;
+		} else {
+			usage(stderr);
+			return TS_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return TS_EXIT_USAGE;
+	}
+	rc = ts_cli_open_pinned(&dp, &v.st);
+	if (rc)
+		return rc;
+	if (ts_dp_config_read(dp, &v.cfg) || ts_dp_slot_cfg_read(dp, &v.scfg) ||
+	    ts_dp_fill_levels(dp, &v.fill)) {
+		ts_dp_close(dp);
+		return TS_EXIT_FAILURE;
+	}
+	snprintf(cache, sizeof(cache), "%s/names.cache", v.st.state_dir);
+	if (ts_names_state_read(&v.names, cache))
+		v.names = NULL;
+	v.daemon_alive = v.st.daemon_pid > 0 && (!kill(v.st.daemon_pid, 0) || errno == EPERM);
+	if (json)
+		print_json(&v);
+	else
+		print_text(&v);
+	if (v.names)
+		ts_names_state_free(v.names);
+	ts_dp_close(dp);
+	return TS_EXIT_OK;
+}
