@@ -221,6 +221,45 @@ static __always_inline __u32 handle_tcp(const struct ts_run *r, struct ts_pkt *p
 	return tcp_untracked(r, p, &k, from_lo);
 }
 
+/* Run state rebuilt inside a global function (verified once, apart from
+ * the parser: this keeps the verifier's work well under its budget). */
+static __always_inline bool run_init(struct ts_run *r, __u64 now, __u32 slot, __u32 len, __u32 ifindex)
+{
+	r->slot = slot & 1;
+	r->sc = bpf_map_lookup_elem(&ts_slot_cfg, &r->slot);
+	r->now = now;
+	r->len = len;
+	r->ifindex = ifindex;
+	r->hook = 0;
+	return r->sc != 0;
+}
+
+__noinline int ts_tcp_verdict(struct ts_pkt *p, __u64 now, __u32 slot, __u32 len, __u32 ifindex)
+{
+	struct ts_run r;
+
+	if (!p || !run_init(&r, now, slot, len, ifindex))
+		return TS_R_SCOPE_DEFAULT;
+	return handle_tcp(&r, p);
+}
+
+/* The TCP segment an ICMP error quotes: tracked -> related; in scope and
+ * untracked -> unrelated; else the scope default. */
+__noinline int ts_icmp_quote_verdict(struct ts_pkt *p, __u64 now, __u32 slot)
+{
+	struct ts_flow_key k;
+	struct ts_run r;
+
+	if (!p || !run_init(&r, now, slot, 0, 0))
+		return TS_R_SCOPE_DEFAULT;
+	flow_key_make(p, &k);
+	if (flow_tracked(&r, &k))
+		return TS_R_PASS_ICMP_RELATED;
+	if (port_class(r.slot, p->sport) || port_class(r.slot, p->dport))
+		return TS_R_DROP_ICMP_UNRELATED;
+	return TS_R_SCOPE_DEFAULT;
+}
+
 struct ts_icmp_hdr {
 	__u8 type;
 	__u8 code;
@@ -245,7 +284,6 @@ static __always_inline bool icmp6_is_nd(__u8 type)
 static __always_inline __u32 handle_icmp(const struct ts_run *r, struct ts_pkt *p, struct ts_cursor *c)
 {
 	struct ts_icmp_hdr *ih;
-	struct ts_flow_key k;
 	bool is_err;
 	__u32 reason;
 
@@ -278,12 +316,7 @@ static __always_inline __u32 handle_icmp(const struct ts_run *r, struct ts_pkt *
 	reason = parse_ports8(c, p);
 	if (reason)
 		return reason;
-	flow_key_make(p, &k);
-	if (flow_tracked(r, &k))
-		return TS_R_PASS_ICMP_RELATED;
-	if (port_class(r->slot, p->sport) || port_class(r->slot, p->dport))
-		return TS_R_DROP_ICMP_UNRELATED;
-	return TS_R_SCOPE_DEFAULT;
+	return ts_icmp_quote_verdict(p, r->now, r->slot);
 }
 
 static __always_inline __u32 classify(const struct ts_run *r, struct ts_pkt *p, struct ts_cursor *c)
@@ -310,7 +343,7 @@ static __always_inline __u32 classify(const struct ts_run *r, struct ts_pkt *p, 
 		if (p->frag)
 			return TS_R_DROP_FRAGMENT;
 		reason = parse_tcp(c, p);
-		return reason ? reason : handle_tcp(r, p);
+		return reason ? reason : ts_tcp_verdict(p, r->now, r->slot, r->len, r->ifindex);
 	case IPPROTO_UDP:
 		if (p->frag)
 			return TS_R_SCOPE_DEFAULT;

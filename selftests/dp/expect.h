@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* expect.h - check that a frame is counted under the expected reason. */
+#ifndef TS_TEST_EXPECT_H
+#define TS_TEST_EXPECT_H
+
+#include "dpt.h"
+
+/* Runs p through `hook`; a TS_CHECK failure names `what` and both reasons.
+ * Returns true when the reason matched. */
+bool expect_reason(struct dpt *t, enum ts_hook hook, const struct pkt *p, int want,
+		   const char *what);
+
+#endif /* TS_TEST_EXPECT_H */
