@@ -124,17 +124,17 @@ static int64_t now_ms(void)
 int ts_names_glue_resolve_once(struct ts_names_glue *g, int timeout_ms)
 {
 	int64_t end = now_ms() + timeout_ms;
-	struct ts_names_metrics m;
 
 	if (!g->names)
 		return 0;
-	/* Done when every name got an answer or a failure for this round. */
-	for (;;) {
+	while (ts_names_unresolved(g->names)) {
 		int64_t left = end - now_ms();
 
-		ts_names_metrics(ts_names_state(g->names), &m);
-		if (m.resolutions + m.failures >= 2 * m.names || left <= 0)
-			break;
+		if (left <= 0) {
+			ts_warn("%zu name(s) not resolved within %d ms; the daemon keeps trying",
+				ts_names_unresolved(g->names), timeout_ms);
+			return -ETIMEDOUT;
+		}
 		ts_names_run_once(g->names, (int)(left < 200 ? left : 200));
 	}
 	return 0;

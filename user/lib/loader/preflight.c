@@ -8,6 +8,9 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+
 #include "common/log.h"
 #include "loader/preflight.h"
 
@@ -65,22 +68,46 @@ static enum ts_preflight check_btf(void)
 	return TS_PF_OK;
 }
 
+/* The sysctl exists only in the initial network namespace: elsewhere,
+ * load the smallest program and ask the kernel whether it was JITed. */
+static int probe_jit(void)
+{
+	struct bpf_insn prog[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	int fd, jited;
+
+	fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "ts_jit_probe", "GPL", prog, 2, NULL);
+	if (fd < 0)
+		return -errno;
+	memset(&info, 0, sizeof(info));
+	jited = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.jited_prog_len > 0;
+	close(fd);
+	return jited;
+}
+
 static enum ts_preflight check_jit(void)
 {
 	FILE *f = fopen(JIT_SYSCTL, "r");
 	int on = -1;
 
-	/* Kernels built with CONFIG_BPF_JIT_ALWAYS_ON may hide nothing; a
-	 * missing file means no JIT at all. */
-	if (!f) {
-		ts_err("%s: cannot read (%s): BPF JIT unavailable", JIT_SYSCTL, strerror(errno));
-		return TS_PF_NO_JIT;
+	if (f) {
+		if (fscanf(f, "%d", &on) != 1)
+			on = -1;
+		fclose(f);
+	} else if (errno == ENOENT) {
+		on = probe_jit();
+		if (on < 0) {
+			ts_err("BPF JIT probe: cannot load a program: %s", strerror(-on));
+			return TS_PF_NO_JIT;
+		}
 	}
-	if (fscanf(f, "%d", &on) != 1)
-		on = -1;
-	fclose(f);
 	if (on <= 0) {
-		ts_err("%s is %d: enable the BPF JIT (sysctl net.core.bpf_jit_enable=1)", JIT_SYSCTL, on);
+		ts_err("BPF JIT disabled (%s is %d): enable it with sysctl net.core.bpf_jit_enable=1",
+		       JIT_SYSCTL, on);
 		return TS_PF_NO_JIT;
 	}
 	return TS_PF_OK;

@@ -150,7 +150,7 @@ static void rollback(struct ts_session *s, const struct attached *done, bool fre
 	for (size_t i = 0; i < done->nxdp; i++)
 		ts_xdp_detach(s->pin_dir, done->xdp[i]);
 	if (fresh)
-		ts_unpin_all(s->pin_dir, false);
+		ts_unpin_all(s->pin_dir, true);
 }
 
 /* Hooks of the previous `up` that this one no longer lists come off. */
