@@ -277,7 +277,7 @@ static void test_hundred_a_records(void)
 
 		snprintf(hosts + used, sizeof(hosts) - used, "10.1.%d.%d many.test\n", i / 50, i);
 	}
-	if (!setup(names, 1, 1, 10, 0, hosts, "--local-ttl=30", NULL, NULL))
+	if (!setup(names, 1, 1, 10, 128, hosts, "--local-ttl=30", NULL, NULL))
 		goto out;
 	TS_CHECK(fix_run_until(T.n, have_hundred, NULL, 4000), "%d of 100 addresses in the map", T.map.n);
 	for (int i = 1; i <= 100; i++) {

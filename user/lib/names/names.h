@@ -27,7 +27,7 @@
 #include "policy/compiled.h"
 
 #define TS_NAMES_CACHE_DEFAULT "/var/lib/turnstile/names.cache"
-#define TS_NAMES_DEFAULT_MAX_ADDRS 1024u /* per name, when the policy sets none */
+#define TS_NAMES_DEFAULT_MAX_ADDRS 64u /* per name, when the policy sets none (as the policy) */
 #define TS_NAMES_RESOLVER_LEN 64u         /* "[v6addr]:port" fits */
 
 /*

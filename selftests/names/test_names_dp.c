@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_names_dp.c - names into the real maps: a real dnsmasq answers, the
+ * name resolver applies answers through the loader's glue (policy
+ * compiler's set API + dp installer), and SYNs run through the real XDP
+ * program with BPF_PROG_TEST_RUN. An answer changes: the new address is
+ * allowed, the old one still is during grace, then refused for new
+ * connections while a connection opened to it keeps passing. Also prints
+ * the answer-to-map latency line selftests/names/latency reports.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "dnsmasq.h"
+#include "dp/dpt.h"
+#include "fixture.h"
+#include "loader/names_glue.h"
+#include "loader/session.h"
+#include "names/names.h"
+#include "testlib.h"
+
+#define PORT 5300
+#define CLIENT "198.51.100.11"
+
+static const char policy_text[] =
+	"settings {\n"
+	"    scope tcp/443\n"
+	"    ttl-floor 1s\n"
+	"    grace 2s\n"
+	"}\n"
+	"component clients { 198.51.100.0/26 }\n"
+	"component blob { blob.test }\n"
+	"rule \"E3\": clients -> blob tcp/443\n";
+
+static struct {
+	struct dpt t;
+	struct dnsmasq dns;
+	struct ts_session s;
+	struct ts_names_glue g;
+	char dir[64];
+	uint16_t sport;            /* a fresh source port per probe: a new connection */
+} T;
+
+/* The reason the XDP program gives a new connection's SYN from CLIENT to addr:443. */
+static int syn_reason(const char *addr)
+{
+	struct pkt p;
+
+	dpt_tcp(&p, CLIENT, T.sport++, addr, 443, 0x02 /* SYN */, 0);
+	return dpt_reason(&T.t, TS_HOOK_XDP, &p);
+}
+
+static bool syn_allowed(void *addr)
+{
+	return syn_reason(addr) == TS_R_PASS_NEW;
+}
+
+static bool syn_refused(void *addr)
+{
+	return syn_reason(addr) == TS_R_DROP_NO_RULE;
+}
+
+/* Drives the glue until cond(arg) holds; false after timeout_ms. */
+static bool run_until(bool (*cond)(void *), const char *arg, int timeout_ms)
+{
+	int64_t deadline = fix_now_ms() + timeout_ms;
+
+	while (!cond((void *)arg)) {
+		if (fix_now_ms() >= deadline)
+			return false;
+		ts_names_run_once(T.g.names, 50);
+	}
+	return true;
+}
+
+/* dnsmasq with `hosts`, the policy installed in private maps, names glued to them. */
+static bool setup(const char *policy, const char *hosts)
+{
+	int err;
+
+	memset(&T, 0, sizeof(T));
+	err = dnsmasq_start(&T.dns, PORT, hosts, "--local-ttl=1", NULL);
+	TS_CHECK(!err, "dnsmasq: %s", strerror(-err));
+	err = err ?: dpt_open(&T.t, 0, 0);
+	TS_CHECK(!err, "dpt_open: %s", strerror(-err));
+	err = err ?: dpt_install_text(&T.t, policy);
+	TS_CHECK(!err, "install: %s", strerror(-err));
+	snprintf(T.dir, sizeof(T.dir), "/tmp/ts-names-dp.XXXXXX");
+	if (err || !mkdtemp(T.dir)) {
+		T.dir[0] = '\0';
+		return false;
+	}
+	T.s.dp = T.t.dp;
+	T.s.policy = T.t.c;
+	snprintf(T.s.state.state_dir, sizeof(T.s.state.state_dir), "%s", T.dir);
+	snprintf(T.s.state.resolvers, sizeof(T.s.state.resolvers), "%s", dnsmasq_server(&T.dns));
+	snprintf(T.s.names_cache, sizeof(T.s.names_cache), "%s/names.cache", T.dir);
+	err = ts_names_glue_open(&T.g, &T.s);
+	TS_CHECK(!err && T.g.names, "names glue: %s", strerror(-err));
+	T.sport = 20000;
+	return !err && T.g.names;
+}
+
+static void teardown(void)
+{
+	ts_names_glue_close(&T.g);
+	dpt_close(&T.t);
+	dnsmasq_stop(&T.dns);
+	if (T.dir[0]) {
+		unlink(T.s.names_cache);
+		rmdir(T.dir);
+	}
+}
+
+static void print_latency(const char *what)
+{
+	struct ts_names_metrics m;
+
+	ts_names_metrics(ts_names_state(T.g.names), &m);
+	printf("BENCH: names answer-to-map latency, %s: samples %llu, avg %llu us, max %llu us "
+	       "(target 10000 us)\n",
+	       what, (unsigned long long)m.lat_count,
+	       (unsigned long long)(m.lat_count ? m.lat_sum_us / m.lat_count : 0),
+	       (unsigned long long)m.lat_max_us);
+}
+
+static void test_answer_change_in_maps(void)
+{
+	struct pkt p;
+	uint16_t live_port = 40000;
+	struct ts_names_metrics m;
+	struct ts_names_addr_info info = { 0 };
+	struct ts_net old;
+
+	if (!setup(policy_text, "192.0.2.65 blob.test\n"))
+		goto out;
+
+	TS_CHECK(syn_reason("192.0.2.67") == TS_R_DROP_NO_RULE, "192.0.2.67 allowed before DNS names it");
+	TS_CHECK(run_until(syn_allowed, "192.0.2.65", 3000), "resolved address never allowed");
+
+	/* A connection to the address that is about to leave. */
+	dpt_tcp(&p, CLIENT, live_port, "192.0.2.65", 443, 0x02, 0);
+	TS_CHECK(dpt_reason(&T.t, TS_HOOK_XDP, &p) == TS_R_PASS_NEW, "live SYN");
+	dpt_tcp(&p, "192.0.2.65", 443, CLIENT, live_port, 0x12 /* SYN-ACK */, 0);
+	TS_CHECK(dpt_reason(&T.t, TS_HOOK_XDP, &p) == TS_R_PASS_HANDSHAKE, "live SYN-ACK");
+	dpt_tcp(&p, CLIENT, live_port, "192.0.2.65", 443, 0x10 /* ACK */, 0);
+	TS_CHECK(dpt_reason(&T.t, TS_HOOK_XDP, &p) == TS_R_PASS_HANDSHAKE, "live ACK");
+
+	TS_CHECK(!dnsmasq_set_hosts(&T.dns, "192.0.2.67 blob.test\n"), "SIGHUP");
+	TS_CHECK(run_until(syn_allowed, "192.0.2.67", 2500), "new address not allowed within the TTL");
+	TS_CHECK(syn_reason("192.0.2.65") == TS_R_PASS_NEW, "old address refused before its grace ran out");
+	old = fix_net("192.0.2.65");
+	TS_CHECK(ts_names_explain(ts_names_state(T.g.names), &old, &info, 1) == 1,
+		 "old address no longer held by blob.test");
+	/* ttl 1 s + grace 2 s after it was last seen, plus a refresh. */
+	TS_CHECK(run_until(syn_refused, "192.0.2.65", 6000), "old address still allowed after grace");
+	/* 5 ms: the state's monotonic times converted to wall clock. */
+	TS_CHECK(fix_now_ms() >= info.last_seen_ms + 3000 - 5,
+		 "old address refused %lld ms after DNS last returned it, before ttl + grace (3 s)",
+		 (long long)(fix_now_ms() - info.last_seen_ms));
+	dpt_tcp(&p, CLIENT, live_port, "192.0.2.65", 443, 0x18 /* PSH|ACK */, 0);
+	TS_CHECK(dpt_reason(&T.t, TS_HOOK_XDP, &p) == TS_R_PASS_ESTABLISHED,
+		 "established connection to the old address cut");
+	dpt_tcp(&p, "192.0.2.65", 443, CLIENT, live_port, 0x18, 0);
+	TS_CHECK(dpt_reason(&T.t, TS_HOOK_XDP, &p) == TS_R_PASS_ESTABLISHED,
+		 "reply on the established connection cut");
+	TS_CHECK(syn_reason("192.0.2.67") == TS_R_PASS_NEW, "new address lost");
+
+	ts_names_metrics(ts_names_state(T.g.names), &m);
+	TS_CHECK(m.lat_count >= 2, "%llu latency samples, want one per map change",
+		 (unsigned long long)m.lat_count);
+	TS_CHECK(m.map_errors == 0, "%llu map errors", (unsigned long long)m.map_errors);
+	/* The target: answer to map within 10 ms. */
+	TS_CHECK(m.lat_max_us <= 10000, "answer-to-map latency max %llu us > 10 ms",
+		 (unsigned long long)m.lat_max_us);
+	print_latency("one address per answer");
+out:
+	teardown();
+}
+
+static bool all_resolved(void *ctx)
+{
+	return ts_names_unresolved(T.g.names) == 0;
+}
+
+/* One answer of 100 addresses: 100 sets looked up or made, 100 upserts. */
+static void test_bulk_latency(void)
+{
+	static const char policy[] =
+		"settings {\n    scope tcp/443\n    max-addresses-per-name 128\n}\n"
+		"component clients { 198.51.100.0/26 }\n"
+		"component many { many.test }\n"
+		"rule \"M\": clients -> many tcp/443\n";
+	char hosts[100 * 32] = "", addr[32];
+	struct ts_names_metrics m;
+	int refused = 0;
+
+	for (int i = 1; i <= 100; i++) {
+		size_t used = strlen(hosts);
+
+		snprintf(hosts + used, sizeof(hosts) - used, "192.0.2.%d many.test\n", i + 100);
+	}
+	if (!setup(policy, hosts))
+		goto out;
+	TS_CHECK(run_until(all_resolved, NULL, 4000), "many.test never resolved");
+	for (int i = 1; i <= 100; i++) {
+		snprintf(addr, sizeof(addr), "192.0.2.%d", i + 100);
+		refused += syn_reason(addr) != TS_R_PASS_NEW;
+	}
+	TS_CHECK(!refused, "%d of 100 resolved addresses refused", refused);
+	ts_names_metrics(ts_names_state(T.g.names), &m);
+	TS_CHECK(m.lat_count >= 1 && m.lat_max_us <= 10000,
+		 "100-address answer: %llu samples, max %llu us (target 10 ms)",
+		 (unsigned long long)m.lat_count, (unsigned long long)m.lat_max_us);
+	print_latency("100 addresses in one answer");
+out:
+	teardown();
+}
+
+int main(void)
+{
+	int err;
+
+	if (!ts_is_root()) {
+		ts_skip("names_dp", "needs root (BPF, network namespace, dnsmasq)");
+		return 0;
+	}
+	err = dnsmasq_enter_netns();
+	if (err) {
+		printf("FAIL: names_dp: cannot enter a network namespace: %s\n", strerror(-err));
+		return 1;
+	}
+	ts_log_set_level(TS_LOG_ERROR);
+	ts_run("names_dp_answer_change", test_answer_change_in_maps);
+	ts_run("names_dp_bulk_latency", test_bulk_latency);
+	return ts_done();
+}
