@@ -150,7 +150,8 @@ static int copy_settings(const struct ts_policy *p, struct ts_compiled *c)
 	c->settings.resolvers = calloc(s->nresolvers + 1, sizeof(*s->resolvers));
 	if (!c->settings.resolvers)
 		return -ENOMEM;
-	memcpy(c->settings.resolvers, s->resolvers, s->nresolvers * sizeof(*s->resolvers));
+	if (s->nresolvers)
+		memcpy(c->settings.resolvers, s->resolvers, s->nresolvers * sizeof(*s->resolvers));
 	return 0;
 }
 

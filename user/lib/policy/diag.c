@@ -5,6 +5,27 @@
 
 #include "policy/diag.h"
 
+/* The findings' own copy of a file name (few files: a linear search). */
+static const char *intern_file(struct ts_diags *d, const char *file)
+{
+	char **files, *copy;
+
+	if (!file)
+		return NULL;
+	for (size_t i = 0; i < d->nfiles; i++)
+		if (!strcmp(d->files[i], file))
+			return d->files[i];
+	files = realloc(d->files, (d->nfiles + 1) * sizeof(*files));
+	if (!files)
+		return NULL;
+	d->files = files;
+	copy = strdup(file);
+	if (!copy)
+		return NULL;
+	d->files[d->nfiles++] = copy;
+	return copy;
+}
+
 void ts_diag_add(struct ts_diags *d, enum ts_severity sev, struct ts_loc loc,
 		 const char *code, const char *fmt, ...)
 {
@@ -31,6 +52,7 @@ void ts_diag_add(struct ts_diags *d, enum ts_severity sev, struct ts_loc loc,
 		d->oom = true;
 		return;
 	}
+	loc.file = intern_file(d, loc.file);
 	slot = &d->v[d->n++];
 	slot->sev = sev;
 	slot->loc = loc;
@@ -127,5 +149,8 @@ void ts_diags_free(struct ts_diags *d)
 	for (size_t i = 0; i < d->n; i++)
 		free(d->v[i].msg);
 	free(d->v);
+	for (size_t i = 0; i < d->nfiles; i++)
+		free(d->files[i]);
+	free(d->files);
 	memset(d, 0, sizeof(*d));
 }

@@ -36,6 +36,8 @@ struct ts_diags {
 	size_t n, alloc;
 	size_t nerrors, nwarnings, nnotes;
 	bool oom;            /* a finding was lost to ENOMEM (counted as an error) */
+	char **files;        /* copies of file names: findings outlive the policy */
+	size_t nfiles;
 };
 
 void ts_diag_add(struct ts_diags *d, enum ts_severity sev, struct ts_loc loc,

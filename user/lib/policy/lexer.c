@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdio.h>
 #include <string.h>
 
 #include "policy/lexer.h"
@@ -117,62 +118,48 @@ static void lex_word(struct ts_lexer *lx, struct ts_token *t)
 			    "word longer than %u characters", TS_TOK_TEXT_MAX);
 }
 
+static void fixed(struct ts_lexer *lx, struct ts_token *t, enum ts_tok_type type, const char *text)
+{
+	t->type = type;
+	t->len = strlen(text);
+	memcpy(t->text, text, t->len + 1);
+	for (size_t i = 0; i < t->len; i++)
+		advance(lx);
+}
+
 void ts_lexer_next(struct ts_lexer *lx, struct ts_token *t)
 {
-	for (;;) {
-		int c;
+	int c;
 
-		skip_space_and_comments(lx);
-		c = peek(lx, 0);
-		t->len = 0;
-		t->text[0] = '\0';
-		t->loc = here(lx);
-		t->bol = lx->line != lx->last_line;
-		lx->last_line = lx->line;
-		if (c == -1) {
-			t->type = TS_TOK_EOF;
-			return;
-		}
-		if (c == '{' || c == '}') {
-			t->type = c == '{' ? TS_TOK_LBRACE : TS_TOK_RBRACE;
-			t->text[0] = (char)c;
-			t->text[1] = '\0';
-			t->len = 1;
-			advance(lx);
-			return;
-		}
-		if (c == '"') {
-			lex_string(lx, t);
-			return;
-		}
-		if (c == '<' && peek(lx, 1) == '-') {
-			bool both = peek(lx, 2) == '>';
-
-			t->type = both ? TS_TOK_ARROW_BOTH : TS_TOK_ARROW_BACK;
-			strcpy(t->text, both ? "<->" : "<-");
-			t->len = both ? 3 : 2;
-			for (size_t i = 0; i < t->len; i++)
-				advance(lx);
-			return;
-		}
-		if (c == '-' && peek(lx, 1) == '>') {
-			t->type = TS_TOK_ARROW_FWD;
-			strcpy(t->text, "->");
-			t->len = 2;
-			advance(lx);
-			advance(lx);
-			return;
-		}
-		if (is_word_char(c)) {
-			lex_word(lx, t);
-			return;
-		}
-		if (c >= 0x20 && c < 0x7f)
-			ts_diag_add(lx->d, TS_SEV_ERROR, t->loc, "syntax", "unexpected character '%c'", c);
+	skip_space_and_comments(lx);
+	c = peek(lx, 0);
+	t->len = 0;
+	t->text[0] = '\0';
+	t->loc = here(lx);
+	t->bol = lx->line != lx->last_line;
+	lx->last_line = lx->line;
+	if (c == -1)
+		t->type = TS_TOK_EOF;
+	else if (c == '{')
+		fixed(lx, t, TS_TOK_LBRACE, "{");
+	else if (c == '}')
+		fixed(lx, t, TS_TOK_RBRACE, "}");
+	else if (c == '"')
+		lex_string(lx, t);
+	else if (c == '<' && peek(lx, 1) == '-' && peek(lx, 2) == '>')
+		fixed(lx, t, TS_TOK_ARROW_BOTH, "<->");
+	else if (c == '<' && peek(lx, 1) == '-')
+		fixed(lx, t, TS_TOK_ARROW_BACK, "<-");
+	else if (c == '-' && peek(lx, 1) == '>')
+		fixed(lx, t, TS_TOK_ARROW_FWD, "->");
+	else if (is_word_char(c))
+		lex_word(lx, t);
+	else {
+		t->type = TS_TOK_OTHER;
+		if (c > 0x20 && c < 0x7f)
+			t->len = (size_t)snprintf(t->text, sizeof(t->text), "%c", c);
 		else
-			ts_diag_add(lx->d, TS_SEV_ERROR, t->loc, "syntax",
-				    "unexpected byte 0x%02x (policies are ASCII; write names in "
-				    "punycode)", (unsigned)c);
+			t->len = (size_t)snprintf(t->text, sizeof(t->text), "byte 0x%02x", (unsigned)c);
 		advance(lx);
 	}
 }
@@ -184,6 +171,10 @@ const char *ts_tok_describe(const struct ts_token *t)
 		return "end of file";
 	case TS_TOK_STRING:
 		return "a string";
+	case TS_TOK_OTHER:
+		if (t->text[0] == 'b' && t->len > 1)
+			return "a non-ASCII or control byte (policies are ASCII; write names in punycode)";
+		return NULL;
 	default:
 		return NULL; /* the caller quotes t->text */
 	}

@@ -21,6 +21,7 @@ enum ts_tok_type {
 	TS_TOK_ARROW_FWD,   /* -> */
 	TS_TOK_ARROW_BACK,  /* <- */
 	TS_TOK_ARROW_BOTH,  /* <-> */
+	TS_TOK_OTHER,       /* a character the language does not use; the parser reports it */
 };
 
 #define TS_TOK_TEXT_MAX 1024 /* longer words and strings are errors */
@@ -44,8 +45,9 @@ struct ts_lexer {
 
 void ts_lexer_init(struct ts_lexer *lx, const char *file, const char *buf, size_t len,
 		   struct ts_diags *d);
-/* Next token; bad characters and unterminated strings are reported and
- * skipped, so this always makes progress and ends with TS_TOK_EOF. */
+/* Next token; always makes progress and ends with TS_TOK_EOF. Unterminated
+ * strings are reported here; stray characters come back as TS_TOK_OTHER
+ * so only the parser reports them (once, not again while it resyncs). */
 void ts_lexer_next(struct ts_lexer *lx, struct ts_token *t);
 const char *ts_tok_describe(const struct ts_token *t);
 

@@ -184,8 +184,10 @@ int ts_ports_union(const struct ts_ports *a, const struct ts_ports *b, struct ts
 	out->v = malloc((n ? n : 1) * sizeof(out->v[0]));
 	if (!out->v)
 		return -ENOMEM;
-	memcpy(out->v, a->v, a->n * sizeof(a->v[0]));
-	memcpy(out->v + a->n, b->v, b->n * sizeof(b->v[0]));
+	if (a->n)
+		memcpy(out->v, a->v, a->n * sizeof(a->v[0]));
+	if (b->n)
+		memcpy(out->v + a->n, b->v, b->n * sizeof(b->v[0]));
 	out->n = n;
 	normalize(out);
 	return 0;
