@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* fixture.c - see fixture.h. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <time.h>
 
 #include "fixture.h"
+#include "policy/net.h"
 
 void fix_policy_init(struct fix_policy *p, const char *const *names, int n, uint32_t ttl_floor_s,
 		     uint32_t ttl_ceiling_s, uint32_t grace_s, uint32_t max_addrs)
@@ -36,15 +36,11 @@ int64_t fix_now_ms(void)
 
 struct ts_net fix_net(const char *addr)
 {
-	struct ts_net net = { 0 };
+	struct ts_net net;
+	const char *why;
 
-	if (inet_pton(AF_INET, addr, net.addr) == 1) {
-		net.family = TS_FAMILY_V4;
-		net.plen = 32;
-	} else if (inet_pton(AF_INET6, addr, net.addr) == 1) {
-		net.family = TS_FAMILY_V6;
-		net.plen = 128;
-	}
+	if (ts_net_parse(addr, &net, &why))
+		memset(&net, 0, sizeof(net)); /* matches nothing */
 	return net;
 }
 

@@ -15,7 +15,6 @@
  * (metrics and name records are one line each.) Written to a temporary
  * file, mode 0600, fsync'ed, then renamed over the old one.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -28,31 +27,9 @@
 
 #include "common/log.h"
 #include "names/state.h"
+#include "policy/net.h"
 
 #define CACHE_MAGIC "turnstile-names 1"
-
-static int net_to_text(const struct ts_net *net, char *buf, size_t len)
-{
-	int af = net->family == TS_FAMILY_V6 ? AF_INET6 : AF_INET;
-
-	return inet_ntop(af, net->addr, buf, (socklen_t)len) ? 0 : -EINVAL;
-}
-
-static int net_from_text(const char *text, struct ts_net *net)
-{
-	memset(net, 0, sizeof(*net));
-	if (inet_pton(AF_INET, text, net->addr) == 1) {
-		net->family = TS_FAMILY_V4;
-		net->plen = 32;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, text, net->addr) == 1) {
-		net->family = TS_FAMILY_V6;
-		net->plen = 128;
-		return 0;
-	}
-	return -EINVAL;
-}
 
 static int64_t wall(int64_t mono_ms)
 {
@@ -61,7 +38,7 @@ static int64_t wall(int64_t mono_ms)
 
 static void write_entry(FILE *f, const struct ts_name_entry *e)
 {
-	char text[INET6_ADDRSTRLEN];
+	char text[TS_NET_STRLEN];
 
 	fprintf(f, "name %s %" PRIu64 " %" PRIu64 " %u %d %" PRId64 " %" PRId64 " %" PRId64
 		   " %" PRId64 " %" PRId64 "\n",
@@ -71,8 +48,7 @@ static void write_entry(FILE *f, const struct ts_name_entry *e)
 	for (size_t j = 0; j < e->naddrs; j++) {
 		const struct ts_name_addr *a = &e->addrs[j];
 
-		if (net_to_text(&a->net, text, sizeof(text)))
-			continue;
+		ts_net_format(&a->net, text, sizeof(text));
 		fprintf(f, "addr %s %u %" PRId64 " %" PRId64 " %s\n", text, a->ttl_s,
 			wall(a->first_seen_ms), wall(a->last_seen_ms),
 			a->resolver[0] ? a->resolver : "-");
@@ -185,14 +161,15 @@ static int parse_name(struct ts_names_state *st, char *rest, struct ts_name_entr
 
 static int parse_addr(char *rest, struct ts_name_entry *e)
 {
-	char text[INET6_ADDRSTRLEN], resolver[TS_NAMES_RESOLVER_LEN];
+	char text[TS_NET_STRLEN], resolver[TS_NAMES_RESOLVER_LEN];
 	struct ts_name_addr a = { 0 };
+	const char *why;
 	int64_t first, last;
 
 	if (!e)
 		return -EINVAL;
-	if (sscanf(rest, "%45s %u %" SCNd64 " %" SCNd64 " %63s", text, &a.ttl_s, &first, &last,
-		   resolver) != 5 || net_from_text(text, &a.net))
+	if (sscanf(rest, "%63s %u %" SCNd64 " %" SCNd64 " %63s", text, &a.ttl_s, &first, &last,
+		   resolver) != 5 || ts_net_parse(text, &a.net, &why) || !ts_net_is_host(&a.net))
 		return -EINVAL;
 	a.first_seen_ms = ts_names_wall_to_mono(first);
 	a.last_seen_ms = ts_names_wall_to_mono(last);

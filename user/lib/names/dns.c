@@ -14,8 +14,8 @@
 #include <arpa/nameser.h>
 
 #include "common/log.h"
-#include "names/names.h"
 #include "names/dns.h"
+#include "names/state.h"
 
 #define MAX_ANSWER 1024 /* addresses taken from one answer */
 
@@ -45,14 +45,6 @@ struct query {
 	ts_answer_cb cb;
 	void *arg;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 {
@@ -295,7 +287,7 @@ static void on_reply(void *arg, int status, int timeouts, unsigned char *abuf, i
 
 	if (status == ARES_EDESTRUCTION) /* resolver closing: nobody to tell */
 		goto out;
-	ans.received_ns = mono_ns();
+	ans.received_ns = ts_names_mono_ns();
 	if (status == ARES_SUCCESS)
 		status = parse_answer(r, q->family, abuf, alen, &ans.n);
 	if (should_fail_over(status) && q->server + 1 < r->nchans) {

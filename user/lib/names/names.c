@@ -45,14 +45,6 @@ struct ts_names {
 	bool dirty;                       /* state changed since the cache was written */
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Tells the sink which components now hold `net` (none: it left every name). */
 static int apply_addr(struct ts_names *n, const struct ts_net *net)
 {
@@ -197,7 +189,7 @@ static void on_answer(void *arg, const struct ts_answer *ans)
 		apply_list(n, &added);
 		apply_list(n, &evicted);
 		if (added.n + evicted.n && n->sink.apply)
-			record_latency(&n->st.m, (mono_ns() - ans->received_ns) / 1000);
+			record_latency(&n->st.m, (ts_names_mono_ns() - ans->received_ns) / 1000);
 		if (added.n)
 			ts_info("names: %s: %zu new address(es) via %s", e->name, added.n,
 				ans->server);

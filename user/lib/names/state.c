@@ -23,6 +23,14 @@ int64_t ts_names_mono_ms(void)
 	return clock_ms(CLOCK_MONOTONIC);
 }
 
+uint64_t ts_names_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 int64_t ts_names_mono_to_wall(int64_t mono_ms)
 {
 	if (!mono_ms)

@@ -53,6 +53,7 @@ int ts_net_list_push(struct ts_net_list *l, const struct ts_net *net);
 void ts_net_list_free(struct ts_net_list *l);
 
 int64_t ts_names_mono_ms(void);
+uint64_t ts_names_mono_ns(void);
 /* Wall-clock unix ms for a monotonic ms (0 stays 0 = never), and back. */
 int64_t ts_names_mono_to_wall(int64_t mono_ms);
 int64_t ts_names_wall_to_mono(int64_t wall_ms);
