@@ -37,6 +37,15 @@ static int install(struct dpt *t, int err, struct ts_diags *d, struct ts_compile
 		return err;
 	}
 	ts_diags_free(d);
+	if (t->min_timeout_s) {
+		struct ts_compiled_settings *st = &c->settings;
+
+		st->timeout_syn_s = st->timeout_syn_s > t->min_timeout_s ? st->timeout_syn_s : t->min_timeout_s;
+		st->timeout_established_s = st->timeout_established_s > t->min_timeout_s ?
+					    st->timeout_established_s : t->min_timeout_s;
+		st->timeout_closing_s = st->timeout_closing_s > t->min_timeout_s ?
+					st->timeout_closing_s : t->min_timeout_s;
+	}
 	err = ts_dp_install(t->dp, c, NULL);
 	if (err) {
 		ts_compiled_free(c);

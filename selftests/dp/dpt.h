@@ -18,6 +18,9 @@ struct dpt {
 	struct ts_compiled *c;    /* last installed policy */
 	struct dpt_host *hosts;   /* resolved so far (for the reference evaluator) */
 	size_t nhosts;
+	/* if set, every timeout of an installed policy is raised to this, so
+	 * long tests (the differential one) never see an entry expire */
+	uint32_t min_timeout_s;
 };
 
 /* caps of 0 = defaults */

@@ -48,19 +48,32 @@ bool seed_may_open(enum seed_comp a, enum seed_comp b)
 	return false;
 }
 
-int seed_open(struct dpt *t)
+const char *seed_policy_path(void)
 {
 	const char *path = getenv("TS_SEED_POLICY");
-	int err;
 
 	if (!path)
 		path = "policies/seed.policy";
-	if (access(path, R_OK))
+	return access(path, R_OK) ? NULL : path;
+}
+
+int seed_open_installed(struct dpt *t)
+{
+	const char *path = seed_policy_path();
+
+	return path ? dpt_install_file(t, path) : -ENOENT;
+}
+
+int seed_open(struct dpt *t)
+{
+	int err;
+
+	if (!seed_policy_path())
 		return -ENOENT;
-	err = dpt_open(t, 0, 0);
+	err = dpt_open(t, 1u << 16, 0);
 	if (err)
 		return err;
-	err = dpt_install_file(t, path);
+	err = seed_open_installed(t);
 	if (!err)
 		err = dpt_resolve_seed_names(t);
 	if (err)

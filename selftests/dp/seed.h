@@ -25,5 +25,9 @@ bool seed_may_open(enum seed_comp a, enum seed_comp b);
 /* Open a dp with policies/seed.policy (or $TS_SEED_POLICY) installed and
  * its names resolved to the world's addresses. -ENOENT: no policy file. */
 int seed_open(struct dpt *t);
+/* The seed policy file, or NULL when it is not there. */
+const char *seed_policy_path(void);
+/* Install the seed policy into an open dp (names not resolved). */
+int seed_open_installed(struct dpt *t);
 
 #endif /* TS_TEST_SEED_H */
