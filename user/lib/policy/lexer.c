@@ -156,11 +156,16 @@ void ts_lexer_next(struct ts_lexer *lx, struct ts_token *t)
 		lex_word(lx, t);
 	else {
 		t->type = TS_TOK_OTHER;
-		if (c > 0x20 && c < 0x7f)
+		if (c > 0x20 && c < 0x7f) {
 			t->len = (size_t)snprintf(t->text, sizeof(t->text), "%c", c);
-		else
+			advance(lx);
+		} else {
 			t->len = (size_t)snprintf(t->text, sizeof(t->text), "byte 0x%02x", (unsigned)c);
-		advance(lx);
+			/* one token for a run of them (a UTF-8 character is several) */
+			while (peek(lx, 0) != -1 && (peek(lx, 0) >= 0x7f || (peek(lx, 0) < 0x20 &&
+			       !strchr(" \t\r\n\f\v", peek(lx, 0)))))
+				advance(lx);
+		}
 	}
 }
 

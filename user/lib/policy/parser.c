@@ -31,12 +31,16 @@ struct parser {
 	const char *stack[TS_POLICY_MAX_INCLUDE_DEPTH + 1]; /* files being parsed */
 	int depth;
 	int err;            /* -ENOMEM stops everything */
+	size_t stmt_errors; /* errors before the current statement: one syntax error each */
+	struct ts_loc prev_end; /* just after the previous token */
 };
 
 enum file_kind { FILE_POLICY, FILE_MEMBERS };
 
 static void next(struct parser *ps)
 {
+	ps->prev_end = ps->tok.loc;
+	ps->prev_end.col += (uint32_t)ps->tok.len + (ps->tok.type == TS_TOK_STRING ? 2 : 0);
 	ts_lexer_next(&ps->lx, &ps->tok);
 }
 
@@ -51,17 +55,33 @@ static bool at_top_keyword(const struct parser *ps)
 			       tok_is(ps, "settings") || tok_is(ps, "include"));
 }
 
-/* Reports "expected X" at the current token. */
-static void expected(struct parser *ps, const char *what)
+/* Reports "expected X" at the current token, unless this statement already
+ * has an error (one typo, one finding). */
+static void expected_at(struct parser *ps, struct ts_loc at, const char *what)
 {
 	const char *desc = ts_tok_describe(&ps->tok);
 
+	if (ps->d->nerrors > ps->stmt_errors)
+		return;
 	if (desc)
-		ts_diag_add(ps->d, TS_SEV_ERROR, ps->tok.loc, "syntax", "expected %s, found %s",
-			    what, desc);
+		ts_diag_add(ps->d, TS_SEV_ERROR, at, "syntax", "expected %s, found %s", what, desc);
 	else
-		ts_diag_add(ps->d, TS_SEV_ERROR, ps->tok.loc, "syntax", "expected %s, found '%s'",
-			    what, ps->tok.text);
+		ts_diag_add(ps->d, TS_SEV_ERROR, at, "syntax", "expected %s, found '%s'", what,
+			    ps->tok.text);
+}
+
+static void expected(struct parser *ps, const char *what)
+{
+	expected_at(ps, ps->tok.loc, what);
+}
+
+/* Mid-statement: when the statement stops at the end of a line, point
+ * just after its last token rather than at the next line. */
+static void expected_more(struct parser *ps, const char *what)
+{
+	bool cut = ps->tok.type == TS_TOK_EOF || ps->tok.bol;
+
+	expected_at(ps, cut ? ps->prev_end : ps->tok.loc, what);
 }
 
 static void sync_top(struct parser *ps)
@@ -190,7 +210,11 @@ static void parse_include(struct parser *ps, enum file_kind kind, struct ts_comp
 	int err;
 
 	if (ps->tok.type != TS_TOK_STRING || !ps->tok.len) {
-		expected(ps, "a file name in quotes after 'include'");
+		expected_more(ps, "a file name in quotes after 'include'");
+		if (kind == FILE_POLICY)
+			sync_top(ps);
+		else if (!ps->tok.bol)
+			next(ps);
 		return;
 	}
 	if (ps->tok.text[0] == '/' || !slash)
@@ -240,7 +264,7 @@ static void parse_component(struct parser *ps)
 				    "invalid component name '%s' (a letter, then letters, digits, "
 				    "'-' or '_'; at most 63)", ps->tok.text);
 		else
-			expected(ps, "a component name");
+			expected_more(ps, "a component name");
 		sync_top(ps);
 		return;
 	}
@@ -260,7 +284,7 @@ static void parse_component(struct parser *ps)
 	p->ncomps++;
 	next(ps);
 	if (ps->tok.type != TS_TOK_LBRACE) {
-		expected(ps, "'{' after the component name");
+		expected_more(ps, "'{' after the component name");
 		sync_top(ps);
 		return;
 	}
@@ -319,7 +343,7 @@ static void parse_rule(struct parser *ps)
 	if (!r.label)
 		goto oom;
 	if (ps->tok.type != TS_TOK_WORD) {
-		expected(ps, "a component name");
+		expected_more(ps, "a component name");
 		goto fail;
 	}
 	r.left = strdup(ps->tok.text);
@@ -330,19 +354,19 @@ static void parse_rule(struct parser *ps)
 	case TS_TOK_ARROW_BACK: r.dir = TS_DIR_BACKWARD; break;
 	case TS_TOK_ARROW_BOTH: r.dir = TS_DIR_BOTH; break;
 	default:
-		expected(ps, "'->', '<-' or '<->'");
+		expected_more(ps, "'->', '<-' or '<->'");
 		goto fail;
 	}
 	next(ps);
 	if (ps->tok.type != TS_TOK_WORD) {
-		expected(ps, "a component name");
+		expected_more(ps, "a component name");
 		goto fail;
 	}
 	r.right = strdup(ps->tok.text);
 	r.right_loc = ps->tok.loc;
 	next(ps);
 	if (ps->tok.type != TS_TOK_WORD || ps->tok.bol) {
-		expected(ps, "ports like tcp/443 after the components");
+		expected_more(ps, "ports like tcp/443 after the components");
 		goto fail;
 	}
 	/* "tcp/443, 8443": a list may continue after a comma and a space */
@@ -387,7 +411,7 @@ static void parse_settings(struct parser *ps)
 
 	next(ps);
 	if (ps->tok.type != TS_TOK_LBRACE) {
-		expected(ps, "'{' after 'settings'");
+		expected_more(ps, "'{' after 'settings'");
 		sync_top(ps);
 		return;
 	}
@@ -437,6 +461,7 @@ static void parse_settings(struct parser *ps)
 static void parse_policy_tokens(struct parser *ps)
 {
 	while (!ps->err && ps->tok.type != TS_TOK_EOF) {
+		ps->stmt_errors = ps->d->nerrors;
 		if (tok_is(ps, "component")) {
 			parse_component(ps);
 		} else if (tok_is(ps, "rule")) {
@@ -460,6 +485,7 @@ static void parse_member_tokens(struct parser *ps, struct ts_component *comp)
 	uint32_t last_line = 0;
 
 	while (!ps->err && ps->tok.type != TS_TOK_EOF) {
+		ps->stmt_errors = ps->d->nerrors; /* each line stands alone */
 		if (ps->tok.type != TS_TOK_WORD) {
 			expected(ps, "one address, CIDR or host name per line");
 		} else if (ps->tok.loc.line == last_line) {

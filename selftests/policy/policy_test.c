@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy_test.h"
+
+static int mem_read(void *ctx, const char *path, char **data, size_t *len)
+{
+	for (const struct tp_file *f = ctx; f && f->name; f++) {
+		if (strcmp(f->name, path))
+			continue;
+		*data = strdup(f->text);
+		if (!*data)
+			return -ENOMEM;
+		*len = strlen(f->text);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int tp_build_as(const char *name, const char *text, const struct tp_file *files,
+		struct ts_diags *d, struct ts_compiled **c)
+{
+	struct ts_policy_reader rd = { .read = mem_read, .ctx = (void *)files };
+
+	return ts_policy_build(name, text, strlen(text), &rd, d, c);
+}
+
+int tp_build(const char *text, const struct tp_file *files, struct ts_diags *d,
+	     struct ts_compiled **c)
+{
+	return tp_build_as("t.policy", text, files, d, c);
+}
+
+void tp_print(const struct ts_diags *d)
+{
+	ts_diags_print(stderr, d);
+}
+
+struct ts_compiled *tp_compile_ok(const char *text, struct ts_diags *d)
+{
+	struct ts_compiled *c = NULL;
+	int err = tp_build(text, NULL, d, &c);
+
+	TS_CHECK(err == 0 && c, "policy does not compile: %d", err);
+	if (err)
+		tp_print(d);
+	return c;
+}
+
+const struct ts_diag *tp_find(const struct ts_diags *d, const char *code, uint32_t line,
+			      uint32_t col)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct ts_diag *g = &d->v[i];
+
+		if (!strcmp(g->code, code) && g->loc.line == line && (!col || g->loc.col == col))
+			return g;
+	}
+	return NULL;
+}
+
+struct ts_net tp_net(const char *s)
+{
+	struct ts_net n;
+	const char *why;
+
+	if (ts_net_parse(s, &n, &why))
+		fprintf(stderr, "tp_net: bad test address %s\n", s);
+	return n;
+}
+
+int tp_comp(const struct ts_compiled *c, const char *name)
+{
+	for (size_t i = 0; i < c->ncomps; i++)
+		if (!strcmp(c->comp_names[i], name))
+			return (int)i;
+	return -1;
+}
+
+bool tp_set_is(const struct ts_compiled *c, uint32_t id, const char *const *names)
+{
+	size_t want = 0, have = 0;
+
+	if (id >= c->nsets)
+		return false;
+	for (; names[want]; want++) {
+		int comp = tp_comp(c, names[want]);
+
+		if (comp < 0 || !ts_compset_has(&c->sets[id], (uint32_t)comp))
+			return false;
+	}
+	for (size_t i = 0; i < c->ncomps; i++)
+		have += ts_compset_has(&c->sets[id], (uint32_t)i);
+	return have == want;
+}
+
+uint32_t tp_entry(const struct ts_compiled *c, uint32_t src, uint32_t dst, uint32_t cls)
+{
+	for (size_t i = 0; i < c->nrules_entries; i++) {
+		const struct ts_rule_entry *e = &c->rules[i];
+
+		if (e->src_set == src && e->dst_set == dst && e->port_class == cls)
+			return e->rule_id;
+	}
+	return 0;
+}
+
+uint32_t tp_single_set(const struct ts_compiled *c, const char *name)
+{
+	const char *names[] = { name, NULL };
+
+	for (uint32_t id = 0; id < c->nsets; id++)
+		if (tp_set_is(c, id, names))
+			return id;
+	return UINT32_MAX;
+}
