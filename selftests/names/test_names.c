@@ -7,9 +7,11 @@
  * recording sink (fixture.c); test_names_dp.c runs the real BPF program.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,8 +37,9 @@ static int open_names(const char *servers)
 {
 	struct ts_names_config cfg = {
 		.policy = &T.pol.c,
+		/* NULL: the test's dnsmasq; "": no override (policy, resolv.conf) */
 		.servers = servers ? servers : dnsmasq_server(&T.dns),
-		.cache_path = T.cache,
+		.cache_path = T.cache, /* "": none */
 		.sink = fix_sink(&T.map),
 		.query_timeout_ms = 300,
 		.query_tries = 1,
@@ -474,6 +477,86 @@ out:
 	teardown();
 }
 
+/* The policy's resolvers (port 53), an IPv6 one; wildcards are not resolved. */
+static void test_policy_resolver_ipv6(void)
+{
+	const char *names[] = { "dm.test", "*.blob.test" };
+	struct ts_net resolver = fix_net("::1");
+	const struct ts_names_addr_info *a;
+	int err;
+
+	memset(&T.map, 0, sizeof(T.map));
+	T.n = NULL;
+	T.cache[0] = '\0';
+	fix_policy_init(&T.pol, names, 2, 1, 3600, 10, 0);
+	T.pol.refs[1].wildcard = true;
+	T.pol.c.settings.resolvers = &resolver;
+	T.pol.c.settings.nresolvers = 1;
+	err = dnsmasq_start(&T.dns, 53, "203.0.113.10 dm.test\n", "--listen-address=::1", NULL);
+	TS_CHECK(!err, "dnsmasq did not start: %s", strerror(-err));
+	if (err)
+		goto out;
+	err = open_names("");
+	TS_CHECK(!err, "ts_names_open: %s", strerror(-err));
+	if (err)
+		goto out;
+	TS_CHECK(ts_names_count(ts_names_state(T.n)) == 1, "%zu names to resolve, want 1 (no wildcard)",
+		 ts_names_count(ts_names_state(T.n)));
+	T.want = "203.0.113.10";
+	TS_CHECK(fix_run_until(T.n, have_want, NULL, 3000), "not resolved through the policy's resolver");
+	a = addr_of(0, "203.0.113.10");
+	TS_CHECK(a && !strcmp(a->resolver, "[::1]:53"), "resolver \"%s\", want [::1]:53",
+		 a ? a->resolver : "(none)");
+out:
+	teardown();
+}
+
+/* No --resolver and none in the policy: /etc/resolv.conf (bind-mounted in a
+ * private mount namespace, so the host's file is never touched). */
+static void test_resolv_conf_fallback(void)
+{
+	const char *names[] = { "dm.test" };
+	char conf[] = "/tmp/ts-names-resolv.XXXXXX";
+	const struct ts_names_addr_info *a;
+	bool mounted = false;
+	int fd, err;
+
+	memset(&T.map, 0, sizeof(T.map));
+	T.n = NULL;
+	T.cache[0] = '\0';
+	fix_policy_init(&T.pol, names, 1, 1, 3600, 10, 0);
+	fd = mkstemp(conf);
+	TS_CHECK(fd >= 0, "mkstemp");
+	if (fd < 0)
+		goto out;
+	TS_CHECK(write(fd, "nameserver 127.0.0.1\n", 21) == 21, "write resolv.conf");
+	close(fd);
+	err = unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	      mount(conf, "/etc/resolv.conf", NULL, MS_BIND, NULL);
+	TS_CHECK(!err, "cannot bind-mount a private /etc/resolv.conf: %s", strerror(errno));
+	if (err)
+		goto out;
+	mounted = true;
+	err = dnsmasq_start(&T.dns, 53, "203.0.113.10 dm.test\n", NULL);
+	TS_CHECK(!err, "dnsmasq did not start: %s", strerror(-err));
+	if (err)
+		goto out;
+	err = open_names("");
+	TS_CHECK(!err, "ts_names_open: %s", strerror(-err));
+	if (err)
+		goto out;
+	T.want = "203.0.113.10";
+	TS_CHECK(fix_run_until(T.n, have_want, NULL, 3000), "not resolved through /etc/resolv.conf");
+	a = addr_of(0, "203.0.113.10");
+	TS_CHECK(a && !strcmp(a->resolver, "127.0.0.1:53"), "resolver \"%s\"",
+		 a ? a->resolver : "(none)");
+out:
+	teardown();
+	if (mounted)
+		umount2("/etc/resolv.conf", MNT_DETACH);
+	unlink(conf);
+}
+
 int main(void)
 {
 	int err;
@@ -504,5 +587,7 @@ int main(void)
 	ts_run("names_cache_save_load", test_cache_save_load);
 	ts_run("names_failed_apply_retried", test_failed_apply_retried);
 	ts_run("names_failover_and_latency", test_failover_and_latency);
+	ts_run("names_policy_resolver_ipv6", test_policy_resolver_ipv6);
+	ts_run("names_resolv_conf_fallback", test_resolv_conf_fallback);
 	return ts_done();
 }

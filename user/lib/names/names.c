@@ -16,10 +16,12 @@
 #include "common/log.h"
 #include "names/dns.h"
 #include "names/state.h"
+#include "policy/net.h"
 
 #define RETRY_MIN_MS   1000   /* first retry after a failed round */
 #define RETRY_MAX_MS   60000  /* backoff ceiling while a resolver is sick */
 #define REFRESH_PCT    80     /* refresh at this share of the shortest TTL */
+#define SAVE_COUNTERS_MS 10000 /* counters alone are written at most this often */
 
 /* One name's A+AAAA pair in flight. */
 struct round {
@@ -41,8 +43,13 @@ struct ts_names {
 	struct round *rounds;             /* per name; pending == 0 when idle */
 	struct ts_compset scratch;        /* components of the address being applied */
 	struct ts_net_list retry;         /* applies that failed */
+	int64_t retry_at_ms, retry_delay_ms;
+	bool in_retry;                    /* applying n->retry: failures are reported once */
 	int64_t next_expiry_ms;
-	bool dirty;                       /* state changed since the cache was written */
+	/* What changed since the cache was written: addresses are saved at
+	 * once, counters at most every SAVE_COUNTERS_MS (each save fsyncs). */
+	bool dirty_addrs, dirty_counters;
+	int64_t saved_ms;
 };
 
 /* Tells the sink which components now hold `net` (none: it left every name). */
@@ -59,7 +66,14 @@ static int apply_addr(struct ts_names *n, const struct ts_net *net)
 		return 0;
 	}
 	n->st.m.map_errors++;
-	ts_warn("names: applying an address to the maps failed: %s; will retry", strerror(-err));
+	if (!n->in_retry && !n->retry.n) {
+		char text[TS_NET_STRLEN];
+
+		ts_net_format(net, text, sizeof(text));
+		ts_warn("names: cannot apply %s to the maps: %s; retrying", text, strerror(-err));
+		n->retry_delay_ms = RETRY_MIN_MS;
+		n->retry_at_ms = ts_names_mono_ms() + RETRY_MIN_MS;
+	}
 	if (ts_net_list_push(&n->retry, net))
 		ts_err("names: out of memory queueing a retry");
 	return err;
@@ -112,7 +126,7 @@ static void expire_name(struct ts_names *n, struct ts_name_entry *e, int64_t now
 	if (removed.n) {
 		ts_info("names: %s: %zu address(es) expired after grace", e->name, removed.n);
 		apply_list(n, &removed);
-		n->dirty = true;
+		n->dirty_addrs = true;
 	}
 	ts_net_list_free(&removed);
 }
@@ -148,7 +162,7 @@ static void finish_round(struct ts_names *n, struct round *rd, int64_t now_ms)
 		e->next_refresh_ms = now_ms + (int64_t)rd->min_ttl_s * 10 * REFRESH_PCT;
 	}
 	rd->completed++;
-	n->dirty = true;
+	n->dirty_counters = true;
 	expire_name(n, e, now_ms);
 }
 
@@ -193,10 +207,12 @@ static void on_answer(void *arg, const struct ts_answer *ans)
 		if (added.n)
 			ts_info("names: %s: %zu new address(es) via %s", e->name, added.n,
 				ans->server);
+		if (added.n + evicted.n)
+			n->dirty_addrs = true;
 		ts_net_list_free(&added);
 		ts_net_list_free(&evicted);
 	}
-	n->dirty = true;
+	n->dirty_counters = true;
 	if (--rd->pending == 0)
 		finish_round(n, rd, now_ms);
 }
@@ -226,16 +242,31 @@ static int start_round(struct ts_names *n, size_t idx, int64_t now_ms)
 	return err;
 }
 
-static int retry_applies(struct ts_names *n)
+/* Applies that failed, again, with the components as they are now. */
+static int retry_applies(struct ts_names *n, int64_t now_ms)
 {
 	struct ts_net_list pending = n->retry;
 	int err;
 
 	memset(&n->retry, 0, sizeof(n->retry));
+	n->in_retry = true;
 	err = apply_list(n, &pending);
-
+	n->in_retry = false;
 	ts_net_list_free(&pending);
+	if (n->retry.n) {
+		n->retry_delay_ms *= 2;
+		if (n->retry_delay_ms > RETRY_MAX_MS)
+			n->retry_delay_ms = RETRY_MAX_MS;
+		n->retry_at_ms = now_ms + n->retry_delay_ms;
+		ts_warn("names: %zu address(es) still not in the maps (%s); next try in %lld s",
+			n->retry.n, strerror(-err), (long long)(n->retry_delay_ms / 1000));
+	}
 	return err;
+}
+
+static bool save_due(const struct ts_names *n, int64_t now_ms)
+{
+	return n->dirty_addrs || (n->dirty_counters && now_ms >= n->saved_ms + SAVE_COUNTERS_MS);
 }
 
 int ts_names_process(struct ts_names *n)
@@ -244,9 +275,9 @@ int ts_names_process(struct ts_names *n)
 	int err, first = 0;
 
 	ts_dns_process(n->res);
-	if (n->retry.n)
-		first = retry_applies(n);
 	now_ms = ts_names_mono_ms();
+	if (n->retry.n && now_ms >= n->retry_at_ms)
+		first = retry_applies(n, now_ms);
 	n->next_expiry_ms = INT64_MAX;
 	for (size_t i = 0; i < n->st.nnames; i++) {
 		struct ts_name_entry *e = &n->st.names[i];
@@ -258,7 +289,7 @@ int ts_names_process(struct ts_names *n)
 		}
 		expire_name(n, e, now_ms);
 	}
-	if (n->dirty && n->cache_path) {
+	if (n->cache_path && save_due(n, now_ms)) {
 		err = ts_names_save(n);
 		if (err && !first)
 			first = err;
@@ -274,8 +305,10 @@ int ts_names_next_timeout_ms(const struct ts_names *n)
 	for (size_t i = 0; i < n->st.nnames; i++)
 		if (!n->rounds[i].pending && n->st.names[i].next_refresh_ms < next)
 			next = n->st.names[i].next_refresh_ms;
-	if (n->retry.n && now_ms + RETRY_MIN_MS < next)
-		next = now_ms + RETRY_MIN_MS;
+	if (n->retry.n && n->retry_at_ms < next)
+		next = n->retry_at_ms;
+	if (n->cache_path && n->dirty_counters && n->saved_ms + SAVE_COUNTERS_MS < next)
+		next = n->saved_ms + SAVE_COUNTERS_MS;
 	if (res_ms >= 0 && now_ms + res_ms < next)
 		next = now_ms + res_ms;
 	if (next == INT64_MAX)
@@ -335,8 +368,10 @@ int ts_names_save(struct ts_names *n)
 	if (!n->cache_path)
 		return 0;
 	err = ts_names_cache_write(&n->st, n->cache_path);
-	if (!err)
-		n->dirty = false;
+	n->saved_ms = ts_names_mono_ms();
+	/* After a failure, try again with the next counters save, not at once. */
+	n->dirty_counters = err != 0;
+	n->dirty_addrs = false;
 	return err;
 }
 
