@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Flow state under pressure and over time: SYN flood vs established
+ * flows, a full flow table, expiry and GC, loose pickup, audit mode,
+ * events and their rate limit, atomic policy switch with stable rule ids,
+ * pinned maps (bpftool shows names; a second open adopts them).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "expect.h"
+#include "testlib.h"
+
+enum { FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10 };
+
+#define POLICY_HEAD "settings {\n scope tcp/443\n outside-scope pass\n"
+#define PAIR \
+	"component clients { 10.1.0.0/16 2001:db8:1::/48 }\n" \
+	"component server { 10.2.0.1 2001:db8:2::1 }\n" \
+	"rule \"C\": clients -> server tcp/443\n"
+
+static const char *const client = "10.1.0.5", *const server = "10.2.0.1";
+
+static int open_with(struct dpt *t, uint32_t flows, uint32_t halfopen, const char *policy)
+{
+	int err = dpt_open(t, flows, halfopen);
+
+	if (!err)
+		err = dpt_install_text(t, policy);
+	TS_CHECK(!err, "setup: %s", strerror(-err));
+	return err;
+}
+
+static bool handshake(struct dpt *t, const char *c, uint16_t cport, const char *s, int want_last)
+{
+	struct pkt p;
+
+	dpt_tcp(&p, c, cport, s, 443, SYN, 0);
+	if (!expect_reason(t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "SYN"))
+		return false;
+	dpt_tcp(&p, s, 443, c, cport, SYN | ACK, 0);
+	if (!expect_reason(t, TS_HOOK_XDP, &p, TS_R_PASS_HANDSHAKE, "SYN-ACK"))
+		return false;
+	dpt_tcp(&p, c, cport, s, 443, ACK, 0);
+	return expect_reason(t, TS_HOOK_XDP, &p, want_last, "ACK");
+}
+
+static void test_syn_flood(void)
+{
+	const uint32_t halfopen = 1024, nflows = 32;
+	struct ts_dp_fill fill;
+	struct dpt t;
+	struct pkt p;
+
+	if (open_with(&t, 4096, halfopen, POLICY_HEAD "}\n" PAIR))
+		return;
+	for (uint16_t i = 0; i < nflows; i++)
+		handshake(&t, client, 1000 + i, server, TS_R_PASS_HANDSHAKE);
+	/* allowed SYNs (the worst case: each one takes a half-open entry),
+	 * ten times what the half-open table holds, from many sources */
+	for (uint32_t i = 0; i < 10 * halfopen && !ts_failed(); i++) {
+		char src[32];
+
+		snprintf(src, sizeof(src), "10.1.%u.%u", 1 + i / 250, 1 + i % 250);
+		dpt_tcp(&p, src, 2000 + i % 50000, server, 443, SYN, 0);
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "flood SYN");
+	}
+	TS_CHECK(!ts_dp_fill_levels(t.dp, &fill), "fill levels");
+	printf("# after the flood: %u/%u flows, %u/%u half-open\n", fill.flows, fill.flows_max,
+	       fill.halfopen, fill.halfopen_max);
+	TS_CHECK(fill.halfopen <= halfopen, "half-open holds %u > %u", fill.halfopen, halfopen);
+	TS_CHECK(fill.flows == nflows, "flows: %u, want %u", fill.flows, nflows);
+	for (uint16_t i = 0; i < nflows; i++) {
+		dpt_tcp(&p, server, 443, client, 1000 + i, PSH | ACK, 0);
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "established flow after the flood");
+	}
+	dpt_close(&t);
+}
+
+static void test_full_flow_table(void)
+{
+	const uint32_t cap = 64;
+	struct dpt t;
+	struct pkt p;
+
+	if (open_with(&t, cap, 1024, POLICY_HEAD "}\n" PAIR))
+		return;
+	for (uint16_t i = 0; i < cap; i++)
+		handshake(&t, client, 1000 + i, server, TS_R_PASS_HANDSHAKE);
+	/* the next connection fails closed at the ACK */
+	handshake(&t, client, 5000, server, TS_R_DROP_FLOW_FULL);
+	dpt_tcp(&p, client, 5000, server, 443, PSH | ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_FLOW_FULL, "its data: still no room");
+	for (uint16_t i = 0; i < cap; i++) {
+		dpt_tcp(&p, client, 1000 + i, server, 443, PSH | ACK, 0);
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "established flows keep working");
+	}
+	dpt_close(&t);
+}
+
+/* Move an entry's clock back by `secs` (tests control time this way). */
+static bool age_entry(struct dpt *t, enum ts_dp_map m, const char *c, uint16_t cport, uint64_t secs)
+{
+	struct ts_flow_key k = {};
+	struct ts_flow_val v;
+	struct pkt_addr ca = pkt_ip(c), sa = pkt_ip(server);
+	int fd = ts_dp_map_fd(t->dp, m);
+
+	/* 10.1.x < 10.2.0.1: the client is "lo" */
+	memcpy(k.lo_addr, ca.a, 16);
+	memcpy(k.hi_addr, sa.a, 16);
+	k.lo_port = htons(cport);
+	k.hi_port = htons(443);
+	k.family = TS_FAMILY_V4;
+	k.proto = 6;
+	if (bpf_map_lookup_elem(fd, &k, &v))
+		return false;
+	v.last_seen_ns -= secs * 1000000000ull;
+	return !bpf_map_update_elem(fd, &k, &v, BPF_EXIST);
+}
+
+static void test_expiry_and_gc(void)
+{
+	struct ts_dp_gc_result gc;
+	struct ts_slot_cfg sc;
+	struct dpt t;
+	struct pkt p;
+
+	if (open_with(&t, 1024, 1024, POLICY_HEAD " timeout syn 20s\n timeout established 1h\n"
+		      " timeout closing 5s\n}\n" PAIR))
+		return;
+	TS_CHECK(!ts_dp_slot_cfg_read(t.dp, &sc) && sc.timeout_syn_s == 20 &&
+		 sc.timeout_established_s == 3600 && sc.timeout_closing_s == 5,
+		 "slot timeouts not installed");
+	/* an idle established flow past its timeout counts as absent */
+	handshake(&t, client, 1000, server, TS_R_PASS_HANDSHAKE);
+	TS_CHECK(age_entry(&t, TS_MAP_FLOWS, client, 1000, 3599), "age flow");
+	dpt_tcp(&p, client, 1000, server, 443, ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "idle just under the timeout");
+	TS_CHECK(age_entry(&t, TS_MAP_FLOWS, client, 1000, 3602), "age flow");
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "idle past the timeout");
+
+	/* a half-open entry past the SYN timeout */
+	dpt_tcp(&p, client, 1001, server, 443, SYN, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "SYN");
+	TS_CHECK(age_entry(&t, TS_MAP_HALFOPEN, client, 1001, 21), "age half-open");
+	dpt_tcp(&p, server, 443, client, 1001, SYN | ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "SYN-ACK after the SYN timeout");
+
+	/* a closing flow lives for the closing timeout only */
+	handshake(&t, client, 1002, server, TS_R_PASS_HANDSHAKE);
+	dpt_tcp(&p, client, 1002, server, 443, RST, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "RST");
+	TS_CHECK(age_entry(&t, TS_MAP_FLOWS, client, 1002, 6), "age closing flow");
+	dpt_tcp(&p, client, 1002, server, 443, ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "closing flow after its timeout");
+
+	/* GC removes what expired and nothing else */
+	handshake(&t, client, 1003, server, TS_R_PASS_HANDSHAKE);
+	handshake(&t, client, 1004, server, TS_R_PASS_HANDSHAKE);
+	dpt_tcp(&p, client, 1005, server, 443, SYN, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "SYN");
+	TS_CHECK(age_entry(&t, TS_MAP_FLOWS, client, 1003, 4000), "age flow");
+	TS_CHECK(age_entry(&t, TS_MAP_HALFOPEN, client, 1005, 40), "age half-open");
+	TS_CHECK(!ts_dp_gc(t.dp, ts_dp_now_ns(), &gc), "gc");
+	TS_CHECK(gc.flows_removed == 1 && gc.halfopen_removed == 1, "gc removed %u flows, %u half-open",
+		 gc.flows_removed, gc.halfopen_removed);
+	dpt_tcp(&p, client, 1004, server, 443, ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "live flow survives GC");
+	dpt_close(&t);
+}
+
+static void test_loose_pickup(void)
+{
+	struct dpt t;
+	struct pkt p;
+
+	if (open_with(&t, 1024, 1024, POLICY_HEAD " loose-pickup on\n}\n" PAIR))
+		return;
+	dpt_tcp(&p, client, 1000, server, 443, PSH | ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_LOOSE, "mid-flow packet of an allowed pair");
+	dpt_tcp(&p, server, 443, client, 1000, ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "its reply");
+	dpt_tcp(&p, server, 443, client, 1001, ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_LOOSE, "picked up from the responder's side");
+	dpt_tcp(&p, client, 1002, server, 443, RST, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "a RST opens nothing");
+	dpt_tcp(&p, server, 1003, client, 443, ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "pair not allowed this way");
+	dpt_tcp(&p, "10.9.0.1", 1004, server, 443, ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "stranger");
+	dpt_close(&t);
+}
+
+struct ev_log {
+	struct ts_event ev[64];
+	int n;
+};
+
+static int on_event(const struct ts_event *ev, void *ctx)
+{
+	struct ev_log *l = ctx;
+
+	if (l->n < 64)
+		l->ev[l->n++] = *ev;
+	return 0;
+}
+
+static void test_audit_and_events(void)
+{
+	struct ts_dp_events *evs = NULL;
+	struct ev_log log = {};
+	struct ts_flow_val v;
+	struct dpt t;
+	struct pkt p;
+	bool drop;
+
+	if (open_with(&t, 1024, 1024, POLICY_HEAD " audit on\n}\n" PAIR))
+		return;
+	TS_CHECK(!ts_dp_events_open(t.dp, on_event, &log, &evs), "events open");
+	if (!evs)
+		goto out;
+	/* a refused connection passes, reported once */
+	dpt_tcp(&p, server, 2000, client, 443, SYN, 1);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_AUDIT, "refused SYN in audit mode");
+	dpt_tcp(&p, client, 443, server, 2000, SYN | ACK, 1);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_AUDIT, "its SYN-ACK");
+	dpt_tcp(&p, server, 2000, client, 443, ACK, 1);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_AUDIT, "its ACK");
+	dpt_tcp(&p, server, 2000, client, 443, PSH | ACK, 1);
+	TS_CHECK(!dpt_run(&t, TS_HOOK_XDP, &p, &drop) && !drop, "audit data passes");
+	ts_dp_events_poll(evs, 100);
+	TS_CHECK(log.n == 1, "%d events for one refused connection, want 1", log.n);
+	if (log.n >= 1) {
+		struct ts_event *e = &log.ev[0];
+		struct pkt_addr s = pkt_ip(server);
+
+		TS_CHECK(e->verdict == TS_VERDICT_AUDIT && e->reason == TS_R_DROP_NO_RULE,
+			 "event verdict %u reason %u", e->verdict, e->reason);
+		TS_CHECK(!memcmp(e->saddr, s.a, 4) && ntohs(e->sport) == 2000 && ntohs(e->dport) == 443 &&
+			 e->family == TS_FAMILY_V4 && e->proto == 6 && e->tcp_flags == SYN &&
+			 e->vlan == 100 && e->hook == TS_HOOK_XDP && e->ts_ns,
+			 "event fields wrong");
+	}
+	/* the flow is flagged as an audit flow */
+	{
+		struct ts_flow_key k = {};
+		struct pkt_addr c = pkt_ip(client), s = pkt_ip(server);
+
+		memcpy(k.lo_addr, c.a, 16);
+		memcpy(k.hi_addr, s.a, 16);
+		k.lo_port = htons(443);
+		k.hi_port = htons(2000);
+		k.family = TS_FAMILY_V4;
+		k.proto = 6;
+		TS_CHECK(!bpf_map_lookup_elem(ts_dp_map_fd(t.dp, TS_MAP_FLOWS), &k, &v) &&
+			 (v.flags & TS_FLOW_AUDIT) && (v.flags & TS_FLOW_INIT_HI) && v.rule_id == 0,
+			 "audit flow not in ts_flows as expected");
+	}
+	/* malformed input passes too in audit mode, and is reported */
+	dpt_tcp(&p, client, 1, server, 443, SYN, 0);
+	p.b[p.l3] = 0x42;
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_AUDIT, "bad IHL in audit mode");
+	ts_dp_events_poll(evs, 100);
+	TS_CHECK(log.n == 2 && log.ev[1].reason == TS_R_DROP_MALFORMED_IP, "malformed audit event");
+out:
+	ts_dp_events_close(evs);
+	dpt_close(&t);
+}
+
+static void test_event_rate_limit(void)
+{
+	struct ts_dp_events *evs = NULL;
+	struct ev_log log = {};
+	uint64_t suppressed = 0;
+	cpu_set_t one;
+	struct dpt t;
+	struct pkt p;
+
+	/* the limit is per CPU: stay on one */
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	if (open_with(&t, 1024, 1024, POLICY_HEAD " events-per-second 5\n}\n" PAIR))
+		return;
+	TS_CHECK(!ts_dp_events_open(t.dp, on_event, &log, &evs), "events open");
+	if (!evs)
+		goto out;
+	for (int i = 0; i < 20; i++) {
+		dpt_tcp(&p, server, 3000 + i, client, 443, SYN, 0);
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_RULE, "refused SYN");
+	}
+	ts_dp_events_poll(evs, 100);
+	TS_CHECK(!ts_dp_events_suppressed(t.dp, &suppressed), "read suppressed");
+	/* a window boundary may fall inside the loop: then up to twice the rate */
+	TS_CHECK(log.n >= 5 && log.n <= 10 && log.n + suppressed == 20,
+		 "%d events, %llu suppressed for 20 drops at 5/s", log.n, (unsigned long long)suppressed);
+	TS_CHECK(log.ev[0].verdict == TS_VERDICT_DROP && log.ev[0].reason == TS_R_DROP_NO_RULE,
+		 "drop event");
+out:
+	ts_dp_events_close(evs);
+	dpt_close(&t);
+}
+
+/* Two policies that each allow 10.0.0.1 -> 10.0.0.2, with component sets
+ * numbered the other way round: a packet that saw one policy's addresses
+ * and the other's rules would be refused. */
+static const char swap_a[] = POLICY_HEAD "}\n"
+	"component x { 10.0.0.1 }\ncomponent y { 10.0.0.2 }\nrule \"R\": x -> y tcp/443\n";
+static const char swap_b[] = POLICY_HEAD "}\n"
+	"component q { 10.0.0.2 }\ncomponent p { 10.0.0.1 }\nrule \"R2\": p -> q tcp/443\n";
+
+struct switcher {
+	struct dpt *t;
+	int rounds, errors;
+	volatile bool done;
+};
+
+static void *switch_loop(void *arg)
+{
+	struct switcher *s = arg;
+
+	for (int i = 0; i < s->rounds; i++)
+		if (dpt_install_text(s->t, i % 2 ? swap_a : swap_b))
+			s->errors++;
+	s->done = true;
+	return NULL;
+}
+
+static void test_atomic_switch(void)
+{
+	struct switcher sw = { .rounds = 20 };
+	uint64_t sent = 0, bad = 0;
+	struct ts_config cfg;
+	pthread_t th;
+	struct dpt t;
+	struct pkt p;
+
+	if (open_with(&t, 1u << 16, 1u << 16, swap_a))
+		return;
+	sw.t = &t;
+	pthread_create(&th, NULL, switch_loop, &sw);
+	while (!sw.done) {
+		bool drop;
+
+		dpt_tcp(&p, "10.0.0.1", 1024 + sent % 60000, "10.0.0.2", 443, SYN, 0);
+		if (dpt_run(&t, TS_HOOK_XDP, &p, &drop) || drop)
+			bad++;
+		sent++;
+	}
+	pthread_join(th, NULL);
+	printf("# %llu SYNs during %d installs, %llu refused\n", (unsigned long long)sent, sw.rounds,
+	       (unsigned long long)bad);
+	TS_CHECK(!sw.errors, "%d installs failed", sw.errors);
+	TS_CHECK(sent > 100, "only %llu packets ran during the switches", (unsigned long long)sent);
+	TS_CHECK(!bad, "%llu SYNs saw a mix of two policies", (unsigned long long)bad);
+	TS_CHECK(!ts_dp_config_read(t.dp, &cfg) && cfg.generation == 21 && cfg.schema_version ==
+		 TS_SCHEMA_VERSION, "generation %llu after 21 installs", (unsigned long long)cfg.generation);
+	dpt_close(&t);
+}
+
+static uint64_t rule_opened(struct dpt *t, const char *label, uint32_t *id)
+{
+	struct ts_dp_rule_stat *rs = NULL;
+	uint64_t opened = 0;
+	size_t n = 0;
+
+	*id = 0;
+	if (ts_dp_rule_stats(t->dp, &rs, &n))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(rs[i].label, label) && rs[i].in_use) {
+			opened = rs[i].opened;
+			*id = rs[i].rule_id;
+		}
+	free(rs);
+	return opened;
+}
+
+static void test_stable_rule_ids(void)
+{
+	uint32_t id1, id2, id3;
+	struct dpt t;
+	struct pkt p;
+
+	if (open_with(&t, 1024, 1024, POLICY_HEAD "}\n" PAIR))
+		return;
+	for (int i = 0; i < 3; i++) {
+		dpt_tcp(&p, client, 1000 + i, server, 443, SYN, 0);
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "SYN");
+	}
+	TS_CHECK(rule_opened(&t, "C", &id1) == 3, "rule C opened count");
+	/* a reload with another rule in front: C keeps its id and counts */
+	TS_CHECK(!dpt_install_text(&t, POLICY_HEAD "}\n"
+				   "component other { 10.3.0.0/16 }\n"
+				   "rule \"O\": other -> server tcp/443\n" PAIR), "reload");
+	dpt_tcp(&p, client, 2000, server, 443, SYN, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "SYN after reload");
+	TS_CHECK(rule_opened(&t, "C", &id2) == 4 && id2 == id1, "rule C: id %u -> %u, counts lost",
+		 id1, id2);
+	dpt_tcp(&p, "10.3.0.1", 2001, server, 443, SYN, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "SYN by the new rule");
+	TS_CHECK(rule_opened(&t, "O", &id3) == 1 && id3 && id3 != id1, "rule O id %u", id3);
+	dpt_close(&t);
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	bool found = false;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	while (!found && (n = getline(&buf, &cap, f)) > 0)
+		found = strstr(buf, needle) != NULL;
+	free(buf);
+	fclose(f);
+	return found;
+}
+
+static void test_pinned_bpftool(void)
+{
+	const char *dir = "/sys/fs/bpf/ts-dp-test";
+	struct ts_dp_open_opts o = { .pin_dir = dir, .cap_flows = 1024, .cap_halfopen = 1024 };
+	char cmd[256], out[] = "/tmp/ts-dp-bpftool.XXXXXX";
+	struct ts_dp *again = NULL;
+	struct ts_config cfg;
+	struct dpt t = {};
+	struct pkt p;
+	int fd;
+
+	mkdir(dir, 0700);
+	TS_CHECK(!ts_dp_open(&t.dp, &o), "open pinned");
+	if (!t.dp)
+		return;
+	TS_CHECK(!ts_dp_adopted(t.dp), "a fresh pin dir must not count as adopted");
+	TS_CHECK(!dpt_install_text(&t, POLICY_HEAD "}\n" PAIR), "install");
+	handshake(&t, client, 1000, server, TS_R_PASS_HANDSHAKE);
+	dpt_tcp(&p, server, 1001, client, 443, SYN, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_RULE, "refused SYN");
+
+	fd = mkstemp(out);
+	TS_CHECK(fd >= 0, "mkstemp");
+	if (fd >= 0)
+		close(fd);
+	snprintf(cmd, sizeof(cmd), "bpftool -j map dump pinned %s/ts_reason_stats > %s 2>&1", dir, out);
+	TS_CHECK(!system(cmd), "%s failed", cmd);
+	TS_CHECK(file_has(out, "\"TS_R_DROP_NO_RULE\""), "bpftool shows no reason names");
+	TS_CHECK(file_has(out, "\"packets\""), "bpftool shows no field names");
+	snprintf(cmd, sizeof(cmd), "bpftool map dump pinned %s/ts_rule_stats > %s 2>&1", dir, out);
+	TS_CHECK(!system(cmd) && file_has(out, "\"opened\": 1"), "rule counters in bpftool");
+	snprintf(cmd, sizeof(cmd), "bpftool map dump pinned %s/ts_rule_meta > %s 2>&1", dir, out);
+	TS_CHECK(!system(cmd) && file_has(out, "clients -> server tcp/443"), "rule text in bpftool");
+	unlink(out);
+
+	/* a second open adopts the pinned state: policy and flows intact */
+	TS_CHECK(!ts_dp_open(&again, &o), "reopen pinned");
+	if (again) {
+		TS_CHECK(ts_dp_adopted(again), "reopen did not adopt");
+		TS_CHECK(!ts_dp_config_read(again, &cfg) && cfg.generation == 1, "generation");
+		ts_dp_close(t.dp);
+		t.dp = again;
+		dpt_tcp(&p, client, 1000, server, 443, PSH | ACK, 0);
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "flow survives reopen");
+		dpt_tcp(&p, client, 1002, server, 443, SYN, 0);
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "policy survives reopen");
+	}
+	dpt_close(&t);
+	for (int m = 0; m < TS_MAP_COUNT; m++) {
+		snprintf(cmd, sizeof(cmd), "%s/%s", dir, ts_dp_map_name(m));
+		unlink(cmd);
+	}
+	rmdir(dir);
+}
+
+int main(void)
+{
+	if (!ts_is_root()) {
+		ts_skip("dp_state", "needs root");
+		return 0;
+	}
+	ts_run("dp_syn_flood_keeps_established", test_syn_flood);
+	ts_run("dp_full_flow_table_fails_closed", test_full_flow_table);
+	ts_run("dp_expiry_and_gc", test_expiry_and_gc);
+	ts_run("dp_loose_pickup", test_loose_pickup);
+	ts_run("dp_audit_and_events", test_audit_and_events);
+	ts_run("dp_event_rate_limit", test_event_rate_limit);
+	ts_run("dp_atomic_switch", test_atomic_switch);
+	ts_run("dp_stable_rule_ids", test_stable_rule_ids);
+	ts_run("dp_pinned_bpftool_adopt", test_pinned_bpftool);
+	return ts_done();
+}
