@@ -24,6 +24,9 @@ int ts_cmd_run(int argc, char **argv)
 		ts_err("blocking signals: %s", strerror(-err));
 		return TS_EXIT_FAILURE;
 	}
+	/* A daemon's log is its journal: say what it does. */
+	if (ts_log_get_level() < TS_LOG_INFO)
+		ts_log_set_level(TS_LOG_INFO);
 	a.opts.daemon_pid = getpid();
 	if (ts_session_up(&s, &a.opts, &r))
 		return ts_cli_exit_up(&r);
