@@ -44,3 +44,47 @@ world_attempt() {
 		echo "error:$rc"
 	fi
 }
+
+# world_hold_open TAG SRC FAMILY HOST: open a TLS connection from SRC to
+# HOST:443 with openssl s_client and keep it open, idle; its request is
+# sent later by world_hold_request TAG. Returns once the handshake is done.
+world_hold_open() {
+	local tag=$1 src=$2 fam=$3 host=$4 d=$WORLD_DIR/hold.$1
+	mkdir -p "$d" && mkfifo "$d/in" || return 1
+	# A writer that never writes keeps the fifo open between requests.
+	# It runs in SRC's namespace so that world_down ends it too.
+	echo "$src $fam" >"$d/conn"
+	world_nsenter "$src" sleep 1000000 >"$d/in" 2>/dev/null &
+	echo $! >"$d/writer.pid"; disown
+	world_exec "$src" openssl s_client -quiet -verify_return_error \
+		-CAfile "$(world_ca)" -servername "$host" -connect "$host:443" -"$fam" \
+		<"$d/in" >"$d/out" 2>"$d/err" & echo $! >"$d/pid"; disown
+	world_wait 5 grep -q 'verify return:1' "$d/err"
+}
+
+# world_hold_peer TAG: the peer address of the held connection (the only
+# established connection to port 443 of its source and family).
+world_hold_peer() {
+	local src fam
+	read -r src fam <"$WORLD_DIR/hold.$1/conn"
+	world_nsenter "$src" ss -Htn -"$fam" state established '( dport = :443 )' |
+		awk '{ a = $NF; sub(/:443$/, "", a); gsub(/[][]/, "", a); print a }'
+}
+
+_world_hold_done() { ! kill -0 "$(cat "$WORLD_DIR/hold.$1/pid")" 2>/dev/null; }
+
+# world_hold_request TAG: send the request on the held connection and print
+# the answer's body line; fails when no answer comes back.
+world_hold_request() {
+	local d=$WORLD_DIR/hold.$1
+	printf 'GET /index.html HTTP/1.0\r\n\r\n' >"$d/in" || return 1
+	world_wait 5 _world_hold_done "$1" || return 1
+	grep '^turnstile-world' "$d/out"
+}
+
+# world_hold_close TAG: end the held connection and its helpers.
+world_hold_close() {
+	local d=$WORLD_DIR/hold.$1
+	kill "$(cat "$d/writer.pid")" "$(cat "$d/pid")" 2>/dev/null
+	return 0
+}
