@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "policy/compile_internal.h"
+#include "policy/grow.h"
 #include "policy/net.h"
 
 /* Overlap findings beyond this are summarized (big feeds overlap a lot). */
@@ -163,15 +164,8 @@ static int add_entry(struct sweep *s, const struct ts_net *net, uint32_t set_id)
 	uint32_t stored;
 	bool inserted;
 
-	if (*n == *alloc) {
-		size_t want = *alloc ? *alloc * 2 : 64;
-		struct ts_addr_entry *nv = realloc(*v, want * sizeof(**v));
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*alloc = want;
-	}
+	if (ts_grow((void **)v, alloc, *n, sizeof(**v)))
+		return -ENOMEM;
 	(*v)[*n] = (struct ts_addr_entry){ .net = *net, .set_id = set_id };
 	if (!host)
 		ix->plen_used[net->family == TS_FAMILY_V6][net->plen] = true;

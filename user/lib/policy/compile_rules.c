@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "policy/compile_internal.h"
+#include "policy/grow.h"
 
 struct rule_key {
 	uint32_t src, dst, cls;
@@ -22,15 +23,8 @@ static int add(struct ts_compiled *c, uint32_t src, uint32_t dst, uint32_t cls, 
 	bool inserted;
 	int err;
 
-	if (c->nrules_entries == ix->rules_alloc) {
-		size_t alloc = ix->rules_alloc ? ix->rules_alloc * 2 : 64;
-		struct ts_rule_entry *v = realloc(c->rules, alloc * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		c->rules = v;
-		ix->rules_alloc = alloc;
-	}
+	if (ts_grow((void **)&c->rules, &ix->rules_alloc, c->nrules_entries, sizeof(*c->rules)))
+		return -ENOMEM;
 	err = ts_hmap_insert(&ix->rules, &k, (uint32_t)c->nrules_entries, &stored, &inserted);
 	if (err || !inserted)
 		return err;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "policy/compile_internal.h"
+#include "policy/grow.h"
 
 int ts_compset_init(struct ts_compset *s, size_t ncomps)
 {
@@ -55,15 +56,8 @@ int ts_sets_intern(struct ts_compiled *c, const uint64_t *words, uint32_t *id, b
 	}
 	if (c->nsets >= TS_MAX_SETS)
 		return -E2BIG;
-	if (c->nsets == ix->sets_alloc) {
-		size_t alloc = ix->sets_alloc ? ix->sets_alloc * 2 : 16;
-		struct ts_compset *v = realloc(c->sets, alloc * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		c->sets = v;
-		ix->sets_alloc = alloc;
-	}
+	if (ts_grow((void **)&c->sets, &ix->sets_alloc, c->nsets, sizeof(*c->sets)))
+		return -ENOMEM;
 	set = &c->sets[c->nsets];
 	set->nwords = ix->nwords;
 	set->words = malloc(ix->nwords * sizeof(uint64_t));

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "policy/diag.h"
+#include "policy/grow.h"
 
 /* The findings' own copy of a file name (few files: a linear search). */
 static const char *intern_file(struct ts_diags *d, const char *file)
@@ -34,16 +35,9 @@ void ts_diag_add(struct ts_diags *d, enum ts_severity sev, struct ts_loc loc,
 	char *msg;
 	int len;
 
-	if (d->n == d->alloc) {
-		size_t alloc = d->alloc ? d->alloc * 2 : 16;
-		struct ts_diag *v = realloc(d->v, alloc * sizeof(*v));
-
-		if (!v) {
-			d->oom = true;
-			return;
-		}
-		d->v = v;
-		d->alloc = alloc;
+	if (ts_grow((void **)&d->v, &d->alloc, d->n, sizeof(*d->v))) {
+		d->oom = true;
+		return;
 	}
 	va_start(ap, fmt);
 	len = vasprintf(&msg, fmt, ap);

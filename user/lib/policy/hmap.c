@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy/grow.h"
 #include "policy/hmap.h"
 
 void ts_hmap_init(struct ts_hmap *m, size_t key_size)
@@ -86,15 +87,8 @@ int ts_hmap_insert(struct ts_hmap *m, const void *key, uint32_t val, uint32_t *s
 		*inserted = false;
 		return 0;
 	}
-	if (m->n == m->keys_alloc) {
-		size_t alloc = m->keys_alloc ? m->keys_alloc * 2 : 64;
-		uint8_t *keys = realloc(m->keys, alloc * m->key_size);
-
-		if (!keys)
-			return -ENOMEM;
-		m->keys = keys;
-		m->keys_alloc = alloc;
-	}
+	if (ts_grow((void **)&m->keys, &m->keys_alloc, m->n, m->key_size))
+		return -ENOMEM;
 	memcpy(m->keys + m->n * m->key_size, key, m->key_size);
 	m->slots[i] = (struct ts_hmap_slot){ .hash = h, .val = val, .key = (uint32_t)m->n };
 	m->n++;

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "policy/dnsname.h"
+#include "policy/grow.h"
 #include "policy/lexer.h"
 #include "policy/net.h"
 #include "policy/ports.h"
@@ -88,23 +89,6 @@ static void sync_top(struct parser *ps)
 {
 	while (ps->tok.type != TS_TOK_EOF && !at_top_keyword(ps))
 		next(ps);
-}
-
-/* Makes room for element n of *v; 0 or -ENOMEM (then *v is unchanged). */
-static int grow(void **v, size_t *alloc, size_t n, size_t size)
-{
-	size_t want;
-	void *nv;
-
-	if (n < *alloc)
-		return 0;
-	want = *alloc ? *alloc * 2 : 8;
-	nv = realloc(*v, want * size);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*alloc = want;
-	return 0;
 }
 
 static const char *add_file(struct parser *ps, const char *name)
@@ -189,7 +173,7 @@ static void add_member(struct parser *ps, struct ts_component *comp, const struc
 		m.kind = wild ? TS_MEMBER_WILDCARD : TS_MEMBER_NAME;
 	}
 	m.text = strdup(name);
-	if (!m.text || grow((void **)&comp->members, &comp->alloc, comp->nmembers, sizeof(m))) {
+	if (!m.text || ts_grow((void **)&comp->members, &comp->alloc, comp->nmembers, sizeof(m))) {
 		free(m.text);
 		ps->err = -ENOMEM;
 		return;
@@ -268,7 +252,7 @@ static void parse_component(struct parser *ps)
 		sync_top(ps);
 		return;
 	}
-	if (grow((void **)&p->comps, &p->comps_alloc, p->ncomps, sizeof(*p->comps))) {
+	if (ts_grow((void **)&p->comps, &p->comps_alloc, p->ncomps, sizeof(*p->comps))) {
 		ps->err = -ENOMEM;
 		return;
 	}
@@ -389,7 +373,7 @@ static void parse_rule(struct parser *ps)
 		goto oom;
 	if (err)
 		goto fail;
-	if (grow((void **)&p->rules, &p->rules_alloc, p->nrules, sizeof(r))) {
+	if (ts_grow((void **)&p->rules, &p->rules_alloc, p->nrules, sizeof(r))) {
 		ts_ports_free(&r.ports);
 		goto oom;
 	}

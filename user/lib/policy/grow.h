@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* grow.h - growable arrays: the one doubling realloc of the policy code. */
+#ifndef TS_POLICY_GROW_H
+#define TS_POLICY_GROW_H
+
+#include <stddef.h>
+
+/* Makes room for element `n` of the array *v (elements of `size` bytes,
+ * *alloc allocated), doubling from 16. 0, or -ENOMEM with *v unchanged. */
+int ts_grow(void **v, size_t *alloc, size_t n, size_t size);
+
+#endif /* TS_POLICY_GROW_H */
