@@ -9,22 +9,12 @@
 /* The findings' own copy of a file name (few files: a linear search). */
 static const char *intern_file(struct ts_diags *d, const char *file)
 {
-	char **files, *copy;
-
 	if (!file)
 		return NULL;
 	for (size_t i = 0; i < d->nfiles; i++)
 		if (!strcmp(d->files[i], file))
 			return d->files[i];
-	files = realloc(d->files, (d->nfiles + 1) * sizeof(*files));
-	if (!files)
-		return NULL;
-	d->files = files;
-	copy = strdup(file);
-	if (!copy)
-		return NULL;
-	d->files[d->nfiles++] = copy;
-	return copy;
+	return ts_strv_push(&d->files, &d->nfiles, file);
 }
 
 void ts_diag_add(struct ts_diags *d, enum ts_severity sev, struct ts_loc loc,

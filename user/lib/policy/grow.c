@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "policy/grow.h"
 
@@ -23,4 +24,18 @@ int ts_grow(void **v, size_t *alloc, size_t n, size_t size)
 	*v = nv;
 	*alloc = want;
 	return 0;
+}
+
+char *ts_strv_push(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+	char *copy;
+
+	if (!nv)
+		return NULL;
+	*v = nv;
+	copy = strdup(s);
+	if (copy)
+		nv[(*n)++] = copy;
+	return copy;
 }

@@ -9,4 +9,8 @@
  * *alloc allocated), doubling from 16. 0, or -ENOMEM with *v unchanged. */
 int ts_grow(void **v, size_t *alloc, size_t n, size_t size);
 
+/* Appends a copy of `s` to the string array *v of *n; returns the copy or
+ * NULL (ENOMEM, nothing appended). */
+char *ts_strv_push(char ***v, size_t *n, const char *s);
+
 #endif /* TS_POLICY_GROW_H */

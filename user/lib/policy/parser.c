@@ -91,22 +91,6 @@ static void sync_top(struct parser *ps)
 		next(ps);
 }
 
-static const char *add_file(struct parser *ps, const char *name)
-{
-	struct ts_policy *p = ps->p;
-	char **files = realloc(p->files, (p->nfiles + 1) * sizeof(*files));
-	char *copy;
-
-	if (!files)
-		return NULL;
-	p->files = files;
-	copy = strdup(name);
-	if (!copy)
-		return NULL;
-	p->files[p->nfiles++] = copy;
-	return copy;
-}
-
 static bool valid_component_name(const char *s)
 {
 	size_t n = strlen(s);
@@ -493,7 +477,7 @@ static int parse_file(struct parser *ps, const char *path, const char *buf, size
 	if (!saved_tok)
 		return -ENOMEM;
 	*saved_tok = ps->tok;
-	file = add_file(ps, path);
+	file = ts_strv_push(&ps->p->files, &ps->p->nfiles, path);
 	if (!file) {
 		free(saved_tok);
 		return -ENOMEM;
