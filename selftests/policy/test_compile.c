@@ -391,6 +391,30 @@ static void test_seed(void)
 	ts_diags_free(&d);
 }
 
+static void test_names(void)
+{
+	struct ts_diags d = { 0 };
+	struct ts_compiled *c = tp_compile_ok(
+		"component a { B.example.net a.example.net b.example.net. *.x.example.net }\n"
+		"component b { a.example.net }\nrule a -> b tcp/443\n", &d);
+
+	if (!c)
+		return;
+	TS_CHECK(c->nnames == 4, "a name twice in one component counts once: %zu", c->nnames);
+	if (c->nnames == 4) {
+		TS_CHECK(!strcmp(c->names[0].name, "b.example.net") && !c->names[0].wildcard &&
+			 c->names[0].comp == 0, "policy order, lower case");
+		TS_CHECK(!strcmp(c->names[1].name, "a.example.net") && c->names[1].comp == 0, "second");
+		TS_CHECK(!strcmp(c->names[2].name, "*.x.example.net") && c->names[2].wildcard, "wildcard");
+		TS_CHECK(!strcmp(c->names[3].name, "a.example.net") && c->names[3].comp == 1,
+			 "the same name in another component is its own ref");
+	}
+	TS_CHECK(tp_single_set(c, "a") != UINT32_MAX && tp_single_set(c, "b") != UINT32_MAX,
+		 "components with names have their one-component set from the start");
+	ts_compiled_free(c);
+	ts_diags_free(&d);
+}
+
 /* A 100k-prefix feed compiles in well under a second of CPU. */
 static void test_big_feed(void)
 {
@@ -442,6 +466,7 @@ int main(void)
 	ts_run("compile_incremental_capacity", test_incremental_capacity);
 	ts_run("compile_explain", test_explain);
 	ts_run("compile_seed_policy", test_seed);
+	ts_run("compile_names", test_names);
 	ts_run("compile_100k_prefixes", test_big_feed);
 	return ts_done();
 }

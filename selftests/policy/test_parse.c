@@ -100,7 +100,7 @@ static void test_settings(void)
 	struct ts_diags d = { 0 };
 	struct ts_policy *p = parse(
 		"settings {\n"
-		"    scope tcp/443,8443\n"
+		"    scope tcp/443, 8443\n"
 		"    outside-scope drop\n"
 		"    audit on\n"
 		"    loose-pickup on\n"
@@ -248,6 +248,7 @@ static const struct error_case error_cases[] = {
 	{ "setting_duration_unit", "settings {\n  grace 15\n}\n", "setting-value", 2, 11 },
 	{ "setting_duration_zero", "settings {\n  timeout syn 0s\n}\n", "setting-value", 2, 15 },
 	{ "setting_count", "settings {\n  table flows 0\n}\n", "setting-value", 2, 15 },
+	{ "setting_scope_two_lists", "settings {\n  scope tcp/443 tcp/80\n}\n", "setting-value", 2, 17 },
 	{ "setting_two_per_line", "settings {\n  audit on loose-pickup on\n}\n", "setting-value", 2, 12 },
 	{ "setting_resolver", "settings {\n  resolvers 192.0.2.0/24\n}\n", "setting-value", 2, 13 },
 	{ "setting_ttl_order", "settings {\n  ttl-floor 2h\n  ttl-ceiling 1h\n}\n", "setting-value", 2, 3 },

@@ -89,38 +89,77 @@ static int compile_rule_ids(const struct ts_policy *p, struct ts_compiled *c)
 	return 0;
 }
 
+struct name_slot {
+	const struct ts_member *m;
+	uint32_t comp;
+	size_t order;
+	bool dup;
+};
+
+static int cmp_name_slot(const void *a, const void *b)
+{
+	const struct name_slot *x = a, *y = b;
+	int c;
+
+	if (x->comp != y->comp)
+		return x->comp < y->comp ? -1 : 1;
+	c = strcmp(x->m->text, y->m->text);
+	return c ? c : (x->order < y->order ? -1 : x->order > y->order);
+}
+
+static int cmp_name_order(const void *a, const void *b)
+{
+	const struct name_slot *x = a, *y = b;
+
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Names in policy order; a name listed twice in one component counts once
+ * (the linter reports it). Sorting finds the repeats: feeds can be big. */
 static int compile_names(const struct ts_policy *p, struct ts_compiled *c)
 {
+	struct name_slot *v;
 	size_t n = 0;
+	int err = 0;
 
 	for (size_t i = 0; i < p->ncomps; i++)
 		for (size_t j = 0; j < p->comps[i].nmembers; j++)
 			n += p->comps[i].members[j].kind >= TS_MEMBER_NAME;
+	v = calloc(n + 1, sizeof(*v));
 	c->names = calloc(n + 1, sizeof(*c->names));
-	if (!c->names)
+	if (!v || !c->names) {
+		free(v);
 		return -ENOMEM;
+	}
+	n = 0;
 	for (size_t i = 0; i < p->ncomps; i++) {
 		for (size_t j = 0; j < p->comps[i].nmembers; j++) {
-			const struct ts_member *m = &p->comps[i].members[j];
-			struct ts_name_ref *ref = &c->names[c->nnames];
-			bool dup = false;
-
-			if (m->kind < TS_MEMBER_NAME)
+			if (p->comps[i].members[j].kind < TS_MEMBER_NAME)
 				continue;
-			/* a name listed twice in one component counts once (linted) */
-			for (size_t k = c->nnames; k-- > 0 && c->names[k].comp == i && !dup;)
-				dup = !strcmp(c->names[k].name, m->text);
-			if (dup)
-				continue;
-			ref->name = strdup(m->text);
-			if (!ref->name)
-				return -ENOMEM;
-			ref->comp = (uint32_t)i;
-			ref->wildcard = m->kind == TS_MEMBER_WILDCARD;
-			c->nnames++;
+			v[n] = (struct name_slot){ &p->comps[i].members[j], (uint32_t)i, n, false };
+			n++;
 		}
 	}
-	return 0;
+	qsort(v, n, sizeof(*v), cmp_name_slot);
+	for (size_t k = 1; k < n; k++)
+		v[k].dup = v[k].comp == v[k - 1].comp && !strcmp(v[k].m->text, v[k - 1].m->text);
+	qsort(v, n, sizeof(*v), cmp_name_order);
+	for (size_t k = 0; k < n && !err; k++) {
+		struct ts_name_ref *ref = &c->names[c->nnames];
+
+		if (v[k].dup)
+			continue;
+		ref->name = strdup(v[k].m->text);
+		if (!ref->name) {
+			err = -ENOMEM;
+			break;
+		}
+		ref->comp = v[k].comp;
+		ref->wildcard = v[k].m->kind == TS_MEMBER_WILDCARD;
+		c->nnames++;
+	}
+	free(v);
+	return err;
 }
 
 /* Components with names get their one-component set now, so the addresses

@@ -261,12 +261,19 @@ int ts_settings_entry(struct ts_policy_settings *s, const struct ts_token *key,
 		struct ts_ports p;
 		int err;
 
-		if (nvals > 1) {
-			ts_diag_add(d, TS_SEV_ERROR, vals[1].loc, "setting-value",
-				    "write the scope as one list without spaces, e.g. tcp/443,8443");
-			return 0;
+		size_t len = 0;
+
+		/* "tcp/443, 8443": the list may go on after a comma and a space */
+		for (size_t i = 0; i < nvals; i++) {
+			if (i && (!len || spec[len - 1] != ',' ||
+				  len + vals[i].len > TS_TOK_TEXT_MAX)) {
+				ts_diag_add(d, TS_SEV_ERROR, vals[i].loc, "setting-value",
+					    "'scope' takes one port list, e.g. tcp/443,8443");
+				return 0;
+			}
+			memcpy(spec + len, vals[i].text, vals[i].len + 1);
+			len += vals[i].len;
 		}
-		snprintf(spec, sizeof(spec), "%s", vals[0].text);
 		err = ts_ports_parse(spec, vals[0].loc, &p, d);
 		if (err == -ENOMEM)
 			return err;
