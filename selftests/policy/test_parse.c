@@ -306,6 +306,20 @@ static void test_error_format(void)
 	ts_diags_free(&d);
 }
 
+/* A NUL byte is a stray byte like any other (it once stopped the lexer). */
+static void test_nul_byte(void)
+{
+	static const char text[] = "component a { 192.0.2.1 \0\0 }\nrule a -> a tcp/1\n";
+	struct ts_diags d = { 0 };
+	struct ts_compiled *c = NULL;
+	int err = ts_policy_build("t.policy", text, sizeof(text) - 1, NULL, &d, &c);
+
+	TS_CHECK(err == -EINVAL && d.nerrors == 1 && tp_find(&d, "syntax", 1, 25),
+		 "one error at the NUL bytes: err %d, %zu errors", err, d.nerrors);
+	ts_compiled_free(c);
+	ts_diags_free(&d);
+}
+
 static void test_include_depth(void)
 {
 	static const struct tp_file files[] = {
@@ -371,5 +385,6 @@ int main(void)
 	ts_run("parse_member_file", test_member_file_rules);
 	ts_run("parse_errors_exact_location", test_errors);
 	ts_run("parse_error_format", test_error_format);
+	ts_run("parse_nul_byte", test_nul_byte);
 	return ts_done();
 }

@@ -37,10 +37,21 @@ static struct ts_loc here(const struct ts_lexer *lx)
 	return (struct ts_loc){ lx->file, lx->line, lx->col };
 }
 
+static bool is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
 /* Word characters: printable ASCII except the punctuation of the language. */
 static bool is_word_char(int c)
 {
 	return c > 0x20 && c < 0x7f && !strchr("{}\"#<>;", c);
+}
+
+/* Bytes outside printable ASCII that are not white space. */
+static bool is_stray_byte(int c)
+{
+	return c >= 0x7f || (c >= 0 && c < 0x20 && !is_space(c));
 }
 
 static void skip_space_and_comments(struct ts_lexer *lx)
@@ -48,7 +59,7 @@ static void skip_space_and_comments(struct ts_lexer *lx)
 	for (;;) {
 		int c = peek(lx, 0);
 
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v') {
+		if (is_space(c)) {
 			advance(lx);
 		} else if (c == '#') {
 			while (peek(lx, 0) != -1 && peek(lx, 0) != '\n')
@@ -162,9 +173,9 @@ void ts_lexer_next(struct ts_lexer *lx, struct ts_token *t)
 		} else {
 			t->len = (size_t)snprintf(t->text, sizeof(t->text), "byte 0x%02x", (unsigned)c);
 			/* one token for a run of them (a UTF-8 character is several) */
-			while (peek(lx, 0) != -1 && (peek(lx, 0) >= 0x7f || (peek(lx, 0) < 0x20 &&
-			       !strchr(" \t\r\n\f\v", peek(lx, 0)))))
+			do
 				advance(lx);
+			while (is_stray_byte(peek(lx, 0)));
 		}
 	}
 }
