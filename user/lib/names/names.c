@@ -46,9 +46,10 @@ struct ts_names {
 	int64_t retry_at_ms, retry_delay_ms;
 	bool in_retry;                    /* applying n->retry: failures are reported once */
 	int64_t next_expiry_ms;
-	/* What changed since the cache was written: addresses are saved at
-	 * once, counters at most every SAVE_COUNTERS_MS (each save fsyncs). */
-	bool dirty_addrs, dirty_counters;
+	/* What changed since the cache was written: addresses and stale flags
+	 * are saved at once, counters at most every SAVE_COUNTERS_MS (each
+	 * save fsyncs). */
+	bool save_now, dirty_counters;
 	int64_t saved_ms;
 };
 
@@ -126,7 +127,7 @@ static void expire_name(struct ts_names *n, struct ts_name_entry *e, int64_t now
 	if (removed.n) {
 		ts_info("names: %s: %zu address(es) expired after grace", e->name, removed.n);
 		apply_list(n, &removed);
-		n->dirty_addrs = true;
+		n->save_now = true;
 	}
 	ts_net_list_free(&removed);
 }
@@ -152,6 +153,9 @@ static void finish_round(struct ts_names *n, struct round *rd, int64_t now_ms)
 			e->naddrs);
 		e->last_status = ARES_ENODATA;
 	}
+	/* status shows stale names from the cache: a flip is saved at once. */
+	if (failed != (e->consecutive_failures > 0))
+		n->save_now = true;
 	if (failed) {
 		e->consecutive_failures++;
 		e->next_refresh_ms = now_ms + retry_delay_ms(e->consecutive_failures);
@@ -208,7 +212,7 @@ static void on_answer(void *arg, const struct ts_answer *ans)
 			ts_info("names: %s: %zu new address(es) via %s", e->name, added.n,
 				ans->server);
 		if (added.n + evicted.n)
-			n->dirty_addrs = true;
+			n->save_now = true;
 		ts_net_list_free(&added);
 		ts_net_list_free(&evicted);
 	}
@@ -266,7 +270,7 @@ static int retry_applies(struct ts_names *n, int64_t now_ms)
 
 static bool save_due(const struct ts_names *n, int64_t now_ms)
 {
-	return n->dirty_addrs || (n->dirty_counters && now_ms >= n->saved_ms + SAVE_COUNTERS_MS);
+	return n->save_now || (n->dirty_counters && now_ms >= n->saved_ms + SAVE_COUNTERS_MS);
 }
 
 int ts_names_process(struct ts_names *n)
@@ -371,7 +375,7 @@ int ts_names_save(struct ts_names *n)
 	n->saved_ms = ts_names_mono_ms();
 	/* After a failure, try again with the next counters save, not at once. */
 	n->dirty_counters = err != 0;
-	n->dirty_addrs = false;
+	n->save_now = false;
 	return err;
 }
 
