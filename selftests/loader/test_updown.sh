@@ -43,6 +43,8 @@ else
 	ts_fail up "exit $?: $(tail -3 "$TS_TMP/up.log")"
 fi
 xid=$(foreign_id gc)
+tc_id() { ts_nsexec "$NS_G" tc filter show dev gs egress | sed -n 's/.* id \([0-9]*\) name ts_tc_egress.*/\1/p'; }
+tid=$(tc_id)
 name=$(ip -n "$NS_G" -d link show dev gc | sed -n 's/.*prog\/xdp id [0-9]* name \([^ ]*\).*/\1/p')
 if [ "$name" = ts_xdp ] && ts_nsexec "$NS_G" tc filter show dev gs egress | grep -q ts_tc_egress; then
 	ts_pass up_attaches_xdp_and_tc
@@ -57,10 +59,11 @@ else ts_fail pins_root_only "not 0600/0700: $bad"; fi
 # A second up adopts: same XDP program (unchanged object), same pins.
 ts_g up "$TS_TMP/p.policy" -i gc -i gs --egress gs --state-dir "$TS_TMP/state" >"$TS_TMP/up2.log" 2>&1
 rc=$?
-if [ $rc = 0 ] && grep -q adopted "$TS_TMP/up2.log" && [ "$(foreign_id gc)" = "$xid" ]; then
-	ts_pass second_up_adopts_and_keeps_program
+if [ $rc = 0 ] && grep -q adopted "$TS_TMP/up2.log" && [ -n "$xid" ] && [ "$(foreign_id gc)" = "$xid" ] &&
+   [ -n "$tid" ] && [ "$(tc_id)" = "$tid" ]; then
+	ts_pass second_up_adopts_and_keeps_programs
 else
-	ts_fail second_up_adopts_and_keeps_program "exit $rc, prog $xid -> $(foreign_id gc): $(cat "$TS_TMP/up2.log")"
+	ts_fail second_up_adopts_and_keeps_programs "exit $rc, xdp $xid -> $(foreign_id gc), tc $tid -> $(tc_id): $(cat "$TS_TMP/up2.log")"
 fi
 
 ts_g down >"$TS_TMP/down.log" 2>&1 || ts_fail down "exit $?: $(cat "$TS_TMP/down.log")"

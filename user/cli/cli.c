@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "common/log.h"
 #include "dp/dp.h"
+#include "policy/net.h"
 #include "policy/policy.h"
 
 int ts_cli_exit_preflight(enum ts_preflight pf)
@@ -77,18 +78,40 @@ void ts_cli_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t l
 
 int ts_cli_addr_parse(const char *s, struct ts_net *out)
 {
-	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, s, out->addr) == 1) {
-		out->family = TS_FAMILY_V4;
-		out->plen = 32;
-		return 0;
+	const char *why;
+
+	if (ts_net_parse(s, out, &why) || !ts_net_is_host(out))
+		return -EINVAL;
+	return 0;
+}
+
+int ts_cli_parse_simple(int argc, char **argv, bool *json, void (*usage)(FILE *out),
+			int min_args, int max_args)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		if (c == 'j') {
+			*json = true;
+		} else if (c == 'h') {
+			usage(stdout);
+			return TS_EXIT_OK;
+		} else {
+			usage(stderr);
+			return TS_EXIT_USAGE;
+		}
 	}
-	if (inet_pton(AF_INET6, s, out->addr) == 1) {
-		out->family = TS_FAMILY_V6;
-		out->plen = 128;
-		return 0;
+	if (argc - optind < min_args || argc - optind > max_args) {
+		usage(stderr);
+		return TS_EXIT_USAGE;
 	}
-	return -EINVAL;
+	return -1;
 }
 
 static void up_usage(FILE *out, const char *cmd, bool daemon)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "loader/preflight.h"
 #include "loader/session.h"
@@ -25,6 +26,12 @@ int ts_cli_open_pinned(struct ts_dp **dp, struct ts_loader_state *st);
 void ts_cli_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t len);
 /* Parses an address; -EINVAL if it is none. */
 int ts_cli_addr_parse(const char *s, struct ts_net *out);
+
+/* Options of a command that takes only --json and --help, then between
+ * min_args and max_args operands (from optind). Returns -1 to go on, else
+ * the exit code. */
+int ts_cli_parse_simple(int argc, char **argv, bool *json, void (*usage)(FILE *out),
+			int min_args, int max_args);
 
 /* The common `up`/`run` options (same arguments for both). */
 struct ts_cli_up_args {

@@ -152,11 +152,6 @@ static void print_verdict_text(const struct ts_syn_verdict *v, uint16_t port)
 
 int ts_cmd_explain(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct side sides[2] = { { .role = "src" }, { .role = "dst" } };
 	struct ts_names_state *names = NULL;
 	struct ts_compiled *c = NULL;
@@ -166,23 +161,13 @@ int ts_cmd_explain(int argc, char **argv)
 	struct ts_dp *dp;
 	uint16_t port = 443;
 	bool json = false;
-	int ch, rc;
+	int rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		if (ch == 'j') {
-			json = true;
-		} else if (ch == 'h') {
-			usage(stdout);
-			return TS_EXIT_OK;
-		} else {
-			usage(stderr);
-			return TS_EXIT_USAGE;
-		}
-	}
-	if (argc - optind < 2 || argc - optind > 3 ||
-	    (argc - optind == 3 && parse_port(argv[optind + 2], &port))) {
-		usage(stderr);
+	rc = ts_cli_parse_simple(argc, argv, &json, usage, 2, 3);
+	if (rc >= 0)
+		return rc;
+	if (argc - optind == 3 && parse_port(argv[optind + 2], &port)) {
+		ts_err("%s: expected tcp/PORT with PORT 1..65535", argv[optind + 2]);
 		return TS_EXIT_USAGE;
 	}
 	for (int i = 0; i < 2; i++) {

@@ -77,34 +77,16 @@ static int print_flow(const struct ts_dp_flow *f, void *ctx)
 
 int ts_cmd_flows(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct ts_loader_state st;
 	struct ts_json j;
 	struct walk w = { 0 };
 	struct ts_dp *dp;
 	bool json = false;
-	int c, rc, err;
+	int rc, err;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		if (c == 'j') {
-			json = true;
-		} else if (c == 'h') {
-			usage(stdout);
-			return TS_EXIT_OK;
-		} else {
-			usage(stderr);
-			return TS_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return TS_EXIT_USAGE;
-	}
+	rc = ts_cli_parse_simple(argc, argv, &json, usage, 0, 0);
+	if (rc >= 0)
+		return rc;
 	rc = ts_cli_open_pinned(&dp, &st);
 	if (rc)
 		return rc;

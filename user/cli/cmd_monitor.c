@@ -106,33 +106,15 @@ static int on_event(const struct ts_event *ev, void *ctx)
 
 int ts_cmd_monitor(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct mon m = { 0 };
 	struct ts_loader_state st;
 	struct ts_dp_events *evs = NULL;
 	struct ts_config cfg;
-	int c, rc, err = 0;
+	int rc, err = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		if (c == 'j') {
-			m.json = true;
-		} else if (c == 'h') {
-			usage(stdout);
-			return TS_EXIT_OK;
-		} else {
-			usage(stderr);
-			return TS_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return TS_EXIT_USAGE;
-	}
+	rc = ts_cli_parse_simple(argc, argv, &m.json, usage, 0, 0);
+	if (rc >= 0)
+		return rc;
 	rc = ts_cli_open_pinned(&m.dp, &st);
 	if (rc)
 		return rc;

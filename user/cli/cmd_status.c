@@ -163,33 +163,15 @@ static void print_json(const struct view *v)
 
 int ts_cmd_status(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct view v = { 0 };
 	char cache[TS_STATE_PATH_LEN + 32];
 	struct ts_dp *dp;
 	bool json = false;
-	int c, rc;
+	int rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		if (c == 'j') {
-			json = true;
-		} else if (c == 'h') {
-			usage(stdout);
-			return TS_EXIT_OK;
-		} else {
-			usage(stderr);
-			return TS_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return TS_EXIT_USAGE;
-	}
+	rc = ts_cli_parse_simple(argc, argv, &json, usage, 0, 0);
+	if (rc >= 0)
+		return rc;
 	rc = ts_cli_open_pinned(&dp, &v.st);
 	if (rc)
 		return rc;

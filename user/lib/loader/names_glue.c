@@ -4,7 +4,9 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "dp/dp.h"
@@ -138,4 +140,77 @@ int ts_names_glue_resolve_once(struct ts_names_glue *g, int timeout_ms)
 		ts_names_run_once(g->names, (int)(left < 200 ? left : 200));
 	}
 	return 0;
+}
+
+/* Components whose exact names include `name`. */
+static int comps_of_name(const struct ts_compiled *c, const char *name, struct ts_compset *out)
+{
+	for (size_t i = 0; i < c->nnames; i++)
+		if (!c->names[i].wildcard && !strcmp(c->names[i].name, name))
+			ts_compset_add(out, c->names[i].comp);
+	return 0;
+}
+
+static int prefill_addr(struct ts_compiled *c, const struct ts_names_state *st,
+			const struct ts_net *addr)
+{
+	struct ts_names_addr_info holders[16];
+	size_t n = ts_names_explain(st, addr, holders, 16);
+	struct ts_compset comps;
+	struct ts_set_update u;
+	struct ts_addr_entry *grown;
+	int err;
+
+	if (literal_host(c, addr))
+		return 0;
+	err = ts_compset_init(&comps, c->ncomps);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n && i < 16; i++)
+		comps_of_name(c, holders[i].name, &comps);
+	if (ts_compset_is_empty(&comps)) {
+		ts_compset_free(&comps);
+		return 0; /* its names left the policy */
+	}
+	err = ts_compiled_set_for_addr(c, addr, &comps, &u);
+	ts_compset_free(&comps);
+	if (err)
+		return err;
+	grown = realloc(c->hosts, (c->nhosts + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	c->hosts = grown;
+	c->hosts[c->nhosts++] = (struct ts_addr_entry){ .net = *addr, .set_id = u.set_id };
+	return 0;
+}
+
+int ts_names_prefill(struct ts_compiled *c, const char *cache_path)
+{
+	struct ts_names_state *st = NULL;
+	int64_t now = (int64_t)time(NULL) * 1000;
+	int err = 0;
+
+	if (!c->nnames || access(cache_path, R_OK))
+		return 0;
+	if (ts_names_state_read(&st, cache_path)) {
+		ts_warn("%s: unreadable, named hosts wait for the resolver", cache_path);
+		return 0;
+	}
+	for (size_t i = 0; !err && i < ts_names_count(st); i++) {
+		struct ts_names_name_info ni;
+
+		if (ts_names_name_info(st, i, &ni))
+			continue;
+		for (size_t j = 0; !err && j < ni.naddrs; j++) {
+			struct ts_names_addr_info ai;
+
+			if (ts_names_addr_info(st, i, j, &ai) || ai.expires_ms < now)
+				continue;
+			err = prefill_addr(c, st, &ai.addr);
+		}
+	}
+	ts_names_state_free(st);
+	if (err)
+		ts_warn("%s: prefilling named hosts stopped: %s", cache_path, strerror(-err));
+	return err;
 }

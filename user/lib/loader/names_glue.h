@@ -27,4 +27,13 @@ void ts_names_glue_policy_changed(struct ts_names_glue *g);
 /* `up`: resolve every name once, waiting at most timeout_ms. */
 int ts_names_glue_resolve_once(struct ts_names_glue *g, int timeout_ms);
 
+/*
+ * Before a policy is installed: put the addresses the names cache holds
+ * (not yet expired) into c->hosts with their sets, so the new slot already
+ * has them when it becomes active. Without this, a restart or a reload
+ * would refuse new connections to named hosts until the resolver re-applies
+ * them. A missing cache is fine (0).
+ */
+int ts_names_prefill(struct ts_compiled *c, const char *cache_path);
+
 #endif /* TS_NAMES_GLUE_H */

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* resolvers.c - resolver addresses into the compiled hosts (see resolvers.h). */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -8,11 +7,12 @@
 
 #include "common/log.h"
 #include "loader/resolvers.h"
+#include "policy/net.h"
 
 int ts_resolver_parse(const char *s, struct ts_net *out)
 {
 	char buf[64];
-	const char *host = buf;
+	const char *host = buf, *why;
 	char *end;
 	size_t len = strlen(s);
 
@@ -29,28 +29,9 @@ int ts_resolver_parse(const char *s, struct ts_net *out)
 	} else if (strchr(buf, '.') && (end = strchr(buf, ':'))) {
 		*end = '\0';                       /* v4:port */
 	}
-	if (inet_pton(AF_INET, host, out->addr) == 1) {
-		out->family = TS_FAMILY_V4;
-		out->plen = 32;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, out->addr) == 1) {
-		out->family = TS_FAMILY_V6;
-		out->plen = 128;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-static bool prefix_covers(const struct ts_net *p, const struct ts_net *a)
-{
-	unsigned int full = p->plen / 8, rest = p->plen % 8;
-
-	if (p->family != a->family || p->plen > a->plen)
-		return false;
-	if (memcmp(p->addr, a->addr, full))
-		return false;
-	return !rest || ((p->addr[full] ^ a->addr[full]) & (0xff00 >> rest) & 0xff) == 0;
+	if (ts_net_parse(host, out, &why) || !ts_net_is_host(out))
+		return -EINVAL;
+	return 0;
 }
 
 /* An exact entry shadows the prefix trie, so it must carry the set of the
@@ -64,7 +45,7 @@ static uint32_t covering_set(const struct ts_compiled *c, const struct ts_net *n
 	for (size_t i = 0; i < c->nprefixes; i++) {
 		const struct ts_net *p = &c->prefixes[i].net;
 
-		if (prefix_covers(p, net) && (int)p->plen > best) {
+		if (ts_net_contains(p, net) && (int)p->plen > best) {
 			best = p->plen;
 			set = c->prefixes[i].set_id;
 		}

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "dp/dp.h"
 #include "loader/lock.h"
+#include "loader/names_glue.h"
 #include "loader/pins.h"
 #include "loader/resolvers.h"
 #include "loader/session.h"
@@ -28,7 +29,7 @@ struct attached {
 };
 
 static int build_policy(const char *path, bool audit, const char *resolvers,
-			struct ts_compiled **out)
+			const char *names_cache, struct ts_compiled **out)
 {
 	struct ts_diags d = { 0 };
 	int err = ts_policy_build_file(path, &d, out);
@@ -48,6 +49,7 @@ static int build_policy(const char *path, bool audit, const char *resolvers,
 		*out = NULL;
 		return -EINVAL;
 	}
+	ts_names_prefill(*out, names_cache);
 	return 0;
 }
 
@@ -220,7 +222,6 @@ static void record_state(struct ts_session *s, const struct ts_up_opts *o, const
 	st->audit = o->audit;
 	st->started_unix = time(NULL);
 	st->daemon_pid = o->daemon_pid;
-	snprintf(s->names_cache, sizeof(s->names_cache), "%s/names.cache", st->state_dir);
 }
 
 int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up_result *res)
@@ -251,7 +252,9 @@ int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up
 		res->fail = TS_UP_FAIL_POLICY;
 		return err;
 	}
-	if (build_policy(abs_policy, o->audit, o->resolvers, &s->policy)) {
+	snprintf(s->names_cache, sizeof(s->names_cache), "%s/names.cache",
+		 o->state_dir ? o->state_dir : TS_STATE_DIR_DEFAULT);
+	if (build_policy(abs_policy, o->audit, o->resolvers, s->names_cache, &s->policy)) {
 		res->fail = TS_UP_FAIL_POLICY;
 		return -EINVAL;
 	}
@@ -305,7 +308,7 @@ int ts_session_reload(struct ts_session *s, uint64_t *generation_out)
 	struct ts_compiled *next = NULL;
 	int err;
 
-	err = build_policy(s->state.policy, s->state.audit, s->state.resolvers, &next);
+	err = build_policy(s->state.policy, s->state.audit, s->state.resolvers, s->names_cache, &next);
 	if (err) {
 		ts_err("%s: invalid, the running policy (generation %llu) stays",
 		       s->state.policy, (unsigned long long)s->state.generation);
