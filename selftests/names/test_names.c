@@ -477,6 +477,39 @@ out:
 	teardown();
 }
 
+static bool shared_split(void *ctx)
+{
+	const struct fix_map_entry *e = fix_map_find(&T.map, "192.0.2.5");
+
+	return e && e->comps == 1;
+}
+
+/* One address, two names of two components: the map entry carries both;
+ * when one name drops it (after grace) it keeps the other, never deleted. */
+static void test_shared_address(void)
+{
+	const char *names[] = { "a.test", "b.test" };
+	const struct fix_map_entry *e;
+
+	if (!setup(names, 2, 1, 1, 0, "192.0.2.5 a.test b.test\n", "--local-ttl=1", NULL, NULL))
+		goto out;
+	T.want = "192.0.2.5";
+	TS_CHECK(fix_run_until(T.n, have_want, NULL, 3000), "shared address never in the map");
+	TS_CHECK(fix_run_until(T.n, not_stale, (void *)1, 3000), "b.test never resolved");
+	e = fix_map_find(&T.map, "192.0.2.5");
+	TS_CHECK(e && e->comps == 3, "shared address in components %#llx, want 0x3",
+		 e ? (unsigned long long)e->comps : 0ull);
+	TS_CHECK(!dnsmasq_set_hosts(&T.dns, "192.0.2.5 a.test\n192.0.2.6 b.test\n"), "SIGHUP failed");
+	TS_CHECK(fix_run_until(T.n, shared_split, NULL, 6000),
+		 "address not narrowed to a.test's component after b.test dropped it");
+	TS_CHECK(fix_log_find(&T.map, "192.0.2.5", true) < 0, "shared address deleted on the way");
+	e = fix_map_find(&T.map, "192.0.2.6");
+	TS_CHECK(e && e->comps == 2, "b.test's new address in components %#llx, want 0x2",
+		 e ? (unsigned long long)e->comps : 0ull);
+out:
+	teardown();
+}
+
 /* The policy's resolvers (port 53), an IPv6 one; wildcards are not resolved. */
 static void test_policy_resolver_ipv6(void)
 {
@@ -587,6 +620,7 @@ int main(void)
 	ts_run("names_cache_save_load", test_cache_save_load);
 	ts_run("names_failed_apply_retried", test_failed_apply_retried);
 	ts_run("names_failover_and_latency", test_failover_and_latency);
+	ts_run("names_shared_address", test_shared_address);
 	ts_run("names_policy_resolver_ipv6", test_policy_resolver_ipv6);
 	ts_run("names_resolv_conf_fallback", test_resolv_conf_fallback);
 	return ts_done();
