@@ -48,6 +48,18 @@ static int open_names(const char *servers)
 	return ts_names_open(&T.n, &cfg);
 }
 
+/* A fresh instance on the same dnsmasq: no cache, an empty map that
+ * fails its first `fail_first` writes. */
+static int reopen_names(const char *servers, int fail_first)
+{
+	ts_names_close(T.n);
+	T.n = NULL;
+	unlink(T.cache);
+	memset(&T.map, 0, sizeof(T.map));
+	T.map.fail_next = fail_first;
+	return open_names(servers);
+}
+
 /* Starts dnsmasq with `hosts` (and options) and a names instance on it. */
 static bool setup(const char *const *names, int nnames, uint32_t floor_s, uint32_t grace_s,
 		  uint32_t cap, const char *hosts, const char *opt1, const char *opt2,
@@ -431,12 +443,7 @@ static void test_failed_apply_retried(void)
 
 	if (!setup(names, 1, 1, 10, 0, "192.0.2.55 retry.test\n", "--local-ttl=30", NULL, NULL))
 		goto out;
-	/* setup() already opened; make the first map write fail from here. */
-	ts_names_close(T.n);
-	unlink(T.cache);
-	memset(&T.map, 0, sizeof(T.map));
-	T.map.fail_next = 1;
-	TS_CHECK(!open_names(NULL), "reopen failed");
+	TS_CHECK(!reopen_names(NULL, 1), "reopen failed");
 	T.want = "192.0.2.55";
 	TS_CHECK(fix_run_until(T.n, have_want, NULL, 4000), "failed map write never retried");
 	ts_names_metrics(ts_names_state(T.n), &m);
@@ -454,11 +461,8 @@ static void test_failover_and_latency(void)
 
 	if (!setup(names, 1, 1, 10, 0, "192.0.2.49 agg.test\n", "--local-ttl=30", NULL, NULL))
 		goto out;
-	ts_names_close(T.n);
-	unlink(T.cache);
-	memset(&T.map, 0, sizeof(T.map));
 	/* Nobody listens on :5399: the answer must come from the second server. */
-	TS_CHECK(!open_names("127.0.0.1:5399,127.0.0.1:5300"), "open with two servers failed");
+	TS_CHECK(!reopen_names("127.0.0.1:5399,127.0.0.1:5300", 0), "open with two servers failed");
 	T.want = "192.0.2.49";
 	TS_CHECK(fix_run_until(T.n, have_want, NULL, 4000), "no failover to the second server");
 	a = addr_of(0, "192.0.2.49");
