@@ -226,7 +226,7 @@ static int start_round(struct ts_names *n, size_t idx, int64_t now_ms)
 	struct round *rd = &n->rounds[idx];
 	struct ts_name_entry *e = &n->st.names[idx];
 	uint64_t completed = rd->completed;
-	int err;
+	int err = 0;
 
 	memset(rd, 0, sizeof(*rd));
 	rd->completed = completed;
@@ -234,14 +234,22 @@ static int start_round(struct ts_names *n, size_t idx, int64_t now_ms)
 	rd->idx = idx;
 	rd->pending = TS_NAMES_NFAM;
 	e->last_attempt_ms = now_ms;
-	err = ts_dns_query(n->res, e->name, TS_FAMILY_V4, on_answer, rd);
-	if (!err)
-		err = ts_dns_query(n->res, e->name, TS_FAMILY_V6, on_answer, rd);
-	if (err) {
-		/* Out of memory: try again later, as after a failed round. */
-		ts_err("names: %s: cannot start a query: %s", e->name, strerror(-err));
-		rd->pending = 0;
-		e->next_refresh_ms = now_ms + RETRY_MIN_MS;
+	for (int f = 0; f < TS_NAMES_NFAM; f++) {
+		int family = f == TS_NAMES_V4 ? TS_FAMILY_V4 : TS_FAMILY_V6;
+		int qerr = ts_dns_query(n->res, e->name, family, on_answer, rd);
+
+		if (!qerr)
+			continue;
+		/* Out of memory: this family failed; the round ends (and is
+		 * retried like any failed round) once the other one answers. */
+		ts_err("names: %s: cannot start a query: %s", e->name, strerror(-qerr));
+		err = err ?: qerr;
+		rd->status[f] = ARES_ENOMEM;
+		rd->answer_ms[f] = now_ms;
+		e->failures++;
+		n->st.m.failures++;
+		if (--rd->pending == 0)
+			finish_round(n, rd, now_ms);
 	}
 	return err;
 }

@@ -318,6 +318,8 @@ void ts_names_state_adopt(struct ts_names_state *dst, const struct ts_names_stat
 			continue; /* no longer in the policy */
 		to->resolutions = from->resolutions;
 		to->failures = from->failures;
+		to->consecutive_failures = from->consecutive_failures; /* stale until a good round */
+		to->last_status = from->last_status;
 		to->last_success_ms = from->last_success_ms;
 		for (size_t j = 0; j < from->naddrs; j++) {
 			const struct ts_name_addr *a = &from->addrs[j];
