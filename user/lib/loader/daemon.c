@@ -61,10 +61,12 @@ static void reload(struct ts_session *s, struct ts_names_glue *names)
 	uint64_t gen = 0;
 
 	ts_info("SIGHUP: reloading %s", s->state.policy);
-	if (ts_session_reload(s, &gen))
-		return;
+	/* The resolver points into the compiled policy a reload frees: stop
+	 * it first (map entries stay), restart it on whichever policy runs. */
+	ts_names_glue_close(names);
+	if (!ts_session_reload(s, &gen))
+		ts_info("policy generation %llu active", (unsigned long long)gen);
 	ts_names_glue_policy_changed(names);
-	ts_info("policy generation %llu active", (unsigned long long)gen);
 }
 
 /* Returns 1 to stop, 0 to go on. */

@@ -22,7 +22,8 @@ void ts_names_glue_close(struct ts_names_glue *g);
 int ts_names_glue_fd(const struct ts_names_glue *g);          /* -1 = none */
 int ts_names_glue_timeout_ms(const struct ts_names_glue *g);  /* -1 = none */
 void ts_names_glue_process(struct ts_names_glue *g);
-/* After a reload: restart the resolver on the new policy (cache kept). */
+/* After a reload (or a failed one): restart the resolver on the session's
+ * current policy; the cache carries the addresses over. */
 void ts_names_glue_policy_changed(struct ts_names_glue *g);
 /* `up`: resolve every name once, waiting at most timeout_ms. */
 int ts_names_glue_resolve_once(struct ts_names_glue *g, int timeout_ms);
