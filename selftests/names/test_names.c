@@ -432,6 +432,24 @@ static void test_cache_save_load(void)
 		 "cold start began without the cached addresses");
 	TS_CHECK(!fix_map_find(&T.map, "192.0.2.200"), "an entry past its grace was loaded");
 	TS_CHECK(fix_name_info(T.n, 0).resolutions >= 2, "per-name counters not restored");
+
+	/* A cache others could have written, or garbage, is not trusted: start empty. */
+	ts_names_close(T.n); /* saves it again */
+	T.n = NULL;
+	chmod(T.cache, 0666);
+	memset(&T.map, 0, sizeof(T.map));
+	TS_CHECK(!open_names(NULL) && T.map.n == 0, "world-writable cache loaded (%d addresses)",
+		 T.map.n);
+	ts_names_close(T.n);
+	T.n = NULL;
+	f = fopen(T.cache, "w");
+	if (f) {
+		fputs("turnstile-names 1\nname share.test x\naddr banana\n", f);
+		fclose(f);
+	}
+	chmod(T.cache, 0600);
+	memset(&T.map, 0, sizeof(T.map));
+	TS_CHECK(!open_names(NULL) && T.map.n == 0, "garbage cache loaded (%d addresses)", T.map.n);
 out:
 	teardown();
 }

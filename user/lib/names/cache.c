@@ -13,7 +13,9 @@
  *   addr <address> <ttl-s> <first-seen> <last-seen> <resolver>   (of the name above)
  *
  * (metrics and name records are one line each.) Written to a temporary
- * file, mode 0600, fsync'ed, then renamed over the old one.
+ * file, mode 0600, fsync'ed, then renamed over the old one. Read only when
+ * owned by us and not group/other-writable: its addresses become allow
+ * entries.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -217,6 +219,7 @@ static int parse_line(struct ts_names_state *st, char *line, struct ts_name_entr
 int ts_names_cache_read(struct ts_names_state *st, const char *path)
 {
 	struct ts_name_entry *cur = NULL;
+	struct stat sb;
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned lineno = 1;
@@ -228,6 +231,13 @@ int ts_names_cache_read(struct ts_names_state *st, const char *path)
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
+	/* Its addresses become allow entries: only a file nobody else could write counts. */
+	if (fstat(fileno(f), &sb) || sb.st_uid != geteuid() || (sb.st_mode & 022)) {
+		ts_warn("names cache %s: ignored: not owned by uid %u or writable by others",
+			path, (unsigned)geteuid());
+		fclose(f);
+		return -EPERM;
+	}
 	len = getline(&line, &cap, f);
 	if (len <= 0 || strncmp(line, CACHE_MAGIC "\n", (size_t)len)) {
 		ts_warn("names cache %s: not a turnstile names cache (version 1)", path);
