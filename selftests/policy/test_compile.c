@@ -294,8 +294,9 @@ static void test_explain(void)
 
 	addr = tp_net("192.0.2.9");
 	TS_CHECK(!ts_compiled_explain_addr(c, &addr, one_label, 1, &m, &n) && n == 1 &&
-		 m[0].kind == TS_MEMBER_WILDCARD && !strcmp(m[0].via, "*.blob.core.windows.net"),
-		 "'*.' matches exactly one label");
+		 m[0].kind == TS_MEMBER_WILDCARD && !strcmp(m[0].via, "*.blob.core.windows.net") &&
+		 !strcmp(m[0].file, "t.policy") && m[0].line == 3 && m[0].col == 18,
+		 "'*.' matches exactly one label, with where it is written");
 	free(m);
 	TS_CHECK(!ts_compiled_explain_addr(c, &addr, two_labels, 2, &m, &n) && n == 0,
 		 "'*.' matches neither two labels nor the apex");

@@ -156,6 +156,9 @@ static int compile_names(const struct ts_policy *p, struct ts_compiled *c)
 		}
 		ref->comp = v[k].comp;
 		ref->wildcard = v[k].m->kind == TS_MEMBER_WILDCARD;
+		ref->file = ts_compile_file(p, c, v[k].m->loc.file);
+		ref->line = v[k].m->loc.line;
+		ref->col = v[k].m->loc.col;
 		c->nnames++;
 	}
 	free(v);

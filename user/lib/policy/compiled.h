@@ -89,6 +89,8 @@ struct ts_name_ref {
 	char *name;                      /* lower case, no trailing dot; "*.x" or "**.x" for wildcards */
 	uint32_t comp;                   /* component index */
 	bool wildcard;
+	const char *file;                /* where it was written (owned by ts_compiled.files) */
+	uint32_t line, col;
 };
 
 struct ts_compiled_settings {

@@ -125,7 +125,7 @@ int ts_compiled_explain_addr(const struct ts_compiled *c, const struct ts_net *a
 			if (names[k] && ts_dns_name_matches(r->name, names[k])) {
 				err = push(out, nout, (struct ts_membership){ r->comp,
 					   r->wildcard ? TS_MEMBER_WILDCARD : TS_MEMBER_NAME,
-					   r->name, NULL, 0, 0 });
+					   r->name, r->file, r->line, r->col });
 				break;
 			}
 		}
