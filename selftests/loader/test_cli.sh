@@ -136,6 +136,25 @@ EOF2
 then ts_pass stats_prometheus_parses
 else ts_fail stats_prometheus_parses "$(head -c 400 "$TS_TMP/prom.txt")"; fi
 
+# Pinned state of another schema version is never adopted.
+cfg=/sys/fs/bpf/turnstile/ts_config
+set_schema() {
+	local v
+	v=$(bpftool -j map lookup pinned "$cfg" key 0 0 0 0 | python3 -c '
+import json, sys
+val = [int(b, 16) for b in json.load(sys.stdin)["value"]]
+val[0:4] = int(sys.argv[1]).to_bytes(4, "little")
+print(" ".join(str(b) for b in val))' "$1") && bpftool map update pinned "$cfg" key 0 0 0 0 value $v
+}
+if set_schema 99; then
+	expect_exit exit_schema_mismatch 1 ts_g up "$TS_TMP/p.policy" -i gc -i gs
+	grep -q "schema version 99" "$TS_TMP/exit_schema_mismatch.out" ||
+		ts_fail schema_mismatch_says_why "$(cat "$TS_TMP/exit_schema_mismatch.out")"
+	set_schema 1
+else
+	ts_fail exit_schema_mismatch "cannot rewrite ts_config with bpftool"
+fi
+
 expect_exit down 0 ts_g down
 expect_exit status_after_down 12 ts_g status
 ts_exit
