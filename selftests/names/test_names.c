@@ -112,6 +112,11 @@ static bool not_stale(void *ctx)
 	return !i.stale && i.last_success_ms > 0;
 }
 
+static bool all_done(void *ctx)
+{
+	return ts_names_unresolved(T.n) == 0;
+}
+
 static bool is_stale(void *ctx)
 {
 	return fix_name_info(T.n, (size_t)(intptr_t)ctx).stale;
@@ -395,7 +400,7 @@ static void test_cache_save_load(void)
 	if (!setup(names, 2, 1, 10, 0, "192.0.2.81 share.test\n2001:db8:600::81 share.test\n",
 		   "--local-ttl=30", NULL, NULL))
 		goto out;
-	TS_CHECK(fix_run_until(T.n, not_stale, (void *)0, 3000), "never resolved");
+	TS_CHECK(fix_run_until(T.n, all_done, NULL, 3000), "names never resolved");
 	ts_names_close(T.n);
 	T.n = NULL;
 	TS_CHECK(stat(T.cache, &sb) == 0, "no cache file written");
@@ -406,6 +411,16 @@ static void test_cache_save_load(void)
 	TS_CHECK(!err, "reading the cache: %s", strerror(-err));
 	if (st) {
 		struct ts_net net = fix_net("192.0.2.81");
+		struct ts_names_metrics m;
+
+		ts_names_metrics(st, &m);
+		TS_CHECK(m.names == 2 && m.addrs == 2 && m.resolutions >= 2 && m.lat_count >= 1 &&
+			 m.stale_names == 1,
+			 "metrics from the file: %llu names, %llu addrs, %llu resolutions, %llu latency "
+			 "samples, %llu stale (want 2, 2, >=2, >=1, 1)",
+			 (unsigned long long)m.names, (unsigned long long)m.addrs,
+			 (unsigned long long)m.resolutions, (unsigned long long)m.lat_count,
+			 (unsigned long long)m.stale_names);
 
 		TS_CHECK(ts_names_explain(st, &net, &info, 1) == 1 && !strcmp(info.name, "share.test") &&
 			 !strcmp(info.resolver, "127.0.0.1:5300"),
