@@ -138,6 +138,19 @@ static void test_settings(void)
 	ts_diags_free(&d);
 }
 
+static void test_settings_one_line(void)
+{
+	struct ts_diags d = { 0 };
+	struct ts_policy *p = parse("settings { audit on }\nsettings {\n  grace 1m }\n", &d);
+
+	if (!p)
+		return;
+	TS_CHECK(d.n == 0 && (p->settings.v.flags & TS_CFG_AUDIT) && p->settings.v.grace_s == 60,
+		 "an entry may share the braces' lines");
+	ts_policy_free(p);
+	ts_diags_free(&d);
+}
+
 static void test_defaults(void)
 {
 	struct ts_diags d = { 0 };
@@ -377,6 +390,7 @@ int main(void)
 	ts_run("parse_members", test_members);
 	ts_run("parse_rules", test_rules);
 	ts_run("parse_settings", test_settings);
+	ts_run("parse_settings_one_line", test_settings_one_line);
 	ts_run("parse_defaults", test_defaults);
 	ts_run("parse_includes", test_includes);
 	ts_run("parse_include_relative", test_include_relative);

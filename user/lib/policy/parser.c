@@ -376,6 +376,7 @@ static void parse_settings(struct parser *ps)
 {
 	struct ts_token *vals = NULL;
 	struct ts_loc open;
+	bool first;
 
 	next(ps);
 	if (ps->tok.type != TS_TOK_LBRACE) {
@@ -390,6 +391,7 @@ static void parse_settings(struct parser *ps)
 		return;
 	}
 	next(ps);
+	first = true; /* "settings { audit on }" may start on the brace's line */
 	while (!ps->err) {
 		size_t n = 0, too_many = 0;
 
@@ -401,7 +403,7 @@ static void parse_settings(struct parser *ps)
 			ts_diag_add(ps->d, TS_SEV_ERROR, open, "syntax", "missing '}' to close settings");
 			break;
 		}
-		if (ps->tok.type != TS_TOK_WORD || !ps->tok.bol) {
+		if (ps->tok.type != TS_TOK_WORD || (!ps->tok.bol && !first)) {
 			expected(ps, ps->tok.bol ? "a setting name" : "one setting per line");
 			do
 				next(ps);
@@ -409,6 +411,7 @@ static void parse_settings(struct parser *ps)
 			continue;
 		}
 		vals[TS_SETTINGS_MAX_VALUES] = ps->tok; /* the key */
+		first = false;
 		next(ps);
 		while (!ps->tok.bol && ps->tok.type != TS_TOK_EOF && ps->tok.type != TS_TOK_RBRACE) {
 			if (ps->tok.type != TS_TOK_WORD)

@@ -61,6 +61,7 @@ int ts_compiled_set_for_addr(struct ts_compiled *c, const struct ts_net *addr,
 			     const struct ts_compset *name_comps, struct ts_set_update *out)
 {
 	uint32_t nwords = c->index->nwords, base;
+	const uint32_t *existing;
 	uint64_t *words;
 	int err;
 
@@ -74,8 +75,9 @@ int ts_compiled_set_for_addr(struct ts_compiled *c, const struct ts_net *addr,
 	memcpy(words, c->sets[base].words, nwords * sizeof(uint64_t));
 	for (uint32_t i = 0; name_comps && i < name_comps->nwords && i < nwords; i++)
 		words[i] |= name_comps->words[i];
-	if (ts_hmap_find(&c->index->sets, words)) {
-		out->set_id = *ts_hmap_find(&c->index->sets, words);
+	existing = ts_hmap_find(&c->index->sets, words);
+	if (existing) {
+		out->set_id = *existing;
 		free(words);
 		return 0;
 	}
