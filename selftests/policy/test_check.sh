@@ -17,6 +17,13 @@ else
 	ts_fail check_seed_summary "no summary line: $out"
 fi
 
+out=$("$TS_BIN" check "$TS_ROOT/policies/examples/site.policy" 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "ok: 3 components, 3 rules (3 directed), 3 names (1 wildcard), 1 hosts, 5 prefixes.* 0 errors, 0 warnings"; then
+	ts_pass check_example_with_feed
+else
+	ts_fail check_example_with_feed "exit $rc, output: $out"
+fi
+
 cat >"$TS_TMP/typo.policy" <<'POLICY'
 component waf { acme.x.incapdns.net }
 component device-manager { 203.0.113.10 }
