@@ -30,7 +30,8 @@ world_ts_start() {
 	local policy=$1; shift
 	# shellcheck disable=SC2046
 	world_nsenter gw "$TS_BIN" run "$policy" $(_world_ts_iface_args) \
-		--resolver "$WORLD_RESOLVER4" --resolver "$WORLD_RESOLVER6" "$@" \
+		--resolver "$WORLD_RESOLVER4" --resolver "$WORLD_RESOLVER6" \
+		--state-dir "$WORLD_DIR/state" "$@" \
 		>>"$(_world_ts_log)" 2>&1 &
 	WORLD_TS_PID=$!
 	disown
@@ -59,4 +60,40 @@ world_ts_stop() {
 		WORLD_TS_PID=""
 	fi
 	world_ts_cli down >>"$(_world_ts_log)" 2>&1
+}
+
+# world_ts_verdict SRC_ADDR DST_ADDR: the product's verdict for a SYN from
+# SRC to DST:443 (`turnstile explain --json`): "allow RULE_ID LABEL" or
+# "refuse REASON".
+world_ts_verdict() {
+	world_ts_cli explain --json "$1" "$2" tcp/443 | jq -r '
+		if .verdict == "allow" then "allow \(.rule_id) \(.rule_label)"
+		else "refuse \(.reason)" end'
+}
+
+# world_ts_opened: "RULE_ID=OPENED" per rule of `turnstile stats --json`.
+world_ts_opened() {
+	world_ts_cli stats --json | jq -r '.rules[] | "\(.id)=\(.opened)"'
+}
+
+# world_ts_reason NAME: packets counted under reason NAME (e.g. pass_audit).
+world_ts_reason() {
+	world_ts_cli stats --json | jq -r --arg r "$1" \
+		'[.reasons[] | select(.reason == $r) | .packets] | add // 0'
+}
+
+# world_ts_verdicts OUT: the product's verdict for every cell of the matrix
+# as "src dst family verdict..." lines (world_ts_verdict), sorted. One at a
+# time: each explain loads the BPF object, and parallel loads only contend.
+world_ts_verdicts() {
+	local out=$1 fam src dst
+	for fam in 4 6; do
+		for src in "${WORLD_HOSTS[@]}"; do
+			for dst in "${WORLD_HOSTS[@]}"; do
+				[ "$src" = "$dst" ] && continue
+				echo "$src $dst $fam $(world_ts_verdict \
+					"$(world_addr "$src" "$fam")" "$(world_addr "$dst" "$fam")")"
+			done
+		done
+	done | sort >"$out"
 }
