@@ -100,6 +100,8 @@ static const struct lint_case cases[] = {
 	  "capacity", TS_SEV_ERROR, 2, 2 },
 	{ "capacity_rules", "settings {\n table rules 2\n}\n" A B "rule a <-> b tcp/443\n",
 	  "capacity", TS_SEV_ERROR, 2, 2 },
+	{ "capacity_rules_expansion", "settings {\n table rules 2\n}\n" A B
+	  "rule a <-> b tcp/443\nrule a -> b tcp/80\n", "capacity", TS_SEV_ERROR, 2, 2 },
 	{ "capacity_names_warning", "settings {\n table hosts 100\n max-addresses-per-name 64\n}\n"
 	  "component a { a.example.net }\n" B "rule a -> b tcp/443\n", "capacity", TS_SEV_WARNING, 2, 2 },
 };

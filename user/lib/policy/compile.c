@@ -303,6 +303,14 @@ int ts_policy_compile(const struct ts_policy *p, struct ts_compiled **out, struc
 	if (!err)
 		err = ts_rules_expand(c, UINT32_MAX);
 	free(empty);
+	if (err == -E2BIG) {
+		ts_diag_add(d, TS_SEV_ERROR, setting_loc(p, TS_SET_TABLE_RULES), "capacity",
+			    "the policy needs more than %u rule entries or %u component sets "
+			    "('table rules %u' holds %u per policy)", c->settings.cap_rules / 2,
+			    TS_MAX_SETS, c->settings.cap_rules, c->settings.cap_rules / 2);
+		ts_compiled_free(c);
+		return 0;
+	}
 	if (err)
 		goto fail;
 	check_capacity(p, c, d);

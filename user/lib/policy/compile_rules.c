@@ -23,6 +23,9 @@ static int add(struct ts_compiled *c, uint32_t src, uint32_t dst, uint32_t cls, 
 	bool inserted;
 	int err;
 
+	/* beyond what a slot may hold: stop before the expansion eats memory */
+	if (c->nrules_entries > c->settings.cap_rules / 2)
+		return -E2BIG;
 	if (ts_grow((void **)&c->rules, &ix->rules_alloc, c->nrules_entries, sizeof(*c->rules)))
 		return -ENOMEM;
 	err = ts_hmap_insert(&ix->rules, &k, (uint32_t)c->nrules_entries, &stored, &inserted);

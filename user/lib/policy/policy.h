@@ -113,7 +113,8 @@ void ts_policy_lint(struct ts_policy *p, struct ts_diags *d);
 void ts_policy_free(struct ts_policy *p);
 
 /* Compiles a linted policy without errors. Overlap findings (which need
- * the prefix sweep) and capacity findings go to d. Returns 0 or -errno. */
+ * the prefix sweep) and capacity findings go to d. Returns 0 or -errno;
+ * *out is NULL when the policy does not fit (a capacity error in d). */
 int ts_policy_compile(const struct ts_policy *p, struct ts_compiled **out, struct ts_diags *d);
 
 /* parse + lint + compile + capacity checks. -EINVAL if any error (d has
