@@ -620,6 +620,8 @@ static void test_resolv_conf_fallback(void)
 	a = addr_of(0, "203.0.113.10");
 	TS_CHECK(a && !strcmp(a->resolver, "127.0.0.1:53"), "resolver \"%s\"",
 		 a ? a->resolver : "(none)");
+	TS_CHECK(ts_names_nservers(T.n) == 1 && !strcmp(ts_names_server(T.n, 0), "127.0.0.1:53"),
+		 "servers in use: %zu, first \"%s\"", ts_names_nservers(T.n), ts_names_server(T.n, 0));
 out:
 	teardown();
 	if (mounted)

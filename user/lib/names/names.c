@@ -351,6 +351,16 @@ size_t ts_names_unresolved(const struct ts_names *n)
 	return left;
 }
 
+size_t ts_names_nservers(const struct ts_names *n)
+{
+	return ts_dns_nservers(n->res);
+}
+
+const char *ts_names_server(const struct ts_names *n, size_t i)
+{
+	return ts_dns_server(n->res, i);
+}
+
 int ts_names_fd(const struct ts_names *n)
 {
 	return ts_dns_fd(n->res);

@@ -78,6 +78,10 @@ int ts_names_run_once(struct ts_names *n, int timeout_ms);
 /* Names that have not finished a first round (A and AAAA each answered
  * or failed) since open: `up` can wait for 0. */
 size_t ts_names_unresolved(const struct ts_names *n);
+/* The DNS servers in use, "ip:port" each (also when they came from
+ * /etc/resolv.conf): the loader lets their DNS through the dataplane. */
+size_t ts_names_nservers(const struct ts_names *n);
+const char *ts_names_server(const struct ts_names *n, size_t i);
 /* Re-applies every held address through the sink (after a slot switch). */
 int ts_names_replay(struct ts_names *n);
 /* Writes the cache file now (atomically, mode 0600). */
