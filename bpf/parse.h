@@ -62,7 +62,19 @@ struct ts_pkt {
 	__u8 pad;
 	__u32 l4_len;     /* bytes from the L4 header to the end of the L3 payload */
 	__u32 rule_id;    /* for the event */
+	/* the run, carried into the global functions (turnstile.bpf.c) */
+	__u64 now;        /* bpf_ktime_get_coarse_ns() */
+	__u32 slot;       /* active policy slot */
+	__u32 len;        /* bytes counted for this packet */
+	__u32 ifindex;
+	__u16 l4_off;     /* L4 header offset from the start of the frame */
+	__u8 hook;        /* enum ts_hook */
+	__u8 pad2;
 };
+
+/* Largest L4 offset handed to the L4 stage (Ethernet, 2 tags, IPv6 and 8
+ * extension headers of up to 2 KiB each fit). */
+#define TS_L4_OFF_MAX 0x7fff
 
 static __always_inline void *cur_pull(struct ts_cursor *c, __u32 len)
 {

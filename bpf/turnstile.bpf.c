@@ -196,68 +196,41 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	return TS_R_DROP_NO_FLOW;
 }
 
-/* TCP: the established path is this one hash lookup plus array counters. */
-static __always_inline __u32 handle_tcp(const struct ts_run *r, struct ts_pkt *p)
+/* TCP, the established path: one hash lookup plus array counters, inline
+ * in the program. TS_R_NONE: no live flow (a stale entry is removed). */
+static __always_inline __u32 tcp_established(const struct ts_run *r, struct ts_pkt *p)
 {
 	struct ts_flow_key k;
 	bool from_lo = flow_key_make(p, &k);
 	struct ts_flow_val *v = bpf_map_lookup_elem(&ts_flows, &k);
 	__u8 f = p->tcp_flags;
+	bool reopen;
 
-	if (v) {
-		bool reopen = (f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN &&
-			      v->state == TS_TCP_CLOSING;
-
-		if (!reopen && !flow_expired(v, r->now, r->sc)) {
-			p->rule_id = v->rule_id;
-			flow_touch(v, r->now);
-			if (f & (TS_TCP_FIN | TS_TCP_RST))
-				flow_track_close(v, f, from_lo);
-			count_rule(v->rule_id, r->len, false);
-			return (v->flags & TS_FLOW_AUDIT) ? TS_R_PASS_AUDIT : TS_R_PASS_ESTABLISHED;
-		}
+	if (!v)
+		return TS_R_NONE;
+	reopen = (f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN && v->state == TS_TCP_CLOSING;
+	if (reopen || flow_expired(v, r->now, r->sc)) {
 		bpf_map_delete_elem(&ts_flows, &k);
+		return TS_R_NONE;
 	}
-	return tcp_untracked(r, p, &k, from_lo);
+	p->rule_id = v->rule_id;
+	flow_touch(v, r->now);
+	if (f & (TS_TCP_FIN | TS_TCP_RST))
+		flow_track_close(v, f, from_lo);
+	count_rule(v->rule_id, r->len, false);
+	return (v->flags & TS_FLOW_AUDIT) ? TS_R_PASS_AUDIT : TS_R_PASS_ESTABLISHED;
 }
 
-/* Run state rebuilt inside a global function (verified once, apart from
- * the parser: this keeps the verifier's work well under its budget). */
-static __always_inline bool run_init(struct ts_run *r, __u64 now, __u32 slot, __u32 len, __u32 ifindex)
+/* Rebuild the run inside a global function from what the packet carries. */
+static __always_inline bool run_init(struct ts_run *r, const struct ts_pkt *p)
 {
-	r->slot = slot & 1;
+	r->slot = p->slot & 1;
 	r->sc = bpf_map_lookup_elem(&ts_slot_cfg, &r->slot);
-	r->now = now;
-	r->len = len;
-	r->ifindex = ifindex;
-	r->hook = 0;
+	r->now = p->now;
+	r->len = p->len;
+	r->ifindex = p->ifindex;
+	r->hook = p->hook;
 	return r->sc != 0;
-}
-
-__noinline int ts_tcp_verdict(struct ts_pkt *p, __u64 now, __u32 slot, __u32 len, __u32 ifindex)
-{
-	struct ts_run r;
-
-	if (!p || !run_init(&r, now, slot, len, ifindex))
-		return TS_R_SCOPE_DEFAULT;
-	return handle_tcp(&r, p);
-}
-
-/* The TCP segment an ICMP error quotes: tracked -> related; in scope and
- * untracked -> unrelated; else the scope default. */
-__noinline int ts_icmp_quote_verdict(struct ts_pkt *p, __u64 now, __u32 slot)
-{
-	struct ts_flow_key k;
-	struct ts_run r;
-
-	if (!p || !run_init(&r, now, slot, 0, 0))
-		return TS_R_SCOPE_DEFAULT;
-	flow_key_make(p, &k);
-	if (flow_tracked(&r, &k))
-		return TS_R_PASS_ICMP_RELATED;
-	if (port_class(r.slot, p->sport) || port_class(r.slot, p->dport))
-		return TS_R_DROP_ICMP_UNRELATED;
-	return TS_R_SCOPE_DEFAULT;
 }
 
 struct ts_icmp_hdr {
@@ -280,10 +253,12 @@ static __always_inline bool icmp6_is_nd(__u8 type)
 	return (type >= 133 && type <= 137) || (type >= 130 && type <= 132) || type == 143;
 }
 
-/* ICMP/ICMPv6: an error passes iff it quotes a tracked TCP flow. */
+/* ICMP/ICMPv6: an error passes iff it quotes a tracked TCP flow; an error
+ * quoting in-scope TCP that is not tracked drops. */
 static __always_inline __u32 handle_icmp(const struct ts_run *r, struct ts_pkt *p, struct ts_cursor *c)
 {
 	struct ts_icmp_hdr *ih;
+	struct ts_flow_key k;
 	bool is_err;
 	__u32 reason;
 
@@ -316,10 +291,17 @@ static __always_inline __u32 handle_icmp(const struct ts_run *r, struct ts_pkt *
 	reason = parse_ports8(c, p);
 	if (reason)
 		return reason;
-	return ts_icmp_quote_verdict(p, r->now, r->slot);
+	flow_key_make(p, &k);
+	if (flow_tracked(r, &k))
+		return TS_R_PASS_ICMP_RELATED;
+	if (port_class(r->slot, p->sport) || port_class(r->slot, p->dport))
+		return TS_R_DROP_ICMP_UNRELATED;
+	return TS_R_SCOPE_DEFAULT;
 }
 
-static __always_inline __u32 classify(const struct ts_run *r, struct ts_pkt *p, struct ts_cursor *c)
+/* Stage 1, in the program: Ethernet, VLANs, ARP, IPv4/IPv6 and the
+ * extension chain. TS_R_NONE: go on to L4 at c->pos. */
+static __always_inline __u32 classify_l3(struct ts_pkt *p, struct ts_cursor *c)
 {
 	__be16 ethertype;
 	__u32 reason;
@@ -330,77 +312,119 @@ static __always_inline __u32 classify(const struct ts_run *r, struct ts_pkt *p, 
 	if (ethertype == bpf_htons(ETH_P_ARP))
 		return TS_R_PASS_ARP;
 	if (ethertype == bpf_htons(ETH_P_IP))
-		reason = parse_ipv4(c, p, false);
-	else if (ethertype == bpf_htons(ETH_P_IPV6))
-		reason = parse_ipv6(c, p, false);
-	else
-		return TS_R_SCOPE_DEFAULT;
-	if (reason)
-		return reason;
+		return parse_ipv4(c, p, false);
+	if (ethertype == bpf_htons(ETH_P_IPV6))
+		return parse_ipv6(c, p, false);
+	return TS_R_SCOPE_DEFAULT;
+}
 
+/* Stage 2, in a global function (verified once, whatever path stage 1
+ * took): TCP, UDP, ICMP at p->l4_off. */
+static __always_inline __u32 classify_l4(struct ts_pkt *p, void *data, void *data_end)
+{
+	struct ts_cursor c = { .pos = data + (p->l4_off & TS_L4_OFF_MAX), .end = data_end };
+	struct ts_run r;
+	__u32 reason;
+
+	if (!run_init(&r, p))
+		return TS_R_SCOPE_DEFAULT;
 	switch (p->proto) {
 	case IPPROTO_TCP:
 		if (p->frag)
 			return TS_R_DROP_FRAGMENT;
-		reason = parse_tcp(c, p);
-		return reason ? reason : ts_tcp_verdict(p, r->now, r->slot, r->len, r->ifindex);
+		reason = parse_tcp(&c, p);
+		if (!reason)
+			reason = tcp_established(&r, p);
+		if (!reason) {
+			struct ts_flow_key k;
+			bool from_lo = flow_key_make(p, &k);
+
+			reason = tcp_untracked(&r, p, &k, from_lo);
+		}
+		return reason;
 	case IPPROTO_UDP:
 		if (p->frag)
 			return TS_R_SCOPE_DEFAULT;
-		reason = parse_ports8(c, p);
+		reason = parse_ports8(&c, p);
 		if (reason)
 			return reason;
-		return dns_to_resolver(r, p) ? TS_R_PASS_RESOLVER : TS_R_SCOPE_DEFAULT;
+		return dns_to_resolver(&r, p) ? TS_R_PASS_RESOLVER : TS_R_SCOPE_DEFAULT;
 	case IPPROTO_ICMP:
 		if (p->family != TS_FAMILY_V4)
 			return TS_R_SCOPE_DEFAULT;
-		return handle_icmp(r, p, c);
+		return handle_icmp(&r, p, &c);
 	case IPPROTO_ICMPV6:
 		if (p->family != TS_FAMILY_V6)
 			return TS_R_SCOPE_DEFAULT;
-		return handle_icmp(r, p, c);
+		return handle_icmp(&r, p, &c);
 	default:
 		return TS_R_SCOPE_DEFAULT;
 	}
 }
 
-/* Count the final reason; drops become audit passes in audit mode; both
- * are reported on the ring buffer within the rate limit. */
-static __always_inline bool finish(const struct ts_run *r, const struct ts_pkt *p, __u32 reason)
+__noinline int ts_l4_xdp(struct xdp_md *ctx, struct ts_pkt *p)
 {
-	bool audit = r->sc->flags & TS_CFG_AUDIT;
+	if (!p)
+		return TS_R_SCOPE_DEFAULT;
+	return classify_l4(p, (void *)(long)ctx->data, (void *)(long)ctx->data_end);
+}
 
+__noinline int ts_l4_tc(struct __sk_buff *skb, struct ts_pkt *p)
+{
+	if (!p)
+		return TS_R_SCOPE_DEFAULT;
+	return classify_l4(p, (void *)(long)skb->data, (void *)(long)skb->data_end);
+}
+
+/* Count the final reason; drops become audit passes in audit mode; both
+ * are reported on the ring buffer within the rate limit. Returns 1 to drop. */
+__noinline int ts_finish(struct ts_pkt *p, __u32 reason)
+{
+	const struct ts_slot_cfg *sc;
+	__u32 slot;
+	bool audit;
+
+	if (!p)
+		return 0;
+	slot = p->slot & 1;
+	sc = bpf_map_lookup_elem(&ts_slot_cfg, &slot);
+	if (!sc)
+		return 0;
+	audit = sc->flags & TS_CFG_AUDIT;
 	if (reason == TS_R_SCOPE_DEFAULT)
-		reason = (r->sc->flags & TS_CFG_SCOPE_DROP) ? TS_R_DROP_OUT_OF_SCOPE : TS_R_PASS_OUT_OF_SCOPE;
+		reason = (sc->flags & TS_CFG_SCOPE_DROP) ? TS_R_DROP_OUT_OF_SCOPE : TS_R_PASS_OUT_OF_SCOPE;
 	if (reason < TS_R_DROP_NO_RULE) {
-		count_reason(reason, r->len);
-		return false;
+		count_reason(reason, p->len);
+		return 0;
 	}
-	count_reason(audit ? TS_R_PASS_AUDIT : reason, r->len);
-	if (event_allowed(r->now, r->sc->events_per_sec))
-		emit_event(p, reason, audit ? TS_VERDICT_AUDIT : TS_VERDICT_DROP, r->hook, r->ifindex);
+	count_reason(audit ? TS_R_PASS_AUDIT : reason, p->len);
+	if (event_allowed(p->now, sc->events_per_sec))
+		emit_event(p, reason, audit ? TS_VERDICT_AUDIT : TS_VERDICT_DROP, p->hook, p->ifindex);
 	return !audit;
 }
 
-/* The core both programs share; returns true to drop. */
-static __always_inline bool ts_process(void *data, void *data_end, __u32 len, __u32 ifindex, __u8 hook)
+/* Stage 1 for both programs; TS_R_NONE: continue with the L4 stage. */
+static __always_inline __u32 ts_begin(struct ts_pkt *p, void *data, void *data_end, __u32 len,
+				      __u32 ifindex, __u8 hook)
 {
 	struct ts_cursor c = { .pos = data, .end = data_end };
-	struct ts_pkt p = {};
-	struct ts_run r;
 	struct ts_config *cfg;
-	__u32 zero = 0;
+	__u32 zero = 0, reason, off;
 
 	cfg = bpf_map_lookup_elem(&ts_config, &zero);
-	r.slot = cfg ? cfg->active_slot & 1 : 0;
-	r.sc = bpf_map_lookup_elem(&ts_slot_cfg, &r.slot);
-	if (!r.sc)
-		return false;
-	r.now = bpf_ktime_get_coarse_ns();
-	r.len = len;
-	r.ifindex = ifindex;
-	r.hook = hook;
-	return finish(&r, &p, classify(&r, &p, &c));
+	p->slot = cfg ? cfg->active_slot & 1 : 0;
+	p->now = bpf_ktime_get_coarse_ns();
+	p->len = len;
+	p->ifindex = ifindex;
+	p->hook = hook;
+	reason = classify_l3(p, &c);
+	if (reason)
+		return reason;
+	off = c.pos - data;
+	if (off > TS_L4_OFF_MAX)
+		return TS_R_DROP_IPV6_EXT;
+	p->l4_off = off;
+	return TS_R_NONE;
 }
 
 SEC("xdp")
@@ -408,9 +432,13 @@ int ts_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	struct ts_pkt p = {};
+	__u32 reason;
 
-	return ts_process(data, data_end, data_end - data, ctx->ingress_ifindex, TS_HOOK_XDP) ?
-	       XDP_DROP : XDP_PASS;
+	reason = ts_begin(&p, data, data_end, data_end - data, ctx->ingress_ifindex, TS_HOOK_XDP);
+	if (!reason)
+		reason = ts_l4_xdp(ctx, &p);
+	return ts_finish(&p, reason) ? XDP_DROP : XDP_PASS;
 }
 
 /* Headers to make linear before parsing (Ethernet, 2 tags, IPv6 + chain, TCP). */
@@ -420,13 +448,17 @@ SEC("tc")
 int ts_tc_egress(struct __sk_buff *skb)
 {
 	void *data, *data_end;
+	struct ts_pkt p = {};
+	__u32 reason;
 
 	if (skb->data_end - skb->data < skb->len)
 		bpf_skb_pull_data(skb, skb->len < TS_TC_PULL_LEN ? skb->len : TS_TC_PULL_LEN);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	return ts_process(data, data_end, skb->len, skb->ifindex, TS_HOOK_TC_EGRESS) ?
-	       TC_ACT_SHOT : TC_ACT_OK;
+	reason = ts_begin(&p, data, data_end, skb->len, skb->ifindex, TS_HOOK_TC_EGRESS);
+	if (!reason)
+		reason = ts_l4_tc(skb, &p);
+	return ts_finish(&p, reason) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * bench_dp - ns/packet of turnstile's XDP program through BPF_PROG_TEST_RUN,
+ * with ratios to a bare baseline (bpf/bench_baseline.bpf.c) and to
+ * xdp-filter's xdpfilt_alw_all, all measured in the same run.
+ *
+ *   bench_dp BUILD_DIR [XDP_FILTER_OBJ]
+ *   TS_BENCH_REPEAT  repetitions per measurement (default 2000000)
+ *   TS_BENCH_ROUNDS  measurements per line; the best is kept (default 3)
+ *
+ * Scenarios run with the flow table holding 1M flows, with the policy's
+ * client component made of 10, 10k and 100k prefixes. The allowed SYN
+ * must insert a flow each time, so it runs distinct SYNs one per
+ * PROG_TEST_RUN (repeat 1) and reports the kernel-measured run time; its
+ * ratio is against the baseline measured the same way.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common/log.h"
+#include "dp/dp.h"
+#include "policy/policy.h"
+
+#define NFLOWS (1u << 20)
+#define SYN_BATCH 200000u
+#define DEFAULT_XDP_FILTER "/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_all.o"
+
+enum { FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16 };
+
+static unsigned repeat = 2000000, rounds = 3;
+
+struct frame {
+	uint8_t b[128];
+	uint32_t len;
+};
+
+/* Ethernet + IPv4/IPv6 + TCP (20 bytes), as every scenario uses. */
+static void tcp_frame(struct frame *f, const char *src, uint16_t sport, const char *dst,
+		      uint16_t dport, uint8_t flags)
+{
+	bool v6 = strchr(src, ':') != NULL;
+	uint8_t *b = f->b, *l4;
+
+	memset(f, 0, sizeof(*f));
+	memcpy(b, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01", 12);
+	if (!v6) {
+		b[12] = 0x08;
+		b[14] = 0x45;
+		b[17] = 40;
+		b[22] = 64;
+		b[23] = 6;
+		inet_pton(AF_INET, src, b + 26);
+		inet_pton(AF_INET, dst, b + 30);
+		l4 = b + 34;
+	} else {
+		b[12] = 0x86;
+		b[13] = 0xdd;
+		b[14] = 0x60;
+		b[19] = 20;
+		b[20] = 6;
+		b[21] = 64;
+		inet_pton(AF_INET6, src, b + 22);
+		inet_pton(AF_INET6, dst, b + 38);
+		l4 = b + 54;
+	}
+	l4[0] = sport >> 8;
+	l4[1] = sport & 0xff;
+	l4[2] = dport >> 8;
+	l4[3] = dport & 0xff;
+	l4[12] = 5 << 4;
+	l4[13] = flags;
+	f->len = l4 + 20 - b;
+}
+
+/* Best of `rounds` runs of `repeat` repetitions: ns per packet. */
+static double run_repeat(int prog_fd, const struct frame *f, uint32_t *retval)
+{
+	double best = 1e18;
+
+	for (unsigned r = 0; r < rounds; r++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len,
+			    .repeat = repeat);
+
+		if (bpf_prog_test_run_opts(prog_fd, &o)) {
+			fprintf(stderr, "bench: PROG_TEST_RUN failed: %s\n", strerror(errno));
+			exit(1);
+		}
+		*retval = o.retval;
+		if (o.duration < best)
+			best = o.duration;
+	}
+	return best;
+}
+
+/* Mean kernel-measured time of `n` single runs of distinct frames made by
+ * `make(i)`; best of `rounds` batches. */
+static double run_distinct(int prog_fd, void (*make)(struct frame *f, uint32_t i), uint32_t n,
+			   void (*reset)(void *ctx), void *ctx, uint32_t *retval)
+{
+	double best = 1e18;
+	static uint32_t base;
+
+	for (unsigned r = 0; r < rounds; r++) {
+		uint64_t total = 0;
+
+		if (reset)
+			reset(ctx);
+		for (uint32_t i = 0; i < n; i++) {
+			struct frame f;
+			LIBBPF_OPTS(bpf_test_run_opts, o, .repeat = 1);
+
+			make(&f, base + i);
+			o.data_in = f.b;
+			o.data_size_in = f.len;
+			if (bpf_prog_test_run_opts(prog_fd, &o)) {
+				fprintf(stderr, "bench: PROG_TEST_RUN failed: %s\n", strerror(errno));
+				exit(1);
+			}
+			total += o.duration;
+			*retval = o.retval;
+		}
+		base += n;
+		if ((double)total / n < best)
+			best = (double)total / n;
+	}
+	return best;
+}
+
+/* ---- the baseline and xdp-filter -------------------------------------------- */
+
+static struct bpf_object *load_obj(const char *path, const char *prog, int *fd)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_program *p;
+
+	if (!obj || libbpf_get_error(obj) || bpf_object__load(obj)) {
+		fprintf(stderr, "bench: cannot load %s\n", path);
+		return NULL;
+	}
+	p = bpf_object__find_program_by_name(obj, prog);
+	if (!p) {
+		fprintf(stderr, "bench: %s has no program %s\n", path, prog);
+		bpf_object__close(obj);
+		return NULL;
+	}
+	*fd = bpf_program__fd(p);
+	return obj;
+}
+
+/* xdp-filter in allow mode with the same addresses as exact entries (it has
+ * no prefixes) and TCP/443 as an allowed destination port. Its maps are
+ * per-CPU with a u64 flags+counter value. */
+static int fill_xdp_filter(struct bpf_object *obj, uint32_t naddrs)
+{
+	struct bpf_map *ip4 = bpf_object__find_map_by_name(obj, "filter_ipv4");
+	struct bpf_map *ports = bpf_object__find_map_by_name(obj, "filter_ports");
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals = calloc(ncpu, sizeof(uint64_t));
+	const uint64_t src = 1, dst = 2, tcp = 4;
+	uint32_t port = 443;
+
+	if (!ip4 || !ports || !vals)
+		return -ENOENT;
+	for (int c = 0; c < ncpu; c++)
+		vals[c] = dst | tcp;
+	if (bpf_map_update_elem(bpf_map__fd(ports), &port, vals, BPF_ANY))
+		return -errno;
+	for (int c = 0; c < ncpu; c++)
+		vals[c] = src | dst;
+	for (uint32_t i = 0; i < naddrs; i++) {
+		uint32_t a = htonl(0x0a000000u | i << 4 | 1);  /* 10.x.y.z1, like the prefixes */
+
+		if (bpf_map_update_elem(bpf_map__fd(ip4), &a, vals, BPF_ANY))
+			return -errno;
+	}
+	free(vals);
+	return 0;
+}
+
+/* ---- turnstile ------------------------------------------------------------------- */
+
+static const char *const server4 = "172.16.0.1", *const server6 = "2001:db8:2::1";
+static const char *const other4 = "172.16.0.2";
+
+static char *policy_text(uint32_t nprefixes)
+{
+	size_t cap = 64 + (size_t)nprefixes * 24 + 512, len = 0;
+	char *t = malloc(cap);
+
+	if (!t)
+		return NULL;
+	len += snprintf(t + len, cap - len,
+			"settings {\n scope tcp/443\n outside-scope pass\n table prefixes %u\n"
+			" table flows %u\n}\ncomponent clients {\n 2001:db8:1::/48\n",
+			2 * nprefixes + 2048, NFLOWS + 65536);
+	for (uint32_t i = 0; i < nprefixes; i++)
+		len += snprintf(t + len, cap - len, " 10.%u.%u.%u/28\n", (i >> 12) & 255, (i >> 4) & 255,
+				(i & 15) << 4);
+	snprintf(t + len, cap - len,
+		 "}\ncomponent server { %s %s }\ncomponent other { %s }\n"
+		 "rule \"bench\": clients -> server tcp/443\n", server4, server6, other4);
+	return t;
+}
+
+static int install(struct ts_dp *dp, uint32_t nprefixes)
+{
+	struct ts_diags d = {};
+	struct ts_compiled *c = NULL;
+	char *text = policy_text(nprefixes);
+	int err;
+
+	if (!text)
+		return -ENOMEM;
+	err = ts_policy_build("bench.policy", text, strlen(text), &ts_policy_file_reader, &d, &c);
+	free(text);
+	if (err) {
+		ts_diags_print(stderr, &d);
+	} else {
+		err = ts_dp_install(dp, c, NULL);
+		ts_compiled_free(c);
+	}
+	ts_diags_free(&d);
+	return err;
+}
+
+/* 1M established flows between the clients and the server, written as
+ * the dataplane would have made them (the key's lo side compares lower). */
+static int fill_flows(struct ts_dp *dp)
+{
+	const uint32_t chunk = 65536;
+	struct ts_flow_key *keys = calloc(chunk, sizeof(*keys));
+	struct ts_flow_val *vals = calloc(chunk, sizeof(*vals));
+	int fd = ts_dp_map_fd(dp, TS_MAP_FLOWS), err = 0;
+	uint64_t now = ts_dp_now_ns();
+
+	if (!keys || !vals)
+		return -ENOMEM;
+	for (uint32_t done = 0; done < NFLOWS && !err; done += chunk) {
+		uint32_t n = chunk;
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+
+		for (uint32_t i = 0; i < chunk; i++) {
+			uint32_t id = done + i, client = htonl(0x0a000000u | (id >> 4));
+			uint16_t port = htons(1024 + (id & 15));
+
+			memset(&keys[i], 0, sizeof(keys[i]));
+			memcpy(keys[i].lo_addr, &client, 4);        /* 10.x < 172.16 */
+			inet_pton(AF_INET, server4, keys[i].hi_addr);
+			keys[i].lo_port = port;
+			keys[i].hi_port = htons(443);
+			keys[i].family = TS_FAMILY_V4;
+			keys[i].proto = 6;
+			vals[i] = (struct ts_flow_val){ .created_ns = now, .last_seen_ns = now,
+							.rule_id = 1, .state = TS_TCP_ESTABLISHED };
+		}
+		if (bpf_map_update_batch(fd, keys, vals, &n, &o))
+			err = -errno;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static int prog_fd;
+
+static void allowed_syn(struct frame *f, uint32_t i)
+{
+	char src[32];
+
+	/* 14 clients of the first prefix x 60000 ports: never a tracked flow */
+	snprintf(src, sizeof(src), "10.0.0.%u", 1 + (i / 60000) % 14);
+	tcp_frame(f, src, 2048 + i % 60000, server4, 443, SYN);
+}
+
+static void baseline_distinct(struct frame *f, uint32_t i)
+{
+	tcp_frame(f, "10.0.0.1", 2048 + i % 60000, server4, 443, SYN);
+}
+
+static void clear_halfopen(void *ctx)
+{
+	struct ts_dp *dp = ctx;
+	int fd = ts_dp_map_fd(dp, TS_MAP_HALFOPEN);
+	struct ts_flow_key k;
+
+	while (!bpf_map_get_next_key(fd, NULL, &k))
+		bpf_map_delete_elem(fd, &k);
+}
+
+struct line {
+	const char *name;
+	double ns;
+	double base;    /* baseline measured the same way */
+	double xf;      /* xdp-filter */
+};
+
+static void print_line(const struct line *l, uint32_t nprefixes, uint32_t retval, uint32_t want)
+{
+	printf("| %-26s | %8u | %6.1f | %6.2fx | %12.2fx |%s\n", l->name, nprefixes, l->ns,
+	       l->ns / l->base, l->ns / l->xf, retval == want ? "" : " UNEXPECTED VERDICT");
+}
+
+int main(int argc, char **argv)
+{
+	static const uint32_t sizes[] = { 10, 10000, 100000 };
+	const char *xf_path = argc > 2 ? argv[2] : DEFAULT_XDP_FILTER;
+	struct ts_dp_open_opts oo = { .cap_flows = NFLOWS + 65536, .cap_prefixes = 131072 };
+	struct bpf_object *base_obj, *xf_obj;
+	int base_fd, xf_fd;
+	double base_ns, base_distinct_ns;
+	struct ts_dp *dp;
+	struct frame f;
+	uint32_t rv;
+	char path[512];
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: bench_dp BUILD_DIR [XDP_FILTER_OBJ]\n");
+		return 2;
+	}
+	if (getenv("TS_BENCH_REPEAT"))
+		repeat = strtoul(getenv("TS_BENCH_REPEAT"), NULL, 0);
+	if (getenv("TS_BENCH_ROUNDS"))
+		rounds = strtoul(getenv("TS_BENCH_ROUNDS"), NULL, 0);
+	ts_log_route_libbpf();
+	snprintf(path, sizeof(path), "%s/bpf/bench_baseline.bpf.o", argv[1]);
+	base_obj = load_obj(path, "bench_baseline", &base_fd);
+	xf_obj = load_obj(xf_path, "xdpfilt_alw_all", &xf_fd);
+	if (!base_obj || !xf_obj)
+		return 1;
+	if (ts_dp_open(&dp, &oo))
+		return 1;
+	prog_fd = ts_dp_xdp_prog_fd(dp);
+	if (fill_flows(dp)) {
+		fprintf(stderr, "bench: cannot fill the flow table\n");
+		return 1;
+	}
+
+	tcp_frame(&f, "10.0.0.1", 1024, server4, 443, SYN);
+	base_ns = run_repeat(base_fd, &f, &rv);
+	base_distinct_ns = run_distinct(base_fd, baseline_distinct, SYN_BATCH, NULL, NULL, &rv);
+	printf("# repeat %u, best of %u; flow table: %u flows\n", repeat, rounds, NFLOWS);
+	printf("# baseline (parse Eth/IPv4/TCP, per-CPU count, drop): %.1f ns/pkt; "
+	       "one frame per run: %.1f ns/pkt\n", base_ns, base_distinct_ns);
+
+	printf("| scenario                   | prefixes | ns/pkt | vs base | vs xdp-filter |\n");
+	printf("|----------------------------|---------:|-------:|--------:|--------------:|\n");
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		uint32_t n = sizes[s];
+		struct line l;
+		double xf_ns;
+
+		if (install(dp, n)) {
+			fprintf(stderr, "bench: cannot install %u prefixes\n", n);
+			return 1;
+		}
+		fill_xdp_filter(xf_obj, n);
+		tcp_frame(&f, "10.0.0.1", 1024, server4, 443, SYN);
+		xf_ns = run_repeat(xf_fd, &f, &rv);
+		printf("| %-26s | %8u | %6.1f | %6.2fx | %12.2fx |%s\n", "xdp-filter (alw_all)", n, xf_ns,
+		       xf_ns / base_ns, 1.0, rv == XDP_PASS ? "" : " verdict: not pass");
+
+		/* flow id 0x1234: 10.0.1.35:1028 <-> server:443 */
+		tcp_frame(&f, "10.0.1.35", 1028, server4, 443, PSH | ACK);
+		l = (struct line){ "established v4", run_repeat(prog_fd, &f, &rv), base_ns, xf_ns };
+		print_line(&l, n, rv, XDP_PASS);
+
+		/* an IPv6 flow made through the real handshake */
+		tcp_frame(&f, "2001:db8:1::5", 5000, server6, 443, SYN);
+		run_repeat(prog_fd, &f, &rv);
+		tcp_frame(&f, server6, 443, "2001:db8:1::5", 5000, SYN | ACK);
+		run_repeat(prog_fd, &f, &rv);
+		tcp_frame(&f, "2001:db8:1::5", 5000, server6, 443, ACK);
+		run_repeat(prog_fd, &f, &rv);
+		tcp_frame(&f, "2001:db8:1::5", 5000, server6, 443, PSH | ACK);
+		l = (struct line){ "established v6", run_repeat(prog_fd, &f, &rv), base_ns, xf_ns };
+		print_line(&l, n, rv, XDP_PASS);
+
+		l = (struct line){ "allowed SYN (new flow)",
+				   run_distinct(prog_fd, allowed_syn, SYN_BATCH, clear_halfopen, dp, &rv),
+				   base_distinct_ns, xf_ns };
+		print_line(&l, n, rv, XDP_PASS);
+
+		tcp_frame(&f, "10.0.0.3", 7777, other4, 443, SYN);
+		l = (struct line){ "refused SYN", run_repeat(prog_fd, &f, &rv), base_ns, xf_ns };
+		print_line(&l, n, rv, XDP_DROP);
+
+		tcp_frame(&f, "10.0.0.3", 7777, server4, 443, ACK);
+		l = (struct line){ "non-SYN without flow", run_repeat(prog_fd, &f, &rv), base_ns, xf_ns };
+		print_line(&l, n, rv, XDP_DROP);
+
+		tcp_frame(&f, "10.0.0.3", 7777, server4, 80, SYN);
+		l = (struct line){ "out of scope (tcp/80)", run_repeat(prog_fd, &f, &rv), base_ns, xf_ns };
+		print_line(&l, n, rv, XDP_PASS);
+	}
+	ts_dp_close(dp);
+	bpf_object__close(base_obj);
+	bpf_object__close(xf_obj);
+	return 0;
+}
