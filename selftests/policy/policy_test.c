@@ -117,3 +117,36 @@ uint32_t tp_single_set(const struct ts_compiled *c, const char *name)
 			return id;
 	return UINT32_MAX;
 }
+
+void tp_expect(const struct tp_case *tc)
+{
+	const struct tp_file files[] = { { "t.policy", tc->text }, { NULL, NULL } };
+	struct ts_diags d = { 0 };
+	struct ts_compiled *c = NULL;
+	int err = tp_build(tc->text, files, &d, &c);
+	const struct ts_diag *g = tc->line == TP_ANYWHERE ? ts_diags_find(&d, tc->code) :
+				  tp_find(&d, tc->code, tc->line, tc->col);
+	size_t n = ts_diags_count(&d, tc->code);
+	bool ok;
+
+	if (tc->line == 0) {
+		ok = n == 0;
+		TS_CHECK(ok, "%s: [%s] fired", tc->name, tc->code);
+	} else {
+		ok = g && g->sev == tc->sev && n == 1;
+		TS_CHECK(ok, "%s: want one %s [%s] at %u:%u, found %zu", tc->name,
+			 ts_severity_name(tc->sev), tc->code, tc->line, tc->col, n);
+	}
+	if (tc->line && tc->sev == TS_SEV_ERROR) {
+		TS_CHECK(err == -EINVAL && !c, "%s: a policy with errors must yield nothing (err %d)",
+			 tc->name, err);
+		TS_CHECK(d.nerrors == 1, "%s: one mistake, one error; got %zu", tc->name, d.nerrors);
+		ok = ok && d.nerrors == 1;
+	}
+	/* warnings and notes never fail a policy; errors always do */
+	TS_CHECK((err == 0) == (d.nerrors == 0), "%s: err %d with %zu errors", tc->name, err, d.nerrors);
+	if (!ok)
+		tp_print(&d);
+	ts_compiled_free(c);
+	ts_diags_free(&d);
+}

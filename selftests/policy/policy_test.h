@@ -21,6 +21,18 @@ int tp_build(const char *text, const struct tp_file *files, struct ts_diags *d,
 /* Same, but fails the running test (printing the findings) on any error. */
 struct ts_compiled *tp_compile_ok(const char *text, struct ts_diags *d);
 
+/* "Building `text` gives exactly one finding [code] of severity sev at
+ * line:col" (line 0xffffffff: anywhere; line 0: no such finding at all).
+ * An error must also be the only error, and leave nothing to apply. The
+ * text is also file "t.policy" for includes. */
+struct tp_case {
+	const char *name, *text, *code;
+	enum ts_severity sev;
+	uint32_t line, col;
+};
+#define TP_ANYWHERE 0xffffffffu
+void tp_expect(const struct tp_case *tc);
+
 /* The finding with code at line:col (col 0 = any column), or NULL. */
 const struct ts_diag *tp_find(const struct ts_diags *d, const char *code, uint32_t line,
 			      uint32_t col);

@@ -6,17 +6,10 @@
 
 #include "policy_test.h"
 
-/* A finding with `code` at line:col after building `text`, and how many. */
-struct lint_case {
-	const char *name, *text, *code;
-	enum ts_severity sev;
-	uint32_t line, col;   /* line 0: must NOT fire anywhere */
-};
-
 #define A "component a { 192.0.2.1 }\n"
 #define B "component b { 198.51.100.1 }\n"
 
-static const struct lint_case cases[] = {
+static const struct tp_case cases[] = {
 	/* components */
 	{ "empty_component", "component e { }\n" A "rule a -> e tcp/443\n", "empty-component",
 	  TS_SEV_WARNING, 1, 11 },
@@ -24,7 +17,7 @@ static const struct lint_case cases[] = {
 	{ "unused_component", A B "component c { 203.0.113.1 }\nrule a -> b tcp/443\n",
 	  "unused-component", TS_SEV_WARNING, 3, 11 },
 	{ "unused_component_quiet", A B "rule a -> b tcp/443\n", "unused-component", 0, 0, 0 },
-	{ "no_rules", A, "no-rules", TS_SEV_WARNING, 0xffffffff, 0 },
+	{ "no_rules", A, "no-rules", TS_SEV_WARNING, TP_ANYWHERE, 0 },
 	/* rules */
 	{ "self_edge", A "rule a -> a tcp/443\n", "self-edge", TS_SEV_WARNING, 2, 1 },
 	{ "self_edge_quiet", A B "rule a -> b tcp/443\n", "self-edge", 0, 0, 0 },
@@ -106,36 +99,10 @@ static const struct lint_case cases[] = {
 	  "component a { a.example.net }\n" B "rule a -> b tcp/443\n", "capacity", TS_SEV_WARNING, 2, 2 },
 };
 
-static void run_case(const struct lint_case *lc)
-{
-	struct ts_diags d = { 0 };
-	struct ts_compiled *c = NULL;
-	int err = tp_build(lc->text, NULL, &d, &c);
-	const struct ts_diag *g;
-
-	if (lc->line == 0) {
-		TS_CHECK(!ts_diags_find(&d, lc->code), "%s: [%s] fired", lc->name, lc->code);
-		if (ts_diags_find(&d, lc->code))
-			tp_print(&d);
-	} else {
-		g = lc->line == 0xffffffff ? ts_diags_find(&d, lc->code) : tp_find(&d, lc->code, lc->line, lc->col);
-		TS_CHECK(g && g->sev == lc->sev, "%s: no %s [%s] at %u:%u", lc->name,
-			 ts_severity_name(lc->sev), lc->code, lc->line, lc->col);
-		TS_CHECK(ts_diags_count(&d, lc->code) == 1, "%s: [%s] fired %zu times", lc->name,
-			 lc->code, ts_diags_count(&d, lc->code));
-		if (!g || ts_diags_count(&d, lc->code) != 1)
-			tp_print(&d);
-	}
-	/* warnings and notes never fail a policy; errors always do */
-	TS_CHECK((err == 0) == (d.nerrors == 0), "%s: err %d with %zu errors", lc->name, err, d.nerrors);
-	ts_compiled_free(c);
-	ts_diags_free(&d);
-}
-
 static void test_cases(void)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		run_case(&cases[i]);
+		tp_expect(&cases[i]);
 }
 
 /* The ShareFile rows: the warning names both rows and both locations. */

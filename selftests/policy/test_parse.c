@@ -220,86 +220,62 @@ static void test_include_relative(void)
 	ts_diags_free(&d);
 }
 
-/* One finding expected: code at line:col, and the build yields nothing. */
-struct error_case {
-	const char *name, *text, *code;
-	uint32_t line, col;
-};
-
-static const struct error_case error_cases[] = {
-	{ "top_level_word", "componet a { 192.0.2.1 }\n", "syntax", 1, 1 },
-	{ "component_no_brace", "component a 192.0.2.1\n", "syntax", 1, 13 },
-	{ "component_bad_name", "component 9a { 192.0.2.1 }\n", "syntax", 1, 11 },
-	{ "component_unclosed", "component a {\n  192.0.2.1\n", "syntax", 1, 13 },
-	{ "string_unterminated", "rule \"E1: a -> b tcp/443\n", "syntax", 1, 6 },
-	{ "bad_ipv4", "component a {\n  300.1.2.3\n}\n", "bad-address", 2, 3 },
-	{ "bad_ipv6", "component a { 2001:db8:::1 }\n", "bad-address", 1, 15 },
-	{ "bad_plen", "component a { 10.0.0.0/33 }\n", "bad-address", 1, 15 },
-	{ "host_bits", "component a { 10.0.0.1/8 }\n", "bad-address", 1, 15 },
-	{ "empty_label", "component a { foo..example.com }\n", "bad-name", 1, 19 },
-	{ "star_inside", "component a { ex*ample.com }\n", "bad-name", 1, 17 },
-	{ "star_partial", "component a { *x.example.com }\n", "bad-name", 1, 15 },
-	{ "wildcard_tld", "component a { *.com }\n", "bad-name", 1, 17 },
-	{ "wildcard_psl", "component a { **.co.uk }\n", "bad-name", 1, 18 },
+/* Each: exactly one error, at its place; the build yields nothing. */
+static const struct tp_case error_cases[] = {
+	{ "top_level_word", "componet a { 192.0.2.1 }\n", "syntax", TS_SEV_ERROR, 1, 1 },
+	{ "component_no_brace", "component a 192.0.2.1\n", "syntax", TS_SEV_ERROR, 1, 13 },
+	{ "component_bad_name", "component 9a { 192.0.2.1 }\n", "syntax", TS_SEV_ERROR, 1, 11 },
+	{ "component_unclosed", "component a {\n  192.0.2.1\n", "syntax", TS_SEV_ERROR, 1, 13 },
+	{ "string_unterminated", "rule \"E1: a -> b tcp/443\n", "syntax", TS_SEV_ERROR, 1, 6 },
+	{ "bad_ipv4", "component a {\n  300.1.2.3\n}\n", "bad-address", TS_SEV_ERROR, 2, 3 },
+	{ "bad_ipv6", "component a { 2001:db8:::1 }\n", "bad-address", TS_SEV_ERROR, 1, 15 },
+	{ "bad_plen", "component a { 10.0.0.0/33 }\n", "bad-address", TS_SEV_ERROR, 1, 15 },
+	{ "host_bits", "component a { 10.0.0.1/8 }\n", "bad-address", TS_SEV_ERROR, 1, 15 },
+	{ "empty_label", "component a { foo..example.com }\n", "bad-name", TS_SEV_ERROR, 1, 19 },
+	{ "star_inside", "component a { ex*ample.com }\n", "bad-name", TS_SEV_ERROR, 1, 17 },
+	{ "star_partial", "component a { *x.example.com }\n", "bad-name", TS_SEV_ERROR, 1, 15 },
+	{ "wildcard_tld", "component a { *.com }\n", "bad-name", TS_SEV_ERROR, 1, 17 },
+	{ "wildcard_psl", "component a { **.co.uk }\n", "bad-name", TS_SEV_ERROR, 1, 18 },
 	{ "label_64", "component a { aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com }\n",
-	  "bad-name", 1, 15 },
-	{ "bad_char_name", "component a { foo_bar!.com }\n", "bad-name", 1, 22 },
-	{ "numeric_tld", "component a { foo.123 }\n", "bad-name", 1, 19 },
-	{ "not_a_member", "component a { 10.0.0.0/x/y }\n", "bad-address", 1, 15 },
-	{ "rule_arrow", "component a { 192.0.2.1 }\nrule a => a tcp/443\n", "syntax", 2, 8 },
-	{ "rule_no_ports", "component a { 192.0.2.1 }\nrule a -> a\n", "syntax", 2, 12 },
-	{ "rule_label_long", "rule \"0123456789012345678901234567890123\": a -> a tcp/1\n", "label", 1, 6 },
-	{ "port_zero", "component a { 192.0.2.1 }\nrule a -> a tcp/443,0\n", "port", 2, 21 },
-	{ "port_big", "component a { 192.0.2.1 }\nrule a -> a tcp/65536\n", "port", 2, 17 },
-	{ "port_range_empty", "component a { 192.0.2.1 }\nrule a -> a tcp/22,90-80\n", "port", 2, 20 },
-	{ "port_junk", "component a { 192.0.2.1 }\nrule a -> a tcp/44x\n", "port", 2, 19 },
-	{ "port_proto", "component a { 192.0.2.1 }\nrule a -> a udp/53\n", "port", 2, 13 },
-	{ "port_empty_item", "component a { 192.0.2.1 }\nrule a -> a tcp/1,,2\n", "port", 2, 19 },
-	{ "setting_unknown", "settings {\n  colour blue\n}\n", "unknown-setting", 2, 3 },
-	{ "setting_table_unknown", "settings {\n  table sessions 5\n}\n", "unknown-setting", 2, 9 },
-	{ "setting_bool", "settings {\n  audit maybe\n}\n", "setting-value", 2, 9 },
-	{ "setting_duration_unit", "settings {\n  grace 15\n}\n", "setting-value", 2, 11 },
-	{ "setting_duration_zero", "settings {\n  timeout syn 0s\n}\n", "setting-value", 2, 15 },
-	{ "setting_count", "settings {\n  table flows 0\n}\n", "setting-value", 2, 15 },
-	{ "setting_scope_two_lists", "settings {\n  scope tcp/443 tcp/80\n}\n", "setting-value", 2, 17 },
-	{ "setting_two_per_line", "settings {\n  audit on loose-pickup on\n}\n", "setting-value", 2, 12 },
-	{ "setting_resolver", "settings {\n  resolvers 192.0.2.0/24\n}\n", "setting-value", 2, 13 },
-	{ "setting_ttl_order", "settings {\n  ttl-floor 2h\n  ttl-ceiling 1h\n}\n", "setting-value", 2, 3 },
-	{ "settings_unclosed", "settings {\n  audit on\n", "syntax", 1, 10 },
-	{ "include_missing", "include \"nope.policy\"\n", "include", 1, 9 },
-	{ "include_self", "include \"t.policy\"\n", "include-cycle", 1, 9 },
-	{ "include_not_string", "include nope.policy\n", "syntax", 1, 9 },
-	{ "non_ascii", "component a { 192.0.2.1 \xc3\xa9 }\n", "syntax", 1, 25 },
-	{ "stray_brace", "}\n", "syntax", 1, 1 },
+	  "bad-name", TS_SEV_ERROR, 1, 15 },
+	{ "bad_char_name", "component a { foo_bar!.com }\n", "bad-name", TS_SEV_ERROR, 1, 22 },
+	{ "numeric_tld", "component a { foo.123 }\n", "bad-name", TS_SEV_ERROR, 1, 19 },
+	{ "not_a_member", "component a { 10.0.0.0/x/y }\n", "bad-address", TS_SEV_ERROR, 1, 15 },
+	{ "rule_arrow", "component a { 192.0.2.1 }\nrule a => a tcp/443\n", "syntax", TS_SEV_ERROR, 2, 8 },
+	{ "rule_no_ports", "component a { 192.0.2.1 }\nrule a -> a\n", "syntax", TS_SEV_ERROR, 2, 12 },
+	{ "rule_label_long", "rule \"0123456789012345678901234567890123\": a -> a tcp/1\n", "label", TS_SEV_ERROR, 1, 6 },
+	{ "port_zero", "component a { 192.0.2.1 }\nrule a -> a tcp/443,0\n", "port", TS_SEV_ERROR, 2, 21 },
+	{ "port_big", "component a { 192.0.2.1 }\nrule a -> a tcp/65536\n", "port", TS_SEV_ERROR, 2, 17 },
+	{ "port_range_empty", "component a { 192.0.2.1 }\nrule a -> a tcp/22,90-80\n", "port", TS_SEV_ERROR, 2, 20 },
+	{ "port_junk", "component a { 192.0.2.1 }\nrule a -> a tcp/44x\n", "port", TS_SEV_ERROR, 2, 19 },
+	{ "port_proto", "component a { 192.0.2.1 }\nrule a -> a udp/53\n", "port", TS_SEV_ERROR, 2, 13 },
+	{ "port_empty_item", "component a { 192.0.2.1 }\nrule a -> a tcp/1,,2\n", "port", TS_SEV_ERROR, 2, 19 },
+	{ "setting_unknown", "settings {\n  colour blue\n}\n", "unknown-setting", TS_SEV_ERROR, 2, 3 },
+	{ "setting_table_unknown", "settings {\n  table sessions 5\n}\n", "unknown-setting", TS_SEV_ERROR, 2, 9 },
+	{ "setting_bool", "settings {\n  audit maybe\n}\n", "setting-value", TS_SEV_ERROR, 2, 9 },
+	{ "setting_duration_unit", "settings {\n  grace 15\n}\n", "setting-value", TS_SEV_ERROR, 2, 11 },
+	{ "setting_duration_zero", "settings {\n  timeout syn 0s\n}\n", "setting-value", TS_SEV_ERROR, 2, 15 },
+	{ "setting_count", "settings {\n  table flows 0\n}\n", "setting-value", TS_SEV_ERROR, 2, 15 },
+	{ "setting_scope_two_lists", "settings {\n  scope tcp/443 tcp/80\n}\n", "setting-value", TS_SEV_ERROR, 2, 17 },
+	{ "setting_two_per_line", "settings {\n  audit on loose-pickup on\n}\n", "setting-value", TS_SEV_ERROR, 2, 12 },
+	{ "setting_resolver", "settings {\n  resolvers 192.0.2.0/24\n}\n", "setting-value", TS_SEV_ERROR, 2, 13 },
+	{ "setting_ttl_order", "settings {\n  ttl-floor 2h\n  ttl-ceiling 1h\n}\n", "setting-value", TS_SEV_ERROR, 2, 3 },
+	{ "settings_unclosed", "settings {\n  audit on\n", "syntax", TS_SEV_ERROR, 1, 10 },
+	{ "include_missing", "include \"nope.policy\"\n", "include", TS_SEV_ERROR, 1, 9 },
+	{ "include_self", "include \"t.policy\"\n", "include-cycle", TS_SEV_ERROR, 1, 9 },
+	{ "include_not_string", "include nope.policy\n", "syntax", TS_SEV_ERROR, 1, 9 },
+	{ "non_ascii", "component a { 192.0.2.1 \xc3\xa9 }\n", "syntax", TS_SEV_ERROR, 1, 25 },
+	{ "stray_brace", "}\n", "syntax", TS_SEV_ERROR, 1, 1 },
 	{ "unknown_component", "component waf { 192.0.2.1 }\nrule wafs -> waf tcp/443\n",
-	  "unknown-component", 2, 6 },
+	  "unknown-component", TS_SEV_ERROR, 2, 6 },
 	{ "duplicate_component", "component a { 192.0.2.1 }\ncomponent a { 192.0.2.2 }\nrule a -> a tcp/1\n",
-	  "duplicate-component", 2, 11 },
+	  "duplicate-component", TS_SEV_ERROR, 2, 11 },
 };
-
-static void run_error_case(const struct error_case *ec)
-{
-	struct ts_diags d = { 0 };
-	struct ts_compiled *c = NULL;
-	int err = tp_build(ec->text, (const struct tp_file[]){ { "t.policy", ec->text }, { NULL, NULL } },
-			   &d, &c);
-	const struct ts_diag *g = tp_find(&d, ec->code, ec->line, ec->col);
-
-	TS_CHECK(err == -EINVAL && !c, "%s: a policy with errors must yield nothing (err %d)",
-		 ec->name, err);
-	TS_CHECK(g && g->sev == TS_SEV_ERROR, "%s: no error [%s] at %u:%u", ec->name, ec->code,
-		 ec->line, ec->col);
-	TS_CHECK(d.nerrors == 1, "%s: one typo, one error; got %zu", ec->name, d.nerrors);
-	if (!g || d.nerrors != 1)
-		tp_print(&d);
-	ts_compiled_free(c);
-	ts_diags_free(&d);
-}
 
 static void test_errors(void)
 {
 	for (size_t i = 0; i < sizeof(error_cases) / sizeof(error_cases[0]); i++)
-		run_error_case(&error_cases[i]);
+		tp_expect(&error_cases[i]);
 }
 
 static void test_error_format(void)
