@@ -57,6 +57,7 @@ TESTLIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TESTLIB_SRCS))
 BENCH_SRCS := $(wildcard selftests/bench/bench_*.c)
 BENCH_BINS := $(patsubst selftests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
+.SECONDARY:
 .PHONY: all test test-run bench bench-run fuzz demo deps clean man
 all: $(BIN) $(BPF_OBJ)
 
