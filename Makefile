@@ -106,7 +106,7 @@ FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitiz
 $(FUZZ_BIN): selftests/fuzz/fuzz_policy.c $(FUZZ_LIB_SRCS) $(wildcard user/lib/policy/*.h user/lib/common/*.h) include/turnstile.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ selftests/fuzz/fuzz_policy.c $(FUZZ_LIB_SRCS)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ selftests/fuzz/fuzz_policy.c $(FUZZ_LIB_SRCS) $(LIBBPF_LIBS)
 
 FUZZ_TARGETS := $(if $(wildcard selftests/fuzz/fuzz_policy.c),$(FUZZ_BIN))
 fuzz: $(FUZZ_BIN)

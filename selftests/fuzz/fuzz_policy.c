@@ -15,18 +15,6 @@
 #include "common/log.h"
 #include "policy/policy.h"
 
-/*
- * The fuzz build (Makefile: FUZZ_LIB_SRCS) compiles user/lib/common/log.c,
- * whose ts_log_route_libbpf() calls libbpf_set_print(), but links no
- * libbpf. The policy code never calls it; this stand-in only satisfies the
- * linker. Remove it once the fuzz link adds -lbpf.
- */
-libbpf_print_fn_t libbpf_set_print(libbpf_print_fn_t fn)
-{
-	(void)fn;
-	return NULL;
-}
-
 static const uint8_t *cur_data;
 static size_t cur_size;
 
