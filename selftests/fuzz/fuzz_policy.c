@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bpf/libbpf.h>
-
 #include "common/log.h"
 #include "policy/policy.h"
 
