@@ -11,6 +11,7 @@
 #   outage        with DNS still down the name goes stale but keeps its
 #                 address past ttl + grace
 #   resumes       DNS returns (with the old answer): refreshing resumes
+# shellcheck source=../world/world_test.sh
 . "$(dirname "$0")/../world/world_test.sh"
 
 BLOB=${WORLD_NAME[blob]}
@@ -73,8 +74,10 @@ fi
 # connection at a time, so .65 stays free for the IPv4 probes).
 move() {
 	local exp
-	world_hold_open blob ep 6 "$BLOB" && [ "$(world_hold_peer blob)" = 2001:db8:500::65 ] ||
-		{ echo "no held TLS connection to 2001:db8:500::65"; return; }
+	if ! world_hold_open blob ep 6 "$BLOB" || [ "$(world_hold_peer blob)" != 2001:db8:500::65 ]; then
+		echo "no held TLS connection to 2001:db8:500::65"
+		return
+	fi
 	world_dns_set "$BLOB" 192.0.2.67 2001:db8:500::67 || { echo "DNS did not move"; return; }
 	# TTL 2 s, refreshed at 80%: a few seconds at most.
 	world_wait 5 reach 192.0.2.67 || { echo "new address not allowed within the TTL"; return; }
