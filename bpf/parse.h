@@ -69,7 +69,9 @@ struct ts_pkt {
 	__u32 ifindex;
 	__u16 l4_off;     /* L4 header offset from the start of the frame */
 	__u8 hook;        /* enum ts_hook */
-	__u8 pad2;
+	__u8 ext_hdrs;    /* IPv6 extension headers seen */
+	__u8 flow_missed; /* the in-program fast path found no live flow */
+	__u8 pad3[7];
 };
 
 /* Largest L4 offset handed to the L4 stage (Ethernet, 2 tags, IPv6 and 8
@@ -240,6 +242,7 @@ static __always_inline __u32 parse_ipv6(struct ts_cursor *c, struct ts_pkt *p, b
 			break;
 		if (i == TS_MAX_IPV6_EXT)
 			return TS_R_DROP_IPV6_EXT;
+		p->ext_hdrs = i + 1;
 		if (nh == IPPROTO_FRAGMENT) {
 			struct ts_ipv6_frag_hdr *fh = cur_pull(c, sizeof(*fh));
 			__u16 off;

@@ -333,7 +333,7 @@ static __always_inline __u32 classify_l4(struct ts_pkt *p, void *data, void *dat
 		if (p->frag)
 			return TS_R_DROP_FRAGMENT;
 		reason = parse_tcp(&c, p);
-		if (!reason)
+		if (!reason && !p->flow_missed)
 			reason = tcp_established(&r, p);
 		if (!reason) {
 			struct ts_flow_key k;
@@ -403,20 +403,29 @@ __noinline int ts_finish(struct ts_pkt *p, __u32 reason)
 	return !audit;
 }
 
-/* Stage 1 for both programs; TS_R_NONE: continue with the L4 stage. */
+/*
+ * Stage 1 for both programs, then the fast path: a TCP segment of a live
+ * flow (without IPv6 extension headers) is decided here, with no function
+ * call but the flow lookup: calls and returns are what costs most per
+ * packet (return thunks). TS_R_NONE: continue with the L4 stage.
+ */
 static __always_inline __u32 ts_begin(struct ts_pkt *p, void *data, void *data_end, __u32 len,
 				      __u32 ifindex, __u8 hook)
 {
 	struct ts_cursor c = { .pos = data, .end = data_end };
 	struct ts_config *cfg;
+	struct ts_run r;
 	__u32 zero = 0, reason, off;
 
 	cfg = bpf_map_lookup_elem(&ts_config, &zero);
-	p->slot = cfg ? cfg->active_slot & 1 : 0;
-	p->now = bpf_ktime_get_coarse_ns();
-	p->len = len;
-	p->ifindex = ifindex;
-	p->hook = hook;
+	r.slot = p->slot = cfg ? cfg->active_slot & 1 : 0;
+	r.sc = bpf_map_lookup_elem(&ts_slot_cfg, &r.slot);
+	if (!r.sc)
+		return TS_R_SCOPE_DEFAULT;
+	r.now = p->now = bpf_ktime_get_coarse_ns();
+	r.len = p->len = len;
+	r.ifindex = p->ifindex = ifindex;
+	r.hook = p->hook = hook;
 	reason = classify_l3(p, &c);
 	if (reason)
 		return reason;
@@ -424,7 +433,24 @@ static __always_inline __u32 ts_begin(struct ts_pkt *p, void *data, void *data_e
 	if (off > TS_L4_OFF_MAX)
 		return TS_R_DROP_IPV6_EXT;
 	p->l4_off = off;
-	return TS_R_NONE;
+	if (p->proto != IPPROTO_TCP || p->frag || p->ext_hdrs)
+		return TS_R_NONE;
+	reason = parse_tcp(&c, p);
+	if (reason)
+		return reason;
+	reason = tcp_established(&r, p);
+	p->flow_missed = !reason;
+	return reason;
+}
+
+/* Passes are only counted; no event, no call. */
+static __always_inline bool ts_end(struct ts_pkt *p, __u32 reason)
+{
+	if (reason == TS_R_PASS_ESTABLISHED) {
+		count_reason(reason, p->len);
+		return false;
+	}
+	return ts_finish(p, reason);
 }
 
 SEC("xdp")
@@ -438,7 +464,7 @@ int ts_xdp(struct xdp_md *ctx)
 	reason = ts_begin(&p, data, data_end, data_end - data, ctx->ingress_ifindex, TS_HOOK_XDP);
 	if (!reason)
 		reason = ts_l4_xdp(ctx, &p);
-	return ts_finish(&p, reason) ? XDP_DROP : XDP_PASS;
+	return ts_end(&p, reason) ? XDP_DROP : XDP_PASS;
 }
 
 /* Headers to make linear before parsing (Ethernet, 2 tags, IPv6 + chain, TCP). */
@@ -458,7 +484,7 @@ int ts_tc_egress(struct __sk_buff *skb)
 	reason = ts_begin(&p, data, data_end, skb->len, skb->ifindex, TS_HOOK_TC_EGRESS);
 	if (!reason)
 		reason = ts_l4_tc(skb, &p);
-	return ts_finish(&p, reason) ? TC_ACT_SHOT : TC_ACT_OK;
+	return ts_end(&p, reason) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
