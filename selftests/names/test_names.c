@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "dnsmasq.h"
+#include "fakedns.h"
 #include "fixture.h"
 #include "testlib.h"
 
@@ -514,6 +515,50 @@ out:
 	teardown();
 }
 
+/* A resolver that answers SERVFAIL, or garbage, never empties a name: the
+ * cached address stays past ttl + grace, the name is stale, the error named. */
+static void test_servfail_and_garbage(void)
+{
+	static const struct {
+		enum fakedns_mode mode;
+		const char *error;     /* ares_strerror() text */
+	} cases[] = {
+		/* c-ares 1.18 gives up on a server that only says SERVFAIL as
+		 * unreachable (ARES_ECONNREFUSED), not with ARES_ESERVFAIL. */
+		{ FAKEDNS_SERVFAIL, "Could not contact DNS servers" },
+		{ FAKEDNS_GARBAGE, "Misformatted" },
+	};
+	const char *names[] = { "sick.test" };
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct ts_names_name_info i;
+		pid_t fake = -1;
+
+		if (!setup(names, 1, 1, 1, 0, "192.0.2.77 sick.test\n", "--local-ttl=1", NULL, NULL))
+			goto next;
+		T.want = "192.0.2.77";
+		TS_CHECK(fix_run_until(T.n, have_want, NULL, 3000), "never resolved");
+		ts_names_close(T.n); /* saves the cache the next instance starts from */
+		T.n = NULL;
+		fake = fakedns_start(PORT + 1, cases[c].mode);
+		TS_CHECK(fake > 0, "fake DNS server: %s", strerror((int)-fake));
+		memset(&T.map, 0, sizeof(T.map));
+		if (fake <= 0 || open_names("127.0.0.1:5301"))
+			goto next;
+		TS_CHECK(fix_run_until(T.n, is_stale, (void *)0, 3000), "case %zu: never stale", c);
+		fix_run_for(T.n, 3000); /* past ttl (1 s) + grace (1 s) */
+		i = fix_name_info(T.n, 0);
+		TS_CHECK(fix_map_find(&T.map, "192.0.2.77") && i.naddrs == 1,
+			 "case %zu: address lost to a sick resolver", c);
+		TS_CHECK(i.stale && i.failures > 0 && strstr(i.last_error, cases[c].error),
+			 "case %zu: stale %d, %llu failures, last error \"%s\" (want \"%s\")", c,
+			 i.stale, (unsigned long long)i.failures, i.last_error, cases[c].error);
+next:
+		fakedns_stop(fake);
+		teardown();
+	}
+}
+
 static bool shared_split(void *ctx)
 {
 	const struct fix_map_entry *e = fix_map_find(&T.map, "192.0.2.5");
@@ -659,6 +704,7 @@ int main(void)
 	ts_run("names_cache_save_load", test_cache_save_load);
 	ts_run("names_failed_apply_retried", test_failed_apply_retried);
 	ts_run("names_failover_and_latency", test_failover_and_latency);
+	ts_run("names_servfail_and_garbage", test_servfail_and_garbage);
 	ts_run("names_shared_address", test_shared_address);
 	ts_run("names_policy_resolver_ipv6", test_policy_resolver_ipv6);
 	ts_run("names_resolv_conf_fallback", test_resolv_conf_fallback);

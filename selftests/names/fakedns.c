@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* fakedns.c - see fakedns.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fakedns.h"
+
+#define DNS_HDR 12
+
+/* The reply to one query: its header and question, then per mode. */
+static size_t reply(const unsigned char *q, size_t qlen, enum fakedns_mode mode,
+		    unsigned char *out, size_t cap)
+{
+	size_t len = qlen < cap ? qlen : cap;
+
+	memcpy(out, q, len);
+	out[2] = 0x81;                                 /* QR, RD */
+	if (mode == FAKEDNS_SERVFAIL) {
+		out[3] = 0x82;                         /* RA, rcode 2 = SERVFAIL */
+		return len;
+	}
+	out[3] = 0x80;                                 /* RA, NOERROR */
+	out[7] = 1;                                    /* ANCOUNT = 1 ... */
+	if (len + 4 <= cap) {                          /* ... but only half a record */
+		memcpy(out + len, "\xc0\x0c\x00\x01", 4);
+		len += 4;
+	}
+	return len;
+}
+
+static void serve(int fd, enum fakedns_mode mode)
+{
+	unsigned char q[512], r[600];
+
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t flen = sizeof(from);
+		ssize_t n = recvfrom(fd, q, sizeof(q), 0, (struct sockaddr *)&from, &flen);
+
+		if (n < DNS_HDR)
+			continue;
+		sendto(fd, r, reply(q, (size_t)n, mode, r, sizeof(r)), 0,
+		       (struct sockaddr *)&from, flen);
+	}
+}
+
+pid_t fakedns_start(int port, enum fakedns_mode mode)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	pid_t pid;
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		serve(fd, mode);
+		_exit(0);
+	}
+	close(fd);
+	return pid < 0 ? -errno : pid;
+}
+
+void fakedns_stop(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* fakedns.h - a broken DNS server for the names tests: answers every UDP
+ * query on 127.0.0.1:<port> with SERVFAIL, or with a reply whose answer
+ * section is cut short (garbage that matches the query). */
+#ifndef TS_TEST_FAKEDNS_H
+#define TS_TEST_FAKEDNS_H
+
+#include <sys/types.h>
+
+enum fakedns_mode {
+	FAKEDNS_SERVFAIL,
+	FAKEDNS_GARBAGE,
+};
+
+/* Forks the server; returns its pid (> 0) or -errno. */
+pid_t fakedns_start(int port, enum fakedns_mode mode);
+void fakedns_stop(pid_t pid);
+
+#endif /* TS_TEST_FAKEDNS_H */
