@@ -8,6 +8,7 @@
 #include <linux/if_link.h>
 
 #include "common/log.h"
+#include "loader/resolvers.h"
 #include "policy/policy.h"
 #include "dpt.h"
 
@@ -37,6 +38,11 @@ static int install(struct dpt *t, int err, struct ts_diags *d, struct ts_compile
 		return err;
 	}
 	ts_diags_free(d);
+	err = ts_resolvers_add(c, t->resolvers);
+	if (err) {
+		ts_compiled_free(c);
+		return err;
+	}
 	if (t->min_timeout_s) {
 		struct ts_compiled_settings *st = &c->settings;
 

@@ -21,6 +21,8 @@ struct dpt {
 	/* if set, every timeout of an installed policy is raised to this, so
 	 * long tests (the differential one) never see an entry expire */
 	uint32_t min_timeout_s;
+	/* if set, added to each compiled policy as the loader's --resolver does */
+	const char *resolvers;
 };
 
 /* caps of 0 = defaults */

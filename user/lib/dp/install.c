@@ -203,28 +203,6 @@ static int write_ports(struct ts_dp *dp, const struct ts_compiled *c, uint32_t s
 	return 0;
 }
 
-/* Set of an address by the compiled prefixes alone (longest match). */
-static uint32_t prefix_set_of(const struct ts_compiled *c, const struct ts_net *a)
-{
-	int best = -1;
-	uint32_t set = 0;
-
-	for (size_t i = 0; i < c->nprefixes; i++) {
-		const struct ts_net *p = &c->prefixes[i].net;
-		uint32_t full = p->plen / 8, rest = p->plen % 8;
-
-		if (p->family != a->family || p->plen <= best)
-			continue;
-		if (memcmp(p->addr, a->addr, full))
-			continue;
-		if (rest && ((p->addr[full] ^ a->addr[full]) & (0xff00 >> rest) & 0xff))
-			continue;
-		best = p->plen;
-		set = c->prefixes[i].set_id;
-	}
-	return set;
-}
-
 static int write_addrs(struct ts_dp *dp, const struct ts_compiled *c, uint32_t slot)
 {
 	int err = 0;
@@ -243,8 +221,8 @@ static int write_addrs(struct ts_dp *dp, const struct ts_compiled *c, uint32_t s
 		ts_dp_addr_key(&k, slot, &c->prefixes[i].net);
 		err = map_write(dp->fds[TS_MAP_PREFIXES], "ts_prefixes", &k, &v);
 	}
-	/* Resolvers are exact entries flagged TS_ADDR_RESOLVER, keeping the set
-	 * the address has anyway (its host entry, else its prefix). */
+	/* Resolvers of the policy's settings are exact entries flagged
+	 * TS_ADDR_RESOLVER, keeping the set the address has anyway. */
 	for (size_t i = 0; i < c->settings.nresolvers && !err; i++) {
 		struct ts_net host = c->settings.resolvers[i];
 		struct ts_addr_val v;
@@ -252,8 +230,10 @@ static int write_addrs(struct ts_dp *dp, const struct ts_compiled *c, uint32_t s
 
 		host.plen = full_plen(host.family);
 		ts_dp_addr_key(&k, slot, &host);
-		if (bpf_map_lookup_elem(dp->fds[TS_MAP_HOSTS], &k, &v))
-			v.set_id = prefix_set_of(c, &host);
+		if (bpf_map_lookup_elem(dp->fds[TS_MAP_HOSTS], &k, &v)) {
+			v.set_id = ts_compiled_static_set(c, &host);
+			v.flags = 0;
+		}
 		v.flags |= TS_ADDR_RESOLVER;
 		err = map_write(dp->fds[TS_MAP_HOSTS], "ts_hosts", &k, &v);
 	}
