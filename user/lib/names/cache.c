@@ -161,7 +161,7 @@ static int parse_name(struct ts_names_state *st, char *rest, struct ts_name_entr
 	return 0;
 }
 
-static int parse_addr(char *rest, struct ts_name_entry *e)
+static int parse_addr(struct ts_names_state *st, char *rest, struct ts_name_entry *e)
 {
 	char text[TS_NET_STRLEN], resolver[TS_NAMES_RESOLVER_LEN];
 	struct ts_name_addr a = { 0 };
@@ -176,7 +176,7 @@ static int parse_addr(char *rest, struct ts_name_entry *e)
 	a.first_seen_ms = ts_names_wall_to_mono(first);
 	a.last_seen_ms = ts_names_wall_to_mono(last);
 	snprintf(a.resolver, sizeof(a.resolver), "%s", strcmp(resolver, "-") ? resolver : "");
-	return ts_name_append_addr(e, &a);
+	return ts_name_append_addr(st, e, &a);
 }
 
 static int parse_metrics(struct ts_names_metrics *m, const char *rest)
@@ -207,7 +207,7 @@ static int parse_line(struct ts_names_state *st, char *line, struct ts_name_entr
 	if (!strcmp(line, "name"))
 		return parse_name(st, rest, cur);
 	if (!strcmp(line, "addr"))
-		return parse_addr(rest, *cur);
+		return parse_addr(st, rest, *cur);
 	if (!strcmp(line, "metrics"))
 		return parse_metrics(&st->m, rest);
 	if (!strcmp(line, "settings"))

@@ -89,6 +89,7 @@ void ts_names_state_clear(struct ts_names_state *st)
 	for (size_t i = 0; i < st->nnames; i++)
 		entry_free(&st->names[i]);
 	free(st->names);
+	ts_addr_index_free(&st->index);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -204,8 +205,13 @@ static struct ts_name_addr *eviction_victim(struct ts_name_entry *e, int64_t now
 	return victim;
 }
 
-int ts_name_append_addr(struct ts_name_entry *e, const struct ts_name_addr *a)
+int ts_name_append_addr(struct ts_names_state *st, struct ts_name_entry *e,
+			const struct ts_name_addr *a)
 {
+	int err;
+
+	if (find_addr(e, &a->net)) /* once per name: the index counts names */
+		return 0;
 	if (e->naddrs == e->addrs_alloc) {
 		size_t alloc = e->addrs_alloc ? e->addrs_alloc * 2 : 8;
 		struct ts_name_addr *v = realloc(e->addrs, alloc * sizeof(*v));
@@ -215,13 +221,24 @@ int ts_name_append_addr(struct ts_name_entry *e, const struct ts_name_addr *a)
 		e->addrs = v;
 		e->addrs_alloc = alloc;
 	}
+	err = ts_addr_index_hold(&st->index, &a->net, (uint32_t)(e - st->names));
+	if (err)
+		return err;
 	e->addrs[e->naddrs++] = *a;
 	return 0;
 }
 
-static void remove_addr_at(struct ts_name_entry *e, size_t i)
+static void remove_addr_at(struct ts_names_state *st, struct ts_name_entry *e, size_t i)
 {
+	struct ts_net net = e->addrs[i].net;
+
 	e->addrs[i] = e->addrs[--e->naddrs];
+	if (ts_addr_index_release(&st->index, &net) == 1) {
+		/* Shared until now: remember which name still holds it (rare path). */
+		for (size_t k = 0; k < st->nnames; k++)
+			if (find_addr(&st->names[k], &net))
+				ts_addr_index_find(&st->index, &net)->one = (uint32_t)k;
+	}
 }
 
 int ts_name_merge_answer(struct ts_names_state *st, struct ts_name_entry *e,
@@ -251,12 +268,12 @@ int ts_name_merge_answer(struct ts_names_state *st, struct ts_name_entry *e,
 			err = ts_net_list_push(evicted, &victim->net);
 			if (err)
 				return err;
-			remove_addr_at(e, (size_t)(victim - e->addrs));
+			remove_addr_at(st, e, (size_t)(victim - e->addrs));
 		}
 		struct ts_name_addr fresh = { .net = addrs[i], .first_seen_ms = now_ms };
 
 		set_seen(&fresh, ts_names_clamp_ttl(st, ttls[i]), resolver, now_ms);
-		err = ts_name_append_addr(e, &fresh);
+		err = ts_name_append_addr(st, e, &fresh);
 		if (!err)
 			err = ts_net_list_push(added, &addrs[i]);
 		if (err)
@@ -285,7 +302,7 @@ int ts_name_expire(struct ts_names_state *st, struct ts_name_entry *e, int64_t n
 			err = ts_net_list_push(removed, &a->net);
 			if (err)
 				return err;
-			remove_addr_at(e, i);
+			remove_addr_at(st, e, i);
 			continue;
 		}
 		i++;
@@ -293,18 +310,27 @@ int ts_name_expire(struct ts_names_state *st, struct ts_name_entry *e, int64_t n
 	return 0;
 }
 
+static void add_comps(struct ts_compset *out, const struct ts_name_entry *e)
+{
+	for (uint32_t w = 0; w < out->nwords && w < e->comps.nwords; w++)
+		out->words[w] |= e->comps.words[w];
+}
+
 void ts_names_addr_comps(const struct ts_names_state *st, const struct ts_net *net,
 			 struct ts_compset *out)
 {
-	memset(out->words, 0, out->nwords * sizeof(out->words[0]));
-	for (size_t i = 0; i < st->nnames; i++) {
-		struct ts_name_entry *e = &st->names[i];
+	const struct ts_addr_index_slot *s = ts_addr_index_find(&st->index, net);
 
-		if (!find_addr(e, net))
-			continue;
-		for (uint32_t w = 0; w < out->nwords && w < e->comps.nwords; w++)
-			out->words[w] |= e->comps.words[w];
+	memset(out->words, 0, out->nwords * sizeof(out->words[0]));
+	if (!s)
+		return;
+	if (s->holders == 1) {
+		add_comps(out, &st->names[s->one]);
+		return;
 	}
+	for (size_t i = 0; i < st->nnames; i++) /* shared by several names: rare */
+		if (find_addr(&st->names[i], net))
+			add_comps(out, &st->names[i]);
 }
 
 void ts_names_state_adopt(struct ts_names_state *dst, const struct ts_names_state *src,
@@ -326,7 +352,7 @@ void ts_names_state_adopt(struct ts_names_state *dst, const struct ts_names_stat
 
 			if (ts_name_addr_expires_ms(dst, a) <= now_ms || find_addr(to, &a->net))
 				continue;
-			if (to->naddrs >= dst->max_addrs || ts_name_append_addr(to, a))
+			if (to->naddrs >= dst->max_addrs || ts_name_append_addr(dst, to, a))
 				break;
 		}
 	}

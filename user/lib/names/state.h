@@ -8,6 +8,7 @@
 #ifndef TS_NAMES_STATE_H
 #define TS_NAMES_STATE_H
 
+#include "names/addr_index.h"
 #include "names/names.h"
 
 struct ts_name_addr {
@@ -42,6 +43,7 @@ struct ts_names_state {
 	uint32_t ncomp_words;
 	uint32_t ttl_floor_s, ttl_ceiling_s, grace_s, max_addrs;
 	struct ts_names_metrics m;      /* counters; names/addrs/stale filled on read */
+	struct ts_addr_index index;     /* address -> names holding it */
 };
 
 /* A growable list of addresses to apply. */
@@ -65,7 +67,9 @@ void ts_names_state_clear(struct ts_names_state *st);
 struct ts_name_entry *ts_names_state_add_name(struct ts_names_state *st, const char *name);
 struct ts_name_entry *ts_names_state_find(const struct ts_names_state *st, const char *name);
 
-int ts_name_append_addr(struct ts_name_entry *e, const struct ts_name_addr *a);
+/* Adds a to e (an entry of st), keeping the address index. 0 or -ENOMEM. */
+int ts_name_append_addr(struct ts_names_state *st, struct ts_name_entry *e,
+			const struct ts_name_addr *a);
 uint32_t ts_names_clamp_ttl(const struct ts_names_state *st, uint32_t ttl_s);
 int64_t ts_name_addr_expires_ms(const struct ts_names_state *st, const struct ts_name_addr *a);
 int ts_net_family_index(const struct ts_net *net);
