@@ -25,11 +25,13 @@ _world_ts_loaded() { world_ts_cli status --json >/dev/null 2>&1; }
 
 # world_ts_start POLICY [ARGS...]: `turnstile run` (the daemon) in the
 # gateway on every NIC, the world's resolvers given; waits until it reports
-# a loaded state. ARGS go to `run` (e.g. --audit).
+# a loaded state. ARGS go to `run` (e.g. --audit). WORLD_TS_PID is the
+# daemon's pid (nsenter execs turnstile: no subshell in between).
 world_ts_start() {
 	local policy=$1; shift
 	# shellcheck disable=SC2046
-	world_nsenter gw "$TS_BIN" run "$policy" $(_world_ts_iface_args) \
+	nsenter --net="/run/netns/$(world_ns gw)" -- "$TS_BIN" run "$policy" \
+		$(_world_ts_iface_args) \
 		--resolver "$WORLD_RESOLVER4" --resolver "$WORLD_RESOLVER6" \
 		--state-dir "$WORLD_DIR/state" "$@" \
 		>>"$(_world_ts_log)" 2>&1 &
