@@ -27,8 +27,8 @@
 #include "policy/compiled.h"
 
 #define TS_NAMES_CACHE_DEFAULT "/var/lib/turnstile/names.cache"
-#define TS_NAMES_DEFAULT_MAX_ADDRS 64u /* per name, when the policy sets none (as the policy) */
-#define TS_NAMES_RESOLVER_LEN 64u         /* "[v6addr]:port" fits */
+#define TS_NAMES_DEFAULT_MAX_ADDRS 64u /* per name when the policy says 0 (the policy's default) */
+#define TS_NAMES_RESOLVER_LEN 64u      /* "[v6addr]:port" fits */
 
 /*
  * Where address changes go. `addr` (a host net: plen 32 or 128) is now
@@ -36,8 +36,9 @@
  * no name holds it any more. The daemon turns that into a set id (the
  * policy's incremental API, adding any new rule entries first) and a
  * ts_hosts upsert, or a delete when the address has no other reason to be
- * in the map. Returns 0 or -errno; a failed apply is retried on the next
- * ts_names_process().
+ * in the map. Returns 0 or -errno; a failed apply is retried (1 s,
+ * doubling to 60 s) with the components as they are then, so a delete of
+ * an entry that is already gone should return 0, not -ENOENT.
  */
 struct ts_names_sink {
 	int (*apply)(void *ctx, const struct ts_net *addr, const struct ts_compset *comps);
