@@ -622,6 +622,13 @@ static void test_policy_resolver_ipv6(void)
 	a = addr_of(0, "203.0.113.10");
 	TS_CHECK(a && !strcmp(a->resolver, "[::1]:53"), "resolver \"%s\", want [::1]:53",
 		 a ? a->resolver : "(none)");
+	/* --resolver as users write it: a bare IPv6 address, then a bracketed one with a port. */
+	TS_CHECK(!reopen_names("::1", 0), "servers \"::1\" refused");
+	TS_CHECK(fix_run_until(T.n, have_want, NULL, 3000) && ts_names_nservers(T.n) == 1 &&
+		 !strcmp(ts_names_server(T.n, 0), "[::1]:53"), "bare ::1 not used as [::1]:53");
+	TS_CHECK(!reopen_names("[::1]:53,127.0.0.1:53", 0), "servers \"[::1]:53,127.0.0.1:53\" refused");
+	TS_CHECK(fix_run_until(T.n, have_want, NULL, 3000) && ts_names_nservers(T.n) == 2,
+		 "two servers: %zu in use", ts_names_nservers(T.n));
 out:
 	teardown();
 }
