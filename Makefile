@@ -98,6 +98,10 @@ $(BUILD)/bench/%: selftests/bench/%.c $(TESTLIB_OBJS) $(LIB) $(SKEL)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Iselftests -o $@ $< $(TESTLIB_OBJS) $(LIB) $(LDLIBS)
 
+# ---- bench only: the baseline BPF object the benchmark loads at run time ----
+BENCH_BPF_OBJ := $(BUILD)/bpf/bench_baseline.bpf.o
+$(BENCH_BINS): | $(BENCH_BPF_OBJ)
+
 # ---- fuzzing: the policy parser under libFuzzer + ASan + UBSan --------------
 FUZZ_BIN  := $(BUILD)/fuzz/fuzz_policy
 FUZZ_LIB_SRCS := $(shell find user/lib/policy user/lib/common -name '*.c' 2>/dev/null | sort)

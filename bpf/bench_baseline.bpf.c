@@ -53,3 +53,29 @@ int bench_baseline(struct xdp_md *ctx)
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/*
+ * bench_moving_syn: makes every repetition of one PROG_TEST_RUN a new
+ * connection (the source port is bumped in place: the harness reuses the
+ * frame between repetitions), then tail-calls the program under test set
+ * in bench_next[0]. The benchmark runs the baseline the same way.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} bench_next SEC(".maps");
+
+SEC("xdp")
+int bench_moving_syn(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__be16 *sport = data + sizeof(struct ethhdr) + sizeof(struct bench_ip);
+
+	if ((void *)(sport + 1) > end)
+		return XDP_ABORTED;
+	*sport = bpf_htons(bpf_ntohs(*sport) + 1);
+	bpf_tail_call(ctx, &bench_next, 0);
+	return XDP_ABORTED;
+}
