@@ -10,7 +10,8 @@
 #                 (and only it) is enforced, so a cold start is not empty
 #   outage        with DNS still down the name goes stale but keeps its
 #                 address past ttl + grace
-#   resumes       DNS returns (with the old answer): refreshing resumes
+#   resumes       DNS returns (with the old answer): refreshing resumes, and
+#                 the address only the cache still held is refused
 # shellcheck source=../world/world_test.sh
 . "$(dirname "$0")/../world/world_test.sh"
 
@@ -122,12 +123,16 @@ else
 	ts_fail names_run_outage_keeps_addresses "address lost while the resolver was down"
 fi
 
-# The world's DNS comes back with its original answer, .65: allowed again.
+# The world's DNS comes back with its original answer, .65: allowed again;
+# .67 (long past ttl + grace, and loaded from the cache at the cold start)
+# is refused as soon as DNS has answered without it.
 if ! world_dns_up; then
 	ts_fail names_run_refresh_resumes "the world's dnsmasq did not come back"
-elif world_wait 70 blob_fresh && world_wait 5 reach 192.0.2.65; then
-	ts_pass names_run_refresh_resumes
-else
+elif ! world_wait 70 blob_fresh || ! world_wait 5 reach 192.0.2.65; then
 	ts_fail names_run_refresh_resumes "$BLOB still stale after DNS returned"
+elif ! world_wait 10 refused 192.0.2.67; then
+	ts_fail names_run_refresh_resumes "192.0.2.67 (prefilled from the cache) still allowed after DNS dropped it"
+else
+	ts_pass names_run_refresh_resumes
 fi
 ts_exit
