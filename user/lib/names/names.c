@@ -14,7 +14,7 @@
 #include <ares.h>
 
 #include "common/log.h"
-#include "names/dns.h"
+#include "names/cares.h"
 #include "names/state.h"
 #include "policy/net.h"
 
@@ -37,7 +37,7 @@ struct round {
 
 struct ts_names {
 	struct ts_names_state st;
-	struct ts_dns *res;
+	struct ts_cares *res;
 	struct ts_names_sink sink;
 	char *cache_path;                 /* NULL = no cache */
 	struct round *rounds;             /* per name; pending == 0 when idle */
@@ -236,7 +236,7 @@ static int start_round(struct ts_names *n, size_t idx, int64_t now_ms)
 	e->last_attempt_ms = now_ms;
 	for (int f = 0; f < TS_NAMES_NFAM; f++) {
 		int family = f == TS_NAMES_V4 ? TS_FAMILY_V4 : TS_FAMILY_V6;
-		int qerr = ts_dns_query(n->res, e->name, family, on_answer, rd);
+		int qerr = ts_cares_query(n->res, e->name, family, on_answer, rd);
 
 		if (!qerr)
 			continue;
@@ -286,7 +286,7 @@ int ts_names_process(struct ts_names *n)
 	int64_t now_ms;
 	int err, first = 0;
 
-	ts_dns_process(n->res);
+	ts_cares_process(n->res);
 	now_ms = ts_names_mono_ms();
 	if (n->retry.n && now_ms >= n->retry_at_ms)
 		first = retry_applies(n, now_ms);
@@ -312,7 +312,7 @@ int ts_names_process(struct ts_names *n)
 int ts_names_next_timeout_ms(const struct ts_names *n)
 {
 	int64_t now_ms = ts_names_mono_ms(), next = n->next_expiry_ms;
-	int res_ms = ts_dns_timeout_ms(n->res);
+	int res_ms = ts_cares_timeout_ms(n->res);
 
 	for (size_t i = 0; i < n->st.nnames; i++)
 		if (!n->rounds[i].pending && n->st.names[i].next_refresh_ms < next)
@@ -353,17 +353,17 @@ size_t ts_names_unresolved(const struct ts_names *n)
 
 size_t ts_names_nservers(const struct ts_names *n)
 {
-	return ts_dns_nservers(n->res);
+	return ts_cares_nservers(n->res);
 }
 
 const char *ts_names_server(const struct ts_names *n, size_t i)
 {
-	return ts_dns_server(n->res, i);
+	return ts_cares_server(n->res, i);
 }
 
 int ts_names_fd(const struct ts_names *n)
 {
-	return ts_dns_fd(n->res);
+	return ts_cares_fd(n->res);
 }
 
 int ts_names_replay(struct ts_names *n)
@@ -423,7 +423,7 @@ static const char *pick_servers(const struct ts_names_config *cfg, char *buf, si
 
 	if (cfg->servers && cfg->servers[0])
 		return cfg->servers;
-	if (s->nresolvers && !ts_dns_servers_csv(s->resolvers, s->nresolvers, buf, len))
+	if (s->nresolvers && !ts_cares_servers_csv(s->resolvers, s->nresolvers, buf, len))
 		return buf;
 	return NULL; /* /etc/resolv.conf */
 }
@@ -452,7 +452,7 @@ int ts_names_open(struct ts_names **out, const struct ts_names_config *cfg)
 		err = -ENOMEM;
 		goto fail;
 	}
-	err = ts_dns_open(&n->res, pick_servers(cfg, csv, sizeof(csv)),
+	err = ts_cares_open(&n->res, pick_servers(cfg, csv, sizeof(csv)),
 			       cfg->query_timeout_ms ? cfg->query_timeout_ms : 2000,
 			       cfg->query_tries ? cfg->query_tries : 2);
 	if (err)
@@ -475,7 +475,7 @@ void ts_names_close(struct ts_names *n)
 		return;
 	if (n->res && n->cache_path)
 		ts_names_save(n);
-	ts_dns_close(n->res);
+	ts_cares_close(n->res);
 	ts_names_state_clear(&n->st);
 	ts_net_list_free(&n->retry);
 	free(n->scratch.words);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* dns.c - A/AAAA over c-ares, one channel per server, one epoll fd (see dns.h). */
+/* cares.c - A/AAAA over c-ares, one channel per server, one epoll fd (see cares.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -14,19 +14,19 @@
 #include <arpa/nameser.h>
 
 #include "common/log.h"
-#include "names/dns.h"
+#include "names/cares.h"
 #include "names/state.h"
 
 #define MAX_ANSWER 1024 /* addresses taken from one answer */
 
 struct server_chan {
 	ares_channel ch;
-	struct ts_dns *r;
+	struct ts_cares *r;
 	uint32_t idx;
 	char name[TS_NAMES_RESOLVER_LEN];
 };
 
-struct ts_dns {
+struct ts_cares {
 	int epfd;
 	struct server_chan *chans;
 	size_t nchans;
@@ -38,7 +38,7 @@ struct ts_dns {
 };
 
 struct query {
-	struct ts_dns *r;
+	struct ts_cares *r;
 	char *name;
 	int family;
 	size_t server;
@@ -105,7 +105,7 @@ static int list_servers(const char *csv, struct ares_addr_port_node **out)
 	return 0;
 }
 
-static int open_chan(struct ts_dns *r, struct server_chan *sc, struct ares_addr_port_node *s,
+static int open_chan(struct ts_cares *r, struct server_chan *sc, struct ares_addr_port_node *s,
 		     uint32_t timeout_ms, uint32_t tries)
 {
 	struct ares_addr_port_node *next = s->next;
@@ -139,11 +139,11 @@ static int open_chan(struct ts_dns *r, struct server_chan *sc, struct ares_addr_
 	return 0;
 }
 
-int ts_dns_open(struct ts_dns **out, const char *servers, uint32_t timeout_ms,
+int ts_cares_open(struct ts_cares **out, const char *servers, uint32_t timeout_ms,
 		     uint32_t tries)
 {
 	struct ares_addr_port_node *list = NULL, *s;
-	struct ts_dns *r;
+	struct ts_cares *r;
 	size_t n = 0;
 	int err;
 
@@ -181,11 +181,11 @@ int ts_dns_open(struct ts_dns **out, const char *servers, uint32_t timeout_ms,
 fail:
 	if (list)
 		ares_free_data(list);
-	ts_dns_close(r);
+	ts_cares_close(r);
 	return err;
 }
 
-void ts_dns_close(struct ts_dns *r)
+void ts_cares_close(struct ts_cares *r)
 {
 	if (!r)
 		return;
@@ -200,22 +200,22 @@ void ts_dns_close(struct ts_dns *r)
 	ares_library_cleanup();
 }
 
-int ts_dns_fd(const struct ts_dns *r)
+int ts_cares_fd(const struct ts_cares *r)
 {
 	return r->epfd;
 }
 
-size_t ts_dns_nservers(const struct ts_dns *r)
+size_t ts_cares_nservers(const struct ts_cares *r)
 {
 	return r->nchans;
 }
 
-const char *ts_dns_server(const struct ts_dns *r, size_t i)
+const char *ts_cares_server(const struct ts_cares *r, size_t i)
 {
 	return i < r->nchans ? r->chans[i].name : "";
 }
 
-int ts_dns_timeout_ms(const struct ts_dns *r)
+int ts_cares_timeout_ms(const struct ts_cares *r)
 {
 	int best = -1;
 
@@ -233,7 +233,7 @@ int ts_dns_timeout_ms(const struct ts_dns *r)
 }
 
 /* Fills r->nets/ttls from an answer; returns an ARES_* status. */
-static int parse_answer(struct ts_dns *r, int family, const unsigned char *abuf, int alen,
+static int parse_answer(struct ts_cares *r, int family, const unsigned char *abuf, int alen,
 			size_t *n)
 {
 	int count = MAX_ANSWER, st;
@@ -282,7 +282,7 @@ static void start_query(struct query *q)
 static void on_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	struct query *q = arg;
-	struct ts_dns *r = q->r;
+	struct ts_cares *r = q->r;
 	struct ts_answer ans = { .family = q->family };
 
 	if (status == ARES_EDESTRUCTION) /* resolver closing: nobody to tell */
@@ -308,7 +308,7 @@ out:
 	free(q);
 }
 
-int ts_dns_query(struct ts_dns *r, const char *name, int family, ts_answer_cb cb,
+int ts_cares_query(struct ts_cares *r, const char *name, int family, ts_answer_cb cb,
 		      void *arg)
 {
 	struct query *q = calloc(1, sizeof(*q));
@@ -325,7 +325,7 @@ int ts_dns_query(struct ts_dns *r, const char *name, int family, ts_answer_cb cb
 	return 0;
 }
 
-void ts_dns_process(struct ts_dns *r)
+void ts_cares_process(struct ts_cares *r)
 {
 	struct epoll_event evs[16];
 	int n;
@@ -349,7 +349,7 @@ void ts_dns_process(struct ts_dns *r)
 		ares_process_fd(r->chans[i].ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 }
 
-int ts_dns_servers_csv(const struct ts_net *servers, size_t n, char *buf, size_t len)
+int ts_cares_servers_csv(const struct ts_net *servers, size_t n, char *buf, size_t len)
 {
 	size_t used = 0;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * dns.h - internal: A/AAAA queries over c-ares behind one epoll fd.
+ * cares.h - internal: A/AAAA queries over c-ares behind one epoll fd.
  *
  * One c-ares channel per DNS server, so every answer is attributed to the
  * server that gave it (c-ares does not say which server of a channel
@@ -8,8 +8,8 @@
  * REFUSED or unparsable answer fails over to the next one. NXDOMAIN and
  * NODATA are answers, not failures of the server.
  */
-#ifndef TS_NAMES_DNS_H
-#define TS_NAMES_DNS_H
+#ifndef TS_NAMES_CARES_H
+#define TS_NAMES_CARES_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,23 +28,23 @@ struct ts_answer {
 
 typedef void (*ts_answer_cb)(void *arg, const struct ts_answer *ans);
 
-struct ts_dns;
+struct ts_cares;
 
 /* servers: "ip[:port],..." (c-ares CSV syntax); NULL = /etc/resolv.conf. */
-int ts_dns_open(struct ts_dns **out, const char *servers, uint32_t timeout_ms,
+int ts_cares_open(struct ts_cares **out, const char *servers, uint32_t timeout_ms,
 		     uint32_t tries);
-void ts_dns_close(struct ts_dns *r);
-int ts_dns_fd(const struct ts_dns *r);
-/* Milliseconds until c-ares needs ts_dns_process for a timeout; -1 = none. */
-int ts_dns_timeout_ms(const struct ts_dns *r);
-/* Asks for `name` (A or AAAA); cb runs once, from ts_dns_process. */
-int ts_dns_query(struct ts_dns *r, const char *name, int family, ts_answer_cb cb,
+void ts_cares_close(struct ts_cares *r);
+int ts_cares_fd(const struct ts_cares *r);
+/* Milliseconds until c-ares needs ts_cares_process for a timeout; -1 = none. */
+int ts_cares_timeout_ms(const struct ts_cares *r);
+/* Asks for `name` (A or AAAA); cb runs once, from ts_cares_process. */
+int ts_cares_query(struct ts_cares *r, const char *name, int family, ts_answer_cb cb,
 		      void *arg);
-void ts_dns_process(struct ts_dns *r);
-size_t ts_dns_nservers(const struct ts_dns *r);
-const char *ts_dns_server(const struct ts_dns *r, size_t i);
+void ts_cares_process(struct ts_cares *r);
+size_t ts_cares_nservers(const struct ts_cares *r);
+const char *ts_cares_server(const struct ts_cares *r, size_t i);
 
 /* "ip:port,..." for a list of resolver addresses (port 53); buf gets "" for none. */
-int ts_dns_servers_csv(const struct ts_net *servers, size_t n, char *buf, size_t len);
+int ts_cares_servers_csv(const struct ts_net *servers, size_t n, char *buf, size_t len);
 
-#endif /* TS_NAMES_DNS_H */
+#endif /* TS_NAMES_CARES_H */
