@@ -69,9 +69,8 @@ struct ts_pkt {
 	__u32 ifindex;
 	__u16 l4_off;     /* L4 header offset from the start of the frame */
 	__u8 hook;        /* enum ts_hook */
-	__u8 ext_hdrs;    /* IPv6 extension headers seen */
 	__u8 flow_missed; /* the in-program fast path found no live flow */
-	__u8 pad3[7];
+	__u8 pad3[8];
 };
 
 /* Largest L4 offset handed to the L4 stage (Ethernet, 2 tags, IPv6 and 8
@@ -143,8 +142,10 @@ struct ts_ipv4_hdr {
 
 /* An IPv4 header (with options) at the cursor; leaves the cursor at L4.
  * `quoted`: inside an ICMP error, where the datagram is cut short and the
- * total length is not checked. */
-static __always_inline __u32 parse_ipv4(struct ts_cursor *c, struct ts_pkt *p, bool quoted)
+ * total length is not checked. *plain (a local of the caller, so the
+ * verifier knows it per path) is cleared for a fragment. */
+static __always_inline __u32 parse_ipv4(struct ts_cursor *c, struct ts_pkt *p, bool quoted,
+					__u64 *plain)
 {
 	__u32 bad = quoted ? TS_R_DROP_MALFORMED_L4 : TS_R_DROP_MALFORMED_IP;
 	struct ts_ipv4_hdr *ip = cur_pull(c, sizeof(*ip));
@@ -168,6 +169,8 @@ static __always_inline __u32 parse_ipv4(struct ts_cursor *c, struct ts_pkt *p, b
 	}
 	frag = bpf_ntohs(ip->frag_off);
 	p->frag = (frag & 0x1fff) ? TS_FRAG_NONFIRST : (frag & 0x2000) ? TS_FRAG_FIRST : TS_FRAG_NONE;
+	if (frag & 0x3fff)
+		*plain = 0;
 	p->family = TS_FAMILY_V4;
 	p->proto = ip->protocol;
 	p->saddr[0] = ip->saddr;
@@ -205,8 +208,10 @@ static __always_inline bool ipv6_is_ext(__u8 nh)
 }
 
 /* The IPv6 header and its extension chain; leaves the cursor at L4 (or
- * at the fragment payload of a non-first fragment). */
-static __always_inline __u32 parse_ipv6(struct ts_cursor *c, struct ts_pkt *p, bool quoted)
+ * at the fragment payload of a non-first fragment). *plain is cleared
+ * when there is any extension header. */
+static __always_inline __u32 parse_ipv6(struct ts_cursor *c, struct ts_pkt *p, bool quoted,
+					__u64 *plain)
 {
 	__u32 bad = quoted ? TS_R_DROP_MALFORMED_L4 : TS_R_DROP_MALFORMED_IP;
 	struct ts_ipv6_hdr *ip6 = cur_pull(c, sizeof(*ip6));
@@ -242,7 +247,7 @@ static __always_inline __u32 parse_ipv6(struct ts_cursor *c, struct ts_pkt *p, b
 			break;
 		if (i == TS_MAX_IPV6_EXT)
 			return TS_R_DROP_IPV6_EXT;
-		p->ext_hdrs = i + 1;
+		*plain = 0;
 		if (nh == IPPROTO_FRAGMENT) {
 			struct ts_ipv6_frag_hdr *fh = cur_pull(c, sizeof(*fh));
 			__u16 off;

@@ -259,6 +259,7 @@ static __always_inline __u32 handle_icmp(const struct ts_run *r, struct ts_pkt *
 {
 	struct ts_icmp_hdr *ih;
 	struct ts_flow_key k;
+	__u64 plain = 1;
 	bool is_err;
 	__u32 reason;
 
@@ -281,9 +282,9 @@ static __always_inline __u32 handle_icmp(const struct ts_run *r, struct ts_pkt *
 		return TS_R_SCOPE_DEFAULT;
 	p->icmp_error = 1;
 	if (p->family == TS_FAMILY_V4)
-		reason = parse_ipv4(c, p, true);
+		reason = parse_ipv4(c, p, true, &plain);
 	else
-		reason = parse_ipv6(c, p, true);
+		reason = parse_ipv6(c, p, true, &plain);
 	if (reason)
 		return reason;
 	if (p->proto != IPPROTO_TCP || p->frag == TS_FRAG_NONFIRST)
@@ -300,8 +301,9 @@ static __always_inline __u32 handle_icmp(const struct ts_run *r, struct ts_pkt *
 }
 
 /* Stage 1, in the program: Ethernet, VLANs, ARP, IPv4/IPv6 and the
- * extension chain. TS_R_NONE: go on to L4 at c->pos. */
-static __always_inline __u32 classify_l3(struct ts_pkt *p, struct ts_cursor *c)
+ * extension chain. TS_R_NONE: go on to L4 at c->pos; *plain stays 1 for a
+ * whole datagram without IPv6 extension headers. */
+static __always_inline __u32 classify_l3(struct ts_pkt *p, struct ts_cursor *c, __u64 *plain)
 {
 	__be16 ethertype;
 	__u32 reason;
@@ -312,9 +314,9 @@ static __always_inline __u32 classify_l3(struct ts_pkt *p, struct ts_cursor *c)
 	if (ethertype == bpf_htons(ETH_P_ARP))
 		return TS_R_PASS_ARP;
 	if (ethertype == bpf_htons(ETH_P_IP))
-		return parse_ipv4(c, p, false);
+		return parse_ipv4(c, p, false, plain);
 	if (ethertype == bpf_htons(ETH_P_IPV6))
-		return parse_ipv6(c, p, false);
+		return parse_ipv6(c, p, false, plain);
 	return TS_R_SCOPE_DEFAULT;
 }
 
@@ -416,6 +418,7 @@ static __always_inline __u32 ts_begin(struct ts_pkt *p, void *data, void *data_e
 	struct ts_config *cfg;
 	struct ts_run r;
 	__u32 zero = 0, reason, off;
+	__u64 plain = 1;
 
 	cfg = bpf_map_lookup_elem(&ts_config, &zero);
 	r.slot = p->slot = cfg ? cfg->active_slot & 1 : 0;
@@ -426,14 +429,14 @@ static __always_inline __u32 ts_begin(struct ts_pkt *p, void *data, void *data_e
 	r.len = p->len = len;
 	r.ifindex = p->ifindex = ifindex;
 	r.hook = p->hook = hook;
-	reason = classify_l3(p, &c);
+	reason = classify_l3(p, &c, &plain);
 	if (reason)
 		return reason;
 	off = c.pos - data;
 	if (off > TS_L4_OFF_MAX)
 		return TS_R_DROP_IPV6_EXT;
 	p->l4_off = off;
-	if (p->proto != IPPROTO_TCP || p->frag || p->ext_hdrs)
+	if (!plain || p->proto != IPPROTO_TCP)
 		return TS_R_NONE;
 	reason = parse_tcp(&c, p);
 	if (reason)
