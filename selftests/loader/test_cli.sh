@@ -38,6 +38,18 @@ expect_exit exit_xdp_native_unsupported 9 ts_g up "$TS_TMP/p.policy" -i gbr --xd
 # ---- up, then the read-only commands ----
 expect_exit up 0 ts_g up "$TS_TMP/p.policy" -i gc -i gs --state-dir "$TS_TMP/state"
 
+# status reports what is attached and how.
+if ts_g status --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+ifs = {i["name"]: i for i in d["interfaces"]}
+assert set(ifs) == {"gc", "gs"}, ifs
+assert all(i["xdp"] and i["xdp_attached"] and i["xdp_mode"] in ("native", "generic") for i in ifs.values()), ifs
+assert d["mode"] == "enforce" and d["generation"] >= 1 and d["policy"].endswith("/p.policy"), d
+assert d["tables"]["prefixes"]["used"] >= 2 and d["tables"]["flows"]["max"] > 0, d["tables"]
+' 2>"$TS_TMP/status.err"; then ts_pass status_reports_interfaces_and_policy
+else ts_fail status_reports_interfaces_and_policy "$(tail -3 "$TS_TMP/status.err")"; fi
+
 # The lock: held by someone else -> exit 11 after --lock-wait.
 flock /sys/fs/bpf/turnstile sleep 30 &
 holder=$!

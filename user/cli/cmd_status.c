@@ -42,6 +42,15 @@ static void fill_pairs(const struct ts_dp_fill *f, uint32_t used[5], uint32_t ma
 	used[4] = f->rules;    max[4] = f->rules_max;
 }
 
+/* Our pinned link still holds a program on the interface. */
+static bool xdp_live(const char *ifname)
+{
+	enum ts_xdp_mode mode;
+	uint32_t id = 0;
+
+	return !ts_xdp_query(TS_PIN_DIR, ifname, &id, &mode) && id && mode != TS_XDP_MODE_NONE;
+}
+
 static void print_text(const struct view *v)
 {
 	uint32_t used[5], max[5];
@@ -60,7 +69,8 @@ static void print_text(const struct view *v)
 
 		printf("  %-16s", f->name);
 		if (f->xdp)
-			printf(" xdp %s", ts_xdp_mode_name(f->xdp_mode));
+			printf(" xdp %s%s", ts_xdp_mode_name(f->xdp_mode),
+			       xdp_live(f->name) ? "" : " (MISSING: link detached by someone else)");
 		if (f->tc)
 			printf(" tc-egress");
 		printf("\n");
@@ -113,6 +123,7 @@ static void print_json(const struct view *v)
 		ts_json_str(&j, "name", f->name);
 		ts_json_bool(&j, "xdp", f->xdp);
 		ts_json_str(&j, "xdp_mode", f->xdp ? ts_xdp_mode_name(f->xdp_mode) : NULL);
+		ts_json_bool(&j, "xdp_attached", f->xdp && xdp_live(f->name));
 		ts_json_bool(&j, "tc_egress", f->tc);
 		ts_json_obj_close(&j);
 	}

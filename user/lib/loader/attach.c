@@ -124,8 +124,8 @@ static enum ts_xdp_mode xdp_attached_mode(int ifindex, uint32_t *prog_id)
 }
 
 /* Our pinned link for ifindex: fd (caller closes) and its program id;
- * -ENOENT if there is none. A link whose device went away is stale: its
- * pin is removed and -ENOENT returned. */
+ * -ENOENT if there is none, -ESTALE if its device went away or it was
+ * detached (the pin then describes nothing). */
 static int open_our_link(const char *path, int ifindex, uint32_t *prog_id)
 {
 	struct bpf_link_info info;
@@ -143,10 +143,8 @@ static int open_our_link(const char *path, int ifindex, uint32_t *prog_id)
 		return err;
 	}
 	if (info.type != BPF_LINK_TYPE_XDP || (int)info.xdp.ifindex != ifindex) {
-		ts_warn("%s: stale link (device gone or renamed), unpinning it", path);
 		close(fd);
-		unlink(path);
-		return -ENOENT;
+		return -ESTALE;
 	}
 	*prog_id = info.prog_id;
 	return fd;
@@ -209,6 +207,11 @@ int ts_xdp_attach(const char *pin_dir, const char *ifname, int prog_fd, enum ts_
 		return err;
 
 	link_fd = open_our_link(path, ifindex, &ours);
+	if (link_fd == -ESTALE) {
+		ts_warn("%s: stale link (device gone, renamed or detached), replacing it", path);
+		unlink(path);
+		link_fd = -ENOENT;
+	}
 	if (link_fd >= 0) {
 		*action_out = TS_ATTACH_KEPT;
 		if (!same_program(ours, prog_fd)) {
@@ -293,8 +296,10 @@ int ts_xdp_query(const char *pin_dir, const char *ifname, uint32_t *prog_id, enu
 	if (!ifindex)
 		return -ENODEV;
 	fd = open_our_link(path, ifindex, prog_id);
-	if (fd < 0)
-		return fd == -ENOENT ? 0 : fd;
+	if (fd < 0) {
+		*prog_id = 0;
+		return fd == -ENOENT || fd == -ESTALE ? 0 : fd;
+	}
 	close(fd);
 	*mode = xdp_attached_mode(ifindex, &attached);
 	return 0;
