@@ -173,6 +173,33 @@ static void test_tc_keep_replace_detach(void)
 	close(b);
 }
 
+/* A clsact qdisc we created but someone else now uses is kept, with their filter. */
+static void test_tc_keeps_shared_qdisc(void)
+{
+	LIBBPF_OPTS(bpf_tc_hook, ingress, .ifindex = (int)if_nametoindex(IFACE),
+		    .attach_point = BPF_TC_INGRESS);
+	int ours = load_prog(BPF_PROG_TYPE_SCHED_CLS, 0, 0);
+	int theirs = load_prog(BPF_PROG_TYPE_SCHED_CLS, 0, 1);
+	LIBBPF_OPTS(bpf_tc_opts, other, .handle = 1, .priority = 1, .prog_fd = theirs);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = 1, .priority = 1);
+	enum ts_attach_action act;
+	uint32_t id = 0;
+	bool created = false;
+
+	TS_CHECK(!ts_tc_attach(IFACE, ours, 0, &created, &id, &act) && created, "attach failed");
+	TS_CHECK(!bpf_tc_attach(&ingress, &other), "foreign ingress filter not attached");
+	TS_CHECK(ts_tc_count_filters(ingress.ifindex) == 2, "count %d, want 2",
+		 ts_tc_count_filters(ingress.ifindex));
+	TS_CHECK(!ts_tc_detach(IFACE, id, true), "detach failed");
+	TS_CHECK(tc_attached() == 0, "our filter is still there");
+	TS_CHECK(!bpf_tc_query(&ingress, &q) && q.prog_id == prog_id(theirs),
+		 "the foreign filter (and its qdisc) must survive our detach");
+	ingress.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+	bpf_tc_hook_destroy(&ingress);
+	close(ours);
+	close(theirs);
+}
+
 static void test_lock(void)
 {
 	int fd = ts_lock_pin_dir(PIN_DIR, 0), status = 0;
@@ -209,6 +236,7 @@ int main(void)
 	ts_run("xdp_keep_replace_detach", test_xdp_keep_replace_detach);
 	ts_run("xdp_refuses_foreign", test_xdp_refuses_foreign);
 	ts_run("tc_keep_replace_detach", test_tc_keep_replace_detach);
+	ts_run("tc_keeps_shared_qdisc", test_tc_keeps_shared_qdisc);
 	ts_run("lock", test_lock);
 	rmdir(PIN_DIR "/links");
 	rmdir(PIN_DIR);
