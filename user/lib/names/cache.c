@@ -8,8 +8,10 @@
  *   settings <ttl-floor-s> <ttl-ceiling-s> <grace-s> <max-addrs>
  *   metrics <resolutions> <failures> <map-updates> <map-errors> <capped>
  *           <lat-count> <lat-last-us> <lat-max-us> <lat-sum-us> <hist0..hist4>
+ *           [<learn-dropped>]
  *   name <name> <resolutions> <failures> <consecutive-failures> <last-status>
  *        <last-ok-v4> <last-ok-v6> <last-success> <last-attempt> <next-refresh>
+ *        [<wildcard it was learned through>]
  *   addr <address> <ttl-s> <first-seen> <last-seen> <resolver>   (of the name above)
  *
  * (metrics and name records are one line each.) Written to a temporary
@@ -43,10 +45,11 @@ static void write_entry(FILE *f, const struct ts_name_entry *e)
 	char text[TS_NET_STRLEN];
 
 	fprintf(f, "name %s %" PRIu64 " %" PRIu64 " %u %d %" PRId64 " %" PRId64 " %" PRId64
-		   " %" PRId64 " %" PRId64 "\n",
+		   " %" PRId64 " %" PRId64 "%s%s\n",
 		e->name, e->resolutions, e->failures, e->consecutive_failures, e->last_status,
 		wall(e->last_ok_ms[TS_NAMES_V4]), wall(e->last_ok_ms[TS_NAMES_V6]),
-		wall(e->last_success_ms), wall(e->last_attempt_ms), wall(e->next_refresh_ms));
+		wall(e->last_success_ms), wall(e->last_attempt_ms), wall(e->next_refresh_ms),
+		e->wildcard ? " " : "", e->wildcard ? e->wildcard : "");
 	for (size_t j = 0; j < e->naddrs; j++) {
 		const struct ts_name_addr *a = &e->addrs[j];
 
@@ -70,7 +73,7 @@ static void write_state(FILE *f, const struct ts_names_state *st)
 		m->lat_count, m->lat_last_us, m->lat_max_us, m->lat_sum_us);
 	for (int b = 0; b < TS_NAMES_LAT_BUCKETS; b++)
 		fprintf(f, " %" PRIu64, m->lat_hist[b]);
-	fprintf(f, "\n");
+	fprintf(f, " %" PRIu64 "\n", m->learn_dropped);
 	for (size_t i = 0; i < st->nnames; i++)
 		write_entry(f, &st->names[i]);
 }
@@ -131,22 +134,25 @@ out_unlink:
 
 static int parse_name(struct ts_names_state *st, char *rest, struct ts_name_entry **cur)
 {
-	char name[256];
+	char name[256], wildcard[256];
 	int64_t ok4, ok6, success, attempt, next;
 	uint64_t resolutions, failures;
 	unsigned consecutive;
-	int status;
+	int status, fields;
 	struct ts_name_entry *e;
 
-	if (sscanf(rest, "%255s %" SCNu64 " %" SCNu64 " %u %d %" SCNd64 " %" SCNd64 " %" SCNd64
-			 " %" SCNd64 " %" SCNd64,
-		   name, &resolutions, &failures, &consecutive, &status, &ok4, &ok6, &success,
-		   &attempt, &next) != 10)
+	fields = sscanf(rest, "%255s %" SCNu64 " %" SCNu64 " %u %d %" SCNd64 " %" SCNd64
+			" %" SCNd64 " %" SCNd64 " %" SCNd64 " %255s",
+			name, &resolutions, &failures, &consecutive, &status, &ok4, &ok6, &success,
+			&attempt, &next, wildcard);
+	if (fields != 10 && fields != 11)
 		return -EINVAL;
 	e = ts_names_state_find(st, name);
 	if (!e)
 		e = ts_names_state_add_name(st, name);
 	if (!e)
+		return -ENOMEM;
+	if (fields == 11 && !e->wildcard && !(e->wildcard = strdup(wildcard)))
 		return -ENOMEM;
 	e->resolutions = resolutions;
 	e->failures = failures;
@@ -194,6 +200,7 @@ static int parse_metrics(struct ts_names_metrics *m, const char *rest)
 			return -EINVAL;
 		rest += used;
 	}
+	sscanf(rest, " %" SCNu64, &m->learn_dropped); /* absent in older files */
 	return 0;
 }
 

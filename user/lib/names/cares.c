@@ -26,10 +26,15 @@ struct server_chan {
 	char name[TS_NAMES_RESOLVER_LEN];
 };
 
+#define WATCH_TAG 0xffffffffu /* epoll tag of the one extra fd (the DNS proxy) */
+
 struct ts_cares {
 	int epfd;
 	struct server_chan *chans;
 	size_t nchans;
+	int watch_fd;                     /* -1 = none */
+	void (*watch_cb)(void *ctx);
+	void *watch_ctx;
 	/* scratch for one answer at a time (callbacks run one by one) */
 	struct ares_addrttl a4[MAX_ANSWER];
 	struct ares_addr6ttl a6[MAX_ANSWER];
@@ -155,6 +160,7 @@ int ts_cares_open(struct ts_cares **out, const char *servers, uint32_t timeout_m
 		ares_library_cleanup();
 		return -ENOMEM;
 	}
+	r->watch_fd = -1;
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0) {
 		err = -errno;
@@ -264,6 +270,14 @@ static int parse_answer(struct ts_cares *r, int family, const unsigned char *abu
 	return count ? ARES_SUCCESS : ARES_ENODATA;
 }
 
+int ts_cares_parse(struct ts_cares *r, int family, const unsigned char *abuf, int alen,
+		   struct ts_answer *out)
+{
+	*out = (struct ts_answer){ .family = family, .addrs = r->nets, .ttls = r->ttls };
+	out->status = parse_answer(r, family, abuf, alen, &out->n);
+	return out->status;
+}
+
 /* A server problem, worth asking the next server; NXDOMAIN/NODATA are answers. */
 static bool should_fail_over(int status)
 {
@@ -325,6 +339,76 @@ int ts_cares_query(struct ts_cares *r, const char *name, int family, ts_answer_c
 	return 0;
 }
 
+/* A client's query relayed as is (ares_send), with the same failover. */
+struct forward {
+	struct ts_cares *r;
+	unsigned char *qbuf;
+	int qlen;
+	size_t server;
+	ts_raw_cb cb;
+	void *arg;
+};
+
+static void on_forward_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct forward *f = arg;
+	struct ts_cares *r = f->r;
+
+	if (status == ARES_EDESTRUCTION) { /* closing: the owner frees its arg */
+		f->cb(f->arg, status, NULL, 0, "", 0);
+		goto out;
+	}
+	if (should_fail_over(status) && f->server + 1 < r->nchans) {
+		f->server++;
+		ares_send(r->chans[f->server].ch, f->qbuf, f->qlen, on_forward_reply, f);
+		return;
+	}
+	f->cb(f->arg, status, abuf, alen, r->chans[f->server].name, ts_names_mono_ns());
+out:
+	free(f->qbuf);
+	free(f);
+}
+
+int ts_cares_forward(struct ts_cares *r, const unsigned char *qbuf, size_t qlen, ts_raw_cb cb,
+		     void *arg)
+{
+	struct forward *f = calloc(1, sizeof(*f));
+
+	if (!f || !(f->qbuf = malloc(qlen))) {
+		free(f);
+		return -ENOMEM;
+	}
+	memcpy(f->qbuf, qbuf, qlen);
+	f->qlen = (int)qlen;
+	f->r = r;
+	f->cb = cb;
+	f->arg = arg;
+	ares_send(r->chans[0].ch, f->qbuf, f->qlen, on_forward_reply, f);
+	return 0;
+}
+
+int ts_cares_watch(struct ts_cares *r, int fd, void (*cb)(void *ctx), void *ctx)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)WATCH_TAG << 32 };
+
+	if (r->watch_fd >= 0)
+		return -EBUSY;
+	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev))
+		return -errno;
+	r->watch_fd = fd;
+	r->watch_cb = cb;
+	r->watch_ctx = ctx;
+	return 0;
+}
+
+void ts_cares_unwatch(struct ts_cares *r)
+{
+	if (r->watch_fd < 0)
+		return;
+	epoll_ctl(r->epfd, EPOLL_CTL_DEL, r->watch_fd, NULL);
+	r->watch_fd = -1;
+}
+
 void ts_cares_process(struct ts_cares *r)
 {
 	struct epoll_event evs[16];
@@ -337,7 +421,9 @@ void ts_cares_process(struct ts_cares *r)
 			bool rd = evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP);
 			bool wr = evs[i].events & EPOLLOUT;
 
-			if (idx < r->nchans)
+			if (idx == WATCH_TAG && r->watch_fd >= 0)
+				r->watch_cb(r->watch_ctx);
+			else if (idx < r->nchans)
 				ares_process_fd(r->chans[idx].ch, rd ? fd : ARES_SOCKET_BAD,
 						wr ? fd : ARES_SOCKET_BAD);
 		}

@@ -27,6 +27,10 @@ struct ts_answer {
 };
 
 typedef void (*ts_answer_cb)(void *arg, const struct ts_answer *ans);
+/* A relayed answer as received (status ARES_SUCCESS: abuf holds it, any
+ * rcode). ARES_EDESTRUCTION: the resolver is closing, only free arg. */
+typedef void (*ts_raw_cb)(void *arg, int status, const unsigned char *abuf, int alen,
+			  const char *server, uint64_t received_ns);
 
 struct ts_cares;
 
@@ -40,6 +44,17 @@ int ts_cares_timeout_ms(const struct ts_cares *r);
 /* Asks for `name` (A or AAAA); cb runs once, from ts_cares_process. */
 int ts_cares_query(struct ts_cares *r, const char *name, int family, ts_answer_cb cb,
 		      void *arg);
+/* Relays a client's raw query (c-ares gives it its own id); cb runs once. */
+int ts_cares_forward(struct ts_cares *r, const unsigned char *qbuf, size_t qlen, ts_raw_cb cb,
+		     void *arg);
+/* The A (TS_FAMILY_V4) or AAAA records of a raw answer into out (valid
+ * until the next parse or answer); returns out->status. */
+int ts_cares_parse(struct ts_cares *r, int family, const unsigned char *abuf, int alen,
+		   struct ts_answer *out);
+/* One more fd on the same epoll (the DNS proxy's socket): cb(ctx) runs from
+ * ts_cares_process when it is readable. -EBUSY if one is watched already. */
+int ts_cares_watch(struct ts_cares *r, int fd, void (*cb)(void *ctx), void *ctx);
+void ts_cares_unwatch(struct ts_cares *r);
 void ts_cares_process(struct ts_cares *r);
 size_t ts_cares_nservers(const struct ts_cares *r);
 const char *ts_cares_server(const struct ts_cares *r, size_t i);

@@ -21,9 +21,11 @@ void ts_names_metrics(const struct ts_names_state *st, struct ts_names_metrics *
 	out->names = st->nnames;
 	out->addrs = 0;
 	out->stale_names = 0;
+	out->learned_names = 0;
 	for (size_t i = 0; i < st->nnames; i++) {
 		out->addrs += st->names[i].naddrs;
 		out->stale_names += is_stale(&st->names[i]);
+		out->learned_names += st->names[i].wildcard != NULL;
 	}
 }
 
@@ -41,6 +43,7 @@ int ts_names_name_info(const struct ts_names_state *st, size_t i, struct ts_name
 	e = &st->names[i];
 	*out = (struct ts_names_name_info){
 		.name = e->name,
+		.wildcard = e->wildcard,
 		.naddrs = e->naddrs,
 		.resolutions = e->resolutions,
 		.failures = e->failures,

@@ -5,6 +5,7 @@
  * as soon as an answer arrives, removals only by expiry), refresh timers,
  * retries, and the cache file.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "common/log.h"
 #include "names/cares.h"
+#include "names/proxy.h"
 #include "names/state.h"
 #include "policy/net.h"
 
@@ -40,7 +42,9 @@ struct ts_names {
 	struct ts_cares *res;
 	struct ts_names_sink sink;
 	char *cache_path;                 /* NULL = no cache */
-	struct round *rounds;             /* per name; pending == 0 when idle */
+	struct round **rounds;            /* per name (stable: queries point at them) */
+	size_t nrounds;
+	struct ts_proxy *proxy;           /* DNS for clients, learning wildcards; NULL = none */
 	struct ts_compset scratch;        /* components of the address being applied */
 	struct ts_net_list retry;         /* applies that failed */
 	int64_t retry_at_ms, retry_delay_ms;
@@ -170,12 +174,51 @@ static void finish_round(struct ts_names *n, struct round *rd, int64_t now_ms)
 	expire_name(n, e, now_ms);
 }
 
+/* The shortest clamped TTL of an answer's addresses; 0 for none. */
+static uint32_t answer_min_ttl(const struct ts_names *n, const struct ts_answer *ans)
+{
+	uint32_t min = 0;
+
+	for (size_t i = 0; i < ans->n; i++) {
+		uint32_t ttl = ts_names_clamp_ttl(&n->st, ans->ttls[i]);
+
+		if (!min || ttl < min)
+			min = ttl;
+	}
+	return min;
+}
+
+/* Merges an answer's addresses into e and writes the changes to the maps:
+ * new addresses first, cap evictions after (add before delete). Returns
+ * how many addresses were new. */
+static size_t absorb(struct ts_names *n, struct ts_name_entry *e, const struct ts_answer *ans)
+{
+	struct ts_net_list added = { 0 }, evicted = { 0 };
+	int64_t now_ms = (int64_t)(ans->received_ns / 1000000);
+	size_t nadded;
+
+	if (ts_name_merge_answer(&n->st, e, ans->addrs, ans->ttls, ans->n, ans->server, now_ms,
+				 &added, &evicted))
+		ts_err("names: %s: out of memory merging an answer", e->name);
+	apply_list(n, &added);
+	apply_list(n, &evicted);
+	if (added.n + evicted.n && n->sink.apply)
+		record_latency(&n->st.m, (ts_names_mono_ns() - ans->received_ns) / 1000);
+	if (added.n)
+		ts_info("names: %s: %zu new address(es) via %s", e->name, added.n, ans->server);
+	if (added.n + evicted.n)
+		n->save_now = true;
+	nadded = added.n;
+	ts_net_list_free(&added);
+	ts_net_list_free(&evicted);
+	return nadded;
+}
+
 static void on_answer(void *arg, const struct ts_answer *ans)
 {
 	struct round *rd = arg;
 	struct ts_names *n = rd->n;
 	struct ts_name_entry *e = &n->st.names[rd->idx];
-	struct ts_net_list added = { 0 }, evicted = { 0 };
 	int f = ans->family == TS_FAMILY_V6 ? TS_NAMES_V6 : TS_NAMES_V4;
 	int64_t now_ms = (int64_t)(ans->received_ns / 1000000);
 
@@ -194,36 +237,106 @@ static void on_answer(void *arg, const struct ts_answer *ans)
 			e->naddrs);
 	}
 	if (ans->status == ARES_SUCCESS) {
-		for (size_t i = 0; i < ans->n; i++) {
-			uint32_t ttl = ts_names_clamp_ttl(&n->st, ans->ttls[i]);
+		uint32_t ttl = answer_min_ttl(n, ans);
 
-			if (!rd->min_ttl_s || ttl < rd->min_ttl_s)
-				rd->min_ttl_s = ttl;
-		}
-		if (ts_name_merge_answer(&n->st, e, ans->addrs, ans->ttls, ans->n, ans->server,
-					 now_ms, &added, &evicted))
-			ts_err("names: %s: out of memory merging an answer", e->name);
-		/* Add before delete: new addresses first, cap evictions after. */
-		apply_list(n, &added);
-		apply_list(n, &evicted);
-		if (added.n + evicted.n && n->sink.apply)
-			record_latency(&n->st.m, (ts_names_mono_ns() - ans->received_ns) / 1000);
-		if (added.n)
-			ts_info("names: %s: %zu new address(es) via %s", e->name, added.n,
-				ans->server);
-		if (added.n + evicted.n)
-			n->save_now = true;
-		ts_net_list_free(&added);
-		ts_net_list_free(&evicted);
+		if (!rd->min_ttl_s || ttl < rd->min_ttl_s)
+			rd->min_ttl_s = ttl;
+		absorb(n, e, ans);
 	}
 	n->dirty_counters = true;
 	if (--rd->pending == 0)
 		finish_round(n, rd, now_ms);
 }
 
+/* A round for every name (learning adds names). 0 or -ENOMEM. */
+static int ensure_rounds(struct ts_names *n)
+{
+	struct round **v;
+
+	if (n->nrounds >= n->st.nnames)
+		return 0;
+	v = realloc(n->rounds, n->st.nnames * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	n->rounds = v;
+	while (n->nrounds < n->st.nnames) {
+		v[n->nrounds] = calloc(1, sizeof(**v));
+		if (!v[n->nrounds])
+			return -ENOMEM;
+		n->nrounds++;
+	}
+	return 0;
+}
+
+/*
+ * An answer a client got for qname (normalized): when qname is one of our
+ * names, or matches a wildcard of the policy (a learned name is created),
+ * its addresses are merged and written to the maps now. A new learned name
+ * is then refreshed like any other. Returns the addresses added, or -errno.
+ */
+static int learn(struct ts_names *n, const char *qname, const unsigned char *abuf, int alen,
+		 const char *server, uint64_t received_ns)
+{
+	size_t before = n->st.nnames, added = 0;
+	struct ts_name_entry *e;
+	uint32_t ttl = 0;
+	int err = ts_names_state_learn(&n->st, qname, &e);
+
+	if (err == -ENOENT)
+		return 0;
+	if (err) {
+		n->st.m.learn_dropped++;
+		ts_warn("names: not learning %s: %s", qname, strerror(-err));
+		return err;
+	}
+	if (n->st.nnames > before)
+		ts_info("names: learned %s (matches %s)", qname, e->wildcard);
+	for (int family = TS_FAMILY_V4; family <= TS_FAMILY_V6; family += 2) {
+		struct ts_answer ans;
+
+		if (ts_cares_parse(n->res, family, abuf, alen, &ans) != ARES_SUCCESS)
+			continue;
+		ans.server = server;
+		ans.received_ns = received_ns;
+		if (!ttl || answer_min_ttl(n, &ans) < ttl)
+			ttl = answer_min_ttl(n, &ans);
+		added += absorb(n, e, &ans);
+	}
+	if (n->st.nnames > before) {
+		/* Fresh from this answer: the next look is due like after a round. */
+		e->next_refresh_ms = ts_names_mono_ms() + (int64_t)ttl * 10 * REFRESH_PCT;
+		err = ensure_rounds(n);
+		if (err)
+			return err;
+	}
+	return (int)added;
+}
+
+static void learn_from_proxy(void *ctx, const char *qname, const unsigned char *abuf, int alen,
+			     const char *server, uint64_t received_ns)
+{
+	learn(ctx, qname, abuf, alen, server, received_ns);
+}
+
+int ts_names_learn(struct ts_names *n, const char *qname, const unsigned char *answer,
+		   size_t len, const char *resolver)
+{
+	char name[256];
+	size_t l = strlen(qname);
+
+	if (l && qname[l - 1] == '.')
+		l--;
+	if (!l || l >= sizeof(name) || len > INT32_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < l; i++)
+		name[i] = (char)tolower((unsigned char)qname[i]);
+	name[l] = '\0';
+	return learn(n, name, answer, (int)len, resolver ? resolver : "", ts_names_mono_ns());
+}
+
 static int start_round(struct ts_names *n, size_t idx, int64_t now_ms)
 {
-	struct round *rd = &n->rounds[idx];
+	struct round *rd = n->rounds[idx];
 	struct ts_name_entry *e = &n->st.names[idx];
 	uint64_t completed = rd->completed;
 	int err = 0;
@@ -291,10 +404,10 @@ int ts_names_process(struct ts_names *n)
 	if (n->retry.n && now_ms >= n->retry_at_ms)
 		first = retry_applies(n, now_ms);
 	n->next_expiry_ms = INT64_MAX;
-	for (size_t i = 0; i < n->st.nnames; i++) {
+	for (size_t i = 0; i < n->nrounds; i++) {
 		struct ts_name_entry *e = &n->st.names[i];
 
-		if (!n->rounds[i].pending && e->next_refresh_ms <= now_ms) {
+		if (!n->rounds[i]->pending && e->next_refresh_ms <= now_ms) {
 			err = start_round(n, i, now_ms);
 			if (err && !first)
 				first = err;
@@ -314,8 +427,8 @@ int ts_names_next_timeout_ms(const struct ts_names *n)
 	int64_t now_ms = ts_names_mono_ms(), next = n->next_expiry_ms;
 	int res_ms = ts_cares_timeout_ms(n->res);
 
-	for (size_t i = 0; i < n->st.nnames; i++)
-		if (!n->rounds[i].pending && n->st.names[i].next_refresh_ms < next)
+	for (size_t i = 0; i < n->nrounds; i++)
+		if (!n->rounds[i]->pending && n->st.names[i].next_refresh_ms < next)
 			next = n->st.names[i].next_refresh_ms;
 	if (n->retry.n && n->retry_at_ms < next)
 		next = n->retry_at_ms;
@@ -346,8 +459,8 @@ size_t ts_names_unresolved(const struct ts_names *n)
 {
 	size_t left = 0;
 
-	for (size_t i = 0; i < n->st.nnames; i++)
-		left += !n->rounds[i].completed;
+	for (size_t i = 0; i < n->nrounds; i++)
+		left += !n->rounds[i]->completed;
 	return left;
 }
 
@@ -444,11 +557,10 @@ int ts_names_open(struct ts_names **out, const struct ts_names_config *cfg)
 	err = ts_names_state_from_policy(&n->st, cfg->policy);
 	if (err)
 		goto fail;
-	n->rounds = calloc(n->st.nnames ? n->st.nnames : 1, sizeof(*n->rounds));
 	n->scratch.nwords = n->st.ncomp_words;
 	n->scratch.words = calloc(n->st.ncomp_words ? n->st.ncomp_words : 1, sizeof(uint64_t));
 	n->cache_path = path[0] ? strdup(path) : NULL;
-	if (!n->rounds || !n->scratch.words || (path[0] && !n->cache_path)) {
+	if (!n->scratch.words || (path[0] && !n->cache_path)) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -459,6 +571,14 @@ int ts_names_open(struct ts_names **out, const struct ts_names_config *cfg)
 		goto fail;
 	if (n->cache_path)
 		load_cache(n);
+	err = ensure_rounds(n);
+	if (err)
+		goto fail;
+	if (cfg->dns_listen && cfg->dns_listen[0]) {
+		err = ts_proxy_open(&n->proxy, n->res, cfg->dns_listen, learn_from_proxy, n);
+		if (err)
+			goto fail;
+	}
 	for (size_t i = 0; i < n->st.nnames; i++)
 		n->st.names[i].next_refresh_ms = 0; /* resolve everything now */
 	ts_names_replay(n);
@@ -475,10 +595,13 @@ void ts_names_close(struct ts_names *n)
 		return;
 	if (n->res && n->cache_path)
 		ts_names_save(n);
+	ts_proxy_close(n->proxy); /* before the resolver: it relays through it */
 	ts_cares_close(n->res);
 	ts_names_state_clear(&n->st);
 	ts_net_list_free(&n->retry);
 	free(n->scratch.words);
+	for (size_t i = 0; i < n->nrounds; i++)
+		free(n->rounds[i]);
 	free(n->rounds);
 	free(n->cache_path);
 	free(n);

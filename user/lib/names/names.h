@@ -54,6 +54,11 @@ struct ts_names_config {
 	struct ts_names_sink sink;
 	uint32_t query_timeout_ms;        /* per try; 0 = 2000 */
 	uint32_t query_tries;             /* per server; 0 = 2 */
+	/* "ip", "ip:port" or "[v6]:port": serve DNS (UDP) to clients here,
+	 * relayed to the resolvers. An answer for a name matching a wildcard
+	 * of the policy is learned and written to the maps *before* the client
+	 * gets it, so its first SYN is not dropped. NULL = no proxy. */
+	const char *dns_listen;
 };
 
 struct ts_names;       /* the live resolver (daemon side) */
@@ -76,6 +81,16 @@ int ts_names_next_timeout_ms(const struct ts_names *n);
 int ts_names_process(struct ts_names *n);
 /* Waits up to timeout_ms for work, then processes it (tests, simple loops). */
 int ts_names_run_once(struct ts_names *n, int timeout_ms);
+/*
+ * An answer (raw DNS message) a client received for qname from a trusted
+ * resolver: if qname is one of the names, or matches a wildcard of the
+ * policy (it becomes a learned name, resolved and kept like the others
+ * from then on), its A/AAAA addresses are merged and written to the maps
+ * before this returns. Returns the number of new addresses, 0 when qname
+ * is none of ours, or -errno. The DNS proxy (dns_listen) calls it.
+ */
+int ts_names_learn(struct ts_names *n, const char *qname, const unsigned char *answer,
+		   size_t len, const char *resolver);
 /* Names that have not finished a first round (A and AAAA each answered
  * or failed) since open: `up` can wait for 0. */
 size_t ts_names_unresolved(const struct ts_names *n);
@@ -99,6 +114,8 @@ struct ts_names_metrics {
 	uint64_t failures;                   /* queries failed: timeout, SERVFAIL, NXDOMAIN, garbage */
 	uint64_t map_updates, map_errors;    /* sink applies done / failed */
 	uint64_t capped;                     /* answer addresses dropped by the per-name cap */
+	uint64_t learned_names;              /* current names learned through wildcards */
+	uint64_t learn_dropped;              /* wildcard matches not learned (limit, memory) */
 	/* answer received -> last map write for it done */
 	uint64_t lat_count, lat_last_us, lat_max_us, lat_sum_us;
 	uint64_t lat_hist[TS_NAMES_LAT_BUCKETS];
@@ -106,6 +123,7 @@ struct ts_names_metrics {
 
 struct ts_names_name_info {
 	const char *name;
+	const char *wildcard;       /* learned through this policy wildcard; NULL = the policy's own */
 	size_t naddrs;
 	uint64_t resolutions, failures;
 	uint32_t consecutive_failures;

@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "names/state.h"
+#include "policy/dnsname.h"
 
 static int64_t clock_ms(clockid_t id)
 {
@@ -79,6 +80,7 @@ static bool net_equal(const struct ts_net *a, const struct ts_net *b)
 
 static void entry_free(struct ts_name_entry *e)
 {
+	free(e->wildcard);
 	free(e->name);
 	free(e->comps.words);
 	free(e->addrs);
@@ -89,6 +91,11 @@ void ts_names_state_clear(struct ts_names_state *st)
 	for (size_t i = 0; i < st->nnames; i++)
 		entry_free(&st->names[i]);
 	free(st->names);
+	for (size_t i = 0; i < st->nwild; i++) {
+		free(st->wild[i].pattern);
+		free(st->wild[i].comps.words);
+	}
+	free(st->wild);
 	ts_addr_index_free(&st->index);
 	memset(st, 0, sizeof(*st));
 }
@@ -122,6 +129,37 @@ struct ts_name_entry *ts_names_state_add_name(struct ts_names_state *st, const c
 	return e;
 }
 
+static void add_comps(struct ts_compset *out, const struct ts_compset *in)
+{
+	for (uint32_t w = 0; w < out->nwords && w < in->nwords; w++)
+		out->words[w] |= in->words[w];
+}
+
+/* The components of wildcard `pattern`, added to st->wild when new; NULL on ENOMEM. */
+static struct ts_compset *add_wild(struct ts_names_state *st, const char *pattern)
+{
+	struct ts_name_wild *w;
+
+	for (size_t i = 0; i < st->nwild; i++)
+		if (!strcmp(st->wild[i].pattern, pattern))
+			return &st->wild[i].comps;
+	w = realloc(st->wild, (st->nwild + 1) * sizeof(*w));
+	if (!w)
+		return NULL;
+	st->wild = w;
+	w = &w[st->nwild];
+	w->pattern = strdup(pattern);
+	w->comps.nwords = st->ncomp_words;
+	w->comps.words = calloc(st->ncomp_words ? st->ncomp_words : 1, sizeof(uint64_t));
+	if (!w->pattern || !w->comps.words) {
+		free(w->pattern);
+		free(w->comps.words);
+		return NULL;
+	}
+	st->nwild++;
+	return &w->comps;
+}
+
 int ts_names_state_from_policy(struct ts_names_state *st, const struct ts_compiled *c)
 {
 	const struct ts_compiled_settings *s = &c->settings;
@@ -136,25 +174,54 @@ int ts_names_state_from_policy(struct ts_names_state *st, const struct ts_compil
 	for (size_t i = 0; i < c->nnames; i++) {
 		const struct ts_name_ref *ref = &c->names[i];
 		struct ts_name_entry *e;
+		struct ts_compset *comps;
 
-		/* Wildcards are learned from answers clients receive, not resolved. */
-		if (ref->wildcard)
-			continue;
 		if (ref->comp >= c->ncomps) {
 			ts_err("names: %s: component index %u out of range (%zu components)",
 			       ref->name, ref->comp, c->ncomps);
 			ts_names_state_clear(st);
 			return -EINVAL;
 		}
-		e = ts_names_state_find(st, ref->name);
-		if (!e)
-			e = ts_names_state_add_name(st, ref->name);
-		if (!e) {
+		/* Wildcards are learned from answers clients receive, not resolved. */
+		comps = ref->wildcard ? add_wild(st, ref->name) : NULL;
+		if (!ref->wildcard) {
+			e = ts_names_state_find(st, ref->name);
+			if (!e)
+				e = ts_names_state_add_name(st, ref->name);
+			comps = e ? &e->comps : NULL;
+		}
+		if (!comps) {
 			ts_names_state_clear(st);
 			return -ENOMEM;
 		}
-		e->comps.words[ref->comp / 64] |= 1ull << (ref->comp % 64);
+		comps->words[ref->comp / 64] |= 1ull << (ref->comp % 64);
 	}
+	return 0;
+}
+
+int ts_names_state_learn(struct ts_names_state *st, const char *name, struct ts_name_entry **out)
+{
+	struct ts_name_entry *e = ts_names_state_find(st, name);
+	const struct ts_name_wild *first = NULL;
+
+	*out = e;
+	if (e)
+		return 0;
+	for (size_t i = 0; i < st->nwild && !first; i++)
+		if (ts_dns_name_matches(st->wild[i].pattern, name))
+			first = &st->wild[i];
+	if (!first)
+		return -ENOENT;
+	if (st->nlearned >= TS_NAMES_MAX_LEARNED)
+		return -ENOSPC;
+	e = ts_names_state_add_name(st, name);
+	if (!e || !(e->wildcard = strdup(first->pattern)))
+		return -ENOMEM;
+	for (size_t i = 0; i < st->nwild; i++)
+		if (ts_dns_name_matches(st->wild[i].pattern, name))
+			add_comps(&e->comps, &st->wild[i].comps);
+	st->nlearned++;
+	*out = e;
 	return 0;
 }
 
@@ -310,11 +377,6 @@ int ts_name_expire(struct ts_names_state *st, struct ts_name_entry *e, int64_t n
 	return 0;
 }
 
-static void add_comps(struct ts_compset *out, const struct ts_name_entry *e)
-{
-	for (uint32_t w = 0; w < out->nwords && w < e->comps.nwords; w++)
-		out->words[w] |= e->comps.words[w];
-}
 
 void ts_names_addr_comps(const struct ts_names_state *st, const struct ts_net *net,
 			 struct ts_compset *out)
@@ -325,12 +387,12 @@ void ts_names_addr_comps(const struct ts_names_state *st, const struct ts_net *n
 	if (!s)
 		return;
 	if (s->holders == 1) {
-		add_comps(out, &st->names[s->one]);
+		add_comps(out, &st->names[s->one].comps);
 		return;
 	}
 	for (size_t i = 0; i < st->nnames; i++) /* shared by several names: rare */
 		if (find_addr(&st->names[i], net))
-			add_comps(out, &st->names[i]);
+			add_comps(out, &st->names[i].comps);
 }
 
 void ts_names_state_adopt(struct ts_names_state *dst, const struct ts_names_state *src,
@@ -338,9 +400,10 @@ void ts_names_state_adopt(struct ts_names_state *dst, const struct ts_names_stat
 {
 	for (size_t i = 0; i < src->nnames; i++) {
 		const struct ts_name_entry *from = &src->names[i];
-		struct ts_name_entry *to = ts_names_state_find(dst, from->name);
+		struct ts_name_entry *to;
 
-		if (!to)
+		/* Learned names come back while a wildcard of the policy still matches. */
+		if (ts_names_state_learn(dst, from->name, &to))
 			continue; /* no longer in the policy */
 		to->resolutions = from->resolutions;
 		to->failures = from->failures;

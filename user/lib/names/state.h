@@ -24,7 +24,8 @@ enum { TS_NAMES_V4, TS_NAMES_V6, TS_NAMES_NFAM };
 
 struct ts_name_entry {
 	char *name;
-	struct ts_compset comps;        /* components that list this name */
+	struct ts_compset comps;        /* components that list this name (or its wildcards) */
+	char *wildcard;                 /* learned names: the policy wildcard it matched; else NULL */
 	struct ts_name_addr *addrs;
 	size_t naddrs, addrs_alloc;
 
@@ -37,9 +38,19 @@ struct ts_name_entry {
 	int64_t next_refresh_ms;
 };
 
+/* A wildcard of the policy: names matching it are learned, not resolved ahead. */
+struct ts_name_wild {
+	char *pattern;                  /* "*.x" or "**.x" */
+	struct ts_compset comps;
+};
+
+#define TS_NAMES_MAX_LEARNED 4096u /* learned names kept at most (memory bound) */
+
 struct ts_names_state {
 	struct ts_name_entry *names;
 	size_t nnames;
+	struct ts_name_wild *wild;
+	size_t nwild, nlearned;
 	uint32_t ncomp_words;
 	uint32_t ttl_floor_s, ttl_ceiling_s, grace_s, max_addrs;
 	struct ts_names_metrics m;      /* counters; names/addrs/stale filled on read */
@@ -66,6 +77,13 @@ void ts_names_state_clear(struct ts_names_state *st);
 /* A new empty entry (cache reading); returns NULL on ENOMEM. */
 struct ts_name_entry *ts_names_state_add_name(struct ts_names_state *st, const char *name);
 struct ts_name_entry *ts_names_state_find(const struct ts_names_state *st, const char *name);
+/*
+ * The entry for `name` (normalized), creating a learned one when it
+ * matches wildcards of the policy (their components united). 0, -ENOENT
+ * (no wildcard matches), -ENOSPC (TS_NAMES_MAX_LEARNED reached) or -ENOMEM.
+ * Entries may move: use the returned pointer before adding more names.
+ */
+int ts_names_state_learn(struct ts_names_state *st, const char *name, struct ts_name_entry **out);
 
 /* Adds a to e (an entry of st), keeping the address index. 0 or -ENOMEM. */
 int ts_name_append_addr(struct ts_names_state *st, struct ts_name_entry *e,
