@@ -413,6 +413,35 @@ static void test_stable_rule_ids(void)
 	dpt_close(&t);
 }
 
+/* DNS moves an address away from a component: new connections to the old
+ * address are refused, the live one keeps going (lesson 5: names never cut
+ * a live connection). */
+static void test_name_moves(void)
+{
+	struct ts_net old = { .family = TS_FAMILY_V4, .plen = 32 };
+	struct pkt_addr a = pkt_ip("10.2.0.9");
+	struct dpt t;
+	struct pkt p;
+
+	if (open_with(&t, 1024, 1024, POLICY_HEAD "}\n"
+		      "component clients { 10.1.0.0/16 }\n"
+		      "component api { api.example.net }\n"
+		      "rule \"A\": clients -> api tcp/443\n"))
+		return;
+	dpt_tcp(&p, client, 1000, "10.2.0.9", 443, SYN, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_RULE, "before the name resolves");
+	TS_CHECK(!dpt_resolve(&t, "api", "10.2.0.9"), "resolve");
+	handshake(&t, client, 1001, "10.2.0.9", TS_R_PASS_HANDSHAKE);
+	memcpy(old.addr, a.a, 4);
+	TS_CHECK(!ts_dp_host_delete(t.dp, &old), "host delete");
+	dpt_tcp(&p, client, 1002, "10.2.0.9", 443, SYN, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_RULE, "new connection after the address left");
+	dpt_tcp(&p, "10.2.0.9", 443, client, 1001, PSH | ACK, 0);
+	expect_reason(&t, TS_HOOK_TC_EGRESS, &p, TS_R_PASS_ESTABLISHED, "the live connection goes on");
+	TS_CHECK(ts_dp_host_delete(t.dp, &old) == -ENOENT, "deleting twice says ENOENT");
+	dpt_close(&t);
+}
+
 static bool file_has(const char *path, const char *needle)
 {
 	char *buf = NULL;
@@ -499,6 +528,7 @@ int main(void)
 	ts_run("dp_event_rate_limit", test_event_rate_limit);
 	ts_run("dp_atomic_switch", test_atomic_switch);
 	ts_run("dp_stable_rule_ids", test_stable_rule_ids);
+	ts_run("dp_name_moves_keeps_live_flow", test_name_moves);
 	ts_run("dp_pinned_bpftool_adopt", test_pinned_bpftool);
 	return ts_done();
 }
