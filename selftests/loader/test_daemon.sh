@@ -94,6 +94,18 @@ else
 	ts_fail reload_keeps_established_connection "echoes $n0 -> $n1: $(tail -2 "$TS_TMP/long.log")"
 fi
 
+# ---- flow GC: a closed connection leaves the table (closing timeout 2 s,
+# GC every 5 s); the open one stays ----
+closed() { ts_g flows --json | json_field 'len([f for f in d["flows"] if f["state"] in ("fin_wait", "closing")])'; }
+topo_connect "$NS_C" 10.9.1.2 443
+n_closed=$(closed)
+if [ "$n_closed" -ge 1 ] && ts_wait_for 15 sh -c "[ \"\$('$TS_BIN' flows --json | python3 -c 'import json,sys; print(len([f for f in json.load(sys.stdin)[\"flows\"] if f[\"state\"] in (\"fin_wait\", \"closing\")]))')\" = 0 ]" &&
+   [ "$(oldest_flow_age)" != -1 ]; then
+	ts_pass gc_removes_closed_flows
+else
+	ts_fail gc_removes_closed_flows "closing flows: $n_closed, then $(closed); established age $(oldest_flow_age)"
+fi
+
 # ---- SIGTERM: the daemon exits 0, enforcement stays ----
 kill -TERM "$RUN_PID"
 wait "$RUN_PID"

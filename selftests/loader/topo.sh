@@ -37,6 +37,7 @@ topo_policy() {
 settings {
     scope tcp/443,8443
     outside-scope pass
+    timeout closing 2s
 }
 component clients { 10.9.0.0/24 fd09::/64 }
 component servers { 10.9.1.2 fd09:1::2 }
