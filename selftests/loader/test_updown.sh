@@ -66,6 +66,31 @@ else
 	ts_fail second_up_adopts_and_keeps_programs "exit $rc, xdp $xid -> $(foreign_id gc), tc $tid -> $(tc_id): $(cat "$TS_TMP/up2.log")"
 fi
 
+# Two `up`s at once: the lock serializes them, both succeed, one XDP link each.
+ts_g up "$TS_TMP/p.policy" -i gc -i gs --egress gs --state-dir "$TS_TMP/state" >"$TS_TMP/c1.log" 2>&1 &
+p1=$!
+ts_g up "$TS_TMP/p.policy" -i gc -i gs --egress gs --state-dir "$TS_TMP/state" >"$TS_TMP/c2.log" 2>&1 &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+nlinks=$(find /sys/fs/bpf/turnstile/links -name 'xdp-*' | wc -l)
+nfilt=$(ts_nsexec "$NS_G" tc filter show dev gs egress | grep -c ts_tc_egress)
+if [ $r1 = 0 ] && [ $r2 = 0 ] && [ "$nlinks" = 2 ] && [ "$nfilt" = 1 ]; then
+	ts_pass concurrent_ups_serialize
+else
+	ts_fail concurrent_ups_serialize "exits $r1/$r2, $nlinks links, $nfilt tc filters: $(cat "$TS_TMP/c1.log" "$TS_TMP/c2.log")"
+fi
+
+# An `up` that no longer lists an interface takes turnstile off it.
+ts_g up "$TS_TMP/p.policy" -i gc --state-dir "$TS_TMP/state" >"$TS_TMP/up4.log" 2>&1
+rc=$?
+if [ $rc = 0 ] && [ "$(foreign_id gc)" = "$xid" ] && [ -z "$(foreign_id gs)" ] &&
+   ! ts_nsexec "$NS_G" tc filter show dev gs egress | grep -q ts_tc_egress; then
+	ts_pass up_detaches_unlisted_interfaces
+else
+	ts_fail up_detaches_unlisted_interfaces "exit $rc, gc $(foreign_id gc), gs '$(foreign_id gs)': $(cat "$TS_TMP/up4.log")"
+fi
+
 ts_g down >"$TS_TMP/down.log" 2>&1 || ts_fail down "exit $?: $(cat "$TS_TMP/down.log")"
 snapshot >"$TS_TMP/after"
 if [ -z "${up_ok:-}" ]; then
