@@ -9,7 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
 
 #include "common/log.h"
 #include "dp/dp.h"
@@ -53,33 +52,13 @@ static int build_policy(const char *path, bool audit, const char *resolvers,
 	return 0;
 }
 
-/* Pinned ts_config of another schema must never be reinterpreted. */
-static int check_pinned_schema(const char *pin_dir, bool *pinned)
+/* Whether an earlier `up` left maps pinned (then a failure must not unpin). */
+static bool already_pinned(const char *pin_dir)
 {
 	char path[512];
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info), key = 0;
-	struct ts_config cfg = { 0 };
-	int fd, err = 0;
 
 	snprintf(path, sizeof(path), "%s/ts_config", pin_dir);
-	fd = bpf_obj_get(path);
-	*pinned = fd >= 0;
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size != sizeof(cfg)) {
-		ts_err("%s: pinned by an incompatible turnstile (value size %u, expected %zu): "
-		       "run that version's `turnstile down` first", path, info.value_size, sizeof(cfg));
-		err = -EPROTO;
-	} else if (!bpf_map_lookup_elem(fd, &key, &cfg) && cfg.schema_version &&
-		   cfg.schema_version != TS_SCHEMA_VERSION) {
-		ts_err("%s: pinned state has schema version %u, this turnstile speaks %u: "
-		       "refusing to adopt it; run the old `turnstile down` first",
-		       path, cfg.schema_version, TS_SCHEMA_VERSION);
-		err = -EPROTO;
-	}
-	close(fd);
-	return err;
+	return !access(path, F_OK);
 }
 
 static enum ts_up_fail attach_fail(int err)
@@ -264,15 +243,16 @@ int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up
 		res->fail = err == -EWOULDBLOCK ? TS_UP_FAIL_LOCKED : TS_UP_FAIL_OTHER;
 		goto fail;
 	}
-	err = check_pinned_schema(s->pin_dir, &pinned);
-	if (err) {
-		res->fail = TS_UP_FAIL_SCHEMA;
-		goto fail;
-	}
+	pinned = already_pinned(s->pin_dir);
 	if (ts_state_load(s->pin_dir, &old))
 		memset(&old, 0, sizeof(old));
 	s->state = old;
+	/* ts_dp_open refuses pinned maps of another schema (-EPROTO). */
 	err = open_dataplane(s);
+	if (err == -EPROTO) {
+		res->fail = TS_UP_FAIL_SCHEMA;
+		goto fail;
+	}
 	if (err)
 		goto fail_other;
 	res->adopted = ts_dp_adopted(s->dp);
