@@ -6,19 +6,22 @@
 # world_matrix OUT [FAMILY...]: write "src dst family outcome" lines
 # (outcome as world_attempt prints it) to OUT, sorted.
 world_matrix() {
-	local out=$1 fam src dst dir
+	local out=$1 fam src dst dir pids
 	shift
 	[ $# -gt 0 ] || set -- 4 6
 	dir=$(mktemp -d "$WORLD_DIR/matrix.XXXXXX") || return 1
 	for fam in "$@"; do
+		pids=()
 		for src in "${WORLD_HOSTS[@]}"; do
 			for dst in "${WORLD_HOSTS[@]}"; do
 				[ "$src" = "$dst" ] && continue
 				echo "$src $dst $fam $(world_attempt "$src" "$dst" "$fam")" \
 					>"$dir/$src.$dst.$fam" &
+				pids+=($!)
 			done
 		done
-		wait
+		# Only our attempts: the caller may have other children running.
+		wait "${pids[@]}"
 	done
 	cat "$dir"/* | sort >"$out"
 	rm -rf "$dir"

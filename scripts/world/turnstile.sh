@@ -99,3 +99,19 @@ world_ts_verdicts() {
 		done
 	done | sort >"$out"
 }
+
+# world_ts_monitor_start FILE: `turnstile monitor --json` into FILE, in the
+# background, until world_ts_monitor_stop.
+WORLD_TS_MON_PID=""
+world_ts_monitor_start() {
+	nsenter --net="/run/netns/$(world_ns gw)" -- "$TS_BIN" monitor --json >"$1" 2>"$1.err" &
+	WORLD_TS_MON_PID=$!
+	disown
+}
+
+world_ts_monitor_stop() {
+	[ -n "$WORLD_TS_MON_PID" ] || return 0
+	kill "$WORLD_TS_MON_PID" 2>/dev/null
+	world_wait 5 _world_ts_gone "$WORLD_TS_MON_PID"
+	WORLD_TS_MON_PID=""
+}

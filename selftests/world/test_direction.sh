@@ -14,13 +14,14 @@ pairs=$(awk -F'|' '$4 != "both" { print $1 "|" $2 "|" $3 }' <<<"$WORLD_SEED_PAIR
 
 # reverse_all OUTFILE: every pair's reverse attempt, both families, in parallel.
 reverse_all() {
-	local rows a b fam
+	local rows a b fam pids=()
 	while IFS='|' read -r rows a b; do
 		for fam in 4 6; do
 			echo "$rows|$fam|$(world_attempt "$b" "$a" "$fam")" >"$TS_TMP/rev.$a.$b.$fam" &
+			pids+=($!)
 		done
 	done <<<"$pairs"
-	wait
+	wait "${pids[@]}"
 	cat "$TS_TMP"/rev.* >"$1"
 	rm -f "$TS_TMP"/rev.*
 }
