@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* fixture.c - see fixture.h. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <ares.h>
 
 #include "fixture.h"
 #include "policy/net.h"
@@ -55,6 +62,11 @@ static int fix_apply(void *ctx, const struct ts_net *addr, const struct ts_comps
 	uint64_t word = comps->nwords ? comps->words[0] : 0;
 	int i;
 
+	if (m->watching) {
+		struct pollfd pfd = { .fd = m->client_fd, .events = POLLIN };
+
+		m->applied_after_reply += poll(&pfd, 1, 0) > 0;
+	}
 	if (m->fail_next > 0) {
 		m->fail_next--;
 		return -EIO;
@@ -124,6 +136,57 @@ void fix_run_for(struct ts_names *n, int ms)
 
 	while ((left = deadline - fix_now_ms()) > 0)
 		ts_names_run_once(n, left > 100 ? 100 : (int)left);
+}
+
+static struct fix_map *dns_watcher;
+
+void fix_dns_watch(struct fix_map *m)
+{
+	dns_watcher = m;
+}
+
+int fix_dns_ask(struct ts_names *n, int port, const char *name, int type, unsigned short id,
+		unsigned char *buf, size_t cap, size_t *len, int timeout_ms)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int64_t deadline = fix_now_ms() + timeout_ms;
+	unsigned char *q = NULL;
+	int qlen, fd, err = -ETIMEDOUT;
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	if (ares_create_query(name, 1 /* C_IN */, type, id, 1, &q, &qlen, 0) != ARES_SUCCESS)
+		return -EINVAL;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || sendto(fd, q, (size_t)qlen, 0, (struct sockaddr *)&sa, sizeof(sa)) != qlen) {
+		err = -errno;
+		goto out;
+	}
+	if (dns_watcher) {
+		dns_watcher->client_fd = fd;
+		dns_watcher->watching = true;
+	}
+	while (fix_now_ms() < deadline) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+
+		if (n)
+			ts_names_run_once(n, 10);
+		if (poll(&pfd, 1, n ? 0 : 10) <= 0)
+			continue;
+		r = recv(fd, buf, cap, 0);
+		if (r > 0) {
+			*len = (size_t)r;
+			err = 0;
+			break;
+		}
+	}
+out:
+	if (dns_watcher)
+		dns_watcher->watching = false;
+	if (fd >= 0)
+		close(fd);
+	ares_free_string(q);
+	return err;
 }
 
 struct ts_names_name_info fix_name_info(const struct ts_names *n, size_t i)

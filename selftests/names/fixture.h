@@ -43,6 +43,11 @@ struct fix_map {
 	struct fix_log_entry log[FIX_MAX_LOG];
 	int nlog;
 	int fail_next;             /* fail this many applies with -EIO */
+	/* While fix_dns_ask waits: its client socket, to count writes that
+	 * came after the client already had its answer. */
+	bool watching;
+	int client_fd;
+	int applied_after_reply;
 };
 
 struct ts_names_sink fix_sink(struct fix_map *m);
@@ -58,6 +63,15 @@ int64_t fix_now_ms(void);
 bool fix_run_until(struct ts_names *n, bool (*cond)(void *ctx), void *ctx, int timeout_ms);
 /* Drives n for ms milliseconds. */
 void fix_run_for(struct ts_names *n, int ms);
+/*
+ * A client's DNS query for `name` (type ns_t_a/ns_t_aaaa, id `id`) sent over
+ * UDP to 127.0.0.1:port; waits up to timeout_ms for the reply (driving n
+ * meanwhile when n is not NULL). 0 and the reply in buf (length in len), or -errno.
+ */
+int fix_dns_ask(struct ts_names *n, int port, const char *name, int type, unsigned short id,
+		unsigned char *buf, size_t cap, size_t *len, int timeout_ms);
+/* Makes fix_dns_ask let m watch its client socket (NULL: none). */
+void fix_dns_watch(struct fix_map *m);
 /* The name's info (index i of the state). */
 struct ts_names_name_info fix_name_info(const struct ts_names *n, size_t i);
 

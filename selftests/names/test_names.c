@@ -16,6 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ares.h>
+#include <arpa/nameser.h>
+
 #include "common/log.h"
 #include "dnsmasq.h"
 #include "fakedns.h"
@@ -32,6 +35,7 @@ static struct {
 	struct ts_names *n;
 	char cache[128];
 	const char *want;          /* address a condition waits for */
+	const char *dns_listen;    /* the DNS proxy's address, NULL = none */
 } T;
 
 static int open_names(const char *servers)
@@ -44,6 +48,7 @@ static int open_names(const char *servers)
 		.sink = fix_sink(&T.map),
 		.query_timeout_ms = 300,
 		.query_tries = 1,
+		.dns_listen = T.dns_listen,
 	};
 
 	return ts_names_open(&T.n, &cfg);
@@ -559,6 +564,111 @@ next:
 	}
 }
 
+/* The A records of a reply, and its id and rcode. */
+static int reply_a(const unsigned char *buf, size_t len, struct ares_addrttl *a, int max,
+		   unsigned *id, unsigned *rcode)
+{
+	int n = max;
+
+	*id = len >= 2 ? (unsigned)(buf[0] << 8 | buf[1]) : 0;
+	*rcode = len >= 4 ? buf[3] & 0x0f : 99;
+	return ares_parse_a_reply(buf, (int)len, NULL, a, &n) == ARES_SUCCESS ? n : 0;
+}
+
+static bool names_has(const char *name)
+{
+	const struct ts_names_state *st = ts_names_state(T.n);
+	struct ts_names_name_info i;
+
+	for (size_t k = 0; k < ts_names_count(st); k++)
+		if (!ts_names_name_info(st, k, &i) && !strcmp(i.name, name))
+			return true;
+	return false;
+}
+
+/*
+ * Wildcards through the DNS proxy: a client's answer for a name matching
+ * "*.blob.test" is in the map before the client gets it; a deeper name or
+ * an unrelated one is answered but not learned; the learned name is then
+ * refreshed on its own (DNS moves it, no client asks); it survives a
+ * restart through the cache; a dead resolver is answered with SERVFAIL.
+ */
+static void test_proxy_learns_wildcard(void)
+{
+	const char *names[] = { "exact.test", "*.blob.test" };
+	unsigned char buf[1024];
+	struct ares_addrttl a[8];
+	const struct fix_map_entry *e;
+	struct ts_names_state *st = NULL;
+	struct ts_names_name_info info = { 0 };
+	unsigned id, rcode;
+	size_t len;
+	int n, err;
+
+	T.dns_listen = "127.0.0.1:5353";
+	if (!setup(names, 2, 1, 10, 0,
+		   "192.0.2.10 exact.test\n192.0.2.65 acct1.blob.test\n"
+		   "192.0.2.70 deep.acct1.blob.test\n192.0.2.80 other.test\n",
+		   "--local-ttl=1", NULL, NULL))
+		goto out;
+	/* setup() opened before the wildcard was marked: open again with it. */
+	T.pol.refs[1].wildcard = true;
+	TS_CHECK(!reopen_names(NULL, 0), "reopen with the wildcard failed");
+	/* exact.test first, so the only write while the client waits is the learned one. */
+	TS_CHECK(fix_run_until(T.n, all_done, NULL, 3000), "exact.test never resolved");
+	fix_dns_watch(&T.map);
+
+	err = fix_dns_ask(T.n, 5353, "acct1.blob.test", ns_t_a, 0x1234, buf, sizeof(buf), &len, 3000);
+	TS_CHECK(!err, "no answer from the proxy: %s", strerror(-err));
+	e = fix_map_find(&T.map, "192.0.2.65");
+	TS_CHECK(e && e->comps == 2, "learned address not in the map (component 1)");
+	TS_CHECK(T.map.applied_after_reply == 0,
+		 "%d map write(s) came after the client had its answer: its first SYN races them",
+		 T.map.applied_after_reply);
+	n = reply_a(buf, len, a, 8, &id, &rcode);
+	TS_CHECK(n == 1 && id == 0x1234 && !memcmp(&a[0].ipaddr, fix_net("192.0.2.65").addr, 4),
+		 "client got %d addresses, id %#x", n, id);
+	TS_CHECK(names_has("acct1.blob.test"), "acct1.blob.test not a learned name");
+
+	err = fix_dns_ask(T.n, 5353, "deep.acct1.blob.test", ns_t_a, 7, buf, sizeof(buf), &len, 3000);
+	TS_CHECK(!err && reply_a(buf, len, a, 8, &id, &rcode) == 1, "deep name not answered");
+	TS_CHECK(!fix_map_find(&T.map, "192.0.2.70") && !names_has("deep.acct1.blob.test"),
+		 "two labels under *.blob.test learned (* is one label)");
+	err = fix_dns_ask(T.n, 5353, "other.test", ns_t_a, 8, buf, sizeof(buf), &len, 3000);
+	TS_CHECK(!err && reply_a(buf, len, a, 8, &id, &rcode) == 1, "other.test not answered");
+	TS_CHECK(!fix_map_find(&T.map, "192.0.2.80"), "a name matching no wildcard learned");
+
+	/* Learned names are refreshed like the policy's own. */
+	TS_CHECK(!dnsmasq_set_hosts(&T.dns, "192.0.2.10 exact.test\n192.0.2.67 acct1.blob.test\n"),
+		 "SIGHUP failed");
+	T.want = "192.0.2.67";
+	TS_CHECK(fix_run_until(T.n, have_want, NULL, 4000), "learned name not refreshed");
+
+	/* Across a restart, through the cache. */
+	ts_names_close(T.n);
+	T.n = NULL;
+	TS_CHECK(!ts_names_state_read(&st, T.cache), "cache unreadable");
+	for (size_t i = 0; st && i < ts_names_count(st); i++)
+		if (!ts_names_name_info(st, i, &info) && !strcmp(info.name, "acct1.blob.test"))
+			break;
+	TS_CHECK(info.wildcard && !strcmp(info.wildcard, "*.blob.test"),
+		 "cache does not say acct1.blob.test was learned through *.blob.test");
+	ts_names_state_free(st);
+	memset(&T.map, 0, sizeof(T.map));
+	TS_CHECK(!open_names(NULL) && fix_map_find(&T.map, "192.0.2.67"),
+		 "learned address not restored from the cache");
+
+	dnsmasq_kill(&T.dns);
+	err = fix_dns_ask(T.n, 5353, "acct2.blob.test", ns_t_a, 9, buf, sizeof(buf), &len, 3000);
+	reply_a(buf, len, a, 8, &id, &rcode);
+	TS_CHECK(!err && rcode == 2 && id == 9, "dead resolver: rcode %u id %u, want SERVFAIL", rcode,
+		 id);
+out:
+	fix_dns_watch(NULL);
+	T.dns_listen = NULL;
+	teardown();
+}
+
 static bool shared_split(void *ctx)
 {
 	const struct fix_map_entry *e = fix_map_find(&T.map, "192.0.2.5");
@@ -713,6 +823,7 @@ int main(void)
 	ts_run("names_failover_and_latency", test_failover_and_latency);
 	ts_run("names_servfail_and_garbage", test_servfail_and_garbage);
 	ts_run("names_shared_address", test_shared_address);
+	ts_run("names_proxy_learns_wildcard", test_proxy_learns_wildcard);
 	ts_run("names_policy_resolver_ipv6", test_policy_resolver_ipv6);
 	ts_run("names_resolv_conf_fallback", test_resolv_conf_fallback);
 	return ts_done();
