@@ -220,6 +220,36 @@ out:
 	teardown();
 }
 
+/*
+ * A wildcard: an answer a client got for acct1.blob.test is learned
+ * through the loader's glue into the real maps, and the very next SYN to
+ * the address passes (it was refused before the answer).
+ */
+static void test_learned_first_syn(void)
+{
+	static const char policy[] =
+		"settings {\n    scope tcp/443\n}\n"
+		"component clients { 198.51.100.0/26 }\n"
+		"component blob { *.blob.test }\n"
+		"rule \"B\": clients -> blob tcp/443\n";
+	unsigned char answer[512];
+	size_t len = 0;
+	int err, added;
+
+	if (!setup(policy, "192.0.2.65 acct1.blob.test\n"))
+		goto out;
+	TS_CHECK(syn_reason("192.0.2.65") == TS_R_DROP_NO_RULE, "allowed before any answer");
+	err = fix_dns_ask(NULL, PORT, "acct1.blob.test", 1 /* A */, 42, answer, sizeof(answer), &len,
+			  3000);
+	TS_CHECK(!err, "no answer from dnsmasq: %s", strerror(-err));
+	added = err ? 0 : ts_names_learn(T.g.names, "acct1.blob.test", answer, len,
+					 dnsmasq_server(&T.dns));
+	TS_CHECK(added == 1, "learned %d addresses, want 1", added);
+	TS_CHECK(syn_reason("192.0.2.65") == TS_R_PASS_NEW, "first SYN after the answer refused");
+out:
+	teardown();
+}
+
 int main(void)
 {
 	int err;
@@ -236,5 +266,6 @@ int main(void)
 	ts_log_set_level(TS_LOG_ERROR);
 	ts_run("names_dp_answer_change", test_answer_change_in_maps);
 	ts_run("names_dp_bulk_latency", test_bulk_latency);
+	ts_run("names_dp_learned_first_syn", test_learned_first_syn);
 	return ts_done();
 }
