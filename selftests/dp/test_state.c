@@ -176,6 +176,18 @@ static void test_expiry_and_gc(void)
 		 gc.flows_removed, gc.halfopen_removed);
 	dpt_tcp(&p, client, 1004, server, 443, ACK, 0);
 	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "live flow survives GC");
+
+	/* a connection closed by FINs both ways leaves the table after the
+	 * closing timeout, by GC alone (no packet meets it) */
+	handshake(&t, client, 1006, server, TS_R_PASS_HANDSHAKE);
+	dpt_tcp(&p, client, 1006, server, 443, FIN | ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "FIN");
+	dpt_tcp(&p, server, 443, client, 1006, FIN | ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "FIN back");
+	TS_CHECK(!ts_dp_gc(t.dp, ts_dp_now_ns(), &gc) && gc.flows_removed == 0, "GC removed a fresh closing flow");
+	TS_CHECK(age_entry(&t, TS_MAP_FLOWS, client, 1006, 6), "age closing flow");
+	TS_CHECK(!ts_dp_gc(t.dp, ts_dp_now_ns(), &gc) && gc.flows_removed == 1,
+		 "GC removed %u closing flows, want 1", gc.flows_removed);
 	dpt_close(&t);
 }
 
