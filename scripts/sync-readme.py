@@ -2,8 +2,9 @@
 """Fill README.md's generated sections from their one source in docs/.
 
 A section is written in README.md as
-    <!-- from docs/cli.md -->            (the whole file, headings one level down)
+    <!-- from docs/cli.md -->            (the whole file but its title, headings one level down)
     <!-- from docs/policy.md#Grammar --> (one "## Grammar" section)
+    <!-- from policies/seed.policy -->   (any other file, verbatim in a code block)
     ...generated text...
     <!-- end -->
 `sync-readme.py` rewrites every such block; `sync-readme.py --check` exits 1
@@ -26,10 +27,14 @@ def section(text, title):
 
 
 def demote(text):
-    """Whole documents sit under a README '## ' heading: push headings down."""
+    """Whole documents sit under a README '## ' heading: drop their title,
+    push the other headings one level down."""
     out = []
     in_code = False
-    for line in text.splitlines():
+    lines = text.splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    for line in lines:
         if line.startswith("```"):
             in_code = not in_code
         if not in_code and line.startswith("#"):
@@ -41,7 +46,12 @@ def demote(text):
 def render(readme):
     def fill(m):
         src = (ROOT / m.group(2)).read_text()
-        body = section(src, m.group(3)) if m.group(3) else demote(src)
+        if not m.group(2).endswith(".md"):
+            body = "```\n" + src.rstrip("\n") + "\n```\n"   # a policy, verbatim
+        elif m.group(3):
+            body = section(src, m.group(3))
+        else:
+            body = demote(src)
         return m.group(1) + body + m.group(4)
     return BLOCK.sub(fill, readme)
 
