@@ -64,7 +64,8 @@ static __always_inline void emit_event(const struct ts_pkt *p, __u32 reason, __u
 	e->sport = p->sport;
 	e->dport = p->dport;
 	e->family = p->family;
-	e->proto = p->proto;
+	/* an ICMP error's event carries the quoted TCP tuple, marked by the proto */
+	e->proto = !p->icmp_error ? p->proto : p->family == TS_FAMILY_V4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 	e->tcp_flags = p->tcp_flags;
 	e->verdict = verdict;
 	e->reason = reason;
