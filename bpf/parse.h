@@ -45,6 +45,7 @@ enum ts_frag {
 struct ts_cursor {
 	void *pos;
 	void *end;
+	__u32 beyond;  /* packet bytes past `end` (tc: the non-linear part of a large skb; XDP: 0) */
 };
 
 /* What the stages learn about a packet. Addresses as 4 words in network
@@ -90,6 +91,16 @@ static __always_inline void *cur_pull(struct ts_cursor *c, __u32 len)
 static __always_inline __u32 cur_avail(const struct ts_cursor *c)
 {
 	return c->end - c->pos;
+}
+
+/* Bytes of the packet from the cursor on, readable or not: what IP length
+ * fields are checked against (an egress skb carries its payload in pages). */
+static __always_inline __u32 cur_avail_total(const struct ts_cursor *c)
+{
+	__u32 linear = cur_avail(c);
+
+	barrier_var(linear); /* or clang folds the sum into 32-bit pointer math */
+	return linear + c->beyond;
 }
 
 struct ts_vlan_hdr {
@@ -161,7 +172,7 @@ static __always_inline __u32 parse_ipv4(struct ts_cursor *c, struct ts_pkt *p, b
 		return bad;
 	tot = bpf_ntohs(ip->tot_len);
 	if (!quoted) {
-		if (tot < hlen || tot - hlen > cur_avail(c))
+		if (tot < hlen || tot - hlen > cur_avail_total(c))
 			return bad;
 		p->l4_len = tot - hlen;
 	} else {
@@ -226,7 +237,7 @@ static __always_inline __u32 parse_ipv6(struct ts_cursor *c, struct ts_pkt *p, b
 	rem = bpf_ntohs(ip6->payload_len);
 	if (quoted)
 		rem = cur_avail(c);
-	else if (rem > cur_avail(c))
+	else if (rem > cur_avail_total(c))
 		return bad;
 	p->family = TS_FAMILY_V6;
 	__builtin_memcpy(p->saddr, ip6->saddr, 16);

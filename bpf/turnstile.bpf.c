@@ -412,9 +412,9 @@ __noinline int ts_finish(struct ts_pkt *p, __u32 reason)
  * packet (return thunks). TS_R_NONE: continue with the L4 stage.
  */
 static __always_inline __u32 ts_begin(struct ts_pkt *p, void *data, void *data_end, __u32 len,
-				      __u32 ifindex, __u8 hook)
+				      __u32 beyond, __u32 ifindex, __u8 hook)
 {
-	struct ts_cursor c = { .pos = data, .end = data_end };
+	struct ts_cursor c = { .pos = data, .end = data_end, .beyond = beyond };
 	struct ts_config *cfg;
 	struct ts_run r;
 	__u32 zero = 0, reason, off;
@@ -464,7 +464,7 @@ int ts_xdp(struct xdp_md *ctx)
 	struct ts_pkt p = {};
 	__u32 reason;
 
-	reason = ts_begin(&p, data, data_end, data_end - data, ctx->ingress_ifindex, TS_HOOK_XDP);
+	reason = ts_begin(&p, data, data_end, data_end - data, 0, ctx->ingress_ifindex, TS_HOOK_XDP);
 	if (!reason)
 		reason = ts_l4_xdp(ctx, &p);
 	return ts_end(&p, reason) ? XDP_DROP : XDP_PASS;
@@ -477,6 +477,7 @@ SEC("tc")
 int ts_tc_egress(struct __sk_buff *skb)
 {
 	void *data, *data_end;
+	__u32 linear, beyond;
 	struct ts_pkt p = {};
 	__u32 reason;
 
@@ -484,7 +485,12 @@ int ts_tc_egress(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, skb->len < TS_TC_PULL_LEN ? skb->len : TS_TC_PULL_LEN);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	reason = ts_begin(&p, data, data_end, skb->len, skb->ifindex, TS_HOOK_TC_EGRESS);
+	/* A large egress skb keeps its payload in pages: IP lengths are
+	 * checked against skb->len, headers are read from the linear part. */
+	linear = data_end - data;
+	barrier_var(linear);
+	beyond = skb->len > linear ? skb->len - linear : 0;
+	reason = ts_begin(&p, data, data_end, skb->len, beyond, skb->ifindex, TS_HOOK_TC_EGRESS);
 	if (!reason)
 		reason = ts_l4_tc(skb, &p);
 	return ts_end(&p, reason) ? TC_ACT_SHOT : TC_ACT_OK;
