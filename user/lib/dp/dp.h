@@ -81,7 +81,9 @@ uint32_t ts_dp_stable_rule_id(const struct ts_dp *dp, uint32_t compiled_id);
  * compiled set id; host_upsert with a full-length net only. */
 int ts_dp_host_upsert(struct ts_dp *dp, const struct ts_net *addr, uint32_t set_id);
 int ts_dp_host_delete(struct ts_dp *dp, const struct ts_net *addr);
-/* rule_id fields are compiler ids, mapped to stable ids like install. */
+/* rule_id fields are compiler ids of the policy this ts_dp installed last
+ * (the mapping to stable ids is kept per ts_dp: an ts_dp that has not
+ * installed gets -EINVAL). */
 int ts_dp_rules_add(struct ts_dp *dp, const struct ts_rule_entry *rules, size_t n);
 
 int ts_dp_config_read(const struct ts_dp *dp, struct ts_config *out);
