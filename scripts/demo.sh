@@ -13,8 +13,9 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
-TS_BIN=$ROOT/$BUILD/turnstile
-POLICY=$ROOT/policies/seed.policy
+case "$BUILD" in /*) TS_BIN=$BUILD/turnstile ;; *) TS_BIN=$ROOT/$BUILD/turnstile ;; esac
+POLICY=policies/seed.policy
+cd "$ROOT" || exit 1
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: needs root (network namespaces, XDP)" >&2
@@ -60,7 +61,7 @@ world_up || { echo "demo: the world did not come up" >&2; exit 1; }
 world_report_topology
 
 echo
-echo "== turnstile check $(realpath --relative-to="$ROOT" "$POLICY")"
+echo "== turnstile check $POLICY"
 "$TS_BIN" check "$POLICY"
 
 echo
