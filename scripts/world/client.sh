@@ -49,7 +49,7 @@ world_attempt() {
 # HOST:443 with openssl s_client and keep it open, idle; its request is
 # sent later by world_hold_request TAG. Returns once the handshake is done.
 world_hold_open() {
-	local tag=$1 src=$2 fam=$3 host=$4 d=$WORLD_DIR/hold.$1
+	local src=$2 fam=$3 host=$4 d=$WORLD_DIR/hold.$1
 	mkdir -p "$d" && mkfifo "$d/in" || return 1
 	# A writer that never writes keeps the fifo open between requests.
 	# It runs in SRC's namespace so that world_down ends it too.
