@@ -5,16 +5,16 @@
 
 WORLD_CONNECT_TIMEOUT=${WORLD_CONNECT_TIMEOUT:-2}
 
-# world_target DST FAMILY: the host part of DST's URL for FAMILY (4 or 6).
+# world_target DST FAMILY [SRC]: the host part of DST's URL for FAMILY (4
+# or 6): its name, else its address for SRC (world_cell_addr).
 world_target() {
-	local dst=$1 fam=$2 a
+	local dst=$1 fam=$2 src=${3:-} a
 	if [ -n "${WORLD_NAME[$dst]}" ]; then
 		echo "${WORLD_NAME[$dst]}"
-	elif [ "$fam" = 4 ]; then
-		a=${WORLD_V4[$dst]}; echo "${a%% *}"
-	else
-		a=${WORLD_V6[$dst]}; echo "[${a%% *}]"
+		return
 	fi
+	a=$(world_cell_addr "$dst" "$src" "$fam")
+	if [ "$fam" = 4 ]; then echo "$a"; else echo "[$a]"; fi
 }
 
 # world_curl SRC FAMILY HOST PATH [CURL ARGS...]: fetch https://HOST/PATH
@@ -26,15 +26,16 @@ world_curl() {
 		"https://$host/$path"
 }
 
-# world_attempt SRC DST FAMILY: open a TLS connection from SRC to DST:443
-# and print one word:
+# world_attempt SRC DST FAMILY: open a TLS connection from SRC (from its
+# address for DST, world_cell_addr) to DST:443 and print one word:
 #   ok       the TLS handshake completed and DST itself answered
 #   timeout  no answer (a dropped SYN)
 #   wrong    someone else answered
 #   error:N  curl failed otherwise (exit status N)
 world_attempt() {
 	local src=$1 dst=$2 fam=$3 body rc
-	body=$(world_curl "$src" "$fam" "$(world_target "$dst" "$fam")" index.html 2>/dev/null)
+	body=$(world_curl "$src" "$fam" "$(world_target "$dst" "$fam" "$src")" index.html \
+		--interface "$(world_cell_addr "$src" "$dst" "$fam")" 2>/dev/null)
 	rc=$?
 	if [ $rc = 0 ]; then
 		[ "$body" = "turnstile-world host=$dst" ] && echo ok || echo wrong

@@ -83,3 +83,19 @@ world_addr() {
 	if [ "$2" = 4 ]; then a=${WORLD_V4[$1]}; else a=${WORLD_V6[$1]}; fi
 	echo "${a%% *}"
 }
+
+# world_cell_addr KEY PEER FAMILY: the address KEY uses with PEER in a
+# matrix cell (as source or destination). A host reached by address with
+# several of them (the endpoints) spreads its peers over all of them; a
+# host with a name uses its first address (what DNS answers).
+world_cell_addr() {
+	local key=$1 peer=$2 fam=$3 i=0 h
+	local -a addrs
+	if [ "$fam" = 4 ]; then read -ra addrs <<<"${WORLD_V4[$key]}"; else read -ra addrs <<<"${WORLD_V6[$key]}"; fi
+	if [ -n "${WORLD_NAME[$key]:-}" ]; then echo "${addrs[0]}"; return; fi
+	for h in "${WORLD_HOSTS[@]}"; do
+		[ "$h" = "$peer" ] && break
+		i=$((i + 1))
+	done
+	echo "${addrs[i % ${#addrs[@]}]}"
+}

@@ -94,7 +94,7 @@ world_ts_verdicts() {
 			for dst in "${WORLD_HOSTS[@]}"; do
 				[ "$src" = "$dst" ] && continue
 				echo "$src $dst $fam $(world_ts_verdict \
-					"$(world_addr "$src" "$fam")" "$(world_addr "$dst" "$fam")")"
+					"$(world_cell_addr "$src" "$dst" "$fam")" "$(world_cell_addr "$dst" "$src" "$fam")")"
 			done
 		done
 	done | sort >"$out"

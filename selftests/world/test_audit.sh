@@ -20,7 +20,7 @@ for fam in 4 6; do
 		for dst in "${WORLD_HOSTS[@]}"; do
 			[ "$src" = "$dst" ] && continue
 			[ "$(world_seed_verdict "$src" "$dst")" = refuse ] &&
-				echo "$(world_addr "$src" "$fam") $(world_addr "$dst" "$fam")"
+				echo "$(world_cell_addr "$src" "$dst" "$fam") $(world_cell_addr "$dst" "$src" "$fam")"
 		done
 	done
 done | sort >"$TS_TMP/would_drop"

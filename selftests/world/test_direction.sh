@@ -40,7 +40,7 @@ fwd_bad=""
 while IFS='|' read -r rows a b; do
 	for fam in 4 6; do
 		out=$TS_TMP/fwd.$a.$b.$fam
-		if ! world_curl "$a" "$fam" "$(world_target "$b" "$fam")" big.bin -o "$out" 2>"$out.err" ||
+		if ! world_curl "$a" "$fam" "$(world_target "$b" "$fam" "$a")" big.bin -o "$out" 2>"$out.err" ||
 		   ! cmp -s "$out" "$WORLD_DIR/tls/big.bin"; then
 			fwd_bad+="$rows $a->$b/ipv$fam: $(head -c 200 "$out.err"); "
 		fi
