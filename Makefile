@@ -98,8 +98,8 @@ $(BUILD)/bench/%: selftests/bench/%.c $(TESTLIB_OBJS) $(LIB) $(SKEL)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Iselftests -o $@ $< $(TESTLIB_OBJS) $(LIB) $(LDLIBS)
 
-# ---- bench only: the baseline BPF object the benchmark loads at run time ----
-BENCH_BPF_OBJ := $(BUILD)/bpf/bench_baseline.bpf.o
+# ---- bench only: the BPF objects the benchmark loads at run time -----------
+BENCH_BPF_OBJ := $(BUILD)/bpf/bench_baseline.bpf.o $(BUILD)/bpf/bench_blocks.bpf.o
 $(BENCH_BINS): | $(BENCH_BPF_OBJ)
 
 # ---- fuzzing: the policy parser under libFuzzer + ASan + UBSan --------------

@@ -13,6 +13,9 @@
  * must insert a flow each time: bench_moving_syn (bpf/bench_baseline.bpf.c)
  * bumps the source port before each repetition and tail-calls turnstile;
  * its ratio is against the baseline run behind the same tail call.
+ * The "block:" rows are the brief's building blocks (bpf/bench_blocks.bpf.c)
+ * measured in the same run: what a hash flow lookup and two prefix lookups
+ * cost on this host, against the same baseline.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -228,12 +231,12 @@ static int install(struct ts_dp *dp, uint32_t nprefixes)
 
 /* 1M established flows between the clients and the server, written as
  * the dataplane would have made them (the key's lo side compares lower). */
-static int fill_flows(struct ts_dp *dp)
+static int fill_flows(int fd)
 {
 	const uint32_t chunk = 65536;
 	struct ts_flow_key *keys = calloc(chunk, sizeof(*keys));
 	struct ts_flow_val *vals = calloc(chunk, sizeof(*vals));
-	int fd = ts_dp_map_fd(dp, TS_MAP_FLOWS), err = 0;
+	int err = 0;
 	uint64_t now = ts_dp_now_ns();
 
 	if (!keys || !vals)
@@ -262,6 +265,22 @@ static int fill_flows(struct ts_dp *dp)
 	free(keys);
 	free(vals);
 	return err;
+}
+
+/* The building blocks' trie gets the policy's client prefixes [from, to). */
+static int fill_block_prefixes(int fd, uint32_t from, uint32_t to)
+{
+	struct ts_addr_val v = { .set_id = 1 };
+
+	for (uint32_t i = from; i < to; i++) {
+		struct ts_addr_key k = { .prefixlen = TS_ADDR_HDR_BITS + 28, .family = TS_FAMILY_V4 };
+		uint32_t a = htonl(0x0a000000u | i << 4);   /* 10.x.y.z0/28, as policy_text */
+
+		memcpy(k.addr, &a, 4);
+		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+			return -errno;
+	}
+	return 0;
 }
 
 static int prog_fd;
@@ -294,9 +313,10 @@ int main(int argc, char **argv)
 	static const uint32_t sizes[] = { 10, 10000, 100000 };
 	const char *xf_path = argc > 2 ? argv[2] : DEFAULT_XDP_FILTER;
 	struct ts_dp_open_opts oo = { .cap_flows = NFLOWS + 65536, .cap_prefixes = 131072 };
-	struct bpf_object *base_obj, *xf_obj;
-	int base_fd, xf_fd, mover_fd, jump_fd;
-	double base_ns, base_moving_ns;
+	struct bpf_object *base_obj, *xf_obj, *blk_obj;
+	int base_fd, xf_fd, mover_fd, jump_fd, hash_fd, lpm_fd, lpm_map_fd;
+	double base_ns, base_moving_ns, hash_ns;
+	uint32_t have_prefixes = 0;
 	struct ts_dp *dp;
 	struct frame f;
 	uint32_t rv;
@@ -314,14 +334,19 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/bpf/bench_baseline.bpf.o", argv[1]);
 	base_obj = load_obj(path, "bench_baseline", &base_fd);
 	xf_obj = load_obj(xf_path, "xdpfilt_alw_all", &xf_fd);
-	if (!base_obj || !xf_obj)
+	snprintf(path, sizeof(path), "%s/bpf/bench_blocks.bpf.o", argv[1]);
+	blk_obj = load_obj(path, "blk_hash", &hash_fd);
+	if (!base_obj || !xf_obj || !blk_obj)
 		return 1;
+	lpm_fd = bpf_program__fd(bpf_object__find_program_by_name(blk_obj, "blk_lpm2"));
+	lpm_map_fd = bpf_map__fd(bpf_object__find_map_by_name(blk_obj, "blk_prefixes"));
 	mover_fd = bpf_program__fd(bpf_object__find_program_by_name(base_obj, "bench_moving_syn"));
 	jump_fd = bpf_map__fd(bpf_object__find_map_by_name(base_obj, "bench_next"));
 	if (ts_dp_open(&dp, &oo))
 		return 1;
 	prog_fd = ts_dp_xdp_prog_fd(dp);
-	if (fill_flows(dp)) {
+	if (fill_flows(ts_dp_map_fd(dp, TS_MAP_FLOWS)) ||
+	    fill_flows(bpf_map__fd(bpf_object__find_map_by_name(blk_obj, "blk_flows")))) {
 		fprintf(stderr, "bench: cannot fill the flow table\n");
 		return 1;
 	}
@@ -334,8 +359,12 @@ int main(int argc, char **argv)
 	printf("# baseline (parse Eth/IPv4/TCP, per-CPU count, drop): %.1f ns/pkt; "
 	       "behind the port-bumping tail call: %.1f ns/pkt\n", base_ns, base_moving_ns);
 
+	tcp_frame(&f, "10.0.1.35", 1028, server4, 443, PSH | ACK);
+	hash_ns = run_repeat(hash_fd, &f, &rv);
 	printf("| scenario                   | prefixes | ns/pkt | vs base | vs xdp-filter |\n");
 	printf("|----------------------------|---------:|-------:|--------:|--------------:|\n");
+	printf("| %-26s | %8s | %6.1f | %6.2fx | %13s |%s\n", "block: HASH 1M + clock", "-", hash_ns,
+	       hash_ns / base_ns, "", rv == XDP_DROP ? "" : " UNEXPECTED VERDICT");
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		uint32_t n = sizes[s];
 		struct line l;
@@ -346,6 +375,15 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		fill_xdp_filter(xf_obj, n);
+		if (fill_block_prefixes(lpm_map_fd, have_prefixes, n)) {
+			fprintf(stderr, "bench: cannot fill the blocks' trie\n");
+			return 1;
+		}
+		have_prefixes = n;
+		tcp_frame(&f, "10.0.0.3", 7777, other4, 443, SYN);
+		l = (struct line){ "block: 2 LPM lookups", run_repeat(lpm_fd, &f, &rv), base_ns, 0 };
+		printf("| %-26s | %8u | %6.1f | %6.2fx | %13s |%s\n", l.name, n, l.ns, l.ns / l.base, "",
+		       rv == XDP_DROP ? "" : " UNEXPECTED VERDICT");
 		tcp_frame(&f, "10.0.0.1", 1024, server4, 443, SYN);
 		xf_ns = run_repeat(xf_fd, &f, &rv);
 		printf("| %-26s | %8u | %6.1f | %6.2fx | %12.2fx | verdict %s\n", "xdp-filter (alw_all)", n,
@@ -388,5 +426,6 @@ int main(int argc, char **argv)
 	ts_dp_close(dp);
 	bpf_object__close(base_obj);
 	bpf_object__close(xf_obj);
+	bpf_object__close(blk_obj);
 	return 0;
 }

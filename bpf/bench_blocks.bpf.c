@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * bench_blocks.bpf.c - the brief's building blocks, measured by the
+ * benchmark in the same run as turnstile so its ratio targets can be read
+ * against what this host allows. Not part of the product. Each program is
+ * bench_baseline's parse + per-CPU count + drop plus one block:
+ *  - blk_hash: a plain HASH lookup in a 1M-entry table with turnstile's
+ *    40-byte direction-free key, the coarse clock, the timestamp written
+ *    at most once a second;
+ *  - blk_lpm2: two LPM_TRIE lookups (source and destination) with
+ *    turnstile's address key.
+ */
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "turnstile.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} blk_count SEC(".maps");
+
+/* Same capacity as the bench's ts_flows; filled with the same 1M flows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, (1u << 20) + 65536);
+	__type(key, struct ts_flow_key);
+	__type(value, struct ts_flow_val);
+} blk_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 262144);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ts_addr_key);
+	__type(value, struct ts_addr_val);
+} blk_prefixes SEC(".maps");
+
+struct blk_ip {
+	__u8 ver_ihl, tos;
+	__be16 tot_len, id, frag_off;
+	__u8 ttl, protocol;
+	__be16 check;
+	__be32 saddr, daddr;
+};
+
+/* bench_baseline's parse; NULL when the frame is not Ethernet/IPv4/TCP. */
+static __always_inline __u8 *blk_parse(struct xdp_md *ctx, struct blk_ip **ipp)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct blk_ip *ip;
+	__u8 *tcp;
+	__u32 hlen;
+
+	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return 0;
+	ip = (void *)(eth + 1);
+	if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP)
+		return 0;
+	hlen = (ip->ver_ihl & 0x0f) * 4;
+	if (hlen < sizeof(*ip))
+		return 0;
+	tcp = (__u8 *)ip + hlen;
+	if ((void *)(tcp + 20) > end)
+		return 0;
+	*ipp = ip;
+	return tcp;
+}
+
+static __always_inline int blk_count_drop(__u8 *tcp)
+{
+	__u32 zero = 0;
+	__u64 *cnt = bpf_map_lookup_elem(&blk_count, &zero);
+
+	if (cnt)
+		*cnt += tcp[13];
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int blk_hash(struct xdp_md *ctx)
+{
+	struct ts_flow_key k = { .family = TS_FAMILY_V4, .proto = IPPROTO_TCP };
+	struct ts_flow_val *v;
+	struct blk_ip *ip;
+	__u8 *tcp = blk_parse(ctx, &ip);
+	bool s_lo;
+	__u64 now;
+
+	if (!tcp)
+		return XDP_PASS;
+	s_lo = bpf_ntohl(ip->saddr) < bpf_ntohl(ip->daddr);
+	__builtin_memcpy(k.lo_addr, s_lo ? &ip->saddr : &ip->daddr, 4);
+	__builtin_memcpy(k.hi_addr, s_lo ? &ip->daddr : &ip->saddr, 4);
+	__builtin_memcpy(&k.lo_port, tcp + (s_lo ? 0 : 2), 2);
+	__builtin_memcpy(&k.hi_port, tcp + (s_lo ? 2 : 0), 2);
+	v = bpf_map_lookup_elem(&blk_flows, &k);
+	if (!v)
+		return XDP_ABORTED;
+	now = bpf_ktime_get_coarse_ns();
+	if (now - v->last_seen_ns >= 1000000000ull)
+		v->last_seen_ns = now;
+	return blk_count_drop(tcp);
+}
+
+SEC("xdp")
+int blk_lpm2(struct xdp_md *ctx)
+{
+	struct ts_addr_key k = { .prefixlen = TS_ADDR_HDR_BITS + 32, .family = TS_FAMILY_V4 };
+	struct ts_addr_val *s, *d;
+	struct blk_ip *ip;
+	__u8 *tcp = blk_parse(ctx, &ip);
+
+	if (!tcp)
+		return XDP_PASS;
+	__builtin_memcpy(k.addr, &ip->saddr, 4);
+	s = bpf_map_lookup_elem(&blk_prefixes, &k);
+	__builtin_memcpy(k.addr, &ip->daddr, 4);
+	d = bpf_map_lookup_elem(&blk_prefixes, &k);
+	if (s && d && s->set_id == d->set_id)   /* uses both results */
+		return XDP_PASS;
+	return blk_count_drop(tcp);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
