@@ -42,21 +42,20 @@ world_dns_set() {
 	world_wait 5 _world_dns_answers ep "$name" "$v4"
 }
 
-# world_dns_redirect PORT: the gateway answers the clients' DNS itself: a
-# query to the world's resolver addresses that enters the gateway is
-# redirected to PORT on the gateway (where a DNS proxy such as turnstile's
-# listens on every address). The gateway's own queries to the resolvers
-# are not redirected. world_dns_direct undoes it.
+# world_dns_redirect PORT: the gateway answers the clients' DNS itself: an
+# IPv4 query to the world's resolver that enters the gateway is sent to
+# WORLD_GW_SERVICE4:PORT on the gateway, where a DNS proxy such as
+# turnstile's listens (clients ask the IPv4 resolver first). The gateway's
+# own queries to the resolver are not redirected. world_dns_direct undoes it.
 world_dns_redirect() {
 	world_nsenter gw nft -f - <<NFT
-table inet world_dns {
+table ip world_dns {
 	chain prerouting {
 		type nat hook prerouting priority dstnat;
-		ip daddr $WORLD_RESOLVER4 meta l4proto { udp, tcp } th dport 53 redirect to :$1
-		ip6 daddr $WORLD_RESOLVER6 meta l4proto { udp, tcp } th dport 53 redirect to :$1
+		ip daddr $WORLD_RESOLVER4 meta l4proto { udp, tcp } th dport 53 dnat to $WORLD_GW_SERVICE4:$1
 	}
 }
 NFT
 }
 
-world_dns_direct() { world_nsenter gw nft delete table inet world_dns 2>/dev/null; return 0; }
+world_dns_direct() { world_nsenter gw nft delete table ip world_dns 2>/dev/null; return 0; }

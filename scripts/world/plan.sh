@@ -52,6 +52,9 @@ redirect.audiocodes.com 192.0.2.97 2001:db8:700::97"
 
 WORLD_RESOLVER4=192.0.2.2
 WORLD_RESOLVER6=2001:db8:53::2
+# The gateway's own service address (on its loopback), where a DNS proxy on
+# the gateway can listen (world_dns_redirect).
+WORLD_GW_SERVICE4=169.254.53.53
 
 # Link addressing (link-local only): the gateway's link to neighbour N is
 # 169.254.<index>.1 / fe80::1 on its side and .2 / fe80::2 on N's side. The

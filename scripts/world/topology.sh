@@ -99,6 +99,7 @@ _world_resolv_conf() {
 world_topology_up() {
 	local key
 	_world_add_ns gw 1 && _world_add_ns site 1 || return 1
+	ip -n "$(world_ns gw)" addr add "$WORLD_GW_SERVICE4/32" dev lo || return 1
 	for key in "${WORLD_HOSTS[@]}" dns; do
 		_world_add_ns "$key" 0 || return 1
 	done

@@ -10,7 +10,14 @@ account=acmelogs.blob.core.windows.net
 
 world_test_up wildcard_first_connection
 world_test_need_turnstile wildcard_first_connection
-world_test_start wildcard_first_connection
+# Learning sees only answers that pass through turnstile's DNS proxy: when
+# `run` offers one, it listens on the gateway and the clients' DNS goes to it.
+if "$TS_BIN" run --help 2>&1 | grep -q -- --dns-listen; then
+	world_test_start wildcard_first_connection --dns-listen "$WORLD_GW_SERVICE4:5353"
+	world_dns_redirect 5353 || { ts_fail wildcard_first_connection "cannot redirect DNS to the proxy"; ts_exit; }
+else
+	world_test_start wildcard_first_connection
+fi
 
 # The new account answers with the address storage accounts move to, which
 # no member of the policy resolves to.
@@ -33,7 +40,7 @@ if [ -z "$bad" ]; then
 else
 	# Say why when the cause is known: learning needs clients' DNS to go
 	# through turnstile's proxy (world_dns_redirect), which run must offer.
-	"$TS_BIN" run --help 2>&1 | grep -qi dns-listen ||
+	"$TS_BIN" run --help 2>&1 | grep -q -- --dns-listen ||
 		bad+="(turnstile run has no DNS proxy option: nothing can learn wildcard answers)"
 	ts_fail wildcard_first_connection "$bad"
 fi
