@@ -16,13 +16,21 @@ static __always_inline bool flow_key_make(const struct ts_pkt *p, struct ts_flow
 	bool s_lo = false, decided = false;
 	int i;
 
-#pragma unroll
-	for (i = 0; i < 4; i++) {
-		__u32 a = bpf_ntohl(p->saddr[i]), b = bpf_ntohl(p->daddr[i]);
+	/* IPv4: words 1-3 are zero on both sides, only word 0 can differ */
+	if (p->family == TS_FAMILY_V4) {
+		__u32 a = bpf_ntohl(p->saddr[0]), b = bpf_ntohl(p->daddr[0]);
 
-		if (!decided && a != b) {
-			s_lo = a < b;
-			decided = true;
+		s_lo = a < b;
+		decided = a != b;
+	} else {
+#pragma unroll
+		for (i = 0; i < 4; i++) {
+			__u32 a = bpf_ntohl(p->saddr[i]), b = bpf_ntohl(p->daddr[i]);
+
+			if (!decided && a != b) {
+				s_lo = a < b;
+				decided = true;
+			}
 		}
 	}
 	if (!decided)

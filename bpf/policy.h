@@ -48,6 +48,14 @@ static __always_inline __u32 addr_set(__u32 slot, __u8 family, const __u32 addr[
 	return v ? v->set_id : 0;
 }
 
+/* Sets of both ends of a TCP segment; the destination first: no rule
+ * names set 0, so an unknown destination needs no source lookup. */
+static __always_inline void pair_sets(__u32 slot, const struct ts_pkt *p, __u32 *src, __u32 *dst)
+{
+	*dst = addr_set(slot, p->family, p->daddr);
+	*src = *dst ? addr_set(slot, p->family, p->saddr) : 0;
+}
+
 /* Rule that lets set `src` open connections to set `dst` in `class`; 0 = none. */
 static __always_inline __u32 rule_lookup(__u32 slot, __u32 src, __u32 dst, __u32 class)
 {

@@ -53,19 +53,19 @@ static __always_inline bool dns_to_resolver(const struct ts_run *r, const struct
 static __always_inline __u32 tcp_open(const struct ts_run *r, struct ts_pkt *p,
 				      const struct ts_flow_key *k, bool from_lo, __u32 class)
 {
-	__u32 src = addr_set(r->slot, p->family, p->saddr);
-	__u32 dst = addr_set(r->slot, p->family, p->daddr);
-	__u32 rule = rule_lookup(r->slot, src, dst, class);
+	__u32 src, dst, rule;
 	struct ts_flow_val nv = {
 		.created_ns = r->now,
 		.last_seen_ns = r->now,
-		.rule_id = rule,
 		.ifindex = r->ifindex,
 		.state = TS_TCP_SYN_SENT,
 		.flags = from_lo ? 0 : TS_FLOW_INIT_HI,
 		.vlan = p->vlan,
 	};
 
+	pair_sets(r->slot, p, &src, &dst);
+	rule = rule_lookup(r->slot, src, dst, class);
+	nv.rule_id = rule;
 	if (!rule) {
 		if (r->sc->flags & TS_CFG_AUDIT) {
 			nv.flags |= TS_FLOW_AUDIT;
@@ -86,12 +86,13 @@ static __always_inline __u32 tcp_pickup(const struct ts_run *r, struct ts_pkt *p
 					const struct ts_flow_key *k, bool from_lo,
 					__u32 dclass, __u32 sclass)
 {
-	__u32 src = addr_set(r->slot, p->family, p->saddr);
-	__u32 dst = addr_set(r->slot, p->family, p->daddr);
-	__u32 rule = rule_lookup(r->slot, src, dst, dclass);
 	bool init_hi = !from_lo;
 	struct ts_flow_val nv = {};
+	__u32 src, dst, rule;
 	long err;
+
+	pair_sets(r->slot, p, &src, &dst);  /* either orientation needs both sets */
+	rule = rule_lookup(r->slot, src, dst, dclass);
 
 	if (!rule) {
 		rule = rule_lookup(r->slot, dst, src, sclass);
@@ -378,31 +379,13 @@ __noinline int ts_l4_tc(struct __sk_buff *skb, struct ts_pkt *p)
 	return classify_l4(p, (void *)(long)skb->data, (void *)(long)skb->data_end);
 }
 
-/* Count the final reason; drops become audit passes in audit mode; both
- * are reported on the ring buffer within the rate limit. Returns 1 to drop. */
-__noinline int ts_finish(struct ts_pkt *p, __u32 reason)
+/* The event of a drop or audit pass, in a global function: only the
+ * packets the rate limit lets through pay for the call. */
+__noinline int ts_send_event(struct ts_pkt *p, __u32 reason, __u32 verdict)
 {
-	const struct ts_slot_cfg *sc;
-	__u32 slot;
-	bool audit;
-
-	if (!p)
-		return 0;
-	slot = p->slot & 1;
-	sc = bpf_map_lookup_elem(&ts_slot_cfg, &slot);
-	if (!sc)
-		return 0;
-	audit = sc->flags & TS_CFG_AUDIT;
-	if (reason == TS_R_SCOPE_DEFAULT)
-		reason = (sc->flags & TS_CFG_SCOPE_DROP) ? TS_R_DROP_OUT_OF_SCOPE : TS_R_PASS_OUT_OF_SCOPE;
-	if (reason < TS_R_DROP_NO_RULE) {
-		count_reason(reason, p->len);
-		return 0;
-	}
-	count_reason(audit ? TS_R_PASS_AUDIT : reason, p->len);
-	if (event_allowed(p->now, sc->events_per_sec))
-		emit_event(p, reason, audit ? TS_VERDICT_AUDIT : TS_VERDICT_DROP, p->hook, p->ifindex);
-	return !audit;
+	if (p)
+		emit_event(p, reason, verdict, p->hook, p->ifindex);
+	return 0;
 }
 
 /*
@@ -446,14 +429,35 @@ static __always_inline __u32 ts_begin(struct ts_pkt *p, void *data, void *data_e
 	return reason;
 }
 
-/* Passes are only counted; no event, no call. */
+/* Count the final reason; drops become audit passes in audit mode; both
+ * are reported on the ring buffer within the rate limit. Inline, with no
+ * call unless an event is sent (calls and returns cost most here). Returns
+ * true to drop. */
 static __always_inline bool ts_end(struct ts_pkt *p, __u32 reason)
 {
+	const struct ts_slot_cfg *sc;
+	__u32 slot;
+	bool audit;
+
 	if (reason == TS_R_PASS_ESTABLISHED) {
 		count_reason(reason, p->len);
 		return false;
 	}
-	return ts_finish(p, reason);
+	slot = p->slot & 1;
+	sc = bpf_map_lookup_elem(&ts_slot_cfg, &slot);
+	if (!sc)
+		return false;
+	audit = sc->flags & TS_CFG_AUDIT;
+	if (reason == TS_R_SCOPE_DEFAULT)
+		reason = (sc->flags & TS_CFG_SCOPE_DROP) ? TS_R_DROP_OUT_OF_SCOPE : TS_R_PASS_OUT_OF_SCOPE;
+	if (reason < TS_R_DROP_NO_RULE) {
+		count_reason(reason, p->len);
+		return false;
+	}
+	count_reason(audit ? TS_R_PASS_AUDIT : reason, p->len);
+	if (event_allowed(p->now, sc->events_per_sec))
+		ts_send_event(p, reason, audit ? TS_VERDICT_AUDIT : TS_VERDICT_DROP);
+	return !audit;
 }
 
 SEC("xdp")
