@@ -34,6 +34,14 @@ struct pending {
 	struct ts_proxy *p;
 	struct sockaddr_storage from;
 	socklen_t fromlen;
+	/* The address the client sent to: the reply leaves from it. On a
+	 * wildcard socket the kernel would pick a source by route, which a
+	 * client (or a DNAT/redirect to the proxy) does not accept. */
+	union {
+		struct in_pktinfo v4;
+		struct in6_pktinfo v6;
+	} dst;
+	int dst_type;                     /* IP_PKTINFO, IPV6_PKTINFO, 0 = unknown */
 	unsigned char query[QUERY_MAX];
 	size_t qlen;
 };
@@ -103,8 +111,48 @@ static bool question_name(const unsigned char *abuf, int alen, char *out, size_t
 
 static void reply(struct pending *q, unsigned char *buf, size_t len)
 {
-	if (sendto(q->p->fd, buf, len, 0, (struct sockaddr *)&q->from, q->fromlen) < 0)
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_name = &q->from, .msg_namelen = q->fromlen, .msg_iov = &iov, .msg_iovlen = 1,
+	};
+
+	if (q->dst_type) {
+		size_t dlen = q->dst_type == IP_PKTINFO ? sizeof(q->dst.v4) : sizeof(q->dst.v6);
+		struct cmsghdr *c;
+
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = CMSG_SPACE(dlen);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = q->dst_type == IP_PKTINFO ? IPPROTO_IP : IPPROTO_IPV6;
+		c->cmsg_type = q->dst_type;
+		c->cmsg_len = CMSG_LEN(dlen);
+		memcpy(CMSG_DATA(c), &q->dst, dlen);
+	}
+	if (sendmsg(q->p->fd, &msg, 0) < 0)
 		ts_debug("names proxy %s: reply not sent: %s", q->p->listen, strerror(errno));
+}
+
+/* Where the query was sent to, from its IP_PKTINFO/IPV6_PKTINFO. */
+static void note_dst(struct pending *q, struct msghdr *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			memcpy(&q->dst.v4, CMSG_DATA(c), sizeof(q->dst.v4));
+			q->dst.v4.ipi_ifindex = 0; /* from ipi_spec_dst, any route out */
+			q->dst_type = IP_PKTINFO;
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&q->dst.v6, CMSG_DATA(c), sizeof(q->dst.v6));
+			/* the interface matters only for a link-local source */
+			if (!IN6_IS_ADDR_LINKLOCAL(&q->dst.v6.ipi6_addr))
+				q->dst.v6.ipi6_ifindex = 0;
+			q->dst_type = IPV6_PKTINFO;
+		}
+	}
 }
 
 /* The client's query answered with SERVFAIL. */
@@ -154,14 +202,28 @@ static void on_readable(void *ctx)
 
 	for (;;) {
 		struct pending *q = calloc(1, sizeof(*q));
+		union {
+			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+				 CMSG_SPACE(sizeof(struct in_pktinfo))];
+			struct cmsghdr align;
+		} ctl;
+		struct iovec iov;
+		struct msghdr msg = { 0 };
 		ssize_t n;
 
 		if (!q)
 			return;
 		q->p = p;
-		q->fromlen = sizeof(q->from);
-		n = recvfrom(p->fd, q->query, sizeof(q->query), MSG_DONTWAIT,
-			     (struct sockaddr *)&q->from, &q->fromlen);
+		iov = (struct iovec){ .iov_base = q->query, .iov_len = sizeof(q->query) };
+		msg = (struct msghdr){
+			.msg_name = &q->from, .msg_namelen = sizeof(q->from),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+		};
+		n = recvmsg(p->fd, &msg, MSG_DONTWAIT);
+		q->fromlen = msg.msg_namelen;
+		if (n >= 0)
+			note_dst(q, &msg);
 		/* Only queries (QR clear) with a header are relayed. */
 		if (n < DNS_HDR || (q->query[2] & 0x80)) {
 			free(q);
@@ -175,6 +237,20 @@ static void on_readable(void *ctx)
 			free(q);
 		}
 	}
+}
+
+/* Replies leave from the address each query came to (pktinfo); "[::]"
+ * serves both families, whatever net.ipv6.bindv6only says. */
+static int set_sockopts(int fd, const struct sockaddr_storage *ss)
+{
+	int on = 1, off = 0;
+
+	if (ss->ss_family == AF_INET)
+		return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+	if (IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr) &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)))
+		return -1;
+	return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
 }
 
 int ts_proxy_open(struct ts_proxy **out, struct ts_cares *r, const char *listen,
@@ -198,7 +274,7 @@ int ts_proxy_open(struct ts_proxy **out, struct ts_cares *r, const char *listen,
 	p->learn = learn;
 	p->ctx = ctx;
 	p->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (p->fd < 0 || bind(p->fd, (struct sockaddr *)&ss, len)) {
+	if (p->fd < 0 || set_sockopts(p->fd, &ss) || bind(p->fd, (struct sockaddr *)&ss, len)) {
 		err = -errno;
 		ts_err("names proxy %s: cannot listen: %s", listen, strerror(errno));
 		goto fail;
