@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "common/log.h"
 #include "dp/dp.h"
+#include "loader/resolvers.h"
 #include "policy/net.h"
 #include "policy/policy.h"
 
@@ -119,7 +120,7 @@ static void up_usage(FILE *out, const char *cmd, bool daemon)
 	fprintf(out,
 		"usage: turnstile %s POLICY -i IFACE [-i IFACE...] [--egress IFACE...]\n"
 		"       [--xdp-mode auto|native|generic] [--audit] [--resolver ADDR...]\n"
-		"       [--state-dir DIR] [--lock-wait SECONDS]\n\n"
+		"       [--state-dir DIR] [--lock-wait SECONDS]%s\n\n"
 		"%s\n\n"
 		"  -i, --iface IFACE     attach XDP (ingress) to IFACE; repeatable\n"
 		"  -e, --egress IFACE    attach tc egress to IFACE; repeatable\n"
@@ -127,14 +128,19 @@ static void up_usage(FILE *out, const char *cmd, bool daemon)
 		"  -a, --audit           pass would-drops, count and report them\n"
 		"  -r, --resolver ADDR   DNS server to use and let through; repeatable\n"
 		"  -s, --state-dir DIR   names cache directory (default %s)\n"
-		"  -w, --lock-wait SECS  wait this long for another turnstile's lock (default %d)\n",
-		cmd,
+		"  -w, --lock-wait SECS  wait this long for another turnstile's lock (default %d)\n"
+		"%s",
+		cmd, daemon ? " [--dns-listen ADDR]" : "",
 		daemon ? "Does `up`, then stays in the foreground: refreshes names, removes\n"
 			 "expired flows, reloads the policy on SIGHUP, exits on SIGTERM leaving\n"
 			 "enforcement in place."
 		       : "Loads, attaches and installs the policy, resolves names once, and exits.\n"
 			 "Enforcement stays until `turnstile down`.",
-		TS_STATE_DIR_DEFAULT, TS_LOCK_TIMEOUT_DEFAULT_MS / 1000);
+		TS_STATE_DIR_DEFAULT, TS_LOCK_TIMEOUT_DEFAULT_MS / 1000,
+		daemon ? "  -d, --dns-listen ADDR[:PORT]  serve DNS to clients here (UDP, default port 53),\n"
+			 "                        relayed to the resolvers; answers for the policy's\n"
+			 "                        wildcards reach the maps before the client has them\n"
+		       : "");
 }
 
 static int append_resolver(struct ts_cli_up_args *a, const char *r)
@@ -156,6 +162,7 @@ int ts_cli_parse_up(int argc, char **argv, struct ts_cli_up_args *a, bool daemon
 		{ "resolver", required_argument, NULL, 'r' },
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "lock-wait", required_argument, NULL, 'w' },
+		{ "dns-listen", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -164,7 +171,7 @@ int ts_cli_parse_up(int argc, char **argv, struct ts_cli_up_args *a, bool daemon
 	memset(a, 0, sizeof(*a));
 	a->opts.lock_timeout_ms = TS_LOCK_TIMEOUT_DEFAULT_MS;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:e:m:ar:s:w:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:e:m:ar:s:w:d:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 		case 'e': {
@@ -199,6 +206,22 @@ int ts_cli_parse_up(int argc, char **argv, struct ts_cli_up_args *a, bool daemon
 		case 'w':
 			a->opts.lock_timeout_ms = atoi(optarg) * 1000;
 			break;
+		case 'd': {
+			struct ts_net net;
+
+			/* `up` exits: a proxy needs the daemon. */
+			if (!daemon) {
+				ts_err("--dns-listen: only `run` serves DNS (`up` exits)");
+				return TS_EXIT_USAGE;
+			}
+			if (ts_resolver_parse(optarg, &net) ||
+			    strlen(optarg) >= sizeof(((struct ts_loader_state *)0)->dns_listen)) {
+				ts_err("--dns-listen %s: expected ADDR, ADDR:PORT or [V6]:PORT", optarg);
+				return TS_EXIT_USAGE;
+			}
+			a->opts.dns_listen = optarg;
+			break;
+		}
 		case 'h':
 			up_usage(stdout, argv[0], daemon);
 			return TS_EXIT_OK;

@@ -75,13 +75,33 @@ static void print_text(const struct view *v)
 			printf(" tc-egress");
 		printf("\n");
 	}
-	printf("names\n");
+	if (v->st.dns_listen[0])
+		printf("dns proxy   %s\n", v->st.dns_listen);
+	printf("names");
+	if (v->names) {
+		struct ts_names_metrics m;
+
+		ts_names_metrics(v->names, &m);
+		printf("       %" PRIu64 " names (%" PRIu64 " learned, %" PRIu64 " stale), %" PRIu64
+		       " addresses, %" PRIu64 " resolutions, %" PRIu64 " failures, %" PRIu64
+		       " map updates (%" PRIu64 " failed)\n"
+		       "            answer-to-map latency: last %" PRIu64 " us, max %" PRIu64
+		       " us, avg %" PRIu64 " us over %" PRIu64 " answers",
+		       m.names, m.learned_names, m.stale_names, m.addrs, m.resolutions, m.failures,
+		       m.map_updates, m.map_errors, m.lat_last_us, m.lat_max_us,
+		       m.lat_count ? m.lat_sum_us / m.lat_count : 0, m.lat_count);
+	}
+	printf("\n");
 	for (size_t i = 0; v->names && i < ts_names_count(v->names); i++) {
 		struct ts_names_name_info ni;
 
 		if (ts_names_name_info(v->names, i, &ni))
 			continue;
-		printf("  %s%s\n", ni.name, ni.stale ? " (stale: last refresh failed)" : "");
+		printf("  %s", ni.name);
+		if (ni.wildcard)
+			printf(" (learned via %s)", ni.wildcard);
+		printf("  %" PRIu64 " resolutions, %" PRIu64 " failures", ni.resolutions, ni.failures);
+		printf("%s\n", ni.stale ? " (stale: last refresh failed)" : "");
 		for (size_t j = 0; j < ni.naddrs; j++) {
 			struct ts_names_addr_info ai;
 			char a[64];
@@ -100,6 +120,47 @@ static void print_text(const struct view *v)
 		       max[i] ? 100.0 * used[i] / max[i] : 0.0);
 }
 
+/* The names library's metrics; null before the daemon wrote a cache. */
+static void json_metrics(struct ts_json *j, const struct ts_names_state *names)
+{
+	struct ts_names_metrics m;
+
+	if (!names) {
+		ts_json_null(j, "names_metrics");
+		return;
+	}
+	ts_names_metrics(names, &m);
+	ts_json_obj_open(j, "names_metrics");
+	ts_json_u64(j, "names", m.names);
+	ts_json_u64(j, "addresses", m.addrs);
+	ts_json_u64(j, "stale_names", m.stale_names);
+	ts_json_u64(j, "learned_names", m.learned_names);
+	ts_json_u64(j, "learn_dropped", m.learn_dropped);
+	ts_json_u64(j, "resolutions", m.resolutions);
+	ts_json_u64(j, "failures", m.failures);
+	ts_json_u64(j, "map_updates", m.map_updates);
+	ts_json_u64(j, "map_errors", m.map_errors);
+	ts_json_u64(j, "capped", m.capped);
+	ts_json_obj_open(j, "latency_us");
+	ts_json_u64(j, "count", m.lat_count);
+	ts_json_u64(j, "last", m.lat_last_us);
+	ts_json_u64(j, "max", m.lat_max_us);
+	ts_json_u64(j, "sum", m.lat_sum_us);
+	ts_json_arr_open(j, "histogram");
+	for (int b = 0; b < TS_NAMES_LAT_BUCKETS; b++) {
+		ts_json_obj_open(j, NULL);
+		if (b < TS_NAMES_LAT_BUCKETS - 1)
+			ts_json_u64(j, "le_us", ts_names_lat_bucket_us[b]);
+		else
+			ts_json_null(j, "le_us");
+		ts_json_u64(j, "count", m.lat_hist[b]);
+		ts_json_obj_close(j);
+	}
+	ts_json_arr_close(j);
+	ts_json_obj_close(j);
+	ts_json_obj_close(j);
+}
+
 static void print_json(const struct view *v)
 {
 	uint32_t used[5], max[5];
@@ -115,6 +176,7 @@ static void print_json(const struct view *v)
 	ts_json_bool(&j, "daemon_running", v->daemon_alive);
 	ts_json_i64(&j, "daemon_pid", v->daemon_alive ? v->st.daemon_pid : 0);
 	ts_json_str(&j, "resolvers", v->st.resolvers);
+	ts_json_str(&j, "dns_listen", v->st.dns_listen);
 	ts_json_arr_open(&j, "interfaces");
 	for (size_t i = 0; i < v->st.nifaces; i++) {
 		const struct ts_state_iface *f = &v->st.ifaces[i];
@@ -136,6 +198,10 @@ static void print_json(const struct view *v)
 			continue;
 		ts_json_obj_open(&j, NULL);
 		ts_json_str(&j, "name", ni.name);
+		ts_json_str(&j, "wildcard", ni.wildcard);
+		ts_json_u64(&j, "resolutions", ni.resolutions);
+		ts_json_u64(&j, "failures", ni.failures);
+		ts_json_u64(&j, "consecutive_failures", ni.consecutive_failures);
 		ts_json_bool(&j, "stale", ni.stale);
 		ts_json_str(&j, "last_error", ni.last_error);
 		ts_json_i64(&j, "last_success_ms", ni.last_success_ms);
@@ -159,6 +225,7 @@ static void print_json(const struct view *v)
 		ts_json_obj_close(&j);
 	}
 	ts_json_arr_close(&j);
+	json_metrics(&j, v->names);
 	fill_pairs(&v->fill, used, max);
 	ts_json_obj_open(&j, "tables");
 	for (int i = 0; i < 5; i++) {

@@ -81,6 +81,10 @@ uint32_t ts_dp_stable_rule_id(const struct ts_dp *dp, uint32_t compiled_id);
  * compiled set id; host_upsert with a full-length net only. */
 int ts_dp_host_upsert(struct ts_dp *dp, const struct ts_net *addr, uint32_t set_id);
 int ts_dp_host_delete(struct ts_dp *dp, const struct ts_net *addr);
+/* ORs `flags` (enum ts_addr_flags) into addr's host entry of the active
+ * slot, creating the entry with set_id when there is none. */
+int ts_dp_host_flags_add(struct ts_dp *dp, const struct ts_net *addr, uint32_t set_id,
+			 uint32_t flags);
 /* rule_id fields are compiler ids of the policy this ts_dp installed last
  * (the mapping to stable ids is kept per ts_dp: an ts_dp that has not
  * installed gets -EINVAL). */

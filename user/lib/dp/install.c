@@ -362,6 +362,20 @@ int ts_dp_host_upsert(struct ts_dp *dp, const struct ts_net *addr, uint32_t set_
 	return map_write(dp->fds[TS_MAP_HOSTS], "ts_hosts", &k, &v);
 }
 
+int ts_dp_host_flags_add(struct ts_dp *dp, const struct ts_net *addr, uint32_t set_id,
+			 uint32_t flags)
+{
+	struct ts_addr_val v = { .set_id = set_id };
+	struct ts_addr_key k;
+	struct ts_net host = *addr;
+
+	host.plen = full_plen(addr->family);
+	ts_dp_addr_key(&k, ts_dp_active_slot(dp), &host);
+	bpf_map_lookup_elem(dp->fds[TS_MAP_HOSTS], &k, &v); /* missing: set_id, no flags */
+	v.flags |= flags;
+	return map_write(dp->fds[TS_MAP_HOSTS], "ts_hosts", &k, &v);
+}
+
 int ts_dp_host_delete(struct ts_dp *dp, const struct ts_net *addr)
 {
 	struct ts_addr_key k;

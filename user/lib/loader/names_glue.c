@@ -2,6 +2,7 @@
 /* names_glue.c - resolver changes into the maps (see names_glue.h). */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -11,7 +12,9 @@
 #include "common/log.h"
 #include "dp/dp.h"
 #include "loader/names_glue.h"
+#include "loader/resolvers.h"
 #include "names/names.h"
+#include "policy/dnsname.h"
 
 static bool same_net(const struct ts_net *a, const struct ts_net *b)
 {
@@ -36,8 +39,12 @@ static int apply(void *ctx, const struct ts_net *addr, const struct ts_compset *
 	struct ts_set_update u;
 	int err;
 
-	if ((!comps || ts_compset_is_empty(comps)) && !literal_host(c, addr))
-		return ts_dp_host_delete(g->s->dp, addr);
+	if ((!comps || ts_compset_is_empty(comps)) && !literal_host(c, addr)) {
+		err = ts_dp_host_delete(g->s->dp, addr);
+		/* Already gone is what a delete wants: the library would
+		 * otherwise retry a delete that can never succeed. */
+		return err == -ENOENT ? 0 : err;
+	}
 	err = ts_compiled_set_for_addr(c, addr, comps, &u);
 	if (err) {
 		if (!g->unmatched++)
@@ -53,6 +60,51 @@ static int apply(void *ctx, const struct ts_net *addr, const struct ts_compset *
 	return ts_dp_host_upsert(g->s->dp, addr, u.set_id);
 }
 
+/*
+ * With no --resolver and no `resolvers` setting the library asks the
+ * servers of /etc/resolv.conf: they are our resolvers too, so their DNS
+ * must pass like a --resolver's. Flagged in the maps now and remembered in
+ * the session, so a reload's new slot has them from the start.
+ */
+static int flag_default_servers(struct ts_names_glue *g)
+{
+	struct ts_session *s = g->s;
+	char *csv = s->default_resolvers;
+	size_t off = 0;
+	int err;
+
+	if (s->state.resolvers[0] || s->policy->settings.nresolvers)
+		return 0;
+	csv[0] = '\0';
+	for (size_t i = 0; i < ts_names_nservers(g->names); i++) {
+		int n = snprintf(csv + off, sizeof(s->default_resolvers) - off, "%s%s",
+				 off ? "," : "", ts_names_server(g->names, i));
+
+		if (n < 0 || (size_t)n >= sizeof(s->default_resolvers) - off) {
+			csv[off] = '\0';
+			ts_warn("/etc/resolv.conf: too many name servers, only the first %zu let through", i);
+			break;
+		}
+		off += (size_t)n;
+	}
+	err = ts_resolvers_add(s->policy, csv);
+	if (err)
+		return err;
+	/* ts_resolvers_add flagged existing host entries or appended new ones;
+	 * either way c->hosts has the set and flags to write (rewriting the
+	 * other resolvers' flags is harmless). */
+	for (size_t i = 0; i < s->policy->nhosts; i++) {
+		const struct ts_addr_entry *h = &s->policy->hosts[i];
+
+		if (!(h->flags & TS_ADDR_RESOLVER))
+			continue;
+		err = ts_dp_host_flags_add(s->dp, &h->net, h->set_id, h->flags);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int ts_names_glue_open(struct ts_names_glue *g, struct ts_session *s)
 {
 	struct ts_names_config cfg = {
@@ -60,12 +112,14 @@ int ts_names_glue_open(struct ts_names_glue *g, struct ts_session *s)
 		.servers = s->state.resolvers[0] ? s->state.resolvers : NULL,
 		.cache_path = s->names_cache,
 		.sink = { .apply = apply, .ctx = g },
+		.dns_listen = s->state.dns_listen[0] ? s->state.dns_listen : NULL,
 	};
 	int err;
 
 	memset(g, 0, sizeof(*g));
 	g->s = s;
-	if (!s->policy->nnames)
+	/* The proxy serves clients even when the policy names no host. */
+	if (!s->policy->nnames && !cfg.dns_listen)
 		return 0;
 	if (mkdir(s->state.state_dir, 0700) && errno != EEXIST)
 		ts_warn("%s: cannot create (%s): names cache not kept", s->state.state_dir,
@@ -74,8 +128,12 @@ int ts_names_glue_open(struct ts_names_glue *g, struct ts_session *s)
 	if (err) {
 		ts_err("name resolver: %s", strerror(-err));
 		g->names = NULL;
+		return err;
 	}
-	return err;
+	err = flag_default_servers(g);
+	if (err)
+		ts_warn("name servers of /etc/resolv.conf not let through: %s", strerror(-err));
+	return 0;
 }
 
 void ts_names_glue_close(struct ts_names_glue *g)
@@ -142,11 +200,20 @@ int ts_names_glue_resolve_once(struct ts_names_glue *g, int timeout_ms)
 	return 0;
 }
 
-/* Components whose exact names include `name`. */
+/* Components of `name` as the names library gives them: its exact
+ * entries; for a name the policy does not list (a learned one), every
+ * wildcard matching it, so a reload keeps learned addresses too. */
 static int comps_of_name(const struct ts_compiled *c, const char *name, struct ts_compset *out)
 {
+	bool exact = false;
+
 	for (size_t i = 0; i < c->nnames; i++)
-		if (!c->names[i].wildcard && !strcmp(c->names[i].name, name))
+		if (!c->names[i].wildcard && !strcmp(c->names[i].name, name)) {
+			ts_compset_add(out, c->names[i].comp);
+			exact = true;
+		}
+	for (size_t i = 0; i < c->nnames && !exact; i++)
+		if (c->names[i].wildcard && ts_dns_name_matches(c->names[i].name, name))
 			ts_compset_add(out, c->names[i].comp);
 	return 0;
 }

@@ -76,6 +76,26 @@ static int add_one(struct ts_compiled *c, const struct ts_net *net)
 	return 0;
 }
 
+static bool unspecified(const struct ts_net *net)
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(net->addr, zero, sizeof(zero));
+}
+
+int ts_resolvers_add_listen(struct ts_compiled *c, const char *listen)
+{
+	struct ts_net net;
+
+	if (!listen || !*listen)
+		return 0;
+	if (ts_resolver_parse(listen, &net)) {
+		ts_err("--dns-listen %s: not ADDR, ADDR:PORT or [V6]:PORT", listen);
+		return -EINVAL;
+	}
+	return unspecified(&net) ? 0 : add_one(c, &net);
+}
+
 int ts_resolvers_add(struct ts_compiled *c, const char *list)
 {
 	char *copy, *tok, *save = NULL;

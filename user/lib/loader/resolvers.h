@@ -14,4 +14,10 @@ int ts_resolver_parse(const char *s, struct ts_net *out);
  * -EINVAL names the bad entry. */
 int ts_resolvers_add(struct ts_compiled *c, const char *list);
 
+/* The DNS proxy's listen address (ADDR[:PORT], NULL/"" = none) is a
+ * resolver for clients: flagged like one, so their DNS to it passes when
+ * outside-scope traffic is dropped. A wildcard address (0.0.0.0, ::) is
+ * no address a packet carries: nothing to flag. */
+int ts_resolvers_add_listen(struct ts_compiled *c, const char *listen);
+
 #endif /* TS_LOADER_RESOLVERS_H */

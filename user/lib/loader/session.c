@@ -28,7 +28,7 @@ struct attached {
 };
 
 static int build_policy(const char *path, bool audit, const char *resolvers,
-			const char *names_cache, struct ts_compiled **out)
+			const char *dns_listen, const char *names_cache, struct ts_compiled **out)
 {
 	struct ts_diags d = { 0 };
 	int err = ts_policy_build_file(path, &d, out);
@@ -43,6 +43,8 @@ static int build_policy(const char *path, bool audit, const char *resolvers,
 	if (audit)
 		(*out)->settings.flags |= TS_CFG_AUDIT;
 	err = ts_resolvers_add(*out, resolvers);
+	if (!err)
+		err = ts_resolvers_add_listen(*out, dns_listen);
 	if (err) {
 		ts_compiled_free(*out);
 		*out = NULL;
@@ -198,6 +200,7 @@ static void record_state(struct ts_session *s, const struct ts_up_opts *o, const
 	snprintf(st->state_dir, sizeof(st->state_dir), "%s",
 		 o->state_dir ? o->state_dir : TS_STATE_DIR_DEFAULT);
 	snprintf(st->resolvers, sizeof(st->resolvers), "%s", o->resolvers ? o->resolvers : "");
+	snprintf(st->dns_listen, sizeof(st->dns_listen), "%s", o->dns_listen ? o->dns_listen : "");
 	st->audit = o->audit;
 	st->started_unix = time(NULL);
 	st->daemon_pid = o->daemon_pid;
@@ -233,7 +236,8 @@ int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up
 	}
 	snprintf(s->names_cache, sizeof(s->names_cache), "%s/names.cache",
 		 o->state_dir ? o->state_dir : TS_STATE_DIR_DEFAULT);
-	if (build_policy(abs_policy, o->audit, o->resolvers, s->names_cache, &s->policy)) {
+	if (build_policy(abs_policy, o->audit, o->resolvers, o->dns_listen, s->names_cache,
+			 &s->policy)) {
 		res->fail = TS_UP_FAIL_POLICY;
 		return -EINVAL;
 	}
@@ -288,7 +292,9 @@ int ts_session_reload(struct ts_session *s, uint64_t *generation_out)
 	struct ts_compiled *next = NULL;
 	int err;
 
-	err = build_policy(s->state.policy, s->state.audit, s->state.resolvers, s->names_cache, &next);
+	err = build_policy(s->state.policy, s->state.audit,
+			   s->state.resolvers[0] ? s->state.resolvers : s->default_resolvers,
+			   s->state.dns_listen, s->names_cache, &next);
 	if (err) {
 		ts_err("%s: invalid, the running policy (generation %llu) stays",
 		       s->state.policy, (unsigned long long)s->state.generation);

@@ -46,6 +46,9 @@ struct ts_up_opts {
 	enum ts_xdp_req xdp_req;
 	bool audit;
 	const char *resolvers;            /* comma separated ADDR[:PORT], NULL = the policy's */
+	/* the names library's DNS proxy for clients (`run` only), ADDR[:PORT];
+	 * a specific ADDR is let through like a resolver. NULL = none */
+	const char *dns_listen;
 	const char *state_dir;            /* NULL = TS_STATE_DIR_DEFAULT */
 	int lock_timeout_ms;
 	int32_t daemon_pid;               /* recorded in the state; 0 for `up` */
@@ -68,6 +71,9 @@ struct ts_session {
 	struct ts_compiled *policy;       /* the installed policy */
 	struct ts_loader_state state;
 	char names_cache[TS_STATE_PATH_LEN + 32];
+	/* /etc/resolv.conf's servers when no resolver is configured (the names
+	 * glue fills it): a reload flags them like --resolver. */
+	char default_resolvers[TS_STATE_RESOLVERS_LEN];
 };
 
 int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up_result *res);

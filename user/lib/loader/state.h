@@ -24,6 +24,7 @@
 #define TS_STATE_MAX_IFACES 32u
 #define TS_STATE_PATH_LEN   4096u
 #define TS_STATE_RESOLVERS_LEN 512u
+#define TS_STATE_LISTEN_LEN 64u
 
 struct ts_state_iface {
 	char name[IF_NAMESIZE];
@@ -38,6 +39,7 @@ struct ts_loader_state {
 	char policy[TS_STATE_PATH_LEN];       /* absolute path */
 	char state_dir[TS_STATE_PATH_LEN];    /* names cache lives here */
 	char resolvers[TS_STATE_RESOLVERS_LEN]; /* "--resolver" list, comma separated; "" = policy's */
+	char dns_listen[TS_STATE_LISTEN_LEN]; /* `run --dns-listen` (the names DNS proxy); "" = none */
 	bool audit;                           /* --audit given */
 	uint64_t generation;                  /* of the installed policy */
 	int64_t started_unix;                 /* when the policy was last installed */
