@@ -101,4 +101,18 @@ struct {
 	__type(value, struct ts_ratelimit);
 } ts_ratelimit SEC(".maps");
 
+/* Per CPU: the coarse clock as last read and the jiffy it was read in
+ * (flow.h, ts_now). A cache, not state: not pinned, not in the ABI. */
+struct ts_clock {
+	__u64 jiffies;
+	__u64 now_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ts_clock);
+} ts_clock SEC(".maps");
+
 #endif /* TS_BPF_MAPS_H */

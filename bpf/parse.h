@@ -64,7 +64,7 @@ struct ts_pkt {
 	__u32 l4_len;     /* bytes from the L4 header to the end of the L3 payload */
 	__u32 rule_id;    /* for the event */
 	/* the run, carried into the global functions (turnstile.bpf.c) */
-	__u64 now;        /* bpf_ktime_get_coarse_ns() */
+	__u64 now;        /* ts_now(): the coarse clock */
 	__u32 slot;       /* active policy slot */
 	__u32 len;        /* bytes counted for this packet */
 	__u32 ifindex;

@@ -23,7 +23,7 @@
 /* What one run of the core knows besides the packet. */
 struct ts_run {
 	const struct ts_slot_cfg *sc;
-	__u64 now;          /* bpf_ktime_get_coarse_ns() */
+	__u64 now;          /* ts_now(): the coarse clock */
 	__u32 slot;
 	__u32 len;          /* bytes counted for this packet */
 	__u32 ifindex;
@@ -408,7 +408,7 @@ static __always_inline __u32 ts_begin(struct ts_pkt *p, void *data, void *data_e
 	r.sc = bpf_map_lookup_elem(&ts_slot_cfg, &r.slot);
 	if (!r.sc)
 		return TS_R_SCOPE_DEFAULT;
-	r.now = p->now = bpf_ktime_get_coarse_ns();
+	r.now = p->now = ts_now();
 	r.len = p->len = len;
 	r.ifindex = p->ifindex = ifindex;
 	r.hook = p->hook = hook;
