@@ -4,9 +4,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -14,7 +14,7 @@
 #include "loader/daemon.h"
 #include "loader/names_glue.h"
 
-enum { EV_SIGNAL = 1, EV_GC, EV_NAMES };
+enum { EV_SIGNAL = 1, EV_NAMES };
 
 static sigset_t daemon_signals(void)
 {
@@ -34,50 +34,102 @@ int ts_daemon_block_signals(void)
 	return sigprocmask(SIG_BLOCK, &set, NULL) ? -errno : 0;
 }
 
-static int watch(int ep, int fd, uint32_t tag)
+static int64_t mono_ms(void)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+	struct timespec ts;
 
-	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void run_gc(struct ts_session *s, int timer_fd)
+/* The loop's state: the resolver's fd as registered in `ep` (-1 = none),
+ * and when the next flow GC is due. */
+struct loop {
+	struct ts_session *s;
+	struct ts_names_glue names;
+	int ep, sig_fd, names_fd;
+	int64_t gc_due_ms;
+};
+
+/* Registers the resolver's fd (after an open or a restart). */
+static void watch_names(struct loop *l)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EV_NAMES };
+
+	l->names_fd = ts_names_glue_fd(&l->names);
+	if (l->names_fd >= 0 && epoll_ctl(l->ep, EPOLL_CTL_ADD, l->names_fd, &ev)) {
+		ts_warn("name resolver fd %d not watched (%s): answers wait for its timers",
+			l->names_fd, strerror(errno));
+		l->names_fd = -1;
+	}
+}
+
+/* Before the resolver closes its fd: a number that is later reused must
+ * not still carry our registration (or lose another fd's by a late DEL). */
+static void unwatch_names(struct loop *l)
+{
+	if (l->names_fd >= 0)
+		epoll_ctl(l->ep, EPOLL_CTL_DEL, l->names_fd, NULL);
+	l->names_fd = -1;
+}
+
+/*
+ * Flow GC runs on a deadline the loop itself keeps (every epoll_wait is
+ * bounded by it), not on the readiness of another fd: nothing a reload or
+ * the resolver does to fds can stop it, only the loop stopping can.
+ */
+static void run_gc_if_due(struct loop *l)
 {
 	struct ts_dp_gc_result r = { 0 };
-	uint64_t ticks;
+	int64_t now = mono_ms();
 	int err;
 
-	if (read(timer_fd, &ticks, sizeof(ticks)) < 0)
+	if (now < l->gc_due_ms)
 		return;
-	err = ts_dp_gc(s->dp, ts_dp_now_ns(), &r);
+	l->gc_due_ms = now + TS_DAEMON_GC_INTERVAL_S * 1000;
+	err = ts_dp_gc(l->s->dp, ts_dp_now_ns(), &r);
 	if (err)
 		ts_warn("flow GC failed: %s", strerror(-err));
 	else if (r.flows_removed || r.halfopen_removed)
 		ts_debug("flow GC: %u flows, %u half-open removed", r.flows_removed, r.halfopen_removed);
 }
 
-static void reload(struct ts_session *s, struct ts_names_glue *names)
+/* epoll_wait's timeout: the resolver's next timed work or the GC, first. */
+static int wait_ms(const struct loop *l)
 {
+	int names_ms = ts_names_glue_timeout_ms(&l->names);
+	int64_t gc_ms = l->gc_due_ms - mono_ms();
+
+	if (gc_ms < 0)
+		gc_ms = 0;
+	return names_ms >= 0 && names_ms < gc_ms ? names_ms : (int)gc_ms;
+}
+
+static void reload(struct loop *l)
+{
+	struct ts_session *s = l->s;
 	uint64_t gen = 0;
 
 	ts_info("SIGHUP: reloading %s", s->state.policy);
 	/* The resolver points into the compiled policy a reload frees: stop
 	 * it first (map entries stay), restart it on whichever policy runs. */
-	ts_names_glue_close(names);
+	unwatch_names(l);
+	ts_names_glue_close(&l->names);
 	if (!ts_session_reload(s, &gen))
 		ts_info("policy generation %llu active", (unsigned long long)gen);
-	ts_names_glue_policy_changed(names);
+	ts_names_glue_policy_changed(&l->names);
+	watch_names(l);
 }
 
 /* Returns 1 to stop, 0 to go on. */
-static int on_signal(struct ts_session *s, int sig_fd, struct ts_names_glue *names)
+static int on_signal(struct loop *l)
 {
 	struct signalfd_siginfo si;
 
-	if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
+	if (read(l->sig_fd, &si, sizeof(si)) != sizeof(si))
 		return 0;
 	if (si.ssi_signo == SIGHUP) {
-		reload(s, names);
+		reload(l);
 		return 0;
 	}
 	ts_info("signal %u: exiting, enforcement stays (`turnstile down` removes it)", si.ssi_signo);
@@ -86,41 +138,30 @@ static int on_signal(struct ts_session *s, int sig_fd, struct ts_names_glue *nam
 
 int ts_daemon_run(struct ts_session *s)
 {
-	struct itimerspec every = {
-		.it_interval = { .tv_sec = TS_DAEMON_GC_INTERVAL_S },
-		.it_value = { .tv_sec = TS_DAEMON_GC_INTERVAL_S },
-	};
-	struct ts_names_glue names;
+	struct loop l = { .s = s, .ep = -1, .sig_fd = -1, .names_fd = -1 };
+	struct epoll_event sig_ev = { .events = EPOLLIN, .data.u32 = EV_SIGNAL };
 	sigset_t set = daemon_signals();
-	int ep = -1, sig_fd = -1, timer_fd = -1, err, stop = 0;
+	int err, stop = 0;
 
-	err = ts_names_glue_open(&names, s);
+	err = ts_names_glue_open(&l.names, s);
 	if (err)
 		return err;
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (ep < 0 || sig_fd < 0 || timer_fd < 0 || timerfd_settime(timer_fd, 0, &every, NULL)) {
+	l.ep = epoll_create1(EPOLL_CLOEXEC);
+	l.sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (l.ep < 0 || l.sig_fd < 0 || epoll_ctl(l.ep, EPOLL_CTL_ADD, l.sig_fd, &sig_ev)) {
 		err = -errno;
-		ts_err("daemon setup (epoll/signalfd/timerfd): %s", strerror(-err));
+		ts_err("daemon setup (epoll/signalfd): %s", strerror(-err));
 		goto out;
 	}
-	if ((err = watch(ep, sig_fd, EV_SIGNAL)) || (err = watch(ep, timer_fd, EV_GC)))
-		goto out;
+	watch_names(&l);
+	l.gc_due_ms = mono_ms() + TS_DAEMON_GC_INTERVAL_S * 1000;
 	ts_info("running: policy %s generation %llu", s->state.policy,
 		(unsigned long long)s->state.generation);
 
 	while (!stop) {
 		struct epoll_event evs[8];
-		int names_fd = ts_names_glue_fd(&names);
-		int n;
+		int n = epoll_wait(l.ep, evs, 8, wait_ms(&l));
 
-		/* The resolver's socket may change between rounds: re-arm it. */
-		if (names_fd >= 0) {
-			epoll_ctl(ep, EPOLL_CTL_DEL, names_fd, NULL);
-			watch(ep, names_fd, EV_NAMES);
-		}
-		n = epoll_wait(ep, evs, 8, ts_names_glue_timeout_ms(&names));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -128,21 +169,20 @@ int ts_daemon_run(struct ts_session *s)
 			ts_err("epoll_wait: %s", strerror(-err));
 			break;
 		}
-		for (int i = 0; i < n && !stop; i++) {
+		for (int i = 0; i < n && !stop; i++)
 			if (evs[i].data.u32 == EV_SIGNAL)
-				stop = on_signal(s, sig_fd, &names);
-			else if (evs[i].data.u32 == EV_GC)
-				run_gc(s, timer_fd);
-		}
-		ts_names_glue_process(&names);
+				stop = on_signal(&l);
+		if (stop)
+			break;
+		ts_names_glue_process(&l.names);
+		run_gc_if_due(&l);
 	}
 out:
-	ts_names_glue_close(&names);
-	if (timer_fd >= 0)
-		close(timer_fd);
-	if (sig_fd >= 0)
-		close(sig_fd);
-	if (ep >= 0)
-		close(ep);
+	unwatch_names(&l);
+	ts_names_glue_close(&l.names);
+	if (l.sig_fd >= 0)
+		close(l.sig_fd);
+	if (l.ep >= 0)
+		close(l.ep);
 	return err;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * daemon.h - `turnstile run`'s foreground loop over an open session: one
- * epoll over a signalfd (SIGHUP reload, SIGTERM/SIGINT exit), a timerfd
- * (flow GC) and the name resolver's fd. Exiting leaves enforcement in
- * place; the session (and its lock) is the caller's to close.
+ * epoll over a signalfd (SIGHUP reload, SIGTERM/SIGINT exit) and the name
+ * resolver's fd, its timeout bounded by the next flow GC (a deadline the
+ * loop keeps, every TS_DAEMON_GC_INTERVAL_S). Exiting leaves enforcement
+ * in place; the session (and its lock) is the caller's to close.
  */
 #ifndef TS_DAEMON_H
 #define TS_DAEMON_H
