@@ -118,6 +118,24 @@ assert any(e["reason"] == "drop_no_rule" and e["dst_components"] == "servers" an
 EOF2
 if [ $json_ok = 1 ]; then ts_pass json_outputs_parse; else ts_fail json_outputs_parse "$why"; fi
 
+# Readers open the pinned maps only: no program load, no map created, and
+# (but for monitor's reset of the suppressed-events counter) nothing written.
+if command -v strace >/dev/null; then
+	ro_ok=1 why=""
+	for cmd in "status" "stats" "flows" "explain 10.9.0.2 10.9.1.2" "monitor"; do
+		# shellcheck disable=SC2086
+		timeout -s INT 1 strace -f -qq -e trace=bpf -o "$TS_TMP/ro.strace" \
+			nsenter --net="/run/netns/$NS_G" "$TS_BIN" $cmd >/dev/null 2>&1
+		bad='BPF_PROG_LOAD|BPF_MAP_CREATE|BPF_OBJ_PIN|BPF_LINK'
+		[ "$cmd" = monitor ] || bad+='|BPF_MAP_UPDATE|BPF_MAP_DELETE'
+		grep -q BPF_OBJ_GET "$TS_TMP/ro.strace" && ! grep -Eq "$bad" "$TS_TMP/ro.strace" ||
+			{ ro_ok=0; why+="$cmd: $(grep -Eo "$bad" "$TS_TMP/ro.strace" | sort | uniq -c | tr '\n' ' '); "; }
+	done
+	if [ $ro_ok = 1 ]; then ts_pass readers_open_maps_only; else ts_fail readers_open_maps_only "$why"; fi
+else
+	ts_skip readers_open_maps_only "strace not installed"
+fi
+
 # stats --prometheus parses as the text exposition format, and counts
 # what happened (the rule opened connections, refused SYNs counted).
 ts_g stats --prometheus >"$TS_TMP/prom.txt" 2>&1

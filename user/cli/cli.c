@@ -46,7 +46,6 @@ int ts_cli_exit_up(const struct ts_up_result *r)
 
 int ts_cli_open_pinned(struct ts_dp **dp, struct ts_loader_state *st)
 {
-	struct ts_dp_open_opts oo = { .pin_dir = TS_PIN_DIR };
 	char path[256];
 	enum ts_preflight pf = ts_preflight_readonly(TS_BPFFS_ROOT);
 	int err;
@@ -63,7 +62,8 @@ int ts_cli_open_pinned(struct ts_dp **dp, struct ts_loader_state *st)
 		       TS_PIN_DIR);
 		return TS_EXIT_NOT_LOADED;
 	}
-	err = ts_dp_open(dp, &oo);
+	/* Maps only: a reader loads no program and rewrites no label. */
+	err = ts_dp_open_pinned(dp, TS_PIN_DIR);
 	if (err) {
 		ts_err("%s: cannot open the pinned maps: %s", TS_PIN_DIR, strerror(-err));
 		return TS_EXIT_FAILURE;

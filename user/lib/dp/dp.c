@@ -186,10 +186,61 @@ fail:
 	return err;
 }
 
+int ts_dp_open_pinned(struct ts_dp **out, const char *pin_dir)
+{
+	struct ts_config cfg;
+	struct ts_dp *dp;
+	int err = 0;
+
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return -ENOMEM;
+	dp->maps_only = true;
+	dp->adopted = true;
+	for (int m = 0; m < TS_MAP_COUNT; m++)
+		dp->fds[m] = -1;
+	dp->ncpus = libbpf_num_possible_cpus();
+	if (dp->ncpus <= 0) {
+		err = dp->ncpus ? dp->ncpus : -EINVAL;
+		goto fail;
+	}
+	for (int m = 0; m < TS_MAP_COUNT; m++) {
+		char path[PATH_MAX];
+
+		if (snprintf(path, sizeof(path), "%s/%s", pin_dir, map_names[m]) >= (int)sizeof(path)) {
+			err = -ENAMETOOLONG;
+			goto fail;
+		}
+		dp->fds[m] = bpf_obj_get(path);
+		if (dp->fds[m] < 0) {
+			err = -errno;
+			ts_err("dp: cannot open pinned map %s: %s", path, strerror(-err));
+			goto fail;
+		}
+	}
+	err = ts_dp_config_read(dp, &cfg);
+	if (err)
+		goto fail;
+	if (cfg.schema_version != TS_SCHEMA_VERSION) {
+		ts_err("dp: pinned maps in %s have schema %u, this build speaks %u", pin_dir,
+		       cfg.schema_version, TS_SCHEMA_VERSION);
+		err = -EPROTO;
+		goto fail;
+	}
+	*out = dp;
+	return 0;
+fail:
+	ts_dp_close(dp);
+	return err;
+}
+
 void ts_dp_close(struct ts_dp *dp)
 {
 	if (!dp)
 		return;
+	for (int m = 0; dp->maps_only && m < TS_MAP_COUNT; m++)
+		if (dp->fds[m] >= 0)
+			close(dp->fds[m]);
 	turnstile_bpf__destroy(dp->skel);
 	free(dp->stable_ids);
 	free(dp);
@@ -202,17 +253,17 @@ bool ts_dp_adopted(const struct ts_dp *dp)
 
 int ts_dp_xdp_prog_fd(const struct ts_dp *dp)
 {
-	return bpf_program__fd(dp->skel->progs.ts_xdp);
+	return dp->skel ? bpf_program__fd(dp->skel->progs.ts_xdp) : -EINVAL;
 }
 
 int ts_dp_tc_prog_fd(const struct ts_dp *dp)
 {
-	return bpf_program__fd(dp->skel->progs.ts_tc_egress);
+	return dp->skel ? bpf_program__fd(dp->skel->progs.ts_tc_egress) : -EINVAL;
 }
 
 struct bpf_object *ts_dp_object(const struct ts_dp *dp)
 {
-	return dp->skel->obj;
+	return dp->skel ? dp->skel->obj : NULL;
 }
 
 int ts_dp_map_fd(const struct ts_dp *dp, enum ts_dp_map map)

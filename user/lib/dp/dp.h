@@ -33,6 +33,15 @@ struct ts_dp_open_opts {
 };
 
 int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts);
+/*
+ * For readers (status, stats, flows, monitor, explain): only the maps
+ * pinned under pin_dir, opened with bpf_obj_get. Loads no program and
+ * writes nothing (no schema stamp, no counter labels), so it cannot
+ * disturb the running dataplane. -ENOENT when a map is not pinned, -EPROTO
+ * when the pinned maps speak another schema. The program fds and the
+ * object of such a ts_dp are -EINVAL/NULL.
+ */
+int ts_dp_open_pinned(struct ts_dp **out, const char *pin_dir);
 void ts_dp_close(struct ts_dp *dp);
 
 /* True when ts_dp_open() reused pinned maps (state was adopted). */

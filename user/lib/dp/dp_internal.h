@@ -11,6 +11,7 @@ struct ts_dp {
 	struct turnstile_bpf *skel;
 	int fds[TS_MAP_COUNT];
 	bool adopted;
+	bool maps_only;     /* ts_dp_open_pinned(): fds are ours, no skeleton */
 	int ncpus;
 	/* compiler rule id -> stable rule id, from the last install */
 	uint32_t *stable_ids;
