@@ -17,9 +17,12 @@
 #include "dnsmasq.h"
 #include "dp/dpt.h"
 #include "fixture.h"
+#include "loader/lookup.h"
 #include "loader/names_glue.h"
+#include "loader/resolvers.h"
 #include "loader/session.h"
 #include "names/names.h"
+#include "policy/net.h"
 #include "testlib.h"
 
 #define PORT 5300
@@ -250,6 +253,46 @@ out:
 	teardown();
 }
 
+/* The glue's sink: deleting an address the map does not hold is done (0),
+ * not -ENOENT (the library would retry it forever); the resolv.conf
+ * servers the library falls back to are flagged as resolvers. */
+static void test_glue_delete_gone_and_default_servers(void)
+{
+	struct ts_addr_lookup a;
+	struct ts_compset none;
+	struct ts_config cfg;
+	struct ts_net addr;
+	const char *why;
+	int err;
+
+	if (!setup(policy_text, "192.0.2.65 blob.test\n"))
+		goto out;
+	TS_CHECK(ts_compset_init(&none, T.t.c->ncomps) == 0, "compset");
+	TS_CHECK(ts_net_parse("192.0.2.99", &addr, &why) == 0, "address");
+	err = ts_names_glue_apply(&T.g, &addr, &none);
+	TS_CHECK(err == 0, "delete of an absent entry: %s", strerror(-err));
+	ts_compset_free(&none);
+	/* Again without a resolver: the library reads /etc/resolv.conf. */
+	ts_names_glue_close(&T.g);
+	T.s.state.resolvers[0] = '\0';
+	err = ts_names_glue_open(&T.g, &T.s);
+	TS_CHECK(!err && T.g.names, "glue without resolvers: %s", strerror(-err));
+	err = err ?: ts_dp_config_read(T.t.dp, &cfg);
+	TS_CHECK(!T.g.names || ts_names_nservers(T.g.names) > 0, "no server from /etc/resolv.conf");
+	for (size_t i = 0; !err && T.g.names && i < ts_names_nservers(T.g.names); i++) {
+		const char *srv = ts_names_server(T.g.names, i);
+
+		TS_CHECK(ts_resolver_parse(srv, &addr) == 0, "server %s unparsable", srv);
+		err = ts_lookup_addr(T.t.dp, cfg.active_slot & 1, &addr, &a);
+		TS_CHECK(!err && a.exact && (a.flags & TS_ADDR_RESOLVER),
+			 "resolv.conf server %s not flagged as a resolver", srv);
+		TS_CHECK(strstr(T.s.default_resolvers, srv) != NULL, "%s not kept for reloads (%s)",
+			 srv, T.s.default_resolvers);
+	}
+out:
+	teardown();
+}
+
 int main(void)
 {
 	int err;
@@ -267,5 +310,7 @@ int main(void)
 	ts_run("names_dp_answer_change", test_answer_change_in_maps);
 	ts_run("names_dp_bulk_latency", test_bulk_latency);
 	ts_run("names_dp_learned_first_syn", test_learned_first_syn);
+	ts_run("names_dp_glue_delete_gone_and_default_servers",
+	       test_glue_delete_gone_and_default_servers);
 	return ts_done();
 }

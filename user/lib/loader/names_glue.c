@@ -32,7 +32,7 @@ static bool literal_host(const struct ts_compiled *c, const struct ts_net *a)
 /* An address now held by names of `comps`: its set (static members
  * included) goes into ts_hosts, new rule entries first so the host entry
  * never points at a set the rules do not know yet. */
-static int apply(void *ctx, const struct ts_net *addr, const struct ts_compset *comps)
+int ts_names_glue_apply(void *ctx, const struct ts_net *addr, const struct ts_compset *comps)
 {
 	struct ts_names_glue *g = ctx;
 	struct ts_compiled *c = g->s->policy;
@@ -111,7 +111,7 @@ int ts_names_glue_open(struct ts_names_glue *g, struct ts_session *s)
 		.policy = s->policy,
 		.servers = s->state.resolvers[0] ? s->state.resolvers : NULL,
 		.cache_path = s->names_cache,
-		.sink = { .apply = apply, .ctx = g },
+		.sink = { .apply = ts_names_glue_apply, .ctx = g },
 		.dns_listen = s->state.dns_listen[0] ? s->state.dns_listen : NULL,
 	};
 	int err;

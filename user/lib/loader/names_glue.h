@@ -17,7 +17,14 @@ struct ts_names_glue {
 	unsigned int unmatched;     /* addresses no set could be made for */
 };
 
+/* Opens the resolver on the session's policy (and its DNS proxy when the
+ * state says dns_listen). With no resolver configured, the servers of
+ * /etc/resolv.conf it uses are flagged TS_ADDR_RESOLVER in the maps and
+ * kept in s->default_resolvers for reloads. */
 int ts_names_glue_open(struct ts_names_glue *g, struct ts_session *s);
+/* The sink the resolver gets (ctx = the glue): upsert with the set of
+ * `comps`, or delete (an entry already gone counts as deleted: 0). */
+int ts_names_glue_apply(void *ctx, const struct ts_net *addr, const struct ts_compset *comps);
 void ts_names_glue_close(struct ts_names_glue *g);
 int ts_names_glue_fd(const struct ts_names_glue *g);          /* -1 = none */
 int ts_names_glue_timeout_ms(const struct ts_names_glue *g);  /* -1 = none */
