@@ -14,7 +14,10 @@ command -v dnsmasq >/dev/null || { ts_skip dns_proxy "dnsmasq not installed"; ts
 
 topo_up || { ts_fail topology "cannot build namespaces"; ts_exit; }
 ip -n "$NS_S" addr add 10.9.1.53/24 dev s0
+ip -n "$NS_S" addr add fd09:1::53/64 dev s0 nodad
 ip -n "$NS_S" addr add 10.9.1.3/24 dev s0
+ip -n "$NS_S" addr add 10.9.1.4/24 dev s0
+ip -n "$NS_S" addr add fd09:1::4/64 dev s0 nodad
 topo_servers "$NS_S" 443 || { ts_fail servers "echo server did not start"; ts_exit; }
 
 # One label under blob.test is the wildcard's; two labels are not.
@@ -22,10 +25,13 @@ cat >"$TS_TMP/hosts" <<EOF
 10.9.1.2 acct.blob.test
 fd09:1::2 acct.blob.test
 10.9.1.3 a.b.blob.test
+10.9.1.4 acct2.blob.test
+fd09:1::4 acct2.blob.test
 EOF
 ts_bg dnsmasq ts_nsexec "$NS_S" dnsmasq --keep-in-foreground --conf-file=/dev/null \
 	--no-resolv --no-hosts --addn-hosts="$TS_TMP/hosts" --local=/test/ --local-ttl=60 \
-	--user=root --pid-file= --listen-address=10.9.1.53 --bind-interfaces
+	--user=root --pid-file= --listen-address=10.9.1.53 --listen-address=fd09:1::53 \
+	--bind-interfaces
 ts_wait_for 5 sh -c "ss -N '$NS_S' -lun 2>/dev/null | grep -q 10.9.1.53:53" ||
 	{ ts_fail dnsmasq "dnsmasq did not start: $(cat "$TS_TMP/dnsmasq.log")"; ts_exit; }
 
@@ -47,24 +53,25 @@ ts_wait_for 20 sh -c "'$TS_BIN' status --json 2>/dev/null | grep -q '\"daemon_pi
 	ts_wait_for 5 sh -c "ss -N '$NS_G' -lun | grep -q 10.9.0.1:53" ||
 	{ ts_fail run_starts "$(tail -5 "$TS_TMP/run.log")"; ts_exit; }
 
-# resolve_connect QTYPE NAME: ask the proxy (plain UDP, a hand-made query),
+# resolve_connect QTYPE NAME [SERVER]: ask SERVER (default: the proxy at
+# 10.9.0.1) over plain UDP with a hand-made query,
 # then at once open TCP/443 to the first address of the answer and echo a
 # line. Prints "ADDR MS" (ms from the query to the echo) or "FAIL why".
 # The connect timeout is 0.9 s: a dropped first SYN (retransmitted after
 # 1 s) fails it.
 resolve_connect() {
-	ts_nsexec "$NS_C" python3 - "$1" "$2" <<'EOF'
+	ts_nsexec "$NS_C" python3 - "$1" "$2" "${3:-10.9.0.1}" <<'EOF'
 import socket, struct, sys, time
 qtype = {"A": 1, "AAAA": 28}[sys.argv[1]]
-name = sys.argv[2]
+name, server = sys.argv[2], sys.argv[3]
 q = struct.pack(">HHHHHH", 0x4242, 0x0100, 1, 0, 0, 0)
 q += b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0"
 q += struct.pack(">HH", qtype, 1)
 t0 = time.monotonic()
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s = socket.socket(socket.AF_INET6 if ":" in server else socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
 try:
-    s.sendto(q, ("10.9.0.1", 53))
+    s.sendto(q, (server, 53))
     a, _ = s.recvfrom(4096)
 except OSError as e:
     print("FAIL dns:", e); sys.exit(0)
@@ -152,6 +159,36 @@ fi
 ts_g up "$policy" -i gc --dns-listen 10.9.0.1 >/dev/null 2>&1
 rc=$?
 if [ $rc = 2 ]; then ts_pass up_refuses_dns_listen; else ts_fail up_refuses_dns_listen "exit $rc"; fi
+
+# A wildcard listener behind a redirect, as on a gateway whose clients keep
+# their resolvers: their queries to the upstream (let through as
+# resolvers) are redirected to [::]:5353. Replies must come from the
+# address the query was redirected to (else conntrack cannot map them back
+# and the client drops them), for both families on the one socket.
+kill -TERM "$RUN_PID"
+wait "$RUN_PID"
+ts_nsexec "$NS_G" nft -f - <<EOF
+table inet ts_test_dns {
+	chain prerouting {
+		type nat hook prerouting priority dstnat;
+		iifname "gc" ip daddr 10.9.1.53 udp dport 53 redirect to :5353
+		iifname "gc" ip6 daddr fd09:1::53 udp dport 53 redirect to :5353
+	}
+}
+EOF
+ts_bg run2 nsenter --net="/run/netns/$NS_G" "$TS_BIN" run "$policy" -i gc -i gs \
+	--resolver 10.9.1.53 --resolver fd09:1::53 --dns-listen '[::]:5353' --state-dir "$TS_TMP/state"
+RUN_PID=$TS_BG_PID
+ts_wait_for 20 sh -c "'$TS_BIN' status --json 2>/dev/null | grep -q '\"daemon_pid\":$RUN_PID'" &&
+	ts_wait_for 5 sh -c "ss -N '$NS_G' -lun | grep -q ':5353'" || ts_fail run_wildcard_listen "$(tail -3 "$TS_TMP/run2.log")"
+got4=$(resolve_connect A acct2.blob.test 10.9.1.53)
+got6=$(resolve_connect AAAA acct2.blob.test fd09:1::53)
+if [[ "$got4" =~ ^10\.9\.1\.4\ [0-9]+$ ]] && [ "${got4#* }" -lt 1000 ] &&
+   [[ "$got6" =~ ^fd09:1::4\ [0-9]+$ ]] && [ "${got6#* }" -lt 1000 ]; then
+	ts_pass redirected_to_wildcard_listener
+else
+	ts_fail redirected_to_wildcard_listener "v4: $got4; v6: $got6; $(tail -3 "$TS_TMP/run2.log")"
+fi
 
 kill -TERM "$RUN_PID"
 wait "$RUN_PID"
