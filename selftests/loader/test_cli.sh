@@ -103,7 +103,9 @@ for cmd in "status --json" "stats --json" "flows --json" "explain --json 10.9.0.
 		{ json_ok=0; why+="$cmd: $(head -c 200 "$TS_TMP/j.err"); "; }
 done
 # monitor --json: one object per event line; provoke refused SYNs while it runs.
-ts_bg monitor ts_g monitor --json
+# nsenter execs turnstile: $! is the monitor itself (a function in the
+# background would be a subshell, and killing it would leave the monitor).
+ts_bg monitor nsenter --net="/run/netns/$NS_G" "$TS_BIN" monitor --json
 mon=$TS_BG_PID
 sleep 0.5
 topo_connect "$NS_C" 10.9.1.2 8443
