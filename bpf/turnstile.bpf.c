@@ -40,11 +40,16 @@ static __always_inline bool flow_tracked(const struct ts_run *r, const struct ts
 	return v && !flow_expired(v, r->now, r->sc);
 }
 
-static __always_inline bool dns_to_resolver(const struct ts_run *r, const struct ts_pkt *p)
+/* DNS with the loader's resolvers passes. A TCP SYN without ACK counts only
+ * on its way *to* a resolver: one from a resolver's port 53 would open a
+ * connection the policy never judged. */
+static __always_inline bool dns_to_resolver(const struct ts_run *r, const struct ts_pkt *p,
+					    bool opening)
 {
 	if (p->dport == bpf_htons(TS_DNS_PORT) && is_resolver(r->slot, p->family, p->daddr))
 		return true;
-	return p->sport == bpf_htons(TS_DNS_PORT) && is_resolver(r->slot, p->family, p->saddr);
+	return !opening && p->sport == bpf_htons(TS_DNS_PORT) &&
+	       is_resolver(r->slot, p->family, p->saddr);
 }
 
 /* A SYN without ACK and without flow, in scope: the one place the policy
@@ -176,7 +181,7 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	}
 	if (h)
 		return tcp_handshake(r, p, k, from_lo, h);
-	if (dns_to_resolver(r, p))
+	if (dns_to_resolver(r, p, (f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN))
 		return TS_R_PASS_RESOLVER;
 
 	dclass = port_class(r->slot, p->dport);
@@ -351,7 +356,7 @@ static __always_inline __u32 classify_l4(struct ts_pkt *p, void *data, void *dat
 		reason = parse_ports8(&c, p);
 		if (reason)
 			return reason;
-		return dns_to_resolver(&r, p) ? TS_R_PASS_RESOLVER : TS_R_SCOPE_DEFAULT;
+		return dns_to_resolver(&r, p, false) ? TS_R_PASS_RESOLVER : TS_R_SCOPE_DEFAULT;
 	case IPPROTO_ICMP:
 		if (p->family != TS_FAMILY_V4)
 			return TS_R_SCOPE_DEFAULT;

@@ -261,10 +261,11 @@ static void close_track(struct ref_flow *f, uint8_t fl, bool from_lo)
 		f->state = TS_TCP_FIN_WAIT;
 }
 
-static bool dns_ok(const struct ref *r, const struct rpkt *p)
+/* opening: a TCP SYN without ACK, which passes only toward a resolver */
+static bool dns_ok(const struct ref *r, const struct rpkt *p, bool opening)
 {
 	return (p->dport == DNS && is_resolver(r, p->family, p->dst)) ||
-	       (p->sport == DNS && is_resolver(r, p->family, p->src));
+	       (!opening && p->sport == DNS && is_resolver(r, p->family, p->src));
 }
 
 static uint32_t tcp(struct ref *r, const struct rpkt *p)
@@ -319,7 +320,7 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 		count_rule(r, f->rule_id, p->len, false);
 		return pass;
 	}
-	if (dns_ok(r, p))
+	if (dns_ok(r, p, syn_only))
 		return TS_R_PASS_RESOLVER;
 	dcls = pclass(r, p->dport);
 	if (syn_only) {
@@ -526,7 +527,7 @@ static uint32_t judge(struct ref *r, const uint8_t *b, size_t len, struct rpkt *
 			return TS_R_DROP_MALFORMED_L4;
 		p->sport = rd16(b + l4);
 		p->dport = rd16(b + l4 + 2);
-		return dns_ok(r, p) ? TS_R_PASS_RESOLVER : SCOPE_DEFAULT;
+		return dns_ok(r, p, false) ? TS_R_PASS_RESOLVER : SCOPE_DEFAULT;
 	}
 	if ((p->proto == 1 && p->family == 4) || (p->proto == 58 && p->family == 6)) {
 		uint8_t type;

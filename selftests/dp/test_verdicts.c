@@ -145,6 +145,11 @@ static void test_must_pass(void)
 	expect_reason(&T, TS_HOOK_XDP, &p, TS_R_PASS_RESOLVER, "UDP DNS answer over IPv6");
 	dpt_tcp(&p, "192.0.2.2", 53, ep, 40001, ACK | PSH, 0);
 	expect_reason(&T, TS_HOOK_XDP, &p, TS_R_PASS_RESOLVER, "TCP DNS from the resolver");
+	/* a resolver may answer, not open: its SYN from port 53 meets the policy */
+	dpt_tcp(&p, "192.0.2.2", 53, seed_host[SEED_DM][0], 443, SYN, 0);
+	expect_reason(&T, TS_HOOK_XDP, &p, TS_R_DROP_NO_RULE, "TCP SYN from the resolver's port 53");
+	dpt_tcp(&p, ep, 40003, "192.0.2.2", 53, SYN, 0);
+	expect_reason(&T, TS_HOOK_TC_EGRESS, &p, TS_R_PASS_RESOLVER, "TCP SYN to the resolver's port 53");
 	udp(&p, "192.0.2.200", 53, ep, 40000);
 	expect_reason(&T, TS_HOOK_XDP, &p, TS_R_PASS_OUT_OF_SCOPE, "DNS from a non-resolver: scope default");
 
