@@ -5,10 +5,8 @@
  * in a per-CPU array, drop. Every turnstile figure is a ratio to this.
  */
 #include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/in.h>
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
+#include "bench_parse.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -17,34 +15,15 @@ struct {
 	__type(value, __u64);
 } bench_count SEC(".maps");
 
-struct bench_ip {
-	__u8 ver_ihl, tos;
-	__be16 tot_len, id, frag_off;
-	__u8 ttl, protocol;
-	__be16 check;
-	__be32 saddr, daddr;
-};
-
 SEC("xdp")
 int bench_baseline(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
 	struct bench_ip *ip;
-	__u8 *tcp;
-	__u32 zero = 0, hlen;
+	__u8 *tcp = bench_parse(ctx, &ip);
+	__u32 zero = 0;
 	__u64 *cnt;
 
-	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
-		return XDP_PASS;
-	ip = (void *)(eth + 1);
-	if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP)
-		return XDP_PASS;
-	hlen = (ip->ver_ihl & 0x0f) * 4;
-	if (hlen < sizeof(*ip))
-		return XDP_PASS;
-	tcp = (__u8 *)ip + hlen;
-	if ((void *)(tcp + 20) > end)
+	if (!tcp)
 		return XDP_PASS;
 	cnt = bpf_map_lookup_elem(&bench_count, &zero);
 	if (cnt)

@@ -3,7 +3,7 @@
  * bench_blocks.bpf.c - the brief's building blocks, measured by the
  * benchmark in the same run as turnstile so its ratio targets can be read
  * against what this host allows. Not part of the product. Each program is
- * bench_baseline's parse + per-CPU count + drop plus one block:
+ * bench_baseline's parse (bench_parse.h) + per-CPU count + drop plus one block:
  *  - blk_hash: a plain HASH lookup in a 1M-entry table with turnstile's
  *    40-byte direction-free key, the coarse clock, the timestamp written
  *    at most once a second; blk_hash_noclock: the lookup alone;
@@ -12,10 +12,8 @@
  */
 #include <stdbool.h>
 #include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/in.h>
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
+#include "bench_parse.h"
 #include "turnstile.h"
 
 struct {
@@ -41,38 +39,6 @@ struct {
 	__type(value, struct ts_addr_val);
 } blk_prefixes SEC(".maps");
 
-struct blk_ip {
-	__u8 ver_ihl, tos;
-	__be16 tot_len, id, frag_off;
-	__u8 ttl, protocol;
-	__be16 check;
-	__be32 saddr, daddr;
-};
-
-/* bench_baseline's parse; NULL when the frame is not Ethernet/IPv4/TCP. */
-static __always_inline __u8 *blk_parse(struct xdp_md *ctx, struct blk_ip **ipp)
-{
-	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
-	struct blk_ip *ip;
-	__u8 *tcp;
-	__u32 hlen;
-
-	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
-		return 0;
-	ip = (void *)(eth + 1);
-	if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP)
-		return 0;
-	hlen = (ip->ver_ihl & 0x0f) * 4;
-	if (hlen < sizeof(*ip))
-		return 0;
-	tcp = (__u8 *)ip + hlen;
-	if ((void *)(tcp + 20) > end)
-		return 0;
-	*ipp = ip;
-	return tcp;
-}
-
 static __always_inline int blk_count_drop(__u8 *tcp)
 {
 	__u32 zero = 0;
@@ -89,8 +55,8 @@ static __always_inline int blk_flow(struct xdp_md *ctx, bool clock)
 {
 	struct ts_flow_key k = { .family = TS_FAMILY_V4, .proto = IPPROTO_TCP };
 	struct ts_flow_val *v;
-	struct blk_ip *ip;
-	__u8 *tcp = blk_parse(ctx, &ip);
+	struct bench_ip *ip;
+	__u8 *tcp = bench_parse(ctx, &ip);
 	bool s_lo;
 	__u64 now;
 
@@ -129,8 +95,8 @@ int blk_lpm2(struct xdp_md *ctx)
 {
 	struct ts_addr_key k = { .prefixlen = TS_ADDR_HDR_BITS + 32, .family = TS_FAMILY_V4 };
 	struct ts_addr_val *s, *d;
-	struct blk_ip *ip;
-	__u8 *tcp = blk_parse(ctx, &ip);
+	struct bench_ip *ip;
+	__u8 *tcp = bench_parse(ctx, &ip);
 
 	if (!tcp)
 		return XDP_PASS;
