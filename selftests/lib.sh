@@ -14,7 +14,6 @@ BUILD=${BUILD:-build}
 TS_BIN=${TS_BIN:-$TS_ROOT/$BUILD/turnstile}
 TS_NS_PREFIX=${TS_NS_PREFIX:-ts$$-}
 TS_TMP=$(mktemp -d /tmp/turnstile-test.XXXXXX)
-_ts_cleanups=()
 _ts_failed=0
 
 ts_pass() { echo "PASS: $1"; }
@@ -27,15 +26,30 @@ ts_check() {
 	if "$@"; then ts_pass "$name"; else ts_fail "$name" "command failed: $*"; fi
 }
 
-ts_on_exit() { _ts_cleanups+=("$*"); }
+# Cleanups are lines of a file, not a shell array, so the ones registered
+# in a subshell (NS=$(ts_netns x)) run too; only the main shell runs them.
+_ts_cleanup_file=$TS_TMP/.cleanups
+_ts_main_pid=$$
+ts_on_exit() { printf '%s\n' "$*" >>"$_ts_cleanup_file"; }
 
 _ts_cleanup() {
-	local i
-	for ((i = ${#_ts_cleanups[@]} - 1; i >= 0; i--)); do
-		eval "${_ts_cleanups[$i]}" >/dev/null 2>&1 || true
+	[ "$BASHPID" = "$_ts_main_pid" ] || return 0
+	local cmds=() cmd
+	[ -f "$_ts_cleanup_file" ] && mapfile -t cmds < <(tac "$_ts_cleanup_file")
+	for cmd in "${cmds[@]}"; do
+		eval "$cmd" </dev/null >/dev/null 2>&1 || true
 	done
-	_ts_cleanups=()
 	rm -rf "$TS_TMP"
+}
+
+# Kill PID and every process below it (a function run with & is a subshell
+# whose children would otherwise outlive it).
+_ts_kill_tree() {
+	local child
+	for child in $(pgrep -P "$1"); do
+		_ts_kill_tree "$child"
+	done
+	kill -9 "$1" 2>/dev/null
 }
 trap _ts_cleanup EXIT
 trap 'exit 130' INT TERM
@@ -68,7 +82,7 @@ ts_bg() {
 	local name=$1; shift
 	"$@" >"$TS_TMP/$name.log" 2>&1 &
 	TS_BG_PID=$!
-	ts_on_exit "kill -9 $TS_BG_PID; wait $TS_BG_PID"
+	ts_on_exit "_ts_kill_tree $TS_BG_PID"
 }
 
 # ts_wait_for TIMEOUT_S CMD...: poll CMD every 50 ms until it succeeds.
