@@ -58,7 +58,7 @@ BENCH_SRCS := $(wildcard selftests/bench/bench_*.c)
 BENCH_BINS := $(patsubst selftests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .SECONDARY:
-.PHONY: all test test-run bench bench-run fuzz demo deps clean man
+.PHONY: all test test-run bench bench-run fuzz demo deps clean man install
 all: $(BIN) $(BPF_OBJ)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_DEPS)
@@ -151,3 +151,13 @@ clean:
 	$(Q)rm -rf $(BUILD)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# `make install` (DESTDIR for packaging): the binary where the systemd unit
+# expects it, the man page, the unit, the shipped policies as examples.
+PREFIX ?= /usr
+install: all $(MAN)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/turnstile
+	$(Q)install -D -m 0644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man8/turnstile.8
+	$(Q)install -D -m 0644 scripts/systemd/turnstile.service $(DESTDIR)/lib/systemd/system/turnstile.service
+	$(Q)install -D -m 0644 policies/seed.policy $(DESTDIR)$(PREFIX)/share/doc/turnstile/examples/seed.policy
