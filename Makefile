@@ -85,11 +85,13 @@ $(BIN): $(CLI_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
 
+# support objects of an area: its .c files that are not tests
+test_support = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(wildcard selftests/$(1)test_*.c),$(wildcard selftests/$(1)*.c)))
 define test_area_rule
-$(BUILD)/selftests/$(1)%: selftests/$(1)%.c $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(wildcard selftests/$(1)test_*.c),$(wildcard selftests/$(1)*.c))) $(TESTLIB_OBJS) $(LIB) $(SKEL)
+$(BUILD)/selftests/$(1)%: selftests/$(1)%.c $(call test_support,$(1)) $(TESTLIB_OBJS) $(LIB) $(SKEL)
 	$$(call msg,TEST,$$@)
 	$$(Q)mkdir -p $$(@D)
-	$$(Q)$$(CC) $$(ALL_CFLAGS) -Iselftests -o $$@ $$< $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(wildcard selftests/$(1)test_*.c),$(wildcard selftests/$(1)*.c))) $(TESTLIB_OBJS) $(LIB) $$(LDLIBS)
+	$$(Q)$$(CC) $$(ALL_CFLAGS) -Iselftests -o $$@ $$< $(call test_support,$(1)) $(TESTLIB_OBJS) $(LIB) $$(LDLIBS)
 endef
 $(foreach a,$(TEST_AREAS),$(eval $(call test_area_rule,$(patsubst selftests/%,%,$(a)))))
 
