@@ -16,17 +16,9 @@
 #include "names/names.h"
 #include "policy/dnsname.h"
 
-static bool same_net(const struct ts_net *a, const struct ts_net *b)
-{
-	return a->family == b->family && a->plen == b->plen && !memcmp(a->addr, b->addr, 16);
-}
-
 static bool literal_host(const struct ts_compiled *c, const struct ts_net *a)
 {
-	for (size_t i = 0; i < c->nhosts; i++)
-		if (same_net(&c->hosts[i].net, a))
-			return true;
-	return false;
+	return ts_compiled_host(c, a) != NULL;
 }
 
 /* An address now held by names of `comps`: its set (static members

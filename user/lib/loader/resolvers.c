@@ -55,16 +55,11 @@ static uint32_t covering_set(const struct ts_compiled *c, const struct ts_net *n
 
 static int add_one(struct ts_compiled *c, const struct ts_net *net)
 {
-	struct ts_addr_entry *grown;
+	struct ts_addr_entry *grown, *known = ts_compiled_host(c, net);
 
-	for (size_t i = 0; i < c->nhosts; i++) {
-		struct ts_net *h = &c->hosts[i].net;
-
-		if (h->family == net->family && h->plen == net->plen &&
-		    !memcmp(h->addr, net->addr, sizeof(h->addr))) {
-			c->hosts[i].flags |= TS_ADDR_RESOLVER;
-			return 0;
-		}
+	if (known) {
+		known->flags |= TS_ADDR_RESOLVER;
+		return 0;
 	}
 	grown = realloc(c->hosts, (c->nhosts + 1) * sizeof(*grown));
 	if (!grown)

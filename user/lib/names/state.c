@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "names/state.h"
 #include "policy/dnsname.h"
+#include "policy/net.h"
 
 static int64_t clock_ms(clockid_t id)
 {
@@ -70,12 +71,6 @@ void ts_net_list_free(struct ts_net_list *l)
 int ts_net_family_index(const struct ts_net *net)
 {
 	return net->family == TS_FAMILY_V6 ? TS_NAMES_V6 : TS_NAMES_V4;
-}
-
-static bool net_equal(const struct ts_net *a, const struct ts_net *b)
-{
-	return a->family == b->family && a->plen == b->plen &&
-	       !memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
 static void entry_free(struct ts_name_entry *e)
@@ -243,7 +238,7 @@ int64_t ts_name_addr_expires_ms(const struct ts_names_state *st, const struct ts
 static struct ts_name_addr *find_addr(struct ts_name_entry *e, const struct ts_net *net)
 {
 	for (size_t i = 0; i < e->naddrs; i++)
-		if (net_equal(&e->addrs[i].net, net))
+		if (!ts_net_cmp(&e->addrs[i].net, net))
 			return &e->addrs[i];
 	return NULL;
 }

@@ -160,6 +160,10 @@ void ts_compset_free(struct ts_compset *s);
  * entry, else the longest prefix covering it, else 0. */
 uint32_t ts_compiled_static_set(const struct ts_compiled *c, const struct ts_net *addr);
 
+/* The entry of `net` in c->hosts, including hosts the loader appended after
+ * compiling (resolvers, names prefilled from the cache), or NULL. */
+struct ts_addr_entry *ts_compiled_host(const struct ts_compiled *c, const struct ts_net *net);
+
 struct ts_set_update {
 	uint32_t set_id;
 	bool created;                    /* a new set: rules[first_rule..+nrules) are new */

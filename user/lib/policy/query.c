@@ -11,6 +11,15 @@
 #include "policy/dnsname.h"
 #include "policy/net.h"
 
+struct ts_addr_entry *ts_compiled_host(const struct ts_compiled *c, const struct ts_net *net)
+{
+	/* a scan, not the index: appended hosts are not in it */
+	for (size_t i = 0; i < c->nhosts; i++)
+		if (!ts_net_cmp(&c->hosts[i].net, net))
+			return &c->hosts[i];
+	return NULL;
+}
+
 uint32_t ts_compiled_static_set(const struct ts_compiled *c, const struct ts_net *addr)
 {
 	const struct ts_compiled_index *ix = c->index;
