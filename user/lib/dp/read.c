@@ -6,6 +6,7 @@
 
 #include <bpf/bpf.h>
 
+#include "common/grow.h"
 #include "common/log.h"
 #include "dp/dp_internal.h"
 
@@ -170,18 +171,13 @@ struct gc_walk {
 static int collect_expired(const struct ts_dp_flow *f, void *ctx)
 {
 	struct gc_walk *w = ctx;
+	int err;
 
 	if (!expired(&f->val, w->sc, w->now))
 		return 0;
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 1024;
-		struct ts_flow_key *k = realloc(w->keys, cap * sizeof(*k));
-
-		if (!k)
-			return -ENOMEM;
-		w->keys = k;
-		w->cap = cap;
-	}
+	err = ts_grow((void **)&w->keys, &w->cap, w->n, sizeof(*w->keys));
+	if (err)
+		return err;
 	w->keys[w->n++] = f->key;
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/grow.h"
 #include "common/log.h"
 #include "names/state.h"
 #include "policy/dnsname.h"
@@ -49,15 +50,10 @@ int64_t ts_names_wall_to_mono(int64_t wall_ms)
 
 int ts_net_list_push(struct ts_net_list *l, const struct ts_net *net)
 {
-	if (l->n == l->alloc) {
-		size_t alloc = l->alloc ? l->alloc * 2 : 16;
-		struct ts_net *v = realloc(l->v, alloc * sizeof(*v));
+	int err = ts_grow((void **)&l->v, &l->alloc, l->n, sizeof(*l->v));
 
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->alloc = alloc;
-	}
+	if (err)
+		return err;
 	l->v[l->n++] = *net;
 	return 0;
 }
@@ -274,15 +270,9 @@ int ts_name_append_addr(struct ts_names_state *st, struct ts_name_entry *e,
 
 	if (find_addr(e, &a->net)) /* once per name: the index counts names */
 		return 0;
-	if (e->naddrs == e->addrs_alloc) {
-		size_t alloc = e->addrs_alloc ? e->addrs_alloc * 2 : 8;
-		struct ts_name_addr *v = realloc(e->addrs, alloc * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		e->addrs = v;
-		e->addrs_alloc = alloc;
-	}
+	err = ts_grow((void **)&e->addrs, &e->addrs_alloc, e->naddrs, sizeof(*e->addrs));
+	if (err)
+		return err;
 	err = ts_addr_index_hold(&st->index, &a->net, (uint32_t)(e - st->names));
 	if (err)
 		return err;

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "policy/compile_internal.h"
-#include "policy/grow.h"
+#include "common/grow.h"
 #include "policy/net.h"
 
 /* Overlap findings beyond this are summarized (big feeds overlap a lot). */

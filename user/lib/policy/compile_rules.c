@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "policy/compile_internal.h"
-#include "policy/grow.h"
+#include "common/grow.h"
 
 struct rule_key {
 	uint32_t src, dst, cls;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "policy/compile_internal.h"
-#include "policy/grow.h"
+#include "common/grow.h"
 
 int ts_compset_init(struct ts_compset *s, size_t ncomps)
 {

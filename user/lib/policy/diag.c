@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "policy/diag.h"
-#include "policy/grow.h"
+#include "common/grow.h"
 
 /* The findings' own copy of a file name (few files: a linear search). */
 static const char *intern_file(struct ts_diags *d, const char *file)

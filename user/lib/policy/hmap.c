@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/grow.h"
+#include "common/grow.h"
 #include "policy/hmap.h"
 
 void ts_hmap_init(struct ts_hmap *m, size_t key_size)

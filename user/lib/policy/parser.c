@@ -17,7 +17,7 @@
 
 #include "common/log.h"
 #include "policy/dnsname.h"
-#include "policy/grow.h"
+#include "common/grow.h"
 #include "policy/lexer.h"
 #include "policy/net.h"
 #include "policy/ports.h"

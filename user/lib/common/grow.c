@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/grow.h"
+#include "common/grow.h"
 
 int ts_grow(void **v, size_t *alloc, size_t n, size_t size)
 {

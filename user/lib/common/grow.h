@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* grow.h - growable arrays: the one doubling realloc of the policy code. */
-#ifndef TS_POLICY_GROW_H
-#define TS_POLICY_GROW_H
+/* grow.h - growable arrays: the project's one doubling realloc. */
+#ifndef TS_COMMON_GROW_H
+#define TS_COMMON_GROW_H
 
 #include <stddef.h>
 
@@ -13,4 +13,4 @@ int ts_grow(void **v, size_t *alloc, size_t n, size_t size);
  * NULL (ENOMEM, nothing appended). */
 char *ts_strv_push(char ***v, size_t *n, const char *s);
 
-#endif /* TS_POLICY_GROW_H */
+#endif /* TS_COMMON_GROW_H */
