@@ -85,14 +85,10 @@ ts_bg() {
 	ts_on_exit "_ts_kill_tree $TS_BG_PID"
 }
 
+# shellcheck source=../scripts/poll.sh
+. "$TS_ROOT/scripts/poll.sh"
 # ts_wait_for TIMEOUT_S CMD...: poll CMD every 50 ms until it succeeds.
-ts_wait_for() {
-	local deadline=$(( $(date +%s%N) + $1 * 1000000000 )); shift
-	until "$@"; do
-		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
-}
+ts_wait_for() { poll_until "$@"; }
 
 # Exit status for the end of a test file.
 ts_exit() { exit $_ts_failed; }

@@ -28,14 +28,10 @@ WORLD_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=matrix.sh
 . "$WORLD_SCRIPTS/matrix.sh"
 
+# shellcheck source=../poll.sh
+. "$WORLD_SCRIPTS/../poll.sh"
 # world_wait SECONDS CMD...: poll CMD every 50 ms until it succeeds.
-world_wait() {
-	local deadline=$(( $(date +%s%N) + $1 * 1000000000 )); shift
-	until "$@"; do
-		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
-}
+world_wait() { poll_until "$@"; }
 
 world_up() {
 	if [ -z "${WORLD_DIR:-}" ]; then
