@@ -21,6 +21,8 @@ expect_exit() {
 
 # ---- exit codes before anything is up ----
 expect_exit exit_usage 2 ts_g up
+expect_exit lock_wait_not_seconds_down 2 ts_g down --lock-wait soon
+expect_exit lock_wait_not_seconds_up 2 ts_g up "$TS_TMP/p.policy" -i gc --lock-wait -1
 expect_exit exit_not_loaded 12 ts_g status
 expect_exit exit_no_iface 8 ts_g up "$TS_TMP/p.policy" -i nosuchif0
 printf 'component a { 10.0.0.0/8 }\nrule: a -> nosuch tcp/443\n' >"$TS_TMP/bad.policy"

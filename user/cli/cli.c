@@ -77,6 +77,21 @@ void ts_cli_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t l
 		snprintf(buf, len, "?");
 }
 
+int ts_cli_seconds_ms(const char *option, const char *s, int *ms)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 86400) {
+		ts_err("%s: '%s' is not a number of seconds (0 to 86400)", option, s);
+		return -EINVAL;
+	}
+	*ms = (int)v * 1000;
+	return 0;
+}
+
 int ts_cli_addr_parse(const char *s, struct ts_net *out)
 {
 	const char *why;
@@ -204,7 +219,8 @@ int ts_cli_parse_up(int argc, char **argv, struct ts_cli_up_args *a, bool daemon
 			a->opts.state_dir = optarg;
 			break;
 		case 'w':
-			a->opts.lock_timeout_ms = atoi(optarg) * 1000;
+			if (ts_cli_seconds_ms("--lock-wait", optarg, &a->opts.lock_timeout_ms))
+				return TS_EXIT_USAGE;
 			break;
 		case 'd': {
 			struct ts_net net;

@@ -26,6 +26,9 @@ int ts_cli_open_pinned(struct ts_dp **dp, struct ts_loader_state *st);
 void ts_cli_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t len);
 /* Parses an address; -EINVAL if it is none. */
 int ts_cli_addr_parse(const char *s, struct ts_net *out);
+/* Parses a whole number of seconds for OPTION (0..86400) into
+ * milliseconds; logs "OPTION: ..." and returns -EINVAL if it is not one. */
+int ts_cli_seconds_ms(const char *option, const char *s, int *ms);
 
 /* Options of a command that takes only --json and --help, then between
  * min_args and max_args operands (from optind). Returns -1 to go on, else

@@ -32,7 +32,8 @@ int ts_cmd_down(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "w:h", longopts, NULL)) != -1) {
 		if (c == 'w') {
-			wait_ms = atoi(optarg) * 1000;
+			if (ts_cli_seconds_ms("--lock-wait", optarg, &wait_ms))
+				return TS_EXIT_USAGE;
 		} else if (c == 'h') {
 			usage(stdout);
 			return TS_EXIT_OK;
