@@ -6,8 +6,11 @@
 
 #include "maps.h"
 #include "parse.h"
+#include "table.h"
+#include "run.h"
 
 #define TS_NSEC_PER_SEC 1000000000ull
+
 
 /* bpf_ktime_get_coarse_ns(), read at most once per jiffy on each CPU:
  * bpf_jiffies64() is inlined by the verifier, the clock helper is a call
@@ -15,8 +18,7 @@
  * a tick, so the cached value is at most one tick behind a direct read. */
 static __always_inline __u64 ts_now(void)
 {
-	__u32 zero = 0;
-	struct ts_clock *c = bpf_map_lookup_elem(&ts_clock, &zero);
+	struct ts_clock *c = bpf_map_lookup_elem(&ts_clock, (void *)&ts_key_zero);
 	__u64 j = bpf_jiffies64();
 
 	if (!c)
@@ -117,6 +119,128 @@ static __always_inline void flow_track_close(struct ts_flow_val *v, __u8 tcp_fla
 		v->state = TS_TCP_CLOSING;
 	else if (v->state == TS_TCP_ESTABLISHED)
 		v->state = TS_TCP_FIN_WAIT;
+}
+
+/*
+ * Insert k -> v into a flow table (ts_flows or ts_halfopen: `map`, table
+ * `t`); the caller has just not found k. 0, or -ENOSPC: the table is at its
+ * capacity or neither bucket has room (a free slot, fewer than TS_TAG_DUPS
+ * slots of this tag), and no entry there has expired. With `evict`
+ * (half-open) an entry of the key's buckets is replaced instead: a SYN
+ * flood churns half-open state, never established flows. A new entry goes
+ * to the emptier bucket; its slot comes from the tags, so the verifier
+ * walks the rest once, not once per slot.
+ */
+static __always_inline long flow_insert_into(void *map, enum ts_table t, bool evict,
+					     const struct ts_run *r, const struct ts_flow_key *k,
+					     __u64 h, const struct ts_flow_val *v)
+{
+	__u32 mask = r->cfg->bucket_mask[t], zero = 0, bi, j = 0, bb, jj;
+	struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, &zero);
+	__u64 *bk0, *bk1, *sel = 0, st = 0, tags0, tags1, free0, free1;
+	__u8 byte = TS_TAG_BYTE(h);
+	struct ts_flow_slot *s = 0;
+	bool grow = false, room0, room1;
+
+	if (!fill)
+		return -ENOSPC;
+	bi = ts_table_bucket(h, mask, 0);
+	bk0 = bpf_map_lookup_elem(map, &bi);
+	bi = ts_table_bucket(h, mask, 1);
+	bk1 = bpf_map_lookup_elem(map, &bi);
+	if (!bk0 || !bk1)
+		return -ENOSPC;
+	tags0 = TS_READ_ONCE(bk0[0]);
+	tags1 = TS_READ_ONCE(bk1[0]);
+	room0 = ts_tags_count(ts_tags_match(tags0, byte)) < TS_TAG_DUPS;
+	room1 = ts_tags_count(ts_tags_match(tags1, byte)) < TS_TAG_DUPS;
+	free0 = room0 ? ts_tags_match(tags0, 0) : 0;
+	free1 = room1 ? ts_tags_match(tags1, 0) : 0;
+	if ((free0 | free1) && TS_READ_ONCE(fill->live[t]) < r->cfg->capacity[t]) {
+		bool use1 = ts_tags_count(free1) > ts_tags_count(free0);
+
+		sel = use1 ? bk1 : bk0;
+		j = ts_tags_first(use1 ? free1 : free0);
+		s = (struct ts_flow_slot *)((__u8 *)sel + 8 + j * sizeof(*s));
+		st = TS_READ_ONCE(s->state);
+		if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_EMPTY)
+			return -ENOSPC;     /* another CPU took it this instant */
+		grow = true;
+	} else {
+		/* reuse an expired entry of a bucket with room for the tag */
+#pragma unroll
+		for (bb = 0; bb < 2 && !s; bb++) {
+			__u64 *b = bb ? bk1 : bk0;
+
+			if (!(bb ? room1 : room0))
+				continue;
+#pragma unroll
+			for (jj = 0; jj < TS_BUCKET_SLOTS; jj++) {
+				struct ts_flow_slot *c = (struct ts_flow_slot *)((__u8 *)b + 8 + jj * sizeof(*c));
+
+				st = TS_READ_ONCE(c->state);
+				if ((st & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE &&
+				    flow_expired(&c->val, r->now, r->sc)) {
+					s = c;
+					sel = b;
+					j = jj;
+					break;
+				}
+			}
+		}
+		if (!s && evict && (room0 || room1)) {
+			/* half-open: an occupied slot, where the hash points */
+			__u64 occ;
+
+			sel = room0 ? bk0 : bk1;
+			occ = ~ts_tags_match(room0 ? tags0 : tags1, 0) & TS_BYTES_80;
+			if (!occ)
+				return -ENOSPC;
+			j = ts_tags_first(occ);
+			s = (struct ts_flow_slot *)((__u8 *)sel + 8 + j * sizeof(*s));
+			st = TS_READ_ONCE(s->state);
+			if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE)
+				return -ENOSPC;
+		}
+		if (!s || !sel)
+			return -ENOSPC;
+	}
+	if (__sync_val_compare_and_swap(&s->state, st,
+					((st + TS_SLOT_GEN_ONE) & TS_SLOT_GEN_MASK) | TS_SLOT_BUSY) != st)
+		return -ENOSPC;     /* another CPU took it this instant */
+	if (grow)
+		__sync_fetch_and_add(&fill->live[t], 1);
+	else
+		__sync_fetch_and_and(sel, ~(0xffull << (8 * j)));
+	s->key = *k;
+	s->val = *v;
+	__sync_lock_test_and_set(&s->state, (h & TS_SLOT_TAG_MASK) |
+					    ((st + TS_SLOT_GEN_ONE) & TS_SLOT_GEN_MASK) | TS_SLOT_LIVE);
+	__sync_fetch_and_or(sel, (__u64)byte << (8 * j));
+	return 0;
+}
+
+/* Subprograms: the SYN path pays a call, the program holds one copy each. */
+static __noinline long halfopen_insert(const struct ts_run *r, const struct ts_flow_key *k, __u64 h,
+				       const struct ts_flow_val *v)
+{
+	return flow_insert_into(&ts_halfopen, TS_TBL_HALFOPEN, true, r, k, h, v);
+}
+
+static __noinline long flows_insert(const struct ts_run *r, const struct ts_flow_key *k, __u64 h,
+				    const struct ts_flow_val *v)
+{
+	return flow_insert_into(&ts_flows, TS_TBL_FLOWS, false, r, k, h, v);
+}
+
+/* Remove an entry found by flow_find. */
+static __always_inline void flow_remove(bool half, const struct ts_hit *hit)
+{
+	__u32 zero = 0;
+	struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, &zero);
+
+	if (fill)
+		table_remove(hit, &fill->live[half ? TS_TBL_HALFOPEN : TS_TBL_FLOWS]);
 }
 
 /* Invalid on any segment: SYN with FIN or RST, FIN with RST, or none of

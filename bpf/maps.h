@@ -7,6 +7,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "turnstile.h"
+#include "parse.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -29,44 +30,31 @@ struct {
 	__type(value, struct ts_port_val);
 } ts_ports SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TS_DEFAULT_HOSTS); /* set by loader */
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct ts_addr_key);
-	__type(value, struct ts_addr_val);
-} ts_hosts SEC(".maps");
+/* The exact-match tables (turnstile.h, "Exact-match tables without helper
+ * calls"): buckets in mmapable ARRAYs, sized by the loader to a power of
+ * two of at least twice the capacity in slots. */
+#define TS_TABLE_MAP(name, bucket_type, default_cap)			\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_ARRAY);			\
+		__uint(max_entries, 2 * (default_cap) / TS_BUCKET_SLOTS);	\
+		__uint(map_flags, BPF_F_MMAPABLE);			\
+		__type(key, __u32);					\
+		__type(value, bucket_type);				\
+	} name SEC(".maps")
+
+TS_TABLE_MAP(ts_hosts, struct ts_addr_bucket, TS_DEFAULT_HOSTS);
+TS_TABLE_MAP(ts_prefixes, struct ts_addr_bucket, TS_DEFAULT_PREFIXES);
+TS_TABLE_MAP(ts_rules, struct ts_rule_bucket, TS_DEFAULT_RULES);
+TS_TABLE_MAP(ts_flows, struct ts_flow_bucket, TS_DEFAULT_FLOWS);
+TS_TABLE_MAP(ts_halfopen, struct ts_flow_bucket, TS_DEFAULT_HALFOPEN);
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, TS_DEFAULT_PREFIXES); /* set by loader */
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct ts_addr_key);
-	__type(value, struct ts_addr_val);
-} ts_prefixes SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TS_DEFAULT_RULES); /* set by loader */
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct ts_rule_key);
-	__type(value, struct ts_rule_val);
-} ts_rules SEC(".maps");
-
-/* Preallocated: inserting from the datapath never allocates. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TS_DEFAULT_FLOWS); /* set by loader */
-	__type(key, struct ts_flow_key);
-	__type(value, struct ts_flow_val);
-} ts_flows SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, TS_DEFAULT_HALFOPEN); /* set by loader */
-	__type(key, struct ts_flow_key);
-	__type(value, struct ts_flow_val);
-} ts_halfopen SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct ts_table_fill);
+} ts_table_fill SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -100,6 +88,23 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ts_ratelimit);
 } ts_ratelimit SEC(".maps");
+
+/* The packet record of the full path, per CPU and hook (enum ts_hook - 1).
+ * Off the stack: the full path's frame is in the deepest call chain (512
+ * bytes); and the verifier does not track constants in map values, so
+ * the L4 stage is walked once, not once per combination of constants that
+ * stage 1 left in a stack copy. A program runs to completion on its CPU
+ * before another of the same hook starts there. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct ts_pkt);
+} ts_scratch SEC(".maps");
+
+/* Key 0 in .rodata: a lookup keyed by it needs no stack (the fast path's
+ * frame is in the deepest call chain, which must fit 512 bytes). */
+static const __u32 ts_key_zero = 0;
 
 /* Per CPU: the coarse clock as last read and the jiffy it was read in
  * (flow.h, ts_now). A cache, not state: not pinned, not in the ABI. */

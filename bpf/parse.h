@@ -71,7 +71,12 @@ struct ts_pkt {
 	__u16 l4_off;     /* L4 header offset from the start of the frame */
 	__u8 hook;        /* enum ts_hook */
 	__u8 flow_missed; /* the in-program fast path found no live flow */
-	__u8 pad3[8];
+	/* a TCP segment's flow key, made once (turnstile.bpf.c, flow_key_of) */
+	__u8 key_made;
+	__u8 from_lo;     /* the sender is the key's lo endpoint */
+	__u8 pad3[6];
+	__u64 key_hash;
+	struct ts_flow_key key;
 };
 
 /* Largest L4 offset handed to the L4 stage (Ethernet, 2 tags, IPv6 and 8

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* policy.h - the compiled policy of one slot: port -> class, address ->
- * component set (exact hash first, LPM only for real CIDRs), and the rule
- * table (src set, dst set, class) -> rule id. Used only on opening packets. */
+ * component set (exact host entry first, then each prefix length the slot
+ * uses, longest first), and the rule table (src set, dst set, class) ->
+ * rule id. Used only on opening packets. */
 #ifndef TS_BPF_POLICY_H
 #define TS_BPF_POLICY_H
 
 #include "maps.h"
 #include "parse.h"
+#include "run.h"
+#include "table.h"
 
 static __always_inline __u32 port_class(__u32 slot, __be16 port)
 {
@@ -16,68 +19,184 @@ static __always_inline __u32 port_class(__u32 slot, __be16 port)
 	return v ? v->port_class : 0;
 }
 
+/* The address words of a key, as a type a global function can take. */
+struct ts_addr_words {
+	__u32 w[4];
+};
+
+/* Key of `addr` cut to `plen` bits (the rest zeroed). */
 static __always_inline void addr_key(struct ts_addr_key *k, __u32 slot, __u8 family,
-				     const __u32 addr[4])
+				     const struct ts_addr_words *addr, __u32 plen)
 {
-	k->prefixlen = TS_ADDR_HDR_BITS + (family == TS_FAMILY_V4 ? 32 : 128);
+	int i;
+
+	k->prefixlen = TS_ADDR_HDR_BITS + plen;
 	k->slot = slot;
 	k->family = family;
 	k->pad[0] = k->pad[1] = 0;
-	__builtin_memcpy(k->addr, addr, 16);
+	if (family == TS_FAMILY_V4) {   /* words 1-3 are zero */
+		__u32 m = plen >= 32 ? 0xffffffffu : plen ? ~(0xffffffffu >> plen) : 0;
+
+		((__u32 *)k->addr)[0] = addr->w[0] & bpf_htonl(m);
+		((__u32 *)k->addr)[1] = ((__u32 *)k->addr)[2] = ((__u32 *)k->addr)[3] = 0;
+		return;
+	}
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		__u32 before = 32 * i;   /* address bits in the words before word i */
+		__u32 m = plen >= before + 32 ? 0xffffffffu
+			: plen <= before ? 0 : ~(0xffffffffu >> (plen - before));
+
+		((__u32 *)k->addr)[i] = addr->w[i] & bpf_htonl(m);
+	}
+}
+
+static __always_inline struct ts_addr_slot *addr_find(void *map, __u32 mask, __u64 seed,
+						      const struct ts_addr_key *k)
+{
+	return (struct ts_addr_slot *)table_find(map, mask, (const __u64 *)k, sizeof(*k) / 8,
+						 ts_hash((const __u64 *)k, sizeof(*k) / 8, seed),
+						 sizeof(struct ts_addr_slot), NULL);
 }
 
 /* Exact entry of an address in ts_hosts, or NULL. */
-static __always_inline struct ts_addr_val *host_lookup(__u32 slot, __u8 family, const __u32 addr[4])
+static __always_inline struct ts_addr_slot *host_lookup(const struct ts_run *r, __u8 family,
+							const __u32 addr[4])
 {
 	struct ts_addr_key k;
 
-	addr_key(&k, slot, family, addr);
-	return bpf_map_lookup_elem(&ts_hosts, &k);
+	/* a constant length per family: the masks fold away */
+	if (family == TS_FAMILY_V4)
+		addr_key(&k, r->slot, family, (const struct ts_addr_words *)addr, 32);
+	else
+		addr_key(&k, r->slot, family, (const struct ts_addr_words *)addr, 128);
+	return addr_find(&ts_hosts, r->cfg->bucket_mask[TS_TBL_HOSTS], r->cfg->hash_seed, &k);
+}
+
+/* The entry of addr cut to the slot's i-th prefix length (of n), or NULL. */
+static __always_inline struct ts_addr_slot *prefix_probe_at(const struct ts_config *cfg,
+							    const struct ts_slot_cfg *sc, __u32 slot,
+							    __u32 family, const struct ts_addr_words *addr,
+							    __u32 i)
+{
+	struct ts_addr_key k;
+	__u32 plen;
+
+	if (family == TS_FAMILY_V4)
+		plen = i < TS_V4_LENS ? sc->prefix_lens_v4[i] : 0;
+	else
+		plen = i < TS_V6_LENS ? sc->prefix_lens_v6[i] : 0;
+	addr_key(&k, slot, family, addr, plen);
+	return addr_find(&ts_prefixes, cfg->bucket_mask[TS_TBL_PREFIXES], cfg->hash_seed, &k);
+}
+
+/* Lengths probed inline before the loop: most policies use one or two. */
+#define TS_PREFIX_LENS_INLINE 2
+
+/* Small: this frame is in the deepest call chain (512 bytes of stack). */
+struct ts_prefix_walk {
+	const struct ts_addr_words *addr;
+	__u32 slot;
+	__u32 family;
+	__u32 set_id;   /* out */
+};
+
+/* Probe the walk's (TS_PREFIX_LENS_INLINE + i)-th length: 1 (stop) on a hit. */
+static long prefix_probe(__u64 i, struct ts_prefix_walk *w)
+{
+	const struct ts_config *cfg = bpf_map_lookup_elem(&ts_config, (void *)&ts_key_zero);
+	const struct ts_slot_cfg *sc = bpf_map_lookup_elem(&ts_slot_cfg, &w->slot);
+	struct ts_addr_slot *s;
+
+	if (!sc || !cfg || !w->addr || i >= TS_V6_LENS)
+		return 1;
+	s = prefix_probe_at(cfg, sc, w->slot, w->family, w->addr, TS_PREFIX_LENS_INLINE + i);
+	if (!s)
+		return 0;
+	w->set_id = s->val.set_id;
+	return 1;
+}
+
+/*
+ * The lengths after the inline ones. A global function, verified once;
+ * bpf_loop keeps the verifier's walk at one probe, whatever the number of
+ * lengths (a call per length: rare policies pay it).
+ */
+__noinline __u32 ts_prefix_set_rest(__u32 n, __u32 slot, __u32 family, const struct ts_addr_words *addr)
+{
+	struct ts_prefix_walk w = { .addr = addr, .slot = slot, .family = family };
+
+	if (!addr)
+		return 0;
+	if (n > TS_PREFIX_LENS_INLINE)
+		bpf_loop(n - TS_PREFIX_LENS_INLINE, prefix_probe, &w, 0);
+	return w.set_id;
+}
+
+/* Longest prefix of the slot holding `addr`: one exact probe per prefix
+ * length the slot uses (ts_slot_cfg.prefix_lens_*), longest first. */
+static __always_inline __u32 prefix_set(const struct ts_run *r, __u8 family, const __u32 addr[4])
+{
+	const struct ts_addr_words *a = (const struct ts_addr_words *)addr;
+	__u32 n = family == TS_FAMILY_V4 ? r->sc->n_prefix_lens_v4 : r->sc->n_prefix_lens_v6;
+	struct ts_addr_slot *s;
+	__u32 i;
+
+#pragma unroll
+	for (i = 0; i < TS_PREFIX_LENS_INLINE; i++) {
+		if (i >= n)
+			return 0;
+		s = prefix_probe_at(r->cfg, r->sc, r->slot, family, a, i);
+		if (s)
+			return s->val.set_id;
+	}
+	return ts_prefix_set_rest(n, r->slot, family, a);
 }
 
 /* Component set of an address: exact host entry, else longest prefix. */
-static __always_inline __u32 addr_set(__u32 slot, __u8 family, const __u32 addr[4])
+static __always_inline __u32 addr_set(const struct ts_run *r, __u8 family, const __u32 addr[4])
 {
-	struct ts_addr_val *v;
-	struct ts_addr_key k;
+	struct ts_addr_slot *s = host_lookup(r, family, addr);
 
-	addr_key(&k, slot, family, addr);
-	v = bpf_map_lookup_elem(&ts_hosts, &k);
-	if (!v)
-		v = bpf_map_lookup_elem(&ts_prefixes, &k);
-	return v ? v->set_id : 0;
+	if (s)
+		return s->val.set_id;
+	return prefix_set(r, family, addr);
 }
 
 /* Sets of both ends of a TCP segment; the destination first: no rule
  * names set 0, so an unknown destination needs no source lookup. */
-static __always_inline void pair_sets(__u32 slot, const struct ts_pkt *p, __u32 *src, __u32 *dst)
+static __always_inline void pair_sets(const struct ts_run *r, const struct ts_pkt *p, __u32 *src,
+				      __u32 *dst)
 {
-	*dst = addr_set(slot, p->family, p->daddr);
-	*src = *dst ? addr_set(slot, p->family, p->saddr) : 0;
+	*dst = addr_set(r, p->family, p->daddr);
+	*src = *dst ? addr_set(r, p->family, p->saddr) : 0;
 }
 
 /* Rule that lets set `src` open connections to set `dst` in `class`; 0 = none. */
-static __always_inline __u32 rule_lookup(__u32 slot, __u32 src, __u32 dst, __u32 class)
+static __always_inline __u32 rule_lookup(const struct ts_run *r, __u32 src, __u32 dst, __u32 class)
 {
 	struct ts_rule_key k = {
-		.slot = slot,
+		.slot = r->slot,
 		.src_set = src,
 		.dst_set = dst,
 		.port_class = class,
 	};
-	struct ts_rule_val *v;
+	struct ts_rule_slot *s;
 
 	if (!src || !dst || !class)
 		return 0;
-	v = bpf_map_lookup_elem(&ts_rules, &k);
-	return v ? v->rule_id : 0;
+	s = (struct ts_rule_slot *)table_find(&ts_rules, r->cfg->bucket_mask[TS_TBL_RULES],
+					      (const __u64 *)&k, sizeof(k) / 8,
+					      ts_hash((const __u64 *)&k, sizeof(k) / 8, r->cfg->hash_seed),
+					      sizeof(struct ts_rule_slot), NULL);
+	return s ? s->val.rule_id : 0;
 }
 
-static __always_inline bool is_resolver(__u32 slot, __u8 family, const __u32 addr[4])
+static __always_inline bool is_resolver(const struct ts_run *r, __u8 family, const __u32 addr[4])
 {
-	struct ts_addr_val *v = host_lookup(slot, family, addr);
+	struct ts_addr_slot *s = host_lookup(r, family, addr);
 
-	return v && (v->flags & TS_ADDR_RESOLVER);
+	return s && (s->val.flags & TS_ADDR_RESOLVER);
 }
 
 #endif /* TS_BPF_POLICY_H */

@@ -31,6 +31,20 @@ static __always_inline void count_rule(__u32 rule_id, __u32 bytes, bool opened)
 	}
 }
 
+/* count_rule of a packet that opens nothing, keyed in place (no stack). */
+static __always_inline void count_rule_at(const __u32 *rule_id, __u32 bytes)
+{
+	struct ts_rule_counter *c;
+
+	if (!*rule_id)
+		return;
+	c = bpf_map_lookup_elem(&ts_rule_stats, rule_id);
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
 /* One-second window per CPU; events_per_sec = 0 turns events off. */
 static __always_inline bool event_allowed(__u64 now, __u32 per_sec)
 {

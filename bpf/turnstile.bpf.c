@@ -16,28 +16,20 @@
 #include "policy.h"
 #include "flow.h"
 #include "stats.h"
+#include "fast.h"
 
-#define EEXIST 17
 #define TS_DNS_PORT 53
 
-/* What one run of the core knows besides the packet. */
-struct ts_run {
-	const struct ts_slot_cfg *sc;
-	__u64 now;          /* ts_now(): the coarse clock */
-	__u32 slot;
-	__u32 len;          /* bytes counted for this packet */
-	__u32 ifindex;
-	__u8 hook;          /* enum ts_hook */
-};
 
 static __always_inline bool flow_tracked(const struct ts_run *r, const struct ts_flow_key *k)
 {
-	struct ts_flow_val *v = bpf_map_lookup_elem(&ts_flows, k);
+	__u64 h = flow_hash(r->cfg, k);
+	struct ts_flow_slot *s = flow_find(&ts_flows, r->cfg->bucket_mask[TS_TBL_FLOWS], k, h, NULL);
 
-	if (v && !flow_expired(v, r->now, r->sc))
+	if (s && !flow_expired(&s->val, r->now, r->sc))
 		return true;
-	v = bpf_map_lookup_elem(&ts_halfopen, k);
-	return v && !flow_expired(v, r->now, r->sc);
+	s = flow_find(&ts_halfopen, r->cfg->bucket_mask[TS_TBL_HALFOPEN], k, h, NULL);
+	return s && !flow_expired(&s->val, r->now, r->sc);
 }
 
 /* DNS with the loader's resolvers passes. A TCP SYN without ACK counts only
@@ -46,63 +38,73 @@ static __always_inline bool flow_tracked(const struct ts_run *r, const struct ts
 static __always_inline bool dns_to_resolver(const struct ts_run *r, const struct ts_pkt *p,
 					    bool opening)
 {
-	if (p->dport == bpf_htons(TS_DNS_PORT) && is_resolver(r->slot, p->family, p->daddr))
+	if (p->dport == bpf_htons(TS_DNS_PORT) && is_resolver(r, p->family, p->daddr))
 		return true;
 	return !opening && p->sport == bpf_htons(TS_DNS_PORT) &&
-	       is_resolver(r->slot, p->family, p->saddr);
+	       is_resolver(r, p->family, p->saddr);
 }
 
-/* A SYN without ACK and without flow, in scope: the one place the policy
- * is judged. Allowed -> half-open entry; refused in audit mode -> an audit
- * half-open entry, so the connection is reported once, not per packet. */
-static __always_inline __u32 tcp_open(const struct ts_run *r, struct ts_pkt *p,
-				      const struct ts_flow_key *k, bool from_lo, __u32 class)
+/* The rule for a packet without flow: `dclass` judges the sender as the
+ * initiator; a nonzero `sclass` (loose pickup) also tries the other
+ * orientation, which sets *reversed. One site for both uses: every
+ * inlined copy of the address lookups is walked again by the verifier. */
+static __always_inline __u32 policy_rule(const struct ts_run *r, const struct ts_pkt *p,
+					 __u32 dclass, __u32 sclass, bool *reversed)
 {
 	__u32 src, dst, rule;
+
+	pair_sets(r, p, &src, &dst);
+	rule = rule_lookup(r, src, dst, dclass);
+	*reversed = false;
+	if (!rule && sclass) {
+		rule = rule_lookup(r, dst, src, sclass);
+		*reversed = true;
+	}
+	return rule;
+}
+
+/* A SYN without ACK and without flow, in scope, judged (rule, 0 if none):
+ * allowed -> half-open entry; refused in audit mode -> an audit half-open
+ * entry, so the connection is reported once, not per packet. */
+static __always_inline __u32 tcp_open(const struct ts_run *r, struct ts_pkt *p,
+				      const struct ts_flow_key *k, __u64 h, bool from_lo, __u32 rule)
+{
+	long err;
 	struct ts_flow_val nv = {
 		.created_ns = r->now,
 		.last_seen_ns = r->now,
+		.rule_id = rule,
 		.ifindex = r->ifindex,
 		.state = TS_TCP_SYN_SENT,
 		.flags = from_lo ? 0 : TS_FLOW_INIT_HI,
 		.vlan = p->vlan,
 	};
 
-	pair_sets(r->slot, p, &src, &dst);
-	rule = rule_lookup(r->slot, src, dst, class);
-	nv.rule_id = rule;
 	if (!rule) {
 		if (r->sc->flags & TS_CFG_AUDIT) {
 			nv.flags |= TS_FLOW_AUDIT;
-			bpf_map_update_elem(&ts_halfopen, k, &nv, BPF_ANY);
+			halfopen_insert(r, k, h, &nv);
 		}
 		return TS_R_DROP_NO_RULE;
 	}
 	p->rule_id = rule;
-	if (bpf_map_update_elem(&ts_halfopen, k, &nv, BPF_ANY))
+	err = halfopen_insert(r, k, h, &nv);
+	if (err)
 		return TS_R_DROP_HALFOPEN_FULL;
 	count_rule(rule, r->len, true);
 	return TS_R_PASS_NEW;
 }
 
 /* Loose pickup: a mid-flow packet of a pair some rule allows, in either
- * orientation (we did not see who opened it). */
+ * orientation (we did not see who opened it; `reversed`: the receiver). */
 static __always_inline __u32 tcp_pickup(const struct ts_run *r, struct ts_pkt *p,
-					const struct ts_flow_key *k, bool from_lo,
-					__u32 dclass, __u32 sclass)
+					const struct ts_flow_key *k, __u64 h, bool from_lo,
+					__u32 rule, bool reversed)
 {
-	bool init_hi = !from_lo;
+	bool init_hi = reversed ? from_lo : !from_lo;
 	struct ts_flow_val nv = {};
-	__u32 src, dst, rule;
 	long err;
 
-	pair_sets(r->slot, p, &src, &dst);  /* either orientation needs both sets */
-	rule = rule_lookup(r->slot, src, dst, dclass);
-
-	if (!rule) {
-		rule = rule_lookup(r->slot, dst, src, sclass);
-		init_hi = from_lo;
-	}
 	if (!rule)
 		return TS_R_DROP_NO_FLOW;
 	nv.created_ns = nv.last_seen_ns = r->now;
@@ -112,8 +114,8 @@ static __always_inline __u32 tcp_pickup(const struct ts_run *r, struct ts_pkt *p
 	nv.flags = TS_FLOW_LOOSE | (init_hi ? TS_FLOW_INIT_HI : 0);
 	nv.vlan = p->vlan;
 	flow_track_close(&nv, p->tcp_flags, from_lo);
-	err = bpf_map_update_elem(&ts_flows, k, &nv, BPF_NOEXIST);
-	if (err && err != -EEXIST)
+	err = flows_insert(r, k, h, &nv);
+	if (err)
 		return TS_R_DROP_FLOW_FULL;
 	p->rule_id = rule;
 	count_rule(rule, r->len, false);
@@ -123,9 +125,10 @@ static __always_inline __u32 tcp_pickup(const struct ts_run *r, struct ts_pkt *p
 /* A packet of a half-open connection: SYN retransmit, SYN-ACK, the ACK
  * that completes it (moves it to ts_flows) or a RST that ends it. */
 static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt *p,
-					   const struct ts_flow_key *k, bool from_lo,
-					   struct ts_flow_val *h)
+					   const struct ts_flow_key *k, __u64 hash, bool from_lo,
+					   const struct ts_hit *hit)
 {
+	struct ts_flow_val *h = &((struct ts_flow_slot *)hit->slot)->val;
 	bool from_init = from_lo == !(h->flags & TS_FLOW_INIT_HI);
 	__u32 pass = (h->flags & TS_FLOW_AUDIT) ? TS_R_PASS_AUDIT : TS_R_PASS_HANDSHAKE;
 	__u8 f = p->tcp_flags;
@@ -136,7 +139,7 @@ static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt
 	if (tcp_flags_bad(f))
 		return TS_R_DROP_BAD_FLAGS;
 	if (f & TS_TCP_RST) {
-		bpf_map_delete_elem(&ts_halfopen, k);
+		flow_remove(true, hit);
 		count_rule(h->rule_id, r->len, false);
 		return pass;
 	}
@@ -159,64 +162,78 @@ static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt
 	nv.state = TS_TCP_ESTABLISHED;
 	nv.last_seen_ns = r->now;
 	flow_track_close(&nv, f, from_lo);
-	err = bpf_map_update_elem(&ts_flows, k, &nv, BPF_NOEXIST);
-	if (err && err != -EEXIST)
+	err = flows_insert(r, k, hash, &nv);
+	if (err)
 		return TS_R_DROP_FLOW_FULL;
-	bpf_map_delete_elem(&ts_halfopen, k);
+	flow_remove(true, hit);
 	count_rule(nv.rule_id, r->len, false);
 	return pass;
 }
 
 static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt *p,
-					   const struct ts_flow_key *k, bool from_lo)
+					   const struct ts_flow_key *k, __u64 h, bool from_lo)
 {
 	__u8 f = p->tcp_flags;
-	struct ts_flow_val *h;
-	__u32 dclass, sclass;
+	bool opening = (f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN, reversed;
+	__u32 dclass, sclass, rule;
+	struct ts_flow_slot *hs;
+	struct ts_hit hit;
 
-	h = bpf_map_lookup_elem(&ts_halfopen, k);
-	if (h && flow_expired(h, r->now, r->sc)) {
-		bpf_map_delete_elem(&ts_halfopen, k);
-		h = 0;
+	hs = flow_find(&ts_halfopen, r->cfg->bucket_mask[TS_TBL_HALFOPEN], k, h, &hit);
+	if (hs && flow_expired(&hs->val, r->now, r->sc)) {
+		flow_remove(true, &hit);
+		hs = 0;
 	}
-	if (h)
-		return tcp_handshake(r, p, k, from_lo, h);
-	if (dns_to_resolver(r, p, (f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN))
+	if (hs)
+		return tcp_handshake(r, p, k, h, from_lo, &hit);
+	if (dns_to_resolver(r, p, opening))
 		return TS_R_PASS_RESOLVER;
 
+	/* an opening packet is judged by its destination port alone */
 	dclass = port_class(r->slot, p->dport);
-	if ((f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN) {
-		if (!dclass)
-			return TS_R_SCOPE_DEFAULT;
-		if (tcp_flags_bad(f))
-			return TS_R_DROP_BAD_FLAGS;
-		return tcp_open(r, p, k, from_lo, dclass);
-	}
-	sclass = port_class(r->slot, p->sport);
+	sclass = opening ? 0 : port_class(r->slot, p->sport);
 	if (!dclass && !sclass)
 		return TS_R_SCOPE_DEFAULT;
 	if (tcp_flags_bad(f))
 		return TS_R_DROP_BAD_FLAGS;
-	if ((r->sc->flags & TS_CFG_LOOSE_PICKUP) && !(f & TS_TCP_RST))
-		return tcp_pickup(r, p, k, from_lo, dclass, sclass);
-	return TS_R_DROP_NO_FLOW;
+	if (!opening && (!(r->sc->flags & TS_CFG_LOOSE_PICKUP) || (f & TS_TCP_RST)))
+		return TS_R_DROP_NO_FLOW;
+	rule = policy_rule(r, p, dclass, sclass, &reversed);
+	if (opening)
+		return tcp_open(r, p, k, h, from_lo, rule);
+	return tcp_pickup(r, p, k, h, from_lo, rule, reversed);
+}
+
+/* The packet's flow key and its hash, made once per packet (p->key). */
+static __always_inline struct ts_flow_key *flow_key_of(const struct ts_run *r, struct ts_pkt *p)
+{
+	if (!p->key_made) {
+		p->from_lo = flow_key_make(p, &p->key);
+		p->key_hash = flow_hash(r->cfg, &p->key);
+		p->key_made = 1;
+	}
+	return &p->key;
 }
 
 /* TCP, the established path: one hash lookup plus array counters, inline
  * in the program. TS_R_NONE: no live flow (a stale entry is removed). */
 static __always_inline __u32 tcp_established(const struct ts_run *r, struct ts_pkt *p)
 {
-	struct ts_flow_key k;
-	bool from_lo = flow_key_make(p, &k);
-	struct ts_flow_val *v = bpf_map_lookup_elem(&ts_flows, &k);
+	struct ts_flow_key *k = flow_key_of(r, p);
+	bool from_lo = p->from_lo;
+	struct ts_hit hit;
+	struct ts_flow_slot *s = flow_find(&ts_flows, r->cfg->bucket_mask[TS_TBL_FLOWS], k,
+					   p->key_hash, &hit);
 	__u8 f = p->tcp_flags;
+	struct ts_flow_val *v;
 	bool reopen;
 
-	if (!v)
+	if (!s)
 		return TS_R_NONE;
+	v = &s->val;
 	reopen = (f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN && v->state == TS_TCP_CLOSING;
 	if (reopen || flow_expired(v, r->now, r->sc)) {
-		bpf_map_delete_elem(&ts_flows, &k);
+		flow_remove(false, &hit);
 		return TS_R_NONE;
 	}
 	p->rule_id = v->rule_id;
@@ -225,18 +242,6 @@ static __always_inline __u32 tcp_established(const struct ts_run *r, struct ts_p
 		flow_track_close(v, f, from_lo);
 	count_rule(v->rule_id, r->len, false);
 	return (v->flags & TS_FLOW_AUDIT) ? TS_R_PASS_AUDIT : TS_R_PASS_ESTABLISHED;
-}
-
-/* Rebuild the run from what the packet carries: stage 2 starts afresh. */
-static __always_inline bool run_init(struct ts_run *r, const struct ts_pkt *p)
-{
-	r->slot = p->slot & 1;
-	r->sc = bpf_map_lookup_elem(&ts_slot_cfg, &r->slot);
-	r->now = p->now;
-	r->len = p->len;
-	r->ifindex = p->ifindex;
-	r->hook = p->hook;
-	return r->sc != 0;
 }
 
 struct ts_icmp_hdr {
@@ -328,28 +333,23 @@ static __always_inline __u32 classify_l3(struct ts_pkt *p, struct ts_cursor *c, 
 
 /* Stage 2: TCP, UDP, ICMP at p->l4_off. It starts from ts_pkt and a new
  * cursor at the bounded offset, so the verifier's states from the many
- * stage-1 paths merge here; inline, it costs no call (it was a global
- * function; test_verifier shows the processed count stayed the same). */
-static __always_inline __u32 classify_l4(struct ts_pkt *p, void *data, void *data_end)
+ * stage-1 paths merge here. */
+static __always_inline __u32 classify_l4(struct ts_pkt *p, const struct ts_run *r, void *data,
+					 void *data_end)
 {
 	struct ts_cursor c = { .pos = data + (p->l4_off & TS_L4_OFF_MAX), .end = data_end };
-	struct ts_run r;
 	__u32 reason;
-
-	if (!run_init(&r, p))
-		return TS_R_SCOPE_DEFAULT;
 	switch (p->proto) {
 	case IPPROTO_TCP:
 		if (p->frag)
 			return TS_R_DROP_FRAGMENT;
 		reason = parse_tcp(&c, p);
 		if (!reason && !p->flow_missed)
-			reason = tcp_established(&r, p);
+			reason = tcp_established(r, p);
 		if (!reason) {
-			struct ts_flow_key k;
-			bool from_lo = flow_key_make(p, &k);
+			struct ts_flow_key *k = flow_key_of(r, p);
 
-			reason = tcp_untracked(&r, p, &k, from_lo);
+			reason = tcp_untracked(r, p, k, p->key_hash, p->from_lo);
 		}
 		return reason;
 	case IPPROTO_UDP:
@@ -358,15 +358,15 @@ static __always_inline __u32 classify_l4(struct ts_pkt *p, void *data, void *dat
 		reason = parse_ports8(&c, p);
 		if (reason)
 			return reason;
-		return dns_to_resolver(&r, p, false) ? TS_R_PASS_RESOLVER : TS_R_SCOPE_DEFAULT;
+		return dns_to_resolver(r, p, false) ? TS_R_PASS_RESOLVER : TS_R_SCOPE_DEFAULT;
 	case IPPROTO_ICMP:
 		if (p->family != TS_FAMILY_V4)
 			return TS_R_SCOPE_DEFAULT;
-		return handle_icmp(&r, p, &c);
+		return handle_icmp(r, p, &c);
 	case IPPROTO_ICMPV6:
 		if (p->family != TS_FAMILY_V6)
 			return TS_R_SCOPE_DEFAULT;
-		return handle_icmp(&r, p, &c);
+		return handle_icmp(r, p, &c);
 	default:
 		return TS_R_SCOPE_DEFAULT;
 	}
@@ -381,30 +381,44 @@ __noinline int ts_send_event(struct ts_pkt *p, __u32 reason, __u32 verdict)
 	return 0;
 }
 
+/* The run of a packet: the active slot, its settings, the clock. False
+ * when the config cannot be read (the policy default applies). */
+static __always_inline bool run_start(struct ts_run *r, __u32 len, __u32 ifindex, __u8 hook)
+{
+	__u32 zero = 0;
+
+	r->cfg = bpf_map_lookup_elem(&ts_config, &zero);
+	if (!r->cfg)
+		return false;
+	r->slot = r->cfg->active_slot & 1;
+	r->sc = bpf_map_lookup_elem(&ts_slot_cfg, &r->slot);
+	if (!r->sc)
+		return false;
+	r->now = ts_now();
+	r->len = len;
+	r->ifindex = ifindex;
+	r->hook = hook;
+	return true;
+}
+
 /*
- * Stage 1 for both programs, then the fast path: a TCP segment of a live
- * flow (without IPv6 extension headers) is decided here, with no function
- * call but the flow lookup: calls and returns are what costs most per
- * packet (return thunks). TS_R_NONE: continue with the L4 stage.
+ * Stage 1 for both programs, then the in-program established path: a TCP
+ * segment of a live flow (without IPv6 extension headers) is decided here,
+ * with no function call: calls and returns are what costs most per packet
+ * (return thunks). TS_R_NONE: continue with the L4 stage.
  */
-static __always_inline __u32 ts_begin(struct ts_pkt *p, void *data, void *data_end, __u32 len,
-				      __u32 beyond, __u32 ifindex, __u8 hook)
+static __always_inline __u32 ts_begin(struct ts_pkt *p, const struct ts_run *r, void *data,
+				      void *data_end, __u32 beyond)
 {
 	struct ts_cursor c = { .pos = data, .end = data_end, .beyond = beyond };
-	struct ts_config *cfg;
-	struct ts_run r;
-	__u32 zero = 0, reason, off;
+	__u32 reason, off;
 	__u64 plain = 1;
 
-	cfg = bpf_map_lookup_elem(&ts_config, &zero);
-	r.slot = p->slot = cfg ? cfg->active_slot & 1 : 0;
-	r.sc = bpf_map_lookup_elem(&ts_slot_cfg, &r.slot);
-	if (!r.sc)
-		return TS_R_SCOPE_DEFAULT;
-	r.now = p->now = ts_now();
-	r.len = p->len = len;
-	r.ifindex = p->ifindex = ifindex;
-	r.hook = p->hook = hook;
+	p->slot = r->slot;
+	p->now = r->now;
+	p->len = r->len;
+	p->ifindex = r->ifindex;
+	p->hook = r->hook;
 	reason = classify_l3(p, &c, &plain);
 	if (reason)
 		return reason;
@@ -417,7 +431,7 @@ static __always_inline __u32 ts_begin(struct ts_pkt *p, void *data, void *data_e
 	reason = parse_tcp(&c, p);
 	if (reason)
 		return reason;
-	reason = tcp_established(&r, p);
+	reason = tcp_established(r, p);
 	p->flow_missed = !reason;
 	return reason;
 }
@@ -453,44 +467,94 @@ static __always_inline bool ts_end(struct ts_pkt *p, __u32 reason)
 	return !audit;
 }
 
+/*
+ * The full path of one packet, after the fast path (fast.h) passed on it:
+ * parse everything, decide, count, report. Global functions: each is
+ * verified once, from a clean state, however many ways the fast path
+ * could have ended (every one of them would otherwise multiply the
+ * verifier's walk of all that follows). The call costs only the packets
+ * the fast path does not take.
+ */
+__noinline int ts_xdp_full(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 idx = TS_HOOK_XDP - 1, reason;
+	struct ts_pkt *p;
+	struct ts_run r;
+
+	if (!ctx || !run_start(&r, data_end - data, ctx->ingress_ifindex, TS_HOOK_XDP))
+		return XDP_PASS;   /* no config: nothing installed yet */
+	p = bpf_map_lookup_elem(&ts_scratch, &idx);
+	if (!p)
+		return XDP_DROP;   /* cannot happen: the array has this slot */
+	__builtin_memset(p, 0, sizeof(*p));
+	reason = ts_begin(p, &r, data, data_end, 0);
+	if (!reason)
+		reason = classify_l4(p, &r, data, data_end);
+	return ts_end(p, reason) ? XDP_DROP : XDP_PASS;
+}
+
 SEC("xdp")
 int ts_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct ts_pkt p = {};
-	__u32 reason;
 
-	reason = ts_begin(&p, data, data_end, data_end - data, 0, ctx->ingress_ifindex, TS_HOOK_XDP);
-	if (!reason)
-		reason = classify_l4(&p, data, data_end);
-	return ts_end(&p, reason) ? XDP_DROP : XDP_PASS;
+	if (ts_fast(data, data_end, data_end - data, 0))
+		return XDP_PASS;
+	return ts_xdp_full(ctx);
 }
 
 /* Headers to make linear before parsing (Ethernet, 2 tags, IPv6 + chain, TCP). */
 #define TS_TC_PULL_LEN 256
 
+/* Bytes of the skb beyond its linear part: IP lengths are checked against
+ * skb->len, headers are read from the linear part (a large egress skb
+ * keeps its payload in pages). */
+static __always_inline __u32 skb_beyond(struct __sk_buff *skb, void *data, void *data_end)
+{
+	__u32 linear = data_end - data;
+
+	barrier_var(linear);
+	return skb->len > linear ? skb->len - linear : 0;
+}
+
+/* tc's full path; the headers were pulled linear by ts_tc_egress. */
+__noinline int ts_tc_full(struct __sk_buff *skb)
+{
+	__u32 idx = TS_HOOK_TC_EGRESS - 1, reason, beyond;
+	void *data, *data_end;
+	struct ts_pkt *p;
+	struct ts_run r;
+
+	if (!skb || !run_start(&r, skb->len, skb->ifindex, TS_HOOK_TC_EGRESS))
+		return TC_ACT_OK;  /* no config: nothing installed yet */
+	p = bpf_map_lookup_elem(&ts_scratch, &idx);
+	if (!p)
+		return TC_ACT_SHOT;   /* cannot happen: the array has this slot */
+	__builtin_memset(p, 0, sizeof(*p));
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	beyond = skb_beyond(skb, data, data_end);
+	reason = ts_begin(p, &r, data, data_end, beyond);
+	if (!reason)
+		reason = classify_l4(p, &r, data, data_end);
+	return ts_end(p, reason) ? TC_ACT_SHOT : TC_ACT_OK;
+}
+
 SEC("tc")
 int ts_tc_egress(struct __sk_buff *skb)
 {
 	void *data, *data_end;
-	__u32 linear, beyond;
-	struct ts_pkt p = {};
-	__u32 reason;
 
 	if (skb->data_end - skb->data < skb->len)
 		bpf_skb_pull_data(skb, skb->len < TS_TC_PULL_LEN ? skb->len : TS_TC_PULL_LEN);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	/* A large egress skb keeps its payload in pages: IP lengths are
-	 * checked against skb->len, headers are read from the linear part. */
-	linear = data_end - data;
-	barrier_var(linear);
-	beyond = skb->len > linear ? skb->len - linear : 0;
-	reason = ts_begin(&p, data, data_end, skb->len, beyond, skb->ifindex, TS_HOOK_TC_EGRESS);
-	if (!reason)
-		reason = classify_l4(&p, data, data_end);
-	return ts_end(&p, reason) ? TC_ACT_SHOT : TC_ACT_OK;
+	if (ts_fast(data, data_end, skb->len, skb_beyond(skb, data, data_end)))
+		return TC_ACT_OK;
+	return ts_tc_full(skb);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

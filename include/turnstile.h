@@ -16,7 +16,7 @@
 
 #include <linux/types.h>
 
-#define TS_SCHEMA_VERSION 1
+#define TS_SCHEMA_VERSION 2
 
 /* Where the loader pins maps and links (bpffs). */
 #define TS_PIN_DIR "/sys/fs/bpf/turnstile"
@@ -42,10 +42,12 @@ enum ts_family {
 };
 
 /*
- * Address -> component set. Used by the exact-match hash (ts_hosts: one
- * address, prefixlen covers the whole key) and the LPM trie (ts_prefixes:
- * real CIDRs only). The 32 header bits (slot, family, pad) are always part
- * of the prefix, so one trie serves both slots and both families:
+ * Address -> component set. Used by two exact-match tables: ts_hosts (one
+ * address, prefixlen covers the whole key) and ts_prefixes (real CIDRs,
+ * the address masked to its length; the datapath probes each length the
+ * slot uses, longest first: ts_slot_cfg.prefix_lens). The 32 header bits
+ * (slot, family, pad) count in prefixlen, so one table serves both slots
+ * and both families:
  *   prefixlen = TS_ADDR_HDR_BITS + address prefix length.
  */
 #define TS_ADDR_HDR_BITS 32u
@@ -55,7 +57,7 @@ struct ts_addr_key {
 	__u8  family;      /* enum ts_family */
 	__u8  pad[2];      /* zero */
 	__u8  addr[16];    /* net; IPv4 in addr[0..3], addr[4..15] zero */
-};
+} __attribute__((aligned(8)));
 _Static_assert(sizeof(struct ts_addr_key) == 24, "ts_addr_key size");
 
 enum ts_addr_flags {
@@ -85,7 +87,7 @@ struct ts_rule_key {
 	__u32 src_set;     /* host; set of the side that sends the SYN */
 	__u32 dst_set;     /* host; set of the side that receives it */
 	__u32 port_class;  /* host */
-};
+} __attribute__((aligned(8)));
 _Static_assert(sizeof(struct ts_rule_key) == 16, "ts_rule_key size");
 
 struct ts_rule_val {
@@ -107,7 +109,7 @@ struct ts_flow_key {
 	__u8   family;      /* enum ts_family */
 	__u8   proto;       /* IPPROTO_TCP */
 	__u8   pad[2];      /* zero */
-};
+} __attribute__((aligned(8)));
 _Static_assert(sizeof(struct ts_flow_key) == 40, "ts_flow_key size");
 
 enum ts_tcp_state {
@@ -138,6 +140,155 @@ struct ts_flow_val {
 	__u32 pad;
 };
 _Static_assert(sizeof(struct ts_flow_val) == 32, "ts_flow_val size");
+
+/*
+ * Exact-match tables without helper calls. ts_flows, ts_halfopen,
+ * ts_hosts, ts_prefixes and ts_rules are ARRAY maps (mmapable) of
+ * buckets; an ARRAY lookup is inlined by the verifier, a HASH lookup is a
+ * call, and calls are what a packet pays most for (return thunks). A key
+ * hashes (ts_hash, keyed by ts_config.hash_seed) to two buckets of
+ * TS_BUCKET_SLOTS slots; it lives in one of them.
+ *
+ * A bucket starts with `tags`, one byte per slot (0 = free, else
+ * TS_TAG_BYTE of the key's hash): a miss costs one load and a few ALU
+ * operations per bucket, and no bucket holds more than TS_TAG_DUPS slots
+ * of one tag, so a find checks at most that many slots per bucket. The slot's state word is the truth: empty /
+ * claimed by a writer / live, 32 bits of the hash, and a generation bumped
+ * by every claim, so a reader that sees the same state before and after
+ * reading the key read one entry, not two.
+ *
+ * Writers (BPF and userspace alike; userspace through mmap): claim a slot
+ * with a compare-and-swap of its state, write key and value, publish the
+ * live state, then set the tag byte (atomic OR). Removal claims the live
+ * slot the same way, clears the tag byte (atomic AND), then stores the
+ * empty state. ts_table_fill counts live slots per table (atomic adds on
+ * both sides); a table's capacity (ts_config.capacity) bounds that count.
+ */
+#define TS_BUCKET_SLOTS 8u
+
+enum ts_table {
+	TS_TBL_FLOWS    = 0,
+	TS_TBL_HALFOPEN = 1,
+	TS_TBL_HOSTS    = 2,
+	TS_TBL_PREFIXES = 3,
+	TS_TBL_RULES    = 4,
+	TS_TBL_COUNT    = 5,
+};
+
+enum ts_slot_kind {
+	TS_SLOT_EMPTY = 0,
+	TS_SLOT_BUSY  = 1, /* claimed: a writer owns it */
+	TS_SLOT_LIVE  = 2,
+};
+#define TS_SLOT_KIND_MASK 3ull
+#define TS_SLOT_GEN_MASK  0xfffffffcull       /* bits 2-31: generation */
+#define TS_SLOT_GEN_ONE   4ull
+#define TS_SLOT_TAG_MASK  0xffffffff00000000ull /* bits 32-63: hash bits */
+
+/* Tag byte of a hash: never 0 (a free slot). */
+#define TS_TAG_BYTE(h) ((__u8)((h) >> 56) ? (__u8)((h) >> 56) : (__u8)1)
+#define TS_BYTES_01 0x0101010101010101ull
+#define TS_BYTES_7F 0x7f7f7f7f7f7f7f7full
+#define TS_BYTES_80 0x8080808080808080ull
+/* Most slots of one bucket that may carry the same tag byte: a find
+ * checks that many candidates per bucket, an insert keeps to it. */
+#define TS_TAG_DUPS 2u
+
+/* Words of a key (every key is 8-byte aligned, a multiple of 8 long),
+ * keyed by the seed. Each word is mixed on its own, NH-style (the product
+ * of its two halves, each offset by a secret), so the products run in
+ * parallel; the sum gets one final avalanche. */
+static inline __u64 ts_hash(const __u64 *w, const unsigned int nwords, __u64 seed)
+{
+	__u64 h = seed;
+	unsigned int i;
+
+#ifdef __bpf__
+#pragma unroll
+#endif
+	for (i = 0; i < nwords; i++) {
+		__u64 x = w[i] + seed + (i + 1) * 0x9e3779b97f4a7c15ull;
+
+		h += (__u64)(__u32)x * (__u32)(x >> 32 | 1);
+	}
+	h ^= h >> 32;
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 29);
+}
+
+/* Bucket `which` (0 or 1) of a hash: from its low half, then its high half. */
+static inline __u32 ts_table_bucket(__u64 h, __u32 bucket_mask, __u32 which)
+{
+	return (which ? (__u32)(h >> 32) : (__u32)h) & bucket_mask;
+}
+
+/* The top bit of each byte of `tags` equal to `byte` (exact, no false
+ * candidates). */
+static inline __u64 ts_tags_match(__u64 tags, __u8 byte)
+{
+	__u64 x = tags ^ (byte * TS_BYTES_01);
+
+	return ~(((x & TS_BYTES_7F) + TS_BYTES_7F) | x | TS_BYTES_7F);
+}
+
+/* Slot index of the lowest flag of a ts_tags_match() result (nonzero). */
+static inline __u32 ts_tags_first(__u64 m)
+{
+	return (__u32)((((m & -m) >> 7) * 0x0001020304050607ull) >> 56) & (TS_BUCKET_SLOTS - 1);
+}
+
+/* How many flags a ts_tags_match() result has. */
+static inline __u32 ts_tags_count(__u64 m)
+{
+	return (__u32)(((m >> 7) * TS_BYTES_01) >> 56);
+}
+
+/* Slots: state word, key, value. */
+struct ts_flow_slot {
+	__u64 state;
+	struct ts_flow_key key;
+	struct ts_flow_val val;
+};
+_Static_assert(sizeof(struct ts_flow_slot) == 80, "ts_flow_slot size");
+
+struct ts_addr_slot {
+	__u64 state;
+	struct ts_addr_key key;
+	struct ts_addr_val val;
+};
+_Static_assert(sizeof(struct ts_addr_slot) == 40, "ts_addr_slot size");
+
+struct ts_rule_slot {
+	__u64 state;
+	struct ts_rule_key key;
+	struct ts_rule_val val;
+};
+_Static_assert(sizeof(struct ts_rule_slot) == 32, "ts_rule_slot size");
+
+/* Buckets: the map values. */
+struct ts_flow_bucket {
+	__u64 tags;
+	struct ts_flow_slot slot[TS_BUCKET_SLOTS];
+};
+_Static_assert(sizeof(struct ts_flow_bucket) == 648, "ts_flow_bucket size");
+
+struct ts_addr_bucket {
+	__u64 tags;
+	struct ts_addr_slot slot[TS_BUCKET_SLOTS];
+};
+_Static_assert(sizeof(struct ts_addr_bucket) == 328, "ts_addr_bucket size");
+
+struct ts_rule_bucket {
+	__u64 tags;
+	struct ts_rule_slot slot[TS_BUCKET_SLOTS];
+};
+_Static_assert(sizeof(struct ts_rule_bucket) == 264, "ts_rule_bucket size");
+
+/* ts_table_fill (mmapable ARRAY of one): live slots per enum ts_table. */
+struct ts_table_fill {
+	__u64 live[TS_TBL_COUNT];
+};
+_Static_assert(sizeof(struct ts_table_fill) == 40, "ts_table_fill size");
 
 /*
  * Verdict reasons. Every packet is counted under exactly one reason in
@@ -209,6 +360,9 @@ enum ts_config_flags {
 	TS_CFG_SCOPE_DROP     = 1u << 2, /* out-of-scope traffic is dropped */
 };
 
+#define TS_V4_LENS  33u /* prefix lengths 0..32 */
+#define TS_V6_LENS 129u /* 0..128 */
+
 /* Per-slot settings (ts_slot_cfg, ARRAY of TS_SLOTS): written with the
  * slot, before the switch, so a packet sees one policy's settings only. */
 struct ts_slot_cfg {
@@ -219,8 +373,14 @@ struct ts_slot_cfg {
 	__u32 timeout_established_s;/* host; idle lifetime of an established flow */
 	__u32 timeout_closing_s;    /* host; after FIN both ways or RST */
 	__u32 pad;
+	/* Address prefix lengths with entries in ts_prefixes, longest first. */
+	__u8  n_prefix_lens_v4;
+	__u8  n_prefix_lens_v6;
+	__u8  prefix_lens_v4[TS_V4_LENS];
+	__u8  prefix_lens_v6[TS_V6_LENS];
+	__u8  pad2[3];              /* zero */
 };
-_Static_assert(sizeof(struct ts_slot_cfg) == 32, "ts_slot_cfg size");
+_Static_assert(sizeof(struct ts_slot_cfg) == 200, "ts_slot_cfg size");
 
 enum ts_xdp_mode {
 	TS_XDP_MODE_NONE    = 0,
@@ -238,8 +398,12 @@ struct ts_config {
 	__u64 generation;     /* host; generation of the active slot */
 	__u32 xdp_mode;       /* host; enum ts_xdp_mode the loader attached with */
 	__u32 pad;
+	/* The tables' shape, written once when the maps are created. */
+	__u64 hash_seed;                  /* host; random, keys ts_hash */
+	__u32 bucket_mask[TS_TBL_COUNT];  /* host; buckets - 1 (buckets: a power of two) */
+	__u32 capacity[TS_TBL_COUNT];     /* host; most live slots allowed */
 };
-_Static_assert(sizeof(struct ts_config) == 24, "ts_config size");
+_Static_assert(sizeof(struct ts_config) == 72, "ts_config size");
 
 /* Per-CPU token bucket for the event ring (ts_ratelimit, PERCPU_ARRAY of 1). */
 struct ts_ratelimit {

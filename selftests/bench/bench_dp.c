@@ -229,15 +229,51 @@ static int install(struct ts_dp *dp, uint32_t nprefixes)
 	return err;
 }
 
-/* 1M established flows between the clients and the server, written as
- * the dataplane would have made them (the key's lo side compares lower). */
-static int fill_flows(int fd)
+/* Flow i of the 1M established flows between the clients and the server,
+ * as the dataplane would have made it (the key's lo side compares lower). */
+static void bench_flow(uint32_t id, uint64_t now, struct ts_flow_key *k, struct ts_flow_val *v)
+{
+	uint32_t client = htonl(0x0a000000u | (id >> 4));
+
+	memset(k, 0, sizeof(*k));
+	memcpy(k->lo_addr, &client, 4);        /* 10.x < 172.16 */
+	inet_pton(AF_INET, server4, k->hi_addr);
+	k->lo_port = htons(1024 + (id & 15));
+	k->hi_port = htons(443);
+	k->family = TS_FAMILY_V4;
+	k->proto = 6;
+	*v = (struct ts_flow_val){ .created_ns = now, .last_seen_ns = now, .rule_id = 1,
+				   .state = TS_TCP_ESTABLISHED };
+}
+
+/* turnstile's table, through the product's own insert. */
+static int fill_flows(struct ts_dp *dp)
+{
+	uint64_t now = ts_dp_now_ns();
+
+	for (uint32_t id = 0; id < NFLOWS; id++) {
+		struct ts_flow_key k;
+		struct ts_flow_val v;
+		int err;
+
+		bench_flow(id, now, &k, &v);
+		err = ts_dp_flow_insert(dp, false, &k, &v);
+		if (err) {
+			fprintf(stderr, "bench: flow %u not inserted: %s\n", id, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* The HASH building block's table, in batches. */
+static int fill_block_flows(int fd)
 {
 	const uint32_t chunk = 65536;
 	struct ts_flow_key *keys = calloc(chunk, sizeof(*keys));
 	struct ts_flow_val *vals = calloc(chunk, sizeof(*vals));
-	int err = 0;
 	uint64_t now = ts_dp_now_ns();
+	int err = 0;
 
 	if (!keys || !vals)
 		return -ENOMEM;
@@ -245,20 +281,8 @@ static int fill_flows(int fd)
 		uint32_t n = chunk;
 		LIBBPF_OPTS(bpf_map_batch_opts, o);
 
-		for (uint32_t i = 0; i < chunk; i++) {
-			uint32_t id = done + i, client = htonl(0x0a000000u | (id >> 4));
-			uint16_t port = htons(1024 + (id & 15));
-
-			memset(&keys[i], 0, sizeof(keys[i]));
-			memcpy(keys[i].lo_addr, &client, 4);        /* 10.x < 172.16 */
-			inet_pton(AF_INET, server4, keys[i].hi_addr);
-			keys[i].lo_port = port;
-			keys[i].hi_port = htons(443);
-			keys[i].family = TS_FAMILY_V4;
-			keys[i].proto = 6;
-			vals[i] = (struct ts_flow_val){ .created_ns = now, .last_seen_ns = now,
-							.rule_id = 1, .state = TS_TCP_ESTABLISHED };
-		}
+		for (uint32_t i = 0; i < chunk; i++)
+			bench_flow(done + i, now, &keys[i], &vals[i]);
 		if (bpf_map_update_batch(fd, keys, vals, &n, &o))
 			err = -errno;
 	}
@@ -285,14 +309,11 @@ static int fill_block_prefixes(int fd, uint32_t from, uint32_t to)
 
 static int prog_fd;
 
+/* Half-open entries expire after the SYN timeout (60 s), established
+ * flows after hours: a GC two minutes ahead empties only ts_halfopen. */
 static void clear_halfopen(void *ctx)
 {
-	struct ts_dp *dp = ctx;
-	int fd = ts_dp_map_fd(dp, TS_MAP_HALFOPEN);
-	struct ts_flow_key k;
-
-	while (!bpf_map_get_next_key(fd, NULL, &k))
-		bpf_map_delete_elem(fd, &k);
+	ts_dp_gc(ctx, ts_dp_now_ns() + 120 * 1000000000ull, NULL);
 }
 
 struct line {
@@ -346,8 +367,8 @@ int main(int argc, char **argv)
 	if (ts_dp_open(&dp, &oo))
 		return 1;
 	prog_fd = ts_dp_xdp_prog_fd(dp);
-	if (fill_flows(ts_dp_map_fd(dp, TS_MAP_FLOWS)) ||
-	    fill_flows(bpf_map__fd(bpf_object__find_map_by_name(blk_obj, "blk_flows")))) {
+	if (fill_flows(dp) ||
+	    fill_block_flows(bpf_map__fd(bpf_object__find_map_by_name(blk_obj, "blk_flows")))) {
 		fprintf(stderr, "bench: cannot fill the flow table\n");
 		return 1;
 	}

@@ -111,9 +111,8 @@ static void test_full_flow_table(void)
 static bool age_entry(struct dpt *t, enum ts_dp_map m, const char *c, uint16_t cport, uint64_t secs)
 {
 	struct ts_flow_key k = {};
-	struct ts_flow_val v;
+	struct ts_flow_val *v;
 	struct pkt_addr ca = pkt_ip(c), sa = pkt_ip(server);
-	int fd = ts_dp_map_fd(t->dp, m);
 
 	/* 10.1.x < 10.2.0.1: the client is "lo" */
 	memcpy(k.lo_addr, ca.a, 16);
@@ -122,10 +121,11 @@ static bool age_entry(struct dpt *t, enum ts_dp_map m, const char *c, uint16_t c
 	k.hi_port = htons(443);
 	k.family = TS_FAMILY_V4;
 	k.proto = 6;
-	if (bpf_map_lookup_elem(fd, &k, &v))
+	v = ts_dp_flow_find(t->dp, m == TS_MAP_HALFOPEN, &k);
+	if (!v)
 		return false;
-	v.last_seen_ns -= secs * 1000000000ull;
-	return !bpf_map_update_elem(fd, &k, &v, BPF_EXIST);
+	v->last_seen_ns -= secs * 1000000000ull;
+	return true;
 }
 
 static void test_expiry_and_gc(void)
@@ -231,7 +231,6 @@ static void test_audit_and_events(void)
 {
 	struct ts_dp_events *evs = NULL;
 	struct ev_log log = {};
-	struct ts_flow_val v;
 	struct dpt t;
 	struct pkt p;
 	bool drop;
@@ -274,8 +273,9 @@ static void test_audit_and_events(void)
 		k.hi_port = htons(2000);
 		k.family = TS_FAMILY_V4;
 		k.proto = 6;
-		TS_CHECK(!bpf_map_lookup_elem(ts_dp_map_fd(t.dp, TS_MAP_FLOWS), &k, &v) &&
-			 (v.flags & TS_FLOW_AUDIT) && (v.flags & TS_FLOW_INIT_HI) && v.rule_id == 0,
+		const struct ts_flow_val *fv = ts_dp_flow_find(t.dp, false, &k);
+
+		TS_CHECK(fv && (fv->flags & TS_FLOW_AUDIT) && (fv->flags & TS_FLOW_INIT_HI) && fv->rule_id == 0,
 			 "audit flow not in ts_flows as expected");
 	}
 	/* malformed input passes too in audit mode, and is reported */

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +31,7 @@ static const char *const map_names[TS_MAP_COUNT] = {
 	[TS_MAP_RULE_META] = "ts_rule_meta",
 	[TS_MAP_EVENTS] = "ts_events",
 	[TS_MAP_RATELIMIT] = "ts_ratelimit",
+	[TS_MAP_TABLE_FILL] = "ts_table_fill",
 };
 
 const char *ts_dp_map_name(enum ts_dp_map map)
@@ -41,17 +44,76 @@ static struct bpf_map *skel_map(struct turnstile_bpf *s, enum ts_dp_map m)
 	return bpf_object__find_map_by_name(s->obj, map_names[m]);
 }
 
-/* Capacity of the maps the policy sizes; 0 = keep the object's default. */
-static uint32_t wanted_capacity(const struct ts_dp_open_opts *o, enum ts_dp_map m)
+static const struct {
+	enum ts_dp_map map;
+	uint32_t key_size, val_size, default_cap;
+} table_shape[TS_TBL_COUNT] = {
+	[TS_TBL_FLOWS] = { TS_MAP_FLOWS, sizeof(struct ts_flow_key), sizeof(struct ts_flow_val),
+			   TS_DEFAULT_FLOWS },
+	[TS_TBL_HALFOPEN] = { TS_MAP_HALFOPEN, sizeof(struct ts_flow_key), sizeof(struct ts_flow_val),
+			      TS_DEFAULT_HALFOPEN },
+	[TS_TBL_HOSTS] = { TS_MAP_HOSTS, sizeof(struct ts_addr_key), sizeof(struct ts_addr_val),
+			   TS_DEFAULT_HOSTS },
+	[TS_TBL_PREFIXES] = { TS_MAP_PREFIXES, sizeof(struct ts_addr_key), sizeof(struct ts_addr_val),
+			      TS_DEFAULT_PREFIXES },
+	[TS_TBL_RULES] = { TS_MAP_RULES, sizeof(struct ts_rule_key), sizeof(struct ts_rule_val),
+			   TS_DEFAULT_RULES },
+};
+
+enum ts_dp_map ts_dp_table_map(enum ts_table t)
 {
-	switch (m) {
-	case TS_MAP_FLOWS: return o->cap_flows;
-	case TS_MAP_HALFOPEN: return o->cap_halfopen;
-	case TS_MAP_HOSTS: return o->cap_hosts;
-	case TS_MAP_PREFIXES: return o->cap_prefixes;
-	case TS_MAP_RULES: return o->cap_rules;
-	default: return 0;
+	return table_shape[t].map;
+}
+
+/* Capacity the caller asked for a table (0 = TS_DEFAULT_*). */
+static uint32_t wanted_capacity(const struct ts_dp_open_opts *o, enum ts_table t)
+{
+	uint32_t cap[TS_TBL_COUNT] = {
+		[TS_TBL_FLOWS] = o->cap_flows,
+		[TS_TBL_HALFOPEN] = o->cap_halfopen,
+		[TS_TBL_HOSTS] = o->cap_hosts,
+		[TS_TBL_PREFIXES] = o->cap_prefixes,
+		[TS_TBL_RULES] = o->cap_rules,
+	};
+
+	return cap[t] ? cap[t] : table_shape[t].default_cap;
+}
+
+/* mmap the tables and their counters, with the shape ts_config records. */
+static int map_tables(struct ts_dp *dp, const struct ts_config *cfg, bool writable)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int err;
+
+	dp->fill = mmap(NULL, page, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED,
+			dp->fds[TS_MAP_TABLE_FILL], 0);
+	if (dp->fill == MAP_FAILED) {
+		err = -errno;
+		dp->fill = NULL;
+		ts_err("dp: cannot mmap ts_table_fill: %s", strerror(-err));
+		return err;
 	}
+	for (int t = 0; t < TS_TBL_COUNT; t++) {
+		err = ts_table_map(&dp->tables[t], dp->fds[table_shape[t].map], table_shape[t].key_size,
+				   table_shape[t].val_size, cfg->hash_seed, cfg->capacity[t],
+				   &dp->fill->live[t], writable);
+		if (err)
+			return err;
+		if (dp->tables[t].bucket_mask != cfg->bucket_mask[t]) {
+			ts_err("dp: %s does not have the shape ts_config records", map_names[table_shape[t].map]);
+			return -EPROTO;
+		}
+	}
+	return 0;
+}
+
+static void unmap_tables(struct ts_dp *dp)
+{
+	for (int t = 0; t < TS_TBL_COUNT; t++)
+		ts_table_unmap(&dp->tables[t]);
+	if (dp->fill)
+		munmap(dp->fill, sysconf(_SC_PAGESIZE));
+	dp->fill = NULL;
 }
 
 /* Point a map at its pin path; if a pinned map exists, take its capacity so
@@ -112,23 +174,29 @@ static int label_reason_counters(struct ts_dp *dp)
 	return err;
 }
 
-/* A fresh ts_config says our schema; an adopted one must already. */
-static int check_schema(struct ts_dp *dp)
+/* A fresh ts_config says our schema and records the tables' shape (a new
+ * hash seed, bucket masks, capacities); an adopted one must already. */
+static int check_schema(struct ts_dp *dp, const struct ts_dp_open_opts *o, struct ts_config *cfg)
 {
-	struct ts_config cfg;
 	uint32_t zero = 0;
 
-	if (bpf_map_lookup_elem(dp->fds[TS_MAP_CONFIG], &zero, &cfg))
+	if (bpf_map_lookup_elem(dp->fds[TS_MAP_CONFIG], &zero, cfg))
 		return -errno;
-	if (cfg.schema_version == TS_SCHEMA_VERSION)
+	if (cfg->schema_version == TS_SCHEMA_VERSION)
 		return 0;
-	if (cfg.schema_version != 0) {
+	if (cfg->schema_version != 0) {
 		ts_err("dp: pinned maps have schema %u, this build speaks %u; remove them first",
-		       cfg.schema_version, TS_SCHEMA_VERSION);
+		       cfg->schema_version, TS_SCHEMA_VERSION);
 		return -EPROTO;
 	}
-	cfg.schema_version = TS_SCHEMA_VERSION;
-	if (bpf_map_update_elem(dp->fds[TS_MAP_CONFIG], &zero, &cfg, BPF_ANY))
+	cfg->schema_version = TS_SCHEMA_VERSION;
+	if (getrandom(&cfg->hash_seed, sizeof(cfg->hash_seed), 0) != sizeof(cfg->hash_seed))
+		return -errno;
+	for (int t = 0; t < TS_TBL_COUNT; t++) {
+		cfg->capacity[t] = wanted_capacity(o, t);
+		cfg->bucket_mask[t] = bpf_map__max_entries(skel_map(dp->skel, table_shape[t].map)) - 1;
+	}
+	if (bpf_map_update_elem(dp->fds[TS_MAP_CONFIG], &zero, cfg, BPF_ANY))
 		return -errno;
 	return 0;
 }
@@ -136,6 +204,7 @@ static int check_schema(struct ts_dp *dp)
 int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts)
 {
 	struct ts_dp_open_opts none = {};
+	struct ts_config cfg;
 	struct ts_dp *dp;
 	int err;
 
@@ -155,12 +224,12 @@ int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts)
 		ts_err("dp: cannot open the BPF object: %s", strerror(-err));
 		goto fail;
 	}
+	for (int t = 0; t < TS_TBL_COUNT; t++)
+		bpf_map__set_max_entries(skel_map(dp->skel, table_shape[t].map),
+					 ts_table_slots_for(wanted_capacity(opts, t)) / TS_BUCKET_SLOTS);
 	for (int m = 0; m < TS_MAP_COUNT; m++) {
 		struct bpf_map *map = skel_map(dp->skel, m);
-		uint32_t cap = wanted_capacity(opts, m);
 
-		if (cap)
-			bpf_map__set_max_entries(map, cap);
 		if (opts->pin_dir) {
 			err = setup_pin(dp, map, opts->pin_dir);
 			if (err)
@@ -174,7 +243,9 @@ int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts)
 	}
 	for (int m = 0; m < TS_MAP_COUNT; m++)
 		dp->fds[m] = bpf_map__fd(skel_map(dp->skel, m));
-	err = check_schema(dp);
+	err = check_schema(dp, opts, &cfg);
+	if (!err)
+		err = map_tables(dp, &cfg, true);
 	if (!err)
 		err = label_reason_counters(dp);
 	if (err)
@@ -227,6 +298,9 @@ int ts_dp_open_pinned(struct ts_dp **out, const char *pin_dir)
 		err = -EPROTO;
 		goto fail;
 	}
+	err = map_tables(dp, &cfg, false);
+	if (err)
+		goto fail;
 	*out = dp;
 	return 0;
 fail:
@@ -238,6 +312,7 @@ void ts_dp_close(struct ts_dp *dp)
 {
 	if (!dp)
 		return;
+	unmap_tables(dp);
 	for (int m = 0; dp->maps_only && m < TS_MAP_COUNT; m++)
 		if (dp->fds[m] >= 0)
 			close(dp->fds[m]);

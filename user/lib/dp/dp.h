@@ -65,6 +65,7 @@ enum ts_dp_map {
 	TS_MAP_RULE_META,
 	TS_MAP_EVENTS,
 	TS_MAP_RATELIMIT,
+	TS_MAP_TABLE_FILL,
 	TS_MAP_COUNT,
 };
 int ts_dp_map_fd(const struct ts_dp *dp, enum ts_dp_map map);
@@ -98,6 +99,14 @@ int ts_dp_host_flags_add(struct ts_dp *dp, const struct ts_net *addr, uint32_t s
  * (the mapping to stable ids is kept per ts_dp: an ts_dp that has not
  * installed gets -EINVAL). */
 int ts_dp_rules_add(struct ts_dp *dp, const struct ts_rule_entry *rules, size_t n);
+
+/* An address's entry as the datapath finds it in `slot`: the exact host
+ * entry, else the longest prefix (*plen gets the matched length).
+ * -ENOENT: in no component. */
+int ts_dp_addr_find(const struct ts_dp *dp, uint32_t slot, const struct ts_net *addr,
+		    struct ts_addr_val *val, uint32_t *plen, bool *exact);
+/* The rule id of a rule-table key; -ENOENT if none. */
+int ts_dp_rule_find(const struct ts_dp *dp, const struct ts_rule_key *k, uint32_t *rule_id);
 
 int ts_dp_config_read(const struct ts_dp *dp, struct ts_config *out);
 int ts_dp_slot_cfg_read(const struct ts_dp *dp, struct ts_slot_cfg *out); /* active slot */
@@ -134,6 +143,13 @@ struct ts_dp_flow {
  * nonzero stops the walk and is returned. */
 int ts_dp_flows_foreach(const struct ts_dp *dp,
 			int (*fn)(const struct ts_dp_flow *f, void *ctx), void *ctx);
+
+/* The live entry of k in ts_halfopen or ts_flows (a pointer into the
+ * mapped table: tests age entries through it), or NULL. */
+struct ts_flow_val *ts_dp_flow_find(const struct ts_dp *dp, bool halfopen, const struct ts_flow_key *k);
+/* Insert as the datapath does: -EEXIST, -ENOSPC (bench, tests). */
+int ts_dp_flow_insert(struct ts_dp *dp, bool halfopen, const struct ts_flow_key *k,
+		      const struct ts_flow_val *v);
 
 /* The clock the BPF programs stamp flows with (CLOCK_MONOTONIC_COARSE). */
 uint64_t ts_dp_now_ns(void);

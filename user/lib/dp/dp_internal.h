@@ -4,6 +4,7 @@
 #define TS_DP_INTERNAL_H
 
 #include "dp/dp.h"
+#include "dp/table.h"
 
 struct turnstile_bpf;
 
@@ -16,7 +17,13 @@ struct ts_dp {
 	/* compiler rule id -> stable rule id, from the last install */
 	uint32_t *stable_ids;
 	size_t nstable;
+	/* the exact-match tables and their live counters, mmapped */
+	struct ts_dp_table tables[TS_TBL_COUNT];
+	struct ts_table_fill *fill;
 };
+
+/* The map of an enum ts_table. */
+enum ts_dp_map ts_dp_table_map(enum ts_table t);
 
 /* Active slot from ts_config (0 if unreadable). */
 uint32_t ts_dp_active_slot(const struct ts_dp *dp);

@@ -20,18 +20,32 @@
 #define TS_DEFAULT_TIMEOUT_CLOSING_S      10u
 #define TS_DEFAULT_EVENTS_PER_SEC         100u
 
+/* The address is masked to its prefix: ts_prefixes is an exact match
+ * per length. */
 void ts_dp_addr_key(struct ts_addr_key *k, uint32_t slot, const struct ts_net *net)
 {
 	memset(k, 0, sizeof(*k));
 	k->prefixlen = TS_ADDR_HDR_BITS + net->plen;
 	k->slot = slot;
 	k->family = net->family;
-	memcpy(k->addr, net->addr, sizeof(k->addr));
+	for (unsigned i = 0; i < sizeof(k->addr) && i * 8 < net->plen; i++)
+		k->addr[i] = net->plen >= (i + 1) * 8 ? net->addr[i]
+						      : net->addr[i] & (uint8_t)(0xff00 >> (net->plen - i * 8));
 }
 
 static uint32_t full_plen(uint8_t family)
 {
 	return family == TS_FAMILY_V4 ? 32 : 128;
+}
+
+static int table_write(struct ts_dp *dp, enum ts_table t, const void *key, const void *val)
+{
+	int err = ts_table_put(&dp->tables[t], key, val);
+
+	if (err)
+		ts_err("dp: cannot write %s: %s", ts_dp_map_name(ts_dp_table_map(t)),
+		       err == -ENOSPC ? "the table is full (raise its `table` setting)" : strerror(-err));
+	return err;
 }
 
 static int map_write(int fd, const char *what, const void *key, const void *val)
@@ -45,46 +59,35 @@ static int map_write(int fd, const char *what, const void *key, const void *val)
 	return 0;
 }
 
-/* Slot byte of a hosts/prefixes or rules key. */
-static uint8_t key_slot(enum ts_dp_map m, const void *key)
-{
-	return m == TS_MAP_RULES ? ((const struct ts_rule_key *)key)->slot
-				 : ((const struct ts_addr_key *)key)->slot;
-}
+/* Remove every entry of `slot` from a policy table. */
+struct clear_ctx {
+	struct ts_dp_table *t;
+	bool rules;
+	uint32_t slot;
+};
 
-static int clear_map_slot(struct ts_dp *dp, enum ts_dp_map m, uint32_t slot)
+static int clear_one(uint64_t *slot, void *arg)
 {
-	union { struct ts_addr_key a; struct ts_rule_key r; } key, next;
-	int fd = dp->fds[m], err = 0;
-	void *prev = NULL;
+	struct clear_ctx *c = arg;
+	const void *key = ts_table_key(slot);
+	uint8_t s = c->rules ? ((const struct ts_rule_key *)key)->slot
+			     : ((const struct ts_addr_key *)key)->slot;
 
-	/* Collecting would need memory proportional to the map; instead,
-	 * deleting the key just returned and restarting from the previous one
-	 * keeps the walk valid. */
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (key_slot(m, &next) == slot) {
-			if (bpf_map_delete_elem(fd, &next) && errno != ENOENT) {
-				err = -errno;
-				ts_err("dp: cannot delete from %s: %s", ts_dp_map_name(m), strerror(-err));
-				return err;
-			}
-			continue;  /* same prev: next key after it is new now */
-		}
-		key = next;
-		prev = &key;
-	}
+	if (s == c->slot)
+		ts_table_remove_slot(c->t, slot, __atomic_load_n(slot, __ATOMIC_ACQUIRE));
 	return 0;
 }
 
 int ts_dp_clear_slot(struct ts_dp *dp, uint32_t slot)
 {
-	int err = clear_map_slot(dp, TS_MAP_HOSTS, slot);
+	static const enum ts_table policy_tables[] = { TS_TBL_HOSTS, TS_TBL_PREFIXES, TS_TBL_RULES };
 
-	if (!err)
-		err = clear_map_slot(dp, TS_MAP_PREFIXES, slot);
-	if (!err)
-		err = clear_map_slot(dp, TS_MAP_RULES, slot);
-	return err;
+	for (size_t i = 0; i < sizeof(policy_tables) / sizeof(policy_tables[0]); i++) {
+		struct clear_ctx c = { &dp->tables[policy_tables[i]], policy_tables[i] == TS_TBL_RULES, slot };
+
+		ts_table_foreach(c.t, clear_one, &c);
+	}
+	return 0;
 }
 
 /* ---- stable rule ids ---------------------------------------------------- */
@@ -217,6 +220,37 @@ out:
 	return err;
 }
 
+/* The host entry of k, if there is one. */
+static bool host_read(const struct ts_dp *dp, const struct ts_addr_key *k, struct ts_addr_val *v)
+{
+	uint64_t *s = ts_table_find(&dp->tables[TS_TBL_HOSTS], k);
+
+	if (s)
+		memcpy(v, ts_table_val(&dp->tables[TS_TBL_HOSTS], s), sizeof(*v));
+	return s != NULL;
+}
+
+/* The prefix lengths of the slot's CIDRs, longest first, per family. */
+static void prefix_lengths(const struct ts_compiled *c, struct ts_slot_cfg *sc)
+{
+	bool v4[TS_V4_LENS] = {}, v6[TS_V6_LENS] = {};
+
+	for (size_t i = 0; i < c->nprefixes; i++) {
+		const struct ts_net *n = &c->prefixes[i].net;
+
+		if (n->family == TS_FAMILY_V4 && n->plen < TS_V4_LENS)
+			v4[n->plen] = true;
+		else if (n->family == TS_FAMILY_V6 && n->plen < TS_V6_LENS)
+			v6[n->plen] = true;
+	}
+	for (int l = TS_V4_LENS - 1; l >= 0; l--)
+		if (v4[l])
+			sc->prefix_lens_v4[sc->n_prefix_lens_v4++] = l;
+	for (int l = TS_V6_LENS - 1; l >= 0; l--)
+		if (v6[l])
+			sc->prefix_lens_v6[sc->n_prefix_lens_v6++] = l;
+}
+
 static int write_addrs(struct ts_dp *dp, const struct ts_compiled *c, uint32_t slot)
 {
 	int err = 0;
@@ -226,14 +260,14 @@ static int write_addrs(struct ts_dp *dp, const struct ts_compiled *c, uint32_t s
 		struct ts_addr_key k;
 
 		ts_dp_addr_key(&k, slot, &c->hosts[i].net);
-		err = map_write(dp->fds[TS_MAP_HOSTS], "ts_hosts", &k, &v);
+		err = table_write(dp, TS_TBL_HOSTS, &k, &v);
 	}
 	for (size_t i = 0; i < c->nprefixes && !err; i++) {
 		struct ts_addr_val v = { .set_id = c->prefixes[i].set_id, .flags = c->prefixes[i].flags };
 		struct ts_addr_key k;
 
 		ts_dp_addr_key(&k, slot, &c->prefixes[i].net);
-		err = map_write(dp->fds[TS_MAP_PREFIXES], "ts_prefixes", &k, &v);
+		err = table_write(dp, TS_TBL_PREFIXES, &k, &v);
 	}
 	/* Resolvers of the policy's settings are exact entries flagged
 	 * TS_ADDR_RESOLVER, keeping the set the address has anyway. */
@@ -244,12 +278,12 @@ static int write_addrs(struct ts_dp *dp, const struct ts_compiled *c, uint32_t s
 
 		host.plen = full_plen(host.family);
 		ts_dp_addr_key(&k, slot, &host);
-		if (bpf_map_lookup_elem(dp->fds[TS_MAP_HOSTS], &k, &v)) {
+		if (!host_read(dp, &k, &v)) {
 			v.set_id = ts_compiled_static_set(c, &host);
 			v.flags = 0;
 		}
 		v.flags |= TS_ADDR_RESOLVER;
-		err = map_write(dp->fds[TS_MAP_HOSTS], "ts_hosts", &k, &v);
+		err = table_write(dp, TS_TBL_HOSTS, &k, &v);
 	}
 	return err;
 }
@@ -270,7 +304,7 @@ static int write_rules(struct ts_dp *dp, const struct ts_rule_entry *r, size_t n
 			ts_err("dp: rule entry %zu names unknown rule id %u", i, r[i].rule_id);
 			return -EINVAL;
 		}
-		err = map_write(dp->fds[TS_MAP_RULES], "ts_rules", &k, &v);
+		err = table_write(dp, TS_TBL_RULES, &k, &v);
 		if (err)
 			return err;
 	}
@@ -319,6 +353,7 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *gener
 	sc.timeout_established_s = or_default(c->settings.timeout_established_s,
 					      TS_DEFAULT_TIMEOUT_ESTABLISHED_S);
 	sc.timeout_closing_s = or_default(c->settings.timeout_closing_s, TS_DEFAULT_TIMEOUT_CLOSING_S);
+	prefix_lengths(c, &sc);
 	err = map_write(dp->fds[TS_MAP_SLOT_CFG], "ts_slot_cfg", &slot, &sc);
 	if (err)
 		goto out;
@@ -356,10 +391,10 @@ int ts_dp_host_upsert(struct ts_dp *dp, const struct ts_net *addr, uint32_t set_
 	}
 	ts_dp_addr_key(&k, ts_dp_active_slot(dp), addr);
 	/* keep the resolver flag of an address that is also a resolver */
-	if (bpf_map_lookup_elem(dp->fds[TS_MAP_HOSTS], &k, &v))
+	if (!host_read(dp, &k, &v))
 		v.flags = 0;
 	v.set_id = set_id;
-	return map_write(dp->fds[TS_MAP_HOSTS], "ts_hosts", &k, &v);
+	return table_write(dp, TS_TBL_HOSTS, &k, &v);
 }
 
 int ts_dp_host_flags_add(struct ts_dp *dp, const struct ts_net *addr, uint32_t set_id,
@@ -371,9 +406,9 @@ int ts_dp_host_flags_add(struct ts_dp *dp, const struct ts_net *addr, uint32_t s
 
 	host.plen = full_plen(addr->family);
 	ts_dp_addr_key(&k, ts_dp_active_slot(dp), &host);
-	bpf_map_lookup_elem(dp->fds[TS_MAP_HOSTS], &k, &v); /* missing: set_id, no flags */
+	host_read(dp, &k, &v); /* missing: set_id, no flags */
 	v.flags |= flags;
-	return map_write(dp->fds[TS_MAP_HOSTS], "ts_hosts", &k, &v);
+	return table_write(dp, TS_TBL_HOSTS, &k, &v);
 }
 
 int ts_dp_host_delete(struct ts_dp *dp, const struct ts_net *addr)
@@ -383,14 +418,7 @@ int ts_dp_host_delete(struct ts_dp *dp, const struct ts_net *addr)
 
 	host.plen = full_plen(addr->family);
 	ts_dp_addr_key(&k, ts_dp_active_slot(dp), &host);
-	if (bpf_map_delete_elem(dp->fds[TS_MAP_HOSTS], &k)) {
-		int err = -errno;
-
-		if (err != -ENOENT)
-			ts_err("dp: cannot delete host entry: %s", strerror(-err));
-		return err;
-	}
-	return 0;
+	return ts_table_delete(&dp->tables[TS_TBL_HOSTS], &k);
 }
 
 int ts_dp_rules_add(struct ts_dp *dp, const struct ts_rule_entry *rules, size_t n)

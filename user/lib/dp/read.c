@@ -6,7 +6,6 @@
 
 #include <bpf/bpf.h>
 
-#include "common/grow.h"
 #include "common/log.h"
 #include "dp/dp_internal.h"
 
@@ -122,34 +121,51 @@ out:
 	return err;
 }
 
-/* Walk one flow map; fn's nonzero return stops and is returned. */
-static int walk_flows(const struct ts_dp *dp, enum ts_dp_map m,
-		      int (*fn)(const struct ts_dp_flow *f, void *ctx), void *ctx)
+struct flow_walk {
+	const struct ts_dp_table *t;
+	bool halfopen;
+	int (*fn)(const struct ts_dp_flow *f, void *ctx);
+	void *ctx;
+};
+
+/* A copy of the slot, taken only if it held one entry throughout. */
+static int visit_flow(uint64_t *slot, void *arg)
 {
-	struct ts_flow_key key, *prev = NULL;
-	struct ts_dp_flow f = { .halfopen = m == TS_MAP_HALFOPEN };
-	int fd = dp->fds[m];
+	struct flow_walk *w = arg;
+	struct ts_dp_flow f = { .halfopen = w->halfopen };
+	uint64_t st = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 
-	while (!bpf_map_get_next_key(fd, prev, &f.key)) {
-		int ret;
-
-		key = f.key;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &f.key, &f.val))
-			continue;  /* removed meanwhile */
-		ret = fn(&f, ctx);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	memcpy(&f.key, ts_table_key(slot), sizeof(f.key));
+	memcpy(&f.val, ts_table_val(w->t, slot), sizeof(f.val));
+	if (__atomic_load_n(slot, __ATOMIC_ACQUIRE) != st)
+		return 0;   /* removed or reused meanwhile */
+	return w->fn(&f, w->ctx);
 }
 
 int ts_dp_flows_foreach(const struct ts_dp *dp,
 			int (*fn)(const struct ts_dp_flow *f, void *ctx), void *ctx)
 {
-	int ret = walk_flows(dp, TS_MAP_FLOWS, fn, ctx);
+	struct flow_walk w = { &dp->tables[TS_TBL_FLOWS], false, fn, ctx };
+	int ret = ts_table_foreach(w.t, visit_flow, &w);
 
-	return ret ? ret : walk_flows(dp, TS_MAP_HALFOPEN, fn, ctx);
+	if (ret)
+		return ret;
+	w = (struct flow_walk){ &dp->tables[TS_TBL_HALFOPEN], true, fn, ctx };
+	return ts_table_foreach(w.t, visit_flow, &w);
+}
+
+struct ts_flow_val *ts_dp_flow_find(const struct ts_dp *dp, bool halfopen, const struct ts_flow_key *k)
+{
+	const struct ts_dp_table *t = &dp->tables[halfopen ? TS_TBL_HALFOPEN : TS_TBL_FLOWS];
+	uint64_t *s = ts_table_find(t, k);
+
+	return s ? ts_table_val(t, s) : NULL;
+}
+
+int ts_dp_flow_insert(struct ts_dp *dp, bool halfopen, const struct ts_flow_key *k,
+		      const struct ts_flow_val *v)
+{
+	return ts_table_insert(&dp->tables[halfopen ? TS_TBL_HALFOPEN : TS_TBL_FLOWS], k, v);
 }
 
 /* Same rule as the BPF side (bpf/flow.h): idle longer than its state's timeout. */
@@ -162,48 +178,23 @@ static bool expired(const struct ts_flow_val *v, const struct ts_slot_cfg *sc, u
 }
 
 struct gc_walk {
+	struct ts_dp_table *t;
 	const struct ts_slot_cfg *sc;
 	uint64_t now;
-	struct ts_flow_key *keys;
-	size_t n, cap;
+	uint32_t removed;
 };
 
-static int collect_expired(const struct ts_dp_flow *f, void *ctx)
+/* The slot goes only if it still holds the entry that was seen expired. */
+static int gc_slot(uint64_t *slot, void *arg)
 {
-	struct gc_walk *w = ctx;
-	int err;
+	struct gc_walk *w = arg;
+	uint64_t st = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	struct ts_flow_val v;
 
-	if (!expired(&f->val, w->sc, w->now))
-		return 0;
-	err = ts_grow((void **)&w->keys, &w->cap, w->n, sizeof(*w->keys));
-	if (err)
-		return err;
-	w->keys[w->n++] = f->key;
+	memcpy(&v, ts_table_val(w->t, slot), sizeof(v));
+	if (expired(&v, w->sc, w->now) && ts_table_remove_slot(w->t, slot, st))
+		w->removed++;
 	return 0;
-}
-
-/* Collect first, delete after: deleting during get_next_key can restart
- * the walk of a hash map. A key refreshed in between is deleted only if
- * it is still expired. */
-static int gc_map(struct ts_dp *dp, enum ts_dp_map m, const struct ts_slot_cfg *sc,
-		  uint64_t now, uint32_t *removed)
-{
-	struct gc_walk w = { .sc = sc, .now = now };
-	int err = walk_flows(dp, m, collect_expired, &w);
-
-	*removed = 0;
-	for (size_t i = 0; i < w.n && !err; i++) {
-		struct ts_flow_val v;
-
-		if (bpf_map_lookup_elem(dp->fds[m], &w.keys[i], &v) || !expired(&v, sc, now))
-			continue;
-		if (!bpf_map_delete_elem(dp->fds[m], &w.keys[i]))
-			(*removed)++;
-	}
-	free(w.keys);
-	if (err)
-		ts_err("dp: garbage collection of %s failed: %s", ts_dp_map_name(m), strerror(-err));
-	return err;
 }
 
 int ts_dp_gc(struct ts_dp *dp, uint64_t now_ns, struct ts_dp_gc_result *res)
@@ -212,49 +203,82 @@ int ts_dp_gc(struct ts_dp *dp, uint64_t now_ns, struct ts_dp_gc_result *res)
 	struct ts_slot_cfg sc;
 	int err = ts_dp_slot_cfg_read(dp, &sc);
 
-	if (!err)
-		err = gc_map(dp, TS_MAP_FLOWS, &sc, now_ns, &r.flows_removed);
-	if (!err)
-		err = gc_map(dp, TS_MAP_HALFOPEN, &sc, now_ns, &r.halfopen_removed);
+	if (!err) {
+		struct gc_walk w = { &dp->tables[TS_TBL_FLOWS], &sc, now_ns, 0 };
+
+		ts_table_foreach(w.t, gc_slot, &w);
+		r.flows_removed = w.removed;
+		w = (struct gc_walk){ &dp->tables[TS_TBL_HALFOPEN], &sc, now_ns, 0 };
+		ts_table_foreach(w.t, gc_slot, &w);
+		r.halfopen_removed = w.removed;
+	}
 	if (res)
 		*res = r;
 	return err;
 }
 
-static int count_entries(const struct ts_dp *dp, enum ts_dp_map m, uint32_t *count, uint32_t *max)
+int ts_dp_fill_levels(const struct ts_dp *dp, struct ts_dp_fill *out)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	union { struct ts_addr_key a; struct ts_rule_key r; struct ts_flow_key f; } key, next;
-	void *prev = NULL;
-	int fd = dp->fds[m], err;
+	const struct ts_dp_table *t = dp->tables;
 
-	err = bpf_obj_get_info_by_fd(fd, &info, &len);
-	if (err) {
-		ts_err("dp: cannot read info of %s: %s", ts_dp_map_name(m), strerror(-err));
-		return err;
-	}
-	*max = info.max_entries;
-	*count = 0;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		(*count)++;
-	}
+	out->flows = ts_table_live(&t[TS_TBL_FLOWS]);
+	out->flows_max = t[TS_TBL_FLOWS].capacity;
+	out->halfopen = ts_table_live(&t[TS_TBL_HALFOPEN]);
+	out->halfopen_max = t[TS_TBL_HALFOPEN].capacity;
+	out->hosts = ts_table_live(&t[TS_TBL_HOSTS]);
+	out->hosts_max = t[TS_TBL_HOSTS].capacity;
+	out->prefixes = ts_table_live(&t[TS_TBL_PREFIXES]);
+	out->prefixes_max = t[TS_TBL_PREFIXES].capacity;
+	out->rules = ts_table_live(&t[TS_TBL_RULES]);
+	out->rules_max = t[TS_TBL_RULES].capacity;
 	return 0;
 }
 
-int ts_dp_fill_levels(const struct ts_dp *dp, struct ts_dp_fill *out)
+int ts_dp_addr_find(const struct ts_dp *dp, uint32_t slot, const struct ts_net *addr,
+		    struct ts_addr_val *val, uint32_t *plen, bool *exact)
 {
-	int err = count_entries(dp, TS_MAP_FLOWS, &out->flows, &out->flows_max);
+	const struct ts_dp_table *hosts = &dp->tables[TS_TBL_HOSTS], *pfx = &dp->tables[TS_TBL_PREFIXES];
+	uint32_t bits = addr->family == TS_FAMILY_V6 ? 128 : 32;
+	struct ts_net n = *addr;
+	struct ts_slot_cfg sc;
+	struct ts_addr_key k;
+	const uint8_t *lens;
+	uint64_t *s;
+	unsigned nlens;
 
-	if (!err)
-		err = count_entries(dp, TS_MAP_HALFOPEN, &out->halfopen, &out->halfopen_max);
-	if (!err)
-		err = count_entries(dp, TS_MAP_HOSTS, &out->hosts, &out->hosts_max);
-	if (!err)
-		err = count_entries(dp, TS_MAP_PREFIXES, &out->prefixes, &out->prefixes_max);
-	if (!err)
-		err = count_entries(dp, TS_MAP_RULES, &out->rules, &out->rules_max);
-	return err;
+	n.plen = bits;
+	ts_dp_addr_key(&k, slot, &n);
+	s = ts_table_find(hosts, &k);
+	*exact = s != NULL;
+	if (s) {
+		memcpy(val, ts_table_val(hosts, s), sizeof(*val));
+		*plen = bits;
+		return 0;
+	}
+	if (bpf_map_lookup_elem(dp->fds[TS_MAP_SLOT_CFG], &slot, &sc))
+		return -errno;
+	lens = bits == 32 ? sc.prefix_lens_v4 : sc.prefix_lens_v6;
+	nlens = bits == 32 ? sc.n_prefix_lens_v4 : sc.n_prefix_lens_v6;
+	for (unsigned i = 0; i < nlens; i++) {
+		n.plen = lens[i];
+		ts_dp_addr_key(&k, slot, &n);
+		s = ts_table_find(pfx, &k);
+		if (s) {
+			memcpy(val, ts_table_val(pfx, s), sizeof(*val));
+			*plen = lens[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int ts_dp_rule_find(const struct ts_dp *dp, const struct ts_rule_key *k, uint32_t *rule_id)
+{
+	const struct ts_dp_table *t = &dp->tables[TS_TBL_RULES];
+	uint64_t *s = ts_table_find(t, k);
+
+	if (!s)
+		return -ENOENT;
+	*rule_id = ((const struct ts_rule_val *)ts_table_val(t, s))->rule_id;
+	return 0;
 }

@@ -11,24 +11,13 @@
 int ts_lookup_addr(const struct ts_dp *dp, uint32_t slot, const struct ts_net *a,
 		   struct ts_addr_lookup *out)
 {
-	uint32_t bits = a->family == TS_FAMILY_V6 ? 128 : 32;
-	struct ts_addr_key key = {
-		.prefixlen = TS_ADDR_HDR_BITS + bits, .slot = (uint8_t)slot, .family = a->family,
-	};
 	struct ts_addr_val val;
+	int err;
 
 	memset(out, 0, sizeof(*out));
-	memcpy(key.addr, a->addr, sizeof(key.addr));
-	if (!bpf_map_lookup_elem(ts_dp_map_fd(dp, TS_MAP_HOSTS), &key, &val)) {
-		out->exact = true;
-		out->plen = bits;
-	} else if (!bpf_map_lookup_elem(ts_dp_map_fd(dp, TS_MAP_PREFIXES), &key, &val)) {
-		/* The trie answers with the value only; the matched length
-		 * is not needed for the verdict. */
-		out->plen = 0;
-	} else {
-		return errno == ENOENT ? 0 : -errno;
-	}
+	err = ts_dp_addr_find(dp, slot, a, &val, &out->plen, &out->exact);
+	if (err)
+		return err == -ENOENT ? 0 : err;
 	out->set_id = val.set_id;
 	out->flags = val.flags;
 	return 0;
@@ -51,7 +40,6 @@ int ts_lookup_syn(const struct ts_dp *dp, const struct ts_net *src, const struct
 	struct ts_slot_cfg scfg;
 	struct ts_port_val pv = { 0 };
 	struct ts_rule_key rk = { 0 };
-	struct ts_rule_val rv;
 	uint32_t pkey;
 	int err;
 
@@ -76,10 +64,8 @@ int ts_lookup_syn(const struct ts_dp *dp, const struct ts_net *src, const struct
 	rk.src_set = out->src.set_id;
 	rk.dst_set = out->dst.set_id;
 	rk.port_class = pv.port_class;
-	if (out->src.set_id && out->dst.set_id &&
-	    !bpf_map_lookup_elem(ts_dp_map_fd(dp, TS_MAP_RULES), &rk, &rv)) {
-		out->rule_id = rv.rule_id;
-		ts_lookup_rule_meta(dp, rv.rule_id, &out->meta);
+	if (out->src.set_id && out->dst.set_id && !ts_dp_rule_find(dp, &rk, &out->rule_id)) {
+		ts_lookup_rule_meta(dp, out->rule_id, &out->meta);
 		out->pass = true;
 		out->reason = TS_R_PASS_NEW;
 		return 0;

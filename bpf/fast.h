@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * fast.h - the established fast path, tried first on every packet: an
+ * untagged Ethernet frame with IPv4 without options or fragmentation (or
+ * IPv6 without extension headers) carrying a TCP segment without SYN,
+ * FIN or RST, of a live, non-audit flow in ts_flows. Such a packet is
+ * passed and counted here exactly as the full path would (tcp_established,
+ * ts_end): same length checks, same flow, same counters. Anything else
+ * returns false having changed nothing, and the full path decides from
+ * scratch. It exists because the full parser's generality (tags,
+ * options, extension chains, the verdict record) costs more than the
+ * lookup on this path.
+ */
+#ifndef TS_BPF_FAST_H
+#define TS_BPF_FAST_H
+
+#include "flow.h"
+#include "stats.h"
+
+/* The flow key of a TCP segment at th, from addresses of `words` 32-bit
+ * words (1: IPv4, 4: IPv6); the lo/hi rule of flow_key_make. */
+static __always_inline void fast_key(struct ts_flow_key *k, const __u32 *sa, const __u32 *da,
+				     const struct ts_tcp_hdr *th, __u8 family, const int words)
+{
+	bool s_lo = false, decided = false;
+	int i;
+
+	__builtin_memset(k, 0, sizeof(*k));
+#pragma unroll
+	for (i = 0; i < words; i++) {
+		__u32 a = bpf_ntohl(sa[i]), b = bpf_ntohl(da[i]);
+
+		if (!decided && a != b) {
+			s_lo = a < b;
+			decided = true;
+		}
+	}
+	if (!decided)
+		s_lo = bpf_ntohs(th->source) < bpf_ntohs(th->dest);
+	__builtin_memcpy(k->lo_addr, s_lo ? sa : da, words * 4);
+	__builtin_memcpy(k->hi_addr, s_lo ? da : sa, words * 4);
+	k->lo_port = s_lo ? th->source : th->dest;
+	k->hi_port = s_lo ? th->dest : th->source;
+	k->family = family;
+	k->proto = IPPROTO_TCP;
+}
+
+/* The TCP header after an L3 header ending at l4 with l4_len bytes of
+ * payload, if parse_tcp would accept it and its flags stay on this path. */
+static __always_inline struct ts_tcp_hdr *fast_tcp(void *l4, void *data_end, __u32 l4_len)
+{
+	struct ts_tcp_hdr *th = l4;
+	__u32 doff;
+
+	if ((void *)(th + 1) > data_end || l4_len < sizeof(*th))
+		return NULL;
+	doff = (th->doff_res >> 4) * 4;
+	if (doff < sizeof(*th) || doff > l4_len)
+		return NULL;
+	if (th->flags & (TS_TCP_SYN | TS_TCP_FIN | TS_TCP_RST))
+		return NULL;
+	return th;
+}
+
+/* True: the packet belongs to a live established flow, passed and counted. */
+static __always_inline bool ts_fast(void *data, void *data_end, __u32 len, __u32 beyond)
+{
+	const struct ts_slot_cfg *sc;
+	const struct ts_config *cfg;
+	struct ethhdr *eth = data;
+	__u32 zero = 0;
+	__u64 now;
+	struct ts_tcp_hdr *th;
+	struct ts_flow_slot *s;
+	struct ts_flow_key k;
+	__u32 avail;
+
+	if (beyond || (void *)(eth + 1) > data_end)
+		return false;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct ts_ipv4_hdr *ip = (void *)(eth + 1);
+		__u32 tot;
+
+		if ((void *)(ip + 1) > data_end || ip->ver_ihl != 0x45 || ip->protocol != IPPROTO_TCP ||
+		    (ip->frag_off & bpf_htons(0x3fff)))
+			return false;
+		tot = bpf_ntohs(ip->tot_len);
+		avail = data_end - (void *)(ip + 1);
+		if (tot < sizeof(*ip) || tot - sizeof(*ip) > avail)
+			return false;
+		th = fast_tcp(ip + 1, data_end, tot - sizeof(*ip));
+		if (!th)
+			return false;
+		fast_key(&k, &ip->saddr, &ip->daddr, th, TS_FAMILY_V4, 1);
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ts_ipv6_hdr *ip6 = (void *)(eth + 1);
+		__u32 plen;
+
+		if ((void *)(ip6 + 1) > data_end || (bpf_ntohl(ip6->ver_tc_flow) >> 28) != 6 ||
+		    ip6->nexthdr != IPPROTO_TCP)
+			return false;
+		plen = bpf_ntohs(ip6->payload_len);
+		avail = data_end - (void *)(ip6 + 1);
+		if (plen > avail)
+			return false;
+		th = fast_tcp(ip6 + 1, data_end, plen);
+		if (!th)
+			return false;
+		fast_key(&k, ip6->saddr, ip6->daddr, th, TS_FAMILY_V6, 4);
+	} else {
+		return false;
+	}
+	cfg = bpf_map_lookup_elem(&ts_config, &zero);
+	if (!cfg)
+		return false;
+	/* keyed by the map value itself: this frame is in the deepest call
+	 * chain (the 512-byte stack); a slot other than 0/1 is the full path's */
+	sc = bpf_map_lookup_elem(&ts_slot_cfg, (void *)&cfg->active_slot);
+	if (!sc)
+		return false;
+	s = flow_find(&ts_flows, cfg->bucket_mask[TS_TBL_FLOWS], &k, flow_hash(cfg, &k), NULL);
+	if (!s || (s->val.flags & TS_FLOW_AUDIT))
+		return false;
+	now = ts_now();
+	if (flow_expired(&s->val, now, sc))
+		return false;
+	flow_touch(&s->val, now);
+	count_rule_at(&s->val.rule_id, len);
+	count_reason(TS_R_PASS_ESTABLISHED, len);
+	return true;
+}
+
+#endif /* TS_BPF_FAST_H */

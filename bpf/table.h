@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* table.h - the exact-match tables' datapath side (the protocol is in
+ * turnstile.h): find a key with inlined ARRAY lookups only, and the
+ * flow tables' insert and remove. */
+#ifndef TS_BPF_TABLE_H
+#define TS_BPF_TABLE_H
+
+#include "maps.h"
+
+#ifndef EEXIST
+#define EEXIST 17
+#endif
+#ifndef ENOSPC
+#define ENOSPC 28
+#endif
+
+#define TS_READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+
+static __always_inline bool key_words_eq(const __u64 *a, const __u64 *b, const unsigned int n)
+{
+	__u64 diff = 0;
+	unsigned int i;
+
+#pragma clang loop unroll(full)
+	for (i = 0; i < n; i++)
+		diff |= a[i] ^ b[i];
+	return !diff;
+}
+
+/* Where a find landed: the bucket (its tags word first), the slot, its index. */
+struct ts_hit {
+	__u64 *bucket;
+	__u64 *slot;
+	__u32 j;
+};
+
+/* Slot j of bucket bk if it holds the live entry of key (and *hit, when
+ * asked for), else NULL. */
+static __always_inline __u64 *slot_holds(__u64 *bk, __u32 j, const unsigned int slot_size,
+					 const __u64 *key, const unsigned int nwords, __u64 want,
+					 struct ts_hit *hit)
+{
+	__u64 *s = (__u64 *)((__u8 *)bk + 8 + j * slot_size);
+	__u64 st = TS_READ_ONCE(s[0]);
+
+	if ((st & (TS_SLOT_TAG_MASK | TS_SLOT_KIND_MASK)) != want)
+		return NULL;
+	if (!key_words_eq(s + 1, key, nwords))
+		return NULL;
+	if (TS_READ_ONCE(s[0]) != st)   /* rewritten while we read it */
+		return NULL;
+	if (hit) {
+		hit->bucket = bk;
+		hit->slot = s;
+		hit->j = j;
+	}
+	return s;
+}
+
+/* Find `key` (nwords 8-byte words, hash h) in a table of buckets whose
+ * slots are slot_size bytes: its slot, or NULL; *hit (if not NULL) says
+ * where, for a removal. A bucket whose tags hold no
+ * candidate costs one load; at most TS_TAG_DUPS candidates are checked.
+ * The slot index comes from the tags, not from the unrolled loop, so
+ * every outcome leaves the verifier one state, not one per slot. */
+static __always_inline __u64 *table_find(void *map, __u32 mask, const __u64 *key,
+				       const unsigned int nwords, __u64 h,
+				       const unsigned int slot_size, struct ts_hit *hit)
+{
+	__u64 want = (h & TS_SLOT_TAG_MASK) | TS_SLOT_LIVE;
+	__u8 byte = TS_TAG_BYTE(h);
+	__u64 *s;
+	__u32 b;
+
+#pragma unroll
+	for (b = 0; b < 2; b++) {
+		__u32 bi = ts_table_bucket(h, mask, b);
+		__u64 *bk = bpf_map_lookup_elem(map, &bi);
+		__u64 m;
+
+		if (!bk)
+			return NULL;
+		m = ts_tags_match(TS_READ_ONCE(bk[0]), byte);
+		/* TS_TAG_DUPS (2) candidates, written out */
+		if (m && (s = slot_holds(bk, ts_tags_first(m), slot_size, key, nwords, want, hit)))
+			return s;
+		m &= m - 1;
+		if (m && (s = slot_holds(bk, ts_tags_first(m), slot_size, key, nwords, want, hit)))
+			return s;
+	}
+	return NULL;
+}
+
+/* Take a found entry out (if it still holds what we saw): claim it,
+ * clear its tag byte, free it. */
+static __always_inline void table_remove(const struct ts_hit *hit, __u64 *live)
+{
+	__u64 st = TS_READ_ONCE(hit->slot[0]);
+
+	if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE)
+		return;
+	if (__sync_val_compare_and_swap(hit->slot, st, (st & TS_SLOT_GEN_MASK) | TS_SLOT_BUSY) != st)
+		return;
+	__sync_fetch_and_and(hit->bucket, ~(0xffull << (8 * hit->j)));
+	__sync_lock_test_and_set(hit->slot, st & TS_SLOT_GEN_MASK);
+	__sync_fetch_and_add(live, -1);
+}
+
+static __always_inline __u64 flow_hash(const struct ts_config *cfg, const struct ts_flow_key *k)
+{
+	return ts_hash((const __u64 *)k, sizeof(*k) / 8, cfg->hash_seed);
+}
+
+/* The live entry of k in ts_flows or ts_halfopen, or NULL. */
+static __always_inline struct ts_flow_slot *flow_find(void *map, __u32 mask, const struct ts_flow_key *k,
+						      __u64 h, struct ts_hit *hit)
+{
+	return (struct ts_flow_slot *)table_find(map, mask, (const __u64 *)k, sizeof(*k) / 8, h,
+						 sizeof(struct ts_flow_slot), hit);
+}
+
+#endif /* TS_BPF_TABLE_H */

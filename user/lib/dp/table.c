@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* table.c - the exact-match tables from userspace: the same slots, hash
+ * and compare-and-swap steps as bpf/table.h and bpf/flow.h, on the map
+ * mmapped. Writers of one table are serialised by the loader's lock; the
+ * datapath writes ts_flows/ts_halfopen concurrently, hence the CAS. */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "common/log.h"
+#include "dp/table.h"
+
+uint32_t ts_table_slots_for(uint32_t capacity)
+{
+	uint64_t n = 512;
+
+	while (n < 2ull * capacity && n < (1ull << 31))
+		n <<= 1;
+	return (uint32_t)n;
+}
+
+int ts_table_map(struct ts_dp_table *t, int map_fd, uint32_t key_size, uint32_t val_size,
+		 uint64_t seed, uint32_t capacity, __u64 *live, bool writable)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	long page = sysconf(_SC_PAGESIZE);
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &len)) {
+		err = -errno;
+		ts_err("dp: cannot read a table map's info: %s", strerror(-err));
+		return err;
+	}
+	t->slot_size = 8 + key_size + val_size;
+	t->bucket_size = 8 + TS_BUCKET_SLOTS * t->slot_size;
+	if (key_size % 8 || t->slot_size % 8 || info.value_size != t->bucket_size ||
+	    !info.max_entries || info.max_entries & (info.max_entries - 1)) {
+		ts_err("dp: table map has an unexpected shape (%u buckets of %u bytes)", info.max_entries,
+		       info.value_size);
+		return -EINVAL;
+	}
+	t->nbuckets = info.max_entries;
+	t->map_bytes = ((size_t)t->bucket_size * t->nbuckets + page - 1) / page * page;
+	t->mem = mmap(NULL, t->map_bytes, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, map_fd, 0);
+	if (t->mem == MAP_FAILED) {
+		err = -errno;
+		t->mem = NULL;
+		ts_err("dp: cannot mmap a table map: %s", strerror(-err));
+		return err;
+	}
+	t->key_words = key_size / 8;
+	t->val_size = val_size;
+	t->bucket_mask = t->nbuckets - 1;
+	t->capacity = capacity;
+	t->seed = seed;
+	t->live = live;
+	t->writable = writable;
+	return 0;
+}
+
+void ts_table_unmap(struct ts_dp_table *t)
+{
+	if (t->mem)
+		munmap(t->mem, t->map_bytes);
+	t->mem = NULL;
+}
+
+static uint64_t *bucket_tags(const struct ts_dp_table *t, uint32_t b)
+{
+	return (uint64_t *)(t->mem + (size_t)b * t->bucket_size);
+}
+
+static uint64_t *bucket_slot(const struct ts_dp_table *t, uint32_t b, uint32_t j)
+{
+	return (uint64_t *)(t->mem + (size_t)b * t->bucket_size + 8 + (size_t)j * t->slot_size);
+}
+
+static uint64_t load(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static bool holds(const struct ts_dp_table *t, const uint64_t *slot, uint64_t st, uint64_t h,
+		  const void *key)
+{
+	return (st & (TS_SLOT_TAG_MASK | TS_SLOT_KIND_MASK)) == ((h & TS_SLOT_TAG_MASK) | TS_SLOT_LIVE) &&
+	       !memcmp(slot + 1, key, t->key_words * 8);
+}
+
+uint64_t *ts_table_find(const struct ts_dp_table *t, const void *key)
+{
+	uint64_t h = ts_hash(key, t->key_words, t->seed);
+
+	if (!t->mem)
+		return NULL;
+	for (uint32_t w = 0; w < 2; w++) {
+		uint32_t b = ts_table_bucket(h, t->bucket_mask, w);
+		uint64_t m = ts_tags_match(load(bucket_tags(t, b)), TS_TAG_BYTE(h));
+
+		for (uint32_t c = 0; m && c < TS_TAG_DUPS; c++, m &= m - 1) {
+			uint64_t *s = bucket_slot(t, b, ts_tags_first(m)), st = load(s);
+
+			if (holds(t, s, st, h, key) && load(s) == st)
+				return s;
+		}
+	}
+	return NULL;
+}
+
+int ts_table_insert(struct ts_dp_table *t, const void *key, const void *val)
+{
+	uint64_t h = ts_hash(key, t->key_words, t->seed);
+	uint32_t b[2] = { ts_table_bucket(h, t->bucket_mask, 0), ts_table_bucket(h, t->bucket_mask, 1) };
+	uint64_t freem[2];
+
+	if (!t->mem || !t->writable)
+		return -EPERM;
+	if (ts_table_find(t, key))
+		return -EEXIST;
+	if (__atomic_load_n(t->live, __ATOMIC_RELAXED) >= t->capacity)
+		return -ENOSPC;
+	/* free slots of buckets with room for this tag (TS_TAG_DUPS) */
+	for (int w = 0; w < 2; w++) {
+		uint64_t tags = load(bucket_tags(t, b[w]));
+
+		freem[w] = ts_tags_count(ts_tags_match(tags, TS_TAG_BYTE(h))) < TS_TAG_DUPS
+				   ? ts_tags_match(tags, 0) : 0;
+	}
+	if (ts_tags_count(freem[1]) > ts_tags_count(freem[0])) {
+		uint32_t x = b[0];
+		uint64_t f = freem[0];
+
+		b[0] = b[1], freem[0] = freem[1];
+		b[1] = x, freem[1] = f;
+	}
+	for (int w = 0; w < 2; w++) {
+		for (uint64_t m = freem[w]; m; m &= m - 1) {
+			uint32_t j = ts_tags_first(m);
+			uint64_t *s = bucket_slot(t, b[w], j), st = load(s), gen;
+
+			if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_EMPTY)
+				continue;
+			gen = (st + TS_SLOT_GEN_ONE) & TS_SLOT_GEN_MASK;
+			if (!__atomic_compare_exchange_n(s, &st, gen | TS_SLOT_BUSY, false, __ATOMIC_ACQ_REL,
+							 __ATOMIC_ACQUIRE))
+				continue;   /* the datapath took it this instant */
+			__atomic_fetch_add(t->live, 1, __ATOMIC_RELAXED);
+			memcpy(s + 1, key, t->key_words * 8);
+			memcpy(ts_table_val(t, s), val, t->val_size);
+			__atomic_store_n(s, (h & TS_SLOT_TAG_MASK) | gen | TS_SLOT_LIVE, __ATOMIC_RELEASE);
+			__atomic_fetch_or(bucket_tags(t, b[w]), (uint64_t)TS_TAG_BYTE(h) << (8 * j),
+					  __ATOMIC_RELEASE);
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+int ts_table_put(struct ts_dp_table *t, const void *key, const void *val)
+{
+	uint64_t *s = ts_table_find(t, key);
+
+	if (!s)
+		return ts_table_insert(t, key, val);
+	if (!t->writable)
+		return -EPERM;
+	/* values a reader takes as a whole are 8 bytes (ts_addr_val, ts_rule_val): one store */
+	if (t->val_size == 8) {
+		uint64_t v;
+
+		memcpy(&v, val, 8);
+		__atomic_store_n((uint64_t *)ts_table_val(t, s), v, __ATOMIC_RELEASE);
+	} else {
+		memcpy(ts_table_val(t, s), val, t->val_size);
+	}
+	return 0;
+}
+
+bool ts_table_remove_slot(struct ts_dp_table *t, uint64_t *slot, uint64_t seen)
+{
+	size_t off = (uint8_t *)slot - t->mem;
+	uint32_t b = off / t->bucket_size, j = (off % t->bucket_size - 8) / t->slot_size;
+	uint64_t gen = seen & TS_SLOT_GEN_MASK;
+
+	if ((seen & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE || !t->writable)
+		return false;
+	if (!__atomic_compare_exchange_n(slot, &seen, gen | TS_SLOT_BUSY, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return false;
+	__atomic_fetch_and(bucket_tags(t, b), ~(0xffull << (8 * j)), __ATOMIC_ACQ_REL);
+	__atomic_store_n(slot, gen, __ATOMIC_RELEASE);
+	__atomic_fetch_sub(t->live, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+int ts_table_delete(struct ts_dp_table *t, const void *key)
+{
+	uint64_t *s = ts_table_find(t, key);
+
+	if (!s)
+		return -ENOENT;
+	return ts_table_remove_slot(t, s, load(s)) ? 0 : -ENOENT;
+}
+
+int ts_table_foreach(const struct ts_dp_table *t, int (*fn)(uint64_t *slot, void *ctx), void *ctx)
+{
+	for (uint32_t b = 0; t->mem && b < t->nbuckets; b++) {
+		for (uint32_t j = 0; j < TS_BUCKET_SLOTS; j++) {
+			uint64_t *s = bucket_slot(t, b, j);
+			int ret;
+
+			if ((load(s) & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE)
+				continue;
+			ret = fn(s, ctx);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+uint32_t ts_table_live(const struct ts_dp_table *t)
+{
+	return t->live ? (uint32_t)__atomic_load_n(t->live, __ATOMIC_RELAXED) : 0;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * table.h - userspace side of the exact-match tables (the protocol is in
+ * include/turnstile.h): the ARRAY map mmapped, and find / insert / update /
+ * remove / walk with the same compare-and-swap steps as the datapath.
+ * Internal to user/lib/dp.
+ */
+#ifndef TS_DP_TABLE_H
+#define TS_DP_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "turnstile.h"
+
+struct ts_dp_table {
+	uint8_t *mem;            /* the map's buckets, mmapped */
+	size_t map_bytes;
+	uint32_t nbuckets;
+	uint32_t bucket_size;    /* bytes: tags word, TS_BUCKET_SLOTS slots */
+	uint32_t slot_size;      /* bytes: state word, key, value */
+	uint32_t key_words;      /* key length in 8-byte words */
+	uint32_t val_size;
+	uint32_t bucket_mask;
+	uint32_t capacity;
+	uint64_t seed;
+	__u64 *live;             /* this table's counter in ts_table_fill (mmapped) */
+	bool writable;
+};
+
+/* Slot count for a capacity: a power of two, at least twice it (the map
+ * holds that many / TS_BUCKET_SLOTS buckets). */
+uint32_t ts_table_slots_for(uint32_t capacity);
+
+/* mmap map_fd (buckets of slots of key_size + val_size after the state word). */
+int ts_table_map(struct ts_dp_table *t, int map_fd, uint32_t key_size, uint32_t val_size,
+		 uint64_t seed, uint32_t capacity, __u64 *live, bool writable);
+void ts_table_unmap(struct ts_dp_table *t);
+
+static inline void *ts_table_key(uint64_t *slot)
+{
+	return slot + 1;
+}
+
+static inline void *ts_table_val(const struct ts_dp_table *t, uint64_t *slot)
+{
+	return (uint8_t *)(slot + 1) + (size_t)t->key_words * 8;
+}
+
+/* The live slot holding key, or NULL. Its value is at slot + 1 + key_words. */
+uint64_t *ts_table_find(const struct ts_dp_table *t, const void *key);
+/* -EEXIST if the key is live, -ENOSPC at capacity or with both buckets full. */
+int ts_table_insert(struct ts_dp_table *t, const void *key, const void *val);
+/* Insert, or overwrite the value of the live entry. */
+int ts_table_put(struct ts_dp_table *t, const void *key, const void *val);
+/* Remove the entry of key: 0 or -ENOENT. */
+int ts_table_delete(struct ts_dp_table *t, const void *key);
+/* Remove a slot if it still holds the live state `seen`: true if removed. */
+bool ts_table_remove_slot(struct ts_dp_table *t, uint64_t *slot, uint64_t seen);
+/* fn(slot, ctx) for every live slot; a nonzero return stops the walk and is returned. */
+int ts_table_foreach(const struct ts_dp_table *t, int (*fn)(uint64_t *slot, void *ctx), void *ctx);
+uint32_t ts_table_live(const struct ts_dp_table *t);
+
+#endif /* TS_DP_TABLE_H */
