@@ -6,8 +6,9 @@
  * FIN or RST, of a live, non-audit flow in ts_flows. Such a packet is
  * passed and counted here exactly as the full path would (tcp_established,
  * ts_end): same length checks, same flow, same counters. Anything else
- * returns false having changed nothing, and the full path decides from
- * scratch. It exists because the full parser's generality (tags,
+ * returns having changed nothing, and the full path decides from scratch
+ * (told when the flow table has no entry for the packet, so it does not
+ * look again). It exists because the full parser's generality (tags,
  * options, extension chains, the verdict record) costs more than the
  * lookup on this path.
  */
@@ -17,32 +18,50 @@
 #include "flow.h"
 #include "stats.h"
 
-/* The flow key of a TCP segment at th, from addresses of `words` 32-bit
- * words (1: IPv4, 4: IPv6); the lo/hi rule of flow_key_make. */
-static __always_inline void fast_key(struct ts_flow_key *k, const __u32 *sa, const __u32 *da,
-				     const struct ts_tcp_hdr *th, __u8 family, const int words)
+/* The flow key of a TCP segment at th: the lo/hi rule of flow_key_make,
+ * with addresses compared as big-endian 32-bit (IPv4) or 64-bit (IPv6)
+ * words: a few instructions, no loop. */
+static __always_inline void fast_key_ports(struct ts_flow_key *k, bool s_lo,
+					   const struct ts_tcp_hdr *th)
 {
-	bool s_lo = false, decided = false;
-	int i;
-
-	__builtin_memset(k, 0, sizeof(*k));
-#pragma unroll
-	for (i = 0; i < words; i++) {
-		__u32 a = bpf_ntohl(sa[i]), b = bpf_ntohl(da[i]);
-
-		if (!decided && a != b) {
-			s_lo = a < b;
-			decided = true;
-		}
-	}
-	if (!decided)
-		s_lo = bpf_ntohs(th->source) < bpf_ntohs(th->dest);
-	__builtin_memcpy(k->lo_addr, s_lo ? sa : da, words * 4);
-	__builtin_memcpy(k->hi_addr, s_lo ? da : sa, words * 4);
 	k->lo_port = s_lo ? th->source : th->dest;
 	k->hi_port = s_lo ? th->dest : th->source;
-	k->family = family;
+	k->pad[0] = k->pad[1] = 0;
 	k->proto = IPPROTO_TCP;
+}
+
+static __always_inline void fast_key_v4(struct ts_flow_key *k, const struct ts_ipv4_hdr *ip,
+					const struct ts_tcp_hdr *th)
+{
+	__u32 a = bpf_ntohl(ip->saddr), b = bpf_ntohl(ip->daddr);
+	bool s_lo = a != b ? a < b : bpf_ntohs(th->source) < bpf_ntohs(th->dest);
+	__u64 *w = (__u64 *)k;
+
+	w[0] = s_lo ? ip->saddr : ip->daddr;   /* addr[0..3]; [4..7] zero */
+	w[1] = 0;
+	w[2] = s_lo ? ip->daddr : ip->saddr;
+	w[3] = 0;
+	fast_key_ports(k, s_lo, th);
+	k->family = TS_FAMILY_V4;
+}
+
+static __always_inline void fast_key_v6(struct ts_flow_key *k, const struct ts_ipv6_hdr *ip6,
+					const struct ts_tcp_hdr *th)
+{
+	const __u64 *sa = (const __u64 *)ip6->saddr, *da = (const __u64 *)ip6->daddr;
+	__u64 s0 = sa[0], s1 = sa[1], d0 = da[0], d1 = da[1];
+	__u64 a0 = __builtin_bswap64(s0), b0 = __builtin_bswap64(d0);
+	__u64 a1 = __builtin_bswap64(s1), b1 = __builtin_bswap64(d1);
+	bool s_lo = a0 != b0 ? a0 < b0 : a1 != b1 ? a1 < b1
+				       : bpf_ntohs(th->source) < bpf_ntohs(th->dest);
+	__u64 *w = (__u64 *)k;
+
+	w[0] = s_lo ? s0 : d0;
+	w[1] = s_lo ? s1 : d1;
+	w[2] = s_lo ? d0 : s0;
+	w[3] = s_lo ? d1 : s1;
+	fast_key_ports(k, s_lo, th);
+	k->family = TS_FAMILY_V6;
 }
 
 /* The TCP header after an L3 header ending at l4 with l4_len bytes of
@@ -62,8 +81,13 @@ static __always_inline struct ts_tcp_hdr *fast_tcp(void *l4, void *data_end, __u
 	return th;
 }
 
-/* True: the packet belongs to a live established flow, passed and counted. */
-static __always_inline bool ts_fast(void *data, void *data_end, __u32 len, __u32 beyond)
+enum ts_fast_result {
+	TS_FAST_NO = 0,     /* not decided: the full path */
+	TS_FAST_MISS = 1,   /* not decided, and ts_flows has no entry for it */
+	TS_FAST_PASS = 2,   /* a live established flow: passed and counted */
+};
+
+static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, __u32 len, __u32 beyond)
 {
 	const struct ts_slot_cfg *sc;
 	const struct ts_config *cfg;
@@ -76,58 +100,60 @@ static __always_inline bool ts_fast(void *data, void *data_end, __u32 len, __u32
 	__u32 avail;
 
 	if (beyond || (void *)(eth + 1) > data_end)
-		return false;
+		return TS_FAST_NO;
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		struct ts_ipv4_hdr *ip = (void *)(eth + 1);
 		__u32 tot;
 
 		if ((void *)(ip + 1) > data_end || ip->ver_ihl != 0x45 || ip->protocol != IPPROTO_TCP ||
 		    (ip->frag_off & bpf_htons(0x3fff)))
-			return false;
+			return TS_FAST_NO;
 		tot = bpf_ntohs(ip->tot_len);
 		avail = data_end - (void *)(ip + 1);
 		if (tot < sizeof(*ip) || tot - sizeof(*ip) > avail)
-			return false;
+			return TS_FAST_NO;
 		th = fast_tcp(ip + 1, data_end, tot - sizeof(*ip));
 		if (!th)
-			return false;
-		fast_key(&k, &ip->saddr, &ip->daddr, th, TS_FAMILY_V4, 1);
+			return TS_FAST_NO;
+		fast_key_v4(&k, ip, th);
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ts_ipv6_hdr *ip6 = (void *)(eth + 1);
 		__u32 plen;
 
 		if ((void *)(ip6 + 1) > data_end || (bpf_ntohl(ip6->ver_tc_flow) >> 28) != 6 ||
 		    ip6->nexthdr != IPPROTO_TCP)
-			return false;
+			return TS_FAST_NO;
 		plen = bpf_ntohs(ip6->payload_len);
 		avail = data_end - (void *)(ip6 + 1);
 		if (plen > avail)
-			return false;
+			return TS_FAST_NO;
 		th = fast_tcp(ip6 + 1, data_end, plen);
 		if (!th)
-			return false;
-		fast_key(&k, ip6->saddr, ip6->daddr, th, TS_FAMILY_V6, 4);
+			return TS_FAST_NO;
+		fast_key_v6(&k, ip6, th);
 	} else {
-		return false;
+		return TS_FAST_NO;
 	}
 	cfg = bpf_map_lookup_elem(&ts_config, &zero);
 	if (!cfg)
-		return false;
+		return TS_FAST_NO;
 	/* keyed by the map value itself: this frame is in the deepest call
 	 * chain (the 512-byte stack); a slot other than 0/1 is the full path's */
 	sc = bpf_map_lookup_elem(&ts_slot_cfg, (void *)&cfg->active_slot);
 	if (!sc)
-		return false;
+		return TS_FAST_NO;
 	s = flow_find(&ts_flows, cfg->bucket_mask[TS_TBL_FLOWS], &k, flow_hash(cfg, &k), NULL);
-	if (!s || (s->val.flags & TS_FLOW_AUDIT))
-		return false;
+	if (!s)
+		return TS_FAST_MISS;
+	if (s->val.flags & TS_FLOW_AUDIT)
+		return TS_FAST_NO;
 	now = ts_now();
 	if (flow_expired(&s->val, now, sc))
-		return false;
+		return TS_FAST_NO;
 	flow_touch(&s->val, now);
 	count_rule_at(&s->val.rule_id, len);
 	count_reason(TS_R_PASS_ESTABLISHED, len);
-	return true;
+	return TS_FAST_PASS;
 }
 
 #endif /* TS_BPF_FAST_H */

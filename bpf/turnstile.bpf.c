@@ -408,7 +408,7 @@ static __always_inline bool run_start(struct ts_run *r, __u32 len, __u32 ifindex
  * (return thunks). TS_R_NONE: continue with the L4 stage.
  */
 static __always_inline __u32 ts_begin(struct ts_pkt *p, const struct ts_run *r, void *data,
-				      void *data_end, __u32 beyond)
+				      void *data_end, __u32 beyond, __u32 fast_missed)
 {
 	struct ts_cursor c = { .pos = data, .end = data_end, .beyond = beyond };
 	__u32 reason, off;
@@ -431,6 +431,10 @@ static __always_inline __u32 ts_begin(struct ts_pkt *p, const struct ts_run *r, 
 	reason = parse_tcp(&c, p);
 	if (reason)
 		return reason;
+	if (fast_missed) {   /* the fast path found no entry for this segment */
+		p->flow_missed = 1;
+		return TS_R_NONE;
+	}
 	reason = tcp_established(r, p);
 	p->flow_missed = !reason;
 	return reason;
@@ -475,7 +479,7 @@ static __always_inline bool ts_end(struct ts_pkt *p, __u32 reason)
  * verifier's walk of all that follows). The call costs only the packets
  * the fast path does not take.
  */
-__noinline int ts_xdp_full(struct xdp_md *ctx)
+__noinline int ts_xdp_full(struct xdp_md *ctx, __u32 fast_missed)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -489,7 +493,7 @@ __noinline int ts_xdp_full(struct xdp_md *ctx)
 	if (!p)
 		return XDP_DROP;   /* cannot happen: the array has this slot */
 	__builtin_memset(p, 0, sizeof(*p));
-	reason = ts_begin(p, &r, data, data_end, 0);
+	reason = ts_begin(p, &r, data, data_end, 0, fast_missed);
 	if (!reason)
 		reason = classify_l4(p, &r, data, data_end);
 	return ts_end(p, reason) ? XDP_DROP : XDP_PASS;
@@ -501,9 +505,11 @@ int ts_xdp(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 
-	if (ts_fast(data, data_end, data_end - data, 0))
+	enum ts_fast_result f = ts_fast(data, data_end, data_end - data, 0);
+
+	if (f == TS_FAST_PASS)
 		return XDP_PASS;
-	return ts_xdp_full(ctx);
+	return ts_xdp_full(ctx, f == TS_FAST_MISS);
 }
 
 /* Headers to make linear before parsing (Ethernet, 2 tags, IPv6 + chain, TCP). */
@@ -521,7 +527,7 @@ static __always_inline __u32 skb_beyond(struct __sk_buff *skb, void *data, void 
 }
 
 /* tc's full path; the headers were pulled linear by ts_tc_egress. */
-__noinline int ts_tc_full(struct __sk_buff *skb)
+__noinline int ts_tc_full(struct __sk_buff *skb, __u32 fast_missed)
 {
 	__u32 idx = TS_HOOK_TC_EGRESS - 1, reason, beyond;
 	void *data, *data_end;
@@ -537,7 +543,7 @@ __noinline int ts_tc_full(struct __sk_buff *skb)
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	beyond = skb_beyond(skb, data, data_end);
-	reason = ts_begin(p, &r, data, data_end, beyond);
+	reason = ts_begin(p, &r, data, data_end, beyond, fast_missed);
 	if (!reason)
 		reason = classify_l4(p, &r, data, data_end);
 	return ts_end(p, reason) ? TC_ACT_SHOT : TC_ACT_OK;
@@ -552,9 +558,11 @@ int ts_tc_egress(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, skb->len < TS_TC_PULL_LEN ? skb->len : TS_TC_PULL_LEN);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	if (ts_fast(data, data_end, skb->len, skb_beyond(skb, data, data_end)))
+	enum ts_fast_result f = ts_fast(data, data_end, skb->len, skb_beyond(skb, data, data_end));
+
+	if (f == TS_FAST_PASS)
 		return TC_ACT_OK;
-	return ts_tc_full(skb);
+	return ts_tc_full(skb, f == TS_FAST_MISS);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
