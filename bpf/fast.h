@@ -18,52 +18,6 @@
 #include "flow.h"
 #include "stats.h"
 
-/* The flow key of a TCP segment at th: the lo/hi rule of flow_key_make,
- * with addresses compared as big-endian 32-bit (IPv4) or 64-bit (IPv6)
- * words: a few instructions, no loop. */
-static __always_inline void fast_key_ports(struct ts_flow_key *k, bool s_lo,
-					   const struct ts_tcp_hdr *th)
-{
-	k->lo_port = s_lo ? th->source : th->dest;
-	k->hi_port = s_lo ? th->dest : th->source;
-	k->pad[0] = k->pad[1] = 0;
-	k->proto = IPPROTO_TCP;
-}
-
-static __always_inline void fast_key_v4(struct ts_flow_key *k, const struct ts_ipv4_hdr *ip,
-					const struct ts_tcp_hdr *th)
-{
-	__u32 a = bpf_ntohl(ip->saddr), b = bpf_ntohl(ip->daddr);
-	bool s_lo = a != b ? a < b : bpf_ntohs(th->source) < bpf_ntohs(th->dest);
-	__u64 *w = (__u64 *)k;
-
-	w[0] = s_lo ? ip->saddr : ip->daddr;   /* addr[0..3]; [4..7] zero */
-	w[1] = 0;
-	w[2] = s_lo ? ip->daddr : ip->saddr;
-	w[3] = 0;
-	fast_key_ports(k, s_lo, th);
-	k->family = TS_FAMILY_V4;
-}
-
-static __always_inline void fast_key_v6(struct ts_flow_key *k, const struct ts_ipv6_hdr *ip6,
-					const struct ts_tcp_hdr *th)
-{
-	const __u64 *sa = (const __u64 *)ip6->saddr, *da = (const __u64 *)ip6->daddr;
-	__u64 s0 = sa[0], s1 = sa[1], d0 = da[0], d1 = da[1];
-	__u64 a0 = __builtin_bswap64(s0), b0 = __builtin_bswap64(d0);
-	__u64 a1 = __builtin_bswap64(s1), b1 = __builtin_bswap64(d1);
-	bool s_lo = a0 != b0 ? a0 < b0 : a1 != b1 ? a1 < b1
-				       : bpf_ntohs(th->source) < bpf_ntohs(th->dest);
-	__u64 *w = (__u64 *)k;
-
-	w[0] = s_lo ? s0 : d0;
-	w[1] = s_lo ? s1 : d1;
-	w[2] = s_lo ? d0 : s0;
-	w[3] = s_lo ? d1 : s1;
-	fast_key_ports(k, s_lo, th);
-	k->family = TS_FAMILY_V6;
-}
-
 /* The TCP header after an L3 header ending at l4 with l4_len bytes of
  * payload, if parse_tcp would accept it and its flags stay on this path. */
 static __always_inline struct ts_tcp_hdr *fast_tcp(void *l4, void *data_end, __u32 l4_len)
@@ -115,7 +69,7 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 		th = fast_tcp(ip + 1, data_end, tot - sizeof(*ip));
 		if (!th)
 			return TS_FAST_NO;
-		fast_key_v4(&k, ip, th);
+		flow_key_build(&k, TS_FAMILY_V4, &ip->saddr, &ip->daddr, th->source, th->dest);
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ts_ipv6_hdr *ip6 = (void *)(eth + 1);
 		__u32 plen;
@@ -130,7 +84,7 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 		th = fast_tcp(ip6 + 1, data_end, plen);
 		if (!th)
 			return TS_FAST_NO;
-		fast_key_v6(&k, ip6, th);
+		flow_key_build(&k, TS_FAMILY_V6, ip6->saddr, ip6->daddr, th->source, th->dest);
 	} else {
 		return TS_FAST_NO;
 	}
@@ -151,7 +105,7 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 	if (flow_expired(&s->val, now, sc))
 		return TS_FAST_NO;
 	flow_touch(&s->val, now);
-	count_rule_at(&s->val.rule_id, len);
+	count_rule_at(&s->val.rule_id, len, false);
 	count_reason(TS_R_PASS_ESTABLISHED, len);
 	return TS_FAST_PASS;
 }

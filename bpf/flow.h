@@ -30,47 +30,48 @@ static __always_inline __u64 ts_now(void)
 	return c->now_ns;
 }
 
-/* Build the key; returns true when the sender is the "lo" endpoint
- * (address, then port, compared as big-endian bytes). */
-static __always_inline bool flow_key_make(const struct ts_pkt *p, struct ts_flow_key *k)
+/* The direction-free key of a TCP segment from its addresses (IPv4: 4
+ * bytes, IPv6: 16) and ports; true when the sender is the "lo" endpoint.
+ * Addresses compare as big-endian 32-bit (IPv4) or 64-bit (IPv6) words,
+ * then the ports: a few instructions, no loop. */
+static __always_inline bool flow_key_build(struct ts_flow_key *k, __u8 family, const void *sa,
+					   const void *da, __be16 sport, __be16 dport)
 {
-	bool s_lo = false, decided = false;
-	int i;
+	__u64 *w = (__u64 *)k;
+	bool s_lo;
 
-	/* IPv4: words 1-3 are zero on both sides, only word 0 can differ */
-	if (p->family == TS_FAMILY_V4) {
-		__u32 a = bpf_ntohl(p->saddr[0]), b = bpf_ntohl(p->daddr[0]);
+	if (family == TS_FAMILY_V4) {
+		__u32 s = *(const __u32 *)sa, d = *(const __u32 *)da;
+		__u32 a = bpf_ntohl(s), b = bpf_ntohl(d);
 
-		s_lo = a < b;
-		decided = a != b;
+		s_lo = a != b ? a < b : bpf_ntohs(sport) < bpf_ntohs(dport);
+		w[0] = s_lo ? s : d;   /* addr[0..3]; [4..15] zero */
+		w[1] = 0;
+		w[2] = s_lo ? d : s;
+		w[3] = 0;
 	} else {
-#pragma unroll
-		for (i = 0; i < 4; i++) {
-			__u32 a = bpf_ntohl(p->saddr[i]), b = bpf_ntohl(p->daddr[i]);
+		const __u64 *s = sa, *d = da;
+		__u64 s0 = s[0], s1 = s[1], d0 = d[0], d1 = d[1];
+		__u64 a0 = __builtin_bswap64(s0), b0 = __builtin_bswap64(d0);
+		__u64 a1 = __builtin_bswap64(s1), b1 = __builtin_bswap64(d1);
 
-			if (!decided && a != b) {
-				s_lo = a < b;
-				decided = true;
-			}
-		}
+		s_lo = a0 != b0 ? a0 < b0 : a1 != b1 ? a1 < b1 : bpf_ntohs(sport) < bpf_ntohs(dport);
+		w[0] = s_lo ? s0 : d0;
+		w[1] = s_lo ? s1 : d1;
+		w[2] = s_lo ? d0 : s0;
+		w[3] = s_lo ? d1 : s1;
 	}
-	if (!decided)
-		s_lo = bpf_ntohs(p->sport) < bpf_ntohs(p->dport);
-	if (s_lo) {
-		__builtin_memcpy(k->lo_addr, p->saddr, 16);
-		__builtin_memcpy(k->hi_addr, p->daddr, 16);
-		k->lo_port = p->sport;
-		k->hi_port = p->dport;
-	} else {
-		__builtin_memcpy(k->lo_addr, p->daddr, 16);
-		__builtin_memcpy(k->hi_addr, p->saddr, 16);
-		k->lo_port = p->dport;
-		k->hi_port = p->sport;
-	}
-	k->family = p->family;
+	k->lo_port = s_lo ? sport : dport;
+	k->hi_port = s_lo ? dport : sport;
+	k->family = family;
 	k->proto = IPPROTO_TCP;
 	k->pad[0] = k->pad[1] = 0;
 	return s_lo;
+}
+
+static __always_inline bool flow_key_make(const struct ts_pkt *p, struct ts_flow_key *k)
+{
+	return flow_key_build(k, p->family, p->saddr, p->daddr, p->sport, p->dport);
 }
 
 static __always_inline __u64 flow_timeout_ns(const struct ts_flow_val *v, const struct ts_slot_cfg *sc)
@@ -188,15 +189,15 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 				}
 			}
 		}
-		if (!s && evict && (room0 || room1)) {
-			/* half-open: an occupied slot, where the hash points */
-			__u64 occ;
+		if (!s && evict) {
+			/* half-open: the first occupied slot of a bucket with room */
+			__u64 occ0 = room0 ? ~ts_tags_match(tags0, 0) & TS_BYTES_80 : 0;
+			__u64 occ1 = room1 ? ~ts_tags_match(tags1, 0) & TS_BYTES_80 : 0;
 
-			sel = room0 ? bk0 : bk1;
-			occ = ~ts_tags_match(room0 ? tags0 : tags1, 0) & TS_BYTES_80;
-			if (!occ)
+			if (!(occ0 | occ1))
 				return -ENOSPC;
-			j = ts_tags_first(occ);
+			sel = occ0 ? bk0 : bk1;
+			j = ts_tags_first(occ0 ? occ0 : occ1);
 			s = (struct ts_flow_slot *)((__u8 *)sel + 8 + j * sizeof(*s));
 			st = TS_READ_ONCE(s->state);
 			if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE)

@@ -17,22 +17,9 @@ static __always_inline void count_reason(__u32 reason, __u32 bytes)
 	}
 }
 
-static __always_inline void count_rule(__u32 rule_id, __u32 bytes, bool opened)
-{
-	struct ts_rule_counter *c;
-
-	if (!rule_id)
-		return;
-	c = bpf_map_lookup_elem(&ts_rule_stats, &rule_id);
-	if (c) {
-		c->packets++;
-		c->bytes += bytes;
-		c->opened += opened;
-	}
-}
-
-/* count_rule of a packet that opens nothing, keyed in place (no stack). */
-static __always_inline void count_rule_at(const __u32 *rule_id, __u32 bytes)
+/* Per-rule counters; the id is read where it lies (a map value or the
+ * stack): the fast path's frame is in the deepest call chain. */
+static __always_inline void count_rule_at(const __u32 *rule_id, __u32 bytes, bool opened)
 {
 	struct ts_rule_counter *c;
 
@@ -42,7 +29,13 @@ static __always_inline void count_rule_at(const __u32 *rule_id, __u32 bytes)
 	if (c) {
 		c->packets++;
 		c->bytes += bytes;
+		c->opened += opened;
 	}
+}
+
+static __always_inline void count_rule(__u32 rule_id, __u32 bytes, bool opened)
+{
+	count_rule_at(&rule_id, bytes, opened);
 }
 
 /* One-second window per CPU; events_per_sec = 0 turns events off. */

@@ -7,9 +7,6 @@
 
 #include "maps.h"
 
-#ifndef EEXIST
-#define EEXIST 17
-#endif
 #ifndef ENOSPC
 #define ENOSPC 28
 #endif
