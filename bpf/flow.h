@@ -138,7 +138,7 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 {
 	__u32 mask = r->cfg->bucket_mask[t], zero = 0, bi, j = 0, bb, jj;
 	struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, &zero);
-	__u64 *bk0, *bk1, *sel = 0, st = 0, tags0, tags1, free0, free1;
+	__u64 *bk0, *bk1, *sel = 0, st = 0, tags0, tags1, free0, free1, gen, old;
 	__u8 byte = TS_TAG_BYTE(h);
 	struct ts_flow_slot *s = 0;
 	bool grow = false, room0, room1;
@@ -206,18 +206,26 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 		if (!s || !sel)
 			return -ENOSPC;
 	}
-	if (__sync_val_compare_and_swap(&s->state, st,
-					((st + TS_SLOT_GEN_ONE) & TS_SLOT_GEN_MASK) | TS_SLOT_BUSY) != st)
+	gen = (st + TS_SLOT_GEN_ONE) & TS_SLOT_GEN_MASK;
+	if (__sync_val_compare_and_swap(&s->state, st, gen | TS_SLOT_BUSY) != st)
 		return -ENOSPC;     /* another CPU took it this instant */
-	if (grow)
-		__sync_fetch_and_add(&fill->live[t], 1);
-	else
+	if (!grow)
 		__sync_fetch_and_and(sel, ~(0xffull << (8 * j)));
 	s->key = *k;
 	s->val = *v;
-	__sync_lock_test_and_set(&s->state, (h & TS_SLOT_TAG_MASK) |
-					    ((st + TS_SLOT_GEN_ONE) & TS_SLOT_GEN_MASK) | TS_SLOT_LIVE);
-	__sync_fetch_and_or(sel, (__u64)byte << (8 * j));
+	/* the tag byte before the live state: another inserter of the same
+	 * tag sees it, and the TS_TAG_DUPS bound holds under concurrency */
+	old = __sync_fetch_and_or(sel, (__u64)byte << (8 * j));
+	if (ts_tags_count(ts_tags_match(old, byte)) >= TS_TAG_DUPS) {
+		__sync_fetch_and_and(sel, ~(0xffull << (8 * j)));
+		__sync_lock_test_and_set(&s->state, gen);   /* empty again */
+		if (!grow)
+			__sync_fetch_and_add(&fill->live[t], -1);   /* the entry it replaced */
+		return -ENOSPC;
+	}
+	if (grow)
+		__sync_fetch_and_add(&fill->live[t], 1);
+	__sync_lock_test_and_set(&s->state, (h & TS_SLOT_TAG_MASK) | gen | TS_SLOT_LIVE);
 	return 0;
 }
 

@@ -28,6 +28,7 @@ static __always_inline bool key_words_eq(const __u64 *a, const __u64 *b, const u
 struct ts_hit {
 	__u64 *bucket;
 	__u64 *slot;
+	__u64 st;       /* the slot's state when it was found */
 	__u32 j;
 };
 
@@ -49,6 +50,7 @@ static __always_inline __u64 *slot_holds(__u64 *bk, __u32 j, const unsigned int 
 	if (hit) {
 		hit->bucket = bk;
 		hit->slot = s;
+		hit->st = st;
 		hit->j = j;
 	}
 	return s;
@@ -88,19 +90,24 @@ static __always_inline __u64 *table_find(void *map, __u32 mask, const __u64 *key
 	return NULL;
 }
 
-/* Take a found entry out (if it still holds what we saw): claim it,
- * clear its tag byte, free it. */
+/* Take a found entry out, if the slot still holds it (the state it was
+ * found with): claim it, clear its tag byte, free it. */
 static __always_inline void table_remove(const struct ts_hit *hit, __u64 *live)
 {
-	__u64 st = TS_READ_ONCE(hit->slot[0]);
+	__u64 st = hit->st;
 
-	if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE)
-		return;
 	if (__sync_val_compare_and_swap(hit->slot, st, (st & TS_SLOT_GEN_MASK) | TS_SLOT_BUSY) != st)
 		return;
 	__sync_fetch_and_and(hit->bucket, ~(0xffull << (8 * hit->j)));
 	__sync_lock_test_and_set(hit->slot, st & TS_SLOT_GEN_MASK);
 	__sync_fetch_and_add(live, -1);
+}
+
+/* The found entry is still the one found (a flood may reuse a half-open
+ * slot between the find and the use). */
+static __always_inline bool hit_current(const struct ts_hit *hit)
+{
+	return TS_READ_ONCE(hit->slot[0]) == hit->st;
 }
 
 static __always_inline __u64 flow_hash(const struct ts_config *cfg, const struct ts_flow_key *k)

@@ -129,18 +129,20 @@ static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt
 					   const struct ts_hit *hit)
 {
 	struct ts_flow_val *h = &((struct ts_flow_slot *)hit->slot)->val;
-	bool from_init = from_lo == !(h->flags & TS_FLOW_INIT_HI);
-	__u32 pass = (h->flags & TS_FLOW_AUDIT) ? TS_R_PASS_AUDIT : TS_R_PASS_HANDSHAKE;
+	struct ts_flow_val nv = *h;   /* decide on a copy ... */
+	bool from_init = from_lo == !(nv.flags & TS_FLOW_INIT_HI);
+	__u32 pass = (nv.flags & TS_FLOW_AUDIT) ? TS_R_PASS_AUDIT : TS_R_PASS_HANDSHAKE;
 	__u8 f = p->tcp_flags;
-	struct ts_flow_val nv;
 	long err;
 
-	p->rule_id = h->rule_id;
+	if (!hit_current(hit))        /* ... of the entry found: a flood may have replaced it */
+		return TS_R_DROP_NO_FLOW;
+	p->rule_id = nv.rule_id;
 	if (tcp_flags_bad(f))
 		return TS_R_DROP_BAD_FLAGS;
 	if (f & TS_TCP_RST) {
 		flow_remove(true, hit);
-		count_rule(h->rule_id, r->len, false);
+		count_rule(nv.rule_id, r->len, false);
 		return pass;
 	}
 	if (f & TS_TCP_SYN) {
@@ -148,17 +150,16 @@ static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt
 
 		if (ack == from_init)   /* SYN from the initiator, SYN-ACK from the responder */
 			return TS_R_DROP_NO_FLOW;
-		if (ack && h->state != TS_TCP_SYN_RECV)
+		if (ack && nv.state != TS_TCP_SYN_RECV)
 			h->state = TS_TCP_SYN_RECV;
 		flow_touch(h, r->now);
-		count_rule(h->rule_id, r->len, false);
+		count_rule(nv.rule_id, r->len, false);
 		return pass;
 	}
 	/* ACK without SYN: only the initiator completes the handshake. The
 	 * SYN-ACK may not have passed here (egress not attached): accepted. */
 	if (!from_init)
 		return TS_R_DROP_NO_FLOW;
-	nv = *h;
 	nv.state = TS_TCP_ESTABLISHED;
 	nv.last_seen_ns = r->now;
 	flow_track_close(&nv, f, from_lo);

@@ -158,11 +158,14 @@ _Static_assert(sizeof(struct ts_flow_val) == 32, "ts_flow_val size");
  * reading the key read one entry, not two.
  *
  * Writers (BPF and userspace alike; userspace through mmap): claim a slot
- * with a compare-and-swap of its state, write key and value, publish the
- * live state, then set the tag byte (atomic OR). Removal claims the live
- * slot the same way, clears the tag byte (atomic AND), then stores the
- * empty state. ts_table_fill counts live slots per table (atomic adds on
- * both sides); a table's capacity (ts_config.capacity) bounds that count.
+ * with a compare-and-swap of its state, write key and value, set the tag
+ * byte (atomic OR: if the old tags already held TS_TAG_DUPS of it, another
+ * writer got there first: undo), then publish the live state. Removal
+ * claims the live slot with a compare-and-swap against the state it was
+ * found with, clears the tag byte (atomic AND), then stores the empty
+ * state. ts_table_fill counts live slots per table (atomic adds on both
+ * sides); a table's capacity (ts_config.capacity) bounds that count (CPUs
+ * inserting at the same instant may pass it by one each).
  */
 #define TS_BUCKET_SLOTS 8u
 

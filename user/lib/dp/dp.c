@@ -246,6 +246,9 @@ int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts)
 	err = check_schema(dp, opts, &cfg);
 	if (!err)
 		err = map_tables(dp, &cfg, true);
+	/* the policy tables have one writer, whoever opens them writable */
+	for (int t = TS_TBL_HOSTS; !err && dp->adopted && t <= TS_TBL_RULES; t++)
+		ts_table_scrub(&dp->tables[t]);
 	if (!err)
 		err = label_reason_counters(dp);
 	if (err)

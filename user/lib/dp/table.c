@@ -92,7 +92,8 @@ static bool holds(const struct ts_dp_table *t, const uint64_t *slot, uint64_t st
 	       !memcmp(slot + 1, key, t->key_words * 8);
 }
 
-uint64_t *ts_table_find(const struct ts_dp_table *t, const void *key)
+/* The live slot holding key and the state it was found with. */
+static uint64_t *find(const struct ts_dp_table *t, const void *key, uint64_t *seen)
 {
 	uint64_t h = ts_hash(key, t->key_words, t->seed);
 
@@ -105,11 +106,20 @@ uint64_t *ts_table_find(const struct ts_dp_table *t, const void *key)
 		for (uint32_t c = 0; m && c < TS_TAG_DUPS; c++, m &= m - 1) {
 			uint64_t *s = bucket_slot(t, b, ts_tags_first(m)), st = load(s);
 
-			if (holds(t, s, st, h, key) && load(s) == st)
+			if (holds(t, s, st, h, key) && load(s) == st) {
+				*seen = st;
 				return s;
+			}
 		}
 	}
 	return NULL;
+}
+
+uint64_t *ts_table_find(const struct ts_dp_table *t, const void *key)
+{
+	uint64_t seen;
+
+	return find(t, key, &seen);
 }
 
 int ts_table_insert(struct ts_dp_table *t, const void *key, const void *val)
@@ -141,7 +151,7 @@ int ts_table_insert(struct ts_dp_table *t, const void *key, const void *val)
 	for (int w = 0; w < 2; w++) {
 		for (uint64_t m = freem[w]; m; m &= m - 1) {
 			uint32_t j = ts_tags_first(m);
-			uint64_t *s = bucket_slot(t, b[w], j), st = load(s), gen;
+			uint64_t *s = bucket_slot(t, b[w], j), st = load(s), gen, old;
 
 			if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_EMPTY)
 				continue;
@@ -149,12 +159,19 @@ int ts_table_insert(struct ts_dp_table *t, const void *key, const void *val)
 			if (!__atomic_compare_exchange_n(s, &st, gen | TS_SLOT_BUSY, false, __ATOMIC_ACQ_REL,
 							 __ATOMIC_ACQUIRE))
 				continue;   /* the datapath took it this instant */
-			__atomic_fetch_add(t->live, 1, __ATOMIC_RELAXED);
 			memcpy(s + 1, key, t->key_words * 8);
 			memcpy(ts_table_val(t, s), val, t->val_size);
+			/* tag before the live state, as bpf/flow.h: the TS_TAG_DUPS
+			 * bound holds against the datapath inserting at once */
+			old = __atomic_fetch_or(bucket_tags(t, b[w]), (uint64_t)TS_TAG_BYTE(h) << (8 * j),
+						__ATOMIC_ACQ_REL);
+			if (ts_tags_count(ts_tags_match(old, TS_TAG_BYTE(h))) >= TS_TAG_DUPS) {
+				__atomic_fetch_and(bucket_tags(t, b[w]), ~(0xffull << (8 * j)), __ATOMIC_ACQ_REL);
+				__atomic_store_n(s, gen, __ATOMIC_RELEASE);
+				continue;
+			}
+			__atomic_fetch_add(t->live, 1, __ATOMIC_RELAXED);
 			__atomic_store_n(s, (h & TS_SLOT_TAG_MASK) | gen | TS_SLOT_LIVE, __ATOMIC_RELEASE);
-			__atomic_fetch_or(bucket_tags(t, b[w]), (uint64_t)TS_TAG_BYTE(h) << (8 * j),
-					  __ATOMIC_RELEASE);
 			return 0;
 		}
 	}
@@ -200,11 +217,38 @@ bool ts_table_remove_slot(struct ts_dp_table *t, uint64_t *slot, uint64_t seen)
 
 int ts_table_delete(struct ts_dp_table *t, const void *key)
 {
-	uint64_t *s = ts_table_find(t, key);
+	uint64_t seen, *s = find(t, key, &seen);
 
 	if (!s)
 		return -ENOENT;
-	return ts_table_remove_slot(t, s, load(s)) ? 0 : -ENOENT;
+	return ts_table_remove_slot(t, s, seen) ? 0 : -ENOENT;
+}
+
+/* A writer that died mid-insert or mid-removal leaves a slot claimed, or
+ * a tag byte that does not match its slot. For a table only this process
+ * writes (the policy tables, under the pin-dir lock): free claimed slots,
+ * make every tag byte match its slot, recount. */
+void ts_table_scrub(struct ts_dp_table *t)
+{
+	uint64_t live = 0;
+
+	for (uint32_t b = 0; t->mem && t->writable && b < t->nbuckets; b++) {
+		uint64_t tags = 0;
+
+		for (uint32_t j = 0; j < TS_BUCKET_SLOTS; j++) {
+			uint64_t *s = bucket_slot(t, b, j), st = load(s);
+
+			if ((st & TS_SLOT_KIND_MASK) == TS_SLOT_BUSY) {
+				__atomic_store_n(s, st & TS_SLOT_GEN_MASK, __ATOMIC_RELEASE);
+			} else if ((st & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE) {
+				tags |= (uint64_t)TS_TAG_BYTE(ts_hash((const __u64 *)(s + 1), t->key_words, t->seed)) << (8 * j);
+				live++;
+			}
+		}
+		__atomic_store_n(bucket_tags(t, b), tags, __ATOMIC_RELEASE);
+	}
+	if (t->live && t->writable)
+		__atomic_store_n(t->live, live, __ATOMIC_RELAXED);
 }
 
 int ts_table_foreach(const struct ts_dp_table *t, int (*fn)(uint64_t *slot, void *ctx), void *ctx)

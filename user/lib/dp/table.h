@@ -61,5 +61,8 @@ bool ts_table_remove_slot(struct ts_dp_table *t, uint64_t *slot, uint64_t seen);
 /* fn(slot, ctx) for every live slot; a nonzero return stops the walk and is returned. */
 int ts_table_foreach(const struct ts_dp_table *t, int (*fn)(uint64_t *slot, void *ctx), void *ctx);
 uint32_t ts_table_live(const struct ts_dp_table *t);
+/* Repair what a writer that died mid-write left (claimed slots, tag bytes
+ * that do not match, the live count); only for a table no one else writes. */
+void ts_table_scrub(struct ts_dp_table *t);
 
 #endif /* TS_DP_TABLE_H */

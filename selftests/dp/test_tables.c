@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_tables - the exact-match tables across a crash: a policy writer
+ * that died mid-write leaves a claimed slot or a tag byte that does not
+ * match its slot; the next open that adopts the pinned maps repairs both
+ * (ts_table_scrub), so an entry that had become unfindable is found again
+ * and the live count is right.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "dp/dp.h"
+#include "dpt.h"
+#include "expect.h"
+#include "testlib.h"
+
+#define DIR "/sys/fs/bpf/ts-dp-tables"
+
+enum { SYN = 0x02 };
+
+static const char policy[] =
+	"settings {\n scope tcp/443\n outside-scope pass\n}\n"
+	"component clients { 10.1.0.0/16 }\n"
+	"component server { 10.2.0.1 }\n"
+	"rule \"C\": clients -> server tcp/443\n";
+
+struct mapped {
+	struct ts_addr_bucket *b;
+	size_t len, n;
+};
+
+static int map_hosts(struct mapped *m)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(DIR "/ts_hosts");
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	m->n = info.max_entries;
+	m->len = (m->n * sizeof(*m->b) + 4095) & ~4095ul;
+	m->b = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	return m->b == MAP_FAILED ? -errno : 0;
+}
+
+/* Break the table as a writer killed mid-write would: the server's live
+ * entry loses its tag byte (finds skip it), and a free slot elsewhere is
+ * left claimed with a tag and counted. */
+static bool tear(struct mapped *m, uint32_t *server_bucket, uint32_t *server_j,
+		 uint32_t *busy_bucket, uint32_t *busy_j)
+{
+	struct in_addr sa;
+	bool broke = false, claimed = false;
+
+	inet_pton(AF_INET, "10.2.0.1", &sa);
+	for (uint32_t b = 0; b < m->n && !(broke && claimed); b++) {
+		for (uint32_t j = 0; j < TS_BUCKET_SLOTS; j++) {
+			struct ts_addr_slot *s = &m->b[b].slot[j];
+
+			if (!broke && (s->state & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE &&
+			    !memcmp(s->key.addr, &sa, 4) && s->key.family == TS_FAMILY_V4) {
+				m->b[b].tags &= ~(0xffull << (8 * j));
+				*server_bucket = b, *server_j = j, broke = true;
+			} else if (!claimed && b > 0 && s->state == 0 && !(m->b[b].tags >> (8 * j) & 0xff)) {
+				s->state = TS_SLOT_GEN_ONE | TS_SLOT_BUSY;
+				m->b[b].tags |= 0x5aull << (8 * j);
+				*busy_bucket = b, *busy_j = j, claimed = true;
+			}
+		}
+	}
+	return broke && claimed;
+}
+
+static void test_adopt_repairs_torn_writes(void)
+{
+	struct ts_dp_open_opts o = { .pin_dir = DIR, .cap_flows = 1024, .cap_halfopen = 1024 };
+	uint32_t sb = 0, sj = 0, bb = 0, bj = 0;
+	struct ts_dp *again = NULL;
+	struct ts_dp_fill before, after;
+	struct mapped m = {};
+	struct dpt t = {};
+	struct pkt p;
+	char path[128];
+	int fd;
+
+	mkdir(DIR, 0700);
+	TS_CHECK(!ts_dp_open(&t.dp, &o), "open pinned");
+	if (!t.dp)
+		return;
+	TS_CHECK(!dpt_install_text(&t, policy), "install");
+	dpt_tcp(&p, "10.1.0.5", 1000, "10.2.0.1", 443, SYN, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "SYN to the server");
+	TS_CHECK(!ts_dp_fill_levels(t.dp, &before), "fill levels");
+
+	TS_CHECK(!map_hosts(&m), "mmap the pinned ts_hosts");
+	if (!m.b || m.b == MAP_FAILED)
+		goto out;
+	TS_CHECK(tear(&m, &sb, &sj, &bb, &bj), "found the server's entry and a free slot");
+	fd = bpf_obj_get(DIR "/ts_table_fill");
+	if (fd >= 0) {   /* the dead writer had counted its slot */
+		struct ts_table_fill f;
+		uint32_t zero = 0;
+
+		bpf_map_lookup_elem(fd, &zero, &f);
+		f.live[TS_TBL_HOSTS]++;
+		bpf_map_update_elem(fd, &zero, &f, BPF_ANY);
+		close(fd);
+	}
+	dpt_tcp(&p, "10.1.0.5", 1001, "10.2.0.1", 443, SYN, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_RULE, "torn: the server's entry is not found");
+
+	TS_CHECK(!ts_dp_open(&again, &o), "reopen (adopt)");
+	if (again) {
+		ts_dp_close(t.dp);
+		t.dp = again;
+		dpt_tcp(&p, "10.1.0.5", 1002, "10.2.0.1", 443, SYN, 0);
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "repaired: the server's entry is found");
+		TS_CHECK(!ts_dp_fill_levels(t.dp, &after) && after.hosts == before.hosts,
+			 "hosts live count %u, want %u", after.hosts, before.hosts);
+		TS_CHECK((m.b[sb].tags >> (8 * sj) & 0xff) != 0, "the live slot has its tag byte again");
+		TS_CHECK(m.b[bb].slot[bj].state == TS_SLOT_GEN_ONE && !(m.b[bb].tags >> (8 * bj) & 0xff),
+			 "the claimed slot is free again, without a tag");
+	}
+out:
+	if (m.b && m.b != MAP_FAILED)
+		munmap(m.b, m.len);
+	dpt_close(&t);
+	for (int i = 0; i < TS_MAP_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", DIR, ts_dp_map_name(i));
+		unlink(path);
+	}
+	rmdir(DIR);
+}
+
+int main(void)
+{
+	if (!ts_is_root()) {
+		ts_skip("dp_tables", "needs root");
+		return 0;
+	}
+	ts_run("dp_adopt_repairs_torn_writes", test_adopt_repairs_torn_writes);
+	return ts_done();
+}
