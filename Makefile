@@ -95,10 +95,12 @@ $(BUILD)/selftests/$(1)%: selftests/$(1)%.c $(call test_support,$(1)) $(TESTLIB_
 endef
 $(foreach a,$(TEST_AREAS),$(eval $(call test_area_rule,$(patsubst selftests/%,%,$(a)))))
 
-$(BUILD)/bench/%: selftests/bench/%.c $(TESTLIB_OBJS) $(LIB) $(SKEL)
+# support objects of the benchmarks: selftests/bench/*.c that are not bench_*.c
+BENCH_SUPPORT := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(BENCH_SRCS),$(wildcard selftests/bench/*.c)))
+$(BUILD)/bench/%: selftests/bench/%.c $(BENCH_SUPPORT) $(TESTLIB_OBJS) $(LIB) $(SKEL)
 	$(call msg,BENCH,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -Iselftests -o $@ $< $(TESTLIB_OBJS) $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Iselftests -o $@ $< $(BENCH_SUPPORT) $(TESTLIB_OBJS) $(LIB) $(LDLIBS)
 
 # ---- bench only: the BPF objects the benchmark loads at run time -----------
 BENCH_BPF_OBJ := $(BUILD)/bpf/bench_baseline.bpf.o $(BUILD)/bpf/bench_blocks.bpf.o

@@ -26,82 +26,23 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bench/benchlib.h"
 #include "common/log.h"
 #include "dp/dp.h"
-#include "policy/policy.h"
 
-#define NFLOWS (1u << 20)
 #define SYN_BATCH 50000u   /* below the half-open capacity: no eviction */
 #define SYN_FIRST_PORT 2048 /* clients' ports in the 1M flows are 1024-1039 */
 #define DEFAULT_XDP_FILTER "/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_all.o"
 
-enum { FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16 };
-
-static unsigned repeat = 2000000, rounds = 3;
-
-struct frame {
-	uint8_t b[128];
-	uint32_t len;
-};
-
-/* Ethernet + IPv4/IPv6 + TCP (20 bytes), as every scenario uses. */
-static void tcp_frame(struct frame *f, const char *src, uint16_t sport, const char *dst,
-		      uint16_t dport, uint8_t flags)
-{
-	bool v6 = strchr(src, ':') != NULL;
-	uint8_t *b = f->b, *l4;
-
-	memset(f, 0, sizeof(*f));
-	memcpy(b, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01", 12);
-	if (!v6) {
-		b[12] = 0x08;
-		b[14] = 0x45;
-		b[17] = 40;
-		b[22] = 64;
-		b[23] = 6;
-		inet_pton(AF_INET, src, b + 26);
-		inet_pton(AF_INET, dst, b + 30);
-		l4 = b + 34;
-	} else {
-		b[12] = 0x86;
-		b[13] = 0xdd;
-		b[14] = 0x60;
-		b[19] = 20;
-		b[20] = 6;
-		b[21] = 64;
-		inet_pton(AF_INET6, src, b + 22);
-		inet_pton(AF_INET6, dst, b + 38);
-		l4 = b + 54;
-	}
-	l4[0] = sport >> 8;
-	l4[1] = sport & 0xff;
-	l4[2] = dport >> 8;
-	l4[3] = dport & 0xff;
-	l4[12] = 5 << 4;
-	l4[13] = flags;
-	f->len = l4 + 20 - b;
-}
-
-/* One run of `repeat` repetitions: ns per packet. */
-static double run_once(int prog_fd, const struct frame *f, uint32_t *retval)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len, .repeat = repeat);
-
-	if (bpf_prog_test_run_opts(prog_fd, &o)) {
-		fprintf(stderr, "bench: PROG_TEST_RUN failed: %s\n", strerror(errno));
-		exit(1);
-	}
-	*retval = o.retval;
-	return o.duration;
-}
+static unsigned rounds = 3;
 
 /* Best of `rounds` runs of `repeat` repetitions: ns per packet. */
-static double run_repeat(int prog_fd, const struct frame *f, uint32_t *retval)
+static double run_repeat(int prog_fd, const struct bench_frame *f, uint32_t *retval)
 {
 	double best = 1e18;
 
 	for (unsigned r = 0; r < rounds; r++) {
-		double ns = run_once(prog_fd, f, retval);
+		double ns = bench_run_once(prog_fd, f, retval);
 
 		if (ns < best)
 			best = ns;
@@ -111,22 +52,22 @@ static double run_repeat(int prog_fd, const struct frame *f, uint32_t *retval)
 
 /* The baseline program and frame every line is compared with. */
 static int base_fd;
-static struct frame base_frame;
+static struct bench_frame base_frame;
 
 /* Best of `rounds` runs of the program and of the baseline, taken in
  * turns: a line's ratio compares runs a few milliseconds apart, so the
  * machine's slower and faster moments fall on both sides. */
-static double run_paired(int prog_fd, const struct frame *f, uint32_t *retval, double *base_ns)
+static double run_paired(int prog_fd, const struct bench_frame *f, uint32_t *retval, double *base_ns)
 {
 	double best = 1e18, base = 1e18;
 	uint32_t brv;
 
 	for (unsigned r = 0; r < rounds; r++) {
-		double ns = run_once(base_fd, &base_frame, &brv);
+		double ns = bench_run_once(base_fd, &base_frame, &brv);
 
 		if (ns < base)
 			base = ns;
-		ns = run_once(prog_fd, f, retval);
+		ns = bench_run_once(prog_fd, f, retval);
 		if (ns < best)
 			best = ns;
 	}
@@ -137,7 +78,7 @@ static double run_paired(int prog_fd, const struct frame *f, uint32_t *retval, d
 /* A fresh SYN per repetition: bench_moving_syn bumps the source port in
  * place and tail-calls `target`. `n` stays below the half-open capacity
  * and `reset` empties the table before the run, so no entry is evicted. */
-static double run_moving_once(int mover_fd, int jump_fd, int target_fd, const struct frame *f,
+static double run_moving_once(int mover_fd, int jump_fd, int target_fd, const struct bench_frame *f,
 			      uint32_t n, void (*reset)(void *ctx), void *ctx, uint32_t *retval)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len, .repeat = n);
@@ -211,87 +152,6 @@ static int fill_xdp_filter(struct bpf_object *obj, uint32_t naddrs)
 
 /* ---- turnstile ------------------------------------------------------------------- */
 
-static const char *const server4 = "172.16.0.1", *const server6 = "2001:db8:2::1";
-static const char *const other4 = "172.16.0.2";
-
-static char *policy_text(uint32_t nprefixes)
-{
-	size_t cap = 64 + (size_t)nprefixes * 24 + 512, len = 0;
-	char *t = malloc(cap);
-
-	if (!t)
-		return NULL;
-	len += snprintf(t + len, cap - len,
-			"settings {\n scope tcp/443\n outside-scope pass\n table prefixes %u\n"
-			" table flows %u\n}\ncomponent clients {\n 2001:db8:1::/48\n",
-			2 * nprefixes + 2048, NFLOWS + 65536);
-	for (uint32_t i = 0; i < nprefixes; i++)
-		len += snprintf(t + len, cap - len, " 10.%u.%u.%u/28\n", (i >> 12) & 255, (i >> 4) & 255,
-				(i & 15) << 4);
-	snprintf(t + len, cap - len,
-		 "}\ncomponent server { %s %s }\ncomponent other { %s }\n"
-		 "rule \"bench\": clients -> server tcp/443\n", server4, server6, other4);
-	return t;
-}
-
-static int install(struct ts_dp *dp, uint32_t nprefixes)
-{
-	struct ts_diags d = {};
-	struct ts_compiled *c = NULL;
-	char *text = policy_text(nprefixes);
-	int err;
-
-	if (!text)
-		return -ENOMEM;
-	err = ts_policy_build("bench.policy", text, strlen(text), &ts_policy_file_reader, &d, &c);
-	free(text);
-	if (err) {
-		ts_diags_print(stderr, &d);
-	} else {
-		err = ts_dp_install(dp, c, NULL);
-		ts_compiled_free(c);
-	}
-	ts_diags_free(&d);
-	return err;
-}
-
-/* Flow i of the 1M established flows between the clients and the server,
- * as the dataplane would have made it (the key's lo side compares lower). */
-static void bench_flow(uint32_t id, uint64_t now, struct ts_flow_key *k, struct ts_flow_val *v)
-{
-	uint32_t client = htonl(0x0a000000u | (id >> 4));
-
-	memset(k, 0, sizeof(*k));
-	memcpy(k->lo_addr, &client, 4);        /* 10.x < 172.16 */
-	inet_pton(AF_INET, server4, k->hi_addr);
-	k->lo_port = htons(1024 + (id & 15));
-	k->hi_port = htons(443);
-	k->family = TS_FAMILY_V4;
-	k->proto = 6;
-	*v = (struct ts_flow_val){ .created_ns = now, .last_seen_ns = now, .rule_id = 1,
-				   .state = TS_TCP_ESTABLISHED };
-}
-
-/* turnstile's table, through the product's own insert. */
-static int fill_flows(struct ts_dp *dp)
-{
-	uint64_t now = ts_dp_now_ns();
-
-	for (uint32_t id = 0; id < NFLOWS; id++) {
-		struct ts_flow_key k;
-		struct ts_flow_val v;
-		int err;
-
-		bench_flow(id, now, &k, &v);
-		err = ts_dp_flow_insert(dp, false, &k, &v);
-		if (err) {
-			fprintf(stderr, "bench: flow %u not inserted: %s\n", id, strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
 /* The HASH building block's table, in batches. */
 static int fill_block_flows(int fd)
 {
@@ -349,7 +209,7 @@ static double xf_ratio;
  * ns, ratio to the baseline, and that ratio over xdp-filter's (a ratio of
  * ratios, each taken against its own adjacent baseline). `want`: the
  * verdict the frame must get; ~0u = do not check. */
-static void line(const char *name, const char *size, int fd, const struct frame *f, uint32_t want)
+static void line(const char *name, const char *size, int fd, const struct bench_frame *f, uint32_t want)
 {
 	double base, ns;
 	uint32_t rv;
@@ -373,7 +233,7 @@ int main(int argc, char **argv)
 	double base_ns, base_moving_ns;
 	uint32_t have_prefixes = 0;
 	struct ts_dp *dp;
-	struct frame f;
+	struct bench_frame f;
 	uint32_t rv;
 	char path[512], size[16];
 
@@ -381,8 +241,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_dp BUILD_DIR [XDP_FILTER_OBJ]\n");
 		return 2;
 	}
-	if (getenv("TS_BENCH_REPEAT"))
-		repeat = strtoul(getenv("TS_BENCH_REPEAT"), NULL, 0);
+	bench_repeat_from_env();
 	if (getenv("TS_BENCH_ROUNDS"))
 		rounds = strtoul(getenv("TS_BENCH_ROUNDS"), NULL, 0);
 	ts_log_route_libbpf();
@@ -401,31 +260,31 @@ int main(int argc, char **argv)
 	if (ts_dp_open(&dp, &oo))
 		return 1;
 	prog_fd = ts_dp_xdp_prog_fd(dp);
-	if (fill_flows(dp) ||
+	if (bench_fill_flows(dp) ||
 	    fill_block_flows(bpf_map__fd(bpf_object__find_map_by_name(blk_obj, "blk_flows")))) {
 		fprintf(stderr, "bench: cannot fill the flow table\n");
 		return 1;
 	}
 
-	tcp_frame(&base_frame, "10.0.0.1", 1024, server4, 443, SYN);
+	bench_frame(&base_frame, "10.0.0.1", 1024, server4, 443, SYN);
 	base_ns = run_repeat(base_fd, &base_frame, &rv);
-	tcp_frame(&f, "10.0.0.1", SYN_FIRST_PORT, server4, 443, SYN);
+	bench_frame(&f, "10.0.0.1", SYN_FIRST_PORT, server4, 443, SYN);
 	base_moving_ns = run_moving_once(mover_fd, jump_fd, base_fd, &f, SYN_BATCH, NULL, NULL, &rv);
 	printf("# repeat %u, best of %u, each line in turns with the baseline; flow table: %u flows\n",
-	       repeat, rounds, NFLOWS);
+	       bench_repeat, rounds, NFLOWS);
 	printf("# baseline (parse Eth/IPv4/TCP, per-CPU count, drop): %.1f ns/pkt; "
 	       "behind the port-bumping tail call: %.1f ns/pkt\n", base_ns, base_moving_ns);
 
 	printf("| scenario                   | prefixes | ns/pkt | vs base | vs xdp-filter |\n");
 	printf("|----------------------------|---------:|-------:|--------:|--------------:|\n");
-	tcp_frame(&f, "10.0.1.35", 1028, server4, 443, PSH | ACK);
+	bench_frame(&f, "10.0.1.35", 1028, server4, 443, PSH | ACK);
 	line("block: HASH 1M + clock", "-", hash_fd[0], &f, XDP_DROP);
 	line("block: HASH 1M, no clock", "-", hash_fd[1], &f, XDP_DROP);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		uint32_t n = sizes[i];
 		double xf_base, xf_ns;
 
-		if (install(dp, n)) {
+		if (bench_install(dp, n)) {
 			fprintf(stderr, "bench: cannot install %u prefixes\n", n);
 			return 1;
 		}
@@ -437,29 +296,29 @@ int main(int argc, char **argv)
 		have_prefixes = n;
 		snprintf(size, sizeof(size), "%u", n);
 		xf_ratio = 0;
-		tcp_frame(&f, "10.0.0.3", 7777, other4, 443, SYN);
+		bench_frame(&f, "10.0.0.3", 7777, other4, 443, SYN);
 		line("block: 2 LPM lookups", size, lpm_fd, &f, XDP_DROP);
-		tcp_frame(&f, "10.0.0.1", 1024, server4, 443, SYN);
+		bench_frame(&f, "10.0.0.1", 1024, server4, 443, SYN);
 		xf_ns = run_paired(xf_fd, &f, &rv, &xf_base);
 		xf_ratio = xf_ns / xf_base;
 		printf("| %-26s | %8u | %6.1f | %6.2fx | %12.2fx | verdict %s\n", "xdp-filter (alw_all)", n,
 		       xf_ns, xf_ratio, 1.0, rv == XDP_PASS ? "pass" : rv == XDP_DROP ? "drop" : "other");
 
 		/* flow id 0x1234: 10.0.1.35:1028 <-> server:443 */
-		tcp_frame(&f, "10.0.1.35", 1028, server4, 443, PSH | ACK);
+		bench_frame(&f, "10.0.1.35", 1028, server4, 443, PSH | ACK);
 		line("established v4", size, prog_fd, &f, XDP_PASS);
 
 		/* an IPv6 flow made through the real handshake */
-		tcp_frame(&f, "2001:db8:1::5", 5000, server6, 443, SYN);
+		bench_frame(&f, "2001:db8:1::5", 5000, server6, 443, SYN);
 		run_repeat(prog_fd, &f, &rv);
-		tcp_frame(&f, server6, 443, "2001:db8:1::5", 5000, SYN | ACK);
+		bench_frame(&f, server6, 443, "2001:db8:1::5", 5000, SYN | ACK);
 		run_repeat(prog_fd, &f, &rv);
-		tcp_frame(&f, "2001:db8:1::5", 5000, server6, 443, ACK);
+		bench_frame(&f, "2001:db8:1::5", 5000, server6, 443, ACK);
 		run_repeat(prog_fd, &f, &rv);
-		tcp_frame(&f, "2001:db8:1::5", 5000, server6, 443, PSH | ACK);
+		bench_frame(&f, "2001:db8:1::5", 5000, server6, 443, PSH | ACK);
 		line("established v6", size, prog_fd, &f, XDP_PASS);
 
-		tcp_frame(&f, "10.0.0.1", SYN_FIRST_PORT, server4, 443, SYN);
+		bench_frame(&f, "10.0.0.1", SYN_FIRST_PORT, server4, 443, SYN);
 		{
 			double ns = 1e18, b = 1e18, x;
 			uint32_t brv;
@@ -475,17 +334,17 @@ int main(int argc, char **argv)
 			       ns / b, ns / b / xf_ratio, rv == XDP_PASS ? "" : " UNEXPECTED VERDICT");
 		}
 
-		tcp_frame(&f, "10.0.0.3", 7777, other4, 443, SYN);
+		bench_frame(&f, "10.0.0.3", 7777, other4, 443, SYN);
 		line("refused SYN", size, prog_fd, &f, XDP_DROP);
 
 		/* the destination is in no component: decided without the source */
-		tcp_frame(&f, "10.0.0.3", 7777, "198.18.0.1", 443, SYN);
+		bench_frame(&f, "10.0.0.3", 7777, "198.18.0.1", 443, SYN);
 		line("refused SYN, unknown dst", size, prog_fd, &f, XDP_DROP);
 
-		tcp_frame(&f, "10.0.0.3", 7777, server4, 443, ACK);
+		bench_frame(&f, "10.0.0.3", 7777, server4, 443, ACK);
 		line("non-SYN without flow", size, prog_fd, &f, XDP_DROP);
 
-		tcp_frame(&f, "10.0.0.3", 7777, server4, 80, SYN);
+		bench_frame(&f, "10.0.0.3", 7777, server4, 80, SYN);
 		line("out of scope (tcp/80)", size, prog_fd, &f, XDP_PASS);
 	}
 	ts_dp_close(dp);

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * bench_ab - two builds of ts_xdp on the same maps, measured in turns:
+ * the A/B comparison for a change to the dataplane, where the full bench
+ * (bench_dp) is too noisy to show a few nanoseconds on a shared machine.
+ *
+ *   bench_ab OBJ_B
+ *     A: this build (the library's skeleton); B: another build's
+ *     BUILD_DIR/bpf/turnstile.bpf.o, with the same ABI (B's maps are A's,
+ *     by name). Prints each scenario's best of TS_BENCH_ROUNDS runs of A
+ *     and of B (taken in turns) and B/A; a verdict that differs is flagged.
+ *   TS_BENCH_REPEAT (default 2000000), TS_BENCH_ROUNDS (default 9),
+ *   TS_BENCH_PREFIXES (default 10000).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bench/benchlib.h"
+#include "common/log.h"
+#include "dp/dp.h"
+
+/* B's object with every map of the ABI taken from A's dataplane. */
+static struct bpf_object *load_b(const char *path, struct ts_dp *dp, int *prog_fd)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_program *prog;
+	struct bpf_map *map;
+
+	if (!obj || libbpf_get_error(obj)) {
+		fprintf(stderr, "bench_ab: cannot open %s\n", path);
+		return NULL;
+	}
+	bpf_object__for_each_map(map, obj) {
+		for (int m = 0; m < TS_MAP_COUNT; m++) {
+			if (strcmp(bpf_map__name(map), ts_dp_map_name(m)))
+				continue;
+			if (bpf_map__reuse_fd(map, ts_dp_map_fd(dp, m))) {
+				fprintf(stderr, "bench_ab: %s of B does not fit A's\n", ts_dp_map_name(m));
+				bpf_object__close(obj);
+				return NULL;
+			}
+		}
+	}
+	prog = bpf_object__find_program_by_name(obj, "ts_xdp");
+	if (!prog || bpf_object__load(obj)) {
+		fprintf(stderr, "bench_ab: cannot load ts_xdp of %s\n", path);
+		bpf_object__close(obj);
+		return NULL;
+	}
+	*prog_fd = bpf_program__fd(prog);
+	return obj;
+}
+
+static void ab_line(const char *name, int a_fd, int b_fd, const struct bench_frame *f, unsigned rounds)
+{
+	double a = 1e18, b = 1e18;
+	uint32_t arv = 0, brv = 0;
+
+	for (unsigned r = 0; r < rounds; r++) {
+		double ns = bench_run_once(a_fd, f, &arv);
+
+		a = ns < a ? ns : a;
+		ns = bench_run_once(b_fd, f, &brv);
+		b = ns < b ? ns : b;
+	}
+	printf("| %-26s | %6.1f | %6.1f | %5.3f |%s\n", name, a, b, b / a,
+	       arv == brv ? "" : " VERDICTS DIFFER");
+}
+
+int main(int argc, char **argv)
+{
+	struct ts_dp_open_opts oo = { .cap_flows = NFLOWS + 65536, .cap_prefixes = 262144 };
+	unsigned rounds = getenv("TS_BENCH_ROUNDS") ? strtoul(getenv("TS_BENCH_ROUNDS"), NULL, 0) : 9;
+	uint32_t nprefixes = getenv("TS_BENCH_PREFIXES") ? strtoul(getenv("TS_BENCH_PREFIXES"), NULL, 0)
+							 : 10000;
+	struct bpf_object *b_obj;
+	struct bench_frame f;
+	struct ts_dp *dp;
+	int a_fd, b_fd;
+	uint32_t rv;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: bench_ab OBJ_B (another build's bpf/turnstile.bpf.o)\n");
+		return 2;
+	}
+	bench_repeat_from_env();
+	ts_log_route_libbpf();
+	if (ts_dp_open(&dp, &oo) || bench_install(dp, nprefixes) || bench_fill_flows(dp))
+		return 1;
+	a_fd = ts_dp_xdp_prog_fd(dp);
+	b_obj = load_b(argv[1], dp, &b_fd);
+	if (!b_obj)
+		return 1;
+	/* an IPv6 flow through A's handshake */
+	bench_frame(&f, "2001:db8:1::5", 5000, server6, 443, SYN);
+	bench_run_once(a_fd, &f, &rv);
+	bench_frame(&f, server6, 443, "2001:db8:1::5", 5000, SYN | ACK);
+	bench_run_once(a_fd, &f, &rv);
+	bench_frame(&f, "2001:db8:1::5", 5000, server6, 443, ACK);
+	bench_run_once(a_fd, &f, &rv);
+
+	printf("# A: this build, B: %s; %u prefixes, %u flows; best of %u, in turns; repeat %u\n",
+	       argv[1], nprefixes, NFLOWS, rounds, bench_repeat);
+	printf("| scenario                   |   A ns |   B ns |   B/A |\n");
+	printf("|----------------------------|-------:|-------:|------:|\n");
+	bench_frame(&f, "10.0.1.35", 1028, server4, 443, PSH | ACK);
+	ab_line("established v4", a_fd, b_fd, &f, rounds);
+	bench_frame(&f, "2001:db8:1::5", 5000, server6, 443, PSH | ACK);
+	ab_line("established v6", a_fd, b_fd, &f, rounds);
+	bench_frame(&f, "10.0.0.3", 7777, other4, 443, SYN);
+	ab_line("refused SYN", a_fd, b_fd, &f, rounds);
+	bench_frame(&f, "10.0.0.3", 7777, "198.18.0.1", 443, SYN);
+	ab_line("refused SYN, unknown dst", a_fd, b_fd, &f, rounds);
+	bench_frame(&f, "10.0.0.3", 7777, server4, 443, ACK);
+	ab_line("non-SYN without flow", a_fd, b_fd, &f, rounds);
+	bench_frame(&f, "10.0.0.3", 7777, server4, 80, SYN);
+	ab_line("out of scope (tcp/80)", a_fd, b_fd, &f, rounds);
+	bpf_object__close(b_obj);
+	ts_dp_close(dp);
+	return 0;
+}

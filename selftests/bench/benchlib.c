@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* benchlib.c - what the benchmarks share (benchlib.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "benchlib.h"
+#include "policy/policy.h"
+
+unsigned bench_repeat = 2000000;
+
+void bench_repeat_from_env(void)
+{
+	if (getenv("TS_BENCH_REPEAT"))
+		bench_repeat = strtoul(getenv("TS_BENCH_REPEAT"), NULL, 0);
+}
+
+/* Ethernet + IPv4/IPv6 + TCP (20 bytes), as every scenario uses. */
+void bench_frame(struct bench_frame *f, const char *src, uint16_t sport, const char *dst,
+		 uint16_t dport, uint8_t flags)
+{
+	bool v6 = strchr(src, ':') != NULL;
+	uint8_t *b = f->b, *l4;
+
+	memset(f, 0, sizeof(*f));
+	memcpy(b, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01", 12);
+	if (!v6) {
+		b[12] = 0x08;
+		b[14] = 0x45;
+		b[17] = 40;
+		b[22] = 64;
+		b[23] = 6;
+		inet_pton(AF_INET, src, b + 26);
+		inet_pton(AF_INET, dst, b + 30);
+		l4 = b + 34;
+	} else {
+		b[12] = 0x86;
+		b[13] = 0xdd;
+		b[14] = 0x60;
+		b[19] = 20;
+		b[20] = 6;
+		b[21] = 64;
+		inet_pton(AF_INET6, src, b + 22);
+		inet_pton(AF_INET6, dst, b + 38);
+		l4 = b + 54;
+	}
+	l4[0] = sport >> 8;
+	l4[1] = sport & 0xff;
+	l4[2] = dport >> 8;
+	l4[3] = dport & 0xff;
+	l4[12] = 5 << 4;
+	l4[13] = flags;
+	f->len = l4 + 20 - b;
+}
+
+/* One run of `repeat` repetitions: ns per packet. */
+double bench_run_once(int prog_fd, const struct bench_frame *f, uint32_t *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len, .repeat = bench_repeat);
+
+	if (bpf_prog_test_run_opts(prog_fd, &o)) {
+		fprintf(stderr, "bench: PROG_TEST_RUN failed: %s\n", strerror(errno));
+		exit(1);
+	}
+	*retval = o.retval;
+	return o.duration;
+}
+
+const char *const server4 = "172.16.0.1", *const server6 = "2001:db8:2::1";
+const char *const other4 = "172.16.0.2";
+
+static char *policy_text(uint32_t nprefixes)
+{
+	size_t cap = 64 + (size_t)nprefixes * 24 + 512, len = 0;
+	char *t = malloc(cap);
+
+	if (!t)
+		return NULL;
+	len += snprintf(t + len, cap - len,
+			"settings {\n scope tcp/443\n outside-scope pass\n table prefixes %u\n"
+			" table flows %u\n}\ncomponent clients {\n 2001:db8:1::/48\n",
+			2 * nprefixes + 2048, NFLOWS + 65536);
+	for (uint32_t i = 0; i < nprefixes; i++)
+		len += snprintf(t + len, cap - len, " 10.%u.%u.%u/28\n", (i >> 12) & 255, (i >> 4) & 255,
+				(i & 15) << 4);
+	snprintf(t + len, cap - len,
+		 "}\ncomponent server { %s %s }\ncomponent other { %s }\n"
+		 "rule \"bench\": clients -> server tcp/443\n", server4, server6, other4);
+	return t;
+}
+
+int bench_install(struct ts_dp *dp, uint32_t nprefixes)
+{
+	struct ts_diags d = {};
+	struct ts_compiled *c = NULL;
+	char *text = policy_text(nprefixes);
+	int err;
+
+	if (!text)
+		return -ENOMEM;
+	err = ts_policy_build("bench.policy", text, strlen(text), &ts_policy_file_reader, &d, &c);
+	free(text);
+	if (err) {
+		ts_diags_print(stderr, &d);
+	} else {
+		err = ts_dp_install(dp, c, NULL);
+		ts_compiled_free(c);
+	}
+	ts_diags_free(&d);
+	return err;
+}
+
+/* Flow i of the 1M established flows between the clients and the server,
+ * as the dataplane would have made it (the key's lo side compares lower). */
+void bench_flow(uint32_t id, uint64_t now, struct ts_flow_key *k, struct ts_flow_val *v)
+{
+	uint32_t client = htonl(0x0a000000u | (id >> 4));
+
+	memset(k, 0, sizeof(*k));
+	memcpy(k->lo_addr, &client, 4);        /* 10.x < 172.16 */
+	inet_pton(AF_INET, server4, k->hi_addr);
+	k->lo_port = htons(1024 + (id & 15));
+	k->hi_port = htons(443);
+	k->family = TS_FAMILY_V4;
+	k->proto = 6;
+	*v = (struct ts_flow_val){ .created_ns = now, .last_seen_ns = now, .rule_id = 1,
+				   .state = TS_TCP_ESTABLISHED };
+}
+
+/* turnstile's table, through the product's own insert. */
+int bench_fill_flows(struct ts_dp *dp)
+{
+	uint64_t now = ts_dp_now_ns();
+
+	for (uint32_t id = 0; id < NFLOWS; id++) {
+		struct ts_flow_key k;
+		struct ts_flow_val v;
+		int err;
+
+		bench_flow(id, now, &k, &v);
+		err = ts_dp_flow_insert(dp, false, &k, &v);
+		if (err) {
+			fprintf(stderr, "bench: flow %u not inserted: %s\n", id, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}

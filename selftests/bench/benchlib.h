@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * benchlib.h - what the benchmarks share: test frames, one timed
+ * PROG_TEST_RUN, the bench policy (clients made of N /28 prefixes, one
+ * server, one other host) and the 1M established flows.
+ */
+#ifndef TS_BENCHLIB_H
+#define TS_BENCHLIB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dp/dp.h"
+
+#define NFLOWS (1u << 20)
+
+enum { FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16 };
+
+extern const char *const server4, *const server6, *const other4;
+
+/* Repetitions per PROG_TEST_RUN: TS_BENCH_REPEAT, else 2000000. */
+extern unsigned bench_repeat;
+void bench_repeat_from_env(void);
+
+struct bench_frame {
+	uint8_t b[128];
+	uint32_t len;
+};
+
+/* Ethernet + IPv4/IPv6 (by the address) + TCP (20 bytes). */
+void bench_frame(struct bench_frame *f, const char *src, uint16_t sport, const char *dst,
+		 uint16_t dport, uint8_t flags);
+/* One run of bench_repeat repetitions: ns per packet (exits on failure). */
+double bench_run_once(int prog_fd, const struct bench_frame *f, uint32_t *retval);
+
+/* Compile the bench policy with `nprefixes` client prefixes and install it. */
+int bench_install(struct ts_dp *dp, uint32_t nprefixes);
+/* Flow `id` of the 1M, as the dataplane makes them (the client is "lo"). */
+void bench_flow(uint32_t id, uint64_t now, struct ts_flow_key *k, struct ts_flow_val *v);
+/* The 1M flows into ts_flows through the product's own insert. */
+int bench_fill_flows(struct ts_dp *dp);
+
+#endif /* TS_BENCHLIB_H */
