@@ -82,7 +82,6 @@ int main(int argc, char **argv)
 	struct bench_frame f;
 	struct ts_dp *dp;
 	int a_fd, b_fd;
-	uint32_t rv;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: bench_ab OBJ_B (another build's bpf/turnstile.bpf.o)\n");
@@ -96,30 +95,20 @@ int main(int argc, char **argv)
 	b_obj = load_b(argv[1], dp, &b_fd);
 	if (!b_obj)
 		return 1;
-	/* an IPv6 flow through A's handshake */
-	bench_frame(&f, "2001:db8:1::5", 5000, server6, 443, SYN);
-	bench_run_once(a_fd, &f, &rv);
-	bench_frame(&f, server6, 443, "2001:db8:1::5", 5000, SYN | ACK);
-	bench_run_once(a_fd, &f, &rv);
-	bench_frame(&f, "2001:db8:1::5", 5000, server6, 443, ACK);
-	bench_run_once(a_fd, &f, &rv);
+	bench_v6_flow(a_fd);
 
 	printf("# A: this build, B: %s; %u prefixes, %u flows; best of %u, in turns; repeat %u\n",
 	       argv[1], nprefixes, NFLOWS, rounds, bench_repeat);
 	printf("| scenario                   |   A ns |   B ns |   B/A |\n");
 	printf("|----------------------------|-------:|-------:|------:|\n");
-	bench_frame(&f, "10.0.1.35", 1028, server4, 443, PSH | ACK);
-	ab_line("established v4", a_fd, b_fd, &f, rounds);
-	bench_frame(&f, "2001:db8:1::5", 5000, server6, 443, PSH | ACK);
-	ab_line("established v6", a_fd, b_fd, &f, rounds);
-	bench_frame(&f, "10.0.0.3", 7777, other4, 443, SYN);
-	ab_line("refused SYN", a_fd, b_fd, &f, rounds);
-	bench_frame(&f, "10.0.0.3", 7777, "198.18.0.1", 443, SYN);
-	ab_line("refused SYN, unknown dst", a_fd, b_fd, &f, rounds);
-	bench_frame(&f, "10.0.0.3", 7777, server4, 443, ACK);
-	ab_line("non-SYN without flow", a_fd, b_fd, &f, rounds);
-	bench_frame(&f, "10.0.0.3", 7777, server4, 80, SYN);
-	ab_line("out of scope (tcp/80)", a_fd, b_fd, &f, rounds);
+	for (size_t i = 0; i < 2; i++) {
+		bench_case_frame(&f, &bench_established[i]);
+		ab_line(bench_established[i].name, a_fd, b_fd, &f, rounds);
+	}
+	for (size_t i = 0; i < 4; i++) {
+		bench_case_frame(&f, &bench_stateless[i]);
+		ab_line(bench_stateless[i].name, a_fd, b_fd, &f, rounds);
+	}
 	bpf_object__close(b_obj);
 	ts_dp_close(dp);
 	return 0;

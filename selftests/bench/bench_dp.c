@@ -304,19 +304,11 @@ int main(int argc, char **argv)
 		printf("| %-26s | %8u | %6.1f | %6.2fx | %12.2fx | verdict %s\n", "xdp-filter (alw_all)", n,
 		       xf_ns, xf_ratio, 1.0, rv == XDP_PASS ? "pass" : rv == XDP_DROP ? "drop" : "other");
 
-		/* flow id 0x1234: 10.0.1.35:1028 <-> server:443 */
-		bench_frame(&f, "10.0.1.35", 1028, server4, 443, PSH | ACK);
-		line("established v4", size, prog_fd, &f, XDP_PASS);
-
-		/* an IPv6 flow made through the real handshake */
-		bench_frame(&f, "2001:db8:1::5", 5000, server6, 443, SYN);
-		run_repeat(prog_fd, &f, &rv);
-		bench_frame(&f, server6, 443, "2001:db8:1::5", 5000, SYN | ACK);
-		run_repeat(prog_fd, &f, &rv);
-		bench_frame(&f, "2001:db8:1::5", 5000, server6, 443, ACK);
-		run_repeat(prog_fd, &f, &rv);
-		bench_frame(&f, "2001:db8:1::5", 5000, server6, 443, PSH | ACK);
-		line("established v6", size, prog_fd, &f, XDP_PASS);
+		bench_v6_flow(prog_fd);
+		for (size_t c = 0; c < 2; c++) {
+			bench_case_frame(&f, &bench_established[c]);
+			line(bench_established[c].name, size, prog_fd, &f, bench_established[c].verdict);
+		}
 
 		bench_frame(&f, "10.0.0.1", SYN_FIRST_PORT, server4, 443, SYN);
 		{
@@ -334,18 +326,10 @@ int main(int argc, char **argv)
 			       ns / b, ns / b / xf_ratio, rv == XDP_PASS ? "" : " UNEXPECTED VERDICT");
 		}
 
-		bench_frame(&f, "10.0.0.3", 7777, other4, 443, SYN);
-		line("refused SYN", size, prog_fd, &f, XDP_DROP);
-
-		/* the destination is in no component: decided without the source */
-		bench_frame(&f, "10.0.0.3", 7777, "198.18.0.1", 443, SYN);
-		line("refused SYN, unknown dst", size, prog_fd, &f, XDP_DROP);
-
-		bench_frame(&f, "10.0.0.3", 7777, server4, 443, ACK);
-		line("non-SYN without flow", size, prog_fd, &f, XDP_DROP);
-
-		bench_frame(&f, "10.0.0.3", 7777, server4, 80, SYN);
-		line("out of scope (tcp/80)", size, prog_fd, &f, XDP_PASS);
+		for (size_t c = 0; c < 4; c++) {
+			bench_case_frame(&f, &bench_stateless[c]);
+			line(bench_stateless[c].name, size, prog_fd, &f, bench_stateless[c].verdict);
+		}
 	}
 	ts_dp_close(dp);
 	bpf_object__close(base_obj);

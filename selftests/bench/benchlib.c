@@ -8,6 +8,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/bpf.h>
 
 #include "benchlib.h"
 #include "policy/policy.h"
@@ -71,8 +72,11 @@ double bench_run_once(int prog_fd, const struct bench_frame *f, uint32_t *retval
 	return o.duration;
 }
 
-const char *const server4 = "172.16.0.1", *const server6 = "2001:db8:2::1";
-const char *const other4 = "172.16.0.2";
+#define SERVER4 "172.16.0.1"
+#define SERVER6 "2001:db8:2::1"
+#define OTHER4 "172.16.0.2"
+
+const char *const server4 = SERVER4, *const server6 = SERVER6, *const other4 = OTHER4;
 
 static char *policy_text(uint32_t nprefixes)
 {
@@ -150,4 +154,37 @@ int bench_fill_flows(struct ts_dp *dp)
 		}
 	}
 	return 0;
+}
+
+/* flow id 0x1234 of the 1M: 10.0.1.35:1028 <-> server:443 */
+const struct bench_case bench_established[2] = {
+	{ "established v4", "10.0.1.35", SERVER4, 1028, 443, PSH | ACK, XDP_PASS },
+	{ "established v6", "2001:db8:1::5", SERVER6, 5000, 443, PSH | ACK, XDP_PASS },
+};
+
+const struct bench_case bench_stateless[4] = {
+	{ "refused SYN", "10.0.0.3", OTHER4, 7777, 443, SYN, XDP_DROP },
+	/* the destination is in no component: decided without the source */
+	{ "refused SYN, unknown dst", "10.0.0.3", "198.18.0.1", 7777, 443, SYN, XDP_DROP },
+	{ "non-SYN without flow", "10.0.0.3", SERVER4, 7777, 443, ACK, XDP_DROP },
+	{ "out of scope (tcp/80)", "10.0.0.3", SERVER4, 7777, 80, SYN, XDP_PASS },
+};
+
+void bench_case_frame(struct bench_frame *f, const struct bench_case *c)
+{
+	bench_frame(f, c->src, c->sport, c->dst, c->dport, c->flags);
+}
+
+void bench_v6_flow(int prog_fd)
+{
+	const struct bench_case *c = &bench_established[1];
+	struct bench_frame f;
+	uint32_t rv;
+
+	bench_frame(&f, c->src, c->sport, c->dst, c->dport, SYN);
+	bench_run_once(prog_fd, &f, &rv);
+	bench_frame(&f, c->dst, c->dport, c->src, c->sport, SYN | ACK);
+	bench_run_once(prog_fd, &f, &rv);
+	bench_frame(&f, c->src, c->sport, c->dst, c->dport, ACK);
+	bench_run_once(prog_fd, &f, &rv);
 }

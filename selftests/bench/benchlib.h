@@ -33,6 +33,23 @@ void bench_frame(struct bench_frame *f, const char *src, uint16_t sport, const c
 /* One run of bench_repeat repetitions: ns per packet (exits on failure). */
 double bench_run_once(int prog_fd, const struct bench_frame *f, uint32_t *retval);
 
+/* The scenarios that repeat one frame: `frame` is built by bench_case_frame. */
+struct bench_case {
+	const char *name;
+	const char *src, *dst;
+	uint16_t sport, dport;
+	uint8_t flags;
+	uint32_t verdict;      /* XDP_PASS or XDP_DROP */
+};
+/* established v4 (one of the 1M), established v6 (bench_v6_flow makes it) */
+extern const struct bench_case bench_established[2];
+/* refused SYN, refused SYN to an unknown destination, non-SYN without flow,
+ * out of scope */
+extern const struct bench_case bench_stateless[4];
+void bench_case_frame(struct bench_frame *f, const struct bench_case *c);
+/* The IPv6 flow of bench_established[1], through prog_fd's handshake. */
+void bench_v6_flow(int prog_fd);
+
 /* Compile the bench policy with `nprefixes` client prefixes and install it. */
 int bench_install(struct ts_dp *dp, uint32_t nprefixes);
 /* Flow `id` of the 1M, as the dataplane makes them (the client is "lo"). */
