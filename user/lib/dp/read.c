@@ -135,6 +135,8 @@ static int visit_flow(uint64_t *slot, void *arg)
 	struct ts_dp_flow f = { .halfopen = w->halfopen };
 	uint64_t st = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 
+	if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE)
+		return 0;
 	memcpy(&f.key, ts_table_key(slot), sizeof(f.key));
 	memcpy(&f.val, ts_table_val(w->t, slot), sizeof(f.val));
 	if (__atomic_load_n(slot, __ATOMIC_ACQUIRE) != st)
