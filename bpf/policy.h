@@ -19,6 +19,12 @@ static __always_inline __u32 port_class(__u32 slot, __be16 port)
 	return v ? v->port_class : 0;
 }
 
+/* A ts_addr_val as one word: set id low, flags high. */
+static __always_inline __u64 ts_addr_val_word(const struct ts_addr_val *v)
+{
+	return (__u64)v->flags << 32 | v->set_id;
+}
+
 /* The address words of a key, as a type a global function can take. */
 struct ts_addr_words {
 	__u32 w[4];
@@ -98,7 +104,7 @@ struct ts_prefix_walk {
 	const struct ts_addr_words *addr;
 	__u32 slot;
 	__u32 family;
-	__u32 set_id;   /* out */
+	__u64 val;      /* out: ts_addr_val_word() of the hit */
 };
 
 /* Probe the walk's (TS_PREFIX_LENS_INLINE + i)-th length: 1 (stop) on a hit. */
@@ -113,7 +119,7 @@ static long prefix_probe(__u64 i, struct ts_prefix_walk *w)
 	s = prefix_probe_at(cfg, sc, w->slot, w->family, w->addr, TS_PREFIX_LENS_INLINE + i);
 	if (!s)
 		return 0;
-	w->set_id = s->val.set_id;
+	w->val = ts_addr_val_word(&s->val);
 	return 1;
 }
 
@@ -122,7 +128,7 @@ static long prefix_probe(__u64 i, struct ts_prefix_walk *w)
  * bpf_loop keeps the verifier's walk at one probe, whatever the number of
  * lengths (a call per length: rare policies pay it).
  */
-__noinline __u32 ts_prefix_set_rest(__u32 n, __u32 slot, __u32 family, const struct ts_addr_words *addr)
+__noinline __u64 ts_prefix_set_rest(__u32 n, __u32 slot, __u32 family, const struct ts_addr_words *addr)
 {
 	struct ts_prefix_walk w = { .addr = addr, .slot = slot, .family = family };
 
@@ -130,12 +136,12 @@ __noinline __u32 ts_prefix_set_rest(__u32 n, __u32 slot, __u32 family, const str
 		return 0;
 	if (n > TS_PREFIX_LENS_INLINE)
 		bpf_loop(n - TS_PREFIX_LENS_INLINE, prefix_probe, &w, 0);
-	return w.set_id;
+	return w.val;
 }
 
 /* Longest prefix of the slot holding `addr`: one exact probe per prefix
  * length the slot uses (ts_slot_cfg.prefix_lens_*), longest first. */
-static __always_inline __u32 prefix_set(const struct ts_run *r, __u8 family, const __u32 addr[4])
+static __always_inline __u64 prefix_val(const struct ts_run *r, __u8 family, const __u32 addr[4])
 {
 	const struct ts_addr_words *a = (const struct ts_addr_words *)addr;
 	__u32 n = family == TS_FAMILY_V4 ? r->sc->n_prefix_lens_v4 : r->sc->n_prefix_lens_v6;
@@ -148,28 +154,35 @@ static __always_inline __u32 prefix_set(const struct ts_run *r, __u8 family, con
 			return 0;
 		s = prefix_probe_at(r->cfg, r->sc, r->slot, family, a, i);
 		if (s)
-			return s->val.set_id;
+			return ts_addr_val_word(&s->val);
 	}
 	return ts_prefix_set_rest(n, r->slot, family, a);
 }
 
-/* Component set of an address: exact host entry, else longest prefix. */
-static __always_inline __u32 addr_set(const struct ts_run *r, __u8 family, const __u32 addr[4])
+/* An address's entry (ts_addr_val_word): exact host entry, else longest
+ * prefix; 0 = in no component. */
+static __always_inline __u64 addr_val(const struct ts_run *r, __u8 family, const __u32 addr[4])
 {
 	struct ts_addr_slot *s = host_lookup(r, family, addr);
 
 	if (s)
-		return s->val.set_id;
-	return prefix_set(r, family, addr);
+		return ts_addr_val_word(&s->val);
+	return prefix_val(r, family, addr);
 }
 
 /* Sets of both ends of a TCP segment; the destination first: no rule
- * names set 0, so an unknown destination needs no source lookup. */
-static __always_inline void pair_sets(const struct ts_run *r, const struct ts_pkt *p, __u32 *src,
-				      __u32 *dst)
+ * names set 0, so an unknown destination needs no source lookup. With
+ * `fwd_only` (only the sender may be the initiator), neither does a
+ * destination no rule leads to (TS_ADDR_NO_INBOUND). */
+static __always_inline void pair_sets(const struct ts_run *r, const struct ts_pkt *p, bool fwd_only,
+				      __u32 *src, __u32 *dst)
 {
-	*dst = addr_set(r, p->family, p->daddr);
-	*src = *dst ? addr_set(r, p->family, p->saddr) : 0;
+	__u64 d = addr_val(r, p->family, p->daddr);
+
+	*dst = (__u32)d;
+	if (fwd_only && ((d >> 32) & TS_ADDR_NO_INBOUND))
+		*dst = 0;
+	*src = *dst ? (__u32)addr_val(r, p->family, p->saddr) : 0;
 }
 
 /* Rule that lets set `src` open connections to set `dst` in `class`; 0 = none. */

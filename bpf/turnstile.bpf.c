@@ -53,7 +53,7 @@ static __always_inline __u32 policy_rule(const struct ts_run *r, const struct ts
 {
 	__u32 src, dst, rule;
 
-	pair_sets(r, p, &src, &dst);
+	pair_sets(r, p, !sclass, &src, &dst);
 	rule = rule_lookup(r, src, dst, dclass);
 	*reversed = false;
 	if (!rule && sclass) {

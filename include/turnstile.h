@@ -62,6 +62,9 @@ _Static_assert(sizeof(struct ts_addr_key) == 24, "ts_addr_key size");
 
 enum ts_addr_flags {
 	TS_ADDR_RESOLVER = 1u << 0, /* a DNS resolver of the loader: UDP/TCP 53 passes */
+	TS_ADDR_NO_INBOUND = 1u << 1, /* no rule entry of the slot has this set as
+				       * destination: a SYN to it is refused
+				       * without looking up its source */
 };
 
 struct ts_addr_val {

@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 		bench_case_frame(&f, &bench_established[i]);
 		ab_line(bench_established[i].name, a_fd, b_fd, &f, rounds);
 	}
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < BENCH_STATELESS; i++) {
 		bench_case_frame(&f, &bench_stateless[i]);
 		ab_line(bench_stateless[i].name, a_fd, b_fd, &f, rounds);
 	}

@@ -326,7 +326,7 @@ int main(int argc, char **argv)
 			       ns / b, ns / b / xf_ratio, rv == XDP_PASS ? "" : " UNEXPECTED VERDICT");
 		}
 
-		for (size_t c = 0; c < 4; c++) {
+		for (size_t c = 0; c < BENCH_STATELESS; c++) {
 			bench_case_frame(&f, &bench_stateless[c]);
 			line(bench_stateless[c].name, size, prog_fd, &f, bench_stateless[c].verdict);
 		}

@@ -162,8 +162,11 @@ const struct bench_case bench_established[2] = {
 	{ "established v6", "2001:db8:1::5", SERVER6, 5000, 443, PSH | ACK, XDP_PASS },
 };
 
-const struct bench_case bench_stateless[4] = {
+const struct bench_case bench_stateless[BENCH_STATELESS] = {
+	/* to a component no rule leads to (TS_ADDR_NO_INBOUND: no source lookup) */
 	{ "refused SYN", "10.0.0.3", OTHER4, 7777, 443, SYN, XDP_DROP },
+	/* to a component a rule leads to, from one it does not come from */
+	{ "refused SYN, dst has rules", OTHER4, SERVER4, 7777, 443, SYN, XDP_DROP },
 	/* the destination is in no component: decided without the source */
 	{ "refused SYN, unknown dst", "10.0.0.3", "198.18.0.1", 7777, 443, SYN, XDP_DROP },
 	{ "non-SYN without flow", "10.0.0.3", SERVER4, 7777, 443, ACK, XDP_DROP },

@@ -43,9 +43,10 @@ struct bench_case {
 };
 /* established v4 (one of the 1M), established v6 (bench_v6_flow makes it) */
 extern const struct bench_case bench_established[2];
-/* refused SYN, refused SYN to an unknown destination, non-SYN without flow,
- * out of scope */
-extern const struct bench_case bench_stateless[4];
+/* refused SYN (to a component no rule leads to, to one some rule leads
+ * to, to an address in no component), non-SYN without flow, out of scope */
+#define BENCH_STATELESS 5
+extern const struct bench_case bench_stateless[BENCH_STATELESS];
 void bench_case_frame(struct bench_frame *f, const struct bench_case *c);
 /* The IPv6 flow of bench_established[1], through prog_fd's handshake. */
 void bench_v6_flow(int prog_fd);

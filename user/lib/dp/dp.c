@@ -321,6 +321,7 @@ void ts_dp_close(struct ts_dp *dp)
 			close(dp->fds[m]);
 	turnstile_bpf__destroy(dp->skel);
 	free(dp->stable_ids);
+	free(dp->inbound);
 	free(dp);
 }
 

@@ -251,19 +251,26 @@ static void prefix_lengths(const struct ts_compiled *c, struct ts_slot_cfg *sc)
 			sc->prefix_lens_v6[sc->n_prefix_lens_v6++] = l;
 }
 
-static int write_addrs(struct ts_dp *dp, const struct ts_compiled *c, uint32_t slot)
+static int write_addrs(struct ts_dp *dp, const struct ts_compiled *c, uint32_t slot,
+		       const uint8_t *in, size_t nin)
 {
 	int err = 0;
 
 	for (size_t i = 0; i < c->nhosts && !err; i++) {
-		struct ts_addr_val v = { .set_id = c->hosts[i].set_id, .flags = c->hosts[i].flags };
+		struct ts_addr_val v = {
+			.set_id = c->hosts[i].set_id,
+			.flags = ts_dp_inbound_flags(in, nin, c->hosts[i].set_id, c->hosts[i].flags),
+		};
 		struct ts_addr_key k;
 
 		ts_dp_addr_key(&k, slot, &c->hosts[i].net);
 		err = table_write(dp, TS_TBL_HOSTS, &k, &v);
 	}
 	for (size_t i = 0; i < c->nprefixes && !err; i++) {
-		struct ts_addr_val v = { .set_id = c->prefixes[i].set_id, .flags = c->prefixes[i].flags };
+		struct ts_addr_val v = {
+			.set_id = c->prefixes[i].set_id,
+			.flags = ts_dp_inbound_flags(in, nin, c->prefixes[i].set_id, c->prefixes[i].flags),
+		};
 		struct ts_addr_key k;
 
 		ts_dp_addr_key(&k, slot, &c->prefixes[i].net);
@@ -280,7 +287,7 @@ static int write_addrs(struct ts_dp *dp, const struct ts_compiled *c, uint32_t s
 		ts_dp_addr_key(&k, slot, &host);
 		if (!host_read(dp, &k, &v)) {
 			v.set_id = ts_compiled_static_set(c, &host);
-			v.flags = 0;
+			v.flags = ts_dp_inbound_flags(in, nin, v.set_id, 0);
 		}
 		v.flags |= TS_ADDR_RESOLVER;
 		err = table_write(dp, TS_TBL_HOSTS, &k, &v);
@@ -322,11 +329,15 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *gener
 	struct ts_slot_cfg sc = {};
 	struct ts_config cfg;
 	uint32_t zero = 0, old, slot;
+	uint8_t *in = NULL;
+	size_t nin = 0;
 	int err;
 
 	if (!t)
 		return -ENOMEM;
-	err = ts_dp_config_read(dp, &cfg);
+	err = ts_dp_inbound_build(c, &in, &nin);
+	if (!err)
+		err = ts_dp_config_read(dp, &cfg);
 	if (err)
 		goto out;
 	old = cfg.active_slot & 1;
@@ -340,7 +351,7 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *gener
 	if (!err)
 		err = write_ports(dp, c, slot);
 	if (!err)
-		err = write_addrs(dp, c, slot);
+		err = write_addrs(dp, c, slot, in, nin);
 	if (!err)
 		err = write_rules(dp, c->rules, c->nrules_entries, slot);
 	if (err)
@@ -367,6 +378,11 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *gener
 		goto out;
 	if (generation_out)
 		*generation_out = cfg.generation;
+	/* from now on, updates of the active slot follow this policy's sets */
+	free(dp->inbound);
+	dp->inbound = in;
+	dp->ninbound = nin;
+	in = NULL;
 
 	release_rule_ids(dp, t);
 	err = ts_dp_clear_slot(dp, old);
@@ -374,6 +390,7 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *gener
 		ts_warn("dp: policy generation %llu is active, but slot %u was not cleared",
 			(unsigned long long)cfg.generation, old);
 out:
+	free(in);
 	free(t);
 	return err;
 }
@@ -394,6 +411,7 @@ int ts_dp_host_upsert(struct ts_dp *dp, const struct ts_net *addr, uint32_t set_
 	if (!host_read(dp, &k, &v))
 		v.flags = 0;
 	v.set_id = set_id;
+	v.flags = ts_dp_inbound_flags(dp->inbound, dp->ninbound, set_id, v.flags);
 	return table_write(dp, TS_TBL_HOSTS, &k, &v);
 }
 
@@ -407,7 +425,8 @@ int ts_dp_host_flags_add(struct ts_dp *dp, const struct ts_net *addr, uint32_t s
 	host.plen = full_plen(addr->family);
 	ts_dp_addr_key(&k, ts_dp_active_slot(dp), &host);
 	host_read(dp, &k, &v); /* missing: set_id, no flags */
-	v.flags |= flags;
+	v.flags |= flags & ~TS_ADDR_NO_INBOUND;
+	v.flags = ts_dp_inbound_flags(dp->inbound, dp->ninbound, v.set_id, v.flags);
 	return table_write(dp, TS_TBL_HOSTS, &k, &v);
 }
 
@@ -423,5 +442,8 @@ int ts_dp_host_delete(struct ts_dp *dp, const struct ts_net *addr)
 
 int ts_dp_rules_add(struct ts_dp *dp, const struct ts_rule_entry *rules, size_t n)
 {
-	return write_rules(dp, rules, n, ts_dp_active_slot(dp));
+	uint32_t slot = ts_dp_active_slot(dp);
+	int err = ts_dp_inbound_add(dp, rules, n, slot);   /* before a SYN can need them */
+
+	return err ? err : write_rules(dp, rules, n, slot);
 }
