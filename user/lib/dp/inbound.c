@@ -5,7 +5,8 @@
  * and the datapath refuses a SYN to it without looking up the source. The
  * flag must never outlive the last such set: a rule entry added at run
  * time (ts_dp_rules_add) clears it from the set's entries before the entry
- * is written. A set this process knows nothing about never gets the flag.
+ * is written (by a walk of the address tables, only for a set that may
+ * carry it). A set this process knows nothing about never gets the flag.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -67,13 +68,17 @@ int ts_dp_inbound_add(struct ts_dp *dp, const struct ts_rule_entry *r, size_t n,
 		uint32_t set = r[i].dst_set;
 		struct clear_walk w = { .slot = slot, .set_id = set };
 
-		if (!dp->inbound || set >= dp->ninbound || dp->inbound[set])
-			continue;   /* its entries never had the flag */
+		/* With this process's install known, a set it did not flag
+		 * (led to already, or made after the install) needs nothing;
+		 * without it, the entries may come from another process. */
+		if (dp->inbound && (set >= dp->ninbound || dp->inbound[set]))
+			continue;
 		w.t = &dp->tables[TS_TBL_HOSTS];
 		ts_table_foreach(w.t, clear_one, &w);
 		w.t = &dp->tables[TS_TBL_PREFIXES];
 		ts_table_foreach(w.t, clear_one, &w);
-		dp->inbound[set] = 1;
+		if (dp->inbound)
+			dp->inbound[set] = 1;
 	}
 	return 0;
 }
