@@ -122,13 +122,36 @@ static __always_inline void flow_track_close(struct ts_flow_val *v, __u8 tcp_fla
 		v->state = TS_TCP_FIN_WAIT;
 }
 
+/* A full half-open table whose two buckets for a key are both empty has
+ * nothing of the key's to give up: take the first entry of the next
+ * bucket instead, so the count stays at the capacity. */
+static __always_inline void evict_next_bucket(void *map, __u32 mask, __u64 h, __u64 *live)
+{
+	__u32 bi = (ts_table_bucket(h, mask, 0) + 1) & mask;
+	__u64 *bk = bpf_map_lookup_elem(map, &bi), occ;
+	struct ts_hit hit;
+
+	if (!bk)
+		return;
+	occ = ~ts_tags_match(TS_READ_ONCE(bk[0]), 0) & TS_BYTES_80;
+	if (!occ)
+		return;
+	hit.bucket = bk;
+	hit.j = ts_tags_first(occ);
+	hit.slot = (__u64 *)((__u8 *)bk + 8 + hit.j * sizeof(struct ts_flow_slot));
+	hit.st = TS_READ_ONCE(hit.slot[0]);
+	if ((hit.st & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE)
+		table_remove(&hit, live);
+}
+
 /*
  * Insert k -> v into a flow table (ts_flows or ts_halfopen: `map`, table
  * `t`); the caller has just not found k. 0, or -ENOSPC: the table is at its
  * capacity or neither bucket has room (a free slot, fewer than TS_TAG_DUPS
  * slots of this tag), and no entry there has expired. With `evict`
- * (half-open) an entry of the key's buckets is replaced instead: a SYN
- * flood churns half-open state, never established flows. A new entry goes
+ * (half-open) an entry of the key's buckets is replaced instead (of the
+ * next bucket, when the key's are both empty): a SYN flood churns
+ * half-open state, never established flows. A new entry goes
  * to the emptier bucket; its slot comes from the tags, so the verifier
  * walks the rest once, not once per slot.
  */
@@ -157,6 +180,8 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 	room1 = ts_tags_count(ts_tags_match(tags1, byte)) < TS_TAG_DUPS;
 	free0 = room0 ? ts_tags_match(tags0, 0) : 0;
 	free1 = room1 ? ts_tags_match(tags1, 0) : 0;
+	if (evict && !tags0 && !tags1 && TS_READ_ONCE(fill->live[t]) >= r->cfg->capacity[t])
+		evict_next_bucket(map, mask, h, &fill->live[t]);
 	if ((free0 | free1) && TS_READ_ONCE(fill->live[t]) < r->cfg->capacity[t]) {
 		bool use1 = ts_tags_count(free1) > ts_tags_count(free0);
 
