@@ -122,25 +122,40 @@ static __always_inline void flow_track_close(struct ts_flow_val *v, __u8 tcp_fla
 		v->state = TS_TCP_FIN_WAIT;
 }
 
+static __always_inline struct ts_flow_slot *flow_slot_at(__u64 *bk, __u32 j)
+{
+	return (struct ts_flow_slot *)bucket_slot(bk, j, sizeof(struct ts_flow_slot));
+}
+
+/* The first occupied slot of a bucket (occ: tags_occupied of it) if it is
+ * live; *j and *st get its index and state. What a half-open insert
+ * gives up when it has to. */
+static __always_inline struct ts_flow_slot *first_live(__u64 *bk, __u64 occ, __u32 *j, __u64 *st)
+{
+	struct ts_flow_slot *s;
+
+	if (!occ)
+		return NULL;
+	*j = ts_tags_first(occ);
+	s = flow_slot_at(bk, *j);
+	*st = TS_READ_ONCE(s->state);
+	return (*st & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE ? s : NULL;
+}
+
 /* A full half-open table whose two buckets for a key are both empty has
  * nothing of the key's to give up: take the first entry of the next
  * bucket instead, so the count stays at the capacity. */
 static __always_inline void evict_next_bucket(void *map, __u32 mask, __u64 h, __u64 *live)
 {
 	__u32 bi = (ts_table_bucket(h, mask, 0) + 1) & mask;
-	__u64 *bk = bpf_map_lookup_elem(map, &bi), occ;
-	struct ts_hit hit;
+	__u64 *bk = bpf_map_lookup_elem(map, &bi);
+	struct ts_hit hit = {};
 
 	if (!bk)
 		return;
-	occ = ~ts_tags_match(TS_READ_ONCE(bk[0]), 0) & TS_BYTES_80;
-	if (!occ)
-		return;
 	hit.bucket = bk;
-	hit.j = ts_tags_first(occ);
-	hit.slot = (__u64 *)((__u8 *)bk + 8 + hit.j * sizeof(struct ts_flow_slot));
-	hit.st = TS_READ_ONCE(hit.slot[0]);
-	if ((hit.st & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE)
+	hit.slot = (__u64 *)first_live(bk, tags_occupied(TS_READ_ONCE(bk[0])), &hit.j, &hit.st);
+	if (hit.slot)
 		table_remove(&hit, live);
 }
 
@@ -187,7 +202,7 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 
 		sel = use1 ? bk1 : bk0;
 		j = ts_tags_first(use1 ? free1 : free0);
-		s = (struct ts_flow_slot *)((__u8 *)sel + 8 + j * sizeof(*s));
+		s = flow_slot_at(sel, j);
 		st = TS_READ_ONCE(s->state);
 		if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_EMPTY)
 			return -ENOSPC;     /* another CPU took it this instant */
@@ -202,7 +217,7 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 				continue;
 #pragma unroll
 			for (jj = 0; jj < TS_BUCKET_SLOTS; jj++) {
-				struct ts_flow_slot *c = (struct ts_flow_slot *)((__u8 *)b + 8 + jj * sizeof(*c));
+				struct ts_flow_slot *c = flow_slot_at(b, jj);
 
 				st = TS_READ_ONCE(c->state);
 				if ((st & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE &&
@@ -216,17 +231,11 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 		}
 		if (!s && evict) {
 			/* half-open: the first occupied slot of a bucket with room */
-			__u64 occ0 = room0 ? ~ts_tags_match(tags0, 0) & TS_BYTES_80 : 0;
-			__u64 occ1 = room1 ? ~ts_tags_match(tags1, 0) & TS_BYTES_80 : 0;
+			__u64 occ0 = room0 ? tags_occupied(tags0) : 0;
+			__u64 occ1 = room1 ? tags_occupied(tags1) : 0;
 
-			if (!(occ0 | occ1))
-				return -ENOSPC;
 			sel = occ0 ? bk0 : bk1;
-			j = ts_tags_first(occ0 ? occ0 : occ1);
-			s = (struct ts_flow_slot *)((__u8 *)sel + 8 + j * sizeof(*s));
-			st = TS_READ_ONCE(s->state);
-			if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE)
-				return -ENOSPC;
+			s = first_live(sel, occ0 ? occ0 : occ1, &j, &st);
 		}
 		if (!s || !sel)
 			return -ENOSPC;

@@ -32,13 +32,25 @@ struct ts_hit {
 	__u32 j;
 };
 
+/* Slot j of a bucket (its tags word, then the slots). */
+static __always_inline __u64 *bucket_slot(__u64 *bk, __u32 j, const unsigned int slot_size)
+{
+	return (__u64 *)((__u8 *)bk + 8 + j * slot_size);
+}
+
+/* The tags' flags of the occupied slots. */
+static __always_inline __u64 tags_occupied(__u64 tags)
+{
+	return ~ts_tags_match(tags, 0) & TS_BYTES_80;
+}
+
 /* Slot j of bucket bk if it holds the live entry of key (and *hit, when
  * asked for), else NULL. */
 static __always_inline __u64 *slot_holds(__u64 *bk, __u32 j, const unsigned int slot_size,
 					 const __u64 *key, const unsigned int nwords, __u64 want,
 					 struct ts_hit *hit)
 {
-	__u64 *s = (__u64 *)((__u8 *)bk + 8 + j * slot_size);
+	__u64 *s = bucket_slot(bk, j, slot_size);
 	__u64 st = TS_READ_ONCE(s[0]);
 
 	if ((st & (TS_SLOT_TAG_MASK | TS_SLOT_KIND_MASK)) != want)
