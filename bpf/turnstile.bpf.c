@@ -34,14 +34,27 @@ static __always_inline bool flow_tracked(const struct ts_run *r, const struct ts
 
 /* DNS with the loader's resolvers passes. A TCP SYN without ACK counts only
  * on its way *to* a resolver: one from a resolver's port 53 would open a
- * connection the policy never judged. */
-static __always_inline bool dns_to_resolver(const struct ts_run *r, const struct ts_pkt *p,
-					    bool opening)
+ * connection the policy never judged. A global function, called only for
+ * a packet to or from port 53: verified once, its host lookups do not
+ * multiply the verifier's walk of what follows. */
+__noinline int ts_dns_to_resolver(const struct ts_pkt *p, __u32 opening)
 {
-	if (p->dport == bpf_htons(TS_DNS_PORT) && is_resolver(r, p->family, p->daddr))
-		return true;
-	return !opening && p->sport == bpf_htons(TS_DNS_PORT) &&
-	       is_resolver(r, p->family, p->saddr);
+	struct ts_run r = {};
+
+	r.cfg = bpf_map_lookup_elem(&ts_config, (void *)&ts_key_zero);
+	if (!p || !r.cfg)
+		return 0;
+	r.slot = p->slot & 1;
+	if (p->dport == bpf_htons(TS_DNS_PORT) && is_resolver(&r, p->family, p->daddr))
+		return 1;
+	return !opening && p->sport == bpf_htons(TS_DNS_PORT) && is_resolver(&r, p->family, p->saddr);
+}
+
+static __always_inline bool dns_to_resolver(const struct ts_pkt *p, bool opening)
+{
+	if (p->dport != bpf_htons(TS_DNS_PORT) && (opening || p->sport != bpf_htons(TS_DNS_PORT)))
+		return false;
+	return ts_dns_to_resolver(p, opening);
 }
 
 /* The rule for a packet without flow: `dclass` judges the sender as the
@@ -171,14 +184,37 @@ static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt
 	return pass;
 }
 
+/*
+ * A TCP segment without live flow. An opening SYN in scope is judged
+ * before the half-open table is read: refused (outside audit mode), it is
+ * dropped with no state consulted, whatever half-open entry its tuple may
+ * have. The judgement is pure, so it is made up front for every segment
+ * that will need it (a loose pickup's too) and used after the half-open
+ * check: one inlined copy of the address lookups.
+ */
 static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt *p,
 					   const struct ts_flow_key *k, __u64 h, bool from_lo)
 {
 	__u8 f = p->tcp_flags;
-	bool opening = (f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN, reversed;
-	__u32 dclass, sclass, rule;
+	bool opening = (f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN, reversed = false;
+	bool loose = (r->sc->flags & TS_CFG_LOOSE_PICKUP) && !(f & TS_TCP_RST);
+	bool resolver = dns_to_resolver(p, opening);
+	__u32 dclass, sclass, rule = 0;
 	struct ts_flow_slot *hs;
 	struct ts_hit hit;
+	bool judged;
+
+	/* an opening packet is judged by its destination port alone */
+	dclass = port_class(r->slot, p->dport);
+	sclass = opening ? 0 : port_class(r->slot, p->sport);
+	judged = (dclass || sclass) && !tcp_flags_bad(f) && (opening || loose) && !resolver;
+	if (judged) {
+		rule = policy_rule(r, p, dclass, sclass, &reversed);
+		if (!rule && opening && !(r->sc->flags & TS_CFG_AUDIT))
+			return TS_R_DROP_NO_RULE;
+		p->judged_rule = rule;
+		p->judged_reversed = reversed;
+	}
 
 	hs = flow_find(&ts_halfopen, r->cfg->bucket_mask[TS_TBL_HALFOPEN], k, h, &hit);
 	if (hs && flow_expired(&hs->val, r->now, r->sc)) {
@@ -187,22 +223,18 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	}
 	if (hs)
 		return tcp_handshake(r, p, k, h, from_lo, &hit);
-	if (dns_to_resolver(r, p, opening))
+	if (resolver)
 		return TS_R_PASS_RESOLVER;
-
-	/* an opening packet is judged by its destination port alone */
-	dclass = port_class(r->slot, p->dport);
-	sclass = opening ? 0 : port_class(r->slot, p->sport);
 	if (!dclass && !sclass)
 		return TS_R_SCOPE_DEFAULT;
 	if (tcp_flags_bad(f))
 		return TS_R_DROP_BAD_FLAGS;
-	if (!opening && (!(r->sc->flags & TS_CFG_LOOSE_PICKUP) || (f & TS_TCP_RST)))
+	if (!opening && !loose)
 		return TS_R_DROP_NO_FLOW;
-	rule = policy_rule(r, p, dclass, sclass, &reversed);
+	/* judged: every condition of it holds here */
 	if (opening)
-		return tcp_open(r, p, k, h, from_lo, rule);
-	return tcp_pickup(r, p, k, h, from_lo, rule, reversed);
+		return tcp_open(r, p, k, h, from_lo, p->judged_rule);
+	return tcp_pickup(r, p, k, h, from_lo, p->judged_rule, p->judged_reversed);
 }
 
 /* The packet's flow key and its hash, made once per packet (p->key). */
@@ -359,7 +391,7 @@ static __always_inline __u32 classify_l4(struct ts_pkt *p, const struct ts_run *
 		reason = parse_ports8(&c, p);
 		if (reason)
 			return reason;
-		return dns_to_resolver(r, p, false) ? TS_R_PASS_RESOLVER : TS_R_SCOPE_DEFAULT;
+		return dns_to_resolver(p, false) ? TS_R_PASS_RESOLVER : TS_R_SCOPE_DEFAULT;
 	case IPPROTO_ICMP:
 		if (p->family != TS_FAMILY_V4)
 			return TS_R_SCOPE_DEFAULT;

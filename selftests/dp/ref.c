@@ -285,6 +285,12 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 		count_rule(r, f->rule_id, p->len, false);
 		return (f->flags & TS_FLOW_AUDIT) ? TS_R_PASS_AUDIT : TS_R_PASS_ESTABLISHED;
 	}
+	/* an opening SYN the policy refuses is dropped before any half-open
+	 * entry is consulted (outside audit mode) */
+	if (syn_only && !(r->flags & TS_CFG_AUDIT) && !dns_ok(r, p, true) &&
+	    (dcls = pclass(r, p->dport)) && !bad_flags(fl) &&
+	    !rule_of(r, set_of(r, p->family, p->src), set_of(r, p->family, p->dst), dcls))
+		return TS_R_DROP_NO_RULE;
 	h = tfind(&r->halfopen, key);
 	if (h) {
 		bool init_lo = !(h->flags & TS_FLOW_INIT_HI), from_init = from_lo == init_lo;
