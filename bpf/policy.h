@@ -172,17 +172,18 @@ static __always_inline __u64 addr_val(const struct ts_run *r, __u8 family, const
 
 /* Sets of both ends of a TCP segment; the destination first: no rule
  * names set 0, so an unknown destination needs no source lookup. With
- * `fwd_only` (only the sender may be the initiator), neither does a
- * destination no rule leads to (TS_ADDR_NO_INBOUND). */
-static __always_inline void pair_sets(const struct ts_run *r, const struct ts_pkt *p, bool fwd_only,
-				      __u32 *src, __u32 *dst)
+ * `fwd_only` (only the sender may be the initiator), returns the
+ * destination entry's "no inbound" filter (TS_ADDR_NO_INBOUND bits), and
+ * a destination no rule leads to (every bit set) needs none either. */
+static __always_inline __u32 pair_sets(const struct ts_run *r, const struct ts_pkt *p, bool fwd_only,
+				       __u32 *src, __u32 *dst)
 {
 	__u64 d = addr_val(r, p->family, p->daddr);
+	__u32 no_in = fwd_only ? (__u32)(d >> 32) & TS_ADDR_NO_INBOUND : 0;
 
-	*dst = (__u32)d;
-	if (fwd_only && ((d >> 32) & TS_ADDR_NO_INBOUND))
-		*dst = 0;
+	*dst = no_in == TS_ADDR_NO_INBOUND ? 0 : (__u32)d;
 	*src = *dst ? (__u32)addr_val(r, p->family, p->saddr) : 0;
+	return no_in;
 }
 
 /* Rule that lets set `src` open connections to set `dst` in `class`; 0 = none. */

@@ -64,10 +64,11 @@ static __always_inline bool dns_to_resolver(const struct ts_pkt *p, bool opening
 static __always_inline __u32 policy_rule(const struct ts_run *r, const struct ts_pkt *p,
 					 __u32 dclass, __u32 sclass, bool *reversed)
 {
-	__u32 src, dst, rule;
+	__u32 src, dst, rule, no_in;
 
-	pair_sets(r, p, !sclass, &src, &dst);
-	rule = rule_lookup(r, src, dst, dclass);
+	no_in = pair_sets(r, p, !sclass, &src, &dst);
+	/* the filter's bit set: no such rule entry, none to look up */
+	rule = (no_in & ts_inbound_bit(src, dclass)) ? 0 : rule_lookup(r, src, dst, dclass);
 	*reversed = false;
 	if (!rule && sclass) {
 		rule = rule_lookup(r, dst, src, sclass);

@@ -16,7 +16,7 @@
 
 #include <linux/types.h>
 
-#define TS_SCHEMA_VERSION 2
+#define TS_SCHEMA_VERSION 3
 
 /* Where the loader pins maps and links (bpffs). */
 #define TS_PIN_DIR "/sys/fs/bpf/turnstile"
@@ -62,10 +62,20 @@ _Static_assert(sizeof(struct ts_addr_key) == 24, "ts_addr_key size");
 
 enum ts_addr_flags {
 	TS_ADDR_RESOLVER = 1u << 0, /* a DNS resolver of the loader: UDP/TCP 53 passes */
-	TS_ADDR_NO_INBOUND = 1u << 1, /* no rule entry of the slot has this set as
-				       * destination: a SYN to it is refused
-				       * without looking up its source */
+	/* Bits 16-31: the entry's "no inbound" filter. Bit ts_inbound_bit(S, C)
+	 * set: no rule entry of the slot lets set S open connections to this
+	 * entry's set in port class C, so a SYN it would judge is refused
+	 * without the rule lookup; all 16 set: no rule entry leads to the set
+	 * at all, and the SYN is refused without looking up its source. A
+	 * clear bit promises nothing (0: the filter is unknown). */
+	TS_ADDR_NO_INBOUND = 0xffffu << 16,
 };
+
+/* The filter bit of rule entries (src_set -> the entry's set, port_class). */
+static inline __u32 ts_inbound_bit(__u32 src_set, __u32 port_class)
+{
+	return 1u << (16 + ((src_set * 0x9e3779b1u + port_class * 0x85ebca6bu) >> 28));
+}
 
 struct ts_addr_val {
 	__u32 set_id;      /* host; 0 = belongs to no component */

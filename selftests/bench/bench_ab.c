@@ -4,10 +4,10 @@
  * the A/B comparison for a change to the dataplane, where the full bench
  * (bench_dp) is too noisy to show a few nanoseconds on a shared machine.
  *
- *   bench_ab OBJ_B
- *     A: this build (the library's skeleton); B: another build's
- *     BUILD_DIR/bpf/turnstile.bpf.o, with the same ABI (B's maps are A's,
- *     by name). Prints each scenario's best of TS_BENCH_ROUNDS runs of A
+ *   bench_ab OBJ_B [OBJ_A]
+ *     A: this build (the library's skeleton), or OBJ_A; B: another
+ *     build's BUILD_DIR/bpf/turnstile.bpf.o, with the same ABI (its maps
+ *     are this build's, by name). Prints each scenario's best of TS_BENCH_ROUNDS runs of A
  *     and of B (taken in turns) and B/A; a verdict that differs is flagged.
  *   TS_BENCH_REPEAT (default 2000000), TS_BENCH_ROUNDS (default 9),
  *   TS_BENCH_PREFIXES (default 10000).
@@ -24,8 +24,8 @@
 #include "common/log.h"
 #include "dp/dp.h"
 
-/* B's object with every map of the ABI taken from A's dataplane. */
-static struct bpf_object *load_b(const char *path, struct ts_dp *dp, int *prog_fd)
+/* A build's object with every map of the ABI taken from this build's dataplane. */
+static struct bpf_object *load_obj(const char *path, struct ts_dp *dp, int *prog_fd)
 {
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
 	struct bpf_program *prog;
@@ -40,7 +40,7 @@ static struct bpf_object *load_b(const char *path, struct ts_dp *dp, int *prog_f
 			if (strcmp(bpf_map__name(map), ts_dp_map_name(m)))
 				continue;
 			if (bpf_map__reuse_fd(map, ts_dp_map_fd(dp, m))) {
-				fprintf(stderr, "bench_ab: %s of B does not fit A's\n", ts_dp_map_name(m));
+				fprintf(stderr, "bench_ab: %s of %s does not fit this build's\n", ts_dp_map_name(m), path);
 				bpf_object__close(obj);
 				return NULL;
 			}
@@ -83,8 +83,10 @@ int main(int argc, char **argv)
 	struct ts_dp *dp;
 	int a_fd, b_fd;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: bench_ab OBJ_B (another build's bpf/turnstile.bpf.o)\n");
+	struct bpf_object *a_obj = NULL;
+
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: bench_ab OBJ_B [OBJ_A] (other builds' bpf/turnstile.bpf.o)\n");
 		return 2;
 	}
 	bench_repeat_from_env();
@@ -92,13 +94,15 @@ int main(int argc, char **argv)
 	if (ts_dp_open(&dp, &oo) || bench_install(dp, nprefixes) || bench_fill_flows(dp))
 		return 1;
 	a_fd = ts_dp_xdp_prog_fd(dp);
-	b_obj = load_b(argv[1], dp, &b_fd);
+	if (argc == 3 && !(a_obj = load_obj(argv[2], dp, &a_fd)))
+		return 1;
+	b_obj = load_obj(argv[1], dp, &b_fd);
 	if (!b_obj)
 		return 1;
 	bench_v6_flow(a_fd);
 
-	printf("# A: this build, B: %s; %u prefixes, %u flows; best of %u, in turns; repeat %u\n",
-	       argv[1], nprefixes, NFLOWS, rounds, bench_repeat);
+	printf("# A: %s, B: %s; %u prefixes, %u flows; best of %u, in turns; repeat %u\n",
+	       argc == 3 ? argv[2] : "this build", argv[1], nprefixes, NFLOWS, rounds, bench_repeat);
 	printf("| scenario                   |   A ns |   B ns |   B/A |\n");
 	printf("|----------------------------|-------:|-------:|------:|\n");
 	for (size_t i = 0; i < 2; i++) {
@@ -110,6 +114,7 @@ int main(int argc, char **argv)
 		ab_line(bench_stateless[i].name, a_fd, b_fd, &f, rounds);
 	}
 	bpf_object__close(b_obj);
+	bpf_object__close(a_obj);
 	ts_dp_close(dp);
 	return 0;
 }

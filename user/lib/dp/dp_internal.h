@@ -17,9 +17,9 @@ struct ts_dp {
 	/* compiler rule id -> stable rule id, from the last install */
 	uint32_t *stable_ids;
 	size_t nstable;
-	/* compiler set id -> some rule entry of the active slot leads to it
-	 * (TS_ADDR_NO_INBOUND); NULL before an install: every set may */
-	uint8_t *inbound;
+	/* compiler set id -> its entries' "no inbound" filter bits (>> 16,
+	 * TS_ADDR_NO_INBOUND); NULL before an install: no set has any */
+	uint16_t *inbound;
 	size_t ninbound;
 	/* the exact-match tables and their live counters, mmapped */
 	struct ts_dp_table tables[TS_TBL_COUNT];
@@ -35,12 +35,13 @@ uint32_t ts_dp_active_slot(const struct ts_dp *dp);
 /* ts_addr_key of a net in a slot (hash key when plen is full). */
 void ts_dp_addr_key(struct ts_addr_key *k, uint32_t slot, const struct ts_net *net);
 
-/* inbound.c: *out[set] = some rule entry of c leads to the set. */
-int ts_dp_inbound_build(const struct ts_compiled *c, uint8_t **out, size_t *n);
-/* flags with TS_ADDR_NO_INBOUND set when `in` says no rule leads to set_id. */
-uint32_t ts_dp_inbound_flags(const uint8_t *in, size_t n, uint32_t set_id, uint32_t flags);
-/* Before rule entries are written to the active slot: their destination
- * sets lose TS_ADDR_NO_INBOUND on every address entry. */
+/* inbound.c: (*out)[set] = the set's "no inbound" filter bits (>> 16)
+ * under c's rule entries. */
+int ts_dp_inbound_build(const struct ts_compiled *c, uint16_t **out, size_t *n);
+/* flags with the filter bits of set_id from `in` (none when unknown). */
+uint32_t ts_dp_inbound_flags(const uint16_t *in, size_t n, uint32_t set_id, uint32_t flags);
+/* Before rule entries are written to the active slot: each one's bit is
+ * cleared from its destination set's address entries. */
 int ts_dp_inbound_add(struct ts_dp *dp, const struct ts_rule_entry *r, size_t n, uint32_t slot);
 
 /* Delete every ts_hosts/ts_prefixes/ts_rules entry of `slot`. */

@@ -252,7 +252,7 @@ static void prefix_lengths(const struct ts_compiled *c, struct ts_slot_cfg *sc)
 }
 
 static int write_addrs(struct ts_dp *dp, const struct ts_compiled *c, uint32_t slot,
-		       const uint8_t *in, size_t nin)
+		       const uint16_t *in, size_t nin)
 {
 	int err = 0;
 
@@ -329,7 +329,7 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *gener
 	struct ts_slot_cfg sc = {};
 	struct ts_config cfg;
 	uint32_t zero = 0, old, slot;
-	uint8_t *in = NULL;
+	uint16_t *in = NULL;
 	size_t nin = 0;
 	int err;
 
