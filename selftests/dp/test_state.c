@@ -425,6 +425,29 @@ static void test_stable_rule_ids(void)
 	dpt_close(&t);
 }
 
+/* An opening SYN is judged before the half-open table is read: once the
+ * policy refuses the pair, a SYN retransmit of a connection opened before
+ * is dropped (not passed by its half-open entry), while the responder's
+ * SYN-ACK, which opens nothing, still finds the entry. */
+static void test_refused_syn_before_halfopen(void)
+{
+	struct dpt t;
+	struct pkt p;
+
+	if (open_with(&t, 1024, 1024, POLICY_HEAD "}\n" PAIR))
+		return;
+	dpt_tcp(&p, client, 3000, server, 443, SYN, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "SYN");
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_HANDSHAKE, "SYN retransmit while allowed");
+	TS_CHECK(!dpt_install_text(&t, POLICY_HEAD "}\n"
+				   "component clients { 10.1.0.0/16 }\n"
+				   "component server { 10.2.0.1 }\n"), "reload without the rule");
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_RULE, "SYN retransmit once refused");
+	dpt_tcp(&p, server, 443, client, 3000, SYN | ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_HANDSHAKE, "SYN-ACK of the half-open entry");
+	dpt_close(&t);
+}
+
 /* DNS moves an address away from a component: new connections to the old
  * address are refused, the live one keeps going (lesson 5: names never cut
  * a live connection). */
@@ -540,6 +563,7 @@ int main(void)
 	ts_run("dp_event_rate_limit", test_event_rate_limit);
 	ts_run("dp_atomic_switch", test_atomic_switch);
 	ts_run("dp_stable_rule_ids", test_stable_rule_ids);
+	ts_run("dp_refused_syn_before_halfopen", test_refused_syn_before_halfopen);
 	ts_run("dp_name_moves_keeps_live_flow", test_name_moves);
 	ts_run("dp_pinned_bpftool_adopt", test_pinned_bpftool);
 	return ts_done();
