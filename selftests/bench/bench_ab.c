@@ -9,6 +9,9 @@
  *     build's BUILD_DIR/bpf/turnstile.bpf.o, with the same ABI (its maps
  *     are this build's, by name). Prints each scenario's best of TS_BENCH_ROUNDS runs of A
  *     and of B (taken in turns) and B/A; a verdict that differs is flagged.
+ *     The allowed SYN runs behind bench_moving_syn, from the
+ *     bench_baseline.bpf.o of this build (next to the executable's
+ *     directory: BUILD_DIR/bpf).
  *   TS_BENCH_REPEAT (default 2000000), TS_BENCH_ROUNDS (default 9),
  *   TS_BENCH_PREFIXES (default 10000).
  */
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -56,6 +60,50 @@ static struct bpf_object *load_obj(const char *path, struct ts_dp *dp, int *prog
 	return obj;
 }
 
+/* bench_moving_syn of this build's BUILD_DIR/bpf/bench_baseline.bpf.o
+ * (the executable is BUILD_DIR/bench/bench_ab). */
+static struct bpf_object *load_mover(struct bench_mover *m)
+{
+	char exe[4096], path[4200];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct bpf_object *obj;
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = 0;
+	snprintf(path, sizeof(path), "%s/../bpf/bench_baseline.bpf.o", exe);
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj || libbpf_get_error(obj) || bpf_object__load(obj)) {
+		fprintf(stderr, "bench_ab: cannot load %s\n", path);
+		return NULL;
+	}
+	m->mover_fd = bpf_program__fd(bpf_object__find_program_by_name(obj, "bench_moving_syn"));
+	m->jump_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "bench_next"));
+	return obj;
+}
+
+/* The allowed SYN, a fresh connection each time, in turns. */
+static void ab_moving(struct ts_dp *dp, const struct bench_mover *m, int a_fd, int b_fd, unsigned rounds)
+{
+	double a = 1e18, b = 1e18, ns;
+	uint32_t arv = 0, brv = 0;
+	struct bench_frame f;
+
+	bench_frame(&f, "10.0.0.1", SYN_FIRST_PORT, server4, 443, SYN);
+	for (unsigned r = 0; r < rounds; r++) {
+		ns = bench_run_moving(m, a_fd, &f, SYN_BATCH, bench_clear_halfopen, dp, &arv);
+		a = ns < a ? ns : a;
+		ns = bench_run_moving(m, b_fd, &f, SYN_BATCH, bench_clear_halfopen, dp, &brv);
+		b = ns < b ? ns : b;
+	}
+	printf("| %-26s | %6.1f | %6.1f | %5.3f |%s\n", "allowed SYN (new flow)", a, b, b / a,
+	       arv == brv ? "" : " VERDICTS DIFFER");
+}
+
 static void ab_line(const char *name, int a_fd, int b_fd, const struct bench_frame *f, unsigned rounds)
 {
 	double a = 1e18, b = 1e18;
@@ -83,7 +131,8 @@ int main(int argc, char **argv)
 	struct ts_dp *dp;
 	int a_fd, b_fd;
 
-	struct bpf_object *a_obj = NULL;
+	struct bpf_object *a_obj = NULL, *m_obj;
+	struct bench_mover mover;
 
 	if (argc != 2 && argc != 3) {
 		fprintf(stderr, "usage: bench_ab OBJ_B [OBJ_A] (other builds' bpf/turnstile.bpf.o)\n");
@@ -97,7 +146,8 @@ int main(int argc, char **argv)
 	if (argc == 3 && !(a_obj = load_obj(argv[2], dp, &a_fd)))
 		return 1;
 	b_obj = load_obj(argv[1], dp, &b_fd);
-	if (!b_obj)
+	m_obj = load_mover(&mover);
+	if (!b_obj || !m_obj)
 		return 1;
 	bench_v6_flow(a_fd);
 
@@ -109,12 +159,14 @@ int main(int argc, char **argv)
 		bench_case_frame(&f, &bench_established[i]);
 		ab_line(bench_established[i].name, a_fd, b_fd, &f, rounds);
 	}
+	ab_moving(dp, &mover, a_fd, b_fd, rounds);
 	for (size_t i = 0; i < BENCH_STATELESS; i++) {
 		bench_case_frame(&f, &bench_stateless[i]);
 		ab_line(bench_stateless[i].name, a_fd, b_fd, &f, rounds);
 	}
 	bpf_object__close(b_obj);
 	bpf_object__close(a_obj);
+	bpf_object__close(m_obj);
 	ts_dp_close(dp);
 	return 0;
 }

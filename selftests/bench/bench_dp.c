@@ -30,8 +30,6 @@
 #include "common/log.h"
 #include "dp/dp.h"
 
-#define SYN_BATCH 50000u   /* below the half-open capacity: no eviction */
-#define SYN_FIRST_PORT 2048 /* clients' ports in the 1M flows are 1024-1039 */
 #define DEFAULT_XDP_FILTER "/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_all.o"
 
 static unsigned rounds = 3;
@@ -73,29 +71,6 @@ static double run_paired(int prog_fd, const struct bench_frame *f, uint32_t *ret
 	}
 	*base_ns = base;
 	return best;
-}
-
-/* A fresh SYN per repetition: bench_moving_syn bumps the source port in
- * place and tail-calls `target`. `n` stays below the half-open capacity
- * and `reset` empties the table before the run, so no entry is evicted. */
-static double run_moving_once(int mover_fd, int jump_fd, int target_fd, const struct bench_frame *f,
-			      uint32_t n, void (*reset)(void *ctx), void *ctx, uint32_t *retval)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len, .repeat = n);
-	uint32_t zero = 0;
-
-	if (bpf_map_update_elem(jump_fd, &zero, &target_fd, BPF_ANY)) {
-		fprintf(stderr, "bench: cannot set the tail call: %s\n", strerror(errno));
-		exit(1);
-	}
-	if (reset)
-		reset(ctx);
-	if (bpf_prog_test_run_opts(mover_fd, &o)) {
-		fprintf(stderr, "bench: PROG_TEST_RUN failed: %s\n", strerror(errno));
-		exit(1);
-	}
-	*retval = o.retval;
-	return o.duration;
 }
 
 /* ---- the baseline and xdp-filter -------------------------------------------- */
@@ -195,13 +170,6 @@ static int fill_block_prefixes(int fd, uint32_t from, uint32_t to)
 
 static int prog_fd;
 
-/* Half-open entries expire after the SYN timeout (60 s), established
- * flows after hours: a GC two minutes ahead empties only ts_halfopen. */
-static void clear_halfopen(void *ctx)
-{
-	ts_dp_gc(ctx, ts_dp_now_ns() + 120 * 1000000000ull, NULL);
-}
-
 /* xdp-filter's ratio to its own paired baseline, at the current size. */
 static double xf_ratio;
 
@@ -229,7 +197,8 @@ int main(int argc, char **argv)
 	const char *xf_path = argc > 2 ? argv[2] : DEFAULT_XDP_FILTER;
 	struct ts_dp_open_opts oo = { .cap_flows = NFLOWS + 65536, .cap_prefixes = 131072 };
 	struct bpf_object *base_obj, *xf_obj, *blk_obj;
-	int xf_fd, mover_fd, jump_fd, hash_fd[2], lpm_fd, lpm_map_fd;
+	int xf_fd, hash_fd[2], lpm_fd, lpm_map_fd;
+	struct bench_mover mover;
 	double base_ns, base_moving_ns;
 	uint32_t have_prefixes = 0;
 	struct ts_dp *dp;
@@ -255,8 +224,8 @@ int main(int argc, char **argv)
 	hash_fd[1] = bpf_program__fd(bpf_object__find_program_by_name(blk_obj, "blk_hash_noclock"));
 	lpm_fd = bpf_program__fd(bpf_object__find_program_by_name(blk_obj, "blk_lpm2"));
 	lpm_map_fd = bpf_map__fd(bpf_object__find_map_by_name(blk_obj, "blk_prefixes"));
-	mover_fd = bpf_program__fd(bpf_object__find_program_by_name(base_obj, "bench_moving_syn"));
-	jump_fd = bpf_map__fd(bpf_object__find_map_by_name(base_obj, "bench_next"));
+	mover.mover_fd = bpf_program__fd(bpf_object__find_program_by_name(base_obj, "bench_moving_syn"));
+	mover.jump_fd = bpf_map__fd(bpf_object__find_map_by_name(base_obj, "bench_next"));
 	if (ts_dp_open(&dp, &oo))
 		return 1;
 	prog_fd = ts_dp_xdp_prog_fd(dp);
@@ -269,7 +238,7 @@ int main(int argc, char **argv)
 	bench_frame(&base_frame, "10.0.0.1", 1024, server4, 443, SYN);
 	base_ns = run_repeat(base_fd, &base_frame, &rv);
 	bench_frame(&f, "10.0.0.1", SYN_FIRST_PORT, server4, 443, SYN);
-	base_moving_ns = run_moving_once(mover_fd, jump_fd, base_fd, &f, SYN_BATCH, NULL, NULL, &rv);
+	base_moving_ns = bench_run_moving(&mover, base_fd, &f, SYN_BATCH, NULL, NULL, &rv);
 	printf("# repeat %u, best of %u, each line in turns with the baseline; flow table: %u flows\n",
 	       bench_repeat, rounds, NFLOWS);
 	printf("# baseline (parse Eth/IPv4/TCP, per-CPU count, drop): %.1f ns/pkt; "
@@ -316,9 +285,9 @@ int main(int argc, char **argv)
 			uint32_t brv;
 
 			for (unsigned r = 0; r < rounds; r++) {
-				x = run_moving_once(mover_fd, jump_fd, base_fd, &f, SYN_BATCH, NULL, NULL, &brv);
+				x = bench_run_moving(&mover, base_fd, &f, SYN_BATCH, NULL, NULL, &brv);
 				b = x < b ? x : b;
-				x = run_moving_once(mover_fd, jump_fd, prog_fd, &f, SYN_BATCH, clear_halfopen, dp,
+				x = bench_run_moving(&mover, prog_fd, &f, SYN_BATCH, bench_clear_halfopen, dp,
 						    &rv);
 				ns = x < ns ? x : ns;
 			}

@@ -191,3 +191,28 @@ void bench_v6_flow(int prog_fd)
 	bench_frame(&f, c->src, c->sport, c->dst, c->dport, ACK);
 	bench_run_once(prog_fd, &f, &rv);
 }
+
+double bench_run_moving(const struct bench_mover *m, int target_fd, const struct bench_frame *f,
+			uint32_t n, void (*reset)(void *ctx), void *ctx, uint32_t *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len, .repeat = n);
+	uint32_t zero = 0;
+
+	if (bpf_map_update_elem(m->jump_fd, &zero, &target_fd, BPF_ANY)) {
+		fprintf(stderr, "bench: cannot set the tail call: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (reset)
+		reset(ctx);
+	if (bpf_prog_test_run_opts(m->mover_fd, &o)) {
+		fprintf(stderr, "bench: PROG_TEST_RUN failed: %s\n", strerror(errno));
+		exit(1);
+	}
+	*retval = o.retval;
+	return o.duration;
+}
+
+void bench_clear_halfopen(void *dp)
+{
+	ts_dp_gc(dp, ts_dp_now_ns() + 120 * 1000000000ull, NULL);
+}

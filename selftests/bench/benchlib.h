@@ -58,4 +58,21 @@ void bench_flow(uint32_t id, uint64_t now, struct ts_flow_key *k, struct ts_flow
 /* The 1M flows into ts_flows through the product's own insert. */
 int bench_fill_flows(struct ts_dp *dp);
 
+/* The allowed SYN: a fresh connection per repetition. bench_moving_syn
+ * (bpf/bench_baseline.bpf.c) bumps the source port in place and
+ * tail-calls the program under test through bench_next. */
+#define SYN_BATCH 50000u    /* below the half-open capacity: no eviction */
+#define SYN_FIRST_PORT 2048 /* clients' ports in the 1M flows are 1024-1039 */
+struct bench_mover {
+	int mover_fd;   /* bench_moving_syn */
+	int jump_fd;    /* bench_next */
+};
+/* One run of `n` fresh SYNs from frame f through target_fd (after
+ * `reset(ctx)`, if given): ns per packet (exits on failure). */
+double bench_run_moving(const struct bench_mover *m, int target_fd, const struct bench_frame *f,
+			uint32_t n, void (*reset)(void *ctx), void *ctx, uint32_t *retval);
+/* Empty ts_halfopen of a struct ts_dp (a GC two minutes ahead: half-open
+ * entries expire after 60 s, established flows after hours). */
+void bench_clear_halfopen(void *dp);
+
 #endif /* TS_BENCHLIB_H */
