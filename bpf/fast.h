@@ -46,7 +46,6 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 	const struct ts_slot_cfg *sc;
 	const struct ts_config *cfg;
 	struct ethhdr *eth = data;
-	__u32 zero = 0;
 	__u64 now;
 	struct ts_tcp_hdr *th;
 	struct ts_flow_slot *s;
@@ -88,7 +87,7 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 	} else {
 		return TS_FAST_NO;
 	}
-	cfg = bpf_map_lookup_elem(&ts_config, &zero);
+	cfg = bpf_map_lookup_elem(&ts_config, (void *)&ts_key_zero);
 	if (!cfg)
 		return TS_FAST_NO;
 	/* keyed by the map value itself: this frame is in the deepest call
@@ -96,7 +95,7 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 	sc = bpf_map_lookup_elem(&ts_slot_cfg, (void *)&cfg->active_slot);
 	if (!sc)
 		return TS_FAST_NO;
-	s = flow_find(&ts_flows, cfg->bucket_mask[TS_TBL_FLOWS], &k, flow_hash(cfg, &k), NULL);
+	s = flow_find(&ts_flows, cfg, TS_TBL_FLOWS, &k, flow_hash(cfg, &k), NULL);
 	if (!s)
 		return TS_FAST_MISS;
 	if (s->val.flags & TS_FLOW_AUDIT)

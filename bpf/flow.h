@@ -141,21 +141,43 @@ static __always_inline struct ts_flow_slot *first_live(__u64 *bk, __u64 occ, __u
 	return (*st & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE ? s : NULL;
 }
 
+/* The first live slot of a bucket whose entry has expired (*j, *st: its
+ * index and state), or NULL: what an insert into a full bucket reuses. */
+static __always_inline struct ts_flow_slot *first_expired(__u64 *bk, const struct ts_run *r, __u32 *j,
+							  __u64 *st)
+{
+	__u32 jj;
+
+#pragma unroll
+	for (jj = 0; jj < TS_BUCKET_SLOTS; jj++) {
+		struct ts_flow_slot *c = flow_slot_at(bk, jj);
+		__u64 cst = TS_READ_ONCE(c->state);
+
+		if ((cst & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE && flow_expired(&c->val, r->now, r->sc)) {
+			*j = jj;
+			*st = cst;
+			return c;
+		}
+	}
+	return NULL;
+}
+
 /* A full half-open table whose two buckets for a key are both empty has
  * nothing of the key's to give up: take the first entry of the next
  * bucket instead, so the count stays at the capacity. */
-static __always_inline void evict_next_bucket(void *map, __u32 mask, __u64 h, __u64 *live)
+static __always_inline void evict_next_bucket(void *map, const struct ts_config *cfg, enum ts_table t,
+					      __u64 h, __u64 *live)
 {
-	__u32 bi = (ts_table_bucket(h, mask, 0) + 1) & mask;
-	__u64 *bk = bpf_map_lookup_elem(map, &bi);
-	struct ts_hit hit = {};
+	__u32 bi = (ts_table_bucket(h, cfg->bucket_mask[t], 0) + 1) & cfg->bucket_mask[t];
+	__u64 *bk = bpf_map_lookup_elem(map, &bi), *tg = bucket_tags(cfg, t, bi), st;
+	struct ts_flow_slot *s;
+	__u32 j;
 
-	if (!bk)
+	if (!bk || !tg)
 		return;
-	hit.bucket = bk;
-	hit.slot = (__u64 *)first_live(bk, tags_occupied(TS_READ_ONCE(bk[0])), &hit.j, &hit.st);
-	if (hit.slot)
-		table_remove(&hit, live);
+	s = first_live(bk, tags_occupied(TS_READ_ONCE(*tg)), &j, &st);
+	if (s)
+		table_remove(tg, &s->state, st, j, live);
 }
 
 /*
@@ -173,84 +195,81 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 					     const struct ts_run *r, const struct ts_flow_key *k,
 					     __u64 h, const struct ts_flow_val *v)
 {
-	__u32 mask = r->cfg->bucket_mask[t], zero = 0, bi, j = 0, bb, jj;
+	__u32 mask = r->cfg->bucket_mask[t], zero = 0, bi0, bi1, j = 0, sb = 0;
 	struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, &zero);
-	__u64 *bk0, *bk1, *sel = 0, st = 0, tags0, tags1, free0, free1, gen, old;
+	__u64 *bk, *tg, st = 0, tags0, tags1, free0, free1, gen, old;
 	__u8 byte = TS_TAG_BYTE(h);
 	struct ts_flow_slot *s = 0;
 	bool grow = false, room0, room1;
 
 	if (!fill)
 		return -ENOSPC;
-	bi = ts_table_bucket(h, mask, 0);
-	bk0 = bpf_map_lookup_elem(map, &bi);
-	bi = ts_table_bucket(h, mask, 1);
-	bk1 = bpf_map_lookup_elem(map, &bi);
-	if (!bk0 || !bk1)
+	bi0 = ts_table_bucket(h, mask, 0);
+	bi1 = ts_table_bucket(h, mask, 1);
+	tg = bucket_tags(r->cfg, t, bi0);
+	if (!tg)
 		return -ENOSPC;
-	tags0 = TS_READ_ONCE(bk0[0]);
-	tags1 = TS_READ_ONCE(bk1[0]);
+	tags0 = TS_READ_ONCE(*tg);
+	tg = bucket_tags(r->cfg, t, bi1);
+	if (!tg)
+		return -ENOSPC;
+	tags1 = TS_READ_ONCE(*tg);
+	if (evict && !tags0 && !tags1 && TS_READ_ONCE(fill->live[t]) >= r->cfg->capacity[t])
+		evict_next_bucket(map, r->cfg, t, h, &fill->live[t]);
 	room0 = ts_tags_count(ts_tags_match(tags0, byte)) < TS_TAG_DUPS;
 	room1 = ts_tags_count(ts_tags_match(tags1, byte)) < TS_TAG_DUPS;
 	free0 = room0 ? ts_tags_match(tags0, 0) : 0;
 	free1 = room1 ? ts_tags_match(tags1, 0) : 0;
-	if (evict && !tags0 && !tags1 && TS_READ_ONCE(fill->live[t]) >= r->cfg->capacity[t])
-		evict_next_bucket(map, mask, h, &fill->live[t]);
 	if ((free0 | free1) && TS_READ_ONCE(fill->live[t]) < r->cfg->capacity[t]) {
-		bool use1 = ts_tags_count(free1) > ts_tags_count(free0);
-
-		sel = use1 ? bk1 : bk0;
-		j = ts_tags_first(use1 ? free1 : free0);
-		s = flow_slot_at(sel, j);
-		st = TS_READ_ONCE(s->state);
-		if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_EMPTY)
-			return -ENOSPC;     /* another CPU took it this instant */
+		sb = ts_tags_count(free1) > ts_tags_count(free0);
+		j = ts_tags_first(sb ? free1 : free0);
 		grow = true;
 	} else {
 		/* reuse an expired entry of a bucket with room for the tag */
-#pragma unroll
-		for (bb = 0; bb < 2 && !s; bb++) {
-			__u64 *b = bb ? bk1 : bk0;
-
-			if (!(bb ? room1 : room0))
-				continue;
-#pragma unroll
-			for (jj = 0; jj < TS_BUCKET_SLOTS; jj++) {
-				struct ts_flow_slot *c = flow_slot_at(b, jj);
-
-				st = TS_READ_ONCE(c->state);
-				if ((st & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE &&
-				    flow_expired(&c->val, r->now, r->sc)) {
-					s = c;
-					sel = b;
-					j = jj;
-					break;
-				}
-			}
+		if (room0 && (bk = bpf_map_lookup_elem(map, &bi0)))
+			s = first_expired(bk, r, &j, &st);
+		if (!s && room1 && (bk = bpf_map_lookup_elem(map, &bi1))) {
+			s = first_expired(bk, r, &j, &st);
+			sb = 1;
 		}
 		if (!s && evict) {
 			/* half-open: the first occupied slot of a bucket with room */
 			__u64 occ0 = room0 ? tags_occupied(tags0) : 0;
 			__u64 occ1 = room1 ? tags_occupied(tags1) : 0;
 
-			sel = occ0 ? bk0 : bk1;
-			s = first_live(sel, occ0 ? occ0 : occ1, &j, &st);
+			sb = !occ0;
+			bk = bpf_map_lookup_elem(map, sb ? &bi1 : &bi0);
+			if (bk)
+				s = first_live(bk, occ0 ? occ0 : occ1, &j, &st);
 		}
-		if (!s || !sel)
+		if (!s)
 			return -ENOSPC;
+	}
+	/* the chosen slot: bucket sb's j-th, and its tags word (found again
+	 * from the indices: fewer pointers kept, so the stack of the call
+	 * chain stays within its 512 bytes) */
+	bk = bpf_map_lookup_elem(map, sb ? &bi1 : &bi0);
+	tg = bucket_tags(r->cfg, t, sb ? bi1 : bi0);
+	if (!bk || !tg)
+		return -ENOSPC;
+	s = flow_slot_at(bk, j);
+	if (grow) {
+		st = TS_READ_ONCE(s->state);
+		if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_EMPTY)
+			return -ENOSPC;     /* another CPU took it this instant */
 	}
 	gen = (st + TS_SLOT_GEN_ONE) & TS_SLOT_GEN_MASK;
 	if (__sync_val_compare_and_swap(&s->state, st, gen | TS_SLOT_BUSY) != st)
 		return -ENOSPC;     /* another CPU took it this instant */
 	if (!grow)
-		__sync_fetch_and_and(sel, ~(0xffull << (8 * j)));
+		__sync_fetch_and_and(tg, ~(0xffull << (8 * j)));
 	s->key = *k;
 	s->val = *v;
 	/* the tag byte before the live state: another inserter of the same
 	 * tag sees it, and the TS_TAG_DUPS bound holds under concurrency */
-	old = __sync_fetch_and_or(sel, (__u64)byte << (8 * j));
+	old = __sync_fetch_and_or(tg, (__u64)byte << (8 * j));
 	if (ts_tags_count(ts_tags_match(old, byte)) >= TS_TAG_DUPS) {
-		__sync_fetch_and_and(sel, ~(0xffull << (8 * j)));
+		__sync_fetch_and_and(tg, ~(0xffull << (8 * j)));
 		__sync_lock_test_and_set(&s->state, gen);   /* empty again */
 		if (!grow)
 			__sync_fetch_and_add(&fill->live[t], -1);   /* the entry it replaced */
@@ -282,7 +301,8 @@ static __always_inline void flow_remove(bool half, const struct ts_hit *hit)
 	struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, &zero);
 
 	if (fill)
-		table_remove(hit, &fill->live[half ? TS_TBL_HALFOPEN : TS_TBL_FLOWS]);
+		table_remove(hit->tags, hit->slot, hit->st, hit->j,
+			     &fill->live[half ? TS_TBL_HALFOPEN : TS_TBL_FLOWS]);
 }
 
 /* Invalid on any segment: SYN with FIN or RST, FIN with RST, or none of

@@ -57,11 +57,11 @@ static __always_inline void addr_key(struct ts_addr_key *k, __u32 slot, __u8 fam
 	}
 }
 
-static __always_inline struct ts_addr_slot *addr_find(void *map, __u32 mask, __u64 seed,
-						      const struct ts_addr_key *k)
+static __always_inline struct ts_addr_slot *addr_find(void *map, const struct ts_config *cfg,
+						      enum ts_table t, const struct ts_addr_key *k)
 {
-	return (struct ts_addr_slot *)table_find(map, mask, (const __u64 *)k, sizeof(*k) / 8,
-						 ts_hash((const __u64 *)k, sizeof(*k) / 8, seed),
+	return (struct ts_addr_slot *)table_find(map, cfg, t, (const __u64 *)k, sizeof(*k) / 8,
+						 ts_hash((const __u64 *)k, sizeof(*k) / 8, cfg->hash_seed),
 						 sizeof(struct ts_addr_slot), NULL);
 }
 
@@ -76,7 +76,7 @@ static __always_inline struct ts_addr_slot *host_lookup(const struct ts_run *r, 
 		addr_key(&k, r->slot, family, (const struct ts_addr_words *)addr, 32);
 	else
 		addr_key(&k, r->slot, family, (const struct ts_addr_words *)addr, 128);
-	return addr_find(&ts_hosts, r->cfg->bucket_mask[TS_TBL_HOSTS], r->cfg->hash_seed, &k);
+	return addr_find(&ts_hosts, r->cfg, TS_TBL_HOSTS, &k);
 }
 
 /* The entry of addr cut to the slot's i-th prefix length (of n), or NULL. */
@@ -93,7 +93,7 @@ static __always_inline struct ts_addr_slot *prefix_probe_at(const struct ts_conf
 	else
 		plen = i < TS_V6_LENS ? sc->prefix_lens_v6[i] : 0;
 	addr_key(&k, slot, family, addr, plen);
-	return addr_find(&ts_prefixes, cfg->bucket_mask[TS_TBL_PREFIXES], cfg->hash_seed, &k);
+	return addr_find(&ts_prefixes, cfg, TS_TBL_PREFIXES, &k);
 }
 
 /* Lengths probed inline before the loop: most policies use one or two. */
@@ -199,7 +199,7 @@ static __always_inline __u32 rule_lookup(const struct ts_run *r, __u32 src, __u3
 
 	if (!src || !dst || !class)
 		return 0;
-	s = (struct ts_rule_slot *)table_find(&ts_rules, r->cfg->bucket_mask[TS_TBL_RULES],
+	s = (struct ts_rule_slot *)table_find(&ts_rules, r->cfg, TS_TBL_RULES,
 					      (const __u64 *)&k, sizeof(k) / 8,
 					      ts_hash((const __u64 *)&k, sizeof(k) / 8, r->cfg->hash_seed),
 					      sizeof(struct ts_rule_slot), NULL);

@@ -24,18 +24,26 @@ static __always_inline bool key_words_eq(const __u64 *a, const __u64 *b, const u
 	return !diff;
 }
 
-/* Where a find landed: the bucket (its tags word first), the slot, its index. */
+/* Where a find landed: the bucket's tags word, the slot, its index. */
 struct ts_hit {
-	__u64 *bucket;
+	__u64 *tags;
 	__u64 *slot;
 	__u64 st;       /* the slot's state when it was found */
 	__u32 j;
 };
 
-/* Slot j of a bucket (its tags word, then the slots). */
+/* Slot j of a bucket. */
 static __always_inline __u64 *bucket_slot(__u64 *bk, __u32 j, const unsigned int slot_size)
 {
-	return (__u64 *)((__u8 *)bk + 8 + j * slot_size);
+	return (__u64 *)((__u8 *)bk + j * slot_size);
+}
+
+/* The tags word of bucket bi of table t (in ts_tags), or NULL. */
+static __always_inline __u64 *bucket_tags(const struct ts_config *cfg, enum ts_table t, __u32 bi)
+{
+	__u32 i = cfg->tags_base[t] + bi;
+
+	return bpf_map_lookup_elem(&ts_tags, &i);
 }
 
 /* The tags' flags of the occupied slots. */
@@ -44,9 +52,9 @@ static __always_inline __u64 tags_occupied(__u64 tags)
 	return ~ts_tags_match(tags, 0) & TS_BYTES_80;
 }
 
-/* Slot j of bucket bk if it holds the live entry of key (and *hit, when
- * asked for), else NULL. */
-static __always_inline __u64 *slot_holds(__u64 *bk, __u32 j, const unsigned int slot_size,
+/* Slot j of bucket bk (tags word tg) if it holds the live entry of key
+ * (and *hit, when asked for), else NULL. */
+static __always_inline __u64 *slot_holds(__u64 *bk, __u64 *tg, __u32 j, const unsigned int slot_size,
 					 const __u64 *key, const unsigned int nwords, __u64 want,
 					 struct ts_hit *hit)
 {
@@ -60,7 +68,7 @@ static __always_inline __u64 *slot_holds(__u64 *bk, __u32 j, const unsigned int 
 	if (TS_READ_ONCE(s[0]) != st)   /* rewritten while we read it */
 		return NULL;
 	if (hit) {
-		hit->bucket = bk;
+		hit->tags = tg;
 		hit->slot = s;
 		hit->st = st;
 		hit->j = j;
@@ -68,17 +76,19 @@ static __always_inline __u64 *slot_holds(__u64 *bk, __u32 j, const unsigned int 
 	return s;
 }
 
-/* Find `key` (nwords 8-byte words, hash h) in a table of buckets whose
- * slots are slot_size bytes: its slot, or NULL; *hit (if not NULL) says
- * where, for a removal. A bucket whose tags hold no
- * candidate costs one load; at most TS_TAG_DUPS candidates are checked.
- * The slot index comes from the tags, not from the unrolled loop, so
- * every outcome leaves the verifier one state, not one per slot. */
-static __always_inline __u64 *table_find(void *map, __u32 mask, const __u64 *key,
-				       const unsigned int nwords, __u64 h,
-				       const unsigned int slot_size, struct ts_hit *hit)
+/* Find `key` (nwords 8-byte words, hash h) in table t (its buckets in
+ * `map`, slots of slot_size bytes): its slot, or NULL; *hit (if not NULL)
+ * says where, for a removal. A bucket whose tags hold no candidate costs
+ * one load from ts_tags, and its bucket is not read; at most TS_TAG_DUPS
+ * candidates are checked. The slot index comes from the tags, not from
+ * the unrolled loop, so every outcome leaves the verifier one state, not
+ * one per slot. */
+static __always_inline __u64 *table_find(void *map, const struct ts_config *cfg, enum ts_table t,
+					 const __u64 *key, const unsigned int nwords, __u64 h,
+					 const unsigned int slot_size, struct ts_hit *hit)
 {
 	__u64 want = (h & TS_SLOT_TAG_MASK) | TS_SLOT_LIVE;
+	__u32 mask = cfg->bucket_mask[t];
 	__u8 byte = TS_TAG_BYTE(h);
 	__u64 *s;
 	__u32 b;
@@ -86,32 +96,38 @@ static __always_inline __u64 *table_find(void *map, __u32 mask, const __u64 *key
 #pragma unroll
 	for (b = 0; b < 2; b++) {
 		__u32 bi = ts_table_bucket(h, mask, b);
-		__u64 *bk = bpf_map_lookup_elem(map, &bi);
+		__u32 idx = cfg->tags_base[t] + bi;   /* one key slot for both lookups */
+		__u64 *tg = bpf_map_lookup_elem(&ts_tags, &idx), *bk;
 		__u64 m;
 
+		if (!tg)
+			return NULL;
+		m = ts_tags_match(TS_READ_ONCE(*tg), byte);
+		if (!m)
+			continue;
+		idx = bi;
+		bk = bpf_map_lookup_elem(map, &idx);
 		if (!bk)
 			return NULL;
-		m = ts_tags_match(TS_READ_ONCE(bk[0]), byte);
 		/* TS_TAG_DUPS (2) candidates, written out */
-		if (m && (s = slot_holds(bk, ts_tags_first(m), slot_size, key, nwords, want, hit)))
+		if ((s = slot_holds(bk, tg, ts_tags_first(m), slot_size, key, nwords, want, hit)))
 			return s;
 		m &= m - 1;
-		if (m && (s = slot_holds(bk, ts_tags_first(m), slot_size, key, nwords, want, hit)))
+		if (m && (s = slot_holds(bk, tg, ts_tags_first(m), slot_size, key, nwords, want, hit)))
 			return s;
 	}
 	return NULL;
 }
 
-/* Take a found entry out, if the slot still holds it (the state it was
- * found with): claim it, clear its tag byte, free it. */
-static __always_inline void table_remove(const struct ts_hit *hit, __u64 *live)
+/* Take a found entry out (its tags word, slot, the state it was found
+ * with, its index), if the slot still holds it: claim it, clear its tag
+ * byte, free it. */
+static __always_inline void table_remove(__u64 *tags, __u64 *slot, __u64 st, __u32 j, __u64 *live)
 {
-	__u64 st = hit->st;
-
-	if (__sync_val_compare_and_swap(hit->slot, st, (st & TS_SLOT_GEN_MASK) | TS_SLOT_BUSY) != st)
+	if (__sync_val_compare_and_swap(slot, st, (st & TS_SLOT_GEN_MASK) | TS_SLOT_BUSY) != st)
 		return;
-	__sync_fetch_and_and(hit->bucket, ~(0xffull << (8 * hit->j)));
-	__sync_lock_test_and_set(hit->slot, st & TS_SLOT_GEN_MASK);
+	__sync_fetch_and_and(tags, ~(0xffull << (8 * j)));
+	__sync_lock_test_and_set(slot, st & TS_SLOT_GEN_MASK);
 	__sync_fetch_and_add(live, -1);
 }
 
@@ -127,11 +143,12 @@ static __always_inline __u64 flow_hash(const struct ts_config *cfg, const struct
 	return ts_hash((const __u64 *)k, sizeof(*k) / 8, cfg->hash_seed);
 }
 
-/* The live entry of k in ts_flows or ts_halfopen, or NULL. */
-static __always_inline struct ts_flow_slot *flow_find(void *map, __u32 mask, const struct ts_flow_key *k,
+/* The live entry of k in ts_flows or ts_halfopen (table t), or NULL. */
+static __always_inline struct ts_flow_slot *flow_find(void *map, const struct ts_config *cfg,
+						      enum ts_table t, const struct ts_flow_key *k,
 						      __u64 h, struct ts_hit *hit)
 {
-	return (struct ts_flow_slot *)table_find(map, mask, (const __u64 *)k, sizeof(*k) / 8, h,
+	return (struct ts_flow_slot *)table_find(map, cfg, t, (const __u64 *)k, sizeof(*k) / 8, h,
 						 sizeof(struct ts_flow_slot), hit);
 }
 

@@ -24,11 +24,11 @@
 static __always_inline bool flow_tracked(const struct ts_run *r, const struct ts_flow_key *k)
 {
 	__u64 h = flow_hash(r->cfg, k);
-	struct ts_flow_slot *s = flow_find(&ts_flows, r->cfg->bucket_mask[TS_TBL_FLOWS], k, h, NULL);
+	struct ts_flow_slot *s = flow_find(&ts_flows, r->cfg, TS_TBL_FLOWS, k, h, NULL);
 
 	if (s && !flow_expired(&s->val, r->now, r->sc))
 		return true;
-	s = flow_find(&ts_halfopen, r->cfg->bucket_mask[TS_TBL_HALFOPEN], k, h, NULL);
+	s = flow_find(&ts_halfopen, r->cfg, TS_TBL_HALFOPEN, k, h, NULL);
 	return s && !flow_expired(&s->val, r->now, r->sc);
 }
 
@@ -217,7 +217,7 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 		p->judged_reversed = reversed;
 	}
 
-	hs = flow_find(&ts_halfopen, r->cfg->bucket_mask[TS_TBL_HALFOPEN], k, h, &hit);
+	hs = flow_find(&ts_halfopen, r->cfg, TS_TBL_HALFOPEN, k, h, &hit);
 	if (hs && flow_expired(&hs->val, r->now, r->sc)) {
 		flow_remove(true, &hit);
 		hs = 0;
@@ -256,7 +256,7 @@ static __always_inline __u32 tcp_established(const struct ts_run *r, struct ts_p
 	struct ts_flow_key *k = flow_key_of(r, p);
 	bool from_lo = p->from_lo;
 	struct ts_hit hit;
-	struct ts_flow_slot *s = flow_find(&ts_flows, r->cfg->bucket_mask[TS_TBL_FLOWS], k,
+	struct ts_flow_slot *s = flow_find(&ts_flows, r->cfg, TS_TBL_FLOWS, k,
 					   p->key_hash, &hit);
 	__u8 f = p->tcp_flags;
 	struct ts_flow_val *v;

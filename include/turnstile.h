@@ -16,7 +16,7 @@
 
 #include <linux/types.h>
 
-#define TS_SCHEMA_VERSION 3
+#define TS_SCHEMA_VERSION 4
 
 /* Where the loader pins maps and links (bpffs). */
 #define TS_PIN_DIR "/sys/fs/bpf/turnstile"
@@ -162,10 +162,14 @@ _Static_assert(sizeof(struct ts_flow_val) == 32, "ts_flow_val size");
  * hashes (ts_hash, keyed by ts_config.hash_seed) to two buckets of
  * TS_BUCKET_SLOTS slots; it lives in one of them.
  *
- * A bucket starts with `tags`, one byte per slot (0 = free, else
- * TS_TAG_BYTE of the key's hash): a miss costs one load and a few ALU
- * operations per bucket, and no bucket holds more than TS_TAG_DUPS slots
- * of one tag, so a find checks at most that many slots per bucket. The slot's state word is the truth: empty /
+ * Each bucket has a tags word, one byte per slot (0 = free, else
+ * TS_TAG_BYTE of the key's hash), kept apart from the buckets in ts_tags
+ * (one ARRAY of words for all tables; table t's start at
+ * ts_config.tags_base[t]): a miss costs one load and a few ALU operations
+ * per bucket, and the loads stay in a region a few MB long even for
+ * millions of flows (in cache, and within the TLB's reach), where the
+ * buckets are hundreds. No bucket holds more than TS_TAG_DUPS slots of one
+ * tag, so a find checks at most that many slots per bucket. The slot's state word is the truth: empty /
  * claimed by a writer / live, 32 bits of the hash, and a generation bumped
  * by every claim, so a reader that sees the same state before and after
  * reading the key read one entry, not two.
@@ -281,24 +285,21 @@ struct ts_rule_slot {
 };
 _Static_assert(sizeof(struct ts_rule_slot) == 32, "ts_rule_slot size");
 
-/* Buckets: the map values. */
+/* Buckets: the map values (their tags words are in ts_tags). */
 struct ts_flow_bucket {
-	__u64 tags;
 	struct ts_flow_slot slot[TS_BUCKET_SLOTS];
 };
-_Static_assert(sizeof(struct ts_flow_bucket) == 648, "ts_flow_bucket size");
+_Static_assert(sizeof(struct ts_flow_bucket) == 640, "ts_flow_bucket size");
 
 struct ts_addr_bucket {
-	__u64 tags;
 	struct ts_addr_slot slot[TS_BUCKET_SLOTS];
 };
-_Static_assert(sizeof(struct ts_addr_bucket) == 328, "ts_addr_bucket size");
+_Static_assert(sizeof(struct ts_addr_bucket) == 320, "ts_addr_bucket size");
 
 struct ts_rule_bucket {
-	__u64 tags;
 	struct ts_rule_slot slot[TS_BUCKET_SLOTS];
 };
-_Static_assert(sizeof(struct ts_rule_bucket) == 264, "ts_rule_bucket size");
+_Static_assert(sizeof(struct ts_rule_bucket) == 256, "ts_rule_bucket size");
 
 /* ts_table_fill (mmapable ARRAY of one): live slots per enum ts_table. */
 struct ts_table_fill {
@@ -418,8 +419,10 @@ struct ts_config {
 	__u64 hash_seed;                  /* host; random, keys ts_hash */
 	__u32 bucket_mask[TS_TBL_COUNT];  /* host; buckets - 1 (buckets: a power of two) */
 	__u32 capacity[TS_TBL_COUNT];     /* host; most live slots allowed */
+	__u32 tags_base[TS_TBL_COUNT];    /* host; index in ts_tags of the table's bucket 0 */
+	__u32 pad2;
 };
-_Static_assert(sizeof(struct ts_config) == 72, "ts_config size");
+_Static_assert(sizeof(struct ts_config) == 96, "ts_config size");
 
 /* Per-CPU token bucket for the event ring (ts_ratelimit, PERCPU_ARRAY of 1). */
 struct ts_ratelimit {

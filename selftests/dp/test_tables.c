@@ -31,24 +31,49 @@ static const char policy[] =
 	"component server { 10.2.0.1 }\n"
 	"rule \"C\": clients -> server tcp/443\n";
 
+/* The pinned ts_hosts buckets and their tags words (in ts_tags), mmapped. */
 struct mapped {
 	struct ts_addr_bucket *b;
 	size_t len, n;
+	uint64_t *all_tags, *tags;
+	size_t tags_len;
 };
+
+static void *map_pinned(const char *name, size_t elem, size_t *n, size_t *len)
+{
+	struct bpf_map_info info = {};
+	__u32 ilen = sizeof(info);
+	char path[128];
+	void *mem;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", DIR, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &ilen))
+		return MAP_FAILED;
+	*n = info.max_entries;
+	*len = (*n * elem + 4095) & ~4095ul;
+	mem = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	return mem;
+}
 
 static int map_hosts(struct mapped *m)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	int fd = bpf_obj_get(DIR "/ts_hosts");
+	struct ts_config cfg;
+	uint32_t zero = 0;
+	size_t ntags;
+	int fd = bpf_obj_get(DIR "/ts_config");
 
-	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+	if (fd < 0 || bpf_map_lookup_elem(fd, &zero, &cfg))
 		return -errno;
-	m->n = info.max_entries;
-	m->len = (m->n * sizeof(*m->b) + 4095) & ~4095ul;
-	m->b = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
-	return m->b == MAP_FAILED ? -errno : 0;
+	m->b = map_pinned("ts_hosts", sizeof(*m->b), &m->n, &m->len);
+	m->all_tags = map_pinned("ts_tags", sizeof(*m->all_tags), &ntags, &m->tags_len);
+	if (m->b == MAP_FAILED || m->all_tags == MAP_FAILED || cfg.tags_base[TS_TBL_HOSTS] + m->n > ntags)
+		return -EINVAL;
+	m->tags = m->all_tags + cfg.tags_base[TS_TBL_HOSTS];
+	return 0;
 }
 
 /* Break the table as a writer killed mid-write would: the server's live
@@ -67,11 +92,11 @@ static bool tear(struct mapped *m, uint32_t *server_bucket, uint32_t *server_j,
 
 			if (!broke && (s->state & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE &&
 			    !memcmp(s->key.addr, &sa, 4) && s->key.family == TS_FAMILY_V4) {
-				m->b[b].tags &= ~(0xffull << (8 * j));
+				m->tags[b] &= ~(0xffull << (8 * j));
 				*server_bucket = b, *server_j = j, broke = true;
-			} else if (!claimed && b > 0 && s->state == 0 && !(m->b[b].tags >> (8 * j) & 0xff)) {
+			} else if (!claimed && b > 0 && s->state == 0 && !(m->tags[b] >> (8 * j) & 0xff)) {
 				s->state = TS_SLOT_GEN_ONE | TS_SLOT_BUSY;
-				m->b[b].tags |= 0x5aull << (8 * j);
+				m->tags[b] |= 0x5aull << (8 * j);
 				*busy_bucket = b, *busy_j = j, claimed = true;
 			}
 		}
@@ -100,8 +125,8 @@ static void test_adopt_repairs_torn_writes(void)
 	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "SYN to the server");
 	TS_CHECK(!ts_dp_fill_levels(t.dp, &before), "fill levels");
 
-	TS_CHECK(!map_hosts(&m), "mmap the pinned ts_hosts");
-	if (!m.b || m.b == MAP_FAILED)
+	TS_CHECK(!map_hosts(&m), "mmap the pinned ts_hosts and ts_tags");
+	if (!m.tags)
 		goto out;
 	TS_CHECK(tear(&m, &sb, &sj, &bb, &bj), "found the server's entry and a free slot");
 	fd = bpf_obj_get(DIR "/ts_table_fill");
@@ -125,13 +150,15 @@ static void test_adopt_repairs_torn_writes(void)
 		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "repaired: the server's entry is found");
 		TS_CHECK(!ts_dp_fill_levels(t.dp, &after) && after.hosts == before.hosts,
 			 "hosts live count %u, want %u", after.hosts, before.hosts);
-		TS_CHECK((m.b[sb].tags >> (8 * sj) & 0xff) != 0, "the live slot has its tag byte again");
-		TS_CHECK(m.b[bb].slot[bj].state == TS_SLOT_GEN_ONE && !(m.b[bb].tags >> (8 * bj) & 0xff),
+		TS_CHECK((m.tags[sb] >> (8 * sj) & 0xff) != 0, "the live slot has its tag byte again");
+		TS_CHECK(m.b[bb].slot[bj].state == TS_SLOT_GEN_ONE && !(m.tags[bb] >> (8 * bj) & 0xff),
 			 "the claimed slot is free again, without a tag");
 	}
 out:
 	if (m.b && m.b != MAP_FAILED)
 		munmap(m.b, m.len);
+	if (m.all_tags && m.all_tags != MAP_FAILED)
+		munmap(m.all_tags, m.tags_len);
 	dpt_close(&t);
 	for (int i = 0; i < TS_MAP_COUNT; i++) {
 		snprintf(path, sizeof(path), "%s/%s", DIR, ts_dp_map_name(i));

@@ -32,6 +32,7 @@ static const char *const map_names[TS_MAP_COUNT] = {
 	[TS_MAP_EVENTS] = "ts_events",
 	[TS_MAP_RATELIMIT] = "ts_ratelimit",
 	[TS_MAP_TABLE_FILL] = "ts_table_fill",
+	[TS_MAP_TAGS] = "ts_tags",
 };
 
 const char *ts_dp_map_name(enum ts_dp_map map)
@@ -79,6 +80,31 @@ static uint32_t wanted_capacity(const struct ts_dp_open_opts *o, enum ts_table t
 	return cap[t] ? cap[t] : table_shape[t].default_cap;
 }
 
+/* mmap ts_tags, the tables' tags words. */
+static int map_tags(struct ts_dp *dp, bool writable)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	long page = sysconf(_SC_PAGESIZE);
+	int err;
+
+	if (bpf_obj_get_info_by_fd(dp->fds[TS_MAP_TAGS], &info, &len) || info.value_size != sizeof(*dp->tags)) {
+		ts_err("dp: ts_tags has an unexpected shape");
+		return -EPROTO;
+	}
+	dp->tags_bytes = ((size_t)info.max_entries * sizeof(*dp->tags) + page - 1) / page * page;
+	dp->tags = mmap(NULL, dp->tags_bytes, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED,
+			dp->fds[TS_MAP_TAGS], 0);
+	if (dp->tags == MAP_FAILED) {
+		err = -errno;
+		dp->tags = NULL;
+		ts_err("dp: cannot mmap ts_tags: %s", strerror(-err));
+		return err;
+	}
+	dp->ntags = info.max_entries;
+	return 0;
+}
+
 /* mmap the tables and their counters, with the shape ts_config records. */
 static int map_tables(struct ts_dp *dp, const struct ts_config *cfg, bool writable)
 {
@@ -93,13 +119,17 @@ static int map_tables(struct ts_dp *dp, const struct ts_config *cfg, bool writab
 		ts_err("dp: cannot mmap ts_table_fill: %s", strerror(-err));
 		return err;
 	}
+	err = map_tags(dp, writable);
+	if (err)
+		return err;
 	for (int t = 0; t < TS_TBL_COUNT; t++) {
-		err = ts_table_map(&dp->tables[t], dp->fds[table_shape[t].map], table_shape[t].key_size,
-				   table_shape[t].val_size, cfg->hash_seed, cfg->capacity[t],
-				   &dp->fill->live[t], writable);
+		err = ts_table_map(&dp->tables[t], dp->fds[table_shape[t].map], dp->tags + cfg->tags_base[t],
+				   table_shape[t].key_size, table_shape[t].val_size, cfg->hash_seed,
+				   cfg->capacity[t], &dp->fill->live[t], writable);
 		if (err)
 			return err;
-		if (dp->tables[t].bucket_mask != cfg->bucket_mask[t]) {
+		if (dp->tables[t].bucket_mask != cfg->bucket_mask[t] ||
+		    (size_t)cfg->tags_base[t] + dp->tables[t].nbuckets > dp->ntags) {
 			ts_err("dp: %s does not have the shape ts_config records", map_names[table_shape[t].map]);
 			return -EPROTO;
 		}
@@ -114,6 +144,9 @@ static void unmap_tables(struct ts_dp *dp)
 	if (dp->fill)
 		munmap(dp->fill, sysconf(_SC_PAGESIZE));
 	dp->fill = NULL;
+	if (dp->tags)
+		munmap(dp->tags, dp->tags_bytes);
+	dp->tags = NULL;
 }
 
 /* Point a map at its pin path; if a pinned map exists, take its capacity so
@@ -192,9 +225,11 @@ static int check_schema(struct ts_dp *dp, const struct ts_dp_open_opts *o, struc
 	cfg->schema_version = TS_SCHEMA_VERSION;
 	if (getrandom(&cfg->hash_seed, sizeof(cfg->hash_seed), 0) != sizeof(cfg->hash_seed))
 		return -errno;
-	for (int t = 0; t < TS_TBL_COUNT; t++) {
+	for (uint32_t t = 0, base = 0; t < TS_TBL_COUNT; t++) {
 		cfg->capacity[t] = wanted_capacity(o, t);
 		cfg->bucket_mask[t] = bpf_map__max_entries(skel_map(dp->skel, table_shape[t].map)) - 1;
+		cfg->tags_base[t] = base;
+		base += cfg->bucket_mask[t] + 1;
 	}
 	if (bpf_map_update_elem(dp->fds[TS_MAP_CONFIG], &zero, cfg, BPF_ANY))
 		return -errno;
@@ -224,9 +259,13 @@ int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts)
 		ts_err("dp: cannot open the BPF object: %s", strerror(-err));
 		goto fail;
 	}
-	for (int t = 0; t < TS_TBL_COUNT; t++)
-		bpf_map__set_max_entries(skel_map(dp->skel, table_shape[t].map),
-					 ts_table_slots_for(wanted_capacity(opts, t)) / TS_BUCKET_SLOTS);
+	for (uint32_t t = 0, tags = 0; t < TS_TBL_COUNT; t++) {
+		uint32_t buckets = ts_table_slots_for(wanted_capacity(opts, t)) / TS_BUCKET_SLOTS;
+
+		bpf_map__set_max_entries(skel_map(dp->skel, table_shape[t].map), buckets);
+		tags += buckets;   /* ts_tags: a word per bucket of every table, in table order */
+		bpf_map__set_max_entries(skel_map(dp->skel, TS_MAP_TAGS), tags);
+	}
 	for (int m = 0; m < TS_MAP_COUNT; m++) {
 		struct bpf_map *map = skel_map(dp->skel, m);
 

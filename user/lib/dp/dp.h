@@ -66,6 +66,7 @@ enum ts_dp_map {
 	TS_MAP_EVENTS,
 	TS_MAP_RATELIMIT,
 	TS_MAP_TABLE_FILL,
+	TS_MAP_TAGS,
 	TS_MAP_COUNT,
 };
 int ts_dp_map_fd(const struct ts_dp *dp, enum ts_dp_map map);

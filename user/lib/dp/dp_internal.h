@@ -24,6 +24,9 @@ struct ts_dp {
 	/* the exact-match tables and their live counters, mmapped */
 	struct ts_dp_table tables[TS_TBL_COUNT];
 	struct ts_table_fill *fill;
+	uint64_t *tags;        /* ts_tags, mmapped: every table's tags words */
+	size_t tags_bytes;     /* mapped */
+	uint32_t ntags;        /* words in ts_tags */
 };
 
 /* The map of an enum ts_table. */

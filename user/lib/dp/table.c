@@ -22,8 +22,8 @@ uint32_t ts_table_slots_for(uint32_t capacity)
 	return (uint32_t)n;
 }
 
-int ts_table_map(struct ts_dp_table *t, int map_fd, uint32_t key_size, uint32_t val_size,
-		 uint64_t seed, uint32_t capacity, __u64 *live, bool writable)
+int ts_table_map(struct ts_dp_table *t, int map_fd, uint64_t *tags, uint32_t key_size,
+		 uint32_t val_size, uint64_t seed, uint32_t capacity, __u64 *live, bool writable)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -37,7 +37,7 @@ int ts_table_map(struct ts_dp_table *t, int map_fd, uint32_t key_size, uint32_t 
 		return err;
 	}
 	t->slot_size = 8 + key_size + val_size;
-	t->bucket_size = 8 + TS_BUCKET_SLOTS * t->slot_size;
+	t->bucket_size = TS_BUCKET_SLOTS * t->slot_size;
 	if (key_size % 8 || t->slot_size % 8 || info.value_size != t->bucket_size ||
 	    !info.max_entries || info.max_entries & (info.max_entries - 1)) {
 		ts_err("dp: table map has an unexpected shape (%u buckets of %u bytes)", info.max_entries,
@@ -53,6 +53,7 @@ int ts_table_map(struct ts_dp_table *t, int map_fd, uint32_t key_size, uint32_t 
 		ts_err("dp: cannot mmap a table map: %s", strerror(-err));
 		return err;
 	}
+	t->tags = tags;
 	t->key_words = key_size / 8;
 	t->val_size = val_size;
 	t->bucket_mask = t->nbuckets - 1;
@@ -72,12 +73,12 @@ void ts_table_unmap(struct ts_dp_table *t)
 
 static uint64_t *bucket_tags(const struct ts_dp_table *t, uint32_t b)
 {
-	return (uint64_t *)(t->mem + (size_t)b * t->bucket_size);
+	return &t->tags[b];
 }
 
 static uint64_t *bucket_slot(const struct ts_dp_table *t, uint32_t b, uint32_t j)
 {
-	return (uint64_t *)(t->mem + (size_t)b * t->bucket_size + 8 + (size_t)j * t->slot_size);
+	return (uint64_t *)(t->mem + (size_t)b * t->bucket_size + (size_t)j * t->slot_size);
 }
 
 static uint64_t load(const uint64_t *p)
@@ -201,7 +202,7 @@ int ts_table_put(struct ts_dp_table *t, const void *key, const void *val)
 bool ts_table_remove_slot(struct ts_dp_table *t, uint64_t *slot, uint64_t seen)
 {
 	size_t off = (uint8_t *)slot - t->mem;
-	uint32_t b = off / t->bucket_size, j = (off % t->bucket_size - 8) / t->slot_size;
+	uint32_t b = off / t->bucket_size, j = off % t->bucket_size / t->slot_size;
 	uint64_t gen = seen & TS_SLOT_GEN_MASK;
 
 	if ((seen & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE || !t->writable)

@@ -17,8 +17,9 @@
 struct ts_dp_table {
 	uint8_t *mem;            /* the map's buckets, mmapped */
 	size_t map_bytes;
+	uint64_t *tags;          /* the buckets' tags words (in ts_tags, mapped by the caller) */
 	uint32_t nbuckets;
-	uint32_t bucket_size;    /* bytes: tags word, TS_BUCKET_SLOTS slots */
+	uint32_t bucket_size;    /* bytes: TS_BUCKET_SLOTS slots */
 	uint32_t slot_size;      /* bytes: state word, key, value */
 	uint32_t key_words;      /* key length in 8-byte words */
 	uint32_t val_size;
@@ -33,9 +34,10 @@ struct ts_dp_table {
  * holds that many / TS_BUCKET_SLOTS buckets). */
 uint32_t ts_table_slots_for(uint32_t capacity);
 
-/* mmap map_fd (buckets of slots of key_size + val_size after the state word). */
-int ts_table_map(struct ts_dp_table *t, int map_fd, uint32_t key_size, uint32_t val_size,
-		 uint64_t seed, uint32_t capacity, __u64 *live, bool writable);
+/* mmap map_fd (buckets of slots of key_size + val_size after the state
+ * word); `tags`: its buckets' tags words, as many, mapped alike. */
+int ts_table_map(struct ts_dp_table *t, int map_fd, uint64_t *tags, uint32_t key_size,
+		 uint32_t val_size, uint64_t seed, uint32_t capacity, __u64 *live, bool writable);
 void ts_table_unmap(struct ts_dp_table *t);
 
 static inline void *ts_table_key(uint64_t *slot)
