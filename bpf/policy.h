@@ -19,10 +19,13 @@ static __always_inline __u32 port_class(__u32 slot, __be16 port)
 	return v ? v->port_class : 0;
 }
 
-/* A ts_addr_val as one word: set id low, flags high. */
+/* A ts_addr_val as one word (set id low, flags high), read in one load:
+ * userspace rewrites the value with one 8-byte store, and a set id read
+ * apart from its flags could pair a new set with old filter bits. */
 static __always_inline __u64 ts_addr_val_word(const struct ts_addr_val *v)
 {
-	return (__u64)v->flags << 32 | v->set_id;
+	_Static_assert(sizeof(*v) == 8, "ts_addr_val: one word");
+	return TS_READ_ONCE(*(const __u64 *)v);
 }
 
 /* The address words of a key, as a type a global function can take. */

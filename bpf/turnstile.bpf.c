@@ -186,12 +186,14 @@ static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt
 }
 
 /*
- * A TCP segment without live flow. An opening SYN in scope is judged
- * before the half-open table is read: refused (outside audit mode), it is
- * dropped with no state consulted, whatever half-open entry its tuple may
- * have. The judgement is pure, so it is made up front for every segment
- * that will need it (a loose pickup's too) and used after the half-open
- * check: one inlined copy of the address lookups.
+ * A TCP segment without live flow. What decides it when no half-open
+ * entry does is known before that lookup (`settled`: resolver, scope,
+ * flags, no flow); when nothing settles it, the policy judges it, and an
+ * opening SYN the policy refuses is dropped there, before the half-open
+ * table is read (outside audit mode): a refused opening packet never
+ * passes by half-open state. The judgement is pure, so a segment that
+ * will need it (a loose pickup's too) gets it up front: one inlined copy
+ * of the address lookups.
  */
 static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt *p,
 					   const struct ts_flow_key *k, __u64 h, bool from_lo)
@@ -199,22 +201,28 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	__u8 f = p->tcp_flags;
 	bool opening = (f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN, reversed = false;
 	bool loose = (r->sc->flags & TS_CFG_LOOSE_PICKUP) && !(f & TS_TCP_RST);
-	bool resolver = dns_to_resolver(p, opening);
-	__u32 dclass, sclass, rule = 0;
+	__u32 dclass, sclass, settled;
 	struct ts_flow_slot *hs;
 	struct ts_hit hit;
-	bool judged;
 
 	/* an opening packet is judged by its destination port alone */
 	dclass = port_class(r->slot, p->dport);
 	sclass = opening ? 0 : port_class(r->slot, p->sport);
-	judged = (dclass || sclass) && !tcp_flags_bad(f) && (opening || loose) && !resolver;
-	if (judged) {
-		rule = policy_rule(r, p, dclass, sclass, &reversed);
-		if (!rule && opening && !(r->sc->flags & TS_CFG_AUDIT))
-			return TS_R_DROP_NO_RULE;
-		p->judged_rule = rule;
+	if (dns_to_resolver(p, opening))
+		settled = TS_R_PASS_RESOLVER;
+	else if (!dclass && !sclass)
+		settled = TS_R_SCOPE_DEFAULT;
+	else if (tcp_flags_bad(f))
+		settled = TS_R_DROP_BAD_FLAGS;
+	else if (!opening && !loose)
+		settled = TS_R_DROP_NO_FLOW;
+	else
+		settled = TS_R_NONE;
+	if (!settled) {
+		p->judged_rule = policy_rule(r, p, dclass, sclass, &reversed);
 		p->judged_reversed = reversed;
+		if (!p->judged_rule && opening && !(r->sc->flags & TS_CFG_AUDIT))
+			return TS_R_DROP_NO_RULE;
 	}
 
 	hs = flow_find(&ts_halfopen, r->cfg, TS_TBL_HALFOPEN, k, h, &hit);
@@ -224,15 +232,8 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	}
 	if (hs)
 		return tcp_handshake(r, p, k, h, from_lo, &hit);
-	if (resolver)
-		return TS_R_PASS_RESOLVER;
-	if (!dclass && !sclass)
-		return TS_R_SCOPE_DEFAULT;
-	if (tcp_flags_bad(f))
-		return TS_R_DROP_BAD_FLAGS;
-	if (!opening && !loose)
-		return TS_R_DROP_NO_FLOW;
-	/* judged: every condition of it holds here */
+	if (settled)
+		return settled;
 	if (opening)
 		return tcp_open(r, p, k, h, from_lo, p->judged_rule);
 	return tcp_pickup(r, p, k, h, from_lo, p->judged_rule, p->judged_reversed);

@@ -273,7 +273,8 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 	uint8_t key[40], fl = p->flags;
 	bool from_lo = make_key(p, key), syn_only = (fl & (SYN | ACK)) == SYN;
 	struct ref_flow *f = tfind(&r->flows, key), *h;
-	uint32_t dcls, scls, src, dst, id;
+	uint32_t dcls, scls, src, dst, id, judged_id = 0;
+	bool judged;
 
 	if (f && syn_only && f->state == TS_TCP_CLOSING) {
 		tdel(&r->flows, key);
@@ -287,9 +288,11 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 	}
 	/* an opening SYN the policy refuses is dropped before any half-open
 	 * entry is consulted (outside audit mode) */
-	if (syn_only && !(r->flags & TS_CFG_AUDIT) && !dns_ok(r, p, true) &&
-	    (dcls = pclass(r, p->dport)) && !bad_flags(fl) &&
-	    !rule_of(r, set_of(r, p->family, p->src), set_of(r, p->family, p->dst), dcls))
+	dcls = pclass(r, p->dport);
+	judged = syn_only && !dns_ok(r, p, true) && dcls && !bad_flags(fl);
+	if (judged)
+		judged_id = rule_of(r, set_of(r, p->family, p->src), set_of(r, p->family, p->dst), dcls);
+	if (judged && !judged_id && !(r->flags & TS_CFG_AUDIT))
 		return TS_R_DROP_NO_RULE;
 	h = tfind(&r->halfopen, key);
 	if (h) {
@@ -328,15 +331,12 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 	}
 	if (dns_ok(r, p, syn_only))
 		return TS_R_PASS_RESOLVER;
-	dcls = pclass(r, p->dport);
 	if (syn_only) {
 		if (!dcls)
 			return SCOPE_DEFAULT;
 		if (bad_flags(fl))
 			return TS_R_DROP_BAD_FLAGS;
-		src = set_of(r, p->family, p->src);
-		dst = set_of(r, p->family, p->dst);
-		id = rule_of(r, src, dst, dcls);
+		id = judged_id;   /* judged: every condition of it holds here */
 		if (!id && !(r->flags & TS_CFG_AUDIT))
 			return TS_R_DROP_NO_RULE;
 		h = tput(&r->halfopen, key);

@@ -59,7 +59,10 @@ static void random_frame(struct pkt *p)
 {
 	int fam = pick(2);
 	struct pkt_addr a = pkt_ip(pool[fam][pick(14)]), b = pkt_ip(pool[fam][pick(14)]);
-	uint16_t cport = 40000 + pick(12), sport = server_ports[pick(6)];
+	/* now and then the client's port is in scope too: a SYN from the
+	 * server's side is then judged, and can meet the client's half-open
+	 * entry (the refusal before the half-open check) */
+	uint16_t cport = pick(16) ? 40000 + pick(12) : 443, sport = server_ports[pick(6)];
 	bool fwd = pick(2);
 	struct pkt_spec s = {
 		.src = fwd ? a : b, .dst = fwd ? b : a,

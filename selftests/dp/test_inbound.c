@@ -112,6 +112,9 @@ static void test_no_inbound_filter(void)
 
 	/* a name resolves: the new host entry gets its set's filter */
 	TS_CHECK(!dpt_resolve(&t, "api", "10.9.0.9"), "resolve api.example");
+	TS_CHECK(flags_of(&t, "10.9.0.9") == filter_of(&t, set_of(&t, "10.9.0.9")),
+		 "api's host entry: flags %#x, want %#x", flags_of(&t, "10.9.0.9"),
+		 filter_of(&t, set_of(&t, "10.9.0.9")));
 	dpt_tcp(&p, "10.9.0.9", 2000, "10.3.0.1", 443, SYN, 0);
 	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "api -> sink once api resolved");
 
@@ -122,6 +125,18 @@ static void test_no_inbound_filter(void)
 	TS_CHECK(ts_inbound_bit(set_of(&t, "10.3.0.1"), cls) != bit_clients,
 		 "sink's and clients' bits into server differ");
 	add_and_open(&t, "10.3.0.1", "10.2.0.1", 1003);
+	/* two run-time pairs into one set: the second still clears its bit */
+	TS_CHECK(ts_inbound_bit(server, cls) != ts_inbound_bit(set_of(&t, "10.1.0.5"), cls),
+		 "server's and clients' bits into sink differ");
+	add_and_open(&t, "10.2.0.1", "10.3.0.1", 1004);
+	add_and_open(&t, "10.1.0.5", "10.3.0.1", 1005);
+
+	/* a reload computes every entry's bits again from its rule entries */
+	TS_CHECK(!dpt_install_text(&t, policy), "reload");
+	TS_CHECK(flags_of(&t, "10.2.0.1") == filter_of(&t, server), "server after reload: flags %#x, want %#x",
+		 flags_of(&t, "10.2.0.1"), filter_of(&t, server));
+	TS_CHECK(flags_of(&t, "10.1.0.5") == TS_ADDR_NO_INBOUND, "clients after reload: flags %#x",
+		 flags_of(&t, "10.1.0.5"));
 	dpt_close(&t);
 }
 

@@ -4,7 +4,8 @@
  * that died mid-write leaves a claimed slot or a tag byte that does not
  * match its slot; the next open that adopts the pinned maps repairs both
  * (ts_table_scrub), so an entry that had become unfindable is found again
- * and the live count is right.
+ * and the live count is right. Pinned maps that lack ts_tags (or a table)
+ * are refused, not half adopted.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,8 +50,12 @@ static void *map_pinned(const char *name, size_t elem, size_t *n, size_t *len)
 
 	snprintf(path, sizeof(path), "%s/%s", DIR, name);
 	fd = bpf_obj_get(path);
-	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &ilen))
+	if (fd < 0)
 		return MAP_FAILED;
+	if (bpf_obj_get_info_by_fd(fd, &info, &ilen)) {
+		close(fd);
+		return MAP_FAILED;
+	}
 	*n = info.max_entries;
 	*len = (*n * elem + 4095) & ~4095ul;
 	mem = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -65,8 +70,12 @@ static int map_hosts(struct mapped *m)
 	size_t ntags;
 	int fd = bpf_obj_get(DIR "/ts_config");
 
-	if (fd < 0 || bpf_map_lookup_elem(fd, &zero, &cfg))
+	if (fd < 0)
 		return -errno;
+	if (bpf_map_lookup_elem(fd, &zero, &cfg)) {
+		close(fd);
+		return -EIO;
+	}
 	close(fd);
 	m->b = map_pinned("ts_hosts", sizeof(*m->b), &m->n, &m->len);
 	m->all_tags = map_pinned("ts_tags", sizeof(*m->all_tags), &ntags, &m->tags_len);
@@ -104,6 +113,17 @@ static bool tear(struct mapped *m, uint32_t *server_bucket, uint32_t *server_j,
 	return broke && claimed;
 }
 
+static void remove_pins(void)
+{
+	char path[128];
+
+	for (int i = 0; i < TS_MAP_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", DIR, ts_dp_map_name(i));
+		unlink(path);
+	}
+	rmdir(DIR);
+}
+
 static void test_adopt_repairs_torn_writes(void)
 {
 	struct ts_dp_open_opts o = { .pin_dir = DIR, .cap_flows = 1024, .cap_halfopen = 1024 };
@@ -113,7 +133,6 @@ static void test_adopt_repairs_torn_writes(void)
 	struct mapped m = {};
 	struct dpt t = {};
 	struct pkt p;
-	char path[128];
 	int fd;
 
 	mkdir(DIR, 0700);
@@ -160,11 +179,46 @@ out:
 	if (m.all_tags && m.all_tags != MAP_FAILED)
 		munmap(m.all_tags, m.tags_len);
 	dpt_close(&t);
+	remove_pins();
+}
+
+/* A pin directory whose ts_tags is gone (a tool of another version
+ * cleaned up what it knew) is refused, and so is one whose ts_tags is the
+ * only map left; a whole one is adopted. */
+static void test_adopt_refuses_partial_pins(void)
+{
+	struct ts_dp_open_opts o = { .pin_dir = DIR, .cap_flows = 1024, .cap_halfopen = 1024 };
+	struct ts_dp *dp = NULL;
+	int err;
+
+	mkdir(DIR, 0700);
+	TS_CHECK(!ts_dp_open(&dp, &o), "open pinned");
+	ts_dp_close(dp);
+	dp = NULL;
+	TS_CHECK(!ts_dp_open(&dp, &o) && ts_dp_adopted(dp), "reopen adopts the whole set");
+	ts_dp_close(dp);
+	dp = NULL;
+	unlink(DIR "/ts_tags");
+	err = ts_dp_open(&dp, &o);
+	TS_CHECK(err == -EPROTO && !dp, "without ts_tags: %d, want -EPROTO", err);
+	ts_dp_close(dp);
+	dp = NULL;
+	remove_pins();
+	mkdir(DIR, 0700);
+	TS_CHECK(!ts_dp_open(&dp, &o), "open pinned again");
+	ts_dp_close(dp);
+	dp = NULL;
 	for (int i = 0; i < TS_MAP_COUNT; i++) {
+		char path[128];
+
 		snprintf(path, sizeof(path), "%s/%s", DIR, ts_dp_map_name(i));
-		unlink(path);
+		if (i != TS_MAP_TAGS)
+			unlink(path);
 	}
-	rmdir(DIR);
+	err = ts_dp_open(&dp, &o);
+	TS_CHECK(err == -EPROTO && !dp, "only ts_tags left: %d, want -EPROTO", err);
+	ts_dp_close(dp);
+	remove_pins();
 }
 
 int main(void)
@@ -174,5 +228,6 @@ int main(void)
 		return 0;
 	}
 	ts_run("dp_adopt_repairs_torn_writes", test_adopt_repairs_torn_writes);
+	ts_run("dp_adopt_refuses_partial_pins", test_adopt_refuses_partial_pins);
 	return ts_done();
 }

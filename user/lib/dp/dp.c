@@ -80,6 +80,28 @@ static uint32_t wanted_capacity(const struct ts_dp_open_opts *o, enum ts_table t
 	return cap[t] ? cap[t] : table_shape[t].default_cap;
 }
 
+/* ts_tags' layout: each table's tags words, in table order, one per
+ * bucket (buckets[t]); *total: the words of all. */
+static void tags_layout(const uint32_t buckets[TS_TBL_COUNT], uint32_t base[TS_TBL_COUNT],
+			uint32_t *total)
+{
+	uint32_t at = 0;
+
+	for (int t = 0; t < TS_TBL_COUNT; t++) {
+		base[t] = at;
+		at += buckets[t];
+	}
+	*total = at;
+}
+
+/* The bucket counts of the tables as they will be loaded (pinned ones
+ * keep their size). */
+static void table_buckets(struct ts_dp *dp, uint32_t buckets[TS_TBL_COUNT])
+{
+	for (int t = 0; t < TS_TBL_COUNT; t++)
+		buckets[t] = bpf_map__max_entries(skel_map(dp->skel, table_shape[t].map));
+}
+
 /* mmap ts_tags, the tables' tags words. */
 static int map_tags(struct ts_dp *dp, bool writable)
 {
@@ -119,17 +141,25 @@ static int map_tables(struct ts_dp *dp, const struct ts_config *cfg, bool writab
 		ts_err("dp: cannot mmap ts_table_fill: %s", strerror(-err));
 		return err;
 	}
+	uint32_t buckets[TS_TBL_COUNT], base[TS_TBL_COUNT], total;
+
 	err = map_tags(dp, writable);
 	if (err)
 		return err;
+	for (int t = 0; t < TS_TBL_COUNT; t++)
+		buckets[t] = cfg->bucket_mask[t] + 1;
+	tags_layout(buckets, base, &total);
+	if (memcmp(base, cfg->tags_base, sizeof(base)) || total > dp->ntags) {
+		ts_err("dp: ts_tags (%u words) does not have the layout ts_config records", dp->ntags);
+		return -EPROTO;
+	}
 	for (int t = 0; t < TS_TBL_COUNT; t++) {
 		err = ts_table_map(&dp->tables[t], dp->fds[table_shape[t].map], dp->tags + cfg->tags_base[t],
 				   table_shape[t].key_size, table_shape[t].val_size, cfg->hash_seed,
 				   cfg->capacity[t], &dp->fill->live[t], writable);
 		if (err)
 			return err;
-		if (dp->tables[t].bucket_mask != cfg->bucket_mask[t] ||
-		    (size_t)cfg->tags_base[t] + dp->tables[t].nbuckets > dp->ntags) {
+		if (dp->tables[t].bucket_mask != cfg->bucket_mask[t]) {
 			ts_err("dp: %s does not have the shape ts_config records", map_names[table_shape[t].map]);
 			return -EPROTO;
 		}
@@ -151,7 +181,7 @@ static void unmap_tables(struct ts_dp *dp)
 
 /* Point a map at its pin path; if a pinned map exists, take its capacity so
  * libbpf reuses it instead of refusing a size mismatch. */
-static int setup_pin(struct ts_dp *dp, struct bpf_map *map, const char *pin_dir)
+static int setup_pin(struct ts_dp *dp, struct bpf_map *map, const char *pin_dir, enum ts_dp_map m)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -171,11 +201,32 @@ static int setup_pin(struct ts_dp *dp, struct bpf_map *map, const char *pin_dir)
 		if (bpf_map__type(map) != BPF_MAP_TYPE_RINGBUF)
 			bpf_map__set_max_entries(map, info.max_entries);
 		dp->adopted = true;
+		dp->adopted_maps |= 1u << m;
 	}
 	err = bpf_map__set_pin_path(map, path);
 	if (err)
 		ts_err("dp: cannot set pin path %s: %s", path, strerror(-err));
 	return err;
+}
+
+/* The config, the tables and ts_tags describe each other: pinned
+ * together, or made together (a tags word adopted apart from its bucket
+ * would be stale, or missing). */
+static int check_pins_whole(struct ts_dp *dp, const char *pin_dir)
+{
+	uint32_t want = 1u << TS_MAP_CONFIG | 1u << TS_MAP_TAGS | 1u << TS_MAP_TABLE_FILL;
+	uint32_t have;
+
+	_Static_assert(TS_MAP_COUNT <= 32, "adopted_maps: a bit per map");
+	for (int t = 0; t < TS_TBL_COUNT; t++)
+		want |= 1u << table_shape[t].map;
+	have = dp->adopted_maps & want;
+	if (have && have != want) {
+		ts_err("dp: pinned maps in %s are incomplete (the config, tables and ts_tags go "
+		       "together); remove them first", pin_dir);
+		return -EPROTO;
+	}
+	return 0;
 }
 
 /* The reason field lets bpftool print each counter's name; counts kept. */
@@ -225,12 +276,14 @@ static int check_schema(struct ts_dp *dp, const struct ts_dp_open_opts *o, struc
 	cfg->schema_version = TS_SCHEMA_VERSION;
 	if (getrandom(&cfg->hash_seed, sizeof(cfg->hash_seed), 0) != sizeof(cfg->hash_seed))
 		return -errno;
-	for (uint32_t t = 0, base = 0; t < TS_TBL_COUNT; t++) {
+	uint32_t buckets[TS_TBL_COUNT], total;
+
+	table_buckets(dp, buckets);
+	for (int t = 0; t < TS_TBL_COUNT; t++) {
 		cfg->capacity[t] = wanted_capacity(o, t);
-		cfg->bucket_mask[t] = bpf_map__max_entries(skel_map(dp->skel, table_shape[t].map)) - 1;
-		cfg->tags_base[t] = base;
-		base += cfg->bucket_mask[t] + 1;
+		cfg->bucket_mask[t] = buckets[t] - 1;
 	}
+	tags_layout(buckets, cfg->tags_base, &total);
 	if (bpf_map_update_elem(dp->fds[TS_MAP_CONFIG], &zero, cfg, BPF_ANY))
 		return -errno;
 	return 0;
@@ -259,21 +312,27 @@ int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts)
 		ts_err("dp: cannot open the BPF object: %s", strerror(-err));
 		goto fail;
 	}
-	for (uint32_t t = 0, tags = 0; t < TS_TBL_COUNT; t++) {
-		uint32_t buckets = ts_table_slots_for(wanted_capacity(opts, t)) / TS_BUCKET_SLOTS;
-
-		bpf_map__set_max_entries(skel_map(dp->skel, table_shape[t].map), buckets);
-		tags += buckets;   /* ts_tags: a word per bucket of every table, in table order */
-		bpf_map__set_max_entries(skel_map(dp->skel, TS_MAP_TAGS), tags);
-	}
+	for (int t = 0; t < TS_TBL_COUNT; t++)
+		bpf_map__set_max_entries(skel_map(dp->skel, table_shape[t].map),
+					 ts_table_slots_for(wanted_capacity(opts, t)) / TS_BUCKET_SLOTS);
 	for (int m = 0; m < TS_MAP_COUNT; m++) {
 		struct bpf_map *map = skel_map(dp->skel, m);
 
 		if (opts->pin_dir) {
-			err = setup_pin(dp, map, opts->pin_dir);
+			err = setup_pin(dp, map, opts->pin_dir, m);
 			if (err)
 				goto fail;
 		}
+	}
+	err = check_pins_whole(dp, opts->pin_dir);
+	if (err)
+		goto fail;
+	if (!(dp->adopted_maps & (1u << TS_MAP_TAGS))) {
+		uint32_t buckets[TS_TBL_COUNT], base[TS_TBL_COUNT], total;
+
+		table_buckets(dp, buckets);
+		tags_layout(buckets, base, &total);
+		bpf_map__set_max_entries(skel_map(dp->skel, TS_MAP_TAGS), total);
 	}
 	err = turnstile_bpf__load(dp->skel);
 	if (err) {

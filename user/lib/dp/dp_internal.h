@@ -12,6 +12,7 @@ struct ts_dp {
 	struct turnstile_bpf *skel;
 	int fds[TS_MAP_COUNT];
 	bool adopted;
+	uint32_t adopted_maps;   /* 1 << enum ts_dp_map of each map adopted from a pin */
 	bool maps_only;     /* ts_dp_open_pinned(): fds are ours, no skeleton */
 	int ncpus;
 	/* compiler rule id -> stable rule id, from the last install */
