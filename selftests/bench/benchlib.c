@@ -11,6 +11,7 @@
 #include <linux/bpf.h>
 
 #include "benchlib.h"
+#include "policy/compiled.h"
 #include "policy/policy.h"
 
 unsigned bench_repeat = 2000000;
@@ -80,7 +81,7 @@ const char *const server4 = SERVER4, *const server6 = SERVER6, *const other4 = O
 
 static char *policy_text(uint32_t nprefixes)
 {
-	size_t cap = 64 + (size_t)nprefixes * 24 + 512, len = 0;
+	size_t cap = 64 + (size_t)nprefixes * 24 + 512 + BENCH_FILLERS * 48, len = 0;
 	char *t = malloc(cap);
 
 	if (!t)
@@ -92,10 +93,43 @@ static char *policy_text(uint32_t nprefixes)
 	for (uint32_t i = 0; i < nprefixes; i++)
 		len += snprintf(t + len, cap - len, " 10.%u.%u.%u/28\n", (i >> 12) & 255, (i >> 4) & 255,
 				(i & 15) << 4);
-	snprintf(t + len, cap - len,
-		 "}\ncomponent server { %s %s }\ncomponent other { %s }\n"
-		 "rule \"bench\": clients -> server tcp/443\n", server4, server6, other4);
+	len += snprintf(t + len, cap - len,
+			"}\ncomponent server { %s %s }\ncomponent other { %s }\n"
+			"rule \"bench\": clients -> server tcp/443\n", server4, server6, other4);
+	/* sets no rule names: one of them shares the clients' filter bit */
+	for (uint32_t i = 1; i <= BENCH_FILLERS; i++)
+		len += snprintf(t + len, cap - len, "component filler%u { 172.16.2.%u }\n", i, i);
 	return t;
+}
+
+/* The filler whose (set, tcp/443) filter bit is the clients': the
+ * server's entries have that bit clear (a rule from clients leads there),
+ * so a SYN from it to the server pays the rule lookup. */
+static char collider4[INET_ADDRSTRLEN];
+
+static uint32_t set_of4(const struct ts_compiled *c, const char *addr)
+{
+	struct ts_net n = { .family = TS_FAMILY_V4, .plen = 32 };
+
+	inet_pton(AF_INET, addr, n.addr);
+	return ts_compiled_static_set(c, &n);
+}
+
+static int find_collider(const struct ts_compiled *c)
+{
+	uint32_t cls = c->port_class[443], want = ts_inbound_bit(set_of4(c, "10.0.0.3"), cls);
+
+	for (uint32_t i = 1; i <= BENCH_FILLERS; i++) {
+		char a[INET_ADDRSTRLEN];
+
+		snprintf(a, sizeof(a), "172.16.2.%u", i);
+		if (ts_inbound_bit(set_of4(c, a), cls) == want) {
+			memcpy(collider4, a, sizeof(a));
+			return 0;
+		}
+	}
+	fprintf(stderr, "bench: no filler shares the clients' filter bit\n");
+	return -ENOENT;
 }
 
 int bench_install(struct ts_dp *dp, uint32_t nprefixes)
@@ -112,7 +146,9 @@ int bench_install(struct ts_dp *dp, uint32_t nprefixes)
 	if (err) {
 		ts_diags_print(stderr, &d);
 	} else {
-		err = ts_dp_install(dp, c, NULL);
+		err = find_collider(c);
+		if (!err)
+			err = ts_dp_install(dp, c, NULL);
 		ts_compiled_free(c);
 	}
 	ts_diags_free(&d);
@@ -163,10 +199,14 @@ const struct bench_case bench_established[2] = {
 };
 
 const struct bench_case bench_stateless[BENCH_STATELESS] = {
-	/* to a component no rule leads to (TS_ADDR_NO_INBOUND: no source lookup) */
+	/* to a component no rule leads to (every filter bit: no source lookup) */
 	{ "refused SYN", "10.0.0.3", OTHER4, 7777, 443, SYN, XDP_DROP },
-	/* to a component a rule leads to, from one it does not come from */
+	/* to a component a rule leads to, from one it does not come from
+	 * (the pair's filter bit is set: no rule lookup) */
 	{ "refused SYN, dst has rules", OTHER4, SERVER4, 7777, 443, SYN, XDP_DROP },
+	/* the same, from a set whose filter bit is the clients' (clear):
+	 * the rule lookup is made and misses (bench_install finds it) */
+	{ "refused SYN, bit shared", collider4, SERVER4, 7777, 443, SYN, XDP_DROP },
 	/* the destination is in no component: decided without the source */
 	{ "refused SYN, unknown dst", "10.0.0.3", "198.18.0.1", 7777, 443, SYN, XDP_DROP },
 	{ "non-SYN without flow", "10.0.0.3", SERVER4, 7777, 443, ACK, XDP_DROP },

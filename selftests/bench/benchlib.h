@@ -43,9 +43,11 @@ struct bench_case {
 };
 /* established v4 (one of the 1M), established v6 (bench_v6_flow makes it) */
 extern const struct bench_case bench_established[2];
-/* refused SYN (to a component no rule leads to, to one some rule leads
- * to, to an address in no component), non-SYN without flow, out of scope */
-#define BENCH_STATELESS 5
+/* refused SYN (to a component no rule leads to; to one some rule leads
+ * to, with the pair's filter bit set and with it shared; to an address in
+ * no component), non-SYN without flow, out of scope */
+#define BENCH_STATELESS 6
+#define BENCH_FILLERS 16   /* components no rule names, for the shared bit */
 extern const struct bench_case bench_stateless[BENCH_STATELESS];
 void bench_case_frame(struct bench_frame *f, const struct bench_case *c);
 /* The IPv6 flow of bench_established[1], through prog_fd's handshake. */
