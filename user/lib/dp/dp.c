@@ -102,47 +102,49 @@ static void table_buckets(struct ts_dp *dp, uint32_t buckets[TS_TBL_COUNT])
 		buckets[t] = bpf_map__max_entries(skel_map(dp->skel, table_shape[t].map));
 }
 
+/* mmap *bytes (rounded up to whole pages) of map `fd`, shared; NULL
+ * with the error reported and in *err. */
+static void *map_shared(int fd, size_t *bytes, bool writable, const char *name, int *err)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *mem;
+
+	*bytes = (*bytes + page - 1) / page * page;
+	mem = mmap(NULL, *bytes, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
+	if (mem != MAP_FAILED)
+		return mem;
+	*err = -errno;
+	ts_err("dp: cannot mmap %s: %s", name, strerror(-*err));
+	return NULL;
+}
+
 /* mmap ts_tags, the tables' tags words. */
 static int map_tags(struct ts_dp *dp, bool writable)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	long page = sysconf(_SC_PAGESIZE);
-	int err;
+	int err = 0;
 
 	if (bpf_obj_get_info_by_fd(dp->fds[TS_MAP_TAGS], &info, &len) || info.value_size != sizeof(*dp->tags)) {
 		ts_err("dp: ts_tags has an unexpected shape");
 		return -EPROTO;
 	}
-	dp->tags_bytes = ((size_t)info.max_entries * sizeof(*dp->tags) + page - 1) / page * page;
-	dp->tags = mmap(NULL, dp->tags_bytes, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED,
-			dp->fds[TS_MAP_TAGS], 0);
-	if (dp->tags == MAP_FAILED) {
-		err = -errno;
-		dp->tags = NULL;
-		ts_err("dp: cannot mmap ts_tags: %s", strerror(-err));
-		return err;
-	}
+	dp->tags_bytes = (size_t)info.max_entries * sizeof(*dp->tags);
+	dp->tags = map_shared(dp->fds[TS_MAP_TAGS], &dp->tags_bytes, writable, "ts_tags", &err);
 	dp->ntags = info.max_entries;
-	return 0;
+	return err;
 }
 
 /* mmap the tables and their counters, with the shape ts_config records. */
 static int map_tables(struct ts_dp *dp, const struct ts_config *cfg, bool writable)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	int err;
-
-	dp->fill = mmap(NULL, page, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED,
-			dp->fds[TS_MAP_TABLE_FILL], 0);
-	if (dp->fill == MAP_FAILED) {
-		err = -errno;
-		dp->fill = NULL;
-		ts_err("dp: cannot mmap ts_table_fill: %s", strerror(-err));
-		return err;
-	}
 	uint32_t buckets[TS_TBL_COUNT], base[TS_TBL_COUNT], total;
+	size_t fill_bytes = sizeof(*dp->fill);
+	int err = 0;
 
+	dp->fill = map_shared(dp->fds[TS_MAP_TABLE_FILL], &fill_bytes, writable, "ts_table_fill", &err);
+	if (err)
+		return err;
 	err = map_tags(dp, writable);
 	if (err)
 		return err;
