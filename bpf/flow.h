@@ -61,9 +61,7 @@ static __always_inline bool flow_key_build(struct ts_flow_key *k, __u8 family, c
 		w[2] = s_lo ? d0 : s0;
 		w[3] = s_lo ? d1 : s1;
 	}
-	/* ports, family, proto, pad: one 8-byte store (ts_flow_key's last
-	 * word, little-endian as the BPF target is) */
-	_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the key's last word is little-endian");
+	/* ports, family, proto, pad: one 8-byte store (ts_flow_key's last word) */
 	w[4] = (__u64)(s_lo ? sport : dport) | (__u64)(s_lo ? dport : sport) << 16 |
 	       (__u64)family << 32 | (__u64)IPPROTO_TCP << 40;
 	return s_lo;

@@ -37,17 +37,19 @@ struct ts_addr_words {
 static __always_inline void addr_key(struct ts_addr_key *k, __u32 slot, __u8 family,
 				     const struct ts_addr_words *addr, __u32 plen)
 {
+	__u64 *w = (__u64 *)k;
+	__u32 a[4];
 	int i;
 
-	k->prefixlen = TS_ADDR_HDR_BITS + plen;
-	k->slot = slot;
-	k->family = family;
-	k->pad[0] = k->pad[1] = 0;
+	/* whole 8-byte words (prefixlen, slot, family, pad; then the address),
+	 * as the hash and the compare read them: fewer stores, and each load
+	 * is forwarded from one store */
+	w[0] = (__u64)(TS_ADDR_HDR_BITS + plen) | (__u64)(slot & 0xff) << 32 | (__u64)family << 40;
 	if (family == TS_FAMILY_V4) {   /* words 1-3 are zero */
 		__u32 m = plen >= 32 ? 0xffffffffu : plen ? ~(0xffffffffu >> plen) : 0;
 
-		((__u32 *)k->addr)[0] = addr->w[0] & bpf_htonl(m);
-		((__u32 *)k->addr)[1] = ((__u32 *)k->addr)[2] = ((__u32 *)k->addr)[3] = 0;
+		w[1] = addr->w[0] & bpf_htonl(m);
+		w[2] = 0;
 		return;
 	}
 #pragma unroll
@@ -56,8 +58,10 @@ static __always_inline void addr_key(struct ts_addr_key *k, __u32 slot, __u8 fam
 		__u32 m = plen >= before + 32 ? 0xffffffffu
 			: plen <= before ? 0 : ~(0xffffffffu >> (plen - before));
 
-		((__u32 *)k->addr)[i] = addr->w[i] & bpf_htonl(m);
+		a[i] = addr->w[i] & bpf_htonl(m);
 	}
+	w[1] = (__u64)a[0] | (__u64)a[1] << 32;
+	w[2] = (__u64)a[2] | (__u64)a[3] << 32;
 }
 
 static __always_inline struct ts_addr_slot *addr_find(void *map, const struct ts_config *cfg,
@@ -192,16 +196,14 @@ static __always_inline __u32 pair_sets(const struct ts_run *r, const struct ts_p
 /* Rule that lets set `src` open connections to set `dst` in `class`; 0 = none. */
 static __always_inline __u32 rule_lookup(const struct ts_run *r, __u32 src, __u32 dst, __u32 class)
 {
-	struct ts_rule_key k = {
-		.slot = r->slot,
-		.src_set = src,
-		.dst_set = dst,
-		.port_class = class,
-	};
+	struct ts_rule_key k;
 	struct ts_rule_slot *s;
 
 	if (!src || !dst || !class)
 		return 0;
+	/* whole words, as in addr_key */
+	((__u64 *)&k)[0] = (__u64)(r->slot & 0xff) | (__u64)src << 32;
+	((__u64 *)&k)[1] = (__u64)dst | (__u64)class << 32;
 	s = (struct ts_rule_slot *)table_find(&ts_rules, r->cfg, TS_TBL_RULES,
 					      (const __u64 *)&k, sizeof(k) / 8,
 					      ts_hash((const __u64 *)&k, sizeof(k) / 8, r->cfg->hash_seed),
