@@ -16,7 +16,7 @@
 
 #include <linux/types.h>
 
-#define TS_SCHEMA_VERSION 4
+#define TS_SCHEMA_VERSION 5
 
 /* Where the loader pins maps and links (bpffs). */
 #define TS_PIN_DIR "/sys/fs/bpf/turnstile"
@@ -217,7 +217,12 @@ enum ts_slot_kind {
 /* Words of a key (every key is 8-byte aligned, a multiple of 8 long),
  * keyed by the seed. Each word is mixed on its own, NH-style (the product
  * of its two halves, each offset by a secret), so the products run in
- * parallel; the sum gets one final avalanche. */
+ * parallel; the sum gets one final avalanche, a full one (murmur3's
+ * fmix64). The product takes the high half as it is: forcing it odd
+ * (an earlier `| 1`) made keys that differ only in bit 32 of a word (an
+ * address entry's policy slot, a rule's source set 2k or 2k+1) hash alike
+ * for half of all seeds, so a reload's twin entries filled their buckets'
+ * room for a tag and inserts failed at 15% load. */
 static inline __u64 ts_hash(const __u64 *w, const unsigned int nwords, __u64 seed)
 {
 	__u64 h = seed;
@@ -229,11 +234,13 @@ static inline __u64 ts_hash(const __u64 *w, const unsigned int nwords, __u64 see
 	for (i = 0; i < nwords; i++) {
 		__u64 x = w[i] + seed + (i + 1) * 0x9e3779b97f4a7c15ull;
 
-		h += (__u64)(__u32)x * (__u32)(x >> 32 | 1);
+		h += (__u64)(__u32)x * (__u32)(x >> 32);
 	}
-	h ^= h >> 32;
+	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
-	return h ^ (h >> 29);
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
 }
 
 /* Bucket `which` (0 or 1) of a hash: from its low half, then its high half. */
