@@ -223,6 +223,24 @@ enum ts_slot_kind {
  * address entry's policy slot, a rule's source set 2k or 2k+1) hash alike
  * for half of all seeds, so a reload's twin entries filled their buckets'
  * room for a tag and inserts failed at 15% load. */
+/* Word i's term and the final avalanche, apart: a caller may write the
+ * words out (bpf/fast.h does, for the flow key). */
+static inline __u64 ts_hash_word(__u64 w, const unsigned int i, __u64 seed)
+{
+	__u64 x = w + seed + (i + 1) * 0x9e3779b97f4a7c15ull;
+
+	return (__u64)(__u32)x * (__u32)(x >> 32);
+}
+
+static inline __u64 ts_hash_end(__u64 h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
+}
+
 static inline __u64 ts_hash(const __u64 *w, const unsigned int nwords, __u64 seed)
 {
 	__u64 h = seed;
@@ -231,16 +249,9 @@ static inline __u64 ts_hash(const __u64 *w, const unsigned int nwords, __u64 see
 #ifdef __bpf__
 #pragma unroll
 #endif
-	for (i = 0; i < nwords; i++) {
-		__u64 x = w[i] + seed + (i + 1) * 0x9e3779b97f4a7c15ull;
-
-		h += (__u64)(__u32)x * (__u32)(x >> 32);
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 33);
+	for (i = 0; i < nwords; i++)
+		h += ts_hash_word(w[i], i, seed);
+	return ts_hash_end(h);
 }
 
 /* Bucket `which` (0 or 1) of a hash: from its low half, then its high half. */
