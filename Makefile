@@ -29,7 +29,9 @@ CARES_LIBS    := $(shell $(PKG_CONFIG) --libs libcares 2>/dev/null || echo -lcar
 WARN      := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes
 INCLUDES  := -Iinclude -I$(BUILD)/include -Iuser/lib
 CFLAGS    ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(INCLUDES) $(LIBBPF_CFLAGS) $(CARES_CFLAGS) -D_GNU_SOURCE -MMD -MP
+# -fno-strict-aliasing: table keys (structs of narrower fields) are hashed
+# and compared as 8-byte words (ts_hash), as the datapath reads them
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -fno-strict-aliasing $(INCLUDES) $(LIBBPF_CFLAGS) $(CARES_CFLAGS) -D_GNU_SOURCE -MMD -MP
 LDLIBS    := $(LIBBPF_LIBS) $(CARES_LIBS) -lm
 
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -Iinclude -Ibpf $(CLANG_BPF_SYS_INCLUDES)

@@ -113,12 +113,12 @@ struct {
 	__type(value, struct ts_pkt);
 } ts_scratch SEC(".maps");
 
-/* Key 0 in .rodata: a lookup keyed by it needs no stack (the fast path's
- * frame is in the deepest call chain, which must fit 512 bytes). */
 /* Keys are built as whole little-endian words (flow.h, policy.h), as the
  * BPF target lays them out. */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "keys are built as little-endian words");
 
+/* Key 0 in .rodata: a lookup keyed by it needs no stack (the fast path's
+ * frame is in the deepest call chain, which must fit 512 bytes). */
 static const __u32 ts_key_zero = 0;
 
 /* Per CPU: the coarse clock as last read and the jiffy it was read in

@@ -254,6 +254,29 @@ static inline __u64 ts_hash(const __u64 *w, const unsigned int nwords, __u64 see
 	return ts_hash_end(h);
 }
 
+/* Words hashed with a seed the loader keeps (ts_config.hash_seed). Each
+ * word's offset (seed + (i+1)·φ) must keep both 32-bit halves at least
+ * 2^17 from 0: key words carry small values in one half (an IPv4
+ * address's zero high half, a family, a prefix length, a port class), and
+ * an offset that brought such a half to 0 would zero the word's term and
+ * make the other half count for nothing, for every key. The loader draws
+ * again (about 1 draw in 800). */
+#define TS_HASH_SEED_WORDS 5   /* the longest key's (ts_flow_key) */
+_Static_assert(sizeof(struct ts_flow_key) == TS_HASH_SEED_WORDS * 8, "the longest key");
+static inline int ts_hash_seed_ok(__u64 seed)
+{
+	unsigned int i;
+
+	for (i = 0; i < TS_HASH_SEED_WORDS; i++) {
+		__u64 o = seed + (i + 1) * 0x9e3779b97f4a7c15ull;
+		__u32 lo = (__u32)o, hi = (__u32)(o >> 32);
+
+		if (lo + (1u << 17) < (1u << 18) || hi + (1u << 17) < (1u << 18))
+			return 0;
+	}
+	return 1;
+}
+
 /* Bucket `which` (0 or 1) of a hash: from its low half, then its high half. */
 static inline __u32 ts_table_bucket(__u64 h, __u32 bucket_mask, __u32 which)
 {

@@ -119,6 +119,12 @@ static int find_collider(const struct ts_compiled *c)
 {
 	uint32_t cls = c->port_class[443], want = ts_inbound_bit(set_of4(c, "10.0.0.3"), cls);
 
+	/* "dst has rules" measures a pair the filter rules out */
+	if (ts_inbound_bit(set_of4(c, OTHER4), cls) == want) {
+		fprintf(stderr, "bench: other's filter bit is the clients'\n");
+		return -EINVAL;
+	}
+
 	for (uint32_t i = 1; i <= BENCH_FILLERS; i++) {
 		char a[INET_ADDRSTRLEN];
 

@@ -5,11 +5,13 @@
  * match its slot; the next open that adopts the pinned maps repairs both
  * (ts_table_scrub), so an entry that had become unfindable is found again
  * and the live count is right. Pinned maps that lack ts_tags (or a table)
- * are refused, not half adopted.
+ * are refused, not half adopted. And the hash: keys one bit apart hash
+ * apart for every seed the loader may draw, and it draws no other.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -193,6 +195,12 @@ static void test_adopt_refuses_partial_pins(void)
 
 	mkdir(DIR, 0700);
 	TS_CHECK(!ts_dp_open(&dp, &o), "open pinned");
+	if (dp) {   /* the seed drawn passes the loader's check */
+		struct ts_config cfg;
+
+		TS_CHECK(!ts_dp_config_read(dp, &cfg) && ts_hash_seed_ok(cfg.hash_seed),
+			 "the drawn hash seed fails ts_hash_seed_ok");
+	}
 	ts_dp_close(dp);
 	dp = NULL;
 	TS_CHECK(!ts_dp_open(&dp, &o) && ts_dp_adopted(dp), "reopen adopts the whole set");
@@ -221,43 +229,127 @@ static void test_adopt_refuses_partial_pins(void)
 	remove_pins();
 }
 
-/* Keys that differ in one bit of one word hash apart, for every seed: an
- * address entry of policy slot 0 and its twin of slot 1 (what a reload
- * holds for every entry both policies share), and rule keys of source
- * sets 2k and 2k+1. Twins that hash alike share buckets and tag bytes,
- * and a reload of a large policy runs out of room for a tag. */
+/* ts_hash of a key, copied into words of the type ts_hash reads (an
+ * array of another 64-bit type would break strict aliasing: gcc -O2 then
+ * hashes stale words). */
+static uint64_t hash_of(const void *key, size_t size, uint64_t seed)
+{
+	__u64 w[TS_HASH_SEED_WORDS] = {};
+
+	memcpy(w, key, size);
+	return ts_hash(w, size / 8, seed);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Keys that differ in one bit hash apart, for every seed the loader may
+ * draw (ts_hash_seed_ok): an address entry of policy slot 0 and its twin
+ * of slot 1 (what a reload holds for every entry both policies share),
+ * rule keys of source sets 2k and 2k+1, and one-bit flips (bits 0, 31, 32,
+ * 63) of every word of an IPv4 and an IPv6 address key and a flow key.
+ * Twins that hash alike share buckets and tag bytes, and a reload of a
+ * large policy runs out of room for a tag. */
 static void test_hash_separates_twins(void)
 {
-	unsigned collisions = 0, keys = 0;
-	uint64_t seed = 0x0123456789abcdefull;
+	static const unsigned bits[] = { 0, 31, 32, 63 };
+	unsigned collisions = 0, keys = 0, seeds = 0;
+	uint64_t seed = 0x0123456789abcdefull, h[2048];
 
-	for (int n = 0; n < 64; n++) {
+	while (seeds < 64) {
+		size_t n = 0;
+
 		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		if (!ts_hash_seed_ok(seed))
+			continue;
+		seeds++;
 		for (uint32_t i = 0; i < 256; i++) {
-			struct ts_addr_key a[2] = {};
-			struct ts_rule_key r[2] = {};
 			uint32_t ip = htonl(0x0a000000u | i << 4);
 
 			for (int k = 0; k < 2; k++) {
-				a[k] = (struct ts_addr_key){ .prefixlen = TS_ADDR_HDR_BITS + 28, .slot = k,
-							     .family = TS_FAMILY_V4 };
-				memcpy(a[k].addr, &ip, 4);
-				r[k] = (struct ts_rule_key){ .slot = 0, .src_set = 2 * i + k, .dst_set = 7,
-							     .port_class = 1 };
+				struct ts_addr_key a = { .prefixlen = TS_ADDR_HDR_BITS + 28, .slot = k,
+							 .family = TS_FAMILY_V4 };
+				struct ts_rule_key r = { .src_set = 2 * i + k, .dst_set = 7, .port_class = 1 };
+
+				memcpy(a.addr, &ip, 4);
+				h[n++] = hash_of(&a, sizeof(a), seed);
+				h[n++] = hash_of(&r, sizeof(r), seed);
 			}
-			collisions += ts_hash((const __u64 *)&a[0], sizeof(a[0]) / 8, seed) ==
-				      ts_hash((const __u64 *)&a[1], sizeof(a[1]) / 8, seed);
-			collisions += ts_hash((const __u64 *)&r[0], sizeof(r[0]) / 8, seed) ==
-				      ts_hash((const __u64 *)&r[1], sizeof(r[1]) / 8, seed);
-			keys += 2;
 		}
+		{
+			struct ts_addr_key a4 = { .prefixlen = TS_ADDR_HDR_BITS + 32, .family = TS_FAMILY_V4,
+						  .addr = { 10, 1, 2, 3 } };
+			struct ts_addr_key a6 = { .prefixlen = TS_ADDR_HDR_BITS + 128, .family = TS_FAMILY_V6,
+						  .addr = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5 } };
+			struct ts_flow_key f = { .lo_addr = { 10, 1, 2, 3 }, .hi_addr = { 10, 2, 0, 1 },
+						 .lo_port = htons(40000), .hi_port = htons(443),
+						 .family = TS_FAMILY_V4, .proto = 6 };
+			const struct { const void *key; size_t size; } base[] = {
+				{ &a4, sizeof(a4) }, { &a6, sizeof(a6) }, { &f, sizeof(f) },
+			};
+
+			for (size_t b = 0; b < 3; b++) {
+				h[n++] = hash_of(base[b].key, base[b].size, seed);
+				for (size_t w = 0; w < base[b].size / 8; w++) {
+					for (size_t j = 0; j < 4; j++) {
+						__u64 words[TS_HASH_SEED_WORDS] = {};
+
+						memcpy(words, base[b].key, base[b].size);
+						words[w] ^= 1ull << bits[j];
+						h[n++] = ts_hash(words, base[b].size / 8, seed);
+					}
+				}
+			}
+		}
+		/* every key of the seed hashes apart from every other */
+		qsort(h, n, sizeof(h[0]), cmp_u64);
+		for (size_t i = 1; i < n; i++)
+			collisions += h[i] == h[i - 1];
+		keys += n;
 	}
-	TS_CHECK(!collisions, "%u of %u twin pairs hash alike", collisions, keys);
+	TS_CHECK(!collisions, "%u of %u keys hash alike with another of their seed", collisions, keys);
+}
+
+/* The loader draws again a seed that brings a word's offset near 0 in
+ * either half: such a seed makes every IPv4 host key hash alike. */
+static void test_hash_seed_check(void)
+{
+	const uint64_t phi = 0x9e3779b97f4a7c15ull;
+	uint64_t bad[] = {
+		0 - 2 * phi,                      /* address word 1: offset 0 */
+		(0 - 2 * phi) + (5ull << 32),     /* its high half 5 */
+		(0 - 5 * phi) - 0x60400000000ull, /* flow word 4: family|proto cancel */
+		(0 - 1 * phi) + 3,                /* a low half of 3 */
+	};
+	uint32_t zero = 0, ip;
+	uint64_t h0 = 0;
+	bool alike = true;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		TS_CHECK(!ts_hash_seed_ok(bad[i]), "seed %#llx accepted", (unsigned long long)bad[i]);
+	/* why: with the first, the address's word counts for nothing */
+	for (ip = 1; ip < 64; ip++) {
+		struct ts_addr_key a = { .prefixlen = TS_ADDR_HDR_BITS + 32, .family = TS_FAMILY_V4 };
+		uint64_t x;
+
+		memcpy(a.addr, &ip, 4);
+		x = hash_of(&a, sizeof(a), bad[0]);
+		alike &= ip == 1 || x == h0;
+		h0 = x;
+	}
+	TS_CHECK(alike, "the degenerate seed was expected to make host keys hash alike");
+	TS_CHECK(ts_hash_seed_ok(0x0123456789abcdefull), "an ordinary seed refused");
+	(void)zero;
 }
 
 int main(void)
 {
 	ts_run("dp_hash_separates_twins", test_hash_separates_twins);
+	ts_run("dp_hash_seed_check", test_hash_seed_check);
 	if (!ts_is_root()) {
 		ts_skip("dp_tables", "needs root");
 		return ts_done();

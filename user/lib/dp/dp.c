@@ -276,8 +276,10 @@ static int check_schema(struct ts_dp *dp, const struct ts_dp_open_opts *o, struc
 		return -EPROTO;
 	}
 	cfg->schema_version = TS_SCHEMA_VERSION;
-	if (getrandom(&cfg->hash_seed, sizeof(cfg->hash_seed), 0) != sizeof(cfg->hash_seed))
-		return -errno;
+	do {
+		if (getrandom(&cfg->hash_seed, sizeof(cfg->hash_seed), 0) != sizeof(cfg->hash_seed))
+			return -errno;
+	} while (!ts_hash_seed_ok(cfg->hash_seed));
 	uint32_t buckets[TS_TBL_COUNT], total;
 
 	table_buckets(dp, buckets);
