@@ -35,8 +35,10 @@ static __always_inline struct ts_tcp_hdr *fast_tcp(void *l4, void *data_end, __u
 	return th;
 }
 
-/* flow_hash with the key's five words written out: the compiler leaves
- * ts_hash's loop rolled, and this runs on every packet. */
+/* flow_hash (table.h) with the key's five words written out: the compiler
+ * leaves ts_hash's loop rolled, and this runs on every packet. The full
+ * path keeps the loop: its frame is in the deepest call chain, and the
+ * written-out form takes more stack. */
 static __always_inline __u64 fast_flow_hash(const struct ts_config *cfg, const struct ts_flow_key *k)
 {
 	const __u64 *w = (const __u64 *)k;
