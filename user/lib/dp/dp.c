@@ -264,7 +264,7 @@ static int label_reason_counters(struct ts_dp *dp)
  * hash seed, bucket masks, capacities); an adopted one must already. */
 static int check_schema(struct ts_dp *dp, const struct ts_dp_open_opts *o, struct ts_config *cfg)
 {
-	uint32_t zero = 0;
+	uint32_t zero = 0, buckets[TS_TBL_COUNT], total;
 
 	if (bpf_map_lookup_elem(dp->fds[TS_MAP_CONFIG], &zero, cfg))
 		return -errno;
@@ -280,8 +280,6 @@ static int check_schema(struct ts_dp *dp, const struct ts_dp_open_opts *o, struc
 		if (getrandom(&cfg->hash_seed, sizeof(cfg->hash_seed), 0) != sizeof(cfg->hash_seed))
 			return -errno;
 	} while (!ts_hash_seed_ok(cfg->hash_seed));
-	uint32_t buckets[TS_TBL_COUNT], total;
-
 	table_buckets(dp, buckets);
 	for (int t = 0; t < TS_TBL_COUNT; t++) {
 		cfg->capacity[t] = wanted_capacity(o, t);
