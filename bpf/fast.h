@@ -35,21 +35,6 @@ static __always_inline struct ts_tcp_hdr *fast_tcp(void *l4, void *data_end, __u
 	return th;
 }
 
-/* flow_hash (table.h) with the key's five words written out: the compiler
- * leaves ts_hash's loop rolled, and this runs on every packet. The full
- * path keeps the loop: its frame is in the deepest call chain, and the
- * written-out form takes more stack. */
-static __always_inline __u64 fast_flow_hash(const struct ts_config *cfg, const struct ts_flow_key *k)
-{
-	const __u64 *w = (const __u64 *)k;
-	__u64 seed = cfg->hash_seed;
-
-	_Static_assert(sizeof(*k) == 5 * 8, "flow key: five words");
-	return ts_hash_end(seed + ts_hash_word(w[0], 0, seed) + ts_hash_word(w[1], 1, seed) +
-			   ts_hash_word(w[2], 2, seed) + ts_hash_word(w[3], 3, seed) +
-			   ts_hash_word(w[4], 4, seed));
-}
-
 enum ts_fast_result {
 	TS_FAST_NO = 0,     /* not decided: the full path */
 	TS_FAST_MISS = 1,   /* not decided, and ts_flows has no entry for it */
@@ -110,7 +95,7 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 	sc = bpf_map_lookup_elem(&ts_slot_cfg, (void *)&cfg->active_slot);
 	if (!sc)
 		return TS_FAST_NO;
-	s = flow_find(&ts_flows, cfg, TS_TBL_FLOWS, &k, fast_flow_hash(cfg, &k), NULL);
+	s = flow_find(&ts_flows, cfg, TS_TBL_FLOWS, &k, flow_hash(cfg, &k), NULL);
 	if (!s)
 		return TS_FAST_MISS;
 	if (s->val.flags & TS_FLOW_AUDIT)
