@@ -74,10 +74,7 @@ struct ts_pkt {
 	/* a TCP segment's flow key, made once (turnstile.bpf.c, flow_key_of) */
 	__u8 key_made;
 	__u8 from_lo;     /* the sender is the key's lo endpoint */
-	__u8 judged_reversed; /* the policy's rule is for the receiver as initiator */
-	__u8 pad3[5];
-	__u32 judged_rule;    /* the policy's rule, judged before the half-open check */
-	__u32 pad4;
+	__u8 pad3[6];
 	__u64 key_hash;
 	struct ts_flow_key key;
 };

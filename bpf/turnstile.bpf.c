@@ -201,7 +201,7 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	__u8 f = p->tcp_flags;
 	bool opening = (f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN, reversed = false;
 	bool loose = (r->sc->flags & TS_CFG_LOOSE_PICKUP) && !(f & TS_TCP_RST);
-	__u32 dclass, sclass, settled;
+	__u32 dclass, sclass, settled, rule = 0;
 	struct ts_flow_slot *hs;
 	struct ts_hit hit;
 
@@ -219,9 +219,8 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	else
 		settled = TS_R_NONE;
 	if (!settled) {
-		p->judged_rule = policy_rule(r, p, dclass, sclass, &reversed);
-		p->judged_reversed = reversed;
-		if (!p->judged_rule && opening && !(r->sc->flags & TS_CFG_AUDIT))
+		rule = policy_rule(r, p, dclass, sclass, &reversed);
+		if (!rule && opening && !(r->sc->flags & TS_CFG_AUDIT))
 			return TS_R_DROP_NO_RULE;
 	}
 
@@ -235,8 +234,8 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	if (settled)
 		return settled;
 	if (opening)
-		return tcp_open(r, p, k, h, from_lo, p->judged_rule);
-	return tcp_pickup(r, p, k, h, from_lo, p->judged_rule, p->judged_reversed);
+		return tcp_open(r, p, k, h, from_lo, rule);
+	return tcp_pickup(r, p, k, h, from_lo, rule, reversed);
 }
 
 /* The packet's flow key and its hash, made once per packet (p->key). */

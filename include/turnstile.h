@@ -223,37 +223,26 @@ enum ts_slot_kind {
  * address entry's policy slot, a rule's source set 2k or 2k+1) hash alike
  * for half of all seeds, so a reload's twin entries filled their buckets'
  * room for a tag and inserts failed at 15% load. */
-/* Word i's term and the final avalanche. In BPF ts_hash's loop is
- * unrolled outright (a hint alone left it rolled): 5-8% off every refused
- * SYN in two bench_ab runs, and the flow key's hash on the fast path is
- * as fast as one written out. */
-static inline __u64 ts_hash_word(__u64 w, const unsigned int i, __u64 seed)
-{
-	__u64 x = w + seed + (i + 1) * 0x9e3779b97f4a7c15ull;
-
-	return (__u64)(__u32)x * (__u32)(x >> 32);
-}
-
-static inline __u64 ts_hash_end(__u64 h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 33);
-}
-
 static inline __u64 ts_hash(const __u64 *w, const unsigned int nwords, __u64 seed)
 {
 	__u64 h = seed;
 	unsigned int i;
 
+	/* in BPF unrolled outright: a plain hint left the loop rolled (5-8%
+	 * of every refused SYN, two bench_ab runs) */
 #ifdef __bpf__
 #pragma clang loop unroll(full)
 #endif
-	for (i = 0; i < nwords; i++)
-		h += ts_hash_word(w[i], i, seed);
-	return ts_hash_end(h);
+	for (i = 0; i < nwords; i++) {
+		__u64 x = w[i] + seed + (i + 1) * 0x9e3779b97f4a7c15ull;
+
+		h += (__u64)(__u32)x * (__u32)(x >> 32);
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
 }
 
 /* Words hashed with a seed the loader keeps (ts_config.hash_seed). Each
