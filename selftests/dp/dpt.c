@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <linux/if_link.h>
@@ -205,4 +206,16 @@ void dpt_tcp(struct pkt *p, const char *src, uint16_t sport, const char *dst, ui
 	};
 
 	pkt_build(&s, p);
+}
+
+void dpt_unpin(const char *dir, int keep)
+{
+	char path[256];
+
+	for (int m = 0; m < TS_MAP_COUNT; m++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, ts_dp_map_name(m));
+		if (m != keep)
+			unlink(path);
+	}
+	rmdir(dir);
 }

@@ -28,6 +28,9 @@ struct dpt {
 /* caps of 0 = defaults */
 int dpt_open(struct dpt *t, uint32_t cap_flows, uint32_t cap_halfopen);
 void dpt_close(struct dpt *t);
+/* Remove the pin of every map of a pin directory but `keep` (TS_MAP_COUNT:
+ * none), then the directory itself when that leaves it empty. */
+void dpt_unpin(const char *dir, int keep);
 
 /* Compile policy text with the product's compiler (ts_policy_build) and
  * install it with ts_dp_install. Prints the compiler's findings on error. */

@@ -542,11 +542,7 @@ static void test_pinned_bpftool(void)
 		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "policy survives reopen");
 	}
 	dpt_close(&t);
-	for (int m = 0; m < TS_MAP_COUNT; m++) {
-		snprintf(cmd, sizeof(cmd), "%s/%s", dir, ts_dp_map_name(m));
-		unlink(cmd);
-	}
-	rmdir(dir);
+	dpt_unpin(dir, TS_MAP_COUNT);
 }
 
 int main(void)

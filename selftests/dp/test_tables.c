@@ -115,17 +115,6 @@ static bool tear(struct mapped *m, uint32_t *server_bucket, uint32_t *server_j,
 	return broke && claimed;
 }
 
-static void remove_pins(void)
-{
-	char path[128];
-
-	for (int i = 0; i < TS_MAP_COUNT; i++) {
-		snprintf(path, sizeof(path), "%s/%s", DIR, ts_dp_map_name(i));
-		unlink(path);
-	}
-	rmdir(DIR);
-}
-
 static void test_adopt_repairs_torn_writes(void)
 {
 	struct ts_dp_open_opts o = { .pin_dir = DIR, .cap_flows = 1024, .cap_halfopen = 1024 };
@@ -181,7 +170,7 @@ out:
 	if (m.all_tags && m.all_tags != MAP_FAILED)
 		munmap(m.all_tags, m.tags_len);
 	dpt_close(&t);
-	remove_pins();
+	dpt_unpin(DIR, TS_MAP_COUNT);
 }
 
 /* A pin directory whose ts_tags is gone (a tool of another version
@@ -211,22 +200,16 @@ static void test_adopt_refuses_partial_pins(void)
 	TS_CHECK(err == -EPROTO && !dp, "without ts_tags: %d, want -EPROTO", err);
 	ts_dp_close(dp);
 	dp = NULL;
-	remove_pins();
+	dpt_unpin(DIR, TS_MAP_COUNT);
 	mkdir(DIR, 0700);
 	TS_CHECK(!ts_dp_open(&dp, &o), "open pinned again");
 	ts_dp_close(dp);
 	dp = NULL;
-	for (int i = 0; i < TS_MAP_COUNT; i++) {
-		char path[128];
-
-		snprintf(path, sizeof(path), "%s/%s", DIR, ts_dp_map_name(i));
-		if (i != TS_MAP_TAGS)
-			unlink(path);
-	}
+	dpt_unpin(DIR, TS_MAP_TAGS);
 	err = ts_dp_open(&dp, &o);
 	TS_CHECK(err == -EPROTO && !dp, "only ts_tags left: %d, want -EPROTO", err);
 	ts_dp_close(dp);
-	remove_pins();
+	dpt_unpin(DIR, TS_MAP_COUNT);
 }
 
 /* ts_hash of a key, copied into words of the type ts_hash reads (an
