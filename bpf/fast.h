@@ -3,14 +3,14 @@
  * fast.h - the established fast path, tried first on every packet: an
  * untagged Ethernet frame with IPv4 without options or fragmentation (or
  * IPv6 without extension headers) carrying a TCP segment without SYN,
- * FIN or RST, of a live, non-audit flow in ts_flows. Such a packet is
- * passed and counted here exactly as the full path would (tcp_established,
- * ts_end): same length checks, same flow, same counters. Anything else
- * returns having changed nothing, and the full path decides from scratch
- * (told when the flow table has no entry for the packet, so it does not
- * look again). It exists because the full parser's generality (tags,
- * options, extension chains, the verdict record) costs more than the
- * lookup on this path.
+ * FIN or RST, of a live flow in ts_flows, neither audit nor closing.
+ * Such a packet is passed and counted here exactly as the full path
+ * would (tcp_established, ts_end): same length checks, same flow, same
+ * counters. Anything else returns having changed nothing, and the full
+ * path decides from scratch (told when the flow table has no entry for
+ * the packet, so it does not look again). It exists because the full
+ * parser's generality (tags, options, extension chains, the verdict
+ * record) costs more than the lookup on this path.
  */
 #ifndef TS_BPF_FAST_H
 #define TS_BPF_FAST_H
@@ -98,8 +98,8 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 	s = flow_find(&ts_flows, cfg, TS_TBL_FLOWS, &k, flow_hash(cfg, &k), NULL);
 	if (!s)
 		return TS_FAST_MISS;
-	if (s->val.flags & TS_FLOW_AUDIT)
-		return TS_FAST_NO;
+	if ((s->val.flags & TS_FLOW_AUDIT) || s->val.state == TS_TCP_CLOSING)
+		return TS_FAST_NO;   /* audit: reported; closing: may be superseded */
 	now = ts_now();
 	if (flow_expired(&s->val, now, sc))
 		return TS_FAST_NO;

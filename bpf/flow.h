@@ -304,6 +304,12 @@ static __always_inline void flow_remove(bool half, const struct ts_hit *hit)
 			     &fill->live[half ? TS_TBL_HALFOPEN : TS_TBL_FLOWS]);
 }
 
+/* A SYN without ACK: the only segment the policy judges. */
+static __always_inline bool tcp_opening(__u8 f)
+{
+	return (f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN;
+}
+
 /* Invalid on any segment: SYN with FIN or RST, FIN with RST, or none of
  * SYN/ACK/RST (every segment after the first SYN carries ACK). */
 static __always_inline bool tcp_flags_bad(__u8 f)

@@ -70,11 +70,13 @@ struct ts_pkt {
 	__u32 ifindex;
 	__u16 l4_off;     /* L4 header offset from the start of the frame */
 	__u8 hook;        /* enum ts_hook */
-	__u8 flow_missed; /* the in-program fast path found no live flow */
+	__u8 flow_missed; /* ts_flows is not to be read: the fast path found no
+			   * live flow there, or the segment opens a connection */
 	/* a TCP segment's flow key, made once (turnstile.bpf.c, flow_key_of) */
 	__u8 key_made;
 	__u8 from_lo;     /* the sender is the key's lo endpoint */
-	__u8 pad3[6];
+	__u8 pad3[2];
+	__u32 tcp_seq;    /* the TCP sequence number, host order */
 	__u64 key_hash;
 	struct ts_flow_key key;
 };
@@ -323,6 +325,7 @@ static __always_inline __u32 parse_tcp(struct ts_cursor *c, struct ts_pkt *p)
 	p->sport = th->source;
 	p->dport = th->dest;
 	p->tcp_flags = th->flags;
+	p->tcp_seq = bpf_ntohl(th->seq);
 	return TS_R_NONE;
 }
 

@@ -92,6 +92,7 @@ static __always_inline __u32 tcp_open(const struct ts_run *r, struct ts_pkt *p,
 		.state = TS_TCP_SYN_SENT,
 		.flags = from_lo ? 0 : TS_FLOW_INIT_HI,
 		.vlan = p->vlan,
+		.isn = p->tcp_seq,
 	};
 
 	if (!rule) {
@@ -166,6 +167,8 @@ static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt
 			return TS_R_DROP_NO_FLOW;
 		if (ack && nv.state != TS_TCP_SYN_RECV)
 			h->state = TS_TCP_SYN_RECV;
+		if (!ack && nv.isn != p->tcp_seq)   /* a new attempt, not a retransmit */
+			h->isn = p->tcp_seq;
 		flow_touch(h, r->now);
 		count_rule(nv.rule_id, r->len, false);
 		return pass;
@@ -199,7 +202,7 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 					   const struct ts_flow_key *k, __u64 h, bool from_lo)
 {
 	__u8 f = p->tcp_flags;
-	bool opening = (f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN, reversed = false;
+	bool opening = tcp_opening(f), reversed = false;
 	bool loose = (r->sc->flags & TS_CFG_LOOSE_PICKUP) && !(f & TS_TCP_RST);
 	__u32 dclass, sclass, settled, rule = 0;
 	struct ts_flow_slot *hs;
@@ -249,24 +252,44 @@ static __always_inline struct ts_flow_key *flow_key_of(const struct ts_run *r, s
 	return &p->key;
 }
 
+/* A closing flow gives way to a newer connection on the same addresses and
+ * ports. An opening SYN is judged without reading ts_flows, so a live
+ * half-open entry beside a CLOSING flow is a handshake begun after the
+ * close, unless it has the flow's own ISN (a late retransmit of the flow's
+ * SYN). Only closing flows pay this lookup; the fast path leaves them to
+ * the full path. */
+static __always_inline bool flow_superseded(const struct ts_run *r, const struct ts_flow_val *v,
+					    const struct ts_flow_key *k, __u64 h)
+{
+	struct ts_flow_slot *s;
+
+	if (v->state != TS_TCP_CLOSING)
+		return false;
+	s = flow_find(&ts_halfopen, r->cfg, TS_TBL_HALFOPEN, k, h, NULL);
+	return s && s->val.isn != v->isn && !flow_expired(&s->val, r->now, r->sc);
+}
+
 /* TCP, the established path: one hash lookup plus array counters, inline
- * in the program. TS_R_NONE: no live flow (a stale entry is removed). */
+ * in the program. TS_R_NONE: no live flow (a stale or superseded entry is
+ * removed), or an opening SYN, which the policy judges whatever ts_flows
+ * holds: a new connection does not read the flow table, whose lines no
+ * earlier packet brought into the cache (docs/dataplane.md, "TCP"). */
 static __always_inline __u32 tcp_established(const struct ts_run *r, struct ts_pkt *p)
 {
 	struct ts_flow_key *k = flow_key_of(r, p);
 	bool from_lo = p->from_lo;
-	struct ts_hit hit;
-	struct ts_flow_slot *s = flow_find(&ts_flows, r->cfg, TS_TBL_FLOWS, k,
-					   p->key_hash, &hit);
 	__u8 f = p->tcp_flags;
+	struct ts_flow_slot *s;
 	struct ts_flow_val *v;
-	bool reopen;
+	struct ts_hit hit;
 
+	if (tcp_opening(f))
+		return TS_R_NONE;
+	s = flow_find(&ts_flows, r->cfg, TS_TBL_FLOWS, k, p->key_hash, &hit);
 	if (!s)
 		return TS_R_NONE;
 	v = &s->val;
-	reopen = (f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN && v->state == TS_TCP_CLOSING;
-	if (reopen || flow_expired(v, r->now, r->sc)) {
+	if (flow_expired(v, r->now, r->sc) || flow_superseded(r, v, k, p->key_hash)) {
 		flow_remove(false, &hit);
 		return TS_R_NONE;
 	}

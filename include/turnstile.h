@@ -150,7 +150,9 @@ struct ts_flow_val {
 	__u8  state;        /* enum ts_tcp_state */
 	__u8  flags;        /* enum ts_flow_flags */
 	__u16 vlan;         /* host; outer VLAN id of the opening packet, 0 = none */
-	__u32 pad;
+	__u32 isn;          /* host; the opening SYN's sequence number, 0 = not seen
+			     * (loose pickup): a half-open entry beside a closing
+			     * flow with another ISN is a reopened connection */
 };
 _Static_assert(sizeof(struct ts_flow_val) == 32, "ts_flow_val size");
 

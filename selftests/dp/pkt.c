@@ -28,6 +28,12 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = v & 0xff;
 }
 
+void pkt_set_tcp_seq(struct pkt *p, uint32_t seq)
+{
+	put16(p->b + p->l4 + 4, seq >> 16);
+	put16(p->b + p->l4 + 6, seq & 0xffff);
+}
+
 static size_t put_l4(const struct pkt_spec *s, uint8_t proto, uint8_t *p)
 {
 	size_t n;

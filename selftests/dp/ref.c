@@ -195,12 +195,18 @@ struct rpkt {
 	uint8_t family, proto, flags;
 	uint8_t src[16], dst[16];
 	uint16_t sport, dport;    /* host order */
+	uint32_t seq;             /* TCP sequence number */
 	uint32_t len;
 };
 
 static uint16_t rd16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)rd16(p) << 16 | rd16(p + 2);
 }
 
 /* Flow key bytes (struct ts_flow_key) and whether the sender is "lo". */
@@ -272,13 +278,18 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 {
 	uint8_t key[40], fl = p->flags;
 	bool from_lo = make_key(p, key), syn_only = (fl & (SYN | ACK)) == SYN;
-	struct ref_flow *f = tfind(&r->flows, key), *h;
+	/* an opening SYN is judged whatever the flow table holds */
+	struct ref_flow *f = syn_only ? NULL : tfind(&r->flows, key), *h;
 	uint32_t dcls, scls, src, dst, id, judged_id = 0;
 	bool judged;
 
-	if (f && syn_only && f->state == TS_TCP_CLOSING) {
-		tdel(&r->flows, key);
-		f = NULL;
+	/* a closing flow gives way to a handshake begun after it closed */
+	if (f && f->state == TS_TCP_CLOSING) {
+		h = tfind(&r->halfopen, key);
+		if (h && h->isn != f->isn) {
+			tdel(&r->flows, key);
+			f = NULL;
+		}
 	}
 	if (f) {
 		if (fl & (FIN | RST))
@@ -314,6 +325,8 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 				return TS_R_DROP_NO_FLOW;
 			if (ack)
 				h->state = TS_TCP_SYN_RECV;
+			else
+				h->isn = p->seq;   /* the initiator's latest attempt */
 			count_rule(r, h->rule_id, p->len, false);
 			return pass;
 		}
@@ -323,6 +336,7 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 		tdel(&r->halfopen, key);
 		f = tput(&r->flows, key);
 		f->rule_id = moved.rule_id;
+		f->isn = moved.isn;
 		f->flags = moved.flags;
 		f->state = TS_TCP_ESTABLISHED;
 		close_track(f, fl, from_lo);
@@ -341,6 +355,7 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 			return TS_R_DROP_NO_RULE;
 		h = tput(&r->halfopen, key);
 		h->rule_id = id;
+		h->isn = p->seq;
 		h->state = TS_TCP_SYN_SENT;
 		h->flags = (from_lo ? 0 : TS_FLOW_INIT_HI) | (id ? 0 : TS_FLOW_AUDIT);
 		if (!id)
@@ -524,6 +539,7 @@ static uint32_t judge(struct ref *r, const uint8_t *b, size_t len, struct rpkt *
 		p->sport = rd16(b + l4);
 		p->dport = rd16(b + l4 + 2);
 		p->flags = b[l4 + 13];
+		p->seq = rd32(b + l4 + 4);
 		return tcp(r, p);
 	}
 	if (p->proto == 17) {

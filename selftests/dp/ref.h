@@ -19,6 +19,7 @@
 struct ref_flow {
 	uint8_t key[40];         /* struct ts_flow_key layout */
 	uint32_t rule_id;        /* compiler's rule id */
+	uint32_t isn;            /* the opening SYN's sequence number, 0 = not seen */
 	uint8_t state, flags;    /* enum ts_tcp_state, ts_flow_flags */
 	bool used;
 };

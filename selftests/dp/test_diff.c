@@ -109,6 +109,10 @@ static void random_frame(struct pkt *p)
 	if (!pick(16))
 		s.tcp_doff = 5 + pick(11);
 	pkt_build(&s, p);
+	/* few ISNs: a SYN after a close is a late retransmit of the closed
+	 * connection's SYN, or a new connection on its ports (a reopen) */
+	if (s.proto == 0 || s.proto == IPPROTO_TCP)
+		pkt_set_tcp_seq(p, 1 + pick(3));
 
 	/* mutations: cut short, or a random byte anywhere in the headers */
 	switch (pick(12)) {
@@ -189,12 +193,12 @@ static int cmp_flow(const struct ts_dp_flow *f, void *ctx)
 		if (t->v[i].used && !memcmp(t->v[i].key, &f->key, sizeof(f->key)))
 			rf = &t->v[i];
 	fc->seen[f->halfopen]++;
-	if (!rf || rf->state != f->val.state || rf->flags != f->val.flags ||
+	if (!rf || rf->state != f->val.state || rf->flags != f->val.flags || rf->isn != f->val.isn ||
 	    ts_dp_stable_rule_id(fc->d->t.dp, rf->rule_id) != f->val.rule_id) {
 		if (fc->bad++ < 5)
-			TS_CHECK(0, "%s entry differs: bpf state %u flags 0x%x rule %u; ref %s",
+			TS_CHECK(0, "%s entry differs: bpf state %u flags 0x%x rule %u isn %u; ref %s",
 				 f->halfopen ? "half-open" : "flow", f->val.state, f->val.flags,
-				 f->val.rule_id, rf ? "has other values" : "has no entry");
+				 f->val.rule_id, f->val.isn, rf ? "has other values" : "has no entry");
 	}
 	return 0;
 }

@@ -3,6 +3,7 @@
  * Flow state under pressure and over time: SYN flood vs established
  * flows, a full flow table, expiry and GC, loose pickup, audit mode,
  * events and their rate limit, atomic policy switch with stable rule ids,
+ * opening SYNs beside live and closing flows,
  * pinned maps (bpftool shows names; a second open adopts them).
  */
 #include <arpa/inet.h>
@@ -107,11 +108,11 @@ static void test_full_flow_table(void)
 	dpt_close(&t);
 }
 
-/* Move an entry's clock back by `secs` (tests control time this way). */
-static bool age_entry(struct dpt *t, enum ts_dp_map m, const char *c, uint16_t cport, uint64_t secs)
+/* The entry of a connection from client address c, port cport, to the
+ * server's 443 in ts_flows or ts_halfopen (table m), or NULL. */
+static struct ts_flow_val *entry_of(struct dpt *t, enum ts_dp_map m, const char *c, uint16_t cport)
 {
 	struct ts_flow_key k = {};
-	struct ts_flow_val *v;
 	struct pkt_addr ca = pkt_ip(c), sa = pkt_ip(server);
 
 	/* 10.1.x < 10.2.0.1: the client is "lo" */
@@ -121,7 +122,14 @@ static bool age_entry(struct dpt *t, enum ts_dp_map m, const char *c, uint16_t c
 	k.hi_port = htons(443);
 	k.family = TS_FAMILY_V4;
 	k.proto = 6;
-	v = ts_dp_flow_find(t->dp, m == TS_MAP_HALFOPEN, &k);
+	return ts_dp_flow_find(t->dp, m == TS_MAP_HALFOPEN, &k);
+}
+
+/* Move an entry's clock back by `secs` (tests control time this way). */
+static bool age_entry(struct dpt *t, enum ts_dp_map m, const char *c, uint16_t cport, uint64_t secs)
+{
+	struct ts_flow_val *v = entry_of(t, m, c, cport);
+
 	if (!v)
 		return false;
 	v->last_seen_ns -= secs * 1000000000ull;
@@ -448,6 +456,62 @@ static void test_refused_syn_before_halfopen(void)
 	dpt_close(&t);
 }
 
+/* An opening SYN is judged whatever ts_flows holds (it never reads that
+ * table): a late retransmit of a live connection's SYN passes as a new
+ * half-open entry, and one the policy now refuses is dropped while the
+ * connection goes on. A closing flow gives way only to a handshake with
+ * another ISN: the retransmit's entry does not supersede it, a new
+ * connection on the same ports does, even when its SYN-ACK is not seen
+ * here (egress not attached). */
+static void test_opening_syn_skips_flows(void)
+{
+	const uint32_t isn = 0x11000000, new_isn = 0x22000000;   /* pkt_build's, another */
+	struct ts_flow_val *v;
+	struct dpt t;
+	struct pkt p;
+
+	if (open_with(&t, 1024, 1024, POLICY_HEAD "}\n" PAIR))
+		return;
+	handshake(&t, client, 4000, server, TS_R_PASS_HANDSHAKE);
+	v = entry_of(&t, TS_MAP_FLOWS, client, 4000);
+	TS_CHECK(v && v->isn == isn, "flow's ISN %u, want %u", v ? v->isn : 0, isn);
+	dpt_tcp(&p, client, 4000, server, 443, SYN, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "late SYN retransmit, judged");
+	TS_CHECK(entry_of(&t, TS_MAP_HALFOPEN, client, 4000), "the retransmit has no half-open entry");
+	dpt_tcp(&p, client, 4000, server, 443, FIN | ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "FIN");
+	dpt_tcp(&p, server, 443, client, 4000, FIN | ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "FIN back");
+	dpt_tcp(&p, client, 4000, server, 443, ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "last ACK: the retransmit supersedes nothing");
+	v = entry_of(&t, TS_MAP_FLOWS, client, 4000);
+	TS_CHECK(v && v->state == TS_TCP_CLOSING, "closing flow gone or moved (state %d)", v ? v->state : -1);
+
+	/* a new connection on the closed one's ports; the SYN-ACK goes another way */
+	dpt_tcp(&p, client, 4000, server, 443, SYN, 0);
+	pkt_set_tcp_seq(&p, new_isn);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_HANDSHAKE, "new SYN meets the retransmit's entry");
+	v = entry_of(&t, TS_MAP_HALFOPEN, client, 4000);
+	TS_CHECK(v && v->isn == new_isn, "half-open ISN %u, want the new attempt's", v ? v->isn : 0);
+	dpt_tcp(&p, client, 4000, server, 443, ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_HANDSHAKE, "ACK completes the new connection");
+	v = entry_of(&t, TS_MAP_FLOWS, client, 4000);
+	TS_CHECK(v && v->state == TS_TCP_ESTABLISHED && v->isn == new_isn,
+		 "new flow not established (state %d)", v ? v->state : -1);
+	TS_CHECK(!entry_of(&t, TS_MAP_HALFOPEN, client, 4000), "half-open entry left");
+
+	/* the pair refused: a SYN on the live flow is dropped, its data passes */
+	TS_CHECK(!dpt_install_text(&t, POLICY_HEAD "}\n"
+				   "component clients { 10.1.0.0/16 }\n"
+				   "component server { 10.2.0.1 }\n"), "reload without the rule");
+	dpt_tcp(&p, client, 4000, server, 443, SYN, 0);
+	pkt_set_tcp_seq(&p, new_isn);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_RULE, "SYN on a live flow, refused");
+	dpt_tcp(&p, client, 4000, server, 443, PSH | ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "the live flow's data");
+	dpt_close(&t);
+}
+
 /* DNS moves an address away from a component: new connections to the old
  * address are refused, the live one keeps going (lesson 5: names never cut
  * a live connection). */
@@ -560,6 +624,7 @@ int main(void)
 	ts_run("dp_atomic_switch", test_atomic_switch);
 	ts_run("dp_stable_rule_ids", test_stable_rule_ids);
 	ts_run("dp_refused_syn_before_halfopen", test_refused_syn_before_halfopen);
+	ts_run("dp_opening_syn_skips_flows", test_opening_syn_skips_flows);
 	ts_run("dp_name_moves_keeps_live_flow", test_name_moves);
 	ts_run("dp_pinned_bpftool_adopt", test_pinned_bpftool);
 	return ts_done();

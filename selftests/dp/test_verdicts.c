@@ -71,11 +71,13 @@ static void connection(enum seed_comp a, enum seed_comp b, int fam, int nvlan)
 	expect_reason(&T, TS_HOOK_TC_EGRESS, &p, TS_R_PASS_ESTABLISHED, "FIN b");
 	seg(&p, a, cport, b, 443, fam, ACK, nvlan);
 	expect_reason(&T, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "last ACK (closing)");
-	/* the same ports again: a closing flow is re-judged by a new SYN */
+	/* the same ports again: a new connection (another ISN) is judged by
+	 * its SYN, and its handshake supersedes the closing flow */
 	seg(&p, a, cport, b, 443, fam, SYN, nvlan);
+	pkt_set_tcp_seq(&p, 0x22000000);
 	expect_reason(&T, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "SYN reusing a closed flow's ports");
 	seg(&p, b, 443, a, cport, fam, RST | ACK, nvlan);
-	expect_reason(&T, TS_HOOK_TC_EGRESS, &p, TS_R_PASS_HANDSHAKE, "RST ends the half-open flow");
+	expect_reason(&T, TS_HOOK_TC_EGRESS, &p, TS_R_PASS_HANDSHAKE, "RST ends the new half-open flow");
 	seg(&p, a, cport, b, 443, fam, PSH | ACK, nvlan);
 	expect_reason(&T, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "data after RST");
 }
