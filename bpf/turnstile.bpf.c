@@ -188,6 +188,17 @@ static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt
 	return pass;
 }
 
+/* The packet's flow key and its hash, made once per packet (p->key). */
+static __always_inline struct ts_flow_key *flow_key_of(const struct ts_run *r, struct ts_pkt *p)
+{
+	if (!p->key_made) {
+		p->from_lo = flow_key_make(p, &p->key);
+		p->key_hash = flow_hash(r->cfg, &p->key);
+		p->key_made = 1;
+	}
+	return &p->key;
+}
+
 /*
  * A TCP segment without live flow. What decides it when no half-open
  * entry does is known before that lookup (`settled`: resolver, scope,
@@ -198,15 +209,16 @@ static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt
  * will need it (a loose pickup's too) gets it up front: one inlined copy
  * of the address lookups.
  */
-static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt *p,
-					   const struct ts_flow_key *k, __u64 h, bool from_lo)
+static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt *p)
 {
+	const struct ts_flow_key *k;
 	__u8 f = p->tcp_flags;
-	bool opening = tcp_opening(f), reversed = false;
+	bool opening = tcp_opening(f), reversed = false, from_lo;
 	bool loose = (r->sc->flags & TS_CFG_LOOSE_PICKUP) && !(f & TS_TCP_RST);
 	__u32 dclass, sclass, settled, rule = 0;
 	struct ts_flow_slot *hs;
 	struct ts_hit hit;
+	__u64 h;
 
 	/* an opening packet is judged by its destination port alone */
 	dclass = port_class(r->slot, p->dport);
@@ -227,6 +239,9 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 			return TS_R_DROP_NO_RULE;
 	}
 
+	k = flow_key_of(r, p);   /* not made for a refused SYN: none of its lookups needs it */
+	h = p->key_hash;
+	from_lo = p->from_lo;
 	hs = flow_find(&ts_halfopen, r->cfg, TS_TBL_HALFOPEN, k, h, &hit);
 	if (hs && flow_expired(&hs->val, r->now, r->sc)) {
 		flow_remove(true, &hit);
@@ -239,17 +254,6 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	if (opening)
 		return tcp_open(r, p, k, h, from_lo, rule);
 	return tcp_pickup(r, p, k, h, from_lo, rule, reversed);
-}
-
-/* The packet's flow key and its hash, made once per packet (p->key). */
-static __always_inline struct ts_flow_key *flow_key_of(const struct ts_run *r, struct ts_pkt *p)
-{
-	if (!p->key_made) {
-		p->from_lo = flow_key_make(p, &p->key);
-		p->key_hash = flow_hash(r->cfg, &p->key);
-		p->key_made = 1;
-	}
-	return &p->key;
 }
 
 /* A closing flow gives way to a newer connection on the same addresses and
@@ -276,15 +280,17 @@ static __always_inline bool flow_superseded(const struct ts_run *r, const struct
  * earlier packet brought into the cache (docs/dataplane.md, "TCP"). */
 static __always_inline __u32 tcp_established(const struct ts_run *r, struct ts_pkt *p)
 {
-	struct ts_flow_key *k = flow_key_of(r, p);
-	bool from_lo = p->from_lo;
 	__u8 f = p->tcp_flags;
 	struct ts_flow_slot *s;
+	struct ts_flow_key *k;
 	struct ts_flow_val *v;
 	struct ts_hit hit;
+	bool from_lo;
 
 	if (tcp_opening(f))
 		return TS_R_NONE;
+	k = flow_key_of(r, p);
+	from_lo = p->from_lo;
 	s = flow_find(&ts_flows, r->cfg, TS_TBL_FLOWS, k, p->key_hash, &hit);
 	if (!s)
 		return TS_R_NONE;
@@ -403,11 +409,8 @@ static __always_inline __u32 classify_l4(struct ts_pkt *p, const struct ts_run *
 		reason = parse_tcp(&c, p);
 		if (!reason && !p->flow_missed)
 			reason = tcp_established(r, p);
-		if (!reason) {
-			struct ts_flow_key *k = flow_key_of(r, p);
-
-			reason = tcp_untracked(r, p, k, p->key_hash, p->from_lo);
-		}
+		if (!reason)
+			reason = tcp_untracked(r, p);
 		return reason;
 	case IPPROTO_UDP:
 		if (p->frag)
