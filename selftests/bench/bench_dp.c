@@ -15,7 +15,9 @@
  * its ratio is against the baseline run behind the same tail call.
  * The "block:" rows are the brief's building blocks (bpf/bench_blocks.bpf.c)
  * measured in the same run: what a hash flow lookup and two prefix lookups
- * cost on this host, against the same baseline.
+ * cost on this host, against the same baseline; and, behind the same
+ * tail call as the allowed SYN, what storing a new connection's 80-byte
+ * slot costs by itself, in a table of the default half-open size.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -191,13 +193,35 @@ static void line(const char *name, const char *size, int fd, const struct bench_
 		       want == ~0u || rv == want ? "" : " UNEXPECTED VERDICT");
 }
 
+/* A line of fresh connections: each repetition bumps the source port
+ * (bench_moving_syn) and tail-calls `fd`; in turns with the baseline
+ * behind the same tail call. `dp`: a ts_dp whose half-open table is
+ * emptied before each run, or NULL. */
+static void moving_line(const char *name, const char *size, const struct bench_mover *m, int fd,
+			struct ts_dp *dp, uint32_t want)
+{
+	double ns = 1e18, b = 1e18, x;
+	struct bench_frame f;
+	uint32_t rv, brv;
+
+	bench_frame(&f, "10.0.0.1", SYN_FIRST_PORT, server4, 443, SYN);
+	for (unsigned r = 0; r < rounds; r++) {
+		x = bench_run_moving(m, base_fd, &f, SYN_BATCH, NULL, NULL, &brv);
+		b = x < b ? x : b;
+		x = bench_run_moving(m, fd, &f, SYN_BATCH, dp ? bench_clear_halfopen : NULL, dp, &rv);
+		ns = x < ns ? x : ns;
+	}
+	printf("| %-26s | %8s | %6.1f | %6.2fx | %12.2fx |%s\n", name, size, ns, ns / b,
+	       ns / b / xf_ratio, rv == want ? "" : " UNEXPECTED VERDICT");
+}
+
 int main(int argc, char **argv)
 {
 	static const uint32_t sizes[] = { 10, 10000, 100000 };
 	const char *xf_path = argc > 2 ? argv[2] : DEFAULT_XDP_FILTER;
 	struct ts_dp_open_opts oo = { .cap_flows = NFLOWS + 65536, .cap_prefixes = 131072 };
 	struct bpf_object *base_obj, *xf_obj, *blk_obj;
-	int xf_fd, hash_fd[2], lpm_fd, lpm_map_fd;
+	int xf_fd, hash_fd[2], store_fd[2], lpm_fd, lpm_map_fd;
 	struct bench_mover mover;
 	double base_ns, base_moving_ns;
 	uint32_t have_prefixes = 0;
@@ -222,6 +246,8 @@ int main(int argc, char **argv)
 	if (!base_obj || !xf_obj || !blk_obj)
 		return 1;
 	hash_fd[1] = bpf_program__fd(bpf_object__find_program_by_name(blk_obj, "blk_hash_noclock"));
+	store_fd[0] = bpf_program__fd(bpf_object__find_program_by_name(blk_obj, "blk_store_hashed"));
+	store_fd[1] = bpf_program__fd(bpf_object__find_program_by_name(blk_obj, "blk_store_seq"));
 	lpm_fd = bpf_program__fd(bpf_object__find_program_by_name(blk_obj, "blk_lpm2"));
 	lpm_map_fd = bpf_map__fd(bpf_object__find_map_by_name(blk_obj, "blk_prefixes"));
 	mover.mover_fd = bpf_program__fd(bpf_object__find_program_by_name(base_obj, "bench_moving_syn"));
@@ -285,22 +311,12 @@ int main(int argc, char **argv)
 		}
 		/* last: its runs and the half-open GC between them leave the
 		 * caches cold for a while, which the lines after it would pay */
-		bench_frame(&f, "10.0.0.1", SYN_FIRST_PORT, server4, 443, SYN);
-		{
-			double ns = 1e18, b = 1e18, x;
-			uint32_t brv;
-
-			for (unsigned r = 0; r < rounds; r++) {
-				x = bench_run_moving(&mover, base_fd, &f, SYN_BATCH, NULL, NULL, &brv);
-				b = x < b ? x : b;
-				x = bench_run_moving(&mover, prog_fd, &f, SYN_BATCH, bench_clear_halfopen, dp,
-						    &rv);
-				ns = x < ns ? x : ns;
-			}
-			printf("| %-26s | %8u | %6.1f | %6.2fx | %12.2fx |%s\n", "allowed SYN (new flow)", n, ns,
-			       ns / b, ns / b / xf_ratio, rv == XDP_PASS ? "" : " UNEXPECTED VERDICT");
-		}
+		moving_line("allowed SYN (new flow)", size, &mover, prog_fd, dp, XDP_PASS);
 	}
+	/* what storing a new connection costs by itself (xdp-filter's ratio
+	 * is the last size's) */
+	moving_line("block: store, hashed slot", "-", &mover, store_fd[0], NULL, XDP_DROP);
+	moving_line("block: store, next slot", "-", &mover, store_fd[1], NULL, XDP_DROP);
 	ts_dp_close(dp);
 	bpf_object__close(base_obj);
 	bpf_object__close(xf_obj);
