@@ -7,6 +7,8 @@
  * Decided edge cases (docs/dataplane.md has the full list):
  *  - up to TS_MAX_VLANS tags (802.1Q, 802.1ad); a third tag is malformed L2
  *  - IPv4: version 4, IHL >= 5, header and total length within the packet
+ *  - IP length fields of 0 are taken from the skb only on a BIG TCP skb
+ *    (tc, GSO, past 64 KiB)
  *  - IPv6: at most TS_MAX_IPV6_EXT extension headers (hop-by-hop, routing,
  *    destination options, fragment, AH); more, or a truncated one, drops
  *  - fragments: ports are never read from a non-first fragment; TCP
@@ -110,6 +112,24 @@ static __always_inline __u32 cur_avail_total(const struct ts_cursor *c)
 	return linear + c->beyond;
 }
 
+/* A BIG TCP skb (tc: a GSO skb past 64 KiB) has an IP length field of 0,
+ * which cannot hold its length. `big` is TS_IP_LEN_MAX for such an skb,
+ * else 0: a field of 0 then reads as the largest length it holds, enough
+ * for the header checks, which need only the headers within it. A zero
+ * field on anything else stays malformed (only the local stack and GRO
+ * make such skbs). Branch-free: the verifier sees the same length either
+ * way, and walks what follows once. */
+#define TS_IP_LEN_MAX 0xffff
+
+static __always_inline __u32 ip_len_field(__u16 field_be, __u32 big)
+{
+	__u32 field = bpf_ntohs(field_be);
+	__u32 if_zero = (field - 1) >> 16;   /* 0xffff for a field of 0, else 0 */
+
+	barrier_var(if_zero);
+	return field | (if_zero & big);
+}
+
 struct ts_vlan_hdr {
 	__be16 tci;
 	__be16 proto;
@@ -163,7 +183,7 @@ struct ts_ipv4_hdr {
  * total length is not checked. *plain (a local of the caller, so the
  * verifier knows it per path) is cleared for a fragment. */
 static __always_inline __u32 parse_ipv4(struct ts_cursor *c, struct ts_pkt *p, bool quoted,
-					__u64 *plain)
+					__u64 *plain, __u32 big)
 {
 	__u32 bad = quoted ? TS_R_DROP_MALFORMED_L4 : TS_R_DROP_MALFORMED_IP;
 	struct ts_ipv4_hdr *ip = cur_pull(c, sizeof(*ip));
@@ -177,7 +197,7 @@ static __always_inline __u32 parse_ipv4(struct ts_cursor *c, struct ts_pkt *p, b
 	opt = hlen - sizeof(*ip);
 	if (opt && !cur_pull(c, opt))
 		return bad;
-	tot = bpf_ntohs(ip->tot_len);
+	tot = ip_len_field(ip->tot_len, big);
 	if (!quoted) {
 		if (tot < hlen || tot - hlen > cur_avail_total(c))
 			return bad;
@@ -229,7 +249,7 @@ static __always_inline bool ipv6_is_ext(__u8 nh)
  * at the fragment payload of a non-first fragment). *plain is cleared
  * when there is any extension header. */
 static __always_inline __u32 parse_ipv6(struct ts_cursor *c, struct ts_pkt *p, bool quoted,
-					__u64 *plain)
+					__u64 *plain, __u32 big)
 {
 	__u32 bad = quoted ? TS_R_DROP_MALFORMED_L4 : TS_R_DROP_MALFORMED_IP;
 	struct ts_ipv6_hdr *ip6 = cur_pull(c, sizeof(*ip6));
@@ -241,7 +261,7 @@ static __always_inline __u32 parse_ipv6(struct ts_cursor *c, struct ts_pkt *p, b
 		return bad;
 	if ((bpf_ntohl(ip6->ver_tc_flow) >> 28) != 6)
 		return bad;
-	rem = bpf_ntohs(ip6->payload_len);
+	rem = ip_len_field(ip6->payload_len, big);   /* BIG TCP: with or without a jumbo option */
 	if (quoted)
 		rem = cur_avail(c);
 	else if (rem > cur_avail_total(c))

@@ -356,9 +356,9 @@ static __always_inline __u32 handle_icmp(const struct ts_run *r, struct ts_pkt *
 		return TS_R_SCOPE_DEFAULT;
 	p->icmp_error = 1;
 	if (p->family == TS_FAMILY_V4)
-		reason = parse_ipv4(c, p, true, &plain);
+		reason = parse_ipv4(c, p, true, &plain, 0);
 	else
-		reason = parse_ipv6(c, p, true, &plain);
+		reason = parse_ipv6(c, p, true, &plain, 0);
 	if (reason)
 		return reason;
 	if (p->proto != IPPROTO_TCP || p->frag == TS_FRAG_NONFIRST)
@@ -377,7 +377,8 @@ static __always_inline __u32 handle_icmp(const struct ts_run *r, struct ts_pkt *
 /* Stage 1, in the program: Ethernet, VLANs, ARP, IPv4/IPv6 and the
  * extension chain. TS_R_NONE: go on to L4 at c->pos; *plain stays 1 for a
  * whole datagram without IPv6 extension headers. */
-static __always_inline __u32 classify_l3(struct ts_pkt *p, struct ts_cursor *c, __u64 *plain)
+static __always_inline __u32 classify_l3(struct ts_pkt *p, struct ts_cursor *c, __u64 *plain,
+					 __u32 big)
 {
 	__be16 ethertype;
 	__u32 reason;
@@ -388,9 +389,9 @@ static __always_inline __u32 classify_l3(struct ts_pkt *p, struct ts_cursor *c, 
 	if (ethertype == bpf_htons(ETH_P_ARP))
 		return TS_R_PASS_ARP;
 	if (ethertype == bpf_htons(ETH_P_IP))
-		return parse_ipv4(c, p, false, plain);
+		return parse_ipv4(c, p, false, plain, big);
 	if (ethertype == bpf_htons(ETH_P_IPV6))
-		return parse_ipv6(c, p, false, plain);
+		return parse_ipv6(c, p, false, plain, big);
 	return TS_R_SCOPE_DEFAULT;
 }
 
@@ -468,7 +469,7 @@ static __always_inline bool run_start(struct ts_run *r, __u32 len, __u32 ifindex
  * (return thunks). TS_R_NONE: continue with the L4 stage.
  */
 static __always_inline __u32 ts_begin(struct ts_pkt *p, const struct ts_run *r, void *data,
-				      void *data_end, __u32 beyond, __u32 fast_missed)
+				      void *data_end, __u32 beyond, __u32 big, __u32 fast_missed)
 {
 	struct ts_cursor c = { .pos = data, .end = data_end, .beyond = beyond };
 	__u32 reason, off;
@@ -479,7 +480,7 @@ static __always_inline __u32 ts_begin(struct ts_pkt *p, const struct ts_run *r, 
 	p->len = r->len;
 	p->ifindex = r->ifindex;
 	p->hook = r->hook;
-	reason = classify_l3(p, &c, &plain);
+	reason = classify_l3(p, &c, &plain, big);
 	if (reason)
 		return reason;
 	off = c.pos - data;
@@ -553,7 +554,7 @@ __noinline int ts_xdp_full(struct xdp_md *ctx, __u32 fast_missed)
 	if (!p)
 		return XDP_DROP;   /* cannot happen: the array has this slot */
 	__builtin_memset(p, 0, sizeof(*p));
-	reason = ts_begin(p, &r, data, data_end, 0, fast_missed);
+	reason = ts_begin(p, &r, data, data_end, 0, 0, fast_missed);
 	if (!reason)
 		reason = classify_l4(p, &r, data, data_end);
 	return ts_end(p, reason) ? XDP_DROP : XDP_PASS;
@@ -589,7 +590,7 @@ static __always_inline __u32 skb_beyond(struct __sk_buff *skb, void *data, void 
 /* tc's full path; the headers were pulled linear by ts_tc_egress. */
 __noinline int ts_tc_full(struct __sk_buff *skb, __u32 fast_missed)
 {
-	__u32 idx = TS_HOOK_TC_EGRESS - 1, reason, beyond;
+	__u32 idx = TS_HOOK_TC_EGRESS - 1, reason, beyond, big;
 	void *data, *data_end;
 	struct ts_pkt *p;
 	struct ts_run r;
@@ -603,7 +604,8 @@ __noinline int ts_tc_full(struct __sk_buff *skb, __u32 fast_missed)
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	beyond = skb_beyond(skb, data, data_end);
-	reason = ts_begin(p, &r, data, data_end, beyond, fast_missed);
+	big = skb->gso_size && skb->len > TS_IP_LEN_MAX ? TS_IP_LEN_MAX : 0;   /* BIG TCP */
+	reason = ts_begin(p, &r, data, data_end, beyond, big, fast_missed);
 	if (!reason)
 		reason = classify_l4(p, &r, data, data_end);
 	return ts_end(p, reason) ? TC_ACT_SHOT : TC_ACT_OK;

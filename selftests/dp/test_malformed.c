@@ -131,6 +131,24 @@ static void test_ihl(void)
 	}
 }
 
+/* An IP length field of 0 is taken from the skb only on a BIG TCP skb (tc,
+ * GSO, past 64 KiB: test_egress.sh sends those); on any other frame, on
+ * either hook, it stays what it says. */
+static void test_zero_ip_length(void)
+{
+	for (int hook = TS_HOOK_XDP; hook <= TS_HOOK_TC_EGRESS; hook++) {
+		struct pkt_spec s4 = syn_spec(0), s6 = syn_spec(1);
+		struct pkt p;
+
+		pkt_build(&s4, &p);
+		p.b[p.l3 + 2] = p.b[p.l3 + 3] = 0;
+		expect_reason(&T, hook, &p, TS_R_DROP_MALFORMED_IP, "IPv4 total length 0");
+		pkt_build(&s6, &p);
+		p.b[p.l3 + 4] = p.b[p.l3 + 5] = 0;
+		expect_reason(&T, hook, &p, TS_R_DROP_MALFORMED_TCP, "IPv6 payload length 0");
+	}
+}
+
 static void test_ipv6_ext_chain(void)
 {
 	static const int kinds[] = { IPPROTO_HOPOPTS, IPPROTO_DSTOPTS, IPPROTO_ROUTING, IPPROTO_AH,
@@ -291,6 +309,7 @@ int main(void)
 	ts_run("dp_truncation_v4", test_truncation_v4);
 	ts_run("dp_truncation_v6", test_truncation_v6);
 	ts_run("dp_ipv4_ihl", test_ihl);
+	ts_run("dp_zero_ip_length", test_zero_ip_length);
 	ts_run("dp_ipv6_ext_chain", test_ipv6_ext_chain);
 	ts_run("dp_fragments", test_fragments);
 	ts_run("dp_tcp_doff", test_tcp_doff);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # A single-NIC host: turnstile on the server's own NIC, XDP on ingress and
 # tc on egress. Locally originated traffic is judged on the way out, and a
-# bulk transfer (large, non-linear GSO packets on egress) passes whole.
+# bulk transfer (large, non-linear GSO packets on egress) passes whole,
+# also with BIG TCP on (GSO packets past 64 KiB, whose IP length is 0).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/topo.sh"
 ts_require_root
@@ -38,6 +39,20 @@ for addr in 10.9.1.2 fd09:1::2; do
 	if bulk "$addr"; then ts_pass "egress_bulk_transfer_$addr"
 	else ts_fail "egress_bulk_transfer_$addr" "8 MiB echo through XDP+tc on the server did not complete"; fi
 done
+
+# BIG TCP on the server's NIC: its echo leaves in GSO packets of up to
+# 185000 bytes, IPv4 with a total length of 0, IPv6 with a payload length
+# of 0 (and a jumbo hop-by-hop option on kernels that still add one).
+ts_nsexec "$NS_S" python3 "$(dirname "$0")/big_tcp.py" s0 185000
+case $? in
+0)
+	for addr in 10.9.1.2 fd09:1::2; do
+		if bulk "$addr"; then ts_pass "egress_big_tcp_transfer_$addr"
+		else ts_fail "egress_big_tcp_transfer_$addr" "8 MiB echo with BIG TCP on the server's NIC did not complete"; fi
+	done ;;
+3) ts_skip egress_big_tcp_transfer "the kernel or veth does not take a GSO size of 185000" ;;
+*) ts_fail egress_big_tcp_transfer "could not set the GSO sizes" ;;
+esac
 
 # reason_count NAME: packets counted under a reason, from stats --json.
 reason_count() {
