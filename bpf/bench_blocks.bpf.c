@@ -44,7 +44,8 @@ struct {
 	__type(value, struct ts_addr_val);
 } blk_prefixes SEC(".maps");
 
-/* The default half-open table's buckets: 65536 entries, 2x the slots. */
+/* The default half-open table's buckets: 65536 entries in twice as many
+ * slots (16384 buckets of TS_BUCKET_SLOTS). */
 #define BLK_STATE_BUCKETS 16384
 
 struct {

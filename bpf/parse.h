@@ -7,8 +7,8 @@
  * Decided edge cases (docs/dataplane.md has the full list):
  *  - up to TS_MAX_VLANS tags (802.1Q, 802.1ad); a third tag is malformed L2
  *  - IPv4: version 4, IHL >= 5, header and total length within the packet
- *  - IP length fields of 0 are taken from the skb only on a BIG TCP skb
- *    (tc, GSO, past 64 KiB)
+ *  - an IP length field of 0 reads as 65535 only on a BIG TCP skb (tc,
+ *    GSO, past 64 KiB), which cannot say its length there
  *  - IPv6: at most TS_MAX_IPV6_EXT extension headers (hop-by-hop, routing,
  *    destination options, fragment, AH); more, or a truncated one, drops
  *  - fragments: ports are never read from a non-first fragment; TCP
@@ -79,6 +79,8 @@ struct ts_pkt {
 	__u8 from_lo;     /* the sender is the key's lo endpoint */
 	__u8 pad3[2];
 	__u32 tcp_seq;    /* the TCP sequence number, host order */
+	__u32 tcp_ack;    /* the TCP acknowledgment number, host order */
+	__u32 pad4;
 	__u64 key_hash;
 	struct ts_flow_key key;
 };
@@ -117,8 +119,9 @@ static __always_inline __u32 cur_avail_total(const struct ts_cursor *c)
  * else 0: a field of 0 then reads as the largest length it holds, enough
  * for the header checks, which need only the headers within it. A zero
  * field on anything else stays malformed (only the local stack and GRO
- * make such skbs). Branch-free: the verifier sees the same length either
- * way, and walks what follows once. */
+ * make such skbs). No branch on the field: the result has the same range
+ * whatever `big` is, so once `big` is dead the verifier's paths for its
+ * two values merge (with a branch here, tc's count went 183k -> 278k). */
 #define TS_IP_LEN_MAX 0xffff
 
 static __always_inline __u32 ip_len_field(__u16 field_be, __u32 big)
@@ -346,6 +349,7 @@ static __always_inline __u32 parse_tcp(struct ts_cursor *c, struct ts_pkt *p)
 	p->dport = th->dest;
 	p->tcp_flags = th->flags;
 	p->tcp_seq = bpf_ntohl(th->seq);
+	p->tcp_ack = bpf_ntohl(th->ack_seq);
 	return TS_R_NONE;
 }
 

@@ -167,8 +167,6 @@ static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt
 			return TS_R_DROP_NO_FLOW;
 		if (ack && nv.state != TS_TCP_SYN_RECV)
 			h->state = TS_TCP_SYN_RECV;
-		if (!ack && nv.isn != p->tcp_seq)   /* a new attempt, not a retransmit */
-			h->isn = p->tcp_seq;
 		flow_touch(h, r->now);
 		count_rule(nv.rule_id, r->len, false);
 		return pass;
@@ -243,7 +241,11 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	h = p->key_hash;
 	from_lo = p->from_lo;
 	hs = flow_find(&ts_halfopen, r->cfg, TS_TBL_HALFOPEN, k, h, &hit);
-	if (hs && flow_expired(&hs->val, r->now, r->sc)) {
+	/* a SYN from the initiator with another ISN is a new attempt: judged
+	 * afresh above, it replaces the entry (rule, times, audit flag) */
+	if (hs && (flow_expired(&hs->val, r->now, r->sc) ||
+		   (opening && hs->val.isn != p->tcp_seq &&
+		    from_lo == !(hs->val.flags & TS_FLOW_INIT_HI)))) {
 		flow_remove(true, &hit);
 		hs = 0;
 	}
@@ -256,21 +258,36 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	return tcp_pickup(r, p, k, h, from_lo, rule, reversed);
 }
 
+/* The segment answers or completes the handshake of half-open entry v:
+ * the responder's SYN-ACK acknowledging its ISN, or the initiator's first
+ * segment after its SYN. */
+static __always_inline bool handshake_segment(const struct ts_flow_val *v, const struct ts_pkt *p)
+{
+	bool from_init = p->from_lo == !(v->flags & TS_FLOW_INIT_HI);
+
+	if (from_init)
+		return !(p->tcp_flags & TS_TCP_SYN) && p->tcp_seq == v->isn + 1;
+	return (p->tcp_flags & (TS_TCP_SYN | TS_TCP_ACK)) == (TS_TCP_SYN | TS_TCP_ACK) &&
+	       p->tcp_ack == v->isn + 1;
+}
+
 /* A closing flow gives way to a newer connection on the same addresses and
  * ports. An opening SYN is judged without reading ts_flows, so a live
- * half-open entry beside a CLOSING flow is a handshake begun after the
- * close, unless it has the flow's own ISN (a late retransmit of the flow's
- * SYN). Only closing flows pay this lookup; the fast path leaves them to
- * the full path. */
-static __always_inline bool flow_superseded(const struct ts_run *r, const struct ts_flow_val *v,
-					    const struct ts_flow_key *k, __u64 h)
+ * half-open entry can sit beside a CLOSING flow; the flow gives way when
+ * the entry has another ISN (not a late retransmit of the flow's own SYN)
+ * and the segment belongs to the entry's handshake (not a late segment of
+ * the old connection). Only closing flows pay this lookup (the fast path
+ * leaves them to the full path); tcp_untracked then finds the entry again. */
+static __always_inline bool flow_superseded(const struct ts_run *r, const struct ts_pkt *p,
+					    const struct ts_flow_val *v, const struct ts_flow_key *k, __u64 h)
 {
 	struct ts_flow_slot *s;
 
 	if (v->state != TS_TCP_CLOSING)
 		return false;
 	s = flow_find(&ts_halfopen, r->cfg, TS_TBL_HALFOPEN, k, h, NULL);
-	return s && s->val.isn != v->isn && !flow_expired(&s->val, r->now, r->sc);
+	return s && s->val.isn != v->isn && !flow_expired(&s->val, r->now, r->sc) &&
+	       handshake_segment(&s->val, p);
 }
 
 /* TCP, the established path: one hash lookup plus array counters, inline
@@ -295,7 +312,7 @@ static __always_inline __u32 tcp_established(const struct ts_run *r, struct ts_p
 	if (!s)
 		return TS_R_NONE;
 	v = &s->val;
-	if (flow_expired(v, r->now, r->sc) || flow_superseded(r, v, k, p->key_hash)) {
+	if (flow_expired(v, r->now, r->sc) || flow_superseded(r, p, v, k, p->key_hash)) {
 		flow_remove(false, &hit);
 		return TS_R_NONE;
 	}

@@ -16,7 +16,7 @@
 
 #include <linux/types.h>
 
-#define TS_SCHEMA_VERSION 5
+#define TS_SCHEMA_VERSION 6
 
 /* Where the loader pins maps and links (bpffs). */
 #define TS_PIN_DIR "/sys/fs/bpf/turnstile"
@@ -151,8 +151,8 @@ struct ts_flow_val {
 	__u8  flags;        /* enum ts_flow_flags */
 	__u16 vlan;         /* host; outer VLAN id of the opening packet, 0 = none */
 	__u32 isn;          /* host; the opening SYN's sequence number, 0 = not seen
-			     * (loose pickup): a half-open entry beside a closing
-			     * flow with another ISN is a reopened connection */
+			     * (loose pickup): tells a new connection on a closing
+			     * flow's ports from the flow's own retransmits */
 };
 _Static_assert(sizeof(struct ts_flow_val) == 32, "ts_flow_val size");
 

@@ -28,10 +28,20 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = v & 0xff;
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xffff);
+}
+
 void pkt_set_tcp_seq(struct pkt *p, uint32_t seq)
 {
-	put16(p->b + p->l4 + 4, seq >> 16);
-	put16(p->b + p->l4 + 6, seq & 0xffff);
+	put32(p->b + p->l4 + 4, seq);
+}
+
+void pkt_set_tcp_ack(struct pkt *p, uint32_t ack)
+{
+	put32(p->b + p->l4 + 8, ack);
 }
 
 static size_t put_l4(const struct pkt_spec *s, uint8_t proto, uint8_t *p)

@@ -195,7 +195,7 @@ struct rpkt {
 	uint8_t family, proto, flags;
 	uint8_t src[16], dst[16];
 	uint16_t sport, dport;    /* host order */
-	uint32_t seq;             /* TCP sequence number */
+	uint32_t seq, ack;        /* TCP sequence and acknowledgment numbers */
 	uint32_t len;
 };
 
@@ -274,6 +274,17 @@ static bool dns_ok(const struct ref *r, const struct rpkt *p, bool opening)
 	       (!opening && p->sport == DNS && is_resolver(r, p->family, p->src));
 }
 
+/* p answers or completes h's handshake: the responder's SYN-ACK of its ISN,
+ * or the initiator's first segment after its SYN */
+static bool handshake_of(const struct ref_flow *h, const struct rpkt *p, bool from_lo)
+{
+	bool from_init = from_lo == !(h->flags & TS_FLOW_INIT_HI);
+
+	if (from_init)
+		return !(p->flags & SYN) && p->seq == h->isn + 1;
+	return (p->flags & (SYN | ACK)) == (SYN | ACK) && p->ack == h->isn + 1;
+}
+
 static uint32_t tcp(struct ref *r, const struct rpkt *p)
 {
 	uint8_t key[40], fl = p->flags;
@@ -283,10 +294,11 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 	uint32_t dcls, scls, src, dst, id, judged_id = 0;
 	bool judged;
 
-	/* a closing flow gives way to a handshake begun after it closed */
+	/* a closing flow gives way to a handshake begun after it closed, at
+	 * that handshake's own segments */
 	if (f && f->state == TS_TCP_CLOSING) {
 		h = tfind(&r->halfopen, key);
-		if (h && h->isn != f->isn) {
+		if (h && h->isn != f->isn && handshake_of(h, p, from_lo)) {
 			tdel(&r->flows, key);
 			f = NULL;
 		}
@@ -306,6 +318,11 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 	if (judged && !judged_id && !(r->flags & TS_CFG_AUDIT))
 		return TS_R_DROP_NO_RULE;
 	h = tfind(&r->halfopen, key);
+	/* the initiator's SYN with another ISN: a new attempt, a new entry */
+	if (h && syn_only && h->isn != p->seq && from_lo == !(h->flags & TS_FLOW_INIT_HI)) {
+		tdel(&r->halfopen, key);
+		h = NULL;
+	}
 	if (h) {
 		bool init_lo = !(h->flags & TS_FLOW_INIT_HI), from_init = from_lo == init_lo;
 		uint32_t pass = (h->flags & TS_FLOW_AUDIT) ? TS_R_PASS_AUDIT : TS_R_PASS_HANDSHAKE;
@@ -325,8 +342,6 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 				return TS_R_DROP_NO_FLOW;
 			if (ack)
 				h->state = TS_TCP_SYN_RECV;
-			else
-				h->isn = p->seq;   /* the initiator's latest attempt */
 			count_rule(r, h->rule_id, p->len, false);
 			return pass;
 		}
@@ -540,6 +555,7 @@ static uint32_t judge(struct ref *r, const uint8_t *b, size_t len, struct rpkt *
 		p->dport = rd16(b + l4 + 2);
 		p->flags = b[l4 + 13];
 		p->seq = rd32(b + l4 + 4);
+		p->ack = rd32(b + l4 + 8);
 		return tcp(r, p);
 	}
 	if (p->proto == 17) {

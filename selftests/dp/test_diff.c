@@ -109,10 +109,14 @@ static void random_frame(struct pkt *p)
 	if (!pick(16))
 		s.tcp_doff = 5 + pick(11);
 	pkt_build(&s, p);
-	/* few ISNs: a SYN after a close is a late retransmit of the closed
-	 * connection's SYN, or a new connection on its ports (a reopen) */
-	if (s.proto == 0 || s.proto == IPPROTO_TCP)
-		pkt_set_tcp_seq(p, 1 + pick(3));
+	/* few sequence numbers: a SYN after a close is a late retransmit of
+	 * the closed connection's SYN or a new connection on its ports, and
+	 * a later segment may or may not belong to the new handshake (its
+	 * seq or ack one past an entry's ISN); 0 is a loose flow's ISN */
+	if (s.proto == 0 || s.proto == IPPROTO_TCP) {
+		pkt_set_tcp_seq(p, pick(4));
+		pkt_set_tcp_ack(p, pick(4));
+	}
 
 	/* mutations: cut short, or a random byte anywhere in the headers */
 	switch (pick(12)) {

@@ -131,9 +131,11 @@ static void test_ihl(void)
 	}
 }
 
-/* An IP length field of 0 is taken from the skb only on a BIG TCP skb (tc,
- * GSO, past 64 KiB: test_egress.sh sends those); on any other frame, on
- * either hook, it stays what it says. */
+/* An IP length field of 0 reads as 65535 only on a BIG TCP skb (tc, GSO,
+ * past 64 KiB: test_egress.sh sends those, and PROG_TEST_RUN cannot); on
+ * any other frame, on either hook, it stays what it says. The IPv6 case
+ * tells the two apart (65535 would be "past the frame": MALFORMED_IP);
+ * the IPv4 one only pins the reason. */
 static void test_zero_ip_length(void)
 {
 	for (int hook = TS_HOOK_XDP; hook <= TS_HOOK_TC_EGRESS; hook++) {

@@ -460,9 +460,11 @@ static void test_refused_syn_before_halfopen(void)
  * table): a late retransmit of a live connection's SYN passes as a new
  * half-open entry, and one the policy now refuses is dropped while the
  * connection goes on. A closing flow gives way only to a handshake with
- * another ISN: the retransmit's entry does not supersede it, a new
- * connection on the same ports does, even when its SYN-ACK is not seen
- * here (egress not attached). */
+ * another ISN, at that handshake's own segments: not to the retransmit's
+ * entry, not at a late segment of the old connection; a new connection on
+ * the same ports does replace it, even when its SYN-ACK is not seen here
+ * (egress not attached). A SYN with another ISN replaces a half-open
+ * entry: a new attempt, judged afresh. */
 static void test_opening_syn_skips_flows(void)
 {
 	const uint32_t isn = 0x11000000, new_isn = 0x22000000;   /* pkt_build's, another */
@@ -490,10 +492,15 @@ static void test_opening_syn_skips_flows(void)
 	/* a new connection on the closed one's ports; the SYN-ACK goes another way */
 	dpt_tcp(&p, client, 4000, server, 443, SYN, 0);
 	pkt_set_tcp_seq(&p, new_isn);
-	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_HANDSHAKE, "new SYN meets the retransmit's entry");
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "new SYN replaces the retransmit's entry");
 	v = entry_of(&t, TS_MAP_HALFOPEN, client, 4000);
 	TS_CHECK(v && v->isn == new_isn, "half-open ISN %u, want the new attempt's", v ? v->isn : 0);
 	dpt_tcp(&p, client, 4000, server, 443, ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "a late ACK of the old connection");
+	v = entry_of(&t, TS_MAP_FLOWS, client, 4000);
+	TS_CHECK(v && v->state == TS_TCP_CLOSING, "a late old segment superseded the closing flow");
+	dpt_tcp(&p, client, 4000, server, 443, ACK, 0);
+	pkt_set_tcp_seq(&p, new_isn + 1);
 	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_HANDSHAKE, "ACK completes the new connection");
 	v = entry_of(&t, TS_MAP_FLOWS, client, 4000);
 	TS_CHECK(v && v->state == TS_TCP_ESTABLISHED && v->isn == new_isn,

@@ -72,10 +72,13 @@ static void connection(enum seed_comp a, enum seed_comp b, int fam, int nvlan)
 	seg(&p, a, cport, b, 443, fam, ACK, nvlan);
 	expect_reason(&T, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "last ACK (closing)");
 	/* the same ports again: a new connection (another ISN) is judged by
-	 * its SYN, and its handshake supersedes the closing flow */
+	 * its SYN, and its SYN-ACK supersedes the closing flow */
 	seg(&p, a, cport, b, 443, fam, SYN, nvlan);
 	pkt_set_tcp_seq(&p, 0x22000000);
 	expect_reason(&T, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "SYN reusing a closed flow's ports");
+	seg(&p, b, 443, a, cport, fam, SYN | ACK, nvlan);
+	pkt_set_tcp_ack(&p, 0x22000001);
+	expect_reason(&T, TS_HOOK_TC_EGRESS, &p, TS_R_PASS_HANDSHAKE, "its SYN-ACK");
 	seg(&p, b, 443, a, cport, fam, RST | ACK, nvlan);
 	expect_reason(&T, TS_HOOK_TC_EGRESS, &p, TS_R_PASS_HANDSHAKE, "RST ends the new half-open flow");
 	seg(&p, a, cport, b, 443, fam, PSH | ACK, nvlan);
