@@ -242,9 +242,10 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	from_lo = p->from_lo;
 	hs = flow_find(&ts_halfopen, r->cfg, TS_TBL_HALFOPEN, k, h, &hit);
 	/* a SYN from the initiator with another ISN is a new attempt: judged
-	 * afresh above, it replaces the entry (rule, times, audit flag) */
+	 * afresh above, it replaces the entry (rule, times, audit flag); one
+	 * settled without a judgement (bad flags) leaves it alone */
 	if (hs && (flow_expired(&hs->val, r->now, r->sc) ||
-		   (opening && hs->val.isn != p->tcp_seq &&
+		   (opening && !settled && hs->val.isn != p->tcp_seq &&
 		    from_lo == !(hs->val.flags & TS_FLOW_INIT_HI)))) {
 		flow_remove(true, &hit);
 		hs = 0;

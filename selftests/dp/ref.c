@@ -318,8 +318,8 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 	if (judged && !judged_id && !(r->flags & TS_CFG_AUDIT))
 		return TS_R_DROP_NO_RULE;
 	h = tfind(&r->halfopen, key);
-	/* the initiator's SYN with another ISN: a new attempt, a new entry */
-	if (h && syn_only && h->isn != p->seq && from_lo == !(h->flags & TS_FLOW_INIT_HI)) {
+	/* the initiator's judged SYN with another ISN: a new attempt, a new entry */
+	if (h && judged && h->isn != p->seq && from_lo == !(h->flags & TS_FLOW_INIT_HI)) {
 		tdel(&r->halfopen, key);
 		h = NULL;
 	}
