@@ -304,6 +304,18 @@ static __always_inline void flow_remove(bool half, const struct ts_hit *hit)
 			     &fill->live[half ? TS_TBL_HALFOPEN : TS_TBL_FLOWS]);
 }
 
+/* Bytes past ISN + 1 at which a segment still belongs to the start of a
+ * connection: data a SYN may carry (TCP Fast Open), and the first
+ * segments after the handshake when its last ACK was lost. */
+#define TS_SYN_SEQ_WINDOW 65536u
+
+/* x (a segment's sequence number, or a SYN-ACK's acknowledgment) follows
+ * directly from a SYN of sequence number isn. Modulo 2^32. */
+static __always_inline bool seq_follows_syn(__u32 x, __u32 isn)
+{
+	return x - (isn + 1) < TS_SYN_SEQ_WINDOW;
+}
+
 /* A SYN without ACK: the only segment the policy judges. */
 static __always_inline bool tcp_opening(__u8 f)
 {

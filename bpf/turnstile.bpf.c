@@ -79,7 +79,8 @@ static __always_inline __u32 policy_rule(const struct ts_run *r, const struct ts
 
 /* A SYN without ACK and without flow, in scope, judged (rule, 0 if none):
  * allowed -> half-open entry; refused in audit mode -> an audit half-open
- * entry, so the connection is reported once, not per packet. */
+ * entry, so the attempt is reported once, not per packet (a new attempt,
+ * another ISN, is reported again). */
 static __always_inline __u32 tcp_open(const struct ts_run *r, struct ts_pkt *p,
 				      const struct ts_flow_key *k, __u64 h, bool from_lo, __u32 rule)
 {
@@ -171,9 +172,11 @@ static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt
 		count_rule(nv.rule_id, r->len, false);
 		return pass;
 	}
-	/* ACK without SYN: only the initiator completes the handshake. The
-	 * SYN-ACK may not have passed here (egress not attached): accepted. */
-	if (!from_init)
+	/* ACK without SYN: only the initiator completes the handshake, with
+	 * the segment that follows its SYN (not a late segment of an older
+	 * connection on these ports). The SYN-ACK may not have passed here
+	 * (egress not attached): accepted. */
+	if (!from_init || !seq_follows_syn(p->tcp_seq, nv.isn))
 		return TS_R_DROP_NO_FLOW;
 	nv.state = TS_TCP_ESTABLISHED;
 	nv.last_seen_ns = r->now;
@@ -260,16 +263,19 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 }
 
 /* The segment answers or completes the handshake of half-open entry v:
- * the responder's SYN-ACK acknowledging its ISN, or the initiator's first
- * segment after its SYN. */
+ * the responder's SYN-ACK acknowledging its SYN, or the initiator's
+ * segment that follows its SYN; with good flags. */
 static __always_inline bool handshake_segment(const struct ts_flow_val *v, const struct ts_pkt *p)
 {
 	bool from_init = p->from_lo == !(v->flags & TS_FLOW_INIT_HI);
+	__u8 f = p->tcp_flags;
 
+	if (tcp_flags_bad(f))
+		return false;
 	if (from_init)
-		return !(p->tcp_flags & TS_TCP_SYN) && p->tcp_seq == v->isn + 1;
-	return (p->tcp_flags & (TS_TCP_SYN | TS_TCP_ACK)) == (TS_TCP_SYN | TS_TCP_ACK) &&
-	       p->tcp_ack == v->isn + 1;
+		return !(f & TS_TCP_SYN) && seq_follows_syn(p->tcp_seq, v->isn);
+	return (f & (TS_TCP_SYN | TS_TCP_ACK)) == (TS_TCP_SYN | TS_TCP_ACK) &&
+	       seq_follows_syn(p->tcp_ack, v->isn);
 }
 
 /* A closing flow gives way to a newer connection on the same addresses and

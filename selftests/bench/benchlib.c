@@ -55,6 +55,7 @@ void bench_frame(struct bench_frame *f, const char *src, uint16_t sport, const c
 	l4[1] = sport & 0xff;
 	l4[2] = dport >> 8;
 	l4[3] = dport & 0xff;
+	l4[7] = !(flags & SYN);   /* seq: 0 on a SYN, then ISN + 1 */
 	l4[12] = 5 << 4;
 	l4[13] = flags;
 	f->len = l4 + 20 - b;

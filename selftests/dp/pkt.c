@@ -54,7 +54,8 @@ static size_t put_l4(const struct pkt_spec *s, uint8_t proto, uint8_t *p)
 		memset(p, 0, 60);
 		put16(p, s->sport);
 		put16(p + 2, s->dport);
-		p[4] = 0x11; /* seq */
+		/* a SYN's sequence number, and ISN + 1 on every other segment */
+		put32(p + 4, s->tcp_flags & 0x02 ? 0x11000000 : 0x11000001);
 		p[12] = doff << 4;
 		p[13] = s->tcp_flags;
 		put16(p + 14, 64240);

@@ -45,8 +45,9 @@ struct pkt {
 /* 4 -> "198.51.100.11" style literal parse; aborts on bad input (tests only). */
 struct pkt_addr pkt_ip(const char *text);
 void pkt_build(const struct pkt_spec *s, struct pkt *out);
-/* Set a built TCP frame's sequence number (pkt_build writes 0x11000000)
- * and acknowledgment number (pkt_build writes 0). */
+/* Set a built TCP frame's sequence number (pkt_build writes 0x11000000 on
+ * a SYN, 0x11000001 on other segments: the ISN and what follows it) and
+ * acknowledgment number (pkt_build writes 0). */
 void pkt_set_tcp_seq(struct pkt *p, uint32_t seq);
 void pkt_set_tcp_ack(struct pkt *p, uint32_t ack);
 /* A quoted "IP header + 8 bytes of TCP" as an ICMP error carries it. */

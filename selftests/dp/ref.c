@@ -274,15 +274,23 @@ static bool dns_ok(const struct ref *r, const struct rpkt *p, bool opening)
 	       (!opening && p->sport == DNS && is_resolver(r, p->family, p->src));
 }
 
-/* p answers or completes h's handshake: the responder's SYN-ACK of its ISN,
- * or the initiator's first segment after its SYN */
+/* x follows a SYN of sequence number isn: ISN + 1 up to 64 KiB past it */
+static bool follows_syn(uint32_t x, uint32_t isn)
+{
+	return (uint32_t)(x - (isn + 1)) < 65536u;
+}
+
+/* p answers or completes h's handshake, with good flags: the responder's
+ * SYN-ACK of its SYN, or the initiator's segment that follows its SYN */
 static bool handshake_of(const struct ref_flow *h, const struct rpkt *p, bool from_lo)
 {
 	bool from_init = from_lo == !(h->flags & TS_FLOW_INIT_HI);
 
+	if (bad_flags(p->flags))
+		return false;
 	if (from_init)
-		return !(p->flags & SYN) && p->seq == h->isn + 1;
-	return (p->flags & (SYN | ACK)) == (SYN | ACK) && p->ack == h->isn + 1;
+		return !(p->flags & SYN) && follows_syn(p->seq, h->isn);
+	return (p->flags & (SYN | ACK)) == (SYN | ACK) && follows_syn(p->ack, h->isn);
 }
 
 static uint32_t tcp(struct ref *r, const struct rpkt *p)
@@ -345,7 +353,7 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 			count_rule(r, h->rule_id, p->len, false);
 			return pass;
 		}
-		if (!from_init)
+		if (!from_init || !follows_syn(p->seq, h->isn))
 			return TS_R_DROP_NO_FLOW;
 		moved = *h;
 		tdel(&r->halfopen, key);

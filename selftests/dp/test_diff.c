@@ -109,13 +109,16 @@ static void random_frame(struct pkt *p)
 	if (!pick(16))
 		s.tcp_doff = 5 + pick(11);
 	pkt_build(&s, p);
-	/* few sequence numbers: a SYN after a close is a late retransmit of
-	 * the closed connection's SYN or a new connection on its ports, and
-	 * a later segment may or may not belong to the new handshake (its
-	 * seq or ack one past an entry's ISN); 0 is a loose flow's ISN */
+	/* few sequence numbers, across the wrap: a SYN after a close is a
+	 * late retransmit of the closed connection's SYN or a new connection
+	 * on its ports, and a later segment may or may not follow an entry's
+	 * SYN (seq, or a SYN-ACK's ack, just past its ISN); 0 is a loose
+	 * flow's ISN */
 	if (s.proto == 0 || s.proto == IPPROTO_TCP) {
-		pkt_set_tcp_seq(p, pick(4));
-		pkt_set_tcp_ack(p, pick(4));
+		static const uint32_t seqs[] = { 0xfffffffe, 0xffffffff, 0, 1 };
+
+		pkt_set_tcp_seq(p, seqs[pick(4)]);
+		pkt_set_tcp_ack(p, seqs[pick(4)]);
 	}
 
 	/* mutations: cut short, or a random byte anywhere in the headers */

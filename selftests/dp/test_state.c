@@ -507,6 +507,26 @@ static void test_opening_syn_skips_flows(void)
 		 "new flow not established (state %d)", v ? v->state : -1);
 	TS_CHECK(!entry_of(&t, TS_MAP_HALFOPEN, client, 4000), "half-open entry left");
 
+	/* a late SYN with another ISN beside a closing flow that then expires:
+	 * the old connection's late ACK does not complete its entry */
+	dpt_tcp(&p, client, 4001, server, 443, SYN, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "SYN");
+	dpt_tcp(&p, server, 443, client, 4001, SYN | ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_HANDSHAKE, "SYN-ACK");
+	dpt_tcp(&p, client, 4001, server, 443, ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_HANDSHAKE, "ACK");
+	dpt_tcp(&p, client, 4001, server, 443, RST, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "RST: closing");
+	dpt_tcp(&p, client, 4001, server, 443, SYN, 0);
+	pkt_set_tcp_seq(&p, new_isn);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "a late SYN with another ISN");
+	TS_CHECK(age_entry(&t, TS_MAP_FLOWS, client, 4001, 11), "age the closing flow");
+	dpt_tcp(&p, client, 4001, server, 443, ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "the old connection's ACK completes nothing");
+	TS_CHECK(!entry_of(&t, TS_MAP_FLOWS, client, 4001), "a stale entry became a flow");
+	pkt_set_tcp_seq(&p, new_isn + 1);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_HANDSHAKE, "the ACK that follows the SYN completes it");
+
 	/* the pair refused: a SYN on the live flow is dropped, its data passes */
 	TS_CHECK(!dpt_install_text(&t, POLICY_HEAD "}\n"
 				   "component clients { 10.1.0.0/16 }\n"
