@@ -316,6 +316,13 @@ static __always_inline bool seq_follows_syn(__u32 x, __u32 isn)
 	return x - (isn + 1) < TS_SYN_SEQ_WINDOW;
 }
 
+/* The sender (the key's lo endpoint when from_lo) opened the connection
+ * of entry v. */
+static __always_inline bool flow_from_initiator(const struct ts_flow_val *v, bool from_lo)
+{
+	return from_lo == !(v->flags & TS_FLOW_INIT_HI);
+}
+
 /* A SYN without ACK: the only segment the policy judges. */
 static __always_inline bool tcp_opening(__u8 f)
 {

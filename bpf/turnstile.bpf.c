@@ -146,7 +146,7 @@ static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt
 {
 	struct ts_flow_val *h = &((struct ts_flow_slot *)hit->slot)->val;
 	struct ts_flow_val nv = *h;   /* decide on a copy ... */
-	bool from_init = from_lo == !(nv.flags & TS_FLOW_INIT_HI);
+	bool from_init = flow_from_initiator(&nv, from_lo);
 	__u32 pass = (nv.flags & TS_FLOW_AUDIT) ? TS_R_PASS_AUDIT : TS_R_PASS_HANDSHAKE;
 	__u8 f = p->tcp_flags;
 	long err;
@@ -249,7 +249,7 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	 * settled without a judgement (bad flags) leaves it alone */
 	if (hs && (flow_expired(&hs->val, r->now, r->sc) ||
 		   (opening && !settled && hs->val.isn != p->tcp_seq &&
-		    from_lo == !(hs->val.flags & TS_FLOW_INIT_HI)))) {
+		    flow_from_initiator(&hs->val, from_lo)))) {
 		flow_remove(true, &hit);
 		hs = 0;
 	}
@@ -267,7 +267,7 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
  * segment that follows its SYN; with good flags. */
 static __always_inline bool handshake_segment(const struct ts_flow_val *v, const struct ts_pkt *p)
 {
-	bool from_init = p->from_lo == !(v->flags & TS_FLOW_INIT_HI);
+	bool from_init = flow_from_initiator(v, p->from_lo);
 	__u8 f = p->tcp_flags;
 
 	if (tcp_flags_bad(f))

@@ -280,11 +280,17 @@ static bool follows_syn(uint32_t x, uint32_t isn)
 	return (uint32_t)(x - (isn + 1)) < 65536u;
 }
 
+/* the sender (lo when from_lo) opened h's connection */
+static bool from_initiator(const struct ref_flow *h, bool from_lo)
+{
+	return from_lo == !(h->flags & TS_FLOW_INIT_HI);
+}
+
 /* p answers or completes h's handshake, with good flags: the responder's
  * SYN-ACK of its SYN, or the initiator's segment that follows its SYN */
 static bool handshake_of(const struct ref_flow *h, const struct rpkt *p, bool from_lo)
 {
-	bool from_init = from_lo == !(h->flags & TS_FLOW_INIT_HI);
+	bool from_init = from_initiator(h, from_lo);
 
 	if (bad_flags(p->flags))
 		return false;
@@ -327,12 +333,12 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 		return TS_R_DROP_NO_RULE;
 	h = tfind(&r->halfopen, key);
 	/* the initiator's judged SYN with another ISN: a new attempt, a new entry */
-	if (h && judged && h->isn != p->seq && from_lo == !(h->flags & TS_FLOW_INIT_HI)) {
+	if (h && judged && h->isn != p->seq && from_initiator(h, from_lo)) {
 		tdel(&r->halfopen, key);
 		h = NULL;
 	}
 	if (h) {
-		bool init_lo = !(h->flags & TS_FLOW_INIT_HI), from_init = from_lo == init_lo;
+		bool from_init = from_initiator(h, from_lo);
 		uint32_t pass = (h->flags & TS_FLOW_AUDIT) ? TS_R_PASS_AUDIT : TS_R_PASS_HANDSHAKE;
 		struct ref_flow moved;
 
