@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "names/cares.h"
+#include "names/dnsmsg.h"
 #include "names/state.h"
 
 #define MAX_ANSWER 1024 /* addresses taken from one answer */
@@ -36,8 +37,6 @@ struct ts_cares {
 	void (*watch_cb)(void *ctx);
 	void *watch_ctx;
 	/* scratch for one answer at a time (callbacks run one by one) */
-	struct ares_addrttl a4[MAX_ANSWER];
-	struct ares_addr6ttl a6[MAX_ANSWER];
 	struct ts_net nets[MAX_ANSWER];
 	uint32_t ttls[MAX_ANSWER];
 };
@@ -238,36 +237,61 @@ int ts_cares_timeout_ms(const struct ts_cares *r)
 	return best;
 }
 
-/* Fills r->nets/ttls from an answer; returns an ARES_* status. */
+/* The ARES_* status c-ares gives an answer's rcode (ares_query). */
+static int rcode_status(uint8_t rcode)
+{
+	switch (rcode) {
+	case TS_DNS_RCODE_NOERROR:
+		return ARES_SUCCESS;
+	case TS_DNS_RCODE_FORMERR:
+		return ARES_EFORMERR;
+	case TS_DNS_RCODE_SERVFAIL:
+		return ARES_ESERVFAIL;
+	case TS_DNS_RCODE_NXDOMAIN:
+		return ARES_ENOTFOUND;
+	case TS_DNS_RCODE_NOTIMP:
+		return ARES_ENOTIMP;
+	case TS_DNS_RCODE_REFUSED:
+		return ARES_EREFUSED;
+	default:
+		return ARES_EBADRESP;
+	}
+}
+
+/* Fills r->nets/ttls with the addresses of `family` an answer gives its
+ * question name (ts_dns_answer_parse); returns an ARES_* status. */
 static int parse_answer(struct ts_cares *r, int family, const unsigned char *abuf, int alen,
 			size_t *n)
 {
-	int count = MAX_ANSWER, st;
+	/* The default limits, with room for every record of the answers
+	 * whose addresses we keep. */
+	struct ts_dns_limits lim = ts_dns_limits_default;
+	struct ts_dns_answer a;
+	size_t kept = 0;
+	int err, st;
 
 	*n = 0;
-	if (family == TS_FAMILY_V4)
-		st = ares_parse_a_reply(abuf, alen, NULL, r->a4, &count);
-	else
-		st = ares_parse_aaaa_reply(abuf, alen, NULL, r->a6, &count);
+	if (alen < 0)
+		return ARES_EBADRESP;
+	lim.max_records = MAX_ANSWER;
+	err = ts_dns_answer_parse(abuf, (size_t)alen, &lim, r->nets, r->ttls, MAX_ANSWER, &a);
+	if (err) {
+		ts_debug("names: answer for %s not taken: %s", a.q.qname.host ? a.q.qname.text : "?",
+			 ts_dns_err_name(err));
+		return ARES_EBADRESP;
+	}
+	st = rcode_status(a.rcode);
 	if (st != ARES_SUCCESS)
 		return st;
-	for (int i = 0; i < count; i++) {
-		struct ts_net *net = &r->nets[i];
-		int ttl = family == TS_FAMILY_V4 ? r->a4[i].ttl : r->a6[i].ttl;
-
-		memset(net, 0, sizeof(*net));
-		net->family = (uint8_t)family;
-		if (family == TS_FAMILY_V4) {
-			net->plen = 32;
-			memcpy(net->addr, &r->a4[i].ipaddr, 4);
-		} else {
-			net->plen = 128;
-			memcpy(net->addr, &r->a6[i].ip6addr, 16);
-		}
-		r->ttls[i] = ttl > 0 ? (uint32_t)ttl : 0;
+	for (size_t i = 0; i < a.n4 + a.n6; i++) {
+		if (r->nets[i].family != family)
+			continue;
+		r->nets[kept] = r->nets[i];
+		r->ttls[kept] = r->ttls[i];
+		kept++;
 	}
-	*n = (size_t)count;
-	return count ? ARES_SUCCESS : ARES_ENODATA;
+	*n = kept;
+	return kept ? ARES_SUCCESS : ARES_ENODATA;
 }
 
 int ts_cares_parse(struct ts_cares *r, int family, const unsigned char *abuf, int alen,
