@@ -145,7 +145,7 @@ void fix_dns_watch(struct fix_map *m)
 	dns_watcher = m;
 }
 
-int fix_dns_ask(struct ts_names *n, int port, const char *name, int type, unsigned short id,
+int fix_dns_ask(struct ts_names *n, struct ts_proxy *p, int port, const char *name, int type, unsigned short id,
 		unsigned char *buf, size_t cap, size_t *len, int timeout_ms)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
@@ -169,9 +169,15 @@ int fix_dns_ask(struct ts_names *n, int port, const char *name, int type, unsign
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t r;
 
+		if (p) {
+			struct pollfd ppfd = { .fd = ts_proxy_fd(p), .events = POLLIN };
+
+			poll(&ppfd, 1, 5);
+			ts_proxy_process(p);
+		}
 		if (n)
-			ts_names_run_once(n, 10);
-		if (poll(&pfd, 1, n ? 0 : 10) <= 0)
+			ts_names_run_once(n, 5);
+		if (poll(&pfd, 1, n || p ? 0 : 10) <= 0)
 			continue;
 		r = recv(fd, buf, cap, 0);
 		if (r > 0) {

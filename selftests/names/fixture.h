@@ -66,9 +66,10 @@ void fix_run_for(struct ts_names *n, int ms);
 /*
  * A client's DNS query for `name` (type ns_t_a/ns_t_aaaa, id `id`) sent over
  * UDP to 127.0.0.1:port; waits up to timeout_ms for the reply (driving n
- * meanwhile when n is not NULL). 0 and the reply in buf (length in len), or -errno.
+ * and the proxy p meanwhile, each when not NULL). 0 and the reply in buf
+ * (length in len), or -errno.
  */
-int fix_dns_ask(struct ts_names *n, int port, const char *name, int type, unsigned short id,
+int fix_dns_ask(struct ts_names *n, struct ts_proxy *p, int port, const char *name, int type, unsigned short id,
 		unsigned char *buf, size_t cap, size_t *len, int timeout_ms);
 /* Makes fix_dns_ask let m watch its client socket (NULL: none). */
 void fix_dns_watch(struct fix_map *m);

@@ -36,7 +36,13 @@ static struct {
 	char cache[128];
 	const char *want;          /* address a condition waits for */
 	const char *dns_listen;    /* the DNS proxy's address, NULL = none */
+	struct ts_proxy *proxy;    /* open while dns_listen is set */
 } T;
+
+static enum ts_learn_outcome learn(void *ctx, const struct ts_proxy_answer *a)
+{
+	return ts_names_learn_answer(ctx, a);
+}
 
 static int open_names(const char *servers)
 {
@@ -48,10 +54,22 @@ static int open_names(const char *servers)
 		.sink = fix_sink(&T.map),
 		.query_timeout_ms = 300,
 		.query_tries = 1,
-		.dns_listen = T.dns_listen,
 	};
+	int err = ts_names_open(&T.n, &cfg);
 
-	return ts_names_open(&T.n, &cfg);
+	if (err || !T.dns_listen)
+		return err;
+	if (!T.proxy) {
+		struct ts_proxy_config pc = {
+			.listen = T.dns_listen, .servers = cfg.servers,
+			.query_timeout_ms = 300, .query_tries = 1,
+		};
+
+		err = ts_proxy_open(&T.proxy, &pc);
+	}
+	if (!err)
+		ts_proxy_set_learner(T.proxy, learn, T.n);
+	return err;
 }
 
 /* A fresh instance on the same dnsmasq: no cache, an empty map that
@@ -89,6 +107,8 @@ static bool setup(const char *const *names, int nnames, uint32_t floor_s, uint32
 
 static void teardown(void)
 {
+	ts_proxy_close(T.proxy);
+	T.proxy = NULL;
 	ts_names_close(T.n);
 	T.n = NULL;
 	dnsmasq_stop(&T.dns);
@@ -618,7 +638,7 @@ static void test_proxy_learns_wildcard(void)
 	TS_CHECK(fix_run_until(T.n, all_done, NULL, 3000), "exact.test never resolved");
 	fix_dns_watch(&T.map);
 
-	err = fix_dns_ask(T.n, 5353, "acct1.blob.test", ns_t_a, 0x1234, buf, sizeof(buf), &len, 3000);
+	err = fix_dns_ask(T.n, T.proxy, 5353, "acct1.blob.test", ns_t_a, 0x1234, buf, sizeof(buf), &len, 3000);
 	TS_CHECK(!err, "no answer from the proxy: %s", strerror(-err));
 	e = fix_map_find(&T.map, "192.0.2.65");
 	TS_CHECK(e && e->comps == 2, "learned address not in the map (component 1)");
@@ -630,11 +650,11 @@ static void test_proxy_learns_wildcard(void)
 		 "client got %d addresses, id %#x", n, id);
 	TS_CHECK(names_has("acct1.blob.test"), "acct1.blob.test not a learned name");
 
-	err = fix_dns_ask(T.n, 5353, "deep.acct1.blob.test", ns_t_a, 7, buf, sizeof(buf), &len, 3000);
+	err = fix_dns_ask(T.n, T.proxy, 5353, "deep.acct1.blob.test", ns_t_a, 7, buf, sizeof(buf), &len, 3000);
 	TS_CHECK(!err && reply_a(buf, len, a, 8, &id, &rcode) == 1, "deep name not answered");
 	TS_CHECK(!fix_map_find(&T.map, "192.0.2.70") && !names_has("deep.acct1.blob.test"),
 		 "two labels under *.blob.test learned (* is one label)");
-	err = fix_dns_ask(T.n, 5353, "other.test", ns_t_a, 8, buf, sizeof(buf), &len, 3000);
+	err = fix_dns_ask(T.n, T.proxy, 5353, "other.test", ns_t_a, 8, buf, sizeof(buf), &len, 3000);
 	TS_CHECK(!err && reply_a(buf, len, a, 8, &id, &rcode) == 1, "other.test not answered");
 	TS_CHECK(!fix_map_find(&T.map, "192.0.2.80"), "a name matching no wildcard learned");
 
@@ -659,7 +679,7 @@ static void test_proxy_learns_wildcard(void)
 		 "learned address not restored from the cache");
 
 	dnsmasq_kill(&T.dns);
-	err = fix_dns_ask(T.n, 5353, "acct2.blob.test", ns_t_a, 9, buf, sizeof(buf), &len, 3000);
+	err = fix_dns_ask(T.n, T.proxy, 5353, "acct2.blob.test", ns_t_a, 9, buf, sizeof(buf), &len, 3000);
 	reply_a(buf, len, a, 8, &id, &rcode);
 	TS_CHECK(!err && rcode == 2 && id == 9, "dead resolver: rcode %u id %u, want SERVFAIL", rcode,
 		 id);

@@ -242,7 +242,7 @@ static void test_learned_first_syn(void)
 	if (!setup(policy, "192.0.2.65 acct1.blob.test\n"))
 		goto out;
 	TS_CHECK(syn_reason("192.0.2.65") == TS_R_DROP_NO_RULE, "allowed before any answer");
-	err = fix_dns_ask(NULL, PORT, "acct1.blob.test", 1 /* A */, 42, answer, sizeof(answer), &len,
+	err = fix_dns_ask(NULL, NULL, PORT, "acct1.blob.test", 1 /* A */, 42, answer, sizeof(answer), &len,
 			  3000);
 	TS_CHECK(!err, "no answer from dnsmasq: %s", strerror(-err));
 	added = err ? 0 : ts_names_learn(T.g.names, "acct1.blob.test", answer, len,

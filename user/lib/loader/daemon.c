@@ -14,7 +14,7 @@
 #include "loader/daemon.h"
 #include "loader/names_glue.h"
 
-enum { EV_SIGNAL = 1, EV_NAMES };
+enum { EV_SIGNAL = 1, EV_NAMES, EV_PROXY };
 
 static sigset_t daemon_signals(void)
 {
@@ -114,7 +114,7 @@ static void reload(struct loop *l)
 	/* The resolver points into the compiled policy a reload frees: stop
 	 * it first (map entries stay), restart it on whichever policy runs. */
 	unwatch_names(l);
-	ts_names_glue_close(&l->names);
+	ts_names_glue_pause(&l->names); /* the DNS proxy's sockets stay open */
 	if (!ts_session_reload(s, &gen))
 		ts_info("policy generation %llu active", (unsigned long long)gen);
 	ts_names_glue_policy_changed(&l->names);
@@ -154,6 +154,15 @@ int ts_daemon_run(struct ts_session *s)
 		goto out;
 	}
 	watch_names(&l);
+	if (ts_names_glue_proxy_fd(&l.names) >= 0) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EV_PROXY };
+
+		if (epoll_ctl(l.ep, EPOLL_CTL_ADD, ts_names_glue_proxy_fd(&l.names), &ev)) {
+			err = -errno;
+			ts_err("dns proxy: cannot watch its sockets: %s", strerror(-err));
+			goto out;
+		}
+	}
 	l.gc_due_ms = mono_ms() + TS_DAEMON_GC_INTERVAL_S * 1000;
 	ts_info("running: policy %s generation %llu", s->state.policy,
 		(unsigned long long)s->state.generation);

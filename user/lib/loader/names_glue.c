@@ -14,6 +14,7 @@
 #include "loader/names_glue.h"
 #include "loader/resolvers.h"
 #include "names/names.h"
+#include "names/proxy.h"
 #include "policy/dnsname.h"
 
 static bool literal_host(const struct ts_compiled *c, const struct ts_net *a)
@@ -62,23 +63,14 @@ static int flag_default_servers(struct ts_names_glue *g)
 {
 	struct ts_session *s = g->s;
 	char *csv = s->default_resolvers;
-	size_t off = 0;
+	size_t fit;
 	int err;
 
 	if (s->state.resolvers[0] || s->policy->settings.nresolvers)
 		return 0;
-	csv[0] = '\0';
-	for (size_t i = 0; i < ts_names_nservers(g->names); i++) {
-		int n = snprintf(csv + off, sizeof(s->default_resolvers) - off, "%s%s",
-				 off ? "," : "", ts_names_server(g->names, i));
-
-		if (n < 0 || (size_t)n >= sizeof(s->default_resolvers) - off) {
-			csv[off] = '\0';
-			ts_warn("/etc/resolv.conf: too many name servers, only the first %zu let through", i);
-			break;
-		}
-		off += (size_t)n;
-	}
+	fit = ts_names_servers_csv(g->names, csv, sizeof(s->default_resolvers));
+	if (fit < ts_names_nservers(g->names))
+		ts_warn("/etc/resolv.conf: too many name servers, only the first %zu let through", fit);
 	err = ts_resolvers_add(s->policy, csv);
 	if (err)
 		return err;
@@ -97,21 +89,22 @@ static int flag_default_servers(struct ts_names_glue *g)
 	return 0;
 }
 
-int ts_names_glue_open(struct ts_names_glue *g, struct ts_session *s)
+/* The resolver on the session's policy; NULL names when it has none and
+ * no proxy needs a learner. */
+static int open_names(struct ts_names_glue *g)
 {
+	struct ts_session *s = g->s;
 	struct ts_names_config cfg = {
 		.policy = s->policy,
 		.servers = s->state.resolvers[0] ? s->state.resolvers : NULL,
 		.cache_path = s->names_cache,
 		.sink = { .apply = ts_names_glue_apply, .ctx = g },
-		.dns_listen = s->state.dns_listen[0] ? s->state.dns_listen : NULL,
 	};
 	int err;
 
-	memset(g, 0, sizeof(*g));
-	g->s = s;
-	/* The proxy serves clients even when the policy names no host. */
-	if (!s->policy->nnames && !cfg.dns_listen)
+	g->names = NULL;
+	/* The proxy's learner is the library, even for a policy that names no host. */
+	if (!s->policy->nnames && !g->proxy)
 		return 0;
 	if (mkdir(s->state.state_dir, 0700) && errno != EEXIST)
 		ts_warn("%s: cannot create (%s): names cache not kept", s->state.state_dir,
@@ -128,8 +121,65 @@ int ts_names_glue_open(struct ts_names_glue *g, struct ts_session *s)
 	return 0;
 }
 
+static enum ts_learn_outcome learn(void *ctx, const struct ts_proxy_answer *a)
+{
+	return ts_names_learn_answer(ctx, a);
+}
+
+/* The proxy asks the servers the names use and teaches the library that runs now. */
+static void point_proxy(struct ts_names_glue *g)
+{
+	char csv[2048];
+
+	if (!g->proxy)
+		return;
+	ts_proxy_set_learner(g->proxy, g->names ? learn : NULL, g->names);
+	if (!g->names)
+		return;
+	ts_names_servers_csv(g->names, csv, sizeof(csv));
+	if (ts_proxy_set_servers(g->proxy, csv))
+		ts_warn("dns proxy: keeps its old upstream servers");
+}
+
+int ts_names_glue_open(struct ts_names_glue *g, struct ts_session *s)
+{
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	g->s = s;
+	if (s->state.dns_listen[0]) {
+		char stats[sizeof(s->state.state_dir) + 32];
+		struct ts_proxy_config pc = {
+			.listen = s->state.dns_listen,
+			.servers = s->state.resolvers[0] ? s->state.resolvers : NULL,
+			.stats_path = stats,
+		};
+
+		snprintf(stats, sizeof(stats), "%s/%s", s->state.state_dir, TS_PROXY_STATS_FILE);
+		err = ts_proxy_open(&g->proxy, &pc);
+		if (err)
+			return err;
+	}
+	err = open_names(g);
+	if (err) {
+		ts_names_glue_close(g);
+		return err;
+	}
+	point_proxy(g);
+	return 0;
+}
+
 void ts_names_glue_close(struct ts_names_glue *g)
 {
+	ts_names_glue_pause(g);
+	ts_proxy_close(g->proxy);
+	g->proxy = NULL;
+}
+
+void ts_names_glue_pause(struct ts_names_glue *g)
+{
+	if (g->proxy)
+		ts_proxy_set_learner(g->proxy, NULL, NULL);
 	if (g->names)
 		ts_names_close(g->names);
 	g->names = NULL;
@@ -140,15 +190,27 @@ int ts_names_glue_fd(const struct ts_names_glue *g)
 	return g->names ? ts_names_fd(g->names) : -1;
 }
 
+int ts_names_glue_proxy_fd(const struct ts_names_glue *g)
+{
+	return g->proxy ? ts_proxy_fd(g->proxy) : -1;
+}
+
 int ts_names_glue_timeout_ms(const struct ts_names_glue *g)
 {
-	return g->names ? ts_names_next_timeout_ms(g->names) : -1;
+	int names_ms = g->names ? ts_names_next_timeout_ms(g->names) : -1;
+	int proxy_ms = g->proxy ? ts_proxy_timeout_ms(g->proxy) : -1;
+
+	if (names_ms < 0 || (proxy_ms >= 0 && proxy_ms < names_ms))
+		return proxy_ms;
+	return names_ms;
 }
 
 void ts_names_glue_process(struct ts_names_glue *g)
 {
 	int err;
 
+	if (g->proxy)
+		ts_proxy_process(g->proxy);
 	if (!g->names)
 		return;
 	err = ts_names_process(g->names);
@@ -158,11 +220,10 @@ void ts_names_glue_process(struct ts_names_glue *g)
 
 void ts_names_glue_policy_changed(struct ts_names_glue *g)
 {
-	struct ts_session *s = g->s;
-
-	ts_names_glue_close(g);
-	if (ts_names_glue_open(g, s))
+	ts_names_glue_pause(g);
+	if (open_names(g))
 		ts_warn("name resolver did not restart after the reload; names keep their last addresses");
+	point_proxy(g);
 }
 
 static int64_t now_ms(void)

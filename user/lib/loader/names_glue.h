@@ -10,24 +10,33 @@
 #include "loader/session.h"
 
 struct ts_names;
+struct ts_proxy;
+
+#define TS_PROXY_STATS_FILE "dns-proxy.stats" /* in the state dir: `status` reads it */
 
 struct ts_names_glue {
 	struct ts_session *s;
 	struct ts_names *names;     /* NULL = no names in the policy */
+	struct ts_proxy *proxy;     /* `run --dns-listen`; lives across reloads */
 	unsigned int unmatched;     /* addresses no set could be made for */
 };
 
-/* Opens the resolver on the session's policy (and its DNS proxy when the
- * state says dns_listen). With no resolver configured, the servers of
- * /etc/resolv.conf it uses are flagged TS_ADDR_RESOLVER in the maps and
- * kept in s->default_resolvers for reloads. */
+/* Opens the resolver on the session's policy, and the DNS proxy when the
+ * state says dns_listen (its sockets stay open until glue_close: a reload
+ * only points it at the new resolver). With no resolver configured, the
+ * servers of /etc/resolv.conf it uses are flagged TS_ADDR_RESOLVER in the
+ * maps and kept in s->default_resolvers for reloads. */
 int ts_names_glue_open(struct ts_names_glue *g, struct ts_session *s);
 /* The sink the resolver gets (ctx = the glue): upsert with the set of
  * `comps`, or delete (an entry already gone counts as deleted: 0). */
 int ts_names_glue_apply(void *ctx, const struct ts_net *addr, const struct ts_compset *comps);
 void ts_names_glue_close(struct ts_names_glue *g);
+/* Closes the resolver only (before a reload frees the policy it points
+ * into); the proxy keeps serving, without learning, until policy_changed. */
+void ts_names_glue_pause(struct ts_names_glue *g);
 int ts_names_glue_fd(const struct ts_names_glue *g);          /* -1 = none */
-int ts_names_glue_timeout_ms(const struct ts_names_glue *g);  /* -1 = none */
+int ts_names_glue_proxy_fd(const struct ts_names_glue *g);    /* -1 = none */
+int ts_names_glue_timeout_ms(const struct ts_names_glue *g);  /* resolver or proxy; -1 = none */
 void ts_names_glue_process(struct ts_names_glue *g);
 /* After a reload (or a failed one): restart the resolver on the session's
  * current policy; the cache carries the addresses over. */

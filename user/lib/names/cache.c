@@ -11,13 +11,15 @@
  *           [<learn-dropped>]
  *   name <name> <resolutions> <failures> <consecutive-failures> <last-status>
  *        <last-ok-v4> <last-ok-v6> <last-success> <last-attempt> <next-refresh>
- *        [<wildcard it was learned through>]
+ *        [<wildcard it was learned through> <told> <told-ttl-s> <client prefix or ->]
  *   addr <address> <ttl-s> <first-seen> <last-seen> <resolver>   (of the name above)
  *
  * (metrics and name records are one line each.) Written to a temporary
  * file, mode 0600, fsync'ed, then renamed over the old one. Read only when
  * owned by us and not group/other-writable: its addresses become allow
- * entries.
+ * entries. A record that does not parse, or names something that is not a
+ * host name (or wildcard), costs that record (and a bad name's addresses),
+ * never the rest of the file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +33,7 @@
 
 #include "common/log.h"
 #include "names/state.h"
+#include "policy/dnsname.h"
 #include "policy/net.h"
 
 #define CACHE_MAGIC "turnstile-names 1"
@@ -45,11 +48,17 @@ static void write_entry(FILE *f, const struct ts_name_entry *e)
 	char text[TS_NET_STRLEN];
 
 	fprintf(f, "name %s %" PRIu64 " %" PRIu64 " %u %d %" PRId64 " %" PRId64 " %" PRId64
-		   " %" PRId64 " %" PRId64 "%s%s\n",
+		   " %" PRId64 " %" PRId64,
 		e->name, e->resolutions, e->failures, e->consecutive_failures, e->last_status,
 		wall(e->last_ok_ms[TS_NAMES_V4]), wall(e->last_ok_ms[TS_NAMES_V6]),
-		wall(e->last_success_ms), wall(e->last_attempt_ms), wall(e->next_refresh_ms),
-		e->wildcard ? " " : "", e->wildcard ? e->wildcard : "");
+		wall(e->last_success_ms), wall(e->last_attempt_ms), wall(e->next_refresh_ms));
+	if (e->wildcard) {
+		if (e->learned_by.family)
+			ts_net_format(&e->learned_by, text, sizeof(text));
+		fprintf(f, " %s %" PRId64 " %u %s", e->wildcard, wall(e->told_ms), e->told_ttl_s,
+			e->learned_by.family ? text : "-");
+	}
+	fputc('\n', f);
 	for (size_t j = 0; j < e->naddrs; j++) {
 		const struct ts_name_addr *a = &e->addrs[j];
 
@@ -132,27 +141,49 @@ out_unlink:
 	return err;
 }
 
+/* A name as the daemon could hold it: a normalized host name (or, with
+ * wildcard, a normalized wildcard). Anything else in the file is damage. */
+static bool valid_name(const char *name, bool wildcard)
+{
+	char copy[256];
+	const char *why;
+	size_t off;
+	bool is_wild;
+
+	if (snprintf(copy, sizeof(copy), "%s", name) >= (int)sizeof(copy) ||
+	    ts_dns_name_normalize(copy, &is_wild, &off, &why))
+		return false;
+	return is_wild == wildcard && !strcmp(copy, name);
+}
+
 static int parse_name(struct ts_names_state *st, char *rest, struct ts_name_entry **cur)
 {
-	char name[256], wildcard[256];
-	int64_t ok4, ok6, success, attempt, next;
+	char name[256], wildcard[256], client[TS_NET_STRLEN];
+	int64_t ok4, ok6, success, attempt, next, told = 0;
 	uint64_t resolutions, failures;
-	unsigned consecutive;
+	unsigned consecutive, told_ttl = 0;
 	int status, fields;
+	struct ts_net by = { 0 };
 	struct ts_name_entry *e;
+	const char *why;
 
+	*cur = NULL; /* a bad record's addresses must not join the name before it */
 	fields = sscanf(rest, "%255s %" SCNu64 " %" SCNu64 " %u %d %" SCNd64 " %" SCNd64
-			" %" SCNd64 " %" SCNd64 " %" SCNd64 " %255s",
+			" %" SCNd64 " %" SCNd64 " %" SCNd64 " %255s %" SCNd64 " %u %63s",
 			name, &resolutions, &failures, &consecutive, &status, &ok4, &ok6, &success,
-			&attempt, &next, wildcard);
-	if (fields != 10 && fields != 11)
+			&attempt, &next, wildcard, &told, &told_ttl, client);
+	if ((fields != 10 && fields != 11 && fields != 14) || !valid_name(name, false) ||
+	    (fields >= 11 && !valid_name(wildcard, true)))
+		return -EINVAL;
+	if (fields == 14 && strcmp(client, "-") &&
+	    (ts_net_parse(client, &by, &why) || ts_net_has_host_bits(&by)))
 		return -EINVAL;
 	e = ts_names_state_find(st, name);
 	if (!e)
 		e = ts_names_state_add_name(st, name);
 	if (!e)
 		return -ENOMEM;
-	if (fields == 11 && !e->wildcard && !(e->wildcard = strdup(wildcard)))
+	if (fields >= 11 && !e->wildcard && !(e->wildcard = strdup(wildcard)))
 		return -ENOMEM;
 	e->resolutions = resolutions;
 	e->failures = failures;
@@ -163,6 +194,9 @@ static int parse_name(struct ts_names_state *st, char *rest, struct ts_name_entr
 	e->last_success_ms = ts_names_wall_to_mono(success);
 	e->last_attempt_ms = ts_names_wall_to_mono(attempt);
 	e->next_refresh_ms = ts_names_wall_to_mono(next);
+	e->told_ms = ts_names_wall_to_mono(told);
+	e->told_ttl_s = told_ttl;
+	e->learned_by = by;
 	*cur = e;
 	return 0;
 }
@@ -251,13 +285,16 @@ int ts_names_cache_read(struct ts_names_state *st, const char *path)
 		err = -EINVAL;
 	}
 	while (!err && (len = getline(&line, &cap, f)) > 0) {
+		int rec_err;
+
 		lineno++;
 		if (line[len - 1] == '\n')
 			line[len - 1] = '\0';
-		err = parse_line(st, line, &cur);
-		if (err)
-			ts_warn("names cache %s:%u: unreadable record: %s", path, lineno,
-				strerror(-err));
+		rec_err = parse_line(st, line, &cur);
+		if (rec_err == -ENOMEM)
+			err = rec_err;
+		else if (rec_err)
+			ts_warn("names cache %s:%u: damaged record skipped", path, lineno);
 	}
 	free(line);
 	fclose(f);

@@ -27,15 +27,11 @@ struct server_chan {
 	char name[TS_NAMES_RESOLVER_LEN];
 };
 
-#define WATCH_TAG 0xffffffffu /* epoll tag of the one extra fd (the DNS proxy) */
 
 struct ts_cares {
 	int epfd;
 	struct server_chan *chans;
 	size_t nchans;
-	int watch_fd;                     /* -1 = none */
-	void (*watch_cb)(void *ctx);
-	void *watch_ctx;
 	/* scratch for one answer at a time (callbacks run one by one) */
 	struct ts_net nets[MAX_ANSWER];
 	uint32_t ttls[MAX_ANSWER];
@@ -159,7 +155,6 @@ int ts_cares_open(struct ts_cares **out, const char *servers, uint32_t timeout_m
 		ares_library_cleanup();
 		return -ENOMEM;
 	}
-	r->watch_fd = -1;
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0) {
 		err = -errno;
@@ -411,28 +406,6 @@ int ts_cares_forward(struct ts_cares *r, const unsigned char *qbuf, size_t qlen,
 	return 0;
 }
 
-int ts_cares_watch(struct ts_cares *r, int fd, void (*cb)(void *ctx), void *ctx)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)WATCH_TAG << 32 };
-
-	if (r->watch_fd >= 0)
-		return -EBUSY;
-	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev))
-		return -errno;
-	r->watch_fd = fd;
-	r->watch_cb = cb;
-	r->watch_ctx = ctx;
-	return 0;
-}
-
-void ts_cares_unwatch(struct ts_cares *r)
-{
-	if (r->watch_fd < 0)
-		return;
-	epoll_ctl(r->epfd, EPOLL_CTL_DEL, r->watch_fd, NULL);
-	r->watch_fd = -1;
-}
-
 void ts_cares_process(struct ts_cares *r)
 {
 	struct epoll_event evs[16];
@@ -445,9 +418,7 @@ void ts_cares_process(struct ts_cares *r)
 			bool rd = evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP);
 			bool wr = evs[i].events & EPOLLOUT;
 
-			if (idx == WATCH_TAG && r->watch_fd >= 0)
-				r->watch_cb(r->watch_ctx);
-			else if (idx < r->nchans)
+			if (idx < r->nchans)
 				ares_process_fd(r->chans[idx].ch, rd ? fd : ARES_SOCKET_BAD,
 						wr ? fd : ARES_SOCKET_BAD);
 		}

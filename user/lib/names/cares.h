@@ -51,10 +51,6 @@ int ts_cares_forward(struct ts_cares *r, const unsigned char *qbuf, size_t qlen,
  * until the next parse or answer); returns out->status. */
 int ts_cares_parse(struct ts_cares *r, int family, const unsigned char *abuf, int alen,
 		   struct ts_answer *out);
-/* One more fd on the same epoll (the DNS proxy's socket): cb(ctx) runs from
- * ts_cares_process when it is readable. -EBUSY if one is watched already. */
-int ts_cares_watch(struct ts_cares *r, int fd, void (*cb)(void *ctx), void *ctx);
-void ts_cares_unwatch(struct ts_cares *r);
 void ts_cares_process(struct ts_cares *r);
 size_t ts_cares_nservers(const struct ts_cares *r);
 const char *ts_cares_server(const struct ts_cares *r, size_t i);

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,8 +17,10 @@
 
 #include "common/log.h"
 #include "names/cares.h"
+#include "names/dnsmsg.h"
 #include "names/proxy.h"
 #include "names/state.h"
+#include "policy/dnsname.h"
 #include "policy/net.h"
 
 #define RETRY_MIN_MS   1000   /* first retry after a failed round */
@@ -44,7 +47,6 @@ struct ts_names {
 	char *cache_path;                 /* NULL = no cache */
 	struct round **rounds;            /* per name (stable: queries point at them) */
 	size_t nrounds;
-	struct ts_proxy *proxy;           /* DNS for clients, learning wildcards; NULL = none */
 	struct ts_compset scratch;        /* components of the address being applied */
 	struct ts_net_list retry;         /* applies that failed */
 	int64_t retry_at_ms, retry_delay_ms;
@@ -188,6 +190,20 @@ static uint32_t answer_min_ttl(const struct ts_names *n, const struct ts_answer 
 	return min;
 }
 
+/* The longest clamped TTL of an answer's addresses; 0 for none. */
+static uint32_t answer_max_ttl(const struct ts_names *n, const struct ts_answer *ans)
+{
+	uint32_t max = 0;
+
+	for (size_t i = 0; i < ans->n; i++) {
+		uint32_t ttl = ts_names_clamp_ttl(&n->st, ans->ttls[i]);
+
+		if (ttl > max)
+			max = ttl;
+	}
+	return max;
+}
+
 /* Merges an answer's addresses into e and writes the changes to the maps:
  * new addresses first, cap evictions after (add before delete). Returns
  * how many addresses were new. */
@@ -268,70 +284,178 @@ static int ensure_rounds(struct ts_names *n)
 	return 0;
 }
 
-/*
- * An answer a client got for qname (normalized): when qname is one of our
- * names, or matches a wildcard of the policy (a learned name is created),
- * its addresses are merged and written to the maps now. A new learned name
- * is then refreshed like any other. Returns the addresses added, or -errno.
- */
-static int learn(struct ts_names *n, const char *qname, const unsigned char *abuf, int alen,
-		 const char *server, uint64_t received_ns)
+/* Forgets name idx (a learned name no client has a use for): its
+ * addresses leave the maps unless another name holds them. */
+static void forget(struct ts_names *n, size_t idx)
 {
-	size_t before = n->st.nnames, added = 0;
-	struct ts_name_entry *e;
-	uint32_t ttl = 0;
-	int err = ts_names_state_learn(&n->st, qname, &e);
+	struct ts_net_list removed = { 0 };
 
-	if (err == -ENOENT)
+	ts_info("names: forgetting %s: no client was given it within its TTL + grace",
+		n->st.names[idx].name);
+	if (ts_names_state_remove(&n->st, idx, &removed)) {
+		ts_err("names: out of memory forgetting a name");
+		ts_net_list_free(&removed);
+		return;
+	}
+	free(n->rounds[idx]);
+	memmove(&n->rounds[idx], &n->rounds[idx + 1], (n->nrounds - idx - 1) * sizeof(*n->rounds));
+	n->nrounds--;
+	for (size_t i = idx; i < n->nrounds; i++)
+		n->rounds[i]->idx = i;
+	apply_list(n, &removed);
+	ts_net_list_free(&removed);
+	n->save_now = true;
+}
+
+/* Learned names idle past told + TTL + grace go; not while their round is
+ * out (its queries point at the round). */
+static void forget_idle(struct ts_names *n, int64_t now_ms)
+{
+	for (size_t i = n->nrounds; i-- > 0;) {
+		int64_t at = ts_name_idle_at_ms(&n->st, &n->st.names[i]);
+
+		if (at <= now_ms && !n->rounds[i]->pending)
+			forget(n, i);
+		else if (at < n->next_expiry_ms)
+			n->next_expiry_ms = at;
+	}
+}
+
+/* A learned slot for a new name: room, or the longest idle learned name forgotten. */
+static int make_room(struct ts_names *n, int64_t now_ms)
+{
+	ssize_t victim;
+
+	if (n->st.nlearned < TS_NAMES_MAX_LEARNED)
 		return 0;
+	victim = ts_names_idle_learned(&n->st, now_ms);
+	if (victim < 0 || n->rounds[victim]->pending)
+		return -ENOSPC;
+	forget(n, (size_t)victim);
+	return 0;
+}
+
+/* The answer's addresses of one family, as a round's answer would carry them. */
+static void family_answer(const struct ts_proxy_answer *a, int family, struct ts_net *nets,
+			  uint32_t *ttls, struct ts_answer *out)
+{
+	*out = (struct ts_answer){ .status = ARES_SUCCESS, .family = family, .addrs = nets,
+				   .ttls = ttls, .server = a->server,
+				   .received_ns = a->received_ns };
+	for (size_t i = 0; i < a->n; i++)
+		if (a->addrs[i].family == family) {
+			nets[out->n] = a->addrs[i];
+			ttls[out->n++] = a->ttls[i];
+		}
+}
+
+enum ts_learn_outcome ts_names_learn_answer(struct ts_names *n, const struct ts_proxy_answer *a)
+{
+	int64_t now_ms = ts_names_mono_ms();
+	size_t before = n->st.nnames;
+	struct ts_name_entry *e = ts_names_state_find(&n->st, a->qname);
+	uint32_t told_ttl = 0;
+	struct ts_net *nets;
+	uint32_t *ttls;
+	int err;
+
+	if (!e) {
+		bool matches = false;
+
+		for (size_t i = 0; i < n->st.nwild && !matches; i++)
+			matches = ts_dns_name_matches(n->st.wild[i].pattern, a->qname);
+		if (!matches)
+			return TS_LEARN_NONE;
+		/* Only an answer with addresses may create a name: NXDOMAIN and
+		 * NODATA floods must not fill the table (docs/names.md "Trust"). */
+		if (!a->n)
+			return TS_LEARN_NO_ADDR;
+		if (make_room(n, now_ms)) {
+			n->st.m.learn_dropped++;
+			return TS_LEARN_FULL;
+		}
+	}
+	err = ts_names_state_learn(&n->st, a->qname, a->client, &e);
+	if (err == -ENOENT)
+		return TS_LEARN_NONE;
 	if (err) {
 		n->st.m.learn_dropped++;
-		ts_warn("names: not learning %s: %s", qname, strerror(-err));
-		return err;
+		ts_debug("names: not learning %s: %s", a->qname, strerror(-err));
+		return err == -EDQUOT ? TS_LEARN_CLIENT_BUDGET :
+		       err == -ENOSPC ? TS_LEARN_FULL : TS_LEARN_ERROR;
 	}
 	if (n->st.nnames > before)
-		ts_info("names: learned %s (matches %s)", qname, e->wildcard);
+		ts_info("names: learned %s (matches %s)", a->qname, e->wildcard);
+	nets = calloc(a->n ? a->n : 1, sizeof(*nets));
+	ttls = calloc(a->n ? a->n : 1, sizeof(*ttls));
+	if (!nets || !ttls) {
+		free(nets);
+		free(ttls);
+		return TS_LEARN_ERROR;
+	}
 	for (int family = TS_FAMILY_V4; family <= TS_FAMILY_V6; family += 2) {
 		struct ts_answer ans;
 
-		if (ts_cares_parse(n->res, family, abuf, alen, &ans) != ARES_SUCCESS)
+		family_answer(a, family, nets, ttls, &ans);
+		if (!ans.n)
 			continue;
-		ans.server = server;
-		ans.received_ns = received_ns;
-		if (!ttl || answer_min_ttl(n, &ans) < ttl)
-			ttl = answer_min_ttl(n, &ans);
-		added += absorb(n, e, &ans);
+		if (answer_max_ttl(n, &ans) > told_ttl)
+			told_ttl = answer_max_ttl(n, &ans);
+		absorb(n, e, &ans);
+	}
+	free(nets);
+	free(ttls);
+	if (e->wildcard && a->n) {
+		e->told_ms = now_ms;
+		e->told_ttl_s = told_ttl;
 	}
 	if (n->st.nnames > before) {
 		/* Fresh from this answer: the next look is due like after a round. */
-		e->next_refresh_ms = ts_names_mono_ms() + (int64_t)ttl * 10 * REFRESH_PCT;
-		err = ensure_rounds(n);
-		if (err)
-			return err;
+		e->next_refresh_ms = now_ms + (int64_t)told_ttl * 10 * REFRESH_PCT;
+		if (ensure_rounds(n))
+			return TS_LEARN_ERROR;
+		return TS_LEARN_NEW;
 	}
-	return (int)added;
-}
-
-static void learn_from_proxy(void *ctx, const char *qname, const unsigned char *abuf, int alen,
-			     const char *server, uint64_t received_ns)
-{
-	learn(ctx, qname, abuf, alen, server, received_ns);
+	return TS_LEARN_UPDATED;
 }
 
 int ts_names_learn(struct ts_names *n, const char *qname, const unsigned char *answer,
 		   size_t len, const char *resolver)
 {
-	char name[256];
+	struct ts_net addrs[256];
+	uint32_t ttls[256];
+	struct ts_dns_answer a;
+	struct ts_proxy_answer pa = { .addrs = addrs, .ttls = ttls, .server = resolver ? resolver : "",
+				      .received_ns = ts_names_mono_ns() };
+	char name[TS_DNS_NAME_TEXT];
 	size_t l = strlen(qname);
+	int err;
 
 	if (l && qname[l - 1] == '.')
 		l--;
-	if (!l || l >= sizeof(name) || len > INT32_MAX)
+	if (!l || l >= sizeof(name))
 		return -EINVAL;
 	for (size_t i = 0; i < l; i++)
 		name[i] = (char)tolower((unsigned char)qname[i]);
 	name[l] = '\0';
-	return learn(n, name, answer, (int)len, resolver ? resolver : "", ts_names_mono_ns());
+	err = ts_dns_answer_parse(answer, len, &ts_dns_limits_default, addrs, ttls, 256, &a);
+	/* The answer must be for qname, read on its wire form. */
+	if (err || !a.q.qname.host || strcmp(a.q.qname.text, name))
+		return -EINVAL;
+	pa.qname = a.q.qname.text;
+	pa.n = a.rcode ? 0 : a.n4 + a.n6;
+	switch (ts_names_learn_answer(n, &pa)) {
+	case TS_LEARN_NEW:
+	case TS_LEARN_UPDATED:
+		return (int)pa.n;
+	case TS_LEARN_ERROR:
+		return -ENOMEM;
+	case TS_LEARN_CLIENT_BUDGET:
+	case TS_LEARN_FULL:
+		return -ENOSPC;
+	default:
+		return 0;
+	}
 }
 
 static int start_round(struct ts_names *n, size_t idx, int64_t now_ms)
@@ -404,6 +528,7 @@ int ts_names_process(struct ts_names *n)
 	if (n->retry.n && now_ms >= n->retry_at_ms)
 		first = retry_applies(n, now_ms);
 	n->next_expiry_ms = INT64_MAX;
+	forget_idle(n, now_ms);
 	for (size_t i = 0; i < n->nrounds; i++) {
 		struct ts_name_entry *e = &n->st.names[i];
 
@@ -472,6 +597,23 @@ size_t ts_names_nservers(const struct ts_names *n)
 const char *ts_names_server(const struct ts_names *n, size_t i)
 {
 	return ts_cares_server(n->res, i);
+}
+
+size_t ts_names_servers_csv(const struct ts_names *n, char *buf, size_t len)
+{
+	size_t off = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; i < ts_names_nservers(n); i++) {
+		int w = snprintf(buf + off, len - off, "%s%s", off ? "," : "", ts_names_server(n, i));
+
+		if (w < 0 || (size_t)w >= len - off) {
+			buf[off] = '\0';
+			break;
+		}
+		off += (size_t)w;
+	}
+	return i;
 }
 
 int ts_names_fd(const struct ts_names *n)
@@ -574,11 +716,6 @@ int ts_names_open(struct ts_names **out, const struct ts_names_config *cfg)
 	err = ensure_rounds(n);
 	if (err)
 		goto fail;
-	if (cfg->dns_listen && cfg->dns_listen[0]) {
-		err = ts_proxy_open(&n->proxy, n->res, cfg->dns_listen, learn_from_proxy, n);
-		if (err)
-			goto fail;
-	}
 	for (size_t i = 0; i < n->st.nnames; i++)
 		n->st.names[i].next_refresh_ms = 0; /* resolve everything now */
 	ts_names_replay(n);
@@ -595,7 +732,6 @@ void ts_names_close(struct ts_names *n)
 		return;
 	if (n->res && n->cache_path)
 		ts_names_save(n);
-	ts_proxy_close(n->proxy); /* before the resolver: it relays through it */
 	ts_cares_close(n->res);
 	ts_names_state_clear(&n->st);
 	ts_net_list_free(&n->retry);

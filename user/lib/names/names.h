@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "names/proxy.h"
 #include "policy/compiled.h"
 
 #define TS_NAMES_CACHE_DEFAULT "/var/lib/turnstile/names.cache"
@@ -54,11 +55,6 @@ struct ts_names_config {
 	struct ts_names_sink sink;
 	uint32_t query_timeout_ms;        /* per try; 0 = 2000 */
 	uint32_t query_tries;             /* per server; 0 = 2 */
-	/* "ip", "ip:port" or "[v6]:port": serve DNS (UDP) to clients here,
-	 * relayed to the resolvers. An answer for a name matching a wildcard
-	 * of the policy is learned and written to the maps *before* the client
-	 * gets it, so its first SYN is not dropped. NULL = no proxy. */
-	const char *dns_listen;
 };
 
 struct ts_names;       /* the live resolver (daemon side) */
@@ -83,14 +79,24 @@ int ts_names_process(struct ts_names *n);
 int ts_names_run_once(struct ts_names *n, int timeout_ms);
 /*
  * An answer (raw DNS message) a client received for qname from a trusted
- * resolver: if qname is one of the names, or matches a wildcard of the
- * policy (it becomes a learned name, resolved and kept like the others
- * from then on), its A/AAAA addresses are merged and written to the maps
- * before this returns. Returns the number of new addresses, 0 when qname
- * is none of ours, or -errno. The DNS proxy (dns_listen) calls it.
+ * resolver, read on its wire form (dnsmsg.h): if qname is one of the
+ * names, or matches a wildcard of the policy and the answer carries
+ * addresses (it becomes a learned name, resolved and kept like the others
+ * while clients ask for it), its A/AAAA addresses are merged and written to
+ * the maps before this returns. Returns the number of addresses taken, 0
+ * when nothing was learned, -EINVAL when the answer is not for qname or
+ * breaks a bound, -ENOSPC when no learned slot is free, or -errno.
  */
 int ts_names_learn(struct ts_names *n, const char *qname, const unsigned char *answer,
 		   size_t len, const char *resolver);
+/*
+ * The same for an answer the DNS proxy read (proxy.h), counted against the
+ * client that asked: each client prefix holds at most
+ * TS_NAMES_LEARN_PER_CLIENT learned names, and when all
+ * TS_NAMES_MAX_LEARNED are held, the learned name idle the longest (no
+ * client given it within its TTL + grace) makes room. The proxy's learner.
+ */
+enum ts_learn_outcome ts_names_learn_answer(struct ts_names *n, const struct ts_proxy_answer *a);
 /* Names that have not finished a first round (A and AAAA each answered
  * or failed) since open: `up` can wait for 0. */
 size_t ts_names_unresolved(const struct ts_names *n);
@@ -98,6 +104,8 @@ size_t ts_names_unresolved(const struct ts_names *n);
  * /etc/resolv.conf): the loader lets their DNS through the dataplane. */
 size_t ts_names_nservers(const struct ts_names *n);
 const char *ts_names_server(const struct ts_names *n, size_t i);
+/* The same as "ip:port,..." (c-ares CSV) in buf; returns how many fit. */
+size_t ts_names_servers_csv(const struct ts_names *n, char *buf, size_t len);
 /* Re-applies every held address through the sink (after a slot switch). */
 int ts_names_replay(struct ts_names *n);
 /* Writes the cache file now (atomically, mode 0600). */

@@ -1,50 +1,67 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* proxy.c - DNS for clients that learns before it answers (see proxy.h). */
+/* proxy.c - DNS for clients that learns before it answers (see proxy.h):
+ * the sockets, the UDP side, relaying and answering. TCP connections are
+ * proxy_tcp.c's. */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ares.h>
 
 #include "common/log.h"
-#include "names/proxy.h"
-#include "policy/net.h"
+#include "names/proxy_internal.h"
 
-#define DNS_HDR     12
-#define UDP_MAX    512    /* a client without EDNS takes no more */
-#define QUERY_MAX  512
+#define UDP_RECV_MAX     4096  /* a longer query is not one a resolver takes over UDP */
+#define UDP_READS_A_TURN 64    /* then the other sockets get their turn */
+#define STATS_EVERY_MS   1000  /* counters file at most this often */
 
-struct ts_proxy {
-	int fd;
-	struct ts_cares *r;
-	ts_proxy_learn_fn learn;
-	void *ctx;
-	char listen[TS_NET_STRLEN + 8];
+static const struct ts_proxy_limits default_limits = {
+	.inflight = 1024, .inflight_per_client = 64, .tcp_conns = 128,
+	.tcp_conns_per_client = 16, .tcp_idle_ms = 10000, .udp_max = 1232,
 };
 
-/* One relayed query: where the answer goes, and the query for a SERVFAIL. */
-struct pending {
-	struct ts_proxy *p;
-	struct sockaddr_storage from;
-	socklen_t fromlen;
-	/* The address the client sent to: the reply leaves from it. On a
-	 * wildcard socket the kernel would pick a source by route, which a
-	 * client (or a DNAT/redirect to the proxy) does not accept. */
-	union {
-		struct in_pktinfo v4;
-		struct in6_pktinfo v6;
-	} dst;
-	int dst_type;                     /* IP_PKTINFO, IPV6_PKTINFO, 0 = unknown */
-	unsigned char query[QUERY_MAX];
-	size_t qlen;
-};
+int64_t ts_proxy_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t ts_proxy_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void ts_proxy_client_key(const struct sockaddr_storage *from, struct ts_net *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (from->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)from)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(a)) { /* [::] socket, IPv4 client */
+			out->family = TS_FAMILY_V4;
+			out->plen = 32;
+			memcpy(out->addr, &a->s6_addr[12], 4);
+			return;
+		}
+		out->family = TS_FAMILY_V6;
+		out->plen = 64; /* one host's share: SLAAC gives it the whole /64 */
+		memcpy(out->addr, a, 8);
+	} else {
+		out->family = TS_FAMILY_V4;
+		out->plen = 32;
+		memcpy(out->addr, &((const struct sockaddr_in *)from)->sin_addr, 4);
+	}
+}
 
 static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -61,9 +78,13 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 		snprintf(host, sizeof(host), "%.*s", (int)(end - s - 1), s + 1);
 		port = end[1] == ':' ? end + 2 : NULL;
 	} else if (strchr(s, '.') && strchr(s, ':')) {  /* v4:port */
+		if ((size_t)(strchr(s, ':') - s) >= sizeof(host))
+			return -EINVAL;
 		snprintf(host, sizeof(host), "%.*s", (int)(strchr(s, ':') - s), s);
 		port = strchr(s, ':') + 1;
 	} else {
+		if (strlen(s) >= sizeof(host))
+			return -EINVAL;
 		snprintf(host, sizeof(host), "%s", s);
 	}
 	if (port) {
@@ -94,28 +115,15 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	return 0;
 }
 
-/* The question's name, lower case, no trailing dot; false if unreadable. */
-static bool question_name(const unsigned char *abuf, int alen, char *out, size_t len)
-{
-	char *name = NULL;
-	long enclen;
+/* ---- replies ------------------------------------------------------------ */
 
-	if (alen < DNS_HDR || ares_expand_name(abuf + DNS_HDR, abuf, alen, &name, &enclen))
-		return false;
-	snprintf(out, len, "%s", name);
-	ares_free_string(name);
-	for (char *c = out; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
-	return true;
-}
-
-static void reply(struct pending *q, unsigned char *buf, size_t len)
+static void udp_send(struct pending *q, const unsigned char *buf, size_t len)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr msg = {
 		.msg_name = &q->from, .msg_namelen = q->fromlen, .msg_iov = &iov, .msg_iovlen = 1,
 	};
@@ -133,9 +141,199 @@ static void reply(struct pending *q, unsigned char *buf, size_t len)
 		c->cmsg_len = CMSG_LEN(dlen);
 		memcpy(CMSG_DATA(c), &q->dst, dlen);
 	}
-	if (sendmsg(q->p->fd, &msg, 0) < 0)
+	if (sendmsg(q->p->udp_fd, &msg, 0) < 0)
 		ts_debug("names proxy %s: reply not sent: %s", q->p->listen, strerror(errno));
 }
+
+/* Sends msg to q's client, over whatever q came on. */
+static void send_reply(struct pending *q, const unsigned char *msg, size_t len)
+{
+	if (q->conn >= 0)
+		ts_proxy_tcp_send(q->p, q, msg, len);
+	else
+		udp_send(q, msg, len);
+}
+
+/* Header and question of the client's own query, with an rcode (and RA, QR). */
+void ts_proxy_reply_rcode(struct pending *q, unsigned rcode)
+{
+	unsigned char out[DNS_TCP_MAX];
+	size_t len = q->q.question_end ? q->q.question_end : TS_DNS_HDR;
+
+	memcpy(out, q->query, len);
+	out[2] = (uint8_t)((out[2] & 0x79) | 0x80);         /* QR; keep opcode, RD */
+	out[3] = (uint8_t)(0x80 | (rcode & 0x0f));           /* RA, rcode */
+	memset(out + 6, 0, 6);                                /* no an/ns/ar */
+	if (!q->q.question_end)
+		memset(out + 4, 0, 2);                        /* question unreadable */
+	send_reply(q, out, len);
+}
+
+/* The client's UDP limit: 512 without EDNS0, else its size within [512, cap]. */
+static size_t udp_limit(const struct ts_proxy *p, const struct pending *q)
+{
+	size_t want = q->q.edns ? q->q.edns_udp : DNS_UDP_PLAIN;
+
+	if (want < DNS_UDP_PLAIN)
+		want = DNS_UDP_PLAIN;
+	return want > p->lim.udp_max ? p->lim.udp_max : want;
+}
+
+/* An answer over the client's UDP limit: header and question, TC set, and
+ * our OPT when the client spoke EDNS0, so it retries over TCP. */
+static void send_truncated(struct ts_proxy *p, struct pending *q, const unsigned char *abuf)
+{
+	unsigned char out[DNS_TCP_MAX];
+	size_t len = q->q.question_end;
+
+	memcpy(out, q->query, len);
+	out[2] = (uint8_t)(abuf[2] | 0x02);                   /* the answer's flags + TC */
+	out[3] = abuf[3];
+	memset(out + 4, 0, 8);
+	out[5] = 1;                                           /* one question */
+	if (q->q.edns && len + 11 <= sizeof(out)) {
+		const unsigned char opt[11] = { 0, 0, 41, (uint8_t)(p->lim.udp_max >> 8),
+						(uint8_t)p->lim.udp_max, 0, 0, 0, 0, 0, 0 };
+
+		memcpy(out + len, opt, sizeof(opt));
+		len += sizeof(opt);
+		out[11] = 1;
+	}
+	p->m.truncated++;
+	send_reply(q, out, len);
+}
+
+/* ---- answers ------------------------------------------------------------ */
+
+/* Reads the answer, teaches it, then relays it. false = refused (SERVFAIL sent). */
+static bool learn_answer(struct ts_proxy *p, struct pending *q, const unsigned char *abuf,
+			 size_t alen, const char *server, uint64_t received_ns)
+{
+	struct ts_dns_answer a;
+	int err = ts_dns_answer_parse(abuf, alen, &ts_dns_limits_default, p->addrs, p->ttls,
+				      PROXY_ADDRS_MAX, &a);
+	enum ts_learn_outcome o;
+
+	if (err) {
+		p->m.refused[TS_REFUSED_ANSWER]++;
+		if (err > 0 && err < TS_DNS_E_MAX)
+			p->m.answer_errors[err]++;
+		ts_debug("names proxy: answer for %s refused: %s", q->q.qname.text,
+			 ts_dns_err_name(err));
+		return false;
+	}
+	/* c-ares matched the answer to our query; say so on the wire form too. */
+	if (a.q.qtype != q->q.qtype || a.q.qname.host != q->q.qname.host ||
+	    strcmp(a.q.qname.text, q->q.qname.text)) {
+		p->m.refused[TS_REFUSED_MISMATCH]++;
+		return false;
+	}
+	if (!q->q.qname.host) {
+		o = TS_LEARN_NOT_HOST;
+	} else if (!p->learn) {
+		o = TS_LEARN_NONE;
+	} else {
+		struct ts_proxy_answer pa = {
+			.client = &q->client, .qname = q->q.qname.text, .addrs = p->addrs,
+			.ttls = p->ttls, .n = a.rcode ? 0 : a.n4 + a.n6, .server = server,
+			.received_ns = received_ns,
+		};
+
+		o = p->learn(p->learn_ctx, &pa);
+	}
+	p->m.learn[o < TS_LEARN_MAX ? o : TS_LEARN_ERROR]++;
+	return true;
+}
+
+static void release(struct ts_proxy *p, struct pending *q)
+{
+	p->inflight--;
+	ts_clients_dec(&p->inflight_by_client, &q->client);
+	if (q->conn >= 0)
+		ts_proxy_tcp_done(p, q);
+	free(q);
+}
+
+static void on_answer(void *arg, int status, const unsigned char *abuf, int alen,
+		      const char *server, uint64_t received_ns)
+{
+	struct pending *q = arg;
+	struct ts_proxy *p = q->p;
+
+	if (status == ARES_EDESTRUCTION && !p->r) {
+		/* The proxy is closing: nobody to answer. */
+		release(p, q);
+		return;
+	}
+	if (status != ARES_SUCCESS || alen < TS_DNS_HDR) {
+		p->m.servfail++;
+		ts_proxy_reply_rcode(q, 2);
+	} else if (!learn_answer(p, q, abuf, (size_t)alen, server, received_ns)) {
+		ts_proxy_reply_rcode(q, 2);
+	} else {
+		unsigned char out[DNS_TCP_MAX];
+		size_t len = (size_t)alen;
+
+		if (q->conn < 0 && len > udp_limit(p, q)) {
+			send_truncated(p, q, abuf);
+		} else if (len <= sizeof(out)) {
+			memcpy(out, abuf, len);
+			memcpy(out, q->query, 2);      /* the client's id, not c-ares' */
+			send_reply(q, out, len);
+		}
+		p->m.answers++;
+	}
+	ts_proxy_latency_record(&p->m, q->relay_us + (ts_proxy_now_ns() - received_ns) / 1000);
+	p->stats_dirty = true;
+	release(p, q);
+}
+
+void ts_proxy_relay(struct ts_proxy *p, struct pending *q)
+{
+	int err;
+
+	q->p = p;
+	p->m.queries++;
+	p->m.queries_tcp += q->conn >= 0;
+	p->stats_dirty = true;
+	err = ts_dns_query_parse(q->query, q->qlen, &ts_dns_limits_default, &q->q);
+	if (err || (q->q.flags & 0x8000)) {
+		/* A response, or no readable question: FORMERR when the header is. */
+		p->m.refused[TS_REFUSED_MALFORMED]++;
+		if (q->qlen >= TS_DNS_HDR && !(q->query[2] & 0x80)) {
+			q->q.question_end = 0;
+			ts_proxy_reply_rcode(q, 1);
+		}
+		goto drop;
+	}
+	if (p->inflight >= p->lim.inflight) {
+		p->m.refused[TS_REFUSED_INFLIGHT]++;
+		ts_proxy_reply_rcode(q, 5);
+		goto drop;
+	}
+	if (ts_clients_get(&p->inflight_by_client, &q->client) >= p->lim.inflight_per_client ||
+	    ts_clients_inc(&p->inflight_by_client, &q->client)) {
+		p->m.refused[TS_REFUSED_CLIENT_INFLIGHT]++;
+		ts_proxy_reply_rcode(q, 5);
+		goto drop;
+	}
+	p->inflight++;
+	q->relay_us = (ts_proxy_now_ns() - q->received_ns) / 1000;
+	if (ts_cares_forward(p->r, q->query, q->qlen, on_answer, q)) {
+		p->m.servfail++;
+		ts_proxy_reply_rcode(q, 2);
+		release(p, q);
+	}
+	return;
+drop:
+	if (q->conn >= 0) {
+		/* Not in flight: tell the connection its reply is queued. */
+		ts_proxy_tcp_done(p, q);
+	}
+	free(q);
+}
+
+/* ---- UDP ---------------------------------------------------------------- */
 
 /* Where the query was sent to, from its IP_PKTINFO/IPV6_PKTINFO. */
 static void note_dst(struct pending *q, struct msghdr *msg)
@@ -155,93 +353,46 @@ static void note_dst(struct pending *q, struct msghdr *msg)
 	}
 }
 
-/* The client's query answered with SERVFAIL. */
-static void reply_servfail(struct pending *q)
+static void udp_readable(struct ts_proxy *p)
 {
-	q->query[2] |= 0x80;                       /* QR */
-	q->query[3] = (uint8_t)((q->query[3] & 0x70) | 0x80 | 2); /* RA, rcode SERVFAIL */
-	reply(q, q->query, q->qlen);
-}
-
-static void on_answer(void *arg, int status, const unsigned char *abuf, int alen,
-		      const char *server, uint64_t received_ns)
-{
-	struct pending *q = arg;
-	unsigned char out[UDP_MAX];
-	char qname[256];
-	size_t len;
-
-	if (status == ARES_EDESTRUCTION)
-		goto out;
-	if (status != ARES_SUCCESS || alen < DNS_HDR) {
-		reply_servfail(q);
-		goto out;
-	}
-	/* Learn (and write the maps) before the client can see the answer. */
-	if (question_name(abuf, alen, qname, sizeof(qname)))
-		q->p->learn(q->p->ctx, qname, abuf, alen, server, received_ns);
-	if ((size_t)alen <= sizeof(out)) {
-		len = (size_t)alen;
-		memcpy(out, abuf, len);
-	} else {
-		/* Too big for a plain UDP client: the header and question, TC set. */
-		len = q->qlen;
-		memcpy(out, q->query, len);
-		out[2] = (uint8_t)(abuf[2] | 0x02);
-		out[3] = abuf[3];
-	}
-	memcpy(out, q->query, 2);                  /* the client's id, not c-ares' */
-	reply(q, out, len);
-out:
-	free(q);
-}
-
-static void on_readable(void *ctx)
-{
-	struct ts_proxy *p = ctx;
-
-	for (;;) {
-		struct pending *q = calloc(1, sizeof(*q));
+	for (int turn = 0; turn < UDP_READS_A_TURN; turn++) {
+		struct pending *q = calloc(1, sizeof(*q) + UDP_RECV_MAX);
 		union {
 			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
 				 CMSG_SPACE(sizeof(struct in_pktinfo))];
 			struct cmsghdr align;
 		} ctl;
 		struct iovec iov;
-		struct msghdr msg = { 0 };
+		struct msghdr msg;
 		ssize_t n;
 
 		if (!q)
 			return;
-		q->p = p;
-		iov = (struct iovec){ .iov_base = q->query, .iov_len = sizeof(q->query) };
+		iov = (struct iovec){ .iov_base = q->query, .iov_len = UDP_RECV_MAX };
 		msg = (struct msghdr){
 			.msg_name = &q->from, .msg_namelen = sizeof(q->from),
 			.msg_iov = &iov, .msg_iovlen = 1,
 			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 		};
-		n = recvmsg(p->fd, &msg, MSG_DONTWAIT);
+		n = recvmsg(p->udp_fd, &msg, MSG_DONTWAIT);
+		if (n < 0) {
+			free(q);
+			return;
+		}
+		q->received_ns = ts_proxy_now_ns();
 		q->fromlen = msg.msg_namelen;
-		if (n >= 0)
-			note_dst(q, &msg);
-		/* Only queries (QR clear) with a header are relayed. */
-		if (n < DNS_HDR || (q->query[2] & 0x80)) {
-			free(q);
-			if (n < 0)
-				return;
-			continue;
-		}
-		q->qlen = (size_t)n;
-		if (ts_cares_forward(p->r, q->query, q->qlen, on_answer, q)) {
-			reply_servfail(q);
-			free(q);
-		}
+		q->conn = -1;
+		note_dst(q, &msg);
+		ts_proxy_client_key(&q->from, &q->client);
+		/* A cut datagram is a query we did not read whole: never guess. */
+		q->qlen = msg.msg_flags & MSG_TRUNC ? 0 : (size_t)n;
+		ts_proxy_relay(p, q);
 	}
 }
 
 /* Replies leave from the address each query came to (pktinfo); "[::]"
  * serves both families, whatever net.ipv6.bindv6only says. */
-static int set_sockopts(int fd, const struct sockaddr_storage *ss)
+static int udp_sockopts(int fd, const struct sockaddr_storage *ss)
 {
 	int on = 1, off = 0;
 
@@ -253,8 +404,66 @@ static int set_sockopts(int fd, const struct sockaddr_storage *ss)
 	return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
 }
 
-int ts_proxy_open(struct ts_proxy **out, struct ts_cares *r, const char *listen,
-		  ts_proxy_learn_fn learn, void *ctx)
+/* ---- life --------------------------------------------------------------- */
+
+static int watch(struct ts_proxy *p, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)tag << 32 };
+
+	return epoll_ctl(p->ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int open_upstream(struct ts_proxy *p, const char *servers)
+{
+	struct ts_cares *r;
+	int err;
+
+	if (servers && strlen(servers) >= sizeof(p->servers))
+		return -ENAMETOOLONG;
+	err = ts_cares_open(&r, servers, p->query_timeout_ms, p->query_tries);
+	if (err)
+		return err;
+	err = watch(p, ts_cares_fd(r), EP_CARES);
+	if (err) {
+		ts_cares_close(r);
+		return err;
+	}
+	p->r = r;
+	snprintf(p->servers, sizeof(p->servers), "%s", servers ? servers : "");
+	return 0;
+}
+
+/* Closes the upstream. p->r is NULL while c-ares cancels what is in
+ * flight, which tells on_answer "closing: nobody to answer". */
+static void close_upstream(struct ts_proxy *p)
+{
+	struct ts_cares *r = p->r;
+
+	if (!r)
+		return;
+	epoll_ctl(p->ep, EPOLL_CTL_DEL, ts_cares_fd(r), NULL);
+	p->r = NULL;
+	ts_cares_close(r);
+}
+
+static void limits_fill(struct ts_proxy_limits *l, const struct ts_proxy_limits *in)
+{
+	*l = *in;
+#define DEFAULT(f) do { if (!l->f) l->f = default_limits.f; } while (0)
+	DEFAULT(inflight);
+	DEFAULT(inflight_per_client);
+	DEFAULT(tcp_conns);
+	DEFAULT(tcp_conns_per_client);
+	DEFAULT(tcp_idle_ms);
+	DEFAULT(udp_max);
+#undef DEFAULT
+	if (l->udp_max < DNS_UDP_PLAIN)
+		l->udp_max = DNS_UDP_PLAIN;
+	if (l->udp_max > UDP_RECV_MAX)
+		l->udp_max = UDP_RECV_MAX;
+}
+
+int ts_proxy_open(struct ts_proxy **out, const struct ts_proxy_config *cfg)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -262,32 +471,48 @@ int ts_proxy_open(struct ts_proxy **out, struct ts_cares *r, const char *listen,
 	int err;
 
 	*out = NULL;
-	if (parse_listen(listen, &ss, &len)) {
-		ts_err("names proxy: \"%s\" is not ADDR, ADDR:PORT or [V6]:PORT", listen);
+	if (!cfg->listen || parse_listen(cfg->listen, &ss, &len)) {
+		ts_err("names proxy: \"%s\" is not ADDR, ADDR:PORT or [V6]:PORT",
+		       cfg->listen ? cfg->listen : "");
 		return -EINVAL;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	snprintf(p->listen, sizeof(p->listen), "%s", listen);
-	p->r = r;
-	p->learn = learn;
-	p->ctx = ctx;
-	p->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (p->fd < 0 || set_sockopts(p->fd, &ss) || bind(p->fd, (struct sockaddr *)&ss, len)) {
-		err = -errno;
-		ts_err("names proxy %s: cannot listen: %s", listen, strerror(errno));
+	p->ep = p->udp_fd = p->tcp_fd = -1;
+	snprintf(p->listen, sizeof(p->listen), "%s", cfg->listen);
+	limits_fill(&p->lim, &cfg->limits);
+	p->query_timeout_ms = cfg->query_timeout_ms ? cfg->query_timeout_ms : 2000;
+	p->query_tries = cfg->query_tries ? cfg->query_tries : 2;
+	p->conns = calloc(p->lim.tcp_conns, sizeof(*p->conns));
+	if (!p->conns || (cfg->stats_path && !(p->stats_path = strdup(cfg->stats_path))) ||
+	    ts_clients_init(&p->inflight_by_client, p->lim.inflight) ||
+	    ts_clients_init(&p->conns_by_client, p->lim.tcp_conns)) {
+		err = -ENOMEM;
 		goto fail;
 	}
-	err = ts_cares_watch(r, p->fd, on_readable, p);
+	p->ep = epoll_create1(EPOLL_CLOEXEC);
+	p->udp_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->ep < 0 || p->udp_fd < 0 || udp_sockopts(p->udp_fd, &ss) ||
+	    bind(p->udp_fd, (struct sockaddr *)&ss, len)) {
+		err = -errno;
+		ts_err("names proxy %s: cannot listen (UDP): %s", cfg->listen, strerror(errno));
+		goto fail;
+	}
+	err = ts_proxy_tcp_listen(p, &ss, len);
+	if (err)
+		goto fail;
+	err = watch(p, p->udp_fd, EP_UDP);
+	if (!err)
+		err = watch(p, p->tcp_fd, EP_LISTEN);
+	if (!err)
+		err = open_upstream(p, cfg->servers);
 	if (err)
 		goto fail;
 	*out = p;
 	return 0;
 fail:
-	if (p->fd >= 0)
-		close(p->fd);
-	free(p);
+	ts_proxy_close(p);
 	return err;
 }
 
@@ -295,7 +520,96 @@ void ts_proxy_close(struct ts_proxy *p)
 {
 	if (!p)
 		return;
-	ts_cares_unwatch(p->r);
-	close(p->fd);
+	close_upstream(p);
+	ts_proxy_tcp_close_all(p);
+	if (p->stats_path && p->stats_dirty)
+		ts_proxy_metrics_write(&p->m, p->listen, p->stats_path);
+	if (p->udp_fd >= 0)
+		close(p->udp_fd);
+	if (p->tcp_fd >= 0)
+		close(p->tcp_fd);
+	if (p->ep >= 0)
+		close(p->ep);
+	ts_clients_free(&p->inflight_by_client);
+	ts_clients_free(&p->conns_by_client);
+	free(p->conns);
+	free(p->stats_path);
 	free(p);
+}
+
+void ts_proxy_set_learner(struct ts_proxy *p, ts_proxy_learn_fn learn, void *ctx)
+{
+	p->learn = learn;
+	p->learn_ctx = ctx;
+}
+
+int ts_proxy_set_servers(struct ts_proxy *p, const char *servers)
+{
+	struct ts_cares *old = p->r;
+	int err;
+
+	if (!strcmp(p->servers, servers ? servers : ""))
+		return 0;
+	p->r = NULL;
+	err = open_upstream(p, servers);
+	if (err) {
+		p->r = old;
+		return err;
+	}
+	/* Queries relayed to the old servers: SERVFAIL now, the client asks again. */
+	epoll_ctl(p->ep, EPOLL_CTL_DEL, ts_cares_fd(old), NULL);
+	ts_cares_close(old);
+	return 0;
+}
+
+int ts_proxy_fd(const struct ts_proxy *p)
+{
+	return p->ep;
+}
+
+int ts_proxy_timeout_ms(const struct ts_proxy *p)
+{
+	int64_t now = ts_proxy_now_ms(), next = ts_proxy_tcp_next_deadline_ms(p);
+	int cares_ms = p->r ? ts_cares_timeout_ms(p->r) : -1;
+
+	if (p->stats_path && p->stats_dirty && p->stats_saved_ms + STATS_EVERY_MS < next)
+		next = p->stats_saved_ms + STATS_EVERY_MS;
+	if (cares_ms >= 0 && now + cares_ms < next)
+		next = now + cares_ms;
+	if (next == INT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int)(next - now > INT32_MAX ? INT32_MAX : next - now);
+}
+
+void ts_proxy_process(struct ts_proxy *p)
+{
+	struct epoll_event evs[32];
+	int n = epoll_wait(p->ep, evs, 32, 0);
+	int64_t now;
+
+	for (int i = 0; i < n; i++) {
+		uint32_t tag = (uint32_t)(evs[i].data.u64 >> 32);
+
+		if (tag == EP_UDP)
+			udp_readable(p);
+		else if (tag == EP_LISTEN)
+			ts_proxy_tcp_accept(p);
+		else if (tag == EP_CONN)
+			ts_proxy_tcp_event(p, (uint32_t)evs[i].data.u64, evs[i].events);
+	}
+	/* c-ares: answers, and its own timeouts (run even with nothing readable) */
+	if (p->r)
+		ts_cares_process(p->r);
+	now = ts_proxy_now_ms();
+	ts_proxy_tcp_expire(p, now);
+	if (p->stats_path && p->stats_dirty && now >= p->stats_saved_ms + STATS_EVERY_MS) {
+		ts_proxy_metrics_write(&p->m, p->listen, p->stats_path);
+		p->stats_saved_ms = now;
+		p->stats_dirty = false;
+	}
+}
+
+const struct ts_proxy_metrics *ts_proxy_metrics(const struct ts_proxy *p)
+{
+	return &p->m;
 }

@@ -190,7 +190,25 @@ int ts_names_state_from_policy(struct ts_names_state *st, const struct ts_compil
 	return 0;
 }
 
-int ts_names_state_learn(struct ts_names_state *st, const char *name, struct ts_name_entry **out)
+static void remove_addr_at(struct ts_names_state *st, struct ts_name_entry *e, size_t i);
+
+static bool same_client(const struct ts_net *a, const struct ts_net *b)
+{
+	return a->family && !memcmp(a, b, sizeof(*a));
+}
+
+/* Learned names client holds now. */
+static size_t learned_by(const struct ts_names_state *st, const struct ts_net *client)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->nnames; i++)
+		n += st->names[i].wildcard && same_client(&st->names[i].learned_by, client);
+	return n;
+}
+
+int ts_names_state_learn(struct ts_names_state *st, const char *name,
+			 const struct ts_net *client, struct ts_name_entry **out)
 {
 	struct ts_name_entry *e = ts_names_state_find(st, name);
 	const struct ts_name_wild *first = NULL;
@@ -203,6 +221,8 @@ int ts_names_state_learn(struct ts_names_state *st, const char *name, struct ts_
 			first = &st->wild[i];
 	if (!first)
 		return -ENOENT;
+	if (client && client->family && learned_by(st, client) >= TS_NAMES_LEARN_PER_CLIENT)
+		return -EDQUOT;
 	if (st->nlearned >= TS_NAMES_MAX_LEARNED)
 		return -ENOSPC;
 	e = ts_names_state_add_name(st, name);
@@ -211,8 +231,56 @@ int ts_names_state_learn(struct ts_names_state *st, const char *name, struct ts_
 	for (size_t i = 0; i < st->nwild; i++)
 		if (ts_dns_name_matches(st->wild[i].pattern, name))
 			add_comps(&e->comps, &st->wild[i].comps);
+	if (client)
+		e->learned_by = *client;
 	st->nlearned++;
 	*out = e;
+	return 0;
+}
+
+int64_t ts_name_idle_at_ms(const struct ts_names_state *st, const struct ts_name_entry *e)
+{
+	if (!e->wildcard)
+		return INT64_MAX;
+	return e->told_ms + ((int64_t)e->told_ttl_s + st->grace_s) * 1000;
+}
+
+ssize_t ts_names_idle_learned(const struct ts_names_state *st, int64_t now_ms)
+{
+	ssize_t best = -1;
+
+	for (size_t i = 0; i < st->nnames; i++) {
+		int64_t at = ts_name_idle_at_ms(st, &st->names[i]);
+
+		if (at <= now_ms && (best < 0 || at < ts_name_idle_at_ms(st, &st->names[best])))
+			best = (ssize_t)i;
+	}
+	return best;
+}
+
+int ts_names_state_remove(struct ts_names_state *st, size_t idx, struct ts_net_list *removed)
+{
+	struct ts_name_entry *e = &st->names[idx];
+
+	for (size_t j = 0; j < e->naddrs; j++)
+		if (ts_net_list_push(removed, &e->addrs[j].net))
+			return -ENOMEM;
+	while (e->naddrs)
+		remove_addr_at(st, e, e->naddrs - 1);
+	if (e->wildcard)
+		st->nlearned--;
+	entry_free(e);
+	memmove(e, e + 1, (st->nnames - idx - 1) * sizeof(*e));
+	st->nnames--;
+	/* The index names a sole holder by its position: those after idx moved. */
+	for (size_t i = idx; i < st->nnames; i++)
+		for (size_t j = 0; j < st->names[i].naddrs; j++) {
+			struct ts_addr_index_slot *slot =
+				ts_addr_index_find(&st->index, &st->names[i].addrs[j].net);
+
+			if (slot && slot->holders == 1 && slot->one == i + 1)
+				slot->one = (uint32_t)i;
+		}
 	return 0;
 }
 
@@ -388,8 +456,13 @@ void ts_names_state_adopt(struct ts_names_state *dst, const struct ts_names_stat
 		struct ts_name_entry *to;
 
 		/* Learned names come back while a wildcard of the policy still matches. */
-		if (ts_names_state_learn(dst, from->name, &to))
-			continue; /* no longer in the policy */
+		if (ts_names_state_learn(dst, from->name, &from->learned_by, &to))
+			continue; /* no longer in the policy, or over a bound */
+		if (to->wildcard) {
+			/* From a file without it: the grace starts now. */
+			to->told_ms = from->told_ms ? from->told_ms : now_ms;
+			to->told_ttl_s = from->told_ttl_s;
+		}
 		to->resolutions = from->resolutions;
 		to->failures = from->failures;
 		to->consecutive_failures = from->consecutive_failures; /* stale until a good round */

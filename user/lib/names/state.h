@@ -8,6 +8,8 @@
 #ifndef TS_NAMES_STATE_H
 #define TS_NAMES_STATE_H
 
+#include <sys/types.h>
+
 #include "names/addr_index.h"
 #include "names/names.h"
 
@@ -36,6 +38,11 @@ struct ts_name_entry {
 	int64_t last_success_ms;
 	int64_t last_attempt_ms;
 	int64_t next_refresh_ms;
+	/* Learned names only: who taught it, and when a client was last given
+	 * its addresses. No client has a use for it past told + TTL + grace. */
+	struct ts_net learned_by;       /* the client's prefix; family 0 = unknown */
+	int64_t told_ms;
+	uint32_t told_ttl_s;            /* longest clamped TTL of that answer */
 };
 
 /* A wildcard of the policy: names matching it are learned, not resolved ahead. */
@@ -44,7 +51,8 @@ struct ts_name_wild {
 	struct ts_compset comps;
 };
 
-#define TS_NAMES_MAX_LEARNED 4096u /* learned names kept at most (memory bound) */
+#define TS_NAMES_MAX_LEARNED 4096u     /* learned names kept at most (memory bound) */
+#define TS_NAMES_LEARN_PER_CLIENT 256u /* one client prefix's share of them */
 
 struct ts_names_state {
 	struct ts_name_entry *names;
@@ -78,12 +86,23 @@ void ts_names_state_clear(struct ts_names_state *st);
 struct ts_name_entry *ts_names_state_add_name(struct ts_names_state *st, const char *name);
 struct ts_name_entry *ts_names_state_find(const struct ts_names_state *st, const char *name);
 /*
- * The entry for `name` (normalized), creating a learned one when it
- * matches wildcards of the policy (their components united). 0, -ENOENT
- * (no wildcard matches), -ENOSPC (TS_NAMES_MAX_LEARNED reached) or -ENOMEM.
- * Entries may move: use the returned pointer before adding more names.
+ * The entry for `name` (a host name, normalized), creating a learned one
+ * when it matches wildcards of the policy (their components united) for
+ * `client` (NULL or family 0: not counted against a client). 0, -ENOENT
+ * (no wildcard matches), -EDQUOT (the client holds
+ * TS_NAMES_LEARN_PER_CLIENT learned names), -ENOSPC (TS_NAMES_MAX_LEARNED
+ * reached) or -ENOMEM. Entries may move: use the returned pointer before
+ * adding or removing names.
  */
-int ts_names_state_learn(struct ts_names_state *st, const char *name, struct ts_name_entry **out);
+int ts_names_state_learn(struct ts_names_state *st, const char *name,
+			 const struct ts_net *client, struct ts_name_entry **out);
+/* When no client has a use for learned name e any more (INT64_MAX: not learned). */
+int64_t ts_name_idle_at_ms(const struct ts_names_state *st, const struct ts_name_entry *e);
+/* The learned name idle the longest at now_ms, or -1 if none is idle. */
+ssize_t ts_names_idle_learned(const struct ts_names_state *st, int64_t now_ms);
+/* Removes name idx with its addresses (to `removed`, for the sink); later
+ * entries move down by one. 0 or -ENOMEM (nothing removed). */
+int ts_names_state_remove(struct ts_names_state *st, size_t idx, struct ts_net_list *removed);
 
 /* Adds a to e (an entry of st), keeping the address index. 0 or -ENOMEM. */
 int ts_name_append_addr(struct ts_names_state *st, struct ts_name_entry *e,
