@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "proxy_view.h"
 #include "commands.h"
 #include "common/log.h"
 #include "dp/dp.h"
@@ -178,8 +179,10 @@ int ts_cmd_stats(int argc, char **argv)
 			printf("\033[H\033[2J");
 		if (fmt == FMT_JSON)
 			print_json(&s);
-		else if (fmt == FMT_PROM)
+		else if (fmt == FMT_PROM) {
 			print_prom(&s);
+			ts_proxy_view_prometheus(stdout, &st);
+		}
 		else
 			print_text(&s);
 		fflush(stdout);

@@ -13,6 +13,7 @@
 #include "dp/dp.h"
 #include "loader/json.h"
 #include "names/names.h"
+#include "proxy_view.h"
 
 struct view {
 	struct ts_loader_state st;
@@ -77,6 +78,7 @@ static void print_text(const struct view *v)
 	}
 	if (v->st.dns_listen[0])
 		printf("dns proxy   %s\n", v->st.dns_listen);
+	ts_proxy_view_text(stdout, &v->st);
 	printf("names");
 	if (v->names) {
 		struct ts_names_metrics m;
@@ -226,6 +228,7 @@ static void print_json(const struct view *v)
 	}
 	ts_json_arr_close(&j);
 	json_metrics(&j, v->names);
+	ts_proxy_view_json(&j, &v->st);
 	fill_pairs(&v->fill, used, max);
 	ts_json_obj_open(&j, "tables");
 	for (int i = 0; i < 5; i++) {

@@ -12,8 +12,6 @@
 struct ts_names;
 struct ts_proxy;
 
-#define TS_PROXY_STATS_FILE "dns-proxy.stats" /* in the state dir: `status` reads it */
-
 struct ts_names_glue {
 	struct ts_session *s;
 	struct ts_names *names;     /* NULL = no names in the policy */

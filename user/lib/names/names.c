@@ -352,8 +352,8 @@ static void family_answer(const struct ts_proxy_answer *a, int family, struct ts
 enum ts_learn_outcome ts_names_learn_answer(struct ts_names *n, const struct ts_proxy_answer *a)
 {
 	int64_t now_ms = ts_names_mono_ms();
-	size_t before = n->st.nnames;
 	struct ts_name_entry *e = ts_names_state_find(&n->st, a->qname);
+	bool created = !e;
 	uint32_t told_ttl = 0;
 	struct ts_net *nets;
 	uint32_t *ttls;
@@ -384,7 +384,7 @@ enum ts_learn_outcome ts_names_learn_answer(struct ts_names *n, const struct ts_
 		return err == -EDQUOT ? TS_LEARN_CLIENT_BUDGET :
 		       err == -ENOSPC ? TS_LEARN_FULL : TS_LEARN_ERROR;
 	}
-	if (n->st.nnames > before)
+	if (created)
 		ts_info("names: learned %s (matches %s)", a->qname, e->wildcard);
 	nets = calloc(a->n ? a->n : 1, sizeof(*nets));
 	ttls = calloc(a->n ? a->n : 1, sizeof(*ttls));
@@ -409,7 +409,7 @@ enum ts_learn_outcome ts_names_learn_answer(struct ts_names *n, const struct ts_
 		e->told_ms = now_ms;
 		e->told_ttl_s = told_ttl;
 	}
-	if (n->st.nnames > before) {
+	if (created) {
 		/* Fresh from this answer: the next look is due like after a round. */
 		e->next_refresh_ms = now_ms + (int64_t)told_ttl * 10 * REFRESH_PCT;
 		if (ensure_rounds(n))

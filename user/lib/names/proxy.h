@@ -95,14 +95,18 @@ struct ts_proxy_metrics {
 	uint64_t learn[TS_LEARN_MAX];   /* what each relayed answer taught */
 	/* latency the proxy adds: receive -> relay, plus answer -> reply sent */
 	uint64_t lat_hist[TS_PROXY_LAT_BUCKETS];
+	uint64_t lat_sum_us;
 };
 uint64_t ts_proxy_rate_limited(const struct ts_proxy_metrics *m);
 /* Upper bound (us) of the bucket holding the q-quantile (0 < q <= 1); 0 = no samples. */
 uint64_t ts_proxy_latency_quantile_us(const struct ts_proxy_metrics *m, double q);
 uint64_t ts_proxy_latency_samples(const struct ts_proxy_metrics *m);
+/* Samples in the buckets whose upper bound is at most us (a histogram's le). */
+uint64_t ts_proxy_latency_count_le(const struct ts_proxy_metrics *m, uint64_t us);
 void ts_proxy_latency_record(struct ts_proxy_metrics *m, uint64_t us);
 
 /* The counters file (proxy_stats.c): written atomically, read by `status`. */
+#define TS_PROXY_STATS_FILE "dns-proxy.stats" /* the daemon's, in its state dir */
 int ts_proxy_metrics_write(const struct ts_proxy_metrics *m, const char *listen,
 			   const char *path);
 int ts_proxy_metrics_read(struct ts_proxy_metrics *m, char *listen, size_t listen_len,

@@ -90,6 +90,16 @@ void ts_proxy_latency_record(struct ts_proxy_metrics *m, uint64_t us)
 			lo = mid + 1;
 	}
 	m->lat_hist[lo]++;
+	m->lat_sum_us += us;
+}
+
+uint64_t ts_proxy_latency_count_le(const struct ts_proxy_metrics *m, uint64_t us)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < TS_PROXY_LAT_BUCKETS && bound(i) <= us; i++)
+		n += m->lat_hist[i];
+	return n;
 }
 
 uint64_t ts_proxy_latency_samples(const struct ts_proxy_metrics *m)
@@ -130,6 +140,7 @@ static const struct named_counter counters[] = {
 	{ "servfail", offsetof(struct ts_proxy_metrics, servfail) },
 	{ "truncated", offsetof(struct ts_proxy_metrics, truncated) },
 	{ "tcp_accepted", offsetof(struct ts_proxy_metrics, tcp_accepted) },
+	{ "latency_sum_us", offsetof(struct ts_proxy_metrics, lat_sum_us) },
 };
 
 static uint64_t *counter_at(struct ts_proxy_metrics *m, size_t off)

@@ -51,8 +51,6 @@ struct ts_name_wild {
 	struct ts_compset comps;
 };
 
-#define TS_NAMES_MAX_LEARNED 4096u     /* learned names kept at most (memory bound) */
-#define TS_NAMES_LEARN_PER_CLIENT 256u /* one client prefix's share of them */
 
 struct ts_names_state {
 	struct ts_name_entry *names;

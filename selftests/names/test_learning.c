@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_learning.c - who may teach the names library what (docs/names.md
+ * "Trust"): only answers with addresses create a learned name; one client
+ * holds at most its share; a full table makes room only from names no
+ * client has a use for; such names are forgotten; a damaged cache record
+ * costs that record alone. No DNS server: answers are handed in as the
+ * proxy hands them (ts_names_learn_answer), and the resolver points at a
+ * port nobody answers.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "names/proxy.h"
+#include "testlib.h"
+
+static struct {
+	struct fix_policy pol;
+	struct fix_map map;
+	struct ts_names *n;
+	char cache[128];
+} T;
+
+static bool open_names(uint32_t grace_s, bool record)
+{
+	const char *names[] = { "exact.test", "*.blob.test" };
+	struct ts_names_config cfg = {
+		.policy = &T.pol.c, .servers = "127.0.0.1:9", .cache_path = T.cache,
+		.query_timeout_ms = 100, .query_tries = 1,
+	};
+	int err;
+
+	memset(&T.map, 0, sizeof(T.map));
+	snprintf(T.cache, sizeof(T.cache), "/tmp/ts-learning-cache.%d", (int)getpid());
+	unlink(T.cache);
+	fix_policy_init(&T.pol, names, 2, 0, 3600, grace_s, 0);
+	T.pol.refs[1].wildcard = true;
+	if (record)
+		cfg.sink = fix_sink(&T.map);
+	err = ts_names_open(&T.n, &cfg);
+	TS_CHECK(!err, "ts_names_open: %s", strerror(-err));
+	return !err;
+}
+
+static void close_names(void)
+{
+	ts_names_close(T.n);
+	T.n = NULL;
+	unlink(T.cache);
+}
+
+static struct ts_net client(unsigned i)
+{
+	struct ts_net c = { .family = TS_FAMILY_V4, .plen = 32, .addr = { 198, 51, 100, 0 } };
+
+	c.addr[3] = (uint8_t)i;
+	return c;
+}
+
+/* What the proxy hands the library for one answer: n addresses (0 = NXDOMAIN/NODATA). */
+static enum ts_learn_outcome teach(const char *qname, const struct ts_net *from, const char *addr,
+				   uint32_t ttl)
+{
+	struct ts_net a = addr ? fix_net(addr) : (struct ts_net){ 0 };
+	struct ts_proxy_answer pa = {
+		.client = from, .qname = qname, .addrs = &a, .ttls = &ttl, .n = addr ? 1 : 0,
+		.server = "192.0.2.2:53", .received_ns = 0,
+	};
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pa.received_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return ts_names_learn_answer(T.n, &pa);
+}
+
+static size_t learned(void)
+{
+	struct ts_names_metrics m;
+
+	ts_names_metrics(ts_names_state(T.n), &m);
+	return m.learned_names;
+}
+
+/* NXDOMAIN / NODATA floods create nothing; a real answer still learns. */
+static void test_needs_addresses(void)
+{
+	struct ts_net c = client(1);
+	char name[64];
+	int refused = 0;
+
+	if (!open_names(10, false))
+		return;
+	for (int i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "nx%d.blob.test", i);
+		refused += teach(name, &c, NULL, 60) == TS_LEARN_NO_ADDR;
+	}
+	TS_CHECK(refused == 5000, "%d of 5000 answers without address refused", refused);
+	TS_CHECK(learned() == 0, "%zu names learned from answers without an address", learned());
+	TS_CHECK(teach("acct.blob.test", &c, "192.0.2.65", 60) == TS_LEARN_NEW,
+		 "a real answer was not learned after the flood");
+	TS_CHECK(teach("other.test", &c, "192.0.2.80", 60) == TS_LEARN_NONE,
+		 "a name under no wildcard was learned");
+	close_names();
+}
+
+/* One client holds at most its share; another client still learns. */
+static void test_client_budget(void)
+{
+	struct ts_net a = client(1), b = client(2);
+	char name[64];
+	int ok = 0;
+
+	if (!open_names(10, false))
+		return;
+	for (unsigned i = 0; i < TS_NAMES_LEARN_PER_CLIENT; i++) {
+		snprintf(name, sizeof(name), "a%u.blob.test", i);
+		ok += teach(name, &a, "192.0.2.65", 60) == TS_LEARN_NEW;
+	}
+	TS_CHECK(ok == (int)TS_NAMES_LEARN_PER_CLIENT, "client a learned %d of its %u", ok,
+		 TS_NAMES_LEARN_PER_CLIENT);
+	TS_CHECK(teach("over.blob.test", &a, "192.0.2.65", 60) == TS_LEARN_CLIENT_BUDGET,
+		 "client a learned past its share");
+	TS_CHECK(teach("b.blob.test", &b, "192.0.2.66", 60) == TS_LEARN_NEW,
+		 "client b could not learn while a is at its share");
+	TS_CHECK(teach("a1.blob.test", &a, "192.0.2.67", 60) == TS_LEARN_UPDATED,
+		 "client a's own names no longer update");
+	close_names();
+}
+
+/* Full: no room while every learned name is in use; once names are idle
+ * (TTL + grace since a client was last given them), the longest idle one
+ * makes room, and idle names are forgotten on their own. */
+static void test_full_then_idle(void)
+{
+	unsigned per = TS_NAMES_LEARN_PER_CLIENT, clients = TS_NAMES_MAX_LEARNED / per;
+	struct ts_net fresh = client(250);
+	char name[64];
+	size_t before;
+
+	if (!open_names(0, false))
+		return;
+	for (unsigned c = 0; c < clients; c++) {
+		struct ts_net from = client(c + 1);
+
+		for (unsigned i = 0; i < per; i++) {
+			snprintf(name, sizeof(name), "c%u-%u.blob.test", c, i);
+			teach(name, &from, "192.0.2.65", 1);
+		}
+	}
+	TS_CHECK(learned() == TS_NAMES_MAX_LEARNED, "%zu learned, want the cap %u", learned(),
+		 TS_NAMES_MAX_LEARNED);
+	TS_CHECK(teach("late.blob.test", &fresh, "192.0.2.66", 60) == TS_LEARN_FULL,
+		 "a name in use was evicted to make room");
+	usleep(1200 * 1000); /* TTL 1 s, grace 0: every name is idle now */
+	TS_CHECK(teach("late.blob.test", &fresh, "192.0.2.66", 60) == TS_LEARN_NEW,
+		 "no room made from idle names");
+	before = learned();
+	for (int64_t end = fix_now_ms() + 3000; fix_now_ms() < end && learned() > 1;)
+		ts_names_run_once(T.n, 100);
+	TS_CHECK(learned() == 1, "idle learned names not forgotten (%zu of %zu left)", learned(),
+		 before);
+	close_names();
+}
+
+/* A forgotten name's address leaves the map (after its grace). */
+static void test_forgotten_leaves_map(void)
+{
+	struct ts_net c = client(1);
+
+	if (!open_names(1, true))
+		return;
+	TS_CHECK(teach("acct.blob.test", &c, "192.0.2.65", 1) == TS_LEARN_NEW, "not learned");
+	TS_CHECK(fix_map_find(&T.map, "192.0.2.65"), "learned address not in the map");
+	for (int64_t end = fix_now_ms() + 4000; fix_now_ms() < end &&
+						fix_map_find(&T.map, "192.0.2.65");)
+		ts_names_run_once(T.n, 100);
+	TS_CHECK(!fix_map_find(&T.map, "192.0.2.65") && learned() == 0,
+		 "a name no client asked for in TTL + grace is still held");
+	close_names();
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static bool has_name(const struct ts_names_state *st, const char *name, size_t *naddrs)
+{
+	for (size_t i = 0; i < ts_names_count(st); i++) {
+		struct ts_names_name_info ni;
+
+		if (!ts_names_name_info(st, i, &ni) && !strcmp(ni.name, name)) {
+			*naddrs = ni.naddrs;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A damaged record (a name no daemon could hold, garbage) costs that record. */
+static void test_cache_damaged_record(void)
+{
+	char path[128];
+	struct ts_names_state *st = NULL;
+	size_t n1 = 0, n2 = 0, bad = 0;
+	int err;
+
+	snprintf(path, sizeof(path), "/tmp/ts-learning-damaged.%d", (int)getpid());
+	write_file(path,
+		   "turnstile-names 1\n"
+		   "settings 0 3600 10 64\n"
+		   "name good1.blob.test 1 0 0 0 0 0 0 0 0 *.blob.test 0 60 198.51.100.1/32\n"
+		   "addr 192.0.2.65 60 0 0 192.0.2.2:53\n"
+		   "name a b.blob.test 1 0 0 0 0 0 0 0 0 *.blob.test\n"
+		   "addr 192.0.2.66 60 0 0 192.0.2.2:53\n"
+		   "name x\x01y.blob.test 1 0 0 0 0 0 0 0 0 *.blob.test\n"
+		   "addr 192.0.2.68 60 0 0 192.0.2.2:53\n"
+		   "\x7f garbage line\n"
+		   "name good2.blob.test 1 0 0 0 0 0 0 0 0 *.blob.test 0 60 -\n"
+		   "addr 192.0.2.67 60 0 0 192.0.2.2:53\n");
+	err = ts_names_state_read(&st, path);
+	TS_CHECK(!err && st, "cache with one damaged record unreadable: %s", strerror(-err));
+	if (st) {
+		TS_CHECK(has_name(st, "good1.blob.test", &n1) && n1 == 1,
+			 "the record before the damage lost (%zu addresses)", n1);
+		TS_CHECK(has_name(st, "good2.blob.test", &n2) && n2 == 1,
+			 "the record after the damage lost (%zu addresses)", n2);
+		TS_CHECK(!has_name(st, "a", &bad) && !has_name(st, "b.blob.test", &bad) &&
+			 ts_names_count(st) == 2,
+			 "a damaged name was read as a name (%zu names)", ts_names_count(st));
+	}
+	ts_names_state_free(st);
+	unlink(path);
+}
+
+/* A learned name's client and last answer survive the cache. */
+static void test_cache_keeps_learned(void)
+{
+	struct ts_net c = client(7);
+	struct ts_names_state *st = NULL;
+	size_t n = 0;
+
+	if (!open_names(10, false))
+		return;
+	teach("acct.blob.test", &c, "192.0.2.65", 60);
+	ts_names_close(T.n); /* saves */
+	T.n = NULL;
+	TS_CHECK(!ts_names_state_read(&st, T.cache) && st && has_name(st, "acct.blob.test", &n) &&
+		 n == 1, "learned name not in the cache");
+	ts_names_state_free(st);
+	unlink(T.cache);
+}
+
+int main(void)
+{
+	ts_run("learning_needs_addresses", test_needs_addresses);
+	ts_run("learning_client_budget", test_client_budget);
+	ts_run("learning_full_then_idle", test_full_then_idle);
+	ts_run("learning_forgotten_leaves_map", test_forgotten_leaves_map);
+	ts_run("learning_cache_damaged_record", test_cache_damaged_record);
+	ts_run("learning_cache_keeps_learned", test_cache_keeps_learned);
+	return ts_done();
+}
