@@ -15,7 +15,7 @@ byte, '\\X' is X (so '\\.' is a dot inside a label).
   dnsprobe.py flood SERVER SUFFIX --count N --seconds S [--src A] [--window W]
       N queries for fresh random names under SUFFIX, at most W outstanding,
       for at most S seconds: "sent N answered M"
-  dnsprobe.py storm SERVER SUFFIX --stop-file F [--src A] [--port P]
+  dnsprobe.py storm SERVER SUFFIX --stop-file F [--src A] [--port P] [--type T]
       resolves a fresh name under SUFFIX and connects, again and again,
       until F exists: "queries N unanswered U badanswer B connfail C"
       then the first failures, one a line.
@@ -91,12 +91,17 @@ def family(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
+def source(src, peer):
+    """src to bind for talking to peer: only one of the peer's family."""
+    return src if src and family(src) == family(peer) else None
+
+
 def ask(server, q, src=None, tcp=False, timeout=2.0):
     """The answer to q (bytes), or raise OSError."""
     s = socket.socket(family(server), socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
     with s:
         s.settimeout(timeout)
-        if src:
+        if source(src, server):
             s.bind((src, 0))
         if tcp:
             s.connect((server, 53))
@@ -123,7 +128,7 @@ def connect(addr, port, src=None):
     """'ok' or 'FAIL:why' for a TCP connection that echoes a line."""
     try:
         c = socket.create_connection((addr, port), timeout=CONNECT_TIMEOUT,
-                                     source_address=(src, 0) if src else None)
+                                     source_address=(src, 0) if source(src, addr) else None)
         with c:
             c.sendall(b"hi\n")
             return "ok" if c.recv(16) == b"hi\n" else "FAIL:bad-echo"
@@ -151,7 +156,7 @@ def fresh_label():
 
 def cmd_flood(a):
     s = socket.socket(family(a.server), socket.SOCK_DGRAM)
-    if a.src:
+    if source(a.src, a.server):
         s.bind((a.src, 0))
     s.setblocking(False)
     sent = answered = 0
@@ -189,7 +194,7 @@ def cmd_storm(a):
         name = fresh_label() + "." + a.suffix
         n += 1
         try:
-            rcode, _, addrs = parse(ask(a.server, query(n & 0xFFFF, name), a.src))
+            rcode, _, addrs = parse(ask(a.server, query(n & 0xFFFF, name, a.type), a.src))
         except (OSError, struct.error, IndexError) as e:
             unanswered += 1
             failures.append("%.3f %s unanswered: %s" % (time.monotonic(), name, e))
@@ -231,6 +236,7 @@ def main():
     s.add_argument("--src")
     s.add_argument("--stop-file", required=True)
     s.add_argument("--port", type=int, default=443)
+    s.add_argument("--type", default="A", choices=QTYPES)
     a = p.parse_args()
     {"resolve": cmd_resolve, "flood": cmd_flood, "storm": cmd_storm}[a.cmd](a)
 
