@@ -6,14 +6,15 @@
 #   G: `turnstile run --dns-listen 192.0.2.1` (dns_run), outside-scope drop
 #   S: dnsmasq on 198.51.100.53 (the upstream), TCP echo on every address
 #      of S: 198.51.100.10-12 (real names), 198.51.100.100-139 (big.blob.test),
-#      203.0.113.66/.67 (the attacker's addresses), all of 2001:db8:f::/64
+#      203.0.113.66-68 (the attacker's addresses), all of 2001:db8:f::/64
 #      (a local route: fresh.test's addresses)
 #
 # Zones of the upstream (dnsmasq, --log-queries to $DNS_QLOG):
 #   acct.blob.test 198.51.100.10, real.blob.test 198.51.100.11, big.blob.test
 #   40 A records (an answer over 512 bytes), other names under blob.test
 #   NXDOMAIN; every name under any.test 198.51.100.12; every name under
-#   evil.test (the attacker's zone) 203.0.113.66; "a b.blob.test" (a space
+#   evil.test (the attacker's zone) 203.0.113.66, under evil2.test
+#   203.0.113.68; "a b.blob.test" (a space
 #   in the label) 203.0.113.67; slow.test is forwarded to an address that
 #   never answers; fresh.test is forwarded to dns_fresh_server.py on
 #   198.51.100.54 (a fresh AAAA for every fresh name); the rest of .test
@@ -29,6 +30,7 @@ CLIENT6=2001:db8:c::2
 ACCT_ADDR=198.51.100.10
 EVIL_ADDR=203.0.113.66
 SPACE_ADDR=203.0.113.67
+EVIL2_ADDR=203.0.113.68
 DNSPROBE=$TS_ROOT/selftests/loader/dnsprobe.py
 
 dns_topo_up() {
@@ -50,6 +52,7 @@ dns_topo_up() {
 	done
 	ip -n "$NS_S" addr add $EVIL_ADDR/24 dev s0
 	ip -n "$NS_S" addr add $SPACE_ADDR/24 dev s0
+	ip -n "$NS_S" addr add $EVIL2_ADDR/24 dev s0
 	# no DAD: a tentative link-local address delays the first neighbour
 	# solicitation by a second, which a first SYN would pay for
 	ts_nsexec "$NS_C" sysctl -qw net.ipv6.conf.c0.accept_dad=0
@@ -91,7 +94,7 @@ dns_upstream_start() {
 	fi
 	ts_bg dnsmasq ts_nsexec "$NS_S" dnsmasq --keep-in-foreground --conf-file=/dev/null \
 		--no-resolv --no-hosts --addn-hosts="$TS_TMP/hosts" --local=/test/ --local-ttl=60 \
-		--address=/any.test/198.51.100.12 --address=/evil.test/$EVIL_ADDR \
+		--address=/any.test/198.51.100.12 --address=/evil.test/$EVIL_ADDR --address=/evil2.test/$EVIL2_ADDR \
 		"--address=/a b.blob.test/$SPACE_ADDR" --server=/slow.test/198.51.100.99 --server=/fresh.test/198.51.100.54 \
 		--cache-size=10000 --dns-forward-max=1000 \
 		--log-queries --log-facility="$DNS_QLOG" \
