@@ -4,9 +4,10 @@
 set -eu
 
 BUILD_PKGS="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libc-ares-dev libclang-rt-14-dev"
-# dnsmasq-base: the binary without a host service; xdp-tools and nftables are
+# dnsmasq-base: the binary without a host service; dnsutils (dig) and
+# knot-dnsutils (kdig) are the DNS proxy tests' clients; xdp-tools and nftables are
 # the benchmark peers.
-TEST_PKGS="iproute2 dnsmasq-base openssl curl util-linux xdp-tools nftables procps python3 groff-base man-db bsdextrautils jq strace"
+TEST_PKGS="iproute2 dnsmasq-base dnsutils knot-dnsutils openssl curl util-linux xdp-tools nftables procps python3 groff-base man-db bsdextrautils jq strace"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do
