@@ -60,7 +60,7 @@ BENCH_SRCS := $(wildcard selftests/bench/bench_*.c)
 BENCH_BINS := $(patsubst selftests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .SECONDARY:
-.PHONY: all test test-run bench bench-run fuzz demo deps clean man install
+.PHONY: all test test-run bench bench-run bench-dns fuzz demo deps clean man install
 all: $(BIN) $(BPF_OBJ)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_DEPS)
@@ -139,6 +139,11 @@ bench: deps
 
 bench-run: all $(BENCH_BINS)
 	$(Q)BUILD=$(BUILD) selftests/bench/run
+
+# the latency the DNS proxy adds (also the last part of `make bench`)
+bench-dns: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) selftests/bench/dns_proxy
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

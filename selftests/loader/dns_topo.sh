@@ -79,7 +79,8 @@ dns_topo_up() {
 }
 
 DNS_QLOG=
-# dns_upstream_start: dnsmasq on S with the zones above; pid in $DNSMASQ_PID.
+# dns_upstream_start: dnsmasq on S with the zones above; pid in $DNSMASQ_PID
+# (the tests stop it for an outage).
 dns_upstream_start() {
 	local i
 	DNS_QLOG=$TS_TMP/dnsmasq-queries.log
@@ -99,6 +100,7 @@ dns_upstream_start() {
 		--cache-size=10000 --dns-forward-max=1000 \
 		--log-queries --log-facility="$DNS_QLOG" \
 		--user=root --pid-file= --listen-address=$DNS_UPSTREAM --bind-interfaces
+	# shellcheck disable=SC2034 # used by the files that source this one
 	DNSMASQ_PID=$TS_BG_PID
 	ts_wait_for 5 sh -c "ss -N '$NS_S' -lun 2>/dev/null | grep -q $DNS_UPSTREAM:53"
 }
@@ -161,7 +163,7 @@ print(dnsprobe.connect(sys.argv[2], 443, sys.argv[3] if len(sys.argv) > 3 else N
 		"$(dirname "$DNSPROBE")" "$@"
 }
 
-# dns_learned_json: the names of status --json, one JSON object a line.
+# dns_names_json: the names of status --json, one JSON object a line.
 dns_names_json() {
 	ts_g status --json | python3 -c 'import json,sys
 for n in json.load(sys.stdin).get("names", []): print(json.dumps(n))'
