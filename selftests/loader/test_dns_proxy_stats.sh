@@ -27,6 +27,8 @@ dnsprobe resolve $DNS_PROXY nothere.blob.test >/dev/null
 cdig +tcp one.any.test
 cdig +noedns +ignore big.blob.test
 
+# The daemon writes the counters at most once a second (docs/names.md).
+ts_wait_for 3 sh -c "'$TS_BIN' status --json | jq -e '.proxy.queries >= 6' >/dev/null 2>&1"
 json=$(ts_g status --json)
 proxy=$(jq -c '.proxy' <<<"$json")
 echo "status --json .proxy: $proxy"

@@ -108,27 +108,40 @@ static void test_needs_addresses(void)
 	close_names();
 }
 
-/* One client holds at most its share; another client still learns. */
+/* Learns `count` names c<client>-<i>.blob.test for client; how many were new. */
+static unsigned teach_many(unsigned from, unsigned first, unsigned count, uint32_t ttl)
+{
+	struct ts_net c = client(from);
+	unsigned ok = 0;
+	char name[64];
+
+	for (unsigned i = first; i < first + count; i++) {
+		snprintf(name, sizeof(name), "c%u-%u.blob.test", from, i);
+		ok += teach(name, &c, "192.0.2.65", ttl) == TS_LEARN_NEW;
+	}
+	return ok;
+}
+
+/* A client past its share learns while the table has room for everyone;
+ * once half the table is held, it is refused and others still learn. */
 static void test_client_budget(void)
 {
-	struct ts_net a = client(1), b = client(2);
-	char name[64];
-	int ok = 0;
+	unsigned share = TS_NAMES_LEARN_PER_CLIENT, half = TS_NAMES_MAX_LEARNED / 2;
+	unsigned ok;
+	struct ts_net a = client(1), b = client(200);
 
 	if (!open_names(10, false))
 		return;
-	for (unsigned i = 0; i < TS_NAMES_LEARN_PER_CLIENT; i++) {
-		snprintf(name, sizeof(name), "a%u.blob.test", i);
-		ok += teach(name, &a, "192.0.2.65", 60) == TS_LEARN_NEW;
-	}
-	TS_CHECK(ok == (int)TS_NAMES_LEARN_PER_CLIENT, "client a learned %d of its %u", ok,
-		 TS_NAMES_LEARN_PER_CLIENT);
+	ok = teach_many(1, 0, share + 10, 60);
+	TS_CHECK(ok == share + 10, "client 1 alone learned %u of %u", ok, share + 10);
+	for (unsigned c = 2; learned() < half; c++)
+		teach_many(c, 0, share, 60);
 	TS_CHECK(teach("over.blob.test", &a, "192.0.2.65", 60) == TS_LEARN_CLIENT_BUDGET,
-		 "client a learned past its share");
+		 "client 1 learned past its share with half the table held (%zu)", learned());
 	TS_CHECK(teach("b.blob.test", &b, "192.0.2.66", 60) == TS_LEARN_NEW,
-		 "client b could not learn while a is at its share");
-	TS_CHECK(teach("a1.blob.test", &a, "192.0.2.67", 60) == TS_LEARN_UPDATED,
-		 "client a's own names no longer update");
+		 "another client could not learn while client 1 is past its share");
+	TS_CHECK(teach("c1-1.blob.test", &a, "192.0.2.67", 60) == TS_LEARN_UPDATED,
+		 "client 1's own names no longer update");
 	close_names();
 }
 
@@ -137,21 +150,14 @@ static void test_client_budget(void)
  * makes room, and idle names are forgotten on their own. */
 static void test_full_then_idle(void)
 {
-	unsigned per = TS_NAMES_LEARN_PER_CLIENT, clients = TS_NAMES_MAX_LEARNED / per;
+	unsigned share = TS_NAMES_LEARN_PER_CLIENT;
 	struct ts_net fresh = client(250);
-	char name[64];
 	size_t before;
 
 	if (!open_names(0, false))
 		return;
-	for (unsigned c = 0; c < clients; c++) {
-		struct ts_net from = client(c + 1);
-
-		for (unsigned i = 0; i < per; i++) {
-			snprintf(name, sizeof(name), "c%u-%u.blob.test", c, i);
-			teach(name, &from, "192.0.2.65", 1);
-		}
-	}
+	for (unsigned c = 1; learned() < TS_NAMES_MAX_LEARNED; c++)
+		teach_many(c, 0, share, 1);
 	TS_CHECK(learned() == TS_NAMES_MAX_LEARNED, "%zu learned, want the cap %u", learned(),
 		 TS_NAMES_MAX_LEARNED);
 	TS_CHECK(teach("late.blob.test", &fresh, "192.0.2.66", 60) == TS_LEARN_FULL,
@@ -160,7 +166,7 @@ static void test_full_then_idle(void)
 	TS_CHECK(teach("late.blob.test", &fresh, "192.0.2.66", 60) == TS_LEARN_NEW,
 		 "no room made from idle names");
 	before = learned();
-	for (int64_t end = fix_now_ms() + 3000; fix_now_ms() < end && learned() > 1;)
+	for (int64_t end = fix_now_ms() + 5000; fix_now_ms() < end && learned() > 1;)
 		ts_names_run_once(T.n, 100);
 	TS_CHECK(learned() == 1, "idle learned names not forgotten (%zu of %zu left)", learned(),
 		 before);

@@ -284,55 +284,60 @@ static int ensure_rounds(struct ts_names *n)
 	return 0;
 }
 
-/* Forgets name idx (a learned name no client has a use for): its
- * addresses leave the maps unless another name holds them. */
-static void forget(struct ts_names *n, size_t idx)
+/*
+ * Forgets the learned names idle past told + TTL + grace (no client has a
+ * use for them), all in one pass; not one whose round is out (its queries
+ * point at the round). Their addresses leave the maps unless another name
+ * holds them. Returns how many went.
+ */
+static size_t forget_idle(struct ts_names *n, int64_t now_ms)
 {
 	struct ts_net_list removed = { 0 };
+	bool *drop = calloc(n->nrounds ? n->nrounds : 1, sizeof(*drop));
+	size_t gone = 0, kept = 0;
 
-	ts_info("names: forgetting %s: no client was given it within its TTL + grace",
-		n->st.names[idx].name);
-	if (ts_names_state_remove(&n->st, idx, &removed)) {
-		ts_err("names: out of memory forgetting a name");
-		ts_net_list_free(&removed);
-		return;
-	}
-	free(n->rounds[idx]);
-	memmove(&n->rounds[idx], &n->rounds[idx + 1], (n->nrounds - idx - 1) * sizeof(*n->rounds));
-	n->nrounds--;
-	for (size_t i = idx; i < n->nrounds; i++)
-		n->rounds[i]->idx = i;
-	apply_list(n, &removed);
-	ts_net_list_free(&removed);
-	n->save_now = true;
-}
-
-/* Learned names idle past told + TTL + grace go; not while their round is
- * out (its queries point at the round). */
-static void forget_idle(struct ts_names *n, int64_t now_ms)
-{
-	for (size_t i = n->nrounds; i-- > 0;) {
+	if (!drop)
+		return 0;
+	for (size_t i = 0; i < n->nrounds; i++) {
 		int64_t at = ts_name_idle_at_ms(&n->st, &n->st.names[i]);
 
-		if (at <= now_ms && !n->rounds[i]->pending)
-			forget(n, i);
-		else if (at < n->next_expiry_ms)
+		drop[i] = at <= now_ms && !n->rounds[i]->pending;
+		gone += drop[i];
+		if (!drop[i] && at < n->next_expiry_ms)
 			n->next_expiry_ms = at;
 	}
+	if (gone && ts_names_state_remove(&n->st, drop, &removed)) {
+		ts_err("names: out of memory forgetting idle names");
+		gone = 0;
+	}
+	for (size_t i = 0; gone && i < n->nrounds; i++) {
+		if (drop[i]) {
+			free(n->rounds[i]);
+			continue;
+		}
+		n->rounds[kept] = n->rounds[i];
+		n->rounds[kept]->idx = kept;
+		kept++;
+	}
+	if (gone) {
+		n->nrounds = kept;
+		ts_info("names: forgot %zu learned name(s) no client was given within TTL + grace",
+			gone);
+		apply_list(n, &removed);
+		n->save_now = true;
+	}
+	ts_net_list_free(&removed);
+	free(drop);
+	return gone;
 }
 
-/* A learned slot for a new name: room, or the longest idle learned name forgotten. */
+/* A learned slot for a new name: room, or room made by forgetting idle names. */
 static int make_room(struct ts_names *n, int64_t now_ms)
 {
-	ssize_t victim;
-
 	if (n->st.nlearned < TS_NAMES_MAX_LEARNED)
 		return 0;
-	victim = ts_names_idle_learned(&n->st, now_ms);
-	if (victim < 0 || n->rounds[victim]->pending)
-		return -ENOSPC;
-	forget(n, (size_t)victim);
-	return 0;
+	forget_idle(n, now_ms);
+	return n->st.nlearned < TS_NAMES_MAX_LEARNED ? 0 : -ENOSPC;
 }
 
 /* The answer's addresses of one family, as a round's answer would carry them. */
@@ -672,6 +677,27 @@ static void load_cache(struct ts_names *n)
 	ts_names_state_clear(&cached);
 }
 
+/*
+ * A name the cache brought with addresses keeps its refresh time (within
+ * one TTL ceiling): a reload or restart then does not ask the resolvers
+ * for every name at once (hundreds of learned names, per reload). Every
+ * other name is resolved now.
+ */
+static void schedule_first_rounds(struct ts_names *n)
+{
+	int64_t now = ts_names_mono_ms();
+	int64_t latest = now + (int64_t)(n->st.ttl_ceiling_s ? n->st.ttl_ceiling_s : 86400) * 1000;
+
+	for (size_t i = 0; i < n->st.nnames; i++) {
+		struct ts_name_entry *e = &n->st.names[i];
+
+		if (!e->naddrs || e->consecutive_failures)
+			e->next_refresh_ms = 0;
+		else if (e->next_refresh_ms > latest)
+			e->next_refresh_ms = latest;
+	}
+}
+
 static const char *pick_servers(const struct ts_names_config *cfg, char *buf, size_t len)
 {
 	const struct ts_compiled_settings *s = &cfg->policy->settings;
@@ -716,8 +742,7 @@ int ts_names_open(struct ts_names **out, const struct ts_names_config *cfg)
 	err = ensure_rounds(n);
 	if (err)
 		goto fail;
-	for (size_t i = 0; i < n->st.nnames; i++)
-		n->st.names[i].next_refresh_ms = 0; /* resolve everything now */
+	schedule_first_rounds(n);
 	ts_names_replay(n);
 	*out = n;
 	return 0;

@@ -30,8 +30,10 @@
 #define TS_NAMES_CACHE_DEFAULT "/var/lib/turnstile/names.cache"
 #define TS_NAMES_DEFAULT_MAX_ADDRS 64u /* per name when the policy says 0 (the policy's default) */
 #define TS_NAMES_RESOLVER_LEN 64u      /* "[v6addr]:port" fits */
-#define TS_NAMES_MAX_LEARNED 4096u     /* learned names kept at most (memory bound) */
-#define TS_NAMES_LEARN_PER_CLIENT 256u /* one client prefix's share of them */
+#define TS_NAMES_MAX_LEARNED 16384u    /* learned names kept at most (memory bound) */
+/* One client prefix's share of them; past it, a client still learns while
+ * fewer than half of TS_NAMES_MAX_LEARNED are held (no one else needs room). */
+#define TS_NAMES_LEARN_PER_CLIENT 2048u
 
 /*
  * Where address changes go. `addr` (a host net: plen 32 or 128) is now

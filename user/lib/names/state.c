@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "names/state.h"
 #include "policy/dnsname.h"
+#include "policy/hmap.h"
 #include "policy/net.h"
 
 static int64_t clock_ms(clockid_t id)
@@ -88,31 +89,79 @@ void ts_names_state_clear(struct ts_names_state *st)
 	}
 	free(st->wild);
 	ts_addr_index_free(&st->index);
+	ts_hmap_free(&st->by_name);
 	memset(st, 0, sizeof(*st));
+}
+
+/* The name index's key: the name, zero-padded (names are at most 253). */
+struct name_key {
+	char text[256];
+};
+
+static bool make_key(const char *name, struct name_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (strlen(name) >= sizeof(k->text))
+		return false;
+	memcpy(k->text, name, strlen(name));
+	return true;
+}
+
+/* Names by text -> position; rebuilt after a removal shifts positions. */
+static int index_names(struct ts_names_state *st)
+{
+	ts_hmap_free(&st->by_name);
+	ts_hmap_init(&st->by_name, sizeof(struct name_key));
+	for (size_t i = 0; i < st->nnames; i++) {
+		struct name_key k;
+		uint32_t stored;
+		bool inserted;
+
+		if (make_key(st->names[i].name, &k) &&
+		    ts_hmap_insert(&st->by_name, &k, (uint32_t)i, &stored, &inserted))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 struct ts_name_entry *ts_names_state_find(const struct ts_names_state *st, const char *name)
 {
-	for (size_t i = 0; i < st->nnames; i++)
-		if (!strcmp(st->names[i].name, name))
-			return &st->names[i];
-	return NULL;
+	struct name_key k;
+	const uint32_t *i;
+
+	if (!st->by_name.key_size || !make_key(name, &k))
+		return NULL;
+	i = ts_hmap_find(&st->by_name, &k);
+	return i && *i < st->nnames ? &st->names[*i] : NULL;
 }
 
 struct ts_name_entry *ts_names_state_add_name(struct ts_names_state *st, const char *name)
 {
-	struct ts_name_entry *names, *e;
+	struct ts_name_entry *e;
+	struct name_key k;
+	uint32_t stored;
+	bool inserted;
 
-	names = realloc(st->names, (st->nnames + 1) * sizeof(*names));
-	if (!names)
+	if (!make_key(name, &k))
 		return NULL;
-	st->names = names;
-	e = &names[st->nnames];
+	if (!st->by_name.key_size)
+		ts_hmap_init(&st->by_name, sizeof(struct name_key));
+	if (st->nnames == st->names_alloc) {
+		size_t alloc = st->names_alloc ? 2 * st->names_alloc : 16;
+		struct ts_name_entry *names = realloc(st->names, alloc * sizeof(*names));
+
+		if (!names)
+			return NULL;
+		st->names = names;
+		st->names_alloc = alloc;
+	}
+	e = &st->names[st->nnames];
 	memset(e, 0, sizeof(*e));
 	e->name = strdup(name);
 	e->comps.nwords = st->ncomp_words;
 	e->comps.words = calloc(st->ncomp_words ? st->ncomp_words : 1, sizeof(uint64_t));
-	if (!e->name || !e->comps.words) {
+	if (!e->name || !e->comps.words ||
+	    ts_hmap_insert(&st->by_name, &k, (uint32_t)st->nnames, &stored, &inserted)) {
 		entry_free(e);
 		return NULL;
 	}
@@ -221,7 +270,9 @@ int ts_names_state_learn(struct ts_names_state *st, const char *name,
 			first = &st->wild[i];
 	if (!first)
 		return -ENOENT;
-	if (client && client->family && learned_by(st, client) >= TS_NAMES_LEARN_PER_CLIENT)
+	/* A client past its share learns only while nobody else could need room. */
+	if (client && client->family && st->nlearned >= TS_NAMES_MAX_LEARNED / 2 &&
+	    learned_by(st, client) >= TS_NAMES_LEARN_PER_CLIENT)
 		return -EDQUOT;
 	if (st->nlearned >= TS_NAMES_MAX_LEARNED)
 		return -ENOSPC;
@@ -245,43 +296,39 @@ int64_t ts_name_idle_at_ms(const struct ts_names_state *st, const struct ts_name
 	return e->told_ms + ((int64_t)e->told_ttl_s + st->grace_s) * 1000;
 }
 
-ssize_t ts_names_idle_learned(const struct ts_names_state *st, int64_t now_ms)
+int ts_names_state_remove(struct ts_names_state *st, const bool *drop, struct ts_net_list *removed)
 {
-	ssize_t best = -1;
+	size_t kept = 0;
 
+	/* What the sink must hear first: failing here changes nothing. */
+	for (size_t i = 0; i < st->nnames; i++)
+		for (size_t j = 0; drop[i] && j < st->names[i].naddrs; j++)
+			if (ts_net_list_push(removed, &st->names[i].addrs[j].net))
+				return -ENOMEM;
 	for (size_t i = 0; i < st->nnames; i++) {
-		int64_t at = ts_name_idle_at_ms(st, &st->names[i]);
+		struct ts_name_entry *e = &st->names[i];
 
-		if (at <= now_ms && (best < 0 || at < ts_name_idle_at_ms(st, &st->names[best])))
-			best = (ssize_t)i;
+		if (!drop[i]) {
+			st->names[kept++] = *e;
+			continue;
+		}
+		while (e->naddrs)
+			remove_addr_at(st, e, e->naddrs - 1);
+		if (e->wildcard)
+			st->nlearned--;
+		entry_free(e);
 	}
-	return best;
-}
-
-int ts_names_state_remove(struct ts_names_state *st, size_t idx, struct ts_net_list *removed)
-{
-	struct ts_name_entry *e = &st->names[idx];
-
-	for (size_t j = 0; j < e->naddrs; j++)
-		if (ts_net_list_push(removed, &e->addrs[j].net))
-			return -ENOMEM;
-	while (e->naddrs)
-		remove_addr_at(st, e, e->naddrs - 1);
-	if (e->wildcard)
-		st->nlearned--;
-	entry_free(e);
-	memmove(e, e + 1, (st->nnames - idx - 1) * sizeof(*e));
-	st->nnames--;
-	/* The index names a sole holder by its position: those after idx moved. */
-	for (size_t i = idx; i < st->nnames; i++)
+	st->nnames = kept;
+	/* Both indexes name entries by position, and positions moved. */
+	for (size_t i = 0; i < st->nnames; i++)
 		for (size_t j = 0; j < st->names[i].naddrs; j++) {
 			struct ts_addr_index_slot *slot =
 				ts_addr_index_find(&st->index, &st->names[i].addrs[j].net);
 
-			if (slot && slot->holders == 1 && slot->one == i + 1)
+			if (slot && slot->holders == 1)
 				slot->one = (uint32_t)i;
 		}
-	return 0;
+	return index_names(st);
 }
 
 uint32_t ts_names_clamp_ttl(const struct ts_names_state *st, uint32_t ttl_s)
@@ -468,6 +515,9 @@ void ts_names_state_adopt(struct ts_names_state *dst, const struct ts_names_stat
 		to->consecutive_failures = from->consecutive_failures; /* stale until a good round */
 		to->last_status = from->last_status;
 		to->last_success_ms = from->last_success_ms;
+		to->last_attempt_ms = from->last_attempt_ms;
+		to->next_refresh_ms = from->next_refresh_ms;
+		memcpy(to->last_ok_ms, from->last_ok_ms, sizeof(to->last_ok_ms));
 		for (size_t j = 0; j < from->naddrs; j++) {
 			const struct ts_name_addr *a = &from->addrs[j];
 

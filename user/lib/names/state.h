@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "names/addr_index.h"
+#include "policy/hmap.h"
 #include "names/names.h"
 
 struct ts_name_addr {
@@ -54,7 +55,8 @@ struct ts_name_wild {
 
 struct ts_names_state {
 	struct ts_name_entry *names;
-	size_t nnames;
+	size_t nnames, names_alloc;
+	struct ts_hmap by_name;         /* name -> position in names */
 	struct ts_name_wild *wild;
 	size_t nwild, nlearned;
 	uint32_t ncomp_words;
@@ -96,11 +98,10 @@ int ts_names_state_learn(struct ts_names_state *st, const char *name,
 			 const struct ts_net *client, struct ts_name_entry **out);
 /* When no client has a use for learned name e any more (INT64_MAX: not learned). */
 int64_t ts_name_idle_at_ms(const struct ts_names_state *st, const struct ts_name_entry *e);
-/* The learned name idle the longest at now_ms, or -1 if none is idle. */
-ssize_t ts_names_idle_learned(const struct ts_names_state *st, int64_t now_ms);
-/* Removes name idx with its addresses (to `removed`, for the sink); later
- * entries move down by one. 0 or -ENOMEM (nothing removed). */
-int ts_names_state_remove(struct ts_names_state *st, size_t idx, struct ts_net_list *removed);
+/* Removes the names whose drop[i] is set, with their addresses (to
+ * `removed`, for the sink); the others keep their order, at new positions.
+ * O(names + addresses). 0 or -ENOMEM. */
+int ts_names_state_remove(struct ts_names_state *st, const bool *drop, struct ts_net_list *removed);
 
 /* Adds a to e (an entry of st), keeping the address index. 0 or -ENOMEM. */
 int ts_name_append_addr(struct ts_names_state *st, struct ts_name_entry *e,
