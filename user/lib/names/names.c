@@ -52,12 +52,22 @@ struct ts_names {
 	int64_t retry_at_ms, retry_delay_ms;
 	bool in_retry;                    /* applying n->retry: failures are reported once */
 	int64_t next_expiry_ms;
+	/* When the scan over every name next has work (a refresh, an expiry,
+	 * a forget, a retry): until then ts_names_process only reads answers,
+	 * so a busy proxy does not walk thousands of names per packet. */
+	int64_t next_due_ms;
 	/* What changed since the cache was written: addresses and stale flags
 	 * are saved at once, counters at most every SAVE_COUNTERS_MS (each
 	 * save fsyncs). */
 	bool save_now, dirty_counters;
 	int64_t saved_ms;
 };
+
+static void due_by(struct ts_names *n, int64_t at_ms)
+{
+	if (at_ms < n->next_due_ms)
+		n->next_due_ms = at_ms;
+}
 
 /* Tells the sink which components now hold `net` (none: it left every name). */
 static int apply_addr(struct ts_names *n, const struct ts_net *net)
@@ -80,6 +90,7 @@ static int apply_addr(struct ts_names *n, const struct ts_net *net)
 		ts_warn("names: cannot apply %s to the maps: %s; retrying", text, strerror(-err));
 		n->retry_delay_ms = RETRY_MIN_MS;
 		n->retry_at_ms = ts_names_mono_ms() + RETRY_MIN_MS;
+		due_by(n, n->retry_at_ms);
 	}
 	if (ts_net_list_push(&n->retry, net))
 		ts_err("names: out of memory queueing a retry");
@@ -130,6 +141,7 @@ static void expire_name(struct ts_names *n, struct ts_name_entry *e, int64_t now
 		ts_err("names: %s: out of memory expiring addresses", e->name);
 	if (next < n->next_expiry_ms)
 		n->next_expiry_ms = next;
+	due_by(n, next);
 	if (removed.n) {
 		ts_info("names: %s: %zu address(es) expired after grace", e->name, removed.n);
 		apply_list(n, &removed);
@@ -172,6 +184,7 @@ static void finish_round(struct ts_names *n, struct round *rd, int64_t now_ms)
 		e->next_refresh_ms = now_ms + (int64_t)rd->min_ttl_s * 10 * REFRESH_PCT;
 	}
 	rd->completed++;
+	due_by(n, e->next_refresh_ms);
 	n->dirty_counters = true;
 	expire_name(n, e, now_ms);
 }
@@ -417,6 +430,7 @@ enum ts_learn_outcome ts_names_learn_answer(struct ts_names *n, const struct ts_
 	if (created) {
 		/* Fresh from this answer: the next look is due like after a round. */
 		e->next_refresh_ms = now_ms + (int64_t)told_ttl * 10 * REFRESH_PCT;
+		due_by(n, e->next_refresh_ms);
 		if (ensure_rounds(n))
 			return TS_LEARN_ERROR;
 		return TS_LEARN_NEW;
@@ -512,6 +526,7 @@ static int retry_applies(struct ts_names *n, int64_t now_ms)
 		if (n->retry_delay_ms > RETRY_MAX_MS)
 			n->retry_delay_ms = RETRY_MAX_MS;
 		n->retry_at_ms = now_ms + n->retry_delay_ms;
+		due_by(n, n->retry_at_ms);
 		ts_warn("names: %zu address(es) still not in the maps (%s); next try in %lld s",
 			n->retry.n, strerror(-err), (long long)(n->retry_delay_ms / 1000));
 	}
@@ -523,6 +538,24 @@ static bool save_due(const struct ts_names *n, int64_t now_ms)
 	return n->save_now || (n->dirty_counters && now_ms >= n->saved_ms + SAVE_COUNTERS_MS);
 }
 
+/* The earliest time the scan has work, from scratch (after a scan). */
+static int64_t compute_due(const struct ts_names *n)
+{
+	int64_t next = n->next_expiry_ms;
+
+	for (size_t i = 0; i < n->nrounds; i++)
+		if (!n->rounds[i]->pending && n->st.names[i].next_refresh_ms < next)
+			next = n->st.names[i].next_refresh_ms;
+	if (n->retry.n && n->retry_at_ms < next)
+		next = n->retry_at_ms;
+	return next;
+}
+
+static bool counters_due(const struct ts_names *n, int64_t now_ms)
+{
+	return n->cache_path && n->dirty_counters && now_ms >= n->saved_ms + SAVE_COUNTERS_MS;
+}
+
 int ts_names_process(struct ts_names *n)
 {
 	int64_t now_ms;
@@ -530,6 +563,8 @@ int ts_names_process(struct ts_names *n)
 
 	ts_cares_process(n->res);
 	now_ms = ts_names_mono_ms();
+	if (now_ms < n->next_due_ms && !n->save_now && !counters_due(n, now_ms))
+		return 0;
 	if (n->retry.n && now_ms >= n->retry_at_ms)
 		first = retry_applies(n, now_ms);
 	n->next_expiry_ms = INT64_MAX;
@@ -544,6 +579,7 @@ int ts_names_process(struct ts_names *n)
 		}
 		expire_name(n, e, now_ms);
 	}
+	n->next_due_ms = compute_due(n);
 	if (n->cache_path && save_due(n, now_ms)) {
 		err = ts_names_save(n);
 		if (err && !first)
@@ -554,14 +590,11 @@ int ts_names_process(struct ts_names *n)
 
 int ts_names_next_timeout_ms(const struct ts_names *n)
 {
-	int64_t now_ms = ts_names_mono_ms(), next = n->next_expiry_ms;
+	int64_t now_ms = ts_names_mono_ms(), next = n->next_due_ms;
 	int res_ms = ts_cares_timeout_ms(n->res);
 
-	for (size_t i = 0; i < n->nrounds; i++)
-		if (!n->rounds[i]->pending && n->st.names[i].next_refresh_ms < next)
-			next = n->st.names[i].next_refresh_ms;
-	if (n->retry.n && n->retry_at_ms < next)
-		next = n->retry_at_ms;
+	if (n->save_now)
+		next = now_ms;
 	if (n->cache_path && n->dirty_counters && n->saved_ms + SAVE_COUNTERS_MS < next)
 		next = n->saved_ms + SAVE_COUNTERS_MS;
 	if (res_ms >= 0 && now_ms + res_ms < next)
