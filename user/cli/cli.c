@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "names/proxy.h"
 #include "commands.h"
 #include "common/log.h"
 #include "dp/dp.h"
@@ -145,7 +146,7 @@ static void up_usage(FILE *out, const char *cmd, bool daemon)
 		"  -s, --state-dir DIR   names cache directory (default %s)\n"
 		"  -w, --lock-wait SECS  wait this long for another turnstile's lock (default %d)\n"
 		"%s",
-		cmd, daemon ? " [--dns-listen ADDR]" : "",
+		cmd, daemon ? " [--dns-listen ADDR] [--dns-udp-max BYTES]" : "",
 		daemon ? "Does `up`, then stays in the foreground: refreshes names, removes\n"
 			 "expired flows, reloads the policy on SIGHUP, exits on SIGTERM leaving\n"
 			 "enforcement in place."
@@ -155,6 +156,8 @@ static void up_usage(FILE *out, const char *cmd, bool daemon)
 		daemon ? "  -d, --dns-listen ADDR[:PORT]  serve DNS to clients here (UDP, default port 53),\n"
 			 "                        relayed to the resolvers; answers for the policy's\n"
 			 "                        wildcards reach the maps before the client has them\n"
+			 "  -u, --dns-udp-max BYTES  the most a UDP answer to a client with EDNS0 may\n"
+			 "                        carry (512-4096, default 1232); larger: TC, then TCP\n"
 		       : "");
 }
 
@@ -178,6 +181,7 @@ int ts_cli_parse_up(int argc, char **argv, struct ts_cli_up_args *a, bool daemon
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "lock-wait", required_argument, NULL, 'w' },
 		{ "dns-listen", required_argument, NULL, 'd' },
+		{ "dns-udp-max", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -186,7 +190,7 @@ int ts_cli_parse_up(int argc, char **argv, struct ts_cli_up_args *a, bool daemon
 	memset(a, 0, sizeof(*a));
 	a->opts.lock_timeout_ms = TS_LOCK_TIMEOUT_DEFAULT_MS;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:e:m:ar:s:w:d:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:e:m:ar:s:w:d:u:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 		case 'e': {
@@ -236,6 +240,18 @@ int ts_cli_parse_up(int argc, char **argv, struct ts_cli_up_args *a, bool daemon
 				return TS_EXIT_USAGE;
 			}
 			a->opts.dns_listen = optarg;
+			break;
+		}
+		case 'u': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (!daemon || *end || v < TS_PROXY_UDP_MIN || v > TS_PROXY_UDP_MAX) {
+				ts_err("--dns-udp-max %s: expected %u to %u bytes (`run` only)", optarg,
+				       TS_PROXY_UDP_MIN, TS_PROXY_UDP_MAX);
+				return TS_EXIT_USAGE;
+			}
+			a->opts.dns_udp_max = (uint32_t)v;
 			break;
 		}
 		case 'h':

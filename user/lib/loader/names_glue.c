@@ -153,6 +153,7 @@ int ts_names_glue_open(struct ts_names_glue *g, struct ts_session *s)
 			.listen = s->state.dns_listen,
 			.servers = s->state.resolvers[0] ? s->state.resolvers : NULL,
 			.stats_path = stats,
+			.limits = { .udp_max = s->state.dns_udp_max },
 		};
 
 		snprintf(stats, sizeof(stats), "%s/%s", s->state.state_dir, TS_PROXY_STATS_FILE);

@@ -201,6 +201,7 @@ static void record_state(struct ts_session *s, const struct ts_up_opts *o, const
 		 o->state_dir ? o->state_dir : TS_STATE_DIR_DEFAULT);
 	snprintf(st->resolvers, sizeof(st->resolvers), "%s", o->resolvers ? o->resolvers : "");
 	snprintf(st->dns_listen, sizeof(st->dns_listen), "%s", o->dns_listen ? o->dns_listen : "");
+	st->dns_udp_max = o->dns_udp_max;
 	st->audit = o->audit;
 	st->started_unix = time(NULL);
 	st->daemon_pid = o->daemon_pid;

@@ -40,6 +40,7 @@ struct ts_loader_state {
 	char state_dir[TS_STATE_PATH_LEN];    /* names cache lives here */
 	char resolvers[TS_STATE_RESOLVERS_LEN]; /* "--resolver" list, comma separated; "" = policy's */
 	char dns_listen[TS_STATE_LISTEN_LEN]; /* `run --dns-listen` (the names DNS proxy); "" = none */
+	uint32_t dns_udp_max;                 /* `run --dns-udp-max`; 0 = the proxy's default */
 	bool audit;                           /* --audit given */
 	uint64_t generation;                  /* of the installed policy */
 	int64_t started_unix;                 /* when the policy was last installed */

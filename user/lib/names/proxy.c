@@ -457,10 +457,10 @@ static void limits_fill(struct ts_proxy_limits *l, const struct ts_proxy_limits 
 	DEFAULT(tcp_idle_ms);
 	DEFAULT(udp_max);
 #undef DEFAULT
-	if (l->udp_max < DNS_UDP_PLAIN)
-		l->udp_max = DNS_UDP_PLAIN;
-	if (l->udp_max > UDP_RECV_MAX)
-		l->udp_max = UDP_RECV_MAX;
+	if (l->udp_max < TS_PROXY_UDP_MIN)
+		l->udp_max = TS_PROXY_UDP_MIN;
+	if (l->udp_max > TS_PROXY_UDP_MAX)
+		l->udp_max = TS_PROXY_UDP_MAX;
 }
 
 int ts_proxy_open(struct ts_proxy **out, const struct ts_proxy_config *cfg)

@@ -57,6 +57,8 @@ struct ts_proxy_limits {
 	uint32_t tcp_conns_per_client; /* 16 */
 	uint32_t tcp_idle_ms;          /* a connection with nothing in flight closes: 10000 */
 	uint32_t udp_max;              /* cap on a client's EDNS0 size: 1232 (512..4096) */
+#define TS_PROXY_UDP_MIN 512u
+#define TS_PROXY_UDP_MAX 4096u
 };
 
 struct ts_proxy_config {
