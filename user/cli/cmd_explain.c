@@ -2,8 +2,8 @@
 /*
  * cmd_explain.c - `turnstile explain SRC DST [tcp/PORT]`: which components
  * each address belongs to and through which member (from the policy and
- * the names cache), and the verdict a SYN from SRC to DST gets, computed
- * from the installed maps the way the dataplane does (loader/lookup.h).
+ * the names cache), and the verdict a SYN from SRC to DST gets from the
+ * dataplane's own judging program on the installed maps (loader/lookup.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -39,9 +39,9 @@ static void usage(FILE *out)
 		"Why a TCP connection from SRC (the initiator) to DST is allowed or\n"
 		"refused: each address's components and the member that puts it there\n"
 		"(CIDR, address, host name, learned wildcard), then the rule that\n"
-		"allows it or the reason it is refused. The verdict is computed from\n"
-		"the installed maps with the dataplane's own lookups. PORT defaults\n"
-		"to 443.\n");
+		"allows it or the reason it is refused. The verdict comes from the\n"
+		"dataplane's own code, run on a synthesized SYN against the installed\n"
+		"maps (nothing is written). PORT defaults to 443.\n");
 }
 
 static const char *kind_name(enum ts_member_kind k)
@@ -143,11 +143,13 @@ static void print_verdict_text(const struct ts_syn_verdict *v, uint16_t port)
 {
 	printf("tcp/%u: port class %u%s\n", port, v->port_class, v->port_class ? "" : " (outside the scope)");
 	if (v->rule_id)
-		printf("verdict: allow by rule %u \"%s\": %s (generation %" PRIu64 ")\n", v->rule_id,
-		       v->meta.label, v->meta.text, v->generation);
+		printf("verdict: allow by rule %u \"%s\": %s", v->rule_id, v->meta.label, v->meta.text);
+	else if (v->verdict != v->reason)
+		printf("verdict: pass (%s: audit mode passes what %s would drop)", ts_reason_name(v->reason),
+		       ts_reason_name(v->verdict));
 	else
-		printf("verdict: %s (%s) (generation %" PRIu64 ")\n", v->pass ? "pass" : "refuse",
-		       ts_reason_name(v->reason), v->generation);
+		printf("verdict: %s (%s)", v->pass ? "pass" : "refuse", ts_reason_name(v->reason));
+	printf(" (generation %" PRIu64 ")\n", v->generation);
 }
 
 int ts_cmd_explain(int argc, char **argv)
@@ -157,6 +159,7 @@ int ts_cmd_explain(int argc, char **argv)
 	struct ts_compiled *c = NULL;
 	struct ts_loader_state st;
 	struct ts_syn_verdict v;
+	struct ts_judge *judge;
 	char cache[TS_STATE_PATH_LEN + 32];
 	struct ts_dp *dp;
 	uint16_t port = 443;
@@ -184,7 +187,14 @@ int ts_cmd_explain(int argc, char **argv)
 	rc = ts_cli_open_pinned(&dp, &st);
 	if (rc)
 		return rc;
-	if (ts_lookup_syn(dp, &sides[0].net, &sides[1].net, port, &v)) {
+	if (ts_judge_open(&judge, dp)) {
+		ts_dp_close(dp);
+		return TS_EXIT_FAILURE;
+	}
+	rc = ts_lookup_syn(judge, dp, &sides[0].net, &sides[1].net, port, &v);
+	ts_judge_close(judge);
+	if (rc) {
+		ts_err("explain: the judging program failed: %s", strerror(-rc));
 		ts_dp_close(dp);
 		return TS_EXIT_FAILURE;
 	}
@@ -208,6 +218,7 @@ int ts_cmd_explain(int argc, char **argv)
 		ts_json_u64(&j, "port_class", v.port_class);
 		ts_json_str(&j, "verdict", v.pass ? (v.rule_id ? "allow" : "pass") : "refuse");
 		ts_json_str(&j, "reason", ts_reason_name(v.reason));
+		ts_json_str(&j, "decision", ts_reason_name(v.verdict));
 		ts_json_u64(&j, "rule_id", v.rule_id);
 		ts_json_str(&j, "rule_label", v.rule_id ? v.meta.label : NULL);
 		ts_json_str(&j, "rule", v.rule_id ? v.meta.text : NULL);
