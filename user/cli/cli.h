@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "opts.h"
 #include "loader/preflight.h"
 #include "loader/session.h"
 #include "policy/compiled.h"
@@ -30,11 +31,13 @@ int ts_cli_addr_parse(const char *s, struct ts_net *out);
  * milliseconds; logs "OPTION: ..." and returns -EINVAL if it is not one. */
 int ts_cli_seconds_ms(const char *option, const char *s, int *ms);
 
-/* Options of a command that takes only --json and --help, then between
- * min_args and max_args operands (from optind). Returns -1 to go on, else
- * the exit code. */
-int ts_cli_parse_simple(int argc, char **argv, bool *json, void (*usage)(FILE *out),
-			int min_args, int max_args);
+/* The --json option table, for commands that share it. */
+extern const struct ts_opt ts_cli_json_opt[];
+/* Options of a command whose only option is --json (syn->opts[0] =
+ * ts_cli_json_opt); operands are at argv[1..*noperands]. Returns -1 to go
+ * on, else the exit code. */
+int ts_cli_parse_simple(const struct ts_cmd_syntax *syn, int argc, char **argv, bool *json,
+			int *noperands);
 
 /* The common `up`/`run` options (same arguments for both). */
 struct ts_cli_up_args {

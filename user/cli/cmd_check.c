@@ -5,10 +5,10 @@
  * --json, into one JSON document on stdout with the summary).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "common/log.h"
 #include "loader/json.h"
@@ -18,18 +18,17 @@ struct check_summary {
 	size_t stmts, wildcards;
 };
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: turnstile check POLICY [--json]\n"
-		"\n"
-		"Parses, lints and compiles POLICY; no root needed. Prints findings as\n"
-		"FILE:LINE:COL: error|warning|note: message [code].\n"
-		"\n"
-		"  --json   one JSON document: findings and a summary\n"
-		"\n"
-		"exit: 0 no errors (warnings allowed), 3 policy has errors, 1 cannot read, 2 usage\n");
-}
+static const struct ts_cmd_syntax syntax = {
+	.name = "check",
+	.operands = "POLICY",
+	.about = "Parses, lints and compiles POLICY; no root needed. Prints findings as\n"
+		 "FILE:LINE:COL: error|warning|note: message [code] (--json: one JSON\n"
+		 "document with the findings and a summary).\n"
+		 "exit: 0 no errors (warnings allowed), 3 policy has errors, 1 cannot read, 2 usage",
+	.opts = { ts_cli_json_opt },
+	.min_operands = 1,
+	.max_operands = 1,
+};
 
 static struct check_summary summarize(const struct ts_compiled *c)
 {
@@ -109,36 +108,16 @@ static int print_json(const char *path, const struct ts_diags *d, const struct t
 
 int ts_cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ts_diags d = { 0 };
 	struct ts_compiled *c = NULL;
 	bool json = false;
 	const char *path;
-	int opt, err, rc;
+	int err, rc, nops;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return TS_EXIT_OK;
-		default:
-			usage(stderr);
-			return TS_EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return TS_EXIT_USAGE;
-	}
-	path = argv[optind];
+	rc = ts_cli_parse_simple(&syntax, argc, argv, &json, &nops);
+	if (rc >= 0)
+		return rc;
+	path = argv[1];
 	err = ts_policy_build_file(path, &d, &c);
 	if (err && err != -EINVAL) {
 		/* ts_policy_build_file logged why */

@@ -6,7 +6,6 @@
  * dataplane's own judging program on the installed maps (loader/lookup.h).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,16 +32,19 @@ struct side {
 	const struct ts_addr_lookup *map;
 };
 
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: turnstile explain [--json] SRC DST [tcp/PORT]\n\n"
-		"Why a TCP connection from SRC (the initiator) to DST is allowed or\n"
-		"refused: each address's components and the member that puts it there\n"
-		"(CIDR, address, host name, learned wildcard), then the rule that\n"
-		"allows it or the reason it is refused. The verdict comes from the\n"
-		"dataplane's own code, run on a synthesized SYN against the installed\n"
-		"maps (nothing is written). PORT defaults to 443.\n");
-}
+static const struct ts_cmd_syntax syntax = {
+	.name = "explain",
+	.operands = "SRC DST [tcp/PORT]",
+	.about = "Why a TCP connection from SRC (the initiator) to DST is allowed or\n"
+		 "refused: each address's components and the member that puts it there\n"
+		 "(CIDR, address, host name, learned wildcard), then the rule that\n"
+		 "allows it or the reason it is refused. The verdict comes from the\n"
+		 "dataplane's own code, run on a synthesized SYN against the installed\n"
+		 "maps (nothing is written). PORT defaults to 443.",
+	.opts = { ts_cli_json_opt },
+	.min_operands = 2,
+	.max_operands = 3,
+};
 
 static const char *kind_name(enum ts_member_kind k)
 {
@@ -164,17 +166,17 @@ int ts_cmd_explain(int argc, char **argv)
 	struct ts_dp *dp;
 	uint16_t port = 443;
 	bool json = false;
-	int rc;
+	int rc, nops;
 
-	rc = ts_cli_parse_simple(argc, argv, &json, usage, 2, 3);
+	rc = ts_cli_parse_simple(&syntax, argc, argv, &json, &nops);
 	if (rc >= 0)
 		return rc;
-	if (argc - optind == 3 && parse_port(argv[optind + 2], &port)) {
-		ts_err("%s: expected tcp/PORT with PORT 1..65535", argv[optind + 2]);
+	if (nops == 3 && parse_port(argv[3], &port)) {
+		ts_err("%s: expected tcp/PORT with PORT 1..65535", argv[3]);
 		return TS_EXIT_USAGE;
 	}
 	for (int i = 0; i < 2; i++) {
-		sides[i].text = argv[optind + i];
+		sides[i].text = argv[1 + i];
 		if (ts_cli_addr_parse(sides[i].text, &sides[i].net)) {
 			ts_err("%s: not an IPv4 or IPv6 address", sides[i].text);
 			return TS_EXIT_USAGE;

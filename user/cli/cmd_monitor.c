@@ -2,7 +2,6 @@
 /* cmd_monitor.c - `turnstile monitor`: drop and audit events, live. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,13 +30,13 @@ static void on_signal(int sig)
 	stop = sig;
 }
 
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: turnstile monitor [--json]\n\n"
-		"Prints drop and audit events as they happen (rate-limited in the\n"
-		"dataplane; suppressed events are counted), naming the components of\n"
-		"each address and the rule involved. Ctrl-C stops.\n");
-}
+static const struct ts_cmd_syntax syntax = {
+	.name = "monitor",
+	.about = "Prints drop and audit events as they happen (rate-limited in the\n"
+		 "dataplane; suppressed events are counted), naming the components of\n"
+		 "each address and the rule involved. Ctrl-C stops.",
+	.opts = { ts_cli_json_opt },
+};
 
 static const char *verdict_name(uint8_t v)
 {
@@ -110,9 +109,9 @@ int ts_cmd_monitor(int argc, char **argv)
 	struct ts_loader_state st;
 	struct ts_dp_events *evs = NULL;
 	struct ts_config cfg;
-	int rc, err = 0;
+	int rc, err = 0, nops;
 
-	rc = ts_cli_parse_simple(argc, argv, &m.json, usage, 0, 0);
+	rc = ts_cli_parse_simple(&syntax, argc, argv, &m.json, &nops);
 	if (rc >= 0)
 		return rc;
 	rc = ts_cli_open_pinned(&m.dp, &st);

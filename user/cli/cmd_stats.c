@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* cmd_stats.c - `turnstile stats`: per-rule and per-reason counters as a
  * table, JSON or Prometheus text. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,14 +20,37 @@ struct snapshot {
 	struct ts_dp_reason_stat reasons[TS_R_MAX];
 };
 
-static void usage(FILE *out)
+struct stats_args {
+	enum fmt fmt;
+	long watch;    /* seconds, 0 = once */
+};
+
+static const struct ts_opt stats_opts[] = {
+	{ "json", 'j', TS_OPT_FLAG, NULL, "one JSON document (per round with --watch)", 'j' },
+	{ "prometheus", 'p', TS_OPT_FLAG, NULL, "Prometheus text exposition format", 'p' },
+	{ "watch", 'w', TS_OPT_MAYBE, "SECS", "repeat every SECS (1 to 3600, default 1) until interrupted", 'w' },
+	{ 0 },
+};
+
+static const struct ts_cmd_syntax syntax = {
+	.name = "stats",
+	.about = "Per-rule counters (packets, bytes, connections opened) with each rule's\n"
+		 "label and text, and per-reason packet counters.",
+	.opts = { stats_opts },
+};
+
+static int stats_option(void *ctx, int id, const char *val)
 {
-	fprintf(out, "usage: turnstile stats [--json | --prometheus] [--watch [SECONDS]]\n\n"
-		"Per-rule counters (packets, bytes, connections opened) with each rule's\n"
-		"label and text, and per-reason packet counters.\n"
-		"  -j, --json          one JSON document\n"
-		"  -p, --prometheus    Prometheus text exposition format\n"
-		"  -w, --watch [SECS]  repeat every SECS (default 1) until interrupted\n");
+	struct stats_args *a = ctx;
+
+	switch (id) {
+	case 'j': a->fmt = FMT_JSON; return 0;
+	case 'p': a->fmt = FMT_PROM; return 0;
+	case 'w':
+		a->watch = 1;
+		return val ? ts_opts_number("--watch", val, 1, 3600, &a->watch) : 0;
+	}
+	return TS_EXIT_USAGE;
 }
 
 static void print_text(const struct snapshot *s)
@@ -137,32 +159,16 @@ static int take(struct ts_dp *dp, struct snapshot *s)
 
 int ts_cmd_stats(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "prometheus", no_argument, NULL, 'p' },
-		{ "watch", optional_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	enum fmt fmt = FMT_TEXT;
-	int watch = 0, c, rc;
+	struct stats_args a = { FMT_TEXT, 0 };
 	struct ts_loader_state st;
 	struct ts_dp *dp;
+	/* a terminal gets the screen redrawn; a pipe or file gets plain rounds */
+	bool redraw = isatty(STDOUT_FILENO);
+	int rc, nops;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jpw::h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j': fmt = FMT_JSON; break;
-		case 'p': fmt = FMT_PROM; break;
-		case 'w': watch = optarg ? atoi(optarg) : 1; if (watch < 1) watch = 1; break;
-		case 'h': usage(stdout); return TS_EXIT_OK;
-		default: usage(stderr); return TS_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return TS_EXIT_USAGE;
-	}
+	rc = ts_opts_parse(&syntax, argc, argv, stats_option, &a, &nops);
+	if (rc >= 0)
+		return rc;
 	rc = ts_cli_open_pinned(&dp, &st);
 	if (rc)
 		return rc;
@@ -174,19 +180,23 @@ int ts_cmd_stats(int argc, char **argv)
 			free(s.rules);
 			break;
 		}
-		if (watch && fmt == FMT_TEXT)
+		if (a.watch && a.fmt == FMT_TEXT && redraw)
 			printf("\033[H\033[2J");
-		if (fmt == FMT_JSON)
+		if (a.fmt == FMT_JSON)
 			print_json(&s);
-		else if (fmt == FMT_PROM)
+		else if (a.fmt == FMT_PROM)
 			print_prom(&s);
 		else
 			print_text(&s);
 		fflush(stdout);
 		free(s.rules);
-		if (watch)
-			sleep((unsigned int)watch);
-	} while (watch);
+		if (a.watch) {
+			if (!redraw && a.fmt == FMT_TEXT)
+				printf("\n");
+			fflush(stdout);
+			sleep((unsigned int)a.watch);
+		}
+	} while (a.watch);
 	ts_dp_close(dp);
 	return rc;
 }

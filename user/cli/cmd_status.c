@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* cmd_status.c - `turnstile status`: interfaces, policy, names, table fill. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,13 +22,13 @@ struct view {
 	bool daemon_alive;
 };
 
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: turnstile status [--json]\n\n"
-		"Interfaces and their hooks and XDP modes, the policy file and its\n"
-		"generation, enforce or audit, every name with its addresses (expiry,\n"
-		"resolver), and how full each table is.\n");
-}
+static const struct ts_cmd_syntax syntax = {
+	.name = "status",
+	.about = "Interfaces and their hooks and XDP modes, the policy file and its\n"
+		 "generation, enforce or audit, every name with its addresses (expiry,\n"
+		 "resolver), and how full each table is.",
+	.opts = { ts_cli_json_opt },
+};
 
 static const char *fill_names[] = { "flows", "halfopen", "hosts", "prefixes", "rules" };
 
@@ -245,9 +244,9 @@ int ts_cmd_status(int argc, char **argv)
 	char cache[TS_STATE_PATH_LEN + 32];
 	struct ts_dp *dp;
 	bool json = false;
-	int rc;
+	int rc, nops;
 
-	rc = ts_cli_parse_simple(argc, argv, &json, usage, 0, 0);
+	rc = ts_cli_parse_simple(&syntax, argc, argv, &json, &nops);
 	if (rc >= 0)
 		return rc;
 	rc = ts_cli_open_pinned(&dp, &v.st);

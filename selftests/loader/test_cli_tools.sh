@@ -1,0 +1,61 @@
+#!/bin/bash
+# The CLI as an operator uses it: one option parser for every command
+# (every form of an option works, every option is documented), watch mode
+# that writes no terminal codes into a pipe.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/topo.sh"
+ts_require_root
+
+topo_up || { ts_fail topology "cannot build namespaces"; ts_exit; }
+topo_policy >"$TS_TMP/p.policy"
+topo_servers "$NS_S" 443 8443 80 || { ts_fail servers "echo server did not start"; ts_exit; }
+ts_g up "$TS_TMP/p.policy" -i gc -i gs --state-dir "$TS_TMP/state" >"$TS_TMP/up.log" 2>&1 ||
+	{ ts_fail up "$(cat "$TS_TMP/up.log")"; ts_exit; }
+ts_on_exit "ts_nsexec $NS_G $TS_BIN down >/dev/null 2>&1"
+topo_connect "$NS_C" 10.9.1.2 443
+
+# ---- one option parser: every spelling of --watch, values attached or not
+watch_ok=1 why=""
+for form in "--watch" "--watch 1" "--watch=1" "-w" "-w 2" "-w2" "--json --watch 1" "-jw 1"; do
+	# shellcheck disable=SC2086
+	timeout -s INT 1.5 "$TS_BIN" stats $form >"$TS_TMP/w.out" 2>"$TS_TMP/w.err"
+	rc=$?
+	# interrupted by timeout (124), never a usage error (2)
+	if [ "$rc" != 124 ] || ! grep -q . "$TS_TMP/w.out"; then
+		watch_ok=0 why+="'stats $form': exit $rc $(head -c 120 "$TS_TMP/w.err"); "
+	fi
+done
+if [ $watch_ok = 1 ]; then ts_pass stats_watch_forms; else ts_fail stats_watch_forms "$why"; fi
+
+why=""
+for bad in "--watch 0" "--watch x" "-w -1" "--nosuch" "--json=1" "extra"; do
+	# shellcheck disable=SC2086
+	"$TS_BIN" stats $bad >/dev/null 2>"$TS_TMP/bad.err"
+	rc=$?
+	[ "$rc" = 2 ] && grep -q . "$TS_TMP/bad.err" || { watch_ok=0; why+="'stats $bad': exit $rc; "; }
+done
+if [ -z "$why" ]; then ts_pass stats_bad_options_usage_error; else ts_fail stats_bad_options_usage_error "$why"; fi
+
+# watch mode into a pipe: no clear-screen or other escape codes
+timeout -s INT 2.5 "$TS_BIN" stats --watch 1 | cat >"$TS_TMP/pipe.out"
+if grep -q . "$TS_TMP/pipe.out" && ! grep -q $'\033' "$TS_TMP/pipe.out"; then ts_pass watch_pipe_plain
+else ts_fail watch_pipe_plain "$(head -c 100 "$TS_TMP/pipe.out" | od -c | head -3)"; fi
+
+# options after operands and `--` end the options, the same for every command
+"$TS_BIN" check "$TS_TMP/p.policy" --json >"$TS_TMP/c.json" 2>&1 &&
+	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TS_TMP/c.json" &&
+	ts_pass options_after_operands || ts_fail options_after_operands "$(head -c 200 "$TS_TMP/c.json")"
+
+# every option each command's --help lists is in its section of docs/cli.md
+undoc=""
+for cmd in $("$TS_BIN" --help | awk '/^commands:/ {on=1; next} on && /^  [a-z]/ {print $1}'); do
+	# run takes the options of up, documented there
+	section=$(awk -v c="$cmd" '/^### / { on = ($2 == c || (c == "run" && $2 == "up")) } on' \
+		"$TS_ROOT/docs/cli.md")
+	for opt in $("$TS_BIN" "$cmd" --help | grep -oE '^  (-[a-z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+'); do
+		[ "$opt" = --help ] && continue
+		grep -q -- "$opt" <<<"$section" || undoc+=" $cmd $opt;"
+	done
+done
+if [ -z "$undoc" ]; then ts_pass every_option_documented; else ts_fail every_option_documented "$undoc"; fi
+ts_exit
