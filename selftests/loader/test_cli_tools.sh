@@ -46,6 +46,33 @@ else ts_fail watch_pipe_plain "$(head -c 100 "$TS_TMP/pipe.out" | od -c | head -
 	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TS_TMP/c.json" &&
 	ts_pass options_after_operands || ts_fail options_after_operands "$(head -c 200 "$TS_TMP/c.json")"
 
+# ---- one exit status and one message per cause: a policy that cannot be read
+printf 'component a { 10.0.0.0/8 }\n' >"$TS_TMP/noread.policy"
+chmod 000 "$TS_TMP/noread.policy"
+mkdir -p "$TS_TMP/dir.policy"
+codes_ok=1 why=""
+for pol in "$TS_TMP/missing.policy" "$TS_TMP/noread.policy" "$TS_TMP/dir.policy"; do
+	for cmd in check up run; do
+		args=("$cmd" "$pol")
+		[ "$cmd" = check ] || args+=(-i gc --lock-wait 0)
+		# as nobody for the unreadable file (root reads anything)
+		if [ "$pol" = "$TS_TMP/noread.policy" ] && [ "$cmd" = check ]; then
+			setpriv --reuid=65534 --regid=65534 --clear-groups "$TS_BIN" "${args[@]}" \
+				>"$TS_TMP/e.out" 2>&1
+		elif [ "$pol" = "$TS_TMP/noread.policy" ]; then
+			continue   # up/run need root, and root can read it
+		else
+			ts_nsexec "$NS_G" "$TS_BIN" "${args[@]}" >"$TS_TMP/e.out" 2>&1
+		fi
+		rc=$?
+		n=$(grep -c . "$TS_TMP/e.out")
+		if [ "$rc" != 13 ] || [ "$n" != 1 ] || ! grep -q "cannot read" "$TS_TMP/e.out"; then
+			codes_ok=0 why+="$cmd $(basename "$pol"): exit $rc, $n lines: $(tr '\n' '|' <"$TS_TMP/e.out"); "
+		fi
+	done
+done
+if [ $codes_ok = 1 ]; then ts_pass unreadable_policy_one_status; else ts_fail unreadable_policy_one_status "$why"; fi
+
 # every option each command's --help lists is in its section of docs/cli.md
 undoc=""
 for cmd in $("$TS_BIN" --help | awk '/^commands:/ {on=1; next} on && /^  [a-z]/ {print $1}'); do

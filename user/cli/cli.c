@@ -35,6 +35,7 @@ int ts_cli_exit_up(const struct ts_up_result *r)
 	case TS_UP_FAIL_PREFLIGHT: return ts_cli_exit_preflight(r->preflight);
 	case TS_UP_FAIL_LOCKED:    return TS_EXIT_LOCKED;
 	case TS_UP_FAIL_POLICY:    return TS_EXIT_POLICY;
+	case TS_UP_FAIL_POLICY_UNREADABLE: return TS_EXIT_NO_POLICY;
 	case TS_UP_FAIL_NO_IFACE:  return TS_EXIT_NO_IFACE;
 	case TS_UP_FAIL_XDP_MODE:  return TS_EXIT_XDP_MODE;
 	case TS_UP_FAIL_FOREIGN:   return TS_EXIT_FOREIGN_XDP;

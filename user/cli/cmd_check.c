@@ -84,10 +84,14 @@ static int print_json(const char *path, const struct ts_diags *d, const struct t
 		ts_json_obj_close(&j);
 	}
 	ts_json_arr_close(&j);
+	ts_json_obj_open(&j, "summary");
+	ts_json_u64(&j, "errors", d->nerrors + (d->oom ? 1 : 0));
+	ts_json_u64(&j, "warnings", d->nwarnings);
+	ts_json_u64(&j, "notes", d->nnotes);
+	ts_json_bool(&j, "compiled", c != NULL);
 	if (c) {
 		struct check_summary s = summarize(c);
 
-		ts_json_obj_open(&j, "summary");
 		ts_json_u64(&j, "components", c->ncomps);
 		ts_json_u64(&j, "rules", s.stmts);
 		ts_json_u64(&j, "directed_rules", c->nrule_ids);
@@ -98,10 +102,8 @@ static int print_json(const char *path, const struct ts_diags *d, const struct t
 		ts_json_u64(&j, "sets", c->nsets);
 		ts_json_u64(&j, "rule_entries", c->nrules_entries);
 		ts_json_u64(&j, "port_classes", c->nport_classes - 1);
-		ts_json_obj_close(&j);
-	} else {
-		ts_json_null(&j, "summary");
 	}
+	ts_json_obj_close(&j);
 	ts_json_obj_close(&j);
 	return ts_json_end(&j);
 }
@@ -110,7 +112,7 @@ int ts_cmd_check(int argc, char **argv)
 {
 	struct ts_diags d = { 0 };
 	struct ts_compiled *c = NULL;
-	bool json = false;
+	bool json = false, unreadable;
 	const char *path;
 	int err, rc, nops;
 
@@ -119,19 +121,16 @@ int ts_cmd_check(int argc, char **argv)
 		return rc;
 	path = argv[1];
 	err = ts_policy_build_file(path, &d, &c);
-	if (err && err != -EINVAL) {
-		/* ts_policy_build_file logged why */
-		ts_diags_free(&d);
-		return TS_EXIT_FAILURE;
-	}
+	unreadable = err && err != -EINVAL && err != -ENOMEM;
 	if (json) {
 		rc = print_json(path, &d, c);
 	} else {
 		ts_diags_print(stderr, &d);
-		print_text_summary(path, &d, c);
+		if (!unreadable)   /* its one finding says it all */
+			print_text_summary(path, &d, c);
 		rc = 0;
 	}
-	rc = rc ? TS_EXIT_FAILURE : c ? TS_EXIT_OK : TS_EXIT_POLICY;
+	rc = rc ? TS_EXIT_FAILURE : c ? TS_EXIT_OK : unreadable ? TS_EXIT_NO_POLICY : TS_EXIT_POLICY;
 	ts_compiled_free(c);
 	ts_diags_free(&d);
 	return rc;

@@ -27,6 +27,8 @@ struct attached {
 	size_t ntc;
 };
 
+/* -EINVAL: the policy is invalid; another -errno: it cannot be read
+ * (either way its findings are printed, once). */
 static int build_policy(const char *path, bool audit, const char *resolvers,
 			const char *dns_listen, const char *names_cache, struct ts_compiled **out)
 {
@@ -35,11 +37,8 @@ static int build_policy(const char *path, bool audit, const char *resolvers,
 
 	ts_diags_print(stderr, &d);
 	ts_diags_free(&d);
-	if (err) {
-		if (err != -EINVAL)
-			ts_err("%s: cannot read policy: %s", path, strerror(-err));
-		return -EINVAL;
-	}
+	if (err)
+		return err == -ENOMEM ? -EINVAL : err;
 	if (audit)
 		(*out)->settings.flags |= TS_CFG_AUDIT;
 	err = ts_resolvers_add(*out, resolvers);
@@ -228,18 +227,16 @@ int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up
 		res->fail = TS_UP_FAIL_NO_IFACE;
 		return -ENODEV;
 	}
-	if (!realpath(o->policy_path, abs_policy)) {
-		err = -errno;
-		ts_err("%s: %s", o->policy_path, strerror(-err));
-		res->fail = TS_UP_FAIL_POLICY;
-		return err;
-	}
+	/* a path that does not resolve cannot be read: the build says so */
+	if (!realpath(o->policy_path, abs_policy))
+		snprintf(abs_policy, sizeof(abs_policy), "%s", o->policy_path);
 	snprintf(s->names_cache, sizeof(s->names_cache), "%s/names.cache",
 		 o->state_dir ? o->state_dir : TS_STATE_DIR_DEFAULT);
-	if (build_policy(abs_policy, o->audit, o->resolvers, o->dns_listen, s->names_cache,
-			 &s->policy)) {
-		res->fail = TS_UP_FAIL_POLICY;
-		return -EINVAL;
+	err = build_policy(abs_policy, o->audit, o->resolvers, o->dns_listen, s->names_cache,
+			   &s->policy);
+	if (err) {
+		res->fail = err == -EINVAL ? TS_UP_FAIL_POLICY : TS_UP_FAIL_POLICY_UNREADABLE;
+		return err;
 	}
 	s->lock_fd = ts_lock_pin_dir(s->pin_dir, o->lock_timeout_ms);
 	if (s->lock_fd < 0) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* build.c - the whole pipeline: read, parse, lint, compile, check capacity. */
+/* build.c - the whole pipeline: read, parse, lint, compile, check capacity;
+ * every stage runs on what parsed, an error anywhere leaves nothing to apply. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ static int read_file(void *ctx, const char *path, char **data, size_t *len)
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		err = S_ISDIR(st.st_mode) ? -EISDIR : -ENOTSUP;   /* a device, a FIFO */
 		goto out;
 	}
 	if ((uint64_t)st.st_size > TS_POLICY_MAX_FILE_BYTES) {
@@ -74,10 +75,9 @@ int ts_policy_build(const char *name, const char *buf, size_t len,
 	if (err)
 		goto out;
 	ts_policy_lint(p, d);
-	if (ts_diags_has_errors(d)) {
-		err = -EINVAL;
-		goto out;
-	}
+	/* with errors too: the compiler's lints (overlaps, redundant members,
+	 * capacity) run on the parts that parsed (rules with an unknown
+	 * component are skipped); nothing is applied */
 	err = ts_policy_compile(p, &c, d);
 	if (err)
 		goto out;
@@ -103,7 +103,10 @@ int ts_policy_build_file(const char *path, struct ts_diags *d, struct ts_compile
 	*out = NULL;
 	err = read_file(NULL, path, &buf, &len);
 	if (err) {
-		ts_err("policy %s: cannot read: %s", path, strerror(-err));
+		/* a finding like any other: --json carries it, one message */
+		ts_diag_add(d, TS_SEV_ERROR, (struct ts_loc){ path, 0, 0 }, "unreadable",
+			    "cannot read the policy: %s",
+			    err == -ENOTSUP ? "not a regular file" : strerror(-err));
 		return err;
 	}
 	err = ts_policy_build(path, buf, len, &ts_policy_file_reader, d, out);
