@@ -46,6 +46,27 @@ else ts_fail watch_pipe_plain "$(head -c 100 "$TS_TMP/pipe.out" | od -c | head -
 	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TS_TMP/c.json" &&
 	ts_pass options_after_operands || ts_fail options_after_operands "$(head -c 200 "$TS_TMP/c.json")"
 
+# ---- IPv6 endpoints as [ADDR]:PORT in flows and monitor; monitor lines
+# carry wall-clock time
+topo_long_client v6long "$NS_C" fd09:1::2 443
+ts_wait_for 5 grep -q '^ok' "$TS_TMP/v6long.log"
+"$TS_BIN" flows >"$TS_TMP/flows.txt" 2>&1
+if grep -Eq '^\[fd09::2\]:[0-9]+ +\[fd09:1::2\]:443 ' "$TS_TMP/flows.txt"; then ts_pass flows_ipv6_brackets
+else ts_fail flows_ipv6_brackets "$(tr '\n' '|' <"$TS_TMP/flows.txt")"; fi
+kill "$LONG_PID" 2>/dev/null
+
+ts_bg mon6 nsenter --net="/run/netns/$NS_G" "$TS_BIN" monitor
+mon=$TS_BG_PID
+sleep 0.5
+topo_connect "$NS_C" fd09:1::2 8443
+ts_wait_for 5 grep -q drop_no_rule "$TS_TMP/mon6.log"
+kill "$mon"; wait "$mon" 2>/dev/null
+if grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+.* \[fd09::2\]:[0-9]+ .*-> \[fd09:1::2\]:8443 ' "$TS_TMP/mon6.log"; then
+	ts_pass monitor_ipv6_brackets_and_time
+else
+	ts_fail monitor_ipv6_brackets_and_time "$(tr '\n' '|' <"$TS_TMP/mon6.log" | head -c 400)"
+fi
+
 # ---- one exit status and one message per cause: a policy that cannot be read
 printf 'component a { 10.0.0.0/8 }\n' >"$TS_TMP/noread.policy"
 chmod 000 "$TS_TMP/noread.policy"

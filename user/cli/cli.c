@@ -78,6 +78,14 @@ void ts_cli_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t l
 		snprintf(buf, len, "?");
 }
 
+void ts_cli_endpoint_str(uint8_t family, const uint8_t addr[16], uint16_t port, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	ts_cli_addr_str(family, addr, a, sizeof(a));
+	snprintf(buf, len, family == TS_FAMILY_V6 ? "[%s]:%u" : "%s:%u", a, port);
+}
+
 int ts_cli_seconds_ms(const char *option, const char *s, int *ms)
 {
 	char *end;

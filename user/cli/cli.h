@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <netinet/in.h>
 
 #include "opts.h"
 #include "loader/preflight.h"
@@ -25,6 +26,9 @@ int ts_cli_open_pinned(struct ts_dp **dp, struct ts_loader_state *st);
 
 /* "192.0.2.1" / "2001:db8::1" from key bytes. */
 void ts_cli_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t len);
+/* "192.0.2.1:443" / "[2001:db8::1]:443" (port in host order). */
+#define TS_CLI_ENDPOINT_LEN (INET6_ADDRSTRLEN + 8)
+void ts_cli_endpoint_str(uint8_t family, const uint8_t addr[16], uint16_t port, char *buf, size_t len);
 /* Parses an address; -EINVAL if it is none. */
 int ts_cli_addr_parse(const char *s, struct ts_net *out);
 /* Parses a whole number of seconds for OPTION (0..86400) into

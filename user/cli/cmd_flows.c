@@ -49,10 +49,10 @@ static int print_flow(const struct ts_dp_flow *f, void *ctx)
 	ts_cli_addr_str(k->family, hi_init ? k->lo_addr : k->hi_addr, b, sizeof(b));
 	w->n++;
 	if (!w->j) {
-		char ae[INET6_ADDRSTRLEN + 8], be[INET6_ADDRSTRLEN + 8];
+		char ae[TS_CLI_ENDPOINT_LEN], be[TS_CLI_ENDPOINT_LEN];
 
-		snprintf(ae, sizeof(ae), "%s:%u", a, ap);
-		snprintf(be, sizeof(be), "%s:%u", b, bp);
+		ts_cli_endpoint_str(k->family, hi_init ? k->hi_addr : k->lo_addr, ap, ae, sizeof(ae));
+		ts_cli_endpoint_str(k->family, hi_init ? k->lo_addr : k->hi_addr, bp, be, sizeof(be));
 		printf("%-40s %-40s %-12s %8.0fs %8.0fs rule %u%s\n", ae, be,
 		       state_name(f->val.state), age, idle, f->val.rule_id,
 		       f->val.flags & TS_FLOW_AUDIT ? " audit" : "");
