@@ -13,10 +13,17 @@
 #include "common/log.h"
 #include "loader/json.h"
 #include "policy/policy.h"
+#include "policy/settings_table.h"
 
 struct check_summary {
 	size_t stmts, wildcards;
 };
+
+static void settings_help(FILE *out)
+{
+	fprintf(out, "\npolicy settings (settings { KEY VALUE }):\n");
+	ts_settings_help(out);
+}
 
 static const struct ts_cmd_syntax syntax = {
 	.name = "check",
@@ -28,6 +35,7 @@ static const struct ts_cmd_syntax syntax = {
 	.opts = { ts_cli_json_opt },
 	.min_operands = 1,
 	.max_operands = 1,
+	.help_more = settings_help,
 };
 
 static struct check_summary summarize(const struct ts_compiled *c)

@@ -161,6 +161,8 @@ void ts_opts_help(FILE *out, const struct ts_cmd_syntax *syn)
 		for (const struct ts_opt *o = syn->opts[t]; o->name; o++)
 			help_line(out, o);
 	help_line(out, &help_opt);
+	if (syn->help_more)
+		syn->help_more(out);
 }
 
 int ts_opts_number(const char *option, const char *value, long min, long max, long *out)

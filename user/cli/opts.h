@@ -37,6 +37,7 @@ struct ts_cmd_syntax {
 	const char *about;        /* what the command does (--help) */
 	const struct ts_opt *opts[3]; /* up to three tables (shared ones), NULL-ended */
 	int min_operands, max_operands;
+	void (*help_more)(FILE *out); /* printed after the options, or NULL */
 };
 
 /* Called once per option given, in order; value is NULL for a flag (or a
