@@ -94,6 +94,52 @@ for pol in "$TS_TMP/missing.policy" "$TS_TMP/noread.policy" "$TS_TMP/dir.policy"
 done
 if [ $codes_ok = 1 ]; then ts_pass unreadable_policy_one_status; else ts_fail unreadable_policy_one_status "$why"; fi
 
+# ---- --version, and the version in status
+ver=$("$TS_BIN" --version)
+if [[ "$ver" =~ ^turnstile\ [0-9]+\.[0-9]+- ]] &&
+   "$TS_BIN" status --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert "turnstile " + d["version"] == sys.argv[1] and d["installed_by_version"] == d["version"], d
+' "$ver"; then ts_pass version_everywhere
+else ts_fail version_everywhere "'$ver'"; fi
+
+# ---- show: the policy as installed; diff: what a reload would change
+"$TS_BIN" show >"$TS_TMP/show.txt" 2>&1
+sum=$(sha256sum "$TS_TMP/p.policy" | cut -d' ' -f1)
+if grep -q "^sha256 *$sum\$" "$TS_TMP/show.txt" && grep -q '^  clients$' "$TS_TMP/show.txt" &&
+   grep -q '^    10.9.0.0/24$' "$TS_TMP/show.txt" && grep -Eq '^  [0-9]+ +"C1": clients -> servers tcp/443$' "$TS_TMP/show.txt" &&
+   grep -q '^  outside-scope pass$' "$TS_TMP/show.txt" &&
+   "$TS_BIN" show --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+comps = {c["name"]: [m["member"] for m in c["members"]] for c in d["components"]}
+assert comps == {"clients": ["10.9.0.0/24", "fd09::/64"], "servers": ["10.9.1.2", "fd09:1::2"]}, comps
+assert [r["label"] for r in d["rules"]] == ["C1"] and d["settings"]["scope"] == "tcp/443,8443", d
+assert d["file_changed"] is False, d
+'; then ts_pass show_installed_policy
+else ts_fail show_installed_policy "$(tr '\n' '|' <"$TS_TMP/show.txt" | head -c 600)"; fi
+
+"$TS_BIN" diff "$TS_TMP/p.policy" >"$TS_TMP/diff0.txt" 2>&1
+topo_policy 8080 | sed 's/^component servers {/component admins { 10.9.0.5 }\ncomponent servers {/' >"$TS_TMP/p2.policy"
+"$TS_BIN" diff "$TS_TMP/p2.policy" >"$TS_TMP/diff1.txt" 2>&1
+if grep -q '^no change' "$TS_TMP/diff0.txt" &&
+   grep -qx '+ component admins' "$TS_TMP/diff1.txt" && grep -qx '+ member admins 10.9.0.5' "$TS_TMP/diff1.txt" &&
+   grep -qx '+ rule "C1": clients -> servers tcp/443,8080' "$TS_TMP/diff1.txt" &&
+   grep -qx -- '- rule "C1": clients -> servers tcp/443' "$TS_TMP/diff1.txt" &&
+   [ "$(grep -c '^[-+] ' "$TS_TMP/diff1.txt")" = 4 ]; then
+	ts_pass diff_shows_changes
+else
+	ts_fail diff_shows_changes "$(tr '\n' '|' <"$TS_TMP/diff0.txt") // $(tr '\n' '|' <"$TS_TMP/diff1.txt")"
+fi
+# the installed policy's file edited in place: show says so, diff compares with what runs
+cp "$TS_TMP/p.policy" "$TS_TMP/p.orig"
+cp "$TS_TMP/p2.policy" "$TS_TMP/p.policy"
+if "$TS_BIN" show | grep -q 'the file has changed since' &&
+   [ "$("$TS_BIN" diff "$TS_TMP/p.policy" 2>/dev/null | grep -c '^[-+] ')" = 4 ]; then ts_pass diff_after_edit_in_place
+else ts_fail diff_after_edit_in_place "$("$TS_BIN" diff "$TS_TMP/p.policy" 2>&1 | tr '\n' '|')"; fi
+cp "$TS_TMP/p.orig" "$TS_TMP/p.policy"
+
 # every option each command's --help lists is in its section of docs/cli.md
 undoc=""
 for cmd in $("$TS_BIN" --help | awk '/^commands:/ {on=1; next} on && /^  [a-z]/ {print $1}'); do

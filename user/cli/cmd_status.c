@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "common/version.h"
 #include "commands.h"
 #include "dp/dp.h"
 #include "loader/json.h"
@@ -55,6 +56,7 @@ static void print_text(const struct view *v)
 	uint32_t used[5], max[5];
 	time_t now = time(NULL);
 
+	printf("version     %s (installed by %s)\n", ts_version(), v->st.version[0] ? v->st.version : "?");
 	printf("policy      %s\n", v->st.policy);
 	printf("generation  %llu (slot %u, schema %u)\n", (unsigned long long)v->cfg.generation, v->cfg.active_slot,
 	       v->cfg.schema_version);
@@ -167,6 +169,8 @@ static void print_json(const struct view *v)
 
 	ts_json_init(&j, stdout);
 	ts_json_obj_open(&j, NULL);
+	ts_json_str(&j, "version", ts_version());
+	ts_json_str(&j, "installed_by_version", v->st.version);
 	ts_json_str(&j, "policy", v->st.policy);
 	ts_json_u64(&j, "generation", v->cfg.generation);
 	ts_json_u64(&j, "active_slot", v->cfg.active_slot);

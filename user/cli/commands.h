@@ -31,5 +31,7 @@ int ts_cmd_stats(int argc, char **argv);
 int ts_cmd_flows(int argc, char **argv);
 int ts_cmd_monitor(int argc, char **argv);
 int ts_cmd_explain(int argc, char **argv);
+int ts_cmd_show(int argc, char **argv);
+int ts_cmd_diff(int argc, char **argv);
 
 #endif /* TS_COMMANDS_H */

@@ -65,6 +65,9 @@ struct ts_up_result {
 	uint64_t generation;
 };
 
+/* The installed policy's digest (policy/digest.h), in the state dir. */
+#define TS_INSTALLED_DIGEST "installed.policy"
+
 struct ts_session {
 	const char *pin_dir;
 	int lock_fd;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/sha256.h"
 #include "policy/policy.h"
 
 static int read_file(void *ctx, const char *path, char **data, size_t *len)
@@ -62,6 +63,16 @@ out:
 
 const struct ts_policy_reader ts_policy_file_reader = { .read = read_file };
 
+/* Reads files as read_file does, hashing each one's text as it is read. */
+static int read_hashed(void *ctx, const char *path, char **data, size_t *len)
+{
+	int err = read_file(NULL, path, data, len);
+
+	if (!err)
+		ts_sha256_update(ctx, *data, *len);
+	return err;
+}
+
 int ts_policy_build(const char *name, const char *buf, size_t len,
 		    const struct ts_policy_reader *rd, struct ts_diags *d,
 		    struct ts_compiled **out)
@@ -96,6 +107,8 @@ out:
 
 int ts_policy_build_file(const char *path, struct ts_diags *d, struct ts_compiled **out)
 {
+	struct ts_sha256 sha;
+	const struct ts_policy_reader hashed = { .read = read_hashed, .ctx = &sha };
 	char *buf = NULL;
 	size_t len = 0;
 	int err;
@@ -109,7 +122,11 @@ int ts_policy_build_file(const char *path, struct ts_diags *d, struct ts_compile
 			    err == -ENOTSUP ? "not a regular file" : strerror(-err));
 		return err;
 	}
-	err = ts_policy_build(path, buf, len, &ts_policy_file_reader, d, out);
+	ts_sha256_init(&sha);
+	ts_sha256_update(&sha, buf, len);
+	err = ts_policy_build(path, buf, len, &hashed, d, out);
 	free(buf);
+	if (!err)
+		ts_sha256_hex(&sha, (*out)->text_sha256);
 	return err;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* settings_table.c - every policy setting, once (see settings_table.h). */
+#include <arpa/inet.h>
 #include <stddef.h>
 
 #include "policy/settings_table.h"
@@ -76,6 +77,47 @@ static void duration_str(uint32_t s, char *buf, size_t len)
 			continue;
 		off += snprintf(buf + off, len - off, "%u%c", s / units[i].secs, units[i].unit);
 		s %= units[i].secs;
+	}
+}
+
+void ts_setting_value_str(const struct ts_compiled *c, enum ts_setting k, char *buf, size_t len)
+{
+	const struct ts_setting_def *d = ts_setting_def(k);
+	size_t off = 0;
+
+	buf[0] = '\0';
+	switch (d->type) {
+	case TS_SETTING_PORTS:
+		/* ranges of ports in scope (class != 0) */
+		for (uint32_t p = 1; p < TS_PORTS_PER_SLOT && off < len; p++) {
+			uint32_t q = p;
+
+			if (!c->port_class[p])
+				continue;
+			while (q + 1 < TS_PORTS_PER_SLOT && c->port_class[q + 1])
+				q++;
+			off += snprintf(buf + off, len - off, q > p ? "%s%u-%u" : "%s%u", off ? "," : "tcp/", p, q);
+			p = q;
+		}
+		return;
+	case TS_SETTING_CHOICE:
+		snprintf(buf, len, "%s", d->choice[(c->settings.flags & d->flag) ? 0 : 1]);
+		return;
+	case TS_SETTING_ADDRESSES:
+		for (size_t i = 0; i < c->settings.nresolvers && off < len; i++) {
+			char a[INET6_ADDRSTRLEN];
+
+			inet_ntop(c->settings.resolvers[i].family == TS_FAMILY_V6 ? AF_INET6 : AF_INET,
+				  c->settings.resolvers[i].addr, a, sizeof(a));
+			off += snprintf(buf + off, len - off, "%s%s", off ? " " : "", a);
+		}
+		return;
+	case TS_SETTING_DURATION:
+		duration_str(*(const uint32_t *)((const char *)&c->settings + d->field), buf, len);
+		return;
+	case TS_SETTING_COUNT:
+		snprintf(buf, len, "%u", *(const uint32_t *)((const char *)&c->settings + d->field));
+		return;
 	}
 }
 

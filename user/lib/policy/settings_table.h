@@ -39,6 +39,10 @@ struct ts_setting_def {
 /* The definition of setting k (indexed by enum ts_setting). */
 const struct ts_setting_def *ts_setting_def(enum ts_setting k);
 
+/* The value of setting k in a compiled policy, as a policy writes it
+ * ("30s", "drop", "tcp/443,8443", "192.0.2.2 2001:db8::2"). */
+void ts_setting_value_str(const struct ts_compiled *c, enum ts_setting k, char *buf, size_t len);
+
 /* docs/policy.md's table of settings (Markdown, header included). */
 void ts_settings_doc_table(FILE *out);
 /* The same for --help: one line per setting. */
