@@ -94,6 +94,48 @@ for pol in "$TS_TMP/missing.policy" "$TS_TMP/noread.policy" "$TS_TMP/dir.policy"
 done
 if [ $codes_ok = 1 ]; then ts_pass unreadable_policy_one_status; else ts_fail unreadable_policy_one_status "$why"; fi
 
+# ---- stats --reset counts from now on; --prometheus stays monotonic;
+# --watch shows per-second rates
+c1_opened() {
+	"$TS_BIN" stats --json "$@" | python3 -c '
+import json, sys
+print([r["opened"] for r in json.load(sys.stdin)["rules"] if r["label"] == "C1"][0])'
+}
+c1_prom() {
+	"$TS_BIN" stats --prometheus | sed -n 's/^turnstile_rule_opened_total{.*label="C1".*} //p'
+}
+before=$(c1_opened); prom_before=$(c1_prom)
+"$TS_BIN" stats --reset >"$TS_TMP/reset.out" 2>&1
+after_reset=$(c1_opened)
+topo_connect "$NS_C" 10.9.1.2 443
+after_one=$(c1_opened); prom_after=$(c1_prom)
+if [ "$before" -ge 1 ] && [ "$after_reset" = 0 ] && [ "$after_one" = 1 ] &&
+   [ "$prom_after" = $((prom_before + 1)) ] && "$TS_BIN" stats | grep -q '^counted since .* (stats --reset)'; then
+	ts_pass stats_reset
+else
+	ts_fail stats_reset "before $before, after reset $after_reset, after one $after_one, prometheus $prom_before -> $prom_after: $(cat "$TS_TMP/reset.out")"
+fi
+( for _ in 1 2 3 4 5 6; do topo_connect "$NS_C" 10.9.1.2 443; sleep 0.2; done ) &
+load=$!
+timeout -s INT 3.5 "$TS_BIN" stats --json --watch 1 >"$TS_TMP/rates.json"
+wait $load
+if python3 - "$TS_TMP/rates.json" <<'EOF2'
+import json, sys
+dec, text, docs = json.JSONDecoder(), open(sys.argv[1]).read(), []
+i = 0
+while i < len(text):
+    if text[i].isspace():
+        i += 1
+        continue
+    d, i = dec.raw_decode(text, i)
+    docs.append(d)
+assert len(docs) >= 3, len(docs)
+assert "packets_per_s" not in docs[0]["rules"][0], docs[0]   # no rate before a second round
+rates = [r["opened_per_s"] for d in docs[1:] for r in d["rules"] if r["label"] == "C1"]
+assert any(x > 0 for x in rates), rates
+EOF2
+then ts_pass stats_watch_rates; else ts_fail stats_watch_rates "$(head -c 300 "$TS_TMP/rates.json")"; fi
+
 # ---- --version, and the version in status
 ver=$("$TS_BIN" --version)
 if [[ "$ver" =~ ^turnstile\ [0-9]+\.[0-9]+- ]] &&
