@@ -79,6 +79,19 @@ $(BUILD)/obj/%.o: %.c $(SKEL)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# ---- the version: the release number and the commit it was built from ------
+TS_RELEASE := 0.1
+TS_VERSION := $(TS_RELEASE)-$(shell git describe --always --dirty 2>/dev/null || echo unknown)
+VERSION_H  := $(BUILD)/include/ts_version.h
+# rewritten only when the version changes: only version.o is rebuilt then
+$(VERSION_H): FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '#define TS_VERSION "$(TS_VERSION)"' >$@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/obj/user/lib/common/version.o: $(VERSION_H)
+.PHONY: FORCE
+FORCE:
+
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -113,7 +126,7 @@ FUZZ_BIN  := $(BUILD)/fuzz/fuzz_policy
 FUZZ_LIB_SRCS := $(shell find user/lib/policy user/lib/common -name '*.c' 2>/dev/null | sort)
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Wall -Werror -Wno-unused-parameter $(INCLUDES) -D_GNU_SOURCE
-$(FUZZ_BIN): selftests/fuzz/fuzz_policy.c $(FUZZ_LIB_SRCS) $(wildcard user/lib/policy/*.h user/lib/common/*.h) include/turnstile.h
+$(FUZZ_BIN): selftests/fuzz/fuzz_policy.c $(FUZZ_LIB_SRCS) $(VERSION_H) $(wildcard user/lib/policy/*.h user/lib/common/*.h) include/turnstile.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ selftests/fuzz/fuzz_policy.c $(FUZZ_LIB_SRCS) $(LIBBPF_LIBS)

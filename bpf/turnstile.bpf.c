@@ -210,35 +210,47 @@ static __always_inline struct ts_flow_key *flow_key_of(const struct ts_run *r, s
  * will need it (a loose pickup's too) gets it up front: one inlined copy
  * of the address lookups.
  */
+/*
+ * The judgement of a TCP segment without live flow, before the half-open
+ * table: settled without the policy (resolver DNS, outside the scope, bad
+ * flags, no flow), or TS_R_NONE and the policy's rule in *rule (0: none;
+ * *reversed: a loose pickup's receiver opened). Reads only the policy,
+ * writes nothing: explain's program (ts_judge) makes this same call.
+ */
+static __always_inline __u32 tcp_judge(const struct ts_run *r, const struct ts_pkt *p, bool opening,
+				       __u32 *rule, bool *reversed)
+{
+	__u8 f = p->tcp_flags;
+	bool loose = (r->sc->flags & TS_CFG_LOOSE_PICKUP) && !(f & TS_TCP_RST);
+	/* an opening packet is judged by its destination port alone */
+	__u32 dclass = port_class(r->slot, p->dport);
+	__u32 sclass = opening ? 0 : port_class(r->slot, p->sport);
+
+	if (dns_to_resolver(p, opening))
+		return TS_R_PASS_RESOLVER;
+	if (!dclass && !sclass)
+		return TS_R_SCOPE_DEFAULT;
+	if (tcp_flags_bad(f))
+		return TS_R_DROP_BAD_FLAGS;
+	if (!opening && !loose)
+		return TS_R_DROP_NO_FLOW;
+	*rule = policy_rule(r, p, dclass, sclass, reversed);
+	return TS_R_NONE;
+}
+
 static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt *p)
 {
 	const struct ts_flow_key *k;
 	__u8 f = p->tcp_flags;
 	bool opening = tcp_opening(f), reversed = false, from_lo;
-	bool loose = (r->sc->flags & TS_CFG_LOOSE_PICKUP) && !(f & TS_TCP_RST);
-	__u32 dclass, sclass, settled, rule = 0;
+	__u32 settled, rule = 0;
 	struct ts_flow_slot *hs;
 	struct ts_hit hit;
 	__u64 h;
 
-	/* an opening packet is judged by its destination port alone */
-	dclass = port_class(r->slot, p->dport);
-	sclass = opening ? 0 : port_class(r->slot, p->sport);
-	if (dns_to_resolver(p, opening))
-		settled = TS_R_PASS_RESOLVER;
-	else if (!dclass && !sclass)
-		settled = TS_R_SCOPE_DEFAULT;
-	else if (tcp_flags_bad(f))
-		settled = TS_R_DROP_BAD_FLAGS;
-	else if (!opening && !loose)
-		settled = TS_R_DROP_NO_FLOW;
-	else
-		settled = TS_R_NONE;
-	if (!settled) {
-		rule = policy_rule(r, p, dclass, sclass, &reversed);
-		if (!rule && opening && !(r->sc->flags & TS_CFG_AUDIT))
-			return TS_R_DROP_NO_RULE;
-	}
+	settled = tcp_judge(r, p, opening, &rule, &reversed);
+	if (!settled && !rule && opening && !(r->sc->flags & TS_CFG_AUDIT))
+		return TS_R_DROP_NO_RULE;
 
 	k = flow_key_of(r, p);   /* not made for a refused SYN: none of its lookups needs it */
 	h = p->key_hash;
@@ -525,6 +537,20 @@ static __always_inline __u32 ts_begin(struct ts_pkt *p, const struct ts_run *r, 
 	return reason;
 }
 
+/* The scope default made the slot's pass or drop. */
+static __always_inline __u32 settle_scope(const struct ts_slot_cfg *sc, __u32 reason)
+{
+	if (reason != TS_R_SCOPE_DEFAULT)
+		return reason;
+	return (sc->flags & TS_CFG_SCOPE_DROP) ? TS_R_DROP_OUT_OF_SCOPE : TS_R_PASS_OUT_OF_SCOPE;
+}
+
+/* The counter a settled reason goes to: in audit mode a drop is passed. */
+static __always_inline __u32 counted_reason(const struct ts_slot_cfg *sc, __u32 reason)
+{
+	return reason >= TS_R_DROP_NO_RULE && (sc->flags & TS_CFG_AUDIT) ? TS_R_PASS_AUDIT : reason;
+}
+
 /* Count the final reason; drops become audit passes in audit mode; both
  * are reported on the ring buffer within the rate limit. Inline, with no
  * call unless an event is sent (calls and returns cost most here). Returns
@@ -544,13 +570,12 @@ static __always_inline bool ts_end(struct ts_pkt *p, __u32 reason)
 	if (!sc)
 		return false;
 	audit = sc->flags & TS_CFG_AUDIT;
-	if (reason == TS_R_SCOPE_DEFAULT)
-		reason = (sc->flags & TS_CFG_SCOPE_DROP) ? TS_R_DROP_OUT_OF_SCOPE : TS_R_PASS_OUT_OF_SCOPE;
+	reason = settle_scope(sc, reason);
 	if (reason < TS_R_DROP_NO_RULE) {
 		count_reason(reason, p->len);
 		return false;
 	}
-	count_reason(audit ? TS_R_PASS_AUDIT : reason, p->len);
+	count_reason(counted_reason(sc, reason), p->len);
 	if (event_allowed(p->now, sc->events_per_sec))
 		ts_send_event(p, reason, audit ? TS_VERDICT_AUDIT : TS_VERDICT_DROP);
 	return !audit;
@@ -595,6 +620,50 @@ int ts_xdp(struct xdp_md *ctx)
 	if (f == TS_FAST_PASS)
 		return XDP_PASS;
 	return ts_xdp_full(ctx, f == TS_FAST_MISS);
+}
+
+/*
+ * explain's program, run by BPF_PROG_TEST_RUN on a synthesized opening
+ * segment: the judgement tcp_untracked makes of it (tcp_judge, on the
+ * pinned maps), with nothing written but the frame: no flow, counter or
+ * event. The answer (struct ts_judge_out) replaces the frame's last bytes;
+ * a frame that is no plain opening TCP segment gets XDP_ABORTED. Not
+ * loaded by `up` (the loader turns its autoload off).
+ */
+SEC("xdp")
+int ts_judge(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 len = data_end - data, reason, rule = 0, off;
+	struct ts_judge_out *out;
+	bool reversed = false;
+	struct ts_pkt p;
+	struct ts_run r;
+
+	if (len < sizeof(*out) || len > TS_JUDGE_FRAME_MAX || !run_start(&r, len, 0, TS_HOOK_XDP))
+		return XDP_ABORTED;
+	__builtin_memset(&p, 0, sizeof(p));
+	/* fast_missed: ts_flows is not read (an opening segment never reads it) */
+	reason = ts_begin(&p, &r, data, data_end, 0, 0, 1);
+	if (reason || p.proto != IPPROTO_TCP || !p.flow_missed || !tcp_opening(p.tcp_flags))
+		return XDP_ABORTED;
+	reason = tcp_judge(&r, &p, true, &rule, &reversed);
+	if (!reason)
+		reason = rule ? TS_R_PASS_NEW : TS_R_DROP_NO_RULE;
+	reason = settle_scope(r.sc, reason);
+	off = (len - sizeof(*out)) & TS_JUDGE_FRAME_MAX;
+	out = data + off;
+	if ((void *)(out + 1) > data_end)
+		return XDP_ABORTED;
+	out->magic = TS_JUDGE_MAGIC;
+	out->reason = reason;
+	out->counted = counted_reason(r.sc, reason);
+	out->rule_id = rule;
+	out->port_class = port_class(r.slot, p.dport);
+	out->slot = r.slot;
+	out->generation = r.sc->generation;
+	return XDP_PASS;
 }
 
 /* Headers to make linear before parsing (Ethernet, 2 tags, IPv6 + chain, TCP). */

@@ -477,6 +477,22 @@ enum ts_verdict {
 	TS_VERDICT_AUDIT = 2, /* would drop, passed */
 };
 
+/* explain's answer: what ts_judge writes over the last bytes of the frame
+ * it is run on (BPF_PROG_TEST_RUN), a frame of at most TS_JUDGE_FRAME_MAX
+ * bytes (a power of two minus one: a mask). */
+#define TS_JUDGE_FRAME_MAX 511u
+#define TS_JUDGE_MAGIC 0x6a756467u /* "judg" */
+struct ts_judge_out {
+	__u32 magic;        /* host; TS_JUDGE_MAGIC */
+	__u32 reason;       /* host; enum ts_reason: the verdict (a drop stays a drop in audit mode) */
+	__u32 counted;      /* host; enum ts_reason the SYN is counted under (audit: pass_audit) */
+	__u32 rule_id;      /* host; the rule that allows it, 0 = none */
+	__u32 port_class;   /* host; 0 = outside the scope */
+	__u32 slot;         /* host; the policy slot judged */
+	__u64 generation;   /* host; that slot's generation */
+};
+_Static_assert(sizeof(struct ts_judge_out) == 32, "ts_judge_out size");
+
 /* Drop and audit events on ts_events (RINGBUF). */
 struct ts_event {
 	__u64  ts_ns;       /* host; bpf_ktime_get_ns() */

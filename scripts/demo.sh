@@ -9,7 +9,8 @@
 # /run/netns, so turnstile's pins and the namespaces die with the demo; the
 # only host paths it writes are /etc/netns/<prefix>* (removed on exit).
 #
-# Exit status: 0 when every cell is as turnstile's own `explain` expects.
+# Exit status: 0 when every cell is as the seed table says (the rows'
+# directions, scripts/world/plan.sh), and `turnstile explain` says the same.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -70,7 +71,7 @@ world_ts_start "$POLICY" || exit 1
 world_ts_cli status --json | jq -r '"   mode \(.mode), generation \(.generation), NICs: \([.interfaces[] | "\(.name) (\(.xdp_mode))"] | join(" "))"'
 
 echo
-echo "== expected: \`turnstile explain SRC DST tcp/443\` for each of the 112 cells"
+echo "== expected: the seed table's rows; \`turnstile explain SRC DST tcp/443\` for each of the 112 cells"
 world_ts_verdicts "$WORLD_DIR/verdicts"
 
 echo "== observed: every host opens TLS to every other host on 443 (curl, 2 s timeout)"

@@ -56,7 +56,9 @@ if [ $rc -eq 3 ] && echo "$json" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 e = [x for x in d["findings"] if x["severity"] == "error"]
-assert not d["ok"] and d["summary"] is None and len(e) == 1, d
+assert not d["ok"] and len(e) == 1, d
+# a summary also when there are errors: the counts, nothing compiled
+assert d["summary"]["errors"] == 1 and d["summary"]["compiled"] is False, d["summary"]
 assert (e[0]["line"], e[0]["col"], e[0]["code"]) == (3, 20, "unknown-component"), e
 '; then
 	ts_pass check_json_errors
@@ -68,13 +70,28 @@ fi
 [ $rc -eq 2 ] && ts_pass check_usage_exit2 || ts_fail check_usage_exit2 "no policy: exit $rc"
 "$TS_BIN" check --bogus "$seed" >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && ts_pass check_unknown_option_exit2 || ts_fail check_unknown_option_exit2 "exit $rc"
-if "$TS_BIN" check --help | grep -q "usage: turnstile check POLICY"; then
+if "$TS_BIN" check --help | grep -q "usage: turnstile check \[OPTIONS\] POLICY"; then
 	ts_pass check_help
 else
 	ts_fail check_help "no usage on --help"
 fi
 "$TS_BIN" check "$TS_TMP/missing.policy" >/dev/null 2>&1; rc=$?
-[ $rc -eq 1 ] && ts_pass check_unreadable_exit1 || ts_fail check_unreadable_exit1 "exit $rc"
+[ $rc -eq 13 ] && ts_pass check_unreadable_exit13 || ts_fail check_unreadable_exit13 "exit $rc"
+
+# --json is JSON whatever happens: a missing file is one error finding
+json=$("$TS_BIN" check --json "$TS_TMP/missing.policy" 2>/dev/null); rc=$?
+if [ $rc -eq 13 ] && echo "$json" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert not d["ok"] and d["errors"] == 1 and d["summary"]["compiled"] is False, d
+f = d["findings"]
+assert len(f) == 1 and f[0]["code"] == "unreadable" and f[0]["severity"] == "error", f
+assert "No such file" in f[0]["message"], f
+'; then
+	ts_pass check_json_missing_file
+else
+	ts_fail check_json_missing_file "exit $rc, json: $json"
+fi
 
 # no root needed: run as nobody when we are root
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then

@@ -2,7 +2,6 @@
 /* cli.c - helpers shared by the subcommands (see cli.h). */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "cli.h"
 #include "names/proxy.h"
 #include "commands.h"
+#include "opts.h"
 #include "common/log.h"
 #include "dp/dp.h"
 #include "loader/resolvers.h"
@@ -36,6 +36,7 @@ int ts_cli_exit_up(const struct ts_up_result *r)
 	case TS_UP_FAIL_PREFLIGHT: return ts_cli_exit_preflight(r->preflight);
 	case TS_UP_FAIL_LOCKED:    return TS_EXIT_LOCKED;
 	case TS_UP_FAIL_POLICY:    return TS_EXIT_POLICY;
+	case TS_UP_FAIL_POLICY_UNREADABLE: return TS_EXIT_NO_POLICY;
 	case TS_UP_FAIL_NO_IFACE:  return TS_EXIT_NO_IFACE;
 	case TS_UP_FAIL_XDP_MODE:  return TS_EXIT_XDP_MODE;
 	case TS_UP_FAIL_FOREIGN:   return TS_EXIT_FOREIGN_XDP;
@@ -78,6 +79,14 @@ void ts_cli_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t l
 		snprintf(buf, len, "?");
 }
 
+void ts_cli_endpoint_str(uint8_t family, const uint8_t addr[16], uint16_t port, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	ts_cli_addr_str(family, addr, a, sizeof(a));
+	snprintf(buf, len, family == TS_FAMILY_V6 ? "[%s]:%u" : "%s:%u", a, port);
+}
+
 int ts_cli_seconds_ms(const char *option, const char *s, int *ms)
 {
 	char *end;
@@ -102,64 +111,43 @@ int ts_cli_addr_parse(const char *s, struct ts_net *out)
 	return 0;
 }
 
-int ts_cli_parse_simple(int argc, char **argv, bool *json, void (*usage)(FILE *out),
-			int min_args, int max_args)
-{
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
+const struct ts_opt ts_cli_json_opt[] = {
+	{ "json", 'j', TS_OPT_FLAG, NULL, "one JSON document", 'j' },
+	{ 0 },
+};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		if (c == 'j') {
-			*json = true;
-		} else if (c == 'h') {
-			usage(stdout);
-			return TS_EXIT_OK;
-		} else {
-			usage(stderr);
-			return TS_EXIT_USAGE;
-		}
-	}
-	if (argc - optind < min_args || argc - optind > max_args) {
-		usage(stderr);
-		return TS_EXIT_USAGE;
-	}
-	return -1;
+static int set_json(void *ctx, int id, const char *value)
+{
+	*(bool *)ctx = true;
+	return 0;
 }
 
-static void up_usage(FILE *out, const char *cmd, bool daemon)
+int ts_cli_parse_simple(const struct ts_cmd_syntax *syn, int argc, char **argv, bool *json,
+			int *noperands)
 {
-	fprintf(out,
-		"usage: turnstile %s POLICY -i IFACE [-i IFACE...] [--egress IFACE...]\n"
-		"       [--xdp-mode auto|native|generic] [--audit] [--resolver ADDR...]\n"
-		"       [--state-dir DIR] [--lock-wait SECONDS]%s\n\n"
-		"%s\n\n"
-		"  -i, --iface IFACE     attach XDP (ingress) to IFACE; repeatable\n"
-		"  -e, --egress IFACE    attach tc egress to IFACE; repeatable\n"
-		"  -m, --xdp-mode MODE   auto (native, else generic), native or generic\n"
-		"  -a, --audit           pass would-drops, count and report them\n"
-		"  -r, --resolver ADDR   DNS server to use and let through; repeatable\n"
-		"  -s, --state-dir DIR   names cache directory (default %s)\n"
-		"  -w, --lock-wait SECS  wait this long for another turnstile's lock (default %d)\n"
-		"%s",
-		cmd, daemon ? " [--dns-listen ADDR] [--dns-udp-max BYTES]" : "",
-		daemon ? "Does `up`, then stays in the foreground: refreshes names, removes\n"
-			 "expired flows, reloads the policy on SIGHUP, exits on SIGTERM leaving\n"
-			 "enforcement in place."
-		       : "Loads, attaches and installs the policy, resolves names once, and exits.\n"
-			 "Enforcement stays until `turnstile down`.",
-		TS_STATE_DIR_DEFAULT, TS_LOCK_TIMEOUT_DEFAULT_MS / 1000,
-		daemon ? "  -d, --dns-listen ADDR[:PORT]  serve DNS to clients here (UDP, default port 53),\n"
-			 "                        relayed to the resolvers; answers for the policy's\n"
-			 "                        wildcards reach the maps before the client has them\n"
-			 "  -u, --dns-udp-max BYTES  the most a UDP answer to a client with EDNS0 may\n"
-			 "                        carry (512-4096, default 1232); larger: TC, then TCP\n"
-		       : "");
+	return ts_opts_parse(syn, argc, argv, set_json, json, noperands);
 }
+
+static const struct ts_opt up_opts[] = {
+	{ "iface", 'i', TS_OPT_VALUE, "IFACE", "attach XDP (ingress) to IFACE; repeatable", 'i' },
+	{ "egress", 'e', TS_OPT_VALUE, "IFACE", "attach tc egress to IFACE; repeatable", 'e' },
+	{ "xdp-mode", 'm', TS_OPT_VALUE, "MODE", "auto (native, else generic), native or generic", 'm' },
+	{ "audit", 'a', TS_OPT_FLAG, NULL, "pass would-drops, count and report them", 'a' },
+	{ "resolver", 'r', TS_OPT_VALUE, "ADDR", "DNS server to use and let through; repeatable", 'r' },
+	{ "state-dir", 's', TS_OPT_VALUE, "DIR", "names cache directory (default " TS_STATE_DIR_DEFAULT ")", 's' },
+	{ "lock-wait", 'w', TS_OPT_VALUE, "SECS", "wait this long for another turnstile's lock (default 10)", 'w' },
+	{ 0 },
+};
+
+static const struct ts_opt run_opts[] = {
+	{ "dns-listen", 'd', TS_OPT_VALUE, "ADDR[:PORT]",
+	  "serve DNS to clients here (UDP and TCP, port 53 by default)", 'd' },
+	{ "dns-udp-max", 'u', TS_OPT_VALUE, "BYTES",
+	  "the most a UDP answer to a client with EDNS0 carries (512-4096, default 1232)", 'u' },
+	{ 0 },
+};
+
+_Static_assert(TS_LOCK_TIMEOUT_DEFAULT_MS == 10000, "the --lock-wait help says 10");
 
 static int append_resolver(struct ts_cli_up_args *a, const char *r)
 {
@@ -170,104 +158,99 @@ static int append_resolver(struct ts_cli_up_args *a, const char *r)
 	return n < 0 || (size_t)n >= sizeof(a->resolvers) - used ? -E2BIG : 0;
 }
 
+static int up_option(void *ctx, int id, const char *val)
+{
+	struct ts_cli_up_args *a = ctx;
+
+	switch (id) {
+	case 'i':
+	case 'e': {
+		size_t *n = id == 'i' ? &a->opts.n_xdp : &a->opts.n_tc;
+		const char **v = id == 'i' ? a->xdp : a->tc;
+
+		if (*n == TS_STATE_MAX_IFACES) {
+			ts_err("too many interfaces (at most %u)", TS_STATE_MAX_IFACES);
+			return TS_EXIT_USAGE;
+		}
+		v[(*n)++] = val;
+		return 0;
+	}
+	case 'm':
+		if (ts_xdp_req_parse(val, &a->opts.xdp_req)) {
+			ts_err("--xdp-mode %s: expected auto, native or generic", val);
+			return TS_EXIT_USAGE;
+		}
+		return 0;
+	case 'a':
+		a->opts.audit = true;
+		return 0;
+	case 'r':
+		if (append_resolver(a, val)) {
+			ts_err("--resolver: too many resolvers");
+			return TS_EXIT_USAGE;
+		}
+		return 0;
+	case 's':
+		a->opts.state_dir = val;
+		return 0;
+	case 'w':
+		return ts_cli_seconds_ms("--lock-wait", val, &a->opts.lock_timeout_ms) ? TS_EXIT_USAGE : 0;
+	case 'd': {
+		struct ts_net net;
+
+		if (ts_resolver_parse(val, &net) ||
+		    strlen(val) >= sizeof(((struct ts_loader_state *)0)->dns_listen)) {
+			ts_err("--dns-listen %s: expected ADDR, ADDR:PORT or [V6]:PORT", val);
+			return TS_EXIT_USAGE;
+		}
+		a->opts.dns_listen = val;
+		return 0;
+	}
+	case 'u': {
+		char *end;
+		unsigned long v = strtoul(val, &end, 10);
+
+		if (*end || v < TS_PROXY_UDP_MIN || v > TS_PROXY_UDP_MAX) {
+			ts_err("--dns-udp-max %s: expected %u to %u bytes", val, TS_PROXY_UDP_MIN,
+			       TS_PROXY_UDP_MAX);
+			return TS_EXIT_USAGE;
+		}
+		a->opts.dns_udp_max = (uint32_t)v;
+		return 0;
+	}
+	}
+	return TS_EXIT_USAGE;
+}
+
 int ts_cli_parse_up(int argc, char **argv, struct ts_cli_up_args *a, bool daemon)
 {
-	static const struct option longopts[] = {
-		{ "iface", required_argument, NULL, 'i' },
-		{ "egress", required_argument, NULL, 'e' },
-		{ "xdp-mode", required_argument, NULL, 'm' },
-		{ "audit", no_argument, NULL, 'a' },
-		{ "resolver", required_argument, NULL, 'r' },
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "lock-wait", required_argument, NULL, 'w' },
-		{ "dns-listen", required_argument, NULL, 'd' },
-		{ "dns-udp-max", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	const struct ts_cmd_syntax syn = {
+		.name = daemon ? "run" : "up",
+		.operands = "POLICY",
+		.about = daemon ?
+			"Does `up`, then stays in the foreground: refreshes names, removes\n"
+			"expired flows, reloads the policy on SIGHUP, exits on SIGTERM leaving\n"
+			"enforcement in place. Needs at least one -i or --egress interface." :
+			"Loads, attaches and installs the policy, resolves names once, and exits.\n"
+			"Enforcement stays until `turnstile down`. Needs at least one -i or\n"
+			"--egress interface (`up` serves no DNS: --dns-listen is `run`'s).",
+		.opts = { up_opts, daemon ? run_opts : NULL },
+		.min_operands = 1,
+		.max_operands = 1,
 	};
-	int c;
+	int rc, n;
 
 	memset(a, 0, sizeof(*a));
 	a->opts.lock_timeout_ms = TS_LOCK_TIMEOUT_DEFAULT_MS;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:e:m:ar:s:w:d:u:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-		case 'e': {
-			size_t *n = c == 'i' ? &a->opts.n_xdp : &a->opts.n_tc;
-			const char **v = c == 'i' ? a->xdp : a->tc;
-
-			if (*n == TS_STATE_MAX_IFACES) {
-				ts_err("too many interfaces (at most %u)", TS_STATE_MAX_IFACES);
-				return TS_EXIT_USAGE;
-			}
-			v[(*n)++] = optarg;
-			break;
-		}
-		case 'm':
-			if (ts_xdp_req_parse(optarg, &a->opts.xdp_req)) {
-				ts_err("--xdp-mode %s: expected auto, native or generic", optarg);
-				return TS_EXIT_USAGE;
-			}
-			break;
-		case 'a':
-			a->opts.audit = true;
-			break;
-		case 'r':
-			if (append_resolver(a, optarg)) {
-				ts_err("--resolver: too many resolvers");
-				return TS_EXIT_USAGE;
-			}
-			break;
-		case 's':
-			a->opts.state_dir = optarg;
-			break;
-		case 'w':
-			if (ts_cli_seconds_ms("--lock-wait", optarg, &a->opts.lock_timeout_ms))
-				return TS_EXIT_USAGE;
-			break;
-		case 'd': {
-			struct ts_net net;
-
-			/* `up` exits: a proxy needs the daemon. */
-			if (!daemon) {
-				ts_err("--dns-listen: only `run` serves DNS (`up` exits)");
-				return TS_EXIT_USAGE;
-			}
-			if (ts_resolver_parse(optarg, &net) ||
-			    strlen(optarg) >= sizeof(((struct ts_loader_state *)0)->dns_listen)) {
-				ts_err("--dns-listen %s: expected ADDR, ADDR:PORT or [V6]:PORT", optarg);
-				return TS_EXIT_USAGE;
-			}
-			a->opts.dns_listen = optarg;
-			break;
-		}
-		case 'u': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			if (!daemon || *end || v < TS_PROXY_UDP_MIN || v > TS_PROXY_UDP_MAX) {
-				ts_err("--dns-udp-max %s: expected %u to %u bytes (`run` only)", optarg,
-				       TS_PROXY_UDP_MIN, TS_PROXY_UDP_MAX);
-				return TS_EXIT_USAGE;
-			}
-			a->opts.dns_udp_max = (uint32_t)v;
-			break;
-		}
-		case 'h':
-			up_usage(stdout, argv[0], daemon);
-			return TS_EXIT_OK;
-		default:
-			up_usage(stderr, argv[0], daemon);
-			return TS_EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1 || (!a->opts.n_xdp && !a->opts.n_tc)) {
-		ts_err("%s: need one POLICY file and at least one -i or --egress interface", argv[0]);
-		up_usage(stderr, argv[0], daemon);
+	rc = ts_opts_parse(&syn, argc, argv, up_option, a, &n);
+	if (rc >= 0)
+		return rc;
+	if (!a->opts.n_xdp && !a->opts.n_tc) {
+		ts_err("%s: need at least one -i or --egress interface", syn.name);
+		fprintf(stderr, "`turnstile %s --help` lists its options.\n", syn.name);
 		return TS_EXIT_USAGE;
 	}
-	a->opts.policy_path = argv[optind];
+	a->opts.policy_path = argv[1];
 	a->opts.xdp_ifaces = a->xdp;
 	a->opts.tc_ifaces = a->tc;
 	a->opts.resolvers = a->resolvers[0] ? a->resolvers : NULL;

@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <netinet/in.h>
 
+#include "opts.h"
 #include "loader/preflight.h"
 #include "loader/session.h"
 #include "policy/compiled.h"
@@ -24,17 +26,22 @@ int ts_cli_open_pinned(struct ts_dp **dp, struct ts_loader_state *st);
 
 /* "192.0.2.1" / "2001:db8::1" from key bytes. */
 void ts_cli_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t len);
+/* "192.0.2.1:443" / "[2001:db8::1]:443" (port in host order). */
+#define TS_CLI_ENDPOINT_LEN (INET6_ADDRSTRLEN + 8)
+void ts_cli_endpoint_str(uint8_t family, const uint8_t addr[16], uint16_t port, char *buf, size_t len);
 /* Parses an address; -EINVAL if it is none. */
 int ts_cli_addr_parse(const char *s, struct ts_net *out);
 /* Parses a whole number of seconds for OPTION (0..86400) into
  * milliseconds; logs "OPTION: ..." and returns -EINVAL if it is not one. */
 int ts_cli_seconds_ms(const char *option, const char *s, int *ms);
 
-/* Options of a command that takes only --json and --help, then between
- * min_args and max_args operands (from optind). Returns -1 to go on, else
- * the exit code. */
-int ts_cli_parse_simple(int argc, char **argv, bool *json, void (*usage)(FILE *out),
-			int min_args, int max_args);
+/* The --json option table, for commands that share it. */
+extern const struct ts_opt ts_cli_json_opt[];
+/* Options of a command whose only option is --json (syn->opts[0] =
+ * ts_cli_json_opt); operands are at argv[1..*noperands]. Returns -1 to go
+ * on, else the exit code. */
+int ts_cli_parse_simple(const struct ts_cmd_syntax *syn, int argc, char **argv, bool *json,
+			int *noperands);
 
 /* The common `up`/`run` options (same arguments for both). */
 struct ts_cli_up_args {

@@ -5,31 +5,38 @@
  * --json, into one JSON document on stdout with the summary).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "common/log.h"
 #include "loader/json.h"
 #include "policy/policy.h"
+#include "policy/settings_table.h"
 
 struct check_summary {
 	size_t stmts, wildcards;
 };
 
-static void usage(FILE *out)
+static void settings_help(FILE *out)
 {
-	fprintf(out,
-		"usage: turnstile check POLICY [--json]\n"
-		"\n"
-		"Parses, lints and compiles POLICY; no root needed. Prints findings as\n"
-		"FILE:LINE:COL: error|warning|note: message [code].\n"
-		"\n"
-		"  --json   one JSON document: findings and a summary\n"
-		"\n"
-		"exit: 0 no errors (warnings allowed), 3 policy has errors, 1 cannot read, 2 usage\n");
+	fprintf(out, "\npolicy settings (settings { KEY VALUE }):\n");
+	ts_settings_help(out);
 }
+
+static const struct ts_cmd_syntax syntax = {
+	.name = "check",
+	.operands = "POLICY",
+	.about = "Parses, lints and compiles POLICY; no root needed. Prints findings as\n"
+		 "FILE:LINE:COL: error|warning|note: message [code] (--json: one JSON\n"
+		 "document with the findings and a summary).\n"
+		 "exit: 0 no errors (warnings allowed), 3 policy has errors, 1 cannot read, 2 usage",
+	.opts = { ts_cli_json_opt },
+	.min_operands = 1,
+	.max_operands = 1,
+	.help_more = settings_help,
+};
 
 static struct check_summary summarize(const struct ts_compiled *c)
 {
@@ -85,10 +92,14 @@ static int print_json(const char *path, const struct ts_diags *d, const struct t
 		ts_json_obj_close(&j);
 	}
 	ts_json_arr_close(&j);
+	ts_json_obj_open(&j, "summary");
+	ts_json_u64(&j, "errors", d->nerrors + (d->oom ? 1 : 0));
+	ts_json_u64(&j, "warnings", d->nwarnings);
+	ts_json_u64(&j, "notes", d->nnotes);
+	ts_json_bool(&j, "compiled", c != NULL);
 	if (c) {
 		struct check_summary s = summarize(c);
 
-		ts_json_obj_open(&j, "summary");
 		ts_json_u64(&j, "components", c->ncomps);
 		ts_json_u64(&j, "rules", s.stmts);
 		ts_json_u64(&j, "directed_rules", c->nrule_ids);
@@ -99,60 +110,35 @@ static int print_json(const char *path, const struct ts_diags *d, const struct t
 		ts_json_u64(&j, "sets", c->nsets);
 		ts_json_u64(&j, "rule_entries", c->nrules_entries);
 		ts_json_u64(&j, "port_classes", c->nport_classes - 1);
-		ts_json_obj_close(&j);
-	} else {
-		ts_json_null(&j, "summary");
 	}
+	ts_json_obj_close(&j);
 	ts_json_obj_close(&j);
 	return ts_json_end(&j);
 }
 
 int ts_cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ts_diags d = { 0 };
 	struct ts_compiled *c = NULL;
-	bool json = false;
+	bool json = false, unreadable;
 	const char *path;
-	int opt, err, rc;
+	int err, rc, nops;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return TS_EXIT_OK;
-		default:
-			usage(stderr);
-			return TS_EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return TS_EXIT_USAGE;
-	}
-	path = argv[optind];
+	rc = ts_cli_parse_simple(&syntax, argc, argv, &json, &nops);
+	if (rc >= 0)
+		return rc;
+	path = argv[1];
 	err = ts_policy_build_file(path, &d, &c);
-	if (err && err != -EINVAL) {
-		/* ts_policy_build_file logged why */
-		ts_diags_free(&d);
-		return TS_EXIT_FAILURE;
-	}
+	unreadable = err && err != -EINVAL && err != -ENOMEM;
 	if (json) {
 		rc = print_json(path, &d, c);
 	} else {
 		ts_diags_print(stderr, &d);
-		print_text_summary(path, &d, c);
+		if (!unreadable)   /* its one finding says it all */
+			print_text_summary(path, &d, c);
 		rc = 0;
 	}
-	rc = rc ? TS_EXIT_FAILURE : c ? TS_EXIT_OK : TS_EXIT_POLICY;
+	rc = rc ? TS_EXIT_FAILURE : c ? TS_EXIT_OK : unreadable ? TS_EXIT_NO_POLICY : TS_EXIT_POLICY;
 	ts_compiled_free(c);
 	ts_diags_free(&d);
 	return rc;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* cmd_down.c - `turnstile down`: detach and unpin turnstile's own objects. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,42 +9,33 @@
 #include "commands.h"
 #include "common/log.h"
 
-static void usage(FILE *out)
+static const struct ts_opt down_opts[] = {
+	{ "lock-wait", 'w', TS_OPT_VALUE, "SECS", "wait this long for another turnstile's lock (default 10)", 'w' },
+	{ 0 },
+};
+
+static const struct ts_cmd_syntax syntax = {
+	.name = "down",
+	.about = "Detaches turnstile's XDP links and tc filters and unpins its maps.\n"
+		 "Other programs are never touched. Running it twice is fine.\n"
+		 "A running `turnstile run` holds the lock: stop it first.",
+	.opts = { down_opts },
+};
+
+static int down_option(void *ctx, int id, const char *val)
 {
-	fprintf(out, "usage: turnstile down [--lock-wait SECONDS]\n\n"
-		"Detaches turnstile's XDP links and tc filters and unpins its maps.\n"
-		"Other programs are never touched. Running it twice is fine.\n"
-		"A running `turnstile run` holds the lock: stop it first.\n");
+	return ts_cli_seconds_ms("--lock-wait", val, ctx) ? TS_EXIT_USAGE : 0;
 }
 
 int ts_cmd_down(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "lock-wait", required_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int wait_ms = TS_LOCK_TIMEOUT_DEFAULT_MS, c, err;
+	int wait_ms = TS_LOCK_TIMEOUT_DEFAULT_MS, err, nops;
 	enum ts_preflight pf;
 	bool was_up;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "w:h", longopts, NULL)) != -1) {
-		if (c == 'w') {
-			if (ts_cli_seconds_ms("--lock-wait", optarg, &wait_ms))
-				return TS_EXIT_USAGE;
-		} else if (c == 'h') {
-			usage(stdout);
-			return TS_EXIT_OK;
-		} else {
-			usage(stderr);
-			return TS_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return TS_EXIT_USAGE;
-	}
+	err = ts_opts_parse(&syntax, argc, argv, down_option, &wait_ms, &nops);
+	if (err >= 0)
+		return err;
 	pf = ts_preflight_readonly(TS_BPFFS_ROOT);
 	if (pf == TS_PF_NO_BPFFS) {
 		printf("turnstile is not up (no bpffs)\n");

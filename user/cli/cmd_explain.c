@@ -2,11 +2,10 @@
 /*
  * cmd_explain.c - `turnstile explain SRC DST [tcp/PORT]`: which components
  * each address belongs to and through which member (from the policy and
- * the names cache), and the verdict a SYN from SRC to DST gets, computed
- * from the installed maps the way the dataplane does (loader/lookup.h).
+ * the names cache), and the verdict a SYN from SRC to DST gets from the
+ * dataplane's own judging program on the installed maps (loader/lookup.h).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,16 +32,19 @@ struct side {
 	const struct ts_addr_lookup *map;
 };
 
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: turnstile explain [--json] SRC DST [tcp/PORT]\n\n"
-		"Why a TCP connection from SRC (the initiator) to DST is allowed or\n"
-		"refused: each address's components and the member that puts it there\n"
-		"(CIDR, address, host name, learned wildcard), then the rule that\n"
-		"allows it or the reason it is refused. The verdict is computed from\n"
-		"the installed maps with the dataplane's own lookups. PORT defaults\n"
-		"to 443.\n");
-}
+static const struct ts_cmd_syntax syntax = {
+	.name = "explain",
+	.operands = "SRC DST [tcp/PORT]",
+	.about = "Why a TCP connection from SRC (the initiator) to DST is allowed or\n"
+		 "refused: each address's components and the member that puts it there\n"
+		 "(CIDR, address, host name, learned wildcard), then the rule that\n"
+		 "allows it or the reason it is refused. The verdict comes from the\n"
+		 "dataplane's own code, run on a synthesized SYN against the installed\n"
+		 "maps (nothing is written). PORT defaults to 443.",
+	.opts = { ts_cli_json_opt },
+	.min_operands = 2,
+	.max_operands = 3,
+};
 
 static const char *kind_name(enum ts_member_kind k)
 {
@@ -143,11 +145,13 @@ static void print_verdict_text(const struct ts_syn_verdict *v, uint16_t port)
 {
 	printf("tcp/%u: port class %u%s\n", port, v->port_class, v->port_class ? "" : " (outside the scope)");
 	if (v->rule_id)
-		printf("verdict: allow by rule %u \"%s\": %s (generation %" PRIu64 ")\n", v->rule_id,
-		       v->meta.label, v->meta.text, v->generation);
+		printf("verdict: allow by rule %u \"%s\": %s", v->rule_id, v->meta.label, v->meta.text);
+	else if (v->verdict != v->reason)
+		printf("verdict: pass (%s: audit mode passes what %s would drop)", ts_reason_name(v->reason),
+		       ts_reason_name(v->verdict));
 	else
-		printf("verdict: %s (%s) (generation %" PRIu64 ")\n", v->pass ? "pass" : "refuse",
-		       ts_reason_name(v->reason), v->generation);
+		printf("verdict: %s (%s)", v->pass ? "pass" : "refuse", ts_reason_name(v->reason));
+	printf(" (generation %" PRIu64 ")\n", v->generation);
 }
 
 int ts_cmd_explain(int argc, char **argv)
@@ -157,21 +161,22 @@ int ts_cmd_explain(int argc, char **argv)
 	struct ts_compiled *c = NULL;
 	struct ts_loader_state st;
 	struct ts_syn_verdict v;
+	struct ts_judge *judge;
 	char cache[TS_STATE_PATH_LEN + 32];
 	struct ts_dp *dp;
 	uint16_t port = 443;
 	bool json = false;
-	int rc;
+	int rc, nops;
 
-	rc = ts_cli_parse_simple(argc, argv, &json, usage, 2, 3);
+	rc = ts_cli_parse_simple(&syntax, argc, argv, &json, &nops);
 	if (rc >= 0)
 		return rc;
-	if (argc - optind == 3 && parse_port(argv[optind + 2], &port)) {
-		ts_err("%s: expected tcp/PORT with PORT 1..65535", argv[optind + 2]);
+	if (nops == 3 && parse_port(argv[3], &port)) {
+		ts_err("%s: expected tcp/PORT with PORT 1..65535", argv[3]);
 		return TS_EXIT_USAGE;
 	}
 	for (int i = 0; i < 2; i++) {
-		sides[i].text = argv[optind + i];
+		sides[i].text = argv[1 + i];
 		if (ts_cli_addr_parse(sides[i].text, &sides[i].net)) {
 			ts_err("%s: not an IPv4 or IPv6 address", sides[i].text);
 			return TS_EXIT_USAGE;
@@ -184,7 +189,14 @@ int ts_cmd_explain(int argc, char **argv)
 	rc = ts_cli_open_pinned(&dp, &st);
 	if (rc)
 		return rc;
-	if (ts_lookup_syn(dp, &sides[0].net, &sides[1].net, port, &v)) {
+	if (ts_judge_open(&judge, dp)) {
+		ts_dp_close(dp);
+		return TS_EXIT_FAILURE;
+	}
+	rc = ts_lookup_syn(judge, dp, &sides[0].net, &sides[1].net, port, &v);
+	ts_judge_close(judge);
+	if (rc) {
+		ts_err("explain: the judging program failed: %s", strerror(-rc));
 		ts_dp_close(dp);
 		return TS_EXIT_FAILURE;
 	}
@@ -208,6 +220,7 @@ int ts_cmd_explain(int argc, char **argv)
 		ts_json_u64(&j, "port_class", v.port_class);
 		ts_json_str(&j, "verdict", v.pass ? (v.rule_id ? "allow" : "pass") : "refuse");
 		ts_json_str(&j, "reason", ts_reason_name(v.reason));
+		ts_json_str(&j, "decision", ts_reason_name(v.verdict));
 		ts_json_u64(&j, "rule_id", v.rule_id);
 		ts_json_str(&j, "rule_label", v.rule_id ? v.meta.label : NULL);
 		ts_json_str(&j, "rule", v.rule_id ? v.meta.text : NULL);

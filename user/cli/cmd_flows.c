@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* cmd_flows.c - `turnstile flows`: tracked connections. */
 #include <arpa/inet.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,12 +27,12 @@ static const char *state_name(uint8_t s)
 	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: turnstile flows [--json]\n\n"
-		"Tracked TCP connections: initiator -> responder, state, age, idle time\n"
-		"and the rule that allowed them (audit = passed in audit mode).\n");
-}
+static const struct ts_cmd_syntax syntax = {
+	.name = "flows",
+	.about = "Tracked TCP connections: initiator -> responder, state, age, idle time\n"
+		 "and the rule that allowed them (audit = passed in audit mode).",
+	.opts = { ts_cli_json_opt },
+};
 
 static int print_flow(const struct ts_dp_flow *f, void *ctx)
 {
@@ -50,10 +49,10 @@ static int print_flow(const struct ts_dp_flow *f, void *ctx)
 	ts_cli_addr_str(k->family, hi_init ? k->lo_addr : k->hi_addr, b, sizeof(b));
 	w->n++;
 	if (!w->j) {
-		char ae[INET6_ADDRSTRLEN + 8], be[INET6_ADDRSTRLEN + 8];
+		char ae[TS_CLI_ENDPOINT_LEN], be[TS_CLI_ENDPOINT_LEN];
 
-		snprintf(ae, sizeof(ae), "%s:%u", a, ap);
-		snprintf(be, sizeof(be), "%s:%u", b, bp);
+		ts_cli_endpoint_str(k->family, hi_init ? k->hi_addr : k->lo_addr, ap, ae, sizeof(ae));
+		ts_cli_endpoint_str(k->family, hi_init ? k->lo_addr : k->hi_addr, bp, be, sizeof(be));
 		printf("%-40s %-40s %-12s %8.0fs %8.0fs rule %u%s\n", ae, be,
 		       state_name(f->val.state), age, idle, f->val.rule_id,
 		       f->val.flags & TS_FLOW_AUDIT ? " audit" : "");
@@ -82,9 +81,9 @@ int ts_cmd_flows(int argc, char **argv)
 	struct walk w = { 0 };
 	struct ts_dp *dp;
 	bool json = false;
-	int rc, err;
+	int rc, err, nops;
 
-	rc = ts_cli_parse_simple(argc, argv, &json, usage, 0, 0);
+	rc = ts_cli_parse_simple(&syntax, argc, argv, &json, &nops);
 	if (rc >= 0)
 		return rc;
 	rc = ts_cli_open_pinned(&dp, &st);

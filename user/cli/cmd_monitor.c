@@ -2,7 +2,6 @@
 /* cmd_monitor.c - `turnstile monitor`: drop and audit events, live. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,7 +21,19 @@ struct mon {
 	struct ts_compiled *policy;
 	bool json;
 	uint32_t slot;
+	uint64_t start_ns;   /* CLOCK_MONOTONIC when monitor started: older events waited in the ring */
 };
+
+/* "2026-12-02T18:30:01.123Z" */
+static void wall_str(uint64_t ns, char *buf, size_t len)
+{
+	time_t s = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(ns / 1000000ull % 1000));
+}
 
 static volatile sig_atomic_t stop;
 
@@ -31,13 +42,13 @@ static void on_signal(int sig)
 	stop = sig;
 }
 
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: turnstile monitor [--json]\n\n"
-		"Prints drop and audit events as they happen (rate-limited in the\n"
-		"dataplane; suppressed events are counted), naming the components of\n"
-		"each address and the rule involved. Ctrl-C stops.\n");
-}
+static const struct ts_cmd_syntax syntax = {
+	.name = "monitor",
+	.about = "Prints drop and audit events as they happen (rate-limited in the\n"
+		 "dataplane; suppressed events are counted), naming the components of\n"
+		 "each address and the rule involved. Ctrl-C stops.",
+	.opts = { ts_cli_json_opt },
+};
 
 static const char *verdict_name(uint8_t v)
 {
@@ -58,12 +69,17 @@ static void components(struct mon *m, uint8_t family, const uint8_t addr[16], ch
 static int on_event(const struct ts_event *ev, void *ctx)
 {
 	struct mon *m = ctx;
-	char src[64], dst[64], sc[256], dc[256], ifname[IF_NAMESIZE] = "?";
+	char src[64], dst[64], sc[256], dc[256], ifname[IF_NAMESIZE] = "?", when[64];
+	char se[TS_CLI_ENDPOINT_LEN], de[TS_CLI_ENDPOINT_LEN];
 	struct ts_rule_meta meta = { 0 };
 	const char *reason = ts_reason_name(ev->reason);
+	bool backlog = ev->ts_ns < m->start_ns;
 
+	wall_str(ts_dp_event_wall_ns(ev), when, sizeof(when));
 	ts_cli_addr_str(ev->family, ev->saddr, src, sizeof(src));
 	ts_cli_addr_str(ev->family, ev->daddr, dst, sizeof(dst));
+	ts_cli_endpoint_str(ev->family, ev->saddr, ntohs(ev->sport), se, sizeof(se));
+	ts_cli_endpoint_str(ev->family, ev->daddr, ntohs(ev->dport), de, sizeof(de));
 	components(m, ev->family, ev->saddr, sc, sizeof(sc));
 	components(m, ev->family, ev->daddr, dc, sizeof(dc));
 	if_indextoname(ev->ifindex, ifname);
@@ -75,6 +91,8 @@ static int on_event(const struct ts_event *ev, void *ctx)
 		ts_json_init(&j, stdout);
 		ts_json_obj_open(&j, NULL);
 		ts_json_u64(&j, "ts_ns", ev->ts_ns);
+		ts_json_str(&j, "time", when);
+		ts_json_bool(&j, "backlog", backlog);
 		ts_json_str(&j, "verdict", verdict_name(ev->verdict));
 		ts_json_str(&j, "reason", reason ? reason : "?");
 		ts_json_str(&j, "hook", ev->hook == TS_HOOK_TC_EGRESS ? "tc-egress" : "xdp");
@@ -94,12 +112,12 @@ static int on_event(const struct ts_event *ev, void *ctx)
 		ts_json_end(&j);
 		return 0;
 	}
-	printf("%-5s %-18s %s %s  %s:%u (%s) -> %s:%u (%s) flags 0x%02x", verdict_name(ev->verdict),
-	       reason ? reason : "?", ifname, ev->hook == TS_HOOK_TC_EGRESS ? "tc" : "xdp", src,
-	       ntohs(ev->sport), sc, dst, ntohs(ev->dport), dc, ev->tcp_flags);
+	printf("%s %-5s %-18s %s %s  %s (%s) -> %s (%s) flags 0x%02x", when, verdict_name(ev->verdict),
+	       reason ? reason : "?", ifname, ev->hook == TS_HOOK_TC_EGRESS ? "tc" : "xdp", se, sc,
+	       de, dc, ev->tcp_flags);
 	if (ev->rule_id)
 		printf(" rule %u \"%s\"", ev->rule_id, meta.label);
-	printf("\n");
+	printf("%s\n", backlog ? " (backlog: before monitor started)" : "");
 	fflush(stdout);
 	return 0;
 }
@@ -110,15 +128,21 @@ int ts_cmd_monitor(int argc, char **argv)
 	struct ts_loader_state st;
 	struct ts_dp_events *evs = NULL;
 	struct ts_config cfg;
-	int rc, err = 0;
+	int rc, err = 0, nops;
 
-	rc = ts_cli_parse_simple(argc, argv, &m.json, usage, 0, 0);
+	rc = ts_cli_parse_simple(&syntax, argc, argv, &m.json, &nops);
 	if (rc >= 0)
 		return rc;
 	rc = ts_cli_open_pinned(&m.dp, &st);
 	if (rc)
 		return rc;
 	m.policy = ts_cli_policy(&st);
+	m.start_ns = ts_dp_mono_ns();
+	/* the ring has one reader's worth of events: say so (JSON: each
+	 * event's "backlog" says the rest) */
+	if (!m.json)
+		fprintf(stderr, "monitor: reading the dataplane's event ring itself; another reader at the "
+			"same time gets a share of the events, not all; events from before now are marked backlog\n");
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	err = ts_dp_events_open(m.dp, on_event, &m, &evs);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* cmd_status.c - `turnstile status`: interfaces, policy, names, table fill. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "common/version.h"
 #include "commands.h"
 #include "dp/dp.h"
 #include "loader/json.h"
@@ -24,13 +24,13 @@ struct view {
 	bool daemon_alive;
 };
 
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: turnstile status [--json]\n\n"
-		"Interfaces and their hooks and XDP modes, the policy file and its\n"
-		"generation, enforce or audit, every name with its addresses (expiry,\n"
-		"resolver), and how full each table is.\n");
-}
+static const struct ts_cmd_syntax syntax = {
+	.name = "status",
+	.about = "Interfaces and their hooks and XDP modes, the policy file and its\n"
+		 "generation, enforce or audit, every name with its addresses (expiry,\n"
+		 "resolver), and how full each table is.",
+	.opts = { ts_cli_json_opt },
+};
 
 static const char *fill_names[] = { "flows", "halfopen", "hosts", "prefixes", "rules" };
 
@@ -57,6 +57,7 @@ static void print_text(const struct view *v)
 	uint32_t used[5], max[5];
 	time_t now = time(NULL);
 
+	printf("version     %s (installed by %s)\n", ts_version(), v->st.version[0] ? v->st.version : "?");
 	printf("policy      %s\n", v->st.policy);
 	printf("generation  %llu (slot %u, schema %u)\n", (unsigned long long)v->cfg.generation, v->cfg.active_slot,
 	       v->cfg.schema_version);
@@ -170,6 +171,8 @@ static void print_json(const struct view *v)
 
 	ts_json_init(&j, stdout);
 	ts_json_obj_open(&j, NULL);
+	ts_json_str(&j, "version", ts_version());
+	ts_json_str(&j, "installed_by_version", v->st.version);
 	ts_json_str(&j, "policy", v->st.policy);
 	ts_json_u64(&j, "generation", v->cfg.generation);
 	ts_json_u64(&j, "active_slot", v->cfg.active_slot);
@@ -248,9 +251,9 @@ int ts_cmd_status(int argc, char **argv)
 	char cache[TS_STATE_PATH_LEN + 32];
 	struct ts_dp *dp;
 	bool json = false;
-	int rc;
+	int rc, nops;
 
-	rc = ts_cli_parse_simple(argc, argv, &json, usage, 0, 0);
+	rc = ts_cli_parse_simple(&syntax, argc, argv, &json, &nops);
 	if (rc >= 0)
 		return rc;
 	rc = ts_cli_open_pinned(&dp, &v.st);

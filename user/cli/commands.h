@@ -19,6 +19,7 @@ enum ts_exit {
 	TS_EXIT_FOREIGN_XDP = 10, /* interface carries someone else's XDP program */
 	TS_EXIT_LOCKED      = 11, /* another turnstile holds the pin-dir lock */
 	TS_EXIT_NOT_LOADED  = 12, /* nothing pinned: turnstile is not up */
+	TS_EXIT_NO_POLICY   = 13, /* the policy file cannot be read (missing, unreadable, not a file) */
 };
 
 int ts_cmd_check(int argc, char **argv);
@@ -30,5 +31,7 @@ int ts_cmd_stats(int argc, char **argv);
 int ts_cmd_flows(int argc, char **argv);
 int ts_cmd_monitor(int argc, char **argv);
 int ts_cmd_explain(int argc, char **argv);
+int ts_cmd_show(int argc, char **argv);
+int ts_cmd_diff(int argc, char **argv);
 
 #endif /* TS_COMMANDS_H */

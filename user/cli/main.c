@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "common/log.h"
+#include "common/version.h"
 
 struct command {
 	const char *name;
@@ -22,11 +23,13 @@ static const struct command commands[] = {
 	{ "flows",   ts_cmd_flows,   "tracked connections" },
 	{ "monitor", ts_cmd_monitor, "live drop and audit events" },
 	{ "explain", ts_cmd_explain, "why a connection is allowed or refused" },
+	{ "show",    ts_cmd_show,    "the policy as installed, with resolved addresses" },
+	{ "diff",    ts_cmd_diff,    "what a reload with a policy file would change" },
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: turnstile COMMAND [ARGS...]\n\ncommands:\n");
+	fprintf(out, "usage: turnstile COMMAND [ARGS...] | --version\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n`turnstile COMMAND --help` shows a command's options.\n");
@@ -40,6 +43,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return TS_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("turnstile %s\n", ts_version());
 		return TS_EXIT_OK;
 	}
 	ts_log_route_libbpf();

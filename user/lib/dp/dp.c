@@ -314,6 +314,8 @@ int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts)
 		ts_err("dp: cannot open the BPF object: %s", strerror(-err));
 		goto fail;
 	}
+	/* explain's program is loaded apart, by whoever judges (judge.c) */
+	bpf_program__set_autoload(dp->skel->progs.ts_judge, false);
 	for (int t = 0; t < TS_TBL_COUNT; t++)
 		bpf_map__set_max_entries(skel_map(dp->skel, table_shape[t].map),
 					 ts_table_slots_for(wanted_capacity(opts, t)) / TS_BUCKET_SLOTS);

@@ -184,5 +184,10 @@ int ts_dp_events_fd(const struct ts_dp_events *ev); /* epoll-able */
 /* Events suppressed by the rate limit since the last call (summed over CPUs, reset). */
 int ts_dp_events_suppressed(struct ts_dp *dp, uint64_t *out);
 void ts_dp_events_close(struct ts_dp_events *ev);
+/* An event's time (bpf_ktime_get_ns, CLOCK_MONOTONIC) on the wall clock
+ * (CLOCK_REALTIME, ns), and the monotonic clock now (to tell events that
+ * waited in the ring from new ones). */
+uint64_t ts_dp_event_wall_ns(const struct ts_event *ev);
+uint64_t ts_dp_mono_ns(void);
 
 #endif /* TS_DP_H */

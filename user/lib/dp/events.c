@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -57,6 +58,26 @@ int ts_dp_events_poll(struct ts_dp_events *ev, int timeout_ms)
 int ts_dp_events_fd(const struct ts_dp_events *ev)
 {
 	return ring_buffer__epoll_fd(ev->rb);
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec t;
+
+	clock_gettime(id, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+uint64_t ts_dp_mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t ts_dp_event_wall_ns(const struct ts_event *ev)
+{
+	uint64_t mono = clock_ns(CLOCK_MONOTONIC), wall = clock_ns(CLOCK_REALTIME);
+
+	return wall - (mono > ev->ts_ns ? mono - ev->ts_ns : 0);
 }
 
 void ts_dp_events_close(struct ts_dp_events *ev)

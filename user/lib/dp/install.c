@@ -14,12 +14,6 @@
 #include "common/log.h"
 #include "dp/dp_internal.h"
 
-/* Used when the compiled settings leave a value at 0. */
-#define TS_DEFAULT_TIMEOUT_SYN_S          60u
-#define TS_DEFAULT_TIMEOUT_ESTABLISHED_S  21600u
-#define TS_DEFAULT_TIMEOUT_CLOSING_S      10u
-#define TS_DEFAULT_EVENTS_PER_SEC         100u
-
 /* The address is masked to its prefix: ts_prefixes is an exact match
  * per length. */
 void ts_dp_addr_key(struct ts_addr_key *k, uint32_t slot, const struct ts_net *net)
@@ -318,11 +312,6 @@ static int write_rules(struct ts_dp *dp, const struct ts_rule_entry *r, size_t n
 	return 0;
 }
 
-static uint32_t or_default(uint32_t v, uint32_t def)
-{
-	return v ? v : def;
-}
-
 int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *generation_out)
 {
 	struct meta_table *t = calloc(1, sizeof(*t));
@@ -359,11 +348,11 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *gener
 
 	sc.generation = cfg.generation + 1;
 	sc.flags = c->settings.flags;
-	sc.events_per_sec = or_default(c->settings.events_per_sec, TS_DEFAULT_EVENTS_PER_SEC);
-	sc.timeout_syn_s = or_default(c->settings.timeout_syn_s, TS_DEFAULT_TIMEOUT_SYN_S);
-	sc.timeout_established_s = or_default(c->settings.timeout_established_s,
-					      TS_DEFAULT_TIMEOUT_ESTABLISHED_S);
-	sc.timeout_closing_s = or_default(c->settings.timeout_closing_s, TS_DEFAULT_TIMEOUT_CLOSING_S);
+	/* as the policy says: its defaults are the settings table's (policy/settings_table.c) */
+	sc.events_per_sec = c->settings.events_per_sec;
+	sc.timeout_syn_s = c->settings.timeout_syn_s;
+	sc.timeout_established_s = c->settings.timeout_established_s;
+	sc.timeout_closing_s = c->settings.timeout_closing_s;
 	prefix_lengths(c, &sc);
 	err = map_write(dp->fds[TS_MAP_SLOT_CFG], "ts_slot_cfg", &slot, &sc);
 	if (err)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* lookup.c - SYN verdict from the maps (see lookup.h). */
+/* lookup.c - SYN verdict from the dataplane's judging program (see lookup.h). */
 #include <errno.h>
 #include <string.h>
 
@@ -33,44 +33,28 @@ int ts_lookup_rule_meta(const struct ts_dp *dp, uint32_t id, struct ts_rule_meta
 	return 0;
 }
 
-int ts_lookup_syn(const struct ts_dp *dp, const struct ts_net *src, const struct ts_net *dst,
-		  uint16_t dport, struct ts_syn_verdict *out)
+int ts_lookup_syn(const struct ts_judge *j, const struct ts_dp *dp, const struct ts_net *src,
+		  const struct ts_net *dst, uint16_t dport, struct ts_syn_verdict *out)
 {
-	struct ts_config cfg;
-	struct ts_slot_cfg scfg;
-	struct ts_port_val pv = { 0 };
-	struct ts_rule_key rk = { 0 };
-	uint32_t pkey;
+	struct ts_judge_out jo;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = ts_dp_config_read(dp, &cfg)) || (err = ts_dp_slot_cfg_read(dp, &scfg)))
+	err = ts_judge_syn(j, src, TS_LOOKUP_SPORT, dst, dport, &jo);
+	if (err)
 		return err;
-	out->slot = cfg.active_slot;
-	out->generation = cfg.generation;
-	pkey = cfg.active_slot * TS_PORTS_PER_SLOT + dport;
-	if (bpf_map_lookup_elem(ts_dp_map_fd(dp, TS_MAP_PORTS), &pkey, &pv))
-		return -errno;
-	out->port_class = pv.port_class;
-	if (!pv.port_class) {
-		out->pass = !(scfg.flags & TS_CFG_SCOPE_DROP);
-		out->reason = out->pass ? TS_R_PASS_OUT_OF_SCOPE : TS_R_DROP_OUT_OF_SCOPE;
-		return 0;
-	}
-	if ((err = ts_lookup_addr(dp, cfg.active_slot, src, &out->src)) ||
-	    (err = ts_lookup_addr(dp, cfg.active_slot, dst, &out->dst)))
+	out->slot = jo.slot;
+	out->generation = jo.generation;
+	out->port_class = jo.port_class;
+	out->rule_id = jo.rule_id;
+	out->verdict = jo.reason;
+	out->reason = jo.counted;
+	out->pass = !ts_reason_is_drop(jo.counted);
+	if (jo.rule_id)
+		ts_lookup_rule_meta(dp, jo.rule_id, &out->meta);
+	/* each address's entry, whether the program needed it or not */
+	if ((err = ts_lookup_addr(dp, jo.slot, src, &out->src)) ||
+	    (err = ts_lookup_addr(dp, jo.slot, dst, &out->dst)))
 		return err;
-	rk.slot = (uint8_t)cfg.active_slot;
-	rk.src_set = out->src.set_id;
-	rk.dst_set = out->dst.set_id;
-	rk.port_class = pv.port_class;
-	if (out->src.set_id && out->dst.set_id && !ts_dp_rule_find(dp, &rk, &out->rule_id)) {
-		ts_lookup_rule_meta(dp, out->rule_id, &out->meta);
-		out->pass = true;
-		out->reason = TS_R_PASS_NEW;
-		return 0;
-	}
-	out->pass = scfg.flags & TS_CFG_AUDIT;
-	out->reason = out->pass ? TS_R_PASS_AUDIT : TS_R_DROP_NO_RULE;
 	return 0;
 }

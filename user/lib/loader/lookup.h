@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * lookup.h - the dataplane's SYN verdict computed from the installed maps
- * (what `explain` reports): port class of the responder's port, each
- * address's component set (exact host entry first, else longest prefix),
- * then the rule entry for (src set, dst set, port class) in the active
- * slot. Same maps, same order of lookups as bpf/, so the answer is the one
- * a real SYN gets when no flow exists for it.
+ * lookup.h - what `explain` reports: the verdict, reason and rule the
+ * dataplane's own judging program (dp/judge.h) gives a SYN on the
+ * installed maps, so it is the one a real SYN gets when no flow exists
+ * for it; and each address's entry (exact host entry, else longest
+ * prefix) in the judged slot, looked up whatever the port.
  */
 #ifndef TS_LOOKUP_H
 #define TS_LOOKUP_H
@@ -15,6 +14,7 @@
 
 #include "policy/compiled.h"
 #include "turnstile.h"
+#include "dp/judge.h"
 
 struct ts_dp;
 
@@ -33,6 +33,7 @@ struct ts_syn_verdict {
 	uint32_t rule_id;             /* 0 = none */
 	struct ts_rule_meta meta;     /* of rule_id */
 	enum ts_reason reason;        /* what the dataplane counts the SYN under */
+	enum ts_reason verdict;       /* the decision (audit mode: the drop it passes) */
 	bool pass;
 };
 
@@ -40,7 +41,10 @@ int ts_lookup_addr(const struct ts_dp *dp, uint32_t slot, const struct ts_net *a
 		   struct ts_addr_lookup *out);
 /* Label and text the dataplane keeps for rule `id`. */
 int ts_lookup_rule_meta(const struct ts_dp *dp, uint32_t id, struct ts_rule_meta *out);
-int ts_lookup_syn(const struct ts_dp *dp, const struct ts_net *src, const struct ts_net *dst,
-		  uint16_t dport, struct ts_syn_verdict *out);
+/* The source port of the judged SYN (the verdict does not depend on it). */
+#define TS_LOOKUP_SPORT 40000
+/* A SYN from src to dst:dport judged by j (opened on dp). */
+int ts_lookup_syn(const struct ts_judge *j, const struct ts_dp *dp, const struct ts_net *src,
+		  const struct ts_net *dst, uint16_t dport, struct ts_syn_verdict *out);
 
 #endif /* TS_LOOKUP_H */

@@ -6,11 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 
 #include "common/log.h"
+#include "common/version.h"
+#include "policy/digest.h"
 #include "dp/dp.h"
 #include "loader/lock.h"
 #include "loader/names_glue.h"
@@ -27,6 +30,8 @@ struct attached {
 	size_t ntc;
 };
 
+/* -EINVAL: the policy is invalid; another -errno: it cannot be read
+ * (either way its findings are printed, once). */
 static int build_policy(const char *path, bool audit, const char *resolvers,
 			const char *dns_listen, const char *names_cache, struct ts_compiled **out)
 {
@@ -35,11 +40,8 @@ static int build_policy(const char *path, bool audit, const char *resolvers,
 
 	ts_diags_print(stderr, &d);
 	ts_diags_free(&d);
-	if (err) {
-		if (err != -EINVAL)
-			ts_err("%s: cannot read policy: %s", path, strerror(-err));
-		return -EINVAL;
-	}
+	if (err)
+		return err == -ENOMEM ? -EINVAL : err;
 	if (audit)
 		(*out)->settings.flags |= TS_CFG_AUDIT;
 	err = ts_resolvers_add(*out, resolvers);
@@ -192,6 +194,24 @@ static int open_dataplane(struct ts_session *s)
 	return ts_dp_open(&s->dp, &oo);
 }
 
+/* What `show` and `diff` read: the installed policy's hash in the state
+ * record, its digest beside the names cache. A digest that cannot be
+ * written costs only those two commands their view: a warning. */
+static void record_installed(struct ts_session *s)
+{
+	char file[TS_STATE_PATH_LEN + 32];
+	int err;
+
+	snprintf(s->state.policy_sha256, sizeof(s->state.policy_sha256), "%s", s->policy->text_sha256);
+	snprintf(file, sizeof(file), "%s/" TS_INSTALLED_DIGEST, s->state.state_dir);
+	/* the names glue makes it too, later (same mode) */
+	if (mkdir(s->state.state_dir, 0700) && errno != EEXIST)
+		ts_warn("%s: cannot create: %s", s->state.state_dir, strerror(errno));
+	err = ts_digest_write(s->policy, s->state.policy, s->state.generation, file);
+	if (err)
+		ts_warn("%s: cannot record the installed policy (show, diff): %s", file, strerror(-err));
+}
+
 static void record_state(struct ts_session *s, const struct ts_up_opts *o, const char *abs_policy)
 {
 	struct ts_loader_state *st = &s->state;
@@ -205,6 +225,7 @@ static void record_state(struct ts_session *s, const struct ts_up_opts *o, const
 	st->audit = o->audit;
 	st->started_unix = time(NULL);
 	st->daemon_pid = o->daemon_pid;
+	snprintf(st->version, sizeof(st->version), "%s", ts_version());
 }
 
 int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up_result *res)
@@ -229,18 +250,16 @@ int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up
 		res->fail = TS_UP_FAIL_NO_IFACE;
 		return -ENODEV;
 	}
-	if (!realpath(o->policy_path, abs_policy)) {
-		err = -errno;
-		ts_err("%s: %s", o->policy_path, strerror(-err));
-		res->fail = TS_UP_FAIL_POLICY;
-		return err;
-	}
+	/* a path that does not resolve cannot be read: the build says so */
+	if (!realpath(o->policy_path, abs_policy))
+		snprintf(abs_policy, sizeof(abs_policy), "%s", o->policy_path);
 	snprintf(s->names_cache, sizeof(s->names_cache), "%s/names.cache",
 		 o->state_dir ? o->state_dir : TS_STATE_DIR_DEFAULT);
-	if (build_policy(abs_policy, o->audit, o->resolvers, o->dns_listen, s->names_cache,
-			 &s->policy)) {
-		res->fail = TS_UP_FAIL_POLICY;
-		return -EINVAL;
+	err = build_policy(abs_policy, o->audit, o->resolvers, o->dns_listen, s->names_cache,
+			   &s->policy);
+	if (err) {
+		res->fail = err == -EINVAL ? TS_UP_FAIL_POLICY : TS_UP_FAIL_POLICY_UNREADABLE;
+		return err;
 	}
 	s->lock_fd = ts_lock_pin_dir(s->pin_dir, o->lock_timeout_ms);
 	if (s->lock_fd < 0) {
@@ -275,6 +294,7 @@ int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up
 		ts_dp_set_xdp_mode(s->dp, s->state.ifaces[0].xdp_mode);
 	record_state(s, o, abs_policy);
 	s->state.generation = res->generation;
+	record_installed(s);
 	err = ts_state_save(s->pin_dir, &s->state);
 	if (err)
 		goto fail_other;
@@ -312,6 +332,7 @@ int ts_session_reload(struct ts_session *s, uint64_t *generation_out)
 	s->policy = next;
 	s->state.generation = *generation_out;
 	s->state.started_unix = time(NULL);
+	record_installed(s);
 	return ts_state_save(s->pin_dir, &s->state);
 }
 

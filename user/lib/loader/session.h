@@ -30,6 +30,7 @@ enum ts_up_fail {
 	TS_UP_FAIL_PREFLIGHT,   /* see ts_up_result.preflight */
 	TS_UP_FAIL_LOCKED,
 	TS_UP_FAIL_POLICY,
+	TS_UP_FAIL_POLICY_UNREADABLE,
 	TS_UP_FAIL_NO_IFACE,
 	TS_UP_FAIL_XDP_MODE,
 	TS_UP_FAIL_FOREIGN,
@@ -64,6 +65,9 @@ struct ts_up_result {
 	bool adopted;                     /* pinned state was there and was reused */
 	uint64_t generation;
 };
+
+/* The installed policy's digest (policy/digest.h), in the state dir. */
+#define TS_INSTALLED_DIGEST "installed.policy"
 
 struct ts_session {
 	const char *pin_dir;

@@ -58,6 +58,8 @@ static void format_state(char *buf, size_t len, const struct ts_loader_state *st
 	PUT("generation %" PRIu64 "\n", st->generation);
 	PUT("started %" PRId64 "\n", st->started_unix);
 	PUT("daemon_pid %d\n", st->daemon_pid);
+	PUT("version %s\n", st->version);
+	PUT("policy_sha256 %s\n", st->policy_sha256);
 	for (size_t i = 0; i < st->nifaces; i++) {
 		const struct ts_state_iface *f = &st->ifaces[i];
 
@@ -106,6 +108,10 @@ static void parse_line(struct ts_loader_state *st, const char *line)
 		st->started_unix = strtoll(v, NULL, 10);
 	else if (KEY("daemon_pid"))
 		st->daemon_pid = atoi(v);
+	else if (KEY("version"))
+		copy_value(st->version, sizeof(st->version), v);
+	else if (KEY("policy_sha256"))
+		copy_value(st->policy_sha256, sizeof(st->policy_sha256), v);
 	else if (KEY("iface") && st->nifaces < TS_STATE_MAX_IFACES &&
 		 sscanf(v, "%15s %d %u %d %d %u", f.name, &xdp, &mode, &tc, &created, &prog) == 6) {
 		f.xdp = xdp;

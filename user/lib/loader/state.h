@@ -25,6 +25,7 @@
 #define TS_STATE_PATH_LEN   4096u
 #define TS_STATE_RESOLVERS_LEN 512u
 #define TS_STATE_LISTEN_LEN 64u
+#define TS_STATE_VERSION_LEN 64u
 
 struct ts_state_iface {
 	char name[IF_NAMESIZE];
@@ -45,6 +46,8 @@ struct ts_loader_state {
 	uint64_t generation;                  /* of the installed policy */
 	int64_t started_unix;                 /* when the policy was last installed */
 	int32_t daemon_pid;                   /* `run`'s pid, 0 = none */
+	char version[TS_STATE_VERSION_LEN];   /* ts_version() of the turnstile that installed it */
+	char policy_sha256[65];               /* hex SHA-256 of the installed policy's files, "" = unknown */
 	struct ts_state_iface ifaces[TS_STATE_MAX_IFACES];
 	size_t nifaces;
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* build.c - the whole pipeline: read, parse, lint, compile, check capacity. */
+/* build.c - the whole pipeline: read, parse, lint, compile, check capacity;
+ * every stage runs on what parsed, an error anywhere leaves nothing to apply. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/sha256.h"
 #include "policy/policy.h"
 
 static int read_file(void *ctx, const char *path, char **data, size_t *len)
@@ -26,7 +28,7 @@ static int read_file(void *ctx, const char *path, char **data, size_t *len)
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		err = S_ISDIR(st.st_mode) ? -EISDIR : -ENOTSUP;   /* a device, a FIFO */
 		goto out;
 	}
 	if ((uint64_t)st.st_size > TS_POLICY_MAX_FILE_BYTES) {
@@ -61,6 +63,16 @@ out:
 
 const struct ts_policy_reader ts_policy_file_reader = { .read = read_file };
 
+/* Reads files as read_file does, hashing each one's text as it is read. */
+static int read_hashed(void *ctx, const char *path, char **data, size_t *len)
+{
+	int err = read_file(NULL, path, data, len);
+
+	if (!err)
+		ts_sha256_update(ctx, *data, *len);
+	return err;
+}
+
 int ts_policy_build(const char *name, const char *buf, size_t len,
 		    const struct ts_policy_reader *rd, struct ts_diags *d,
 		    struct ts_compiled **out)
@@ -74,10 +86,9 @@ int ts_policy_build(const char *name, const char *buf, size_t len,
 	if (err)
 		goto out;
 	ts_policy_lint(p, d);
-	if (ts_diags_has_errors(d)) {
-		err = -EINVAL;
-		goto out;
-	}
+	/* with errors too: the compiler's lints (overlaps, redundant members,
+	 * capacity) run on the parts that parsed (rules with an unknown
+	 * component are skipped); nothing is applied */
 	err = ts_policy_compile(p, &c, d);
 	if (err)
 		goto out;
@@ -96,6 +107,8 @@ out:
 
 int ts_policy_build_file(const char *path, struct ts_diags *d, struct ts_compiled **out)
 {
+	struct ts_sha256 sha;
+	const struct ts_policy_reader hashed = { .read = read_hashed, .ctx = &sha };
 	char *buf = NULL;
 	size_t len = 0;
 	int err;
@@ -103,10 +116,17 @@ int ts_policy_build_file(const char *path, struct ts_diags *d, struct ts_compile
 	*out = NULL;
 	err = read_file(NULL, path, &buf, &len);
 	if (err) {
-		ts_err("policy %s: cannot read: %s", path, strerror(-err));
+		/* a finding like any other: --json carries it, one message */
+		ts_diag_add(d, TS_SEV_ERROR, (struct ts_loc){ path, 0, 0 }, "unreadable",
+			    "cannot read the policy: %s",
+			    err == -ENOTSUP ? "not a regular file" : strerror(-err));
 		return err;
 	}
-	err = ts_policy_build(path, buf, len, &ts_policy_file_reader, d, out);
+	ts_sha256_init(&sha);
+	ts_sha256_update(&sha, buf, len);
+	err = ts_policy_build(path, buf, len, &hashed, d, out);
 	free(buf);
+	if (!err)
+		ts_sha256_hex(&sha, (*out)->text_sha256);
 	return err;
 }

@@ -141,6 +141,8 @@ struct ts_compiled {
 	size_t nmembers;
 	char **files;                    /* policy files; locations point here */
 	size_t nfiles;
+	char text_sha256[65];            /* hex SHA-256 of the files' text as read, in order
+					  * (ts_policy_build_file); "" when built from memory */
 	struct ts_compiled_index *index; /* private: lookups and set registry */
 };
 

@@ -43,13 +43,16 @@ static int find_comp(const struct ts_policy *p, const char *name)
 	return -1;
 }
 
+/* The component `name` refers to, or -1 after an error; *meant gets the
+ * component a misspelt name most likely meant (-1: none close). */
 static int resolve_ref(const struct ts_policy *p, const char *name, struct ts_loc loc,
-		       struct ts_diags *d)
+		       struct ts_diags *d, int *meant)
 {
 	int idx = find_comp(p, name);
 	size_t best = 3;
 	const char *hint = NULL;
 
+	*meant = idx;
 	if (idx >= 0)
 		return idx;
 	for (size_t i = 0; i < p->ncomps; i++) {
@@ -58,6 +61,7 @@ static int resolve_ref(const struct ts_policy *p, const char *name, struct ts_lo
 		if (dist < best) {
 			best = dist;
 			hint = p->comps[i].name;
+			*meant = (int)i;
 		}
 	}
 	if (hint)
@@ -79,7 +83,7 @@ static void lint_components(struct ts_policy *p, struct ts_diags *d)
 				    "component '%s' is already defined at %s:%u:%u", c->name,
 				    p->comps[first].loc.file, p->comps[first].loc.line,
 				    p->comps[first].loc.col);
-		else if (!c->nmembers)
+		else if (!c->nmembers && !c->broken)   /* its error said why */
 			ts_diag_add(d, TS_SEV_WARNING, c->loc, "empty-component",
 				    "component '%s' has no members: rules naming it match nothing",
 				    c->name);
@@ -216,6 +220,47 @@ static void one_way(const struct ts_rule_stmt *r, int *from, int *to)
 	*to = r->dir == TS_DIR_FORWARD ? r->right_comp : r->left_comp;
 }
 
+/* Does statement q let `from` open connections to `to` on a port of r? */
+static bool allows_some(const struct ts_rule_stmt *q, int from, int to, const struct ts_rule_stmt *r)
+{
+	int f, t;
+
+	if (q->left_comp < 0 || q->right_comp < 0 || !ts_ports_overlap(&q->ports, &r->ports))
+		return false;
+	if (q->dir == TS_DIR_BOTH)
+		return (q->left_comp == from && q->right_comp == to) ||
+		       (q->left_comp == to && q->right_comp == from);
+	one_way(q, &f, &t);
+	return f == from && t == to;
+}
+
+/* "rule "A" (file:1:1), rule "B" (file:2:1)": the earlier statements that
+ * allow part of what statement i allows. */
+static void covering_rules(const struct ts_policy *p, size_t i, char *buf, size_t len)
+{
+	const struct ts_rule_stmt *r = &p->rules[i];
+	size_t off = 0;
+	int from, to;
+
+	buf[0] = '\0';
+	if (r->dir == TS_DIR_BOTH) {
+		from = r->left_comp;
+		to = r->right_comp;
+	} else {
+		one_way(r, &from, &to);
+	}
+	for (size_t j = 0; j < i && off < len; j++) {
+		const struct ts_rule_stmt *q = &p->rules[j];
+		char name[64];
+
+		if (!allows_some(q, from, to, r) && !(r->dir == TS_DIR_BOTH && allows_some(q, to, from, r)))
+			continue;
+		rule_name(q, name, sizeof(name));
+		off += snprintf(buf + off, len - off, "%s%s (%s:%u:%u)", off ? ", " : "", name,
+				q->loc.file, q->loc.line, q->loc.col);
+	}
+}
+
 /* One statement says "both may open", another says "only X opens", for the
  * same pair and some common port: report it at the later one. */
 static bool lint_conflict(const struct ts_policy *p, size_t i, struct ts_diags *d)
@@ -277,15 +322,33 @@ static void lint_rules(struct ts_policy *p, struct ts_diags *d)
 {
 	struct edges e = { .v = calloc(2 * p->nrules + 1, sizeof(struct edge)) };
 	bool *used = calloc(p->ncomps + 1, sizeof(bool));
+	bool unused_unknown = p->broken_rule_unnamed;
 
 	if (!e.v || !used)
 		d->oom = true;
 
+	/* A rule with an error still uses the components it names (or
+	 * most likely meant): they are not reported unused because of it. */
 	for (size_t i = 0; i < p->nrules; i++) {
 		struct ts_rule_stmt *r = &p->rules[i];
+		int meant[2];
 
-		r->left_comp = resolve_ref(p, r->left, r->left_loc, d);
-		r->right_comp = resolve_ref(p, r->right, r->right_loc, d);
+		r->left_comp = resolve_ref(p, r->left, r->left_loc, d, &meant[0]);
+		r->right_comp = resolve_ref(p, r->right, r->right_loc, d, &meant[1]);
+		for (int s = 0; s < 2 && used; s++) {
+			if (meant[s] >= 0)
+				used[meant[s]] = true;
+			else
+				unused_unknown = true;   /* it may have meant any */
+		}
+	}
+	for (size_t i = 0; i < p->nbroken_refs && used; i++) {
+		int idx = find_comp(p, p->broken_refs[i]);
+
+		if (idx >= 0)
+			used[idx] = true;
+		else
+			unused_unknown = true;
 	}
 	for (size_t i = 0; i < p->nrules && e.v && used; i++) {
 		struct ts_rule_stmt *r = &p->rules[i];
@@ -321,11 +384,16 @@ static void lint_rules(struct ts_policy *p, struct ts_diags *d)
 			ts_diag_add(d, TS_SEV_WARNING, r->loc, "duplicate-rule",
 				    "duplicate of the rule at %s:%u:%u", dup->loc.file, dup->loc.line,
 				    dup->loc.col);
-		else if (redundant && !conflict)
+		else if (redundant && !conflict) {
+			char cover[512];
+
+			covering_rules(p, i, cover, sizeof(cover));
 			ts_diag_add(d, TS_SEV_WARNING, r->loc, "redundant-rule",
-				    "redundant: earlier rules already allow everything this rule allows");
+				    "redundant: %s already allow%s everything this rule allows", cover,
+				    strchr(cover, ',') ? "" : "s");
+		}
 	}
-	for (size_t i = 0; i < p->ncomps && used; i++)
+	for (size_t i = 0; i < p->ncomps && used && !unused_unknown; i++)
 		if (!used[i] && p->comps[i].nmembers && find_comp(p, p->comps[i].name) == (int)i)
 			ts_diag_add(d, TS_SEV_WARNING, p->comps[i].loc, "unused-component",
 				    "component '%s' is not used by any rule", p->comps[i].name);

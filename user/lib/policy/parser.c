@@ -218,7 +218,19 @@ out:
 	free(path);
 }
 
+static void parse_component_body(struct parser *ps);
+
+/* A component; one whose definition had errors is marked broken. */
 static void parse_component(struct parser *ps)
+{
+	size_t errors = ps->d->nerrors, idx = ps->p->ncomps;
+
+	parse_component_body(ps);
+	if (ps->p->ncomps > idx && ps->d->nerrors > errors)
+		ps->p->comps[idx].broken = true;
+}
+
+static void parse_component_body(struct parser *ps)
 {
 	struct ts_loc open;
 	struct ts_component *comp;
@@ -284,6 +296,28 @@ static void parse_component(struct parser *ps)
 		add_member(ps, &p->comps[idx], &ps->tok);
 		next(ps);
 	}
+}
+
+/* A rule statement with errors is dropped; the linter still counts the
+ * components it names as used (keeps r's names, which it takes over). */
+static void keep_broken_refs(struct parser *ps, struct ts_rule_stmt *r)
+{
+	struct ts_policy *p = ps->p;
+	char **v;
+
+	if (!r->left || !r->right) {
+		p->broken_rule_unnamed = true;
+		return;
+	}
+	v = realloc(p->broken_refs, (p->nbroken_refs + 2) * sizeof(*v));
+	if (!v) {
+		p->broken_rule_unnamed = true;   /* then no component is called unused */
+		return;
+	}
+	p->broken_refs = v;
+	v[p->nbroken_refs++] = r->left;
+	v[p->nbroken_refs++] = r->right;
+	r->left = r->right = NULL;
 }
 
 static void parse_rule(struct parser *ps)
@@ -366,6 +400,8 @@ static void parse_rule(struct parser *ps)
 oom:
 	ps->err = -ENOMEM;
 fail:
+	if (!ps->err)
+		keep_broken_refs(ps, &r);
 	free(r.label);
 	free(r.left);
 	free(r.right);
@@ -546,6 +582,9 @@ void ts_policy_free(struct ts_policy *p)
 		ts_ports_free(&p->rules[i].ports);
 	}
 	free(p->rules);
+	for (size_t i = 0; i < p->nbroken_refs; i++)
+		free(p->broken_refs[i]);
+	free(p->broken_refs);
 	ts_settings_free(&p->settings);
 	for (size_t i = 0; i < p->nfiles; i++)
 		free(p->files[i]);

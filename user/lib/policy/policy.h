@@ -40,6 +40,7 @@ struct ts_component {
 	struct ts_loc loc;
 	struct ts_member *members;
 	size_t nmembers, alloc;
+	bool broken;        /* its definition had errors: members may be missing */
 };
 
 struct ts_port_range {
@@ -86,6 +87,12 @@ struct ts_policy {
 	struct ts_rule_stmt *rules;
 	size_t nrules, rules_alloc;
 	struct ts_policy_settings settings;
+	/* Rule statements dropped for errors: the component names they
+	 * mention (used, for the linter), and whether one failed before
+	 * naming both (then any component may be the one it meant). */
+	char **broken_refs;
+	size_t nbroken_refs;
+	bool broken_rule_unnamed;
 };
 
 /*
@@ -122,6 +129,9 @@ int ts_policy_compile(const struct ts_policy *p, struct ts_compiled **out, struc
 int ts_policy_build(const char *name, const char *buf, size_t len,
 		    const struct ts_policy_reader *rd, struct ts_diags *d,
 		    struct ts_compiled **out);
+/* ts_policy_build of a file; a file that cannot be read is an error
+ * finding [unreadable] and its -errno (never -EINVAL: that is an invalid
+ * policy). */
 int ts_policy_build_file(const char *path, struct ts_diags *d, struct ts_compiled **out);
 
 /* Canonical text of a directed rule: "a -> b tcp/443,8443". */

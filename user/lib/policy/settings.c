@@ -6,51 +6,23 @@
 #include "policy/net.h"
 #include "policy/ports.h"
 #include "policy/settings.h"
+#include "policy/settings_table.h"
 
-/* Defaults; docs/policy.md documents each one. */
+/* Defaults: the settings table's. */
 void ts_policy_default_settings(struct ts_policy_settings *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->v.flags = 0;                       /* outside-scope pass, audit off, loose off */
-	s->v.events_per_sec = 100;
-	s->v.timeout_syn_s = 30;
-	s->v.timeout_established_s = 6 * 3600;
-	s->v.timeout_closing_s = 10;
-	s->v.ttl_floor_s = 30;
-	s->v.ttl_ceiling_s = 3600;
-	s->v.grace_s = 15 * 60;
-	s->v.max_addrs_per_name = 64;
-	s->v.cap_flows = TS_DEFAULT_FLOWS;
-	s->v.cap_halfopen = TS_DEFAULT_HALFOPEN;
-	s->v.cap_hosts = TS_DEFAULT_HOSTS;
-	s->v.cap_prefixes = TS_DEFAULT_PREFIXES;
-	s->v.cap_rules = TS_DEFAULT_RULES;
-}
+	for (int k = 0; k < TS_SET_MAX; k++) {
+		const struct ts_setting_def *d = ts_setting_def(k);
 
-static const char *const setting_names[TS_SET_MAX] = {
-	[TS_SET_SCOPE] = "scope",
-	[TS_SET_OUTSIDE_SCOPE] = "outside-scope",
-	[TS_SET_AUDIT] = "audit",
-	[TS_SET_LOOSE_PICKUP] = "loose-pickup",
-	[TS_SET_RESOLVERS] = "resolvers",
-	[TS_SET_TTL_FLOOR] = "ttl-floor",
-	[TS_SET_TTL_CEILING] = "ttl-ceiling",
-	[TS_SET_GRACE] = "grace",
-	[TS_SET_MAX_ADDRS] = "max-addresses-per-name",
-	[TS_SET_TIMEOUT_SYN] = "timeout syn",
-	[TS_SET_TIMEOUT_ESTABLISHED] = "timeout established",
-	[TS_SET_TIMEOUT_CLOSING] = "timeout closing",
-	[TS_SET_EVENTS_PER_SEC] = "events-per-second",
-	[TS_SET_TABLE_FLOWS] = "table flows",
-	[TS_SET_TABLE_HALFOPEN] = "table half-open",
-	[TS_SET_TABLE_HOSTS] = "table hosts",
-	[TS_SET_TABLE_PREFIXES] = "table prefixes",
-	[TS_SET_TABLE_RULES] = "table rules",
-};
+		if (d->type == TS_SETTING_DURATION || d->type == TS_SETTING_COUNT)
+			*(uint32_t *)((char *)&s->v + d->field) = d->def;
+	}
+}
 
 const char *ts_setting_name(enum ts_setting k)
 {
-	return k < TS_SET_MAX ? setting_names[k] : "?";
+	return k < TS_SET_MAX ? ts_setting_def(k)->name : "?";
 }
 
 /* Finds the setting a key (and for two-word keys, its first value) names. */
@@ -58,7 +30,7 @@ static int lookup(const struct ts_token *key, const struct ts_token *vals, size_
 		  enum ts_setting *out, size_t *consumed)
 {
 	for (int k = 0; k < TS_SET_MAX; k++) {
-		const char *name = setting_names[k], *sp = strchr(name, ' ');
+		const char *name = ts_setting_def(k)->name, *sp = strchr(name, ' ');
 
 		if (!sp && !strcmp(key->text, name)) {
 			*out = k;
@@ -186,42 +158,12 @@ static int set_resolvers(struct ts_policy_settings *s, const struct ts_token *va
 	return 0;
 }
 
-static uint32_t *count_field(struct ts_policy_settings *s, enum ts_setting k)
-{
-	switch (k) {
-	case TS_SET_MAX_ADDRS: return &s->v.max_addrs_per_name;
-	case TS_SET_EVENTS_PER_SEC: return &s->v.events_per_sec;
-	case TS_SET_TABLE_FLOWS: return &s->v.cap_flows;
-	case TS_SET_TABLE_HALFOPEN: return &s->v.cap_halfopen;
-	case TS_SET_TABLE_HOSTS: return &s->v.cap_hosts;
-	case TS_SET_TABLE_PREFIXES: return &s->v.cap_prefixes;
-	case TS_SET_TABLE_RULES: return &s->v.cap_rules;
-	default: return NULL;
-	}
-}
-
-static uint32_t *duration_field(struct ts_policy_settings *s, enum ts_setting k)
-{
-	switch (k) {
-	case TS_SET_TTL_FLOOR: return &s->v.ttl_floor_s;
-	case TS_SET_TTL_CEILING: return &s->v.ttl_ceiling_s;
-	case TS_SET_GRACE: return &s->v.grace_s;
-	case TS_SET_TIMEOUT_SYN: return &s->v.timeout_syn_s;
-	case TS_SET_TIMEOUT_ESTABLISHED: return &s->v.timeout_established_s;
-	case TS_SET_TIMEOUT_CLOSING: return &s->v.timeout_closing_s;
-	default: return NULL;
-	}
-}
-
-/* Largest table a BPF hash map should be asked for here. */
-#define TS_TABLE_MAX (1u << 26)
-
 int ts_settings_entry(struct ts_policy_settings *s, const struct ts_token *key,
 		      const struct ts_token *vals, size_t nvals, struct ts_diags *d)
 {
+	const struct ts_setting_def *def;
 	enum ts_setting k;
 	size_t used;
-	uint32_t *field;
 	bool on;
 
 	if (lookup(key, vals, nvals, &k, &used)) {
@@ -235,28 +177,29 @@ int ts_settings_entry(struct ts_policy_settings *s, const struct ts_token *key,
 				    "unknown setting '%s'", key->text);
 		return 0;
 	}
+	def = ts_setting_def(k);
 	vals += used;
 	nvals -= used;
 	if (s->set[k])
 		ts_diag_add(d, TS_SEV_WARNING, key->loc, "setting-repeated",
 			    "'%s' was already set at line %u; this value replaces it",
-			    setting_names[k], s->loc[k].line);
+			    def->name, s->loc[k].line);
 	s->set[k] = true;
 	s->loc[k] = key->loc;
 	if (nvals == 0) {
 		ts_diag_add(d, TS_SEV_ERROR, key->loc, "setting-value", "'%s' needs a value",
-			    setting_names[k]);
+			    def->name);
 		return 0;
 	}
-	if (k == TS_SET_RESOLVERS)
+	if (def->type == TS_SETTING_ADDRESSES)
 		return set_resolvers(s, vals, nvals, d);
-	if (nvals > 1 && k != TS_SET_SCOPE) {
+	if (nvals > 1 && def->type != TS_SETTING_PORTS) {
 		ts_diag_add(d, TS_SEV_ERROR, vals[1].loc, "setting-value",
-			    "'%s' takes one value", setting_names[k]);
+			    "'%s' takes one value", def->name);
 		return 0;
 	}
-	switch (k) {
-	case TS_SET_SCOPE: {
+	switch (def->type) {
+	case TS_SETTING_PORTS: {
 		char spec[TS_TOK_TEXT_MAX + 1];
 		struct ts_ports p;
 		int err;
@@ -283,41 +226,29 @@ int ts_settings_entry(struct ts_policy_settings *s, const struct ts_token *key,
 		}
 		return 0;
 	}
-	case TS_SET_OUTSIDE_SCOPE:
-		if (!parse_onoff(&vals[0], "drop", "pass", &on, d))
-			set_flag(&s->v.flags, TS_CFG_SCOPE_DROP, on);
+	case TS_SETTING_CHOICE:
+		if (!parse_onoff(&vals[0], def->choice[0], def->choice[1], &on, d))
+			set_flag(&s->v.flags, def->flag, on);
 		return 0;
-	case TS_SET_AUDIT:
-		if (!parse_onoff(&vals[0], "on", "off", &on, d))
-			set_flag(&s->v.flags, TS_CFG_AUDIT, on);
-		return 0;
-	case TS_SET_LOOSE_PICKUP:
-		if (!parse_onoff(&vals[0], "on", "off", &on, d))
-			set_flag(&s->v.flags, TS_CFG_LOOSE_PICKUP, on);
-		return 0;
-	default:
-		break;
-	}
-	field = duration_field(s, k);
-	if (field) {
-		uint32_t v;
+	case TS_SETTING_ADDRESSES:
+		return 0;   /* above: any number of values */
+	case TS_SETTING_DURATION:
+	case TS_SETTING_COUNT: {
+		uint32_t v, *field = (uint32_t *)((char *)&s->v + def->field);
 
-		if (!parse_duration(&vals[0], &v, d)) {
-			if (v == 0 && k != TS_SET_GRACE && k != TS_SET_TTL_FLOOR)
-				ts_diag_add(d, TS_SEV_ERROR, vals[0].loc, "setting-value",
-					    "'%s' must be longer than 0s", setting_names[k]);
-			else
-				*field = v;
+		if (def->type == TS_SETTING_COUNT) {
+			parse_count(&vals[0], def->min, def->max, field, d);
+			return 0;
 		}
+		if (parse_duration(&vals[0], &v, d))
+			return 0;
+		if (v < def->min)
+			ts_diag_add(d, TS_SEV_ERROR, vals[0].loc, "setting-value",
+				    "'%s' must be longer than 0s", def->name);
+		else
+			*field = v;
 		return 0;
 	}
-	field = count_field(s, k);
-	if (field) {
-		uint32_t min = k == TS_SET_EVENTS_PER_SEC ? 0 : 1;
-		uint32_t max = k == TS_SET_EVENTS_PER_SEC ? 1000000 :
-			       k == TS_SET_MAX_ADDRS ? 65536 : TS_TABLE_MAX;
-
-		parse_count(&vals[0], min, max, field, d);
 	}
 	return 0;
 }
