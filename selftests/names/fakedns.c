@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -20,10 +21,28 @@ static size_t reply(const unsigned char *q, size_t qlen, enum fakedns_mode mode,
 {
 	size_t len = qlen < cap ? qlen : cap;
 
+	bool aaaa = qlen >= 4 && q[qlen - 4] == 0 && q[qlen - 3] == 28;
+
 	memcpy(out, q, len);
 	out[2] = 0x81;                                 /* QR, RD */
 	if (mode == FAKEDNS_SERVFAIL) {
 		out[3] = 0x82;                         /* RA, rcode 2 = SERVFAIL */
+		return len;
+	}
+	if (mode == FAKEDNS_REFUSED || (mode == FAKEDNS_AAAA_REFUSED && aaaa)) {
+		out[3] = 0x85;                         /* RA, rcode 5 = REFUSED */
+		return len;
+	}
+	if (mode == FAKEDNS_AAAA_REFUSED) {            /* A: 192.0.2.77, TTL 1 */
+		static const unsigned char rr[] = { 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 1, 0, 4,
+						    192, 0, 2, 77 };
+
+		out[3] = 0x80;
+		out[7] = 1;
+		if (len + sizeof(rr) <= cap) {
+			memcpy(out + len, rr, sizeof(rr));
+			len += sizeof(rr);
+		}
 		return len;
 	}
 	out[3] = 0x80;                                 /* RA, NOERROR */

@@ -548,9 +548,9 @@ static void test_servfail_and_garbage(void)
 		enum fakedns_mode mode;
 		const char *error;     /* ares_strerror() text */
 	} cases[] = {
-		/* c-ares 1.18 gives up on a server that only says SERVFAIL as
-		 * unreachable (ARES_ECONNREFUSED), not with ARES_ESERVFAIL. */
-		{ FAKEDNS_SERVFAIL, "Could not contact DNS servers" },
+		/* each rcode as what it is, not "could not contact" */
+		{ FAKEDNS_SERVFAIL, "general failure" },
+		{ FAKEDNS_REFUSED, "refused" },
 		{ FAKEDNS_GARBAGE, "Misformatted" },
 	};
 	const char *names[] = { "sick.test" };
@@ -582,6 +582,33 @@ next:
 		fakedns_stop(fake);
 		teardown();
 	}
+}
+
+/* A and AAAA are judged apart: a resolver that refuses AAAA but answers A
+ * leaves the name fresh (its A address current), with the refusal reported. */
+static void test_aaaa_refused_a_fresh(void)
+{
+	const char *names[] = { "half.test" };
+	struct ts_names_name_info i;
+	pid_t fake;
+
+	if (!setup(names, 1, 1, 1, 0, "", NULL, NULL, NULL))
+		goto out;
+	fake = fakedns_start(PORT + 1, FAKEDNS_AAAA_REFUSED);
+	TS_CHECK(fake > 0, "fake DNS server: %s", strerror((int)-fake));
+	if (fake <= 0 || reopen_names("127.0.0.1:5301", 0))
+		goto stop;
+	T.want = "192.0.2.77";
+	TS_CHECK(fix_run_until(T.n, have_want, NULL, 3000), "A never resolved");
+	fix_run_for(T.n, 2500); /* a few rounds */
+	i = fix_name_info(T.n, 0);
+	TS_CHECK(!i.stale && i.failures > 0 && strstr(i.last_error, "refused"),
+		 "stale %d, %llu failures, last error \"%s\" (want fresh, AAAA refused)", i.stale,
+		 (unsigned long long)i.failures, i.last_error);
+stop:
+	fakedns_stop(fake);
+out:
+	teardown();
 }
 
 /* The A records of a reply, and its id and rcode. */
@@ -842,6 +869,7 @@ int main(void)
 	ts_run("names_failed_apply_retried", test_failed_apply_retried);
 	ts_run("names_failover_and_latency", test_failover_and_latency);
 	ts_run("names_servfail_and_garbage", test_servfail_and_garbage);
+	ts_run("names_aaaa_refused_a_fresh", test_aaaa_refused_a_fresh);
 	ts_run("names_shared_address", test_shared_address);
 	ts_run("names_proxy_learns_wildcard", test_proxy_learns_wildcard);
 	ts_run("names_policy_resolver_ipv6", test_policy_resolver_ipv6);

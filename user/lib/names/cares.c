@@ -110,7 +110,10 @@ static int open_chan(struct ts_cares *r, struct server_chan *sc, struct ares_add
 {
 	struct ares_addr_port_node *next = s->next;
 	struct ares_options opts = {
-		.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES,
+		/* NOCHECKRESP: SERVFAIL, REFUSED and NOTIMP answers reach us, so
+		 * each is reported as what it is (c-ares alone would call a server
+		 * that only refuses "could not contact") and fails over here. */
+		.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_NOCHECKRESP,
 		.timeout = (int)timeout_ms,
 		.tries = (int)tries,
 		.sock_state_cb = sock_state,
@@ -377,11 +380,17 @@ static void on_forward_reply(void *arg, int status, int timeouts, unsigned char 
 		f->cb(f->arg, status, NULL, 0, "", 0);
 		goto out;
 	}
-	if (should_fail_over(status) && f->server + 1 < r->nchans) {
+	/* A relayed answer is the client's to read, but a server that fails
+	 * (SERVFAIL, REFUSED, NOTIMP) gives way to the next one first. */
+	if (status == ARES_SUCCESS && alen >= TS_DNS_HDR)
+		status = rcode_status(abuf[3] & 0x0f);
+	if (should_fail_over(status) && status != ARES_EFORMERR && f->server + 1 < r->nchans) {
 		f->server++;
 		ares_send(r->chans[f->server].ch, f->qbuf, f->qlen, on_forward_reply, f);
 		return;
 	}
+	if (abuf && alen >= TS_DNS_HDR)
+		status = ARES_SUCCESS;
 	f->cb(f->arg, status, abuf, alen, r->chans[f->server].name, ts_names_mono_ns());
 out:
 	free(f->qbuf);

@@ -150,11 +150,18 @@ static void expire_name(struct ts_names *n, struct ts_name_entry *e, int64_t now
 	ts_net_list_free(&removed);
 }
 
+/*
+ * A and AAAA are judged apart: each family's addresses expire only after a
+ * good answer of that family (last_ok_ms), and the name is stale only when
+ * neither family answered well. A family that failed while the other
+ * answered (a resolver refusing AAAA) is counted and reported, and keeps
+ * its last good addresses; the name is refreshed on the good family's TTL.
+ */
 static void finish_round(struct ts_names *n, struct round *rd, int64_t now_ms)
 {
 	struct ts_name_entry *e = &n->st.names[rd->idx];
 	size_t total = rd->got[TS_NAMES_V4] + rd->got[TS_NAMES_V6];
-	bool failed = false;
+	int good = 0;
 
 	for (int f = 0; f < TS_NAMES_NFAM; f++) {
 		/* NODATA for one family is good news only if the name has addresses at all. */
@@ -162,8 +169,7 @@ static void finish_round(struct ts_names *n, struct round *rd, int64_t now_ms)
 
 		if (ok)
 			e->last_ok_ms[f] = rd->answer_ms[f];
-		else
-			failed = true;
+		good += ok;
 	}
 	if (!total && rd->status[TS_NAMES_V4] == ARES_ENODATA &&
 	    rd->status[TS_NAMES_V6] == ARES_ENODATA) {
@@ -172,16 +178,18 @@ static void finish_round(struct ts_names *n, struct round *rd, int64_t now_ms)
 		e->last_status = ARES_ENODATA;
 	}
 	/* status shows stale names from the cache: a flip is saved at once. */
-	if (failed != (e->consecutive_failures > 0))
+	if (!good != (e->consecutive_failures > 0))
 		n->save_now = true;
-	if (failed) {
+	if (!good) {
 		e->consecutive_failures++;
 		e->next_refresh_ms = now_ms + retry_delay_ms(e->consecutive_failures);
 	} else {
 		e->consecutive_failures = 0;
-		e->last_status = 0;
+		if (good == TS_NAMES_NFAM)
+			e->last_status = 0;
 		e->last_success_ms = now_ms;
-		e->next_refresh_ms = now_ms + (int64_t)rd->min_ttl_s * 10 * REFRESH_PCT;
+		e->next_refresh_ms = now_ms + (int64_t)(rd->min_ttl_s ? rd->min_ttl_s : 1) * 10 *
+					       REFRESH_PCT;
 	}
 	rd->completed++;
 	due_by(n, e->next_refresh_ms);
