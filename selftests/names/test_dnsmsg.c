@@ -409,6 +409,15 @@ static void test_pointers(void)
 	err = name_at(&m, a, 16, &nm, &end);
 	TS_CHECK(err == TS_DNS_E_POINTER, "forward pointer: %s", ts_dns_err_name(err));
 
+	/* Forward to a well-formed name: refused though it ends. */
+	names_msg(&m);
+	a = m.n;
+	put_labels(&m, "www");
+	put_ptr(&m, a + 6);
+	put_name(&m, "example.test");
+	err = name_at(&m, a, 16, &nm, &end);
+	TS_CHECK(err == TS_DNS_E_POINTER, "forward pointer to a name: %s", ts_dns_err_name(err));
+
 	/* Into the header. */
 	names_msg(&m);
 	a = m.n;
