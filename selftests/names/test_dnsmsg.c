@@ -696,7 +696,8 @@ static void test_foreign_and_class(void)
 	struct msg m;
 	int err;
 
-	query(&m, 0x8180, "www.example.test", 6, 0);
+	query(&m, 0x8180, "www.example.test", 7, 0);
+	rr_a(&m, "www.exbmple.test", 60, 7);    /* same shape, one octet off */
 	rr_a(&m, "blob.test", 60, 1);           /* another owner */
 	rr_a(&m, "www.example.test.evil", 60, 2); /* a longer name */
 	rr_a(&m, "example.test", 60, 3);        /* a suffix */
