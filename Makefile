@@ -121,19 +121,30 @@ $(BUILD)/bench/%: selftests/bench/%.c $(BENCH_SUPPORT) $(TESTLIB_OBJS) $(LIB) $(
 BENCH_BPF_OBJ := $(BUILD)/bpf/bench_baseline.bpf.o $(BUILD)/bpf/bench_blocks.bpf.o
 $(BENCH_BINS): | $(BENCH_BPF_OBJ)
 
-# ---- fuzzing: the policy parser under libFuzzer + ASan + UBSan --------------
-FUZZ_BIN  := $(BUILD)/fuzz/fuzz_policy
-FUZZ_LIB_SRCS := $(shell find user/lib/policy user/lib/common -name '*.c' 2>/dev/null | sort)
+# ---- fuzzing: each selftests/fuzz/fuzz_<name>.c under libFuzzer + ASan + UBSan,
+# linked with the library sources it exercises (FUZZ_SRCS_<name>) and any
+# more libraries (FUZZ_LIBS_<name>); common/ logs through libbpf ---------------
+FUZZ_COMMON_SRCS := $(shell find user/lib/common -name '*.c' 2>/dev/null | sort)
+FUZZ_SRCS_policy := $(shell find user/lib/policy -name '*.c' 2>/dev/null | sort) $(FUZZ_COMMON_SRCS)
+FUZZ_SRCS_dns    := user/lib/names/dnsmsg.c user/lib/policy/net.c $(FUZZ_COMMON_SRCS)
+FUZZ_NAMES   := $(patsubst selftests/fuzz/fuzz_%.c,%,$(wildcard selftests/fuzz/fuzz_*.c))
+FUZZ_TARGETS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
+FUZZ_HDRS    := $(shell find user/lib -name '*.h' | sort) include/turnstile.h
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Wall -Werror -Wno-unused-parameter $(INCLUDES) -D_GNU_SOURCE
-$(FUZZ_BIN): selftests/fuzz/fuzz_policy.c $(FUZZ_LIB_SRCS) $(VERSION_H) $(wildcard user/lib/policy/*.h user/lib/common/*.h) include/turnstile.h
-	$(call msg,FUZZ,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ selftests/fuzz/fuzz_policy.c $(FUZZ_LIB_SRCS) $(LIBBPF_LIBS)
+define fuzz_rule
+$(BUILD)/fuzz/fuzz_$(1): selftests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(FUZZ_HDRS) $(VERSION_H)
+	$$(call msg,FUZZ,$$@)
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$$(CLANG) $$(FUZZ_FLAGS) -o $$@ selftests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(FUZZ_LIBS_$(1)) $$(LIBBPF_LIBS)
+endef
+$(foreach f,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(f))))
 
-FUZZ_TARGETS := $(if $(wildcard selftests/fuzz/fuzz_policy.c),$(FUZZ_BIN))
-fuzz: $(FUZZ_BIN)
-	$(Q)selftests/fuzz/run $(FUZZ_BIN) $${FUZZ_SECONDS:-600}
+# Every target for FUZZ_SECONDS (default 600) each; fails if any one does.
+fuzz: $(FUZZ_TARGETS)
+	$(Q)rc=0; for t in $(FUZZ_TARGETS); do \
+		echo "$$t:"; selftests/fuzz/run $$t $${FUZZ_SECONDS:-600} || rc=1; \
+	done; exit $$rc
 
 # ---- entry points -------------------------------------------------------------
 # `make test` and `make demo` first install whatever Debian packages are

@@ -409,6 +409,15 @@ static void test_pointers(void)
 	err = name_at(&m, a, 16, &nm, &end);
 	TS_CHECK(err == TS_DNS_E_POINTER, "forward pointer: %s", ts_dns_err_name(err));
 
+	/* Forward to a well-formed name: refused though it ends. */
+	names_msg(&m);
+	a = m.n;
+	put_labels(&m, "www");
+	put_ptr(&m, a + 6);
+	put_name(&m, "example.test");
+	err = name_at(&m, a, 16, &nm, &end);
+	TS_CHECK(err == TS_DNS_E_POINTER, "forward pointer to a name: %s", ts_dns_err_name(err));
+
 	/* Into the header. */
 	names_msg(&m);
 	a = m.n;
@@ -687,7 +696,8 @@ static void test_foreign_and_class(void)
 	struct msg m;
 	int err;
 
-	query(&m, 0x8180, "www.example.test", 6, 0);
+	query(&m, 0x8180, "www.example.test", 7, 0);
+	rr_a(&m, "www.exbmple.test", 60, 7);    /* same shape, one octet off */
 	rr_a(&m, "blob.test", 60, 1);           /* another owner */
 	rr_a(&m, "www.example.test.evil", 60, 2); /* a longer name */
 	rr_a(&m, "example.test", 60, 3);        /* a suffix */

@@ -20,7 +20,7 @@ struct ts_answer {
 	int status;              /* ARES_SUCCESS, ARES_ENODATA, ARES_ENOTFOUND, ... */
 	int family;              /* TS_FAMILY_V4 (A) or TS_FAMILY_V6 (AAAA) */
 	const struct ts_net *addrs;
-	const uint32_t *ttls;    /* seconds, min over the CNAME chain (c-ares) */
+	const uint32_t *ttls;    /* seconds, min over the CNAME chain (dnsmsg.h) */
 	size_t n;
 	const char *server;      /* "ip:port" of the last server asked */
 	uint64_t received_ns;    /* CLOCK_MONOTONIC when the answer was handed to us */

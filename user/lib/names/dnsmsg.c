@@ -53,14 +53,19 @@ static char lower(uint8_t c)
 	return (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
 }
 
-int ts_dns_read_name(const uint8_t *msg, size_t len, size_t *off, unsigned max_pointers,
-		     struct ts_dns_name *out)
+/*
+ * The one walk over a name: every structural rule, and on the way, when
+ * asked, its text (out) and whether it equals `cmp`, a host name's lower
+ * case wire form, label for label (*same). *labels counts its labels.
+ */
+static int walk_name(const uint8_t *msg, size_t len, size_t *off, unsigned max_pointers,
+		     struct ts_dns_name *out, const uint8_t *cmp, bool *same, unsigned *labels)
 {
 	size_t pos = *off, seg_start = *off, end = 0, tlen = 0;
 	unsigned pointers = 0, wire = 1; /* the root octet */
-	bool host = true;
+	bool host = out != NULL;
 
-	out->labels = 0;
+	*labels = 0;
 	for (;;) {
 		uint8_t b;
 
@@ -84,18 +89,23 @@ int ts_dns_read_name(const uint8_t *msg, size_t len, size_t *off, unsigned max_p
 		}
 		if (b & 0xc0)
 			return TS_DNS_E_LABEL_TYPE;
+		/* cmp[wire - 1] is cmp's next length octet: a well-formed name
+		 * has it, and its label, while the lengths agreed so far. */
+		if (cmp && *same && cmp[wire - 1] != b)
+			*same = false;
 		if (b == 0) {
 			pos++;
 			break;
 		}
 		if (len - pos - 1 < b)
 			return TS_DNS_E_SHORT;
-		wire += 1u + b;
-		if (wire > TS_DNS_WIRE_MAX)
+		if (wire + 1u + b > TS_DNS_WIRE_MAX)
 			return TS_DNS_E_NAME_LONG;
-		out->labels++;
-		/* wire <= 255 keeps the text <= 253 characters: sum of labels
-		 * + dots = wire - 2. */
+		(*labels)++;
+		for (size_t i = 1; cmp && *same && i <= b; i++)
+			*same = (uint8_t)lower(msg[pos + i]) == cmp[wire - 1 + i];
+		/* wire <= 255 keeps the text <= 253 characters: labels + dots
+		 * = wire - 2. */
 		for (size_t i = 1; host && i <= b; i++)
 			host = host_octet(msg[pos + i]);
 		if (host) {
@@ -104,13 +114,25 @@ int ts_dns_read_name(const uint8_t *msg, size_t len, size_t *off, unsigned max_p
 			for (size_t i = 1; i <= b; i++)
 				out->text[tlen++] = lower(msg[pos + i]);
 		}
+		wire += 1u + b;
 		pos += 1u + b;
 	}
-	out->wire_len = (uint16_t)wire;
-	out->host = host && out->labels > 0;
-	out->text[out->host ? tlen : 0] = '\0';
+	if (out) {
+		out->labels = (uint8_t)*labels;
+		out->wire_len = (uint16_t)wire;
+		out->host = host && *labels > 0;
+		out->text[out->host ? tlen : 0] = '\0';
+	}
 	*off = end ? end : pos;
 	return TS_DNS_OK;
+}
+
+int ts_dns_read_name(const uint8_t *msg, size_t len, size_t *off, unsigned max_pointers,
+		     struct ts_dns_name *out)
+{
+	unsigned labels;
+
+	return walk_name(msg, len, off, max_pointers, out, NULL, NULL, &labels);
 }
 
 bool ts_dns_name_same_host(const struct ts_dns_name *a, const struct ts_dns_name *b)
@@ -119,20 +141,45 @@ bool ts_dns_name_same_host(const struct ts_dns_name *a, const struct ts_dns_name
 	return a->host && b->host && a->wire_len == b->wire_len && !strcmp(a->text, b->text);
 }
 
+/* A host name's wire form back from its text (lower case, exact). */
+static void host_wire(const struct ts_dns_name *n, uint8_t wire[TS_DNS_WIRE_MAX])
+{
+	size_t w = 0, label = 0;
+
+	for (const char *c = n->text;; c++) {
+		if (*c == '.' || *c == '\0') {
+			wire[label] = (uint8_t)(w - label);
+			w++;
+			label = w;
+			if (*c == '\0')
+				break;
+			continue;
+		}
+		wire[++w] = (uint8_t)*c;
+	}
+	wire[label] = 0;
+}
+
 /* One resource record's fixed part; rdata is msg[rdata, rdata + rdlen). */
 struct rr {
-	struct ts_dns_name owner;
+	unsigned owner_labels;
+	bool owner_same;           /* the owner equals the cmp given to read_rr */
 	uint16_t type, rclass;
 	uint32_t ttl;
 	size_t rdata, rdlen;
 };
 
+/* The record at *off; with `cmp` (host_wire), rr->owner_same tells whether
+ * its owner is that name. */
 static int read_rr(const uint8_t *msg, size_t len, size_t *off, unsigned max_pointers,
-		   struct rr *rr)
+		   const uint8_t *cmp, struct rr *rr)
 {
 	size_t pos = *off;
-	int err = ts_dns_read_name(msg, len, &pos, max_pointers, &rr->owner);
+	int err;
 
+	rr->owner_same = cmp != NULL;
+	err = walk_name(msg, len, &pos, max_pointers, NULL, cmp, &rr->owner_same,
+			&rr->owner_labels);
 	if (err)
 		return err;
 	if (len - pos < 10)
@@ -183,12 +230,12 @@ int ts_dns_query_parse(const uint8_t *msg, size_t len, const struct ts_dns_limit
 		bool additional = i >= (unsigned)q->ancount + q->nscount;
 		struct rr rr;
 
-		err = read_rr(msg, len, &off, lim->max_pointers, &rr);
+		err = read_rr(msg, len, &off, lim->max_pointers, NULL, &rr);
 		if (err)
 			return err;
 		if (rr.type != TS_DNS_TYPE_OPT)
 			continue;
-		if (!additional || rr.owner.labels || q->edns)
+		if (!additional || rr.owner_labels || q->edns)
 			return TS_DNS_E_OPT;
 		q->edns = true;
 		q->edns_udp = rr.rclass;
@@ -214,18 +261,19 @@ static int find_cname(const uint8_t *msg, size_t len, const struct ts_dns_limits
 		      const struct ts_dns_query *q, const struct ts_dns_name *owner,
 		      struct ts_dns_name *target, uint32_t *ttl, bool *found)
 {
+	uint8_t want[TS_DNS_WIRE_MAX];
 	size_t off = q->question_end;
 
+	host_wire(owner, want);
 	*found = false;
 	for (unsigned i = 0; i < q->ancount; i++) {
 		struct rr rr;
 		size_t pos;
-		int err = read_rr(msg, len, &off, lim->max_pointers, &rr);
+		int err = read_rr(msg, len, &off, lim->max_pointers, want, &rr);
 
 		if (err)
 			return err;
-		if (rr.type != TS_DNS_TYPE_CNAME || rr.rclass != TS_DNS_CLASS_IN ||
-		    !ts_dns_name_same_host(&rr.owner, owner))
+		if (rr.type != TS_DNS_TYPE_CNAME || rr.rclass != TS_DNS_CLASS_IN || !rr.owner_same)
 			continue;
 		if (*found)
 			return TS_DNS_E_CHAIN;
@@ -269,6 +317,7 @@ int ts_dns_answer_parse(const uint8_t *msg, size_t len, const struct ts_dns_limi
 			struct ts_net *addrs, uint32_t *ttls, size_t cap, struct ts_dns_answer *a)
 {
 	uint32_t chain_ttl = UINT32_MAX;
+	uint8_t canon[TS_DNS_WIRE_MAX];
 	size_t off;
 	int err;
 
@@ -302,17 +351,17 @@ int ts_dns_answer_parse(const uint8_t *msg, size_t len, const struct ts_dns_limi
 	if (!a->canon.host)
 		return TS_DNS_OK;
 
+	host_wire(&a->canon, canon);
 	off = a->q.question_end;
 	for (unsigned i = 0; i < a->q.ancount; i++) {
 		struct rr rr;
 
-		err = read_rr(msg, len, &off, lim->max_pointers, &rr);
+		err = read_rr(msg, len, &off, lim->max_pointers, canon, &rr);
 		if (err)
 			return err;
-		if (rr.rclass != TS_DNS_CLASS_IN ||
+		if (rr.rclass != TS_DNS_CLASS_IN || !rr.owner_same ||
 		    !((rr.type == TS_DNS_TYPE_A && rr.rdlen == 4) ||
-		      (rr.type == TS_DNS_TYPE_AAAA && rr.rdlen == 16)) ||
-		    !ts_dns_name_same_host(&rr.owner, &a->canon))
+		      (rr.type == TS_DNS_TYPE_AAAA && rr.rdlen == 16)))
 			continue;
 		store_addr(&rr, msg, chain_ttl, addrs, ttls, cap, a);
 	}

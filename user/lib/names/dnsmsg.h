@@ -70,8 +70,8 @@ struct ts_dns_name {
 };
 /* Reads the (possibly compressed) name at *off; on return *off is the offset after the name
  * where it is stored (after the first pointer, if any). Structural errors return an err code
- * (and leave *off as it was); a structurally valid name that is not a host name returns 0
- * with out->host = false. The root name (no label) is not a host name. */
+ * (*off is left as it was, *out is undefined); a structurally valid name that is not a host
+ * name returns 0 with out->host = false. The root name (no label) is not a host name. */
 int ts_dns_read_name(const uint8_t *msg, size_t len, size_t *off, unsigned max_pointers,
 		     struct ts_dns_name *out);
 
@@ -121,7 +121,9 @@ struct ts_dns_answer {
  * CNAME TTL on the chain to it); a TTL with the top bit set counts as 0 (RFC 2181). Only host
  * names (host=true) ever match: a chain through a non-host name stops there and yields no
  * address. addrs/ttls have room for cap entries; more are counted in a->dropped.
- * A message that ends inside a record is an error even when TC is set. */
+ * Addresses are taken whatever the rcode (the caller decides what an rcode means).
+ * A message that ends inside a record is an error even when TC is set. Cost: at most
+ * (chain + 3) walks over the records, each name at most 255 octets and max_pointers jumps. */
 int ts_dns_answer_parse(const uint8_t *msg, size_t len, const struct ts_dns_limits *lim,
 			struct ts_net *addrs, uint32_t *ttls, size_t cap, struct ts_dns_answer *a);
 
