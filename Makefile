@@ -127,6 +127,9 @@ $(BENCH_BINS): | $(BENCH_BPF_OBJ)
 FUZZ_COMMON_SRCS := $(shell find user/lib/common -name '*.c' 2>/dev/null | sort)
 FUZZ_SRCS_policy := $(shell find user/lib/policy -name '*.c' 2>/dev/null | sort) $(FUZZ_COMMON_SRCS)
 FUZZ_SRCS_dns    := user/lib/names/dnsmsg.c user/lib/policy/net.c $(FUZZ_COMMON_SRCS)
+# the proxy's learning step: the names library on a policy of wildcards
+FUZZ_SRCS_learn  := $(shell find user/lib/names user/lib/policy -name '*.c' | sort) $(FUZZ_COMMON_SRCS)
+FUZZ_LIBS_learn  := $(CARES_LIBS) -lm
 FUZZ_NAMES   := $(patsubst selftests/fuzz/fuzz_%.c,%,$(wildcard selftests/fuzz/fuzz_*.c))
 FUZZ_TARGETS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_HDRS    := $(shell find user/lib -name '*.h' | sort) include/turnstile.h

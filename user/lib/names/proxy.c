@@ -205,42 +205,31 @@ static void send_truncated(struct ts_proxy *p, struct pending *q, const unsigned
 
 /* ---- answers ------------------------------------------------------------ */
 
-/* Reads the answer, teaches it, then relays it. false = refused (SERVFAIL sent). */
+/* Reads the answer and teaches it. false = refused (the caller sends SERVFAIL). */
 static bool learn_answer(struct ts_proxy *p, struct pending *q, const unsigned char *abuf,
 			 size_t alen, const char *server, uint64_t received_ns)
 {
-	struct ts_dns_answer a;
-	int err = ts_dns_answer_parse(abuf, alen, &ts_dns_limits_default, p->addrs, p->ttls,
-				      PROXY_ADDRS_MAX, &a);
+	struct ts_proxy_answer pa = { .client = &q->client, .server = server,
+				      .received_ns = received_ns };
+	int dns_err = 0;
+	enum ts_proxy_refusal r = ts_proxy_read_answer(&q->q, abuf, alen, p->addrs, p->ttls,
+						       PROXY_ADDRS_MAX, &pa, &dns_err);
 	enum ts_learn_outcome o;
 
-	if (err) {
-		p->m.refused[TS_REFUSED_ANSWER]++;
-		if (err > 0 && err < TS_DNS_E_MAX)
-			p->m.answer_errors[err]++;
+	if (r != TS_REFUSED_MAX) {
+		p->m.refused[r]++;
+		if (dns_err > 0 && dns_err < TS_DNS_E_MAX)
+			p->m.answer_errors[dns_err]++;
 		ts_debug("names proxy: answer for %s refused: %s", q->q.qname.text,
-			 ts_dns_err_name(err));
+			 dns_err ? ts_dns_err_name(dns_err) : ts_proxy_refusal_name(r));
 		return false;
 	}
-	/* c-ares matched the answer to our query; say so on the wire form too. */
-	if (a.q.qtype != q->q.qtype || a.q.qname.host != q->q.qname.host ||
-	    strcmp(a.q.qname.text, q->q.qname.text)) {
-		p->m.refused[TS_REFUSED_MISMATCH]++;
-		return false;
-	}
-	if (!q->q.qname.host) {
+	if (!pa.qname)
 		o = TS_LEARN_NOT_HOST;
-	} else if (!p->learn) {
+	else if (!p->learn)
 		o = TS_LEARN_NONE;
-	} else {
-		struct ts_proxy_answer pa = {
-			.client = &q->client, .qname = q->q.qname.text, .addrs = p->addrs,
-			.ttls = p->ttls, .n = a.rcode ? 0 : a.n4 + a.n6, .server = server,
-			.received_ns = received_ns,
-		};
-
+	else
 		o = p->learn(p->learn_ctx, &pa);
-	}
 	p->m.learn[o < TS_LEARN_MAX ? o : TS_LEARN_ERROR]++;
 	return true;
 }

@@ -114,6 +114,19 @@ int ts_proxy_metrics_write(const struct ts_proxy_metrics *m, const char *listen,
 int ts_proxy_metrics_read(struct ts_proxy_metrics *m, char *listen, size_t listen_len,
 			  const char *path);
 
+/*
+ * What the proxy takes from the resolver's answer to query q (proxy_answer.c):
+ * the answer read on its wire form within the default limits, its question
+ * the query's own (name on the wire form, type). Fills a->qname (NULL when
+ * the name is not a host name: nothing to learn), a->addrs/ttls/n (none
+ * unless NOERROR). Returns TS_REFUSED_MAX when the answer may be relayed,
+ * else why not (*dns_err: the dnsmsg error behind TS_REFUSED_ANSWER).
+ */
+struct ts_dns_query;
+enum ts_proxy_refusal ts_proxy_read_answer(const struct ts_dns_query *q, const uint8_t *abuf,
+					   size_t alen, struct ts_net *addrs, uint32_t *ttls,
+					   size_t cap, struct ts_proxy_answer *a, int *dns_err);
+
 /* ---- the proxy ------------------------------------------------------------- */
 
 struct ts_proxy;
