@@ -7,9 +7,12 @@ BUILD_PKGS="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 # dnsmasq-base: the binary without a host service; xdp-tools and nftables are
 # the benchmark peers.
 TEST_PKGS="iproute2 dnsmasq-base openssl curl util-linux xdp-tools nftables procps python3 groff-base man-db bsdextrautils jq strace"
+# The deployment tests (selftests/deploy, docs/deploy.md): systemd-nspawn
+# boots a systemd for the service test, lintian checks the package.
+# DEPLOY_PKGS="systemd systemd-container dpkg-dev lintian"
 
 missing=""
-for p in $BUILD_PKGS $TEST_PKGS; do
+for p in $BUILD_PKGS $TEST_PKGS $DEPLOY_PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 		missing="$missing $p"
 	fi
