@@ -210,3 +210,11 @@ uninstall:
 	$(Q)rm -rf $(DESTDIR)$(DOCDIR)
 	$(Q)for f in $(DESTDIR)$(SYSCONFDIR)/turnstile/turnstile.policy $(DESTDIR)$(SYSCONFDIR)/default/turnstile \
 		$(DESTDIR)$(STATEDIR); do [ -e "$$f" ] && echo "uninstall: kept $$f (remove it by hand)"; done; true
+
+# ---- Debian package (packaging/deb, docs/deploy.md) --------------------------
+DEB_VERSION ?= 0.1.0
+DEB_OUT     ?= $(BUILD)
+.PHONY: deb
+deb: all $(MAN)
+	$(call msg,DEB,$(DEB_OUT)/turnstile_$(DEB_VERSION)_*.deb)
+	$(Q)packaging/deb/build.sh $(BUILD) $(DEB_VERSION) $(DEB_OUT)
