@@ -30,5 +30,6 @@ int ts_cmd_stats(int argc, char **argv);
 int ts_cmd_flows(int argc, char **argv);
 int ts_cmd_monitor(int argc, char **argv);
 int ts_cmd_explain(int argc, char **argv);
+int ts_cmd_reload(int argc, char **argv);
 
 #endif /* TS_COMMANDS_H */

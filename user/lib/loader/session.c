@@ -27,17 +27,52 @@ struct attached {
 	size_t ntc;
 };
 
+/* The first error line of the findings as ts_diags_print writes it, with
+ * how many more there are, into why (for the state record). */
+static void first_error(const struct ts_diags *d, char *why, size_t len)
+{
+	char *text = NULL, *line;
+	size_t n = 0;
+	FILE *f = open_memstream(&text, &n);
+
+	if (!f)
+		return;
+	ts_diags_print(f, d);
+	fclose(f);
+	for (line = text; line && *line; line += strcspn(line, "\n") + 1) {
+		size_t l = strcspn(line, "\n");
+
+		line[l] = '\0';
+		if (strstr(line, ": error: ") || !strncmp(line, "error: ", 7)) {
+			if (d->nerrors > 1)
+				snprintf(why, len, "%s (and %zu more errors)", line, d->nerrors - 1);
+			else
+				snprintf(why, len, "%s", line);
+			break;
+		}
+		line[l] = '\n';
+	}
+	free(text);
+}
+
+/* why (may be NULL) gets a one-line reason when it fails. */
 static int build_policy(const char *path, bool audit, const char *resolvers,
-			const char *dns_listen, const char *names_cache, struct ts_compiled **out)
+			const char *dns_listen, const char *names_cache, struct ts_compiled **out,
+			char *why, size_t whylen)
 {
 	struct ts_diags d = { 0 };
 	int err = ts_policy_build_file(path, &d, out);
 
 	ts_diags_print(stderr, &d);
+	if (err && why)
+		first_error(&d, why, whylen);
 	ts_diags_free(&d);
 	if (err) {
-		if (err != -EINVAL)
+		if (err != -EINVAL) {
 			ts_err("%s: cannot read policy: %s", path, strerror(-err));
+			if (why)
+				snprintf(why, whylen, "%s: cannot read policy: %s", path, strerror(-err));
+		}
 		return -EINVAL;
 	}
 	if (audit)
@@ -46,6 +81,9 @@ static int build_policy(const char *path, bool audit, const char *resolvers,
 	if (!err)
 		err = ts_resolvers_add_listen(*out, dns_listen);
 	if (err) {
+		if (why)
+			snprintf(why, whylen, "%s: the resolvers or the DNS proxy address do not fit the policy",
+				 path);
 		ts_compiled_free(*out);
 		*out = NULL;
 		return -EINVAL;
@@ -237,7 +275,7 @@ int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up
 	snprintf(s->names_cache, sizeof(s->names_cache), "%s/names.cache",
 		 o->state_dir ? o->state_dir : TS_STATE_DIR_DEFAULT);
 	if (build_policy(abs_policy, o->audit, o->resolvers, o->dns_listen, s->names_cache,
-			 &s->policy)) {
+			 &s->policy, NULL, 0)) {
 		res->fail = TS_UP_FAIL_POLICY;
 		return -EINVAL;
 	}
@@ -290,14 +328,18 @@ fail:
 int ts_session_reload(struct ts_session *s, uint64_t *generation_out)
 {
 	struct ts_compiled *next = NULL;
+	/* longer than the record's field: ts_state_record_reload marks a cut */
+	char why[TS_STATE_PATH_LEN + TS_STATE_REASON_LEN] = "";
 	int err;
 
 	err = build_policy(s->state.policy, s->state.audit,
 			   s->state.resolvers[0] ? s->state.resolvers : s->default_resolvers,
-			   s->state.dns_listen, s->names_cache, &next);
+			   s->state.dns_listen, s->names_cache, &next, why, sizeof(why));
 	if (err) {
 		ts_err("%s: invalid, the running policy (generation %llu) stays",
 		       s->state.policy, (unsigned long long)s->state.generation);
+		ts_state_record_reload(&s->state, TS_RELOAD_INVALID, why[0] ? why : "invalid policy");
+		ts_state_save(s->pin_dir, &s->state);
 		return -EINVAL;
 	}
 	err = ts_dp_install(s->dp, next, generation_out);
@@ -305,12 +347,16 @@ int ts_session_reload(struct ts_session *s, uint64_t *generation_out)
 		ts_err("%s: installing failed (%s), the running policy stays", s->state.policy,
 		       strerror(-err));
 		ts_compiled_free(next);
+		snprintf(why, sizeof(why), "%s: installing failed: %s", s->state.policy, strerror(-err));
+		ts_state_record_reload(&s->state, TS_RELOAD_FAILED, why);
+		ts_state_save(s->pin_dir, &s->state);
 		return err;
 	}
 	ts_compiled_free(s->policy);
 	s->policy = next;
 	s->state.generation = *generation_out;
 	s->state.started_unix = time(NULL);
+	ts_state_record_reload(&s->state, TS_RELOAD_OK, NULL);
 	return ts_state_save(s->pin_dir, &s->state);
 }
 
