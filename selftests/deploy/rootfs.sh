@@ -51,3 +51,36 @@ deploy_chroot() {
 deploy_build_deb() {
 	make -s -C "$TS_ROOT" BUILD="$BUILD" deb DEB_VERSION="$1" DEB_OUT="$2" 2>&1 | tail -n 1
 }
+
+# deploy_boot DIR NETNS: boots DIR's systemd with systemd-nspawn (no
+# machined: not registered, run in the caller's cgroup) inside network
+# namespace NETNS, with every capability, the bpf() system call (nspawn's
+# seccomp filter refuses it to the container's services otherwise) and the
+# caller's bpffs on /sys/fs/bpf; only basic.target is started (the host's
+# own services stay off). Sets DEPLOY_INIT to the container's PID 1 (as
+# seen from here) and returns once the manager is up, or 1 after 60 s.
+# Powered off on exit.
+deploy_boot() {
+	local dir=$1 netns=$2 i state
+	ts_bg nspawn systemd-nspawn -q --directory="$dir" --boot --register=no --keep-unit \
+		--link-journal=no --console=passive --capability=all --system-call-filter=bpf \
+		--network-namespace-path="/run/netns/$netns" --bind=/sys/fs/bpf \
+		--machine="ts-deploy-$$" -- systemd.unit=basic.target
+	DEPLOY_NSPAWN=$TS_BG_PID
+	DEPLOY_INIT=""
+	for i in $(seq 1 100); do
+		DEPLOY_INIT=$(pgrep -P "$DEPLOY_NSPAWN" -x systemd) && break
+		sleep 0.1
+	done
+	[ -n "$DEPLOY_INIT" ] || return 1
+	ts_on_exit "nsenter -t $DEPLOY_INIT -a systemctl poweroff; timeout 20 tail --pid=$DEPLOY_NSPAWN -f /dev/null"
+	for i in $(seq 1 300); do
+		state=$(in_container systemctl is-system-running 2>/dev/null)
+		case "$state" in running|degraded) return 0 ;; esac
+		sleep 0.2
+	done
+	return 1
+}
+
+# in_container CMD...: CMD in the booted container (all its namespaces).
+in_container() { nsenter -t "$DEPLOY_INIT" -a -- "$@"; }

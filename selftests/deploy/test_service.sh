@@ -1,0 +1,130 @@
+#!/bin/bash
+# The real unit under a real systemd. This machine's init is not systemd,
+# so the test boots one with systemd-nspawn (selftests/deploy/rootfs.sh):
+# the host's root behind a tmpfs overlay, inside the gateway namespace of
+# the loader tests' network (client C, gateway G, server S), with the
+# test's bpffs. There, as an admin would: install the .deb, set the
+# interfaces and the policy, `systemctl enable --now turnstile`. Then:
+#   - the daemon enforces (C -> S tcp/443 opens, tcp/8443 is refused);
+#   - `systemctl reload` of a broken policy FAILS, the journal shows the
+#     policy error, the running policy stays;
+#   - a valid reload switches (now 8443 opens and 443 is refused);
+#   - `systemctl restart` comes back with a new pid, adopting the state;
+#   - `systemctl stop` leaves enforcement in place;
+#   - removing the package says that enforcement stays, and it does.
+. "$(dirname "$0")/rootfs.sh"
+deploy_private_mounts "$0" "$@"
+. "$(dirname "$0")/../lib.sh"
+. "$TS_ROOT/selftests/loader/topo.sh"
+ts_require_root
+
+for tool in systemd-nspawn dpkg-deb; do
+	command -v $tool >/dev/null || { ts_skip service "$tool missing (scripts/install-deps.sh)"; exit 0; }
+done
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+
+deb=$(deploy_build_deb 0.1.0 "$TS_TMP/deb")
+[ -f "$deb" ] || { ts_fail service_deb "make deb: $deb"; ts_exit; }
+topo_up || { ts_fail topology "cannot build namespaces"; ts_exit; }
+topo_servers "$NS_S" 443 8443 || { ts_fail servers "echo server did not start"; ts_exit; }
+# whatever happens inside, nothing stays attached after the test
+ts_on_exit "nsenter --net=/run/netns/$NS_G '$TS_BIN' down"
+
+R=$TS_TMP/root
+deploy_rootfs "$R" || { ts_fail service_rootfs "cannot mount the overlay root"; ts_exit; }
+cp "$deb" "$R/root/turnstile.deb"
+if ! deploy_boot "$R" "$NS_G"; then
+	ts_fail service_boot "systemd did not come up: $(tail -5 "$TS_TMP/nspawn.log")"
+	ts_exit
+fi
+ts_pass service_boot_systemd
+C=in_container
+journal() { $C journalctl -u turnstile --no-pager -o cat 2>/dev/null; }
+main_pid() { $C systemctl show -p MainPID --value turnstile; }
+passes() { topo_connect "$NS_C" 10.9.1.2 "$1"; }
+refused() { ! topo_connect "$NS_C" 10.9.1.2 "$1"; }
+policy_443() { topo_policy; }
+policy_8443() {
+	topo_policy | sed 's|^rule "C1": clients -> servers tcp/443$|rule "C1": clients -> servers tcp/8443|'
+}
+
+# ---- install, configure, enable --now ----
+if ! out=$($C dpkg -i /root/turnstile.deb 2>&1); then
+	ts_fail service_install "dpkg -i: $out"
+	ts_exit
+fi
+if [ "$($C systemctl is-enabled turnstile 2>&1)" = disabled ] &&
+   [ "$($C systemctl is-active turnstile 2>&1)" = inactive ]; then
+	ts_pass service_installed_not_started
+else
+	ts_fail service_installed_not_started "after install: $($C systemctl is-enabled turnstile 2>&1) $($C systemctl is-active turnstile 2>&1)"
+fi
+policy_443 >"$R/etc/turnstile/turnstile.policy"
+sed -i 's/^TURNSTILE_INTERFACES=.*/TURNSTILE_INTERFACES="-i gc -i gs"/' "$R/etc/default/turnstile"
+out=$($C systemctl enable --now turnstile 2>&1)
+rc=$?
+ts_wait_for 20 sh -c "nsenter -t $DEPLOY_INIT -a turnstile status --json 2>/dev/null | grep -q '\"daemon_running\":true'"
+pid1=$(main_pid)
+if [ $rc = 0 ] && [ "$($C systemctl is-active turnstile)" = active ] && [ "$pid1" -gt 0 ] &&
+   $C turnstile status | grep -q "^daemon *running (pid $pid1)"; then
+	ts_pass service_enable_now_runs
+else
+	ts_fail service_enable_now_runs "rc $rc: $out; $(journal | tail -5)"
+	ts_exit
+fi
+if passes 443 && refused 8443; then
+	ts_pass service_enforces_policy
+else
+	ts_fail service_enforces_policy "443 must open and 8443 be refused"
+fi
+
+# ---- reload: broken file fails visibly, valid file switches ----
+gen0=$($C turnstile status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"])')
+printf 'component clients { 10.9.0.0/24 }\nrule "X": clients -> nowhere tcp/443\n' >"$R/etc/turnstile/turnstile.policy"
+out=$($C systemctl reload turnstile 2>&1)
+rc=$?
+gen1=$($C turnstile status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"])')
+if [ $rc != 0 ] && journal | grep -q 'reload refused: /etc/turnstile/turnstile.policy:2:[0-9]*: error' &&
+   [ "$gen1" = "$gen0" ] && [ "$($C systemctl is-active turnstile)" = active ] && passes 443 && refused 8443; then
+	ts_pass service_reload_broken_policy_fails
+else
+	ts_fail service_reload_broken_policy_fails "systemctl reload rc $rc ($out), generation $gen0 -> $gen1; journal: $(journal | tail -3)"
+fi
+policy_8443 >"$R/etc/turnstile/turnstile.policy"
+out=$($C systemctl reload turnstile 2>&1)
+rc=$?
+if [ $rc = 0 ] && passes 8443 && refused 443; then
+	ts_pass service_reload_valid_policy_switches
+else
+	ts_fail service_reload_valid_policy_switches "systemctl reload rc $rc ($out); journal: $(journal | tail -3)"
+fi
+
+# ---- restart: a new daemon adopts the pinned state ----
+$C systemctl restart turnstile
+ts_wait_for 20 sh -c "nsenter -t $DEPLOY_INIT -a turnstile status --json 2>/dev/null | grep -q '\"daemon_running\":true'"
+pid2=$(main_pid)
+if [ "$($C systemctl is-active turnstile)" = active ] && [ "$pid2" -gt 0 ] && [ "$pid2" != "$pid1" ] &&
+   journal | grep -q 'adopted pinned state' && passes 8443 && refused 443; then
+	ts_pass service_restart_adopts
+else
+	ts_fail service_restart_adopts "pid $pid1 -> $pid2; journal: $(journal | tail -3)"
+fi
+
+# ---- stop: enforcement stays ----
+$C systemctl stop turnstile
+if [ "$($C systemctl is-active turnstile)" != active ] && ! kill -0 "$pid2" 2>/dev/null &&
+   $C turnstile status | grep -q '^daemon *not running' && passes 8443 && refused 443; then
+	ts_pass service_stop_keeps_enforcement
+else
+	ts_fail service_stop_keeps_enforcement "after stop: $($C systemctl is-active turnstile); $($C turnstile status 2>&1 | head -5)"
+fi
+
+# ---- remove the package: it says enforcement stays, and it does ----
+out=$($C dpkg -r turnstile 2>&1)
+if echo "$out" | grep -q 'enforcement stays in place' && [ ! -e "$R/usr/sbin/turnstile" ] &&
+   [ -e /sys/fs/bpf/turnstile/ts_config ] && refused 443; then
+	ts_pass service_remove_leaves_enforcement
+else
+	ts_fail service_remove_leaves_enforcement "dpkg -r said: $out"
+fi
+ts_exit
