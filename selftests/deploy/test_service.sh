@@ -5,7 +5,9 @@
 # the loader tests' network (client C, gateway G, server S), with the
 # test's bpffs. There, as an admin would: install the .deb, set the
 # interfaces and the policy, `systemctl enable --now turnstile`. Then:
-#   - the daemon enforces (C -> S tcp/443 opens, tcp/8443 is refused);
+#   - the daemon runs hardened (no CAP_SYS_ADMIN, no new privileges,
+#     `systemd-analyze security` exposure at most 2.5) and enforces
+#     (C -> S tcp/443 opens, tcp/8443 is refused);
 #   - `systemctl reload` of a broken policy FAILS, the journal shows the
 #     policy error, the running policy stays;
 #   - a valid reload switches (now 8443 opens and 443 is refused);
@@ -71,6 +73,18 @@ if [ $rc = 0 ] && [ "$($C systemctl is-active turnstile)" = active ] && [ "$pid1
 else
 	ts_fail service_enable_now_runs "rc $rc: $out; $(journal | tail -5)"
 	ts_exit
+fi
+# the hardening is in force: no CAP_SYS_ADMIN in the daemon's bounding
+# set, no new privileges, and systemd's own exposure score
+capbnd=$($C sh -c "sed -n 's/^CapBnd:\t//p' /proc/$pid1/status")
+nnp=$($C sh -c "sed -n 's/^NoNewPrivs:\t//p' /proc/$pid1/status")
+score=$($C systemd-analyze security turnstile 2>/dev/null | sed -n 's/.*exposure level for turnstile.service: \([0-9.]*\).*/\1/p')
+echo "systemd-analyze security turnstile (running, in the container): $score"
+if [ -n "$capbnd" ] && [ $(( 0x$capbnd & (1 << 21) )) = 0 ] && [ "$nnp" = 1 ] &&
+   python3 -c "import sys; sys.exit(not float('$score') <= 2.5)" 2>/dev/null; then
+	ts_pass service_hardened
+else
+	ts_fail service_hardened "CapBnd $capbnd (bit 21 = CAP_SYS_ADMIN), NoNewPrivs $nnp, exposure '$score' (want <= 2.5)"
 fi
 if passes 443 && refused 8443; then
 	ts_pass service_enforces_policy
