@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "common/log.h"
 #include "dp/dp.h"
+#include "loader/metrics_http.h"
 #include "loader/resolvers.h"
 #include "policy/net.h"
 #include "policy/policy.h"
@@ -145,7 +146,7 @@ static void up_usage(FILE *out, const char *cmd, bool daemon)
 		"  -s, --state-dir DIR   names cache directory (default %s)\n"
 		"  -w, --lock-wait SECS  wait this long for another turnstile's lock (default %d)\n"
 		"%s",
-		cmd, daemon ? " [--dns-listen ADDR]" : "",
+		cmd, daemon ? " [--dns-listen ADDR]\n       [--metrics ADDR:PORT]" : "",
 		daemon ? "Does `up`, then stays in the foreground: refreshes names, removes\n"
 			 "expired flows, reloads the policy on SIGHUP, exits on SIGTERM leaving\n"
 			 "enforcement in place."
@@ -155,6 +156,7 @@ static void up_usage(FILE *out, const char *cmd, bool daemon)
 		daemon ? "  -d, --dns-listen ADDR[:PORT]  serve DNS to clients here (UDP, default port 53),\n"
 			 "                        relayed to the resolvers; answers for the policy's\n"
 			 "                        wildcards reach the maps before the client has them\n"
+			 "  -M, --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 		       : "");
 }
 
@@ -178,6 +180,7 @@ int ts_cli_parse_up(int argc, char **argv, struct ts_cli_up_args *a, bool daemon
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "lock-wait", required_argument, NULL, 'w' },
 		{ "dns-listen", required_argument, NULL, 'd' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -186,7 +189,7 @@ int ts_cli_parse_up(int argc, char **argv, struct ts_cli_up_args *a, bool daemon
 	memset(a, 0, sizeof(*a));
 	a->opts.lock_timeout_ms = TS_LOCK_TIMEOUT_DEFAULT_MS;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:e:m:ar:s:w:d:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:e:m:ar:s:w:d:M:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 		case 'e': {
@@ -236,6 +239,22 @@ int ts_cli_parse_up(int argc, char **argv, struct ts_cli_up_args *a, bool daemon
 				return TS_EXIT_USAGE;
 			}
 			a->opts.dns_listen = optarg;
+			break;
+		}
+		case 'M': {
+			struct sockaddr_storage ss;
+			socklen_t len;
+
+			if (!daemon) {
+				ts_err("--metrics: only `run` serves metrics (`up` exits)");
+				return TS_EXIT_USAGE;
+			}
+			if (ts_metrics_listen_parse(optarg, &ss, &len) ||
+			    strlen(optarg) >= sizeof(((struct ts_loader_state *)0)->metrics_listen)) {
+				ts_err("--metrics %s: expected ADDR:PORT or [V6]:PORT", optarg);
+				return TS_EXIT_USAGE;
+			}
+			a->opts.metrics_listen = optarg;
 			break;
 		}
 		case 'h':

@@ -239,6 +239,8 @@ static void record_state(struct ts_session *s, const struct ts_up_opts *o, const
 		 o->state_dir ? o->state_dir : TS_STATE_DIR_DEFAULT);
 	snprintf(st->resolvers, sizeof(st->resolvers), "%s", o->resolvers ? o->resolvers : "");
 	snprintf(st->dns_listen, sizeof(st->dns_listen), "%s", o->dns_listen ? o->dns_listen : "");
+	snprintf(st->metrics_listen, sizeof(st->metrics_listen), "%s",
+		 o->metrics_listen ? o->metrics_listen : "");
 	st->audit = o->audit;
 	st->started_unix = time(NULL);
 	st->daemon_pid = o->daemon_pid;

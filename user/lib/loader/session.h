@@ -49,6 +49,7 @@ struct ts_up_opts {
 	/* the names library's DNS proxy for clients (`run` only), ADDR[:PORT];
 	 * a specific ADDR is let through like a resolver. NULL = none */
 	const char *dns_listen;
+	const char *metrics_listen;       /* `run --metrics` ADDR:PORT, NULL = none */
 	const char *state_dir;            /* NULL = TS_STATE_DIR_DEFAULT */
 	int lock_timeout_ms;
 	int32_t daemon_pid;               /* recorded in the state; 0 for `up` */

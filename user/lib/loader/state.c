@@ -54,6 +54,7 @@ static void format_state(char *buf, size_t len, const struct ts_loader_state *st
 	PUT("state_dir %s\n", st->state_dir);
 	PUT("resolvers %s\n", st->resolvers);
 	PUT("dns_listen %s\n", st->dns_listen);
+	PUT("metrics_listen %s\n", st->metrics_listen);
 	PUT("audit %d\n", st->audit);
 	PUT("generation %" PRIu64 "\n", st->generation);
 	PUT("started %" PRId64 "\n", st->started_unix);
@@ -134,6 +135,8 @@ static void parse_line(struct ts_loader_state *st, const char *line)
 		copy_value(st->resolvers, sizeof(st->resolvers), v);
 	else if (KEY("dns_listen"))
 		copy_value(st->dns_listen, sizeof(st->dns_listen), v);
+	else if (KEY("metrics_listen"))
+		copy_value(st->metrics_listen, sizeof(st->metrics_listen), v);
 	else if (KEY("audit"))
 		st->audit = atoi(v) != 0;
 	else if (KEY("generation"))

@@ -49,6 +49,7 @@ struct ts_loader_state {
 	char state_dir[TS_STATE_PATH_LEN];    /* names cache lives here */
 	char resolvers[TS_STATE_RESOLVERS_LEN]; /* "--resolver" list, comma separated; "" = policy's */
 	char dns_listen[TS_STATE_LISTEN_LEN]; /* `run --dns-listen` (the names DNS proxy); "" = none */
+	char metrics_listen[TS_STATE_LISTEN_LEN]; /* `run --metrics` (HTTP /metrics); "" = none */
 	bool audit;                           /* --audit given */
 	uint64_t generation;                  /* of the installed policy */
 	int64_t started_unix;                 /* when the policy was last installed */
