@@ -8,6 +8,9 @@
 #   - the daemon runs hardened (no CAP_SYS_ADMIN, no new privileges,
 #     `systemd-analyze security` exposure at most 2.5) and enforces
 #     (C -> S tcp/443 opens, tcp/8443 is refused);
+#   - a member of the package's group `turnstile` reads status, stats and
+#     flows without root and cannot write (down fails, the pins are 0640);
+#     a non-member cannot read;
 #   - `systemctl reload` of a broken policy FAILS, the journal shows the
 #     policy error, the running policy stays;
 #   - a valid reload switches (now 8443 opens and 443 is refused);
@@ -23,7 +26,8 @@ ts_require_root
 for tool in systemd-nspawn dpkg-deb; do
 	command -v $tool >/dev/null || { ts_skip service "$tool missing (scripts/install-deps.sh)"; exit 0; }
 done
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+# a bpffs of our own, mounted as systemd mounts it (mode 0700)
+mount -t bpf -o mode=0700 bpf /sys/fs/bpf || { ts_fail service_bpffs "cannot mount bpffs"; ts_exit; }
 
 deb=$(deploy_build_deb 0.1.0 "$TS_TMP/deb")
 [ -f "$deb" ] || { ts_fail service_deb "make deb: $deb"; ts_exit; }
@@ -90,6 +94,38 @@ if passes 443 && refused 8443; then
 	ts_pass service_enforces_policy
 else
 	ts_fail service_enforces_policy "443 must open and 8443 be refused"
+fi
+
+# ---- readers: the package's group reads without root, others cannot ----
+$C useradd -M -N -G turnstile ts-reader
+$C useradd -M -N ts-outsider
+as() { local u=$1; shift; $C runuser -u "$u" -- "$@"; }
+start=$(date +%s%N)
+as ts-reader turnstile status >/dev/null 2>&1
+echo "turnstile status as a reader (table snapshot): $(( ($(date +%s%N) - start) / 1000000 )) ms"
+if as ts-reader turnstile status >"$TS_TMP/reader.out" 2>&1 &&
+   grep -q "^daemon *running (pid $pid1)" "$TS_TMP/reader.out" &&
+   as ts-reader turnstile stats --json | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(not d["rules"])' &&
+   as ts-reader turnstile flows >/dev/null 2>&1; then
+	ts_pass service_group_reads_without_root
+else
+	ts_fail service_group_reads_without_root "$(cat "$TS_TMP/reader.out")"
+fi
+as ts-reader turnstile down >"$TS_TMP/reader_down.out" 2>&1
+rc=$?
+modes=$($C stat -c '%a %G' /sys/fs/bpf/turnstile /sys/fs/bpf/turnstile/ts_config | tr '\n' ' ')
+if [ $rc != 0 ] && [ -e /sys/fs/bpf/turnstile/ts_config ] && [ "$modes" = "750 turnstile 640 turnstile " ] &&
+   refused 8443; then
+	ts_pass service_group_cannot_write
+else
+	ts_fail service_group_cannot_write "down as a reader: exit $rc; pin modes: $modes"
+fi
+as ts-outsider turnstile status >"$TS_TMP/outsider.out" 2>&1
+rc=$?
+if [ $rc = 4 ]; then
+	ts_pass service_others_cannot_read
+else
+	ts_fail service_others_cannot_read "status as a non-member: exit $rc: $(cat "$TS_TMP/outsider.out")"
 fi
 
 # ---- reload: broken file fails visibly, valid file switches ----

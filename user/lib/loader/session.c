@@ -15,6 +15,7 @@
 #include "loader/lock.h"
 #include "loader/names_glue.h"
 #include "loader/pins.h"
+#include "loader/readers.h"
 #include "loader/resolvers.h"
 #include "loader/session.h"
 #include "policy/policy.h"
@@ -317,6 +318,7 @@ int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up
 	err = ts_state_save(s->pin_dir, &s->state);
 	if (err)
 		goto fail_other;
+	ts_readers_share(s->pin_dir);
 	return 0;
 
 fail_other:

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 
 #include "common/log.h"
+#include "common/pin.h"
 #include "loader/state.h"
 
 static int state_path(char *buf, size_t len, const char *pin_dir)
@@ -27,7 +28,7 @@ static int open_map(const char *pin_dir, bool create)
 
 	if (err)
 		return err;
-	fd = bpf_obj_get(path);
+	fd = create ? bpf_obj_get(path) : ts_pin_get(path);
 	if (fd >= 0 || errno != ENOENT || !create)
 		return fd >= 0 ? fd : -errno;
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, TS_STATE_MAP_NAME, sizeof(__u32), TS_STATE_BYTES, 1, NULL);
