@@ -8,6 +8,8 @@
 #   - the daemon runs hardened (no CAP_SYS_ADMIN, no new privileges,
 #     `systemd-analyze security` exposure at most 2.5) and enforces
 #     (C -> S tcp/443 opens, tcp/8443 is refused);
+#   - drops reach the journal with structured fields, rate-limited; the
+#     metrics endpoint answers;
 #   - a member of the package's group `turnstile` reads status, stats and
 #     flows without root and cannot write (down fails, the pins are 0640);
 #     a non-member cannot read;
@@ -49,9 +51,11 @@ journal() { $C journalctl -u turnstile --no-pager -o cat 2>/dev/null; }
 main_pid() { $C systemctl show -p MainPID --value turnstile; }
 passes() { topo_connect "$NS_C" 10.9.1.2 "$1"; }
 refused() { ! topo_connect "$NS_C" 10.9.1.2 "$1"; }
-policy_443() { topo_policy; }
+# events-per-second raised: the daemon's own journal limit is what the
+# flood below meets
+policy_443() { topo_policy | sed 's|^settings {$|settings {\n    events-per-second 100000|'; }
 policy_8443() {
-	topo_policy | sed 's|^rule "C1": clients -> servers tcp/443$|rule "C1": clients -> servers tcp/8443|'
+	policy_443 | sed 's|^rule "C1": clients -> servers tcp/443$|rule "C1": clients -> servers tcp/8443|'
 }
 
 # ---- install, configure, enable --now ----
@@ -66,7 +70,8 @@ else
 	ts_fail service_installed_not_started "after install: $($C systemctl is-enabled turnstile 2>&1) $($C systemctl is-active turnstile 2>&1)"
 fi
 policy_443 >"$R/etc/turnstile/turnstile.policy"
-sed -i 's/^TURNSTILE_INTERFACES=.*/TURNSTILE_INTERFACES="-i gc -i gs"/' "$R/etc/default/turnstile"
+sed -i -e 's/^TURNSTILE_INTERFACES=.*/TURNSTILE_INTERFACES="-i gc -i gs"/' \
+	-e 's/^TURNSTILE_OPTIONS=.*/TURNSTILE_OPTIONS="--log-events --metrics 127.0.0.1:9464"/' "$R/etc/default/turnstile"
 out=$($C systemctl enable --now turnstile 2>&1)
 rc=$?
 ts_wait_for 20 sh -c "nsenter -t $DEPLOY_INIT -a turnstile status --json 2>/dev/null | grep -q '\"daemon_running\":true'"
@@ -94,6 +99,40 @@ if passes 443 && refused 8443; then
 	ts_pass service_enforces_policy
 else
 	ts_fail service_enforces_policy "443 must open and 8443 be refused"
+fi
+
+# ---- drops in the journal, with fields; metrics under the hardened unit ----
+jq_drop='select(.TURNSTILE_DPORT=="8443" and .TURNSTILE_VERDICT=="drop" and .TURNSTILE_REASON=="drop_no_rule" and .TURNSTILE_SRC=="10.9.0.2" and .TURNSTILE_DST=="10.9.1.2" and .TURNSTILE_IFACE=="gc" and .TURNSTILE_HOOK=="xdp")'
+drops() { $C journalctl -u turnstile -o json --no-pager 2>/dev/null | jq -c "$jq_drop" 2>/dev/null | wc -l; }
+ts_wait_for 5 sh -c "[ \$(nsenter -t $DEPLOY_INIT -a journalctl -u turnstile -o json --no-pager | jq -c '$jq_drop' | wc -l) -ge 1 ]"
+if [ "$(drops)" -ge 1 ] && journal | grep -q 'drop drop_no_rule gc/xdp 10.9.0.2:[0-9]* -> 10.9.1.2:8443'; then
+	ts_pass service_drops_in_journal
+else
+	ts_fail service_drops_in_journal "no journal entry with the drop's fields: $(journal | tail -3)"
+fi
+# a flood of 1000 refused SYNs: at most TS_EVENT_LOG_PER_SEC (200) entries
+# a second, the rest counted and said
+before=$(drops)
+ts_nsexec "$NS_C" python3 -c '
+import socket
+for _ in range(1000):
+    s = socket.socket(); s.setblocking(False)
+    try: s.connect(("10.9.1.2", 8443))
+    except BlockingIOError: pass
+    s.close()'
+ts_wait_for 15 sh -c "nsenter -t $DEPLOY_INIT -a journalctl -u turnstile -o cat --no-pager | grep -q 'events not logged (rate limits: [1-9]'"
+logged=$(( $(drops) - before ))
+if [ "$logged" -ge 1 ] && [ "$logged" -le 400 ] &&
+   journal | grep -q 'events not logged (rate limits: [1-9][0-9]* here'; then
+	ts_pass service_event_log_rate_limited
+else
+	ts_fail service_event_log_rate_limited "$logged of 1000 logged; $(journal | grep 'not logged' | tail -2)"
+fi
+if page=$($C curl -sf -m 3 http://127.0.0.1:9464/metrics) &&
+   echo "$page" | grep -q '^turnstile_reason_packets_total{reason="drop_no_rule",verdict="drop"} [1-9]'; then
+	ts_pass service_metrics_served
+else
+	ts_fail service_metrics_served "GET /metrics from the hardened service failed: $(journal | tail -2)"
 fi
 
 # ---- readers: the package's group reads without root, others cannot ----

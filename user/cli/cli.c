@@ -146,7 +146,7 @@ static void up_usage(FILE *out, const char *cmd, bool daemon)
 		"  -s, --state-dir DIR   names cache directory (default %s)\n"
 		"  -w, --lock-wait SECS  wait this long for another turnstile's lock (default %d)\n"
 		"%s",
-		cmd, daemon ? " [--dns-listen ADDR]\n       [--metrics ADDR:PORT]" : "",
+		cmd, daemon ? " [--dns-listen ADDR]\n       [--metrics ADDR:PORT] [--log-events]" : "",
 		daemon ? "Does `up`, then stays in the foreground: refreshes names, removes\n"
 			 "expired flows, reloads the policy on SIGHUP, exits on SIGTERM leaving\n"
 			 "enforcement in place."
@@ -157,6 +157,7 @@ static void up_usage(FILE *out, const char *cmd, bool daemon)
 			 "                        relayed to the resolvers; answers for the policy's\n"
 			 "                        wildcards reach the maps before the client has them\n"
 			 "  -M, --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+			 "  -L, --log-events      drop and audit events to the journal (rate-limited)\n"
 		       : "");
 }
 
@@ -181,6 +182,7 @@ int ts_cli_parse_up(int argc, char **argv, struct ts_cli_up_args *a, bool daemon
 		{ "lock-wait", required_argument, NULL, 'w' },
 		{ "dns-listen", required_argument, NULL, 'd' },
 		{ "metrics", required_argument, NULL, 'M' },
+		{ "log-events", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -189,7 +191,7 @@ int ts_cli_parse_up(int argc, char **argv, struct ts_cli_up_args *a, bool daemon
 	memset(a, 0, sizeof(*a));
 	a->opts.lock_timeout_ms = TS_LOCK_TIMEOUT_DEFAULT_MS;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:e:m:ar:s:w:d:M:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:e:m:ar:s:w:d:M:Lh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 		case 'e': {
@@ -257,6 +259,13 @@ int ts_cli_parse_up(int argc, char **argv, struct ts_cli_up_args *a, bool daemon
 			a->opts.metrics_listen = optarg;
 			break;
 		}
+		case 'L':
+			if (!daemon) {
+				ts_err("--log-events: only `run` logs events (`up` exits)");
+				return TS_EXIT_USAGE;
+			}
+			a->opts.log_events = true;
+			break;
 		case 'h':
 			up_usage(stdout, argv[0], daemon);
 			return TS_EXIT_OK;

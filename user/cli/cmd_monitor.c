@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "common/log.h"
 #include "dp/dp.h"
+#include "loader/event_text.h"
 #include "loader/json.h"
 #include "loader/lookup.h"
 
@@ -39,11 +40,6 @@ static void usage(FILE *out)
 		"each address and the rule involved. Ctrl-C stops.\n");
 }
 
-static const char *verdict_name(uint8_t v)
-{
-	return v == TS_VERDICT_DROP ? "drop" : v == TS_VERDICT_AUDIT ? "audit" : "pass";
-}
-
 static void components(struct mon *m, uint8_t family, const uint8_t addr[16], char *buf, size_t len)
 {
 	struct ts_net n = { .family = family, .plen = family == TS_FAMILY_V6 ? 128 : 32 };
@@ -58,47 +54,42 @@ static void components(struct mon *m, uint8_t family, const uint8_t addr[16], ch
 static int on_event(const struct ts_event *ev, void *ctx)
 {
 	struct mon *m = ctx;
-	char src[64], dst[64], sc[256], dc[256], ifname[IF_NAMESIZE] = "?";
-	struct ts_rule_meta meta = { 0 };
-	const char *reason = ts_reason_name(ev->reason);
+	struct ts_event_text t;
+	char sc[256], dc[256];
 
-	ts_cli_addr_str(ev->family, ev->saddr, src, sizeof(src));
-	ts_cli_addr_str(ev->family, ev->daddr, dst, sizeof(dst));
+	ts_event_text(m->dp, ev, &t);
 	components(m, ev->family, ev->saddr, sc, sizeof(sc));
 	components(m, ev->family, ev->daddr, dc, sizeof(dc));
-	if_indextoname(ev->ifindex, ifname);
-	if (ev->rule_id)
-		ts_lookup_rule_meta(m->dp, ev->rule_id, &meta);
 	if (m->json) {
 		struct ts_json j;
 
 		ts_json_init(&j, stdout);
 		ts_json_obj_open(&j, NULL);
 		ts_json_u64(&j, "ts_ns", ev->ts_ns);
-		ts_json_str(&j, "verdict", verdict_name(ev->verdict));
-		ts_json_str(&j, "reason", reason ? reason : "?");
-		ts_json_str(&j, "hook", ev->hook == TS_HOOK_TC_EGRESS ? "tc-egress" : "xdp");
-		ts_json_str(&j, "iface", ifname);
+		ts_json_str(&j, "verdict", t.verdict);
+		ts_json_str(&j, "reason", t.reason);
+		ts_json_str(&j, "hook", t.hook);
+		ts_json_str(&j, "iface", t.iface);
 		ts_json_u64(&j, "vlan", ev->vlan);
 		ts_json_u64(&j, "proto", ev->proto);
-		ts_json_str(&j, "src", src);
-		ts_json_u64(&j, "sport", ntohs(ev->sport));
+		ts_json_str(&j, "src", t.src);
+		ts_json_u64(&j, "sport", t.sport);
 		ts_json_str(&j, "src_components", sc);
-		ts_json_str(&j, "dst", dst);
-		ts_json_u64(&j, "dport", ntohs(ev->dport));
+		ts_json_str(&j, "dst", t.dst);
+		ts_json_u64(&j, "dport", t.dport);
 		ts_json_str(&j, "dst_components", dc);
 		ts_json_u64(&j, "tcp_flags", ev->tcp_flags);
 		ts_json_u64(&j, "rule_id", ev->rule_id);
-		ts_json_str(&j, "rule_label", meta.label);
+		ts_json_str(&j, "rule_label", t.rule_label);
 		ts_json_obj_close(&j);
 		ts_json_end(&j);
 		return 0;
 	}
-	printf("%-5s %-18s %s %s  %s:%u (%s) -> %s:%u (%s) flags 0x%02x", verdict_name(ev->verdict),
-	       reason ? reason : "?", ifname, ev->hook == TS_HOOK_TC_EGRESS ? "tc" : "xdp", src,
-	       ntohs(ev->sport), sc, dst, ntohs(ev->dport), dc, ev->tcp_flags);
+	printf("%-5s %-18s %s %s  %s:%u (%s) -> %s:%u (%s) flags 0x%02x", t.verdict, t.reason, t.iface,
+	       ev->hook == TS_HOOK_TC_EGRESS ? "tc" : "xdp", t.src, t.sport, sc, t.dst, t.dport, dc,
+	       ev->tcp_flags);
 	if (ev->rule_id)
-		printf(" rule %u \"%s\"", ev->rule_id, meta.label);
+		printf(" rule %u \"%s\"", ev->rule_id, t.rule_label);
 	printf("\n");
 	fflush(stdout);
 	return 0;

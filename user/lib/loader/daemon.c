@@ -12,11 +12,12 @@
 #include "common/log.h"
 #include "dp/dp.h"
 #include "loader/daemon.h"
+#include "loader/event_log.h"
 #include "loader/metrics_http.h"
 #include "loader/prom.h"
 #include "loader/names_glue.h"
 
-enum { EV_SIGNAL = 1, EV_NAMES, EV_METRICS };
+enum { EV_SIGNAL = 1, EV_NAMES, EV_METRICS, EV_EVENTS };
 
 static sigset_t daemon_signals(void)
 {
@@ -52,6 +53,7 @@ struct loop {
 	int ep, sig_fd, names_fd;
 	int64_t gc_due_ms;
 	struct ts_metrics_http *metrics;  /* `run --metrics`; NULL = none */
+	struct ts_event_log *events;      /* `run --log-events`; NULL = none */
 };
 
 /* Registers the resolver's fd (after an open or a restart). */
@@ -161,6 +163,20 @@ static int open_metrics(struct loop *l)
 	return err;
 }
 
+/* `run --log-events`: the event ring's fd joins the loop. */
+static int open_event_log(struct loop *l)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EV_EVENTS };
+	int err;
+
+	if (!l->s->state.log_events)
+		return 0;
+	err = ts_event_log_open(&l->events, l->s->dp);
+	if (!err && epoll_ctl(l->ep, EPOLL_CTL_ADD, ts_event_log_fd(l->events), &ev))
+		err = -errno;
+	return err;
+}
+
 int ts_daemon_run(struct ts_session *s)
 {
 	struct loop l = { .s = s, .ep = -1, .sig_fd = -1, .names_fd = -1 };
@@ -180,6 +196,8 @@ int ts_daemon_run(struct ts_session *s)
 	}
 	watch_names(&l);
 	err = open_metrics(&l);
+	if (!err)
+		err = open_event_log(&l);
 	if (err)
 		goto out;
 	l.gc_due_ms = mono_ms() + TS_DAEMON_GC_INTERVAL_S * 1000;
@@ -205,10 +223,13 @@ int ts_daemon_run(struct ts_session *s)
 		if (stop)
 			break;
 		ts_names_glue_process(&l.names);
+		if (l.events)  /* every wake-up: also says what the rate limit left out */
+			ts_event_log_process(l.events);
 		run_gc_if_due(&l);
 	}
 out:
 	ts_metrics_http_close(l.metrics);
+	ts_event_log_close(l.events);
 	unwatch_names(&l);
 	ts_names_glue_close(&l.names);
 	if (l.sig_fd >= 0)

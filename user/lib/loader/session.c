@@ -243,6 +243,7 @@ static void record_state(struct ts_session *s, const struct ts_up_opts *o, const
 	snprintf(st->metrics_listen, sizeof(st->metrics_listen), "%s",
 		 o->metrics_listen ? o->metrics_listen : "");
 	st->audit = o->audit;
+	st->log_events = o->log_events;
 	st->started_unix = time(NULL);
 	st->daemon_pid = o->daemon_pid;
 }

@@ -50,6 +50,7 @@ struct ts_up_opts {
 	 * a specific ADDR is let through like a resolver. NULL = none */
 	const char *dns_listen;
 	const char *metrics_listen;       /* `run --metrics` ADDR:PORT, NULL = none */
+	bool log_events;                  /* `run --log-events`: drops to the journal */
 	const char *state_dir;            /* NULL = TS_STATE_DIR_DEFAULT */
 	int lock_timeout_ms;
 	int32_t daemon_pid;               /* recorded in the state; 0 for `up` */

@@ -57,6 +57,7 @@ static void format_state(char *buf, size_t len, const struct ts_loader_state *st
 	PUT("dns_listen %s\n", st->dns_listen);
 	PUT("metrics_listen %s\n", st->metrics_listen);
 	PUT("audit %d\n", st->audit);
+	PUT("log_events %d\n", st->log_events);
 	PUT("generation %" PRIu64 "\n", st->generation);
 	PUT("started %" PRId64 "\n", st->started_unix);
 	PUT("daemon_pid %d\n", st->daemon_pid);
@@ -140,6 +141,8 @@ static void parse_line(struct ts_loader_state *st, const char *line)
 		copy_value(st->metrics_listen, sizeof(st->metrics_listen), v);
 	else if (KEY("audit"))
 		st->audit = atoi(v) != 0;
+	else if (KEY("log_events"))
+		st->log_events = atoi(v) != 0;
 	else if (KEY("generation"))
 		st->generation = strtoull(v, NULL, 10);
 	else if (KEY("started"))

@@ -51,6 +51,7 @@ struct ts_loader_state {
 	char dns_listen[TS_STATE_LISTEN_LEN]; /* `run --dns-listen` (the names DNS proxy); "" = none */
 	char metrics_listen[TS_STATE_LISTEN_LEN]; /* `run --metrics` (HTTP /metrics); "" = none */
 	bool audit;                           /* --audit given */
+	bool log_events;                      /* `run --log-events` */
 	uint64_t generation;                  /* of the installed policy */
 	int64_t started_unix;                 /* when the policy was last installed */
 	int32_t daemon_pid;                   /* `run`'s pid, 0 = none */
