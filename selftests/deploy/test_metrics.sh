@@ -2,7 +2,8 @@
 # `run --metrics ADDR:PORT`: the daemon serves Prometheus text at /metrics
 # that `promtool check metrics` accepts, with the counters traffic moved
 # (rule opened, reason drops), table fill and capacity, the reloads and
-# build info; a real Prometheus server scrapes it. The endpoint answers
+# build info; a real Prometheus server scrapes it, and answers every query
+# of the Grafana dashboard (docs/grafana-dashboard.json). The endpoint answers
 # nothing but GET/HEAD /metrics, and idle or oversized clients stall
 # neither it nor the daemon.
 . "$(dirname "$0")/../lib.sh"
@@ -124,6 +125,37 @@ CONF
 		ts_pass metrics_prometheus_scrapes
 	else
 		ts_fail metrics_prometheus_scrapes "$(get "$q"; tail -3 "$TS_TMP/prometheus.log")"
+	fi
+	# docs/grafana-dashboard.json: every panel's query is PromQL this
+	# Prometheus accepts, over metrics the daemon serves (Grafana itself
+	# is not in Debian: nothing renders it here)
+	out=$(ts_nsexec "$NS_G" python3 - "$TS_ROOT/docs/grafana-dashboard.json" "$page" <<'PY'
+import json, re, sys, urllib.parse, urllib.request
+dash = json.load(open(sys.argv[1]))
+served = set(l.split("{")[0].split(" ")[0] for l in open(sys.argv[2]) if l and not l.startswith("#"))
+bad = []
+for p in dash["panels"]:
+    for t in p["targets"]:
+        expr = t["expr"]
+        for name in re.findall(r"\bturnstile_[a-z0-9_]+", expr):
+            if name not in served:
+                bad.append(f"{p['title']}: {name} not served")
+        q = expr.replace("$__rate_interval", "10s").replace("$__range", "1m")
+        url = "http://127.0.0.1:9490/api/v1/query?" + urllib.parse.urlencode({"query": q})
+        try:
+            r = json.load(urllib.request.urlopen(url, timeout=3))
+        except Exception as e:
+            r = {"status": "error", "error": str(e)}
+        if r.get("status") != "success":
+            bad.append(f"{p['title']}: {q}: {r.get('error')}")
+print("; ".join(bad))
+sys.exit(1 if bad else 0)
+PY
+	)
+	if [ $? = 0 ]; then
+		ts_pass metrics_dashboard_queries_valid
+	else
+		ts_fail metrics_dashboard_queries_valid "$out"
 	fi
 else
 	ts_skip metrics_prometheus_scrapes "prometheus missing (Debian package prometheus)"
