@@ -60,7 +60,7 @@ BENCH_SRCS := $(wildcard selftests/bench/bench_*.c)
 BENCH_BINS := $(patsubst selftests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .SECONDARY:
-.PHONY: all test test-run bench bench-run bench-dns fuzz demo deps clean man install
+.PHONY: all test test-run bench bench-run bench-dns fuzz demo deps clean man
 all: $(BIN) $(BPF_OBJ)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_DEPS)
@@ -190,12 +190,63 @@ clean:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
-# `make install` (DESTDIR for packaging): the binary where the systemd unit
-# expects it, the man page, the unit, the shipped policies as examples.
-PREFIX ?= /usr
+# ---- install / uninstall (docs/deploy.md) ------------------------------------
+# DESTDIR stages into another root (packaging); PREFIX is where the program
+# goes. The unit is found by systemd in UNITDIR; /etc and /var stay outside
+# PREFIX as the FHS has them. Files an admin edits (the policy, the unit's
+# settings) are installed only when absent and never removed by uninstall.
+PREFIX      ?= /usr
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/turnstile
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= /lib/systemd/system
+STATEDIR    ?= /var/lib/turnstile
+# the CLI's bash completion, when the tree has one
+BASH_COMPLETION := $(wildcard scripts/turnstile.bash-completion)
+# The unit as installed: its paths follow SBINDIR, SYSCONFDIR, STATEDIR
+# (generated at each install, so a PREFIX never outlives its install).
+UNIT_SED := -e 's|/usr/sbin/turnstile|$(SBINDIR)/turnstile|g' -e 's|/etc/|$(SYSCONFDIR)/|g' \
+	-e 's|/var/lib/turnstile|$(STATEDIR)|g'
+
+.PHONY: install uninstall install-files
 install: all $(MAN)
+	$(Q)$(MAKE) --no-print-directory install-files
+
+# Only copies (no build): what `make deb` stages too.
+install-files:
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
-	$(Q)install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/turnstile
-	$(Q)install -D -m 0644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man8/turnstile.8
-	$(Q)install -D -m 0644 scripts/systemd/turnstile.service $(DESTDIR)/lib/systemd/system/turnstile.service
-	$(Q)install -D -m 0644 policies/seed.policy $(DESTDIR)$(PREFIX)/share/doc/turnstile/examples/seed.policy
+	$(Q)install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/turnstile
+	$(Q)install -D -m 0644 $(MAN) $(DESTDIR)$(MANDIR)/man8/turnstile.8
+	$(Q)install -d $(DESTDIR)$(UNITDIR)
+	$(Q)sed $(UNIT_SED) scripts/systemd/turnstile.service >$(DESTDIR)$(UNITDIR)/turnstile.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/turnstile.service
+	$(Q)install -D -m 0644 policies/seed.policy $(DESTDIR)$(DOCDIR)/examples/seed.policy
+	$(Q)$(if $(BASH_COMPLETION),install -D -m 0644 $(BASH_COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/turnstile)
+	$(Q)install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/turnstile $(DESTDIR)$(SYSCONFDIR)/default
+	$(Q)install -d -m 0700 $(DESTDIR)$(STATEDIR)
+	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/turnstile/turnstile.policy ] || \
+		install -m 0644 policies/seed.policy $(DESTDIR)$(SYSCONFDIR)/turnstile/turnstile.policy
+	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/default/turnstile ] || \
+		sed -e 's|/etc/|$(SYSCONFDIR)/|g' scripts/systemd/turnstile.default \
+		>$(DESTDIR)$(SYSCONFDIR)/default/turnstile
+
+# Removes what install put there except the admin's files (policy,
+# settings) and the state directory; says so. Enforcement is not touched:
+# `turnstile down` first to remove it.
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/turnstile $(DESTDIR)$(MANDIR)/man8/turnstile.8 \
+		$(DESTDIR)$(UNITDIR)/turnstile.service $(DESTDIR)$(BASHCOMPDIR)/turnstile
+	$(Q)rm -rf $(DESTDIR)$(DOCDIR)
+	$(Q)for f in $(DESTDIR)$(SYSCONFDIR)/turnstile/turnstile.policy $(DESTDIR)$(SYSCONFDIR)/default/turnstile \
+		$(DESTDIR)$(STATEDIR); do [ -e "$$f" ] && echo "uninstall: kept $$f (remove it by hand)"; done; true
+
+# ---- Debian package (packaging/deb, docs/deploy.md) --------------------------
+DEB_VERSION ?= 0.1.0
+DEB_OUT     ?= $(BUILD)
+.PHONY: deb
+deb: all $(MAN)
+	$(call msg,DEB,$(DEB_OUT)/turnstile_$(DEB_VERSION)_*.deb)
+	$(Q)packaging/deb/build.sh $(BUILD) $(DEB_VERSION) $(DEB_OUT)

@@ -13,6 +13,7 @@
 #include "opts.h"
 #include "common/log.h"
 #include "dp/dp.h"
+#include "loader/metrics_http.h"
 #include "loader/resolvers.h"
 #include "policy/net.h"
 #include "policy/policy.h"
@@ -144,6 +145,10 @@ static const struct ts_opt run_opts[] = {
 	  "serve DNS to clients here (UDP and TCP, port 53 by default)", 'd' },
 	{ "dns-udp-max", 'u', TS_OPT_VALUE, "BYTES",
 	  "the most a UDP answer to a client with EDNS0 carries (512-4096, default 1232)", 'u' },
+	{ "metrics", 'M', TS_OPT_VALUE, "ADDR:PORT",
+	  "serve Prometheus metrics at http://ADDR:PORT/metrics", 'M' },
+	{ "log-events", 'L', TS_OPT_FLAG, NULL,
+	  "drop and audit events to the journal (rate-limited)", 'L' },
 	{ 0 },
 };
 
@@ -218,6 +223,21 @@ static int up_option(void *ctx, int id, const char *val)
 		a->opts.dns_udp_max = (uint32_t)v;
 		return 0;
 	}
+	case 'M': {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		if (ts_metrics_listen_parse(val, &ss, &len) ||
+		    strlen(val) >= sizeof(((struct ts_loader_state *)0)->metrics_listen)) {
+			ts_err("--metrics %s: expected ADDR:PORT or [V6]:PORT", val);
+			return TS_EXIT_USAGE;
+		}
+		a->opts.metrics_listen = val;
+		return 0;
+	}
+	case 'L':
+		a->opts.log_events = true;
+		return 0;
 	}
 	return TS_EXIT_USAGE;
 }

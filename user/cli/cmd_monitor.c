@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "common/log.h"
 #include "dp/dp.h"
+#include "loader/event_text.h"
 #include "loader/json.h"
 #include "loader/lookup.h"
 
@@ -23,17 +24,6 @@ struct mon {
 	uint32_t slot;
 	uint64_t start_ns;   /* CLOCK_MONOTONIC when monitor started: older events waited in the ring */
 };
-
-/* "2026-12-02T18:30:01.123Z" */
-static void wall_str(uint64_t ns, char *buf, size_t len)
-{
-	time_t s = (time_t)(ns / 1000000000ull);
-	struct tm tm;
-
-	gmtime_r(&s, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(ns / 1000000ull % 1000));
-}
 
 static volatile sig_atomic_t stop;
 
@@ -50,11 +40,6 @@ static const struct ts_cmd_syntax syntax = {
 	.opts = { ts_cli_json_opt },
 };
 
-static const char *verdict_name(uint8_t v)
-{
-	return v == TS_VERDICT_DROP ? "drop" : v == TS_VERDICT_AUDIT ? "audit" : "pass";
-}
-
 static void components(struct mon *m, uint8_t family, const uint8_t addr[16], char *buf, size_t len)
 {
 	struct ts_net n = { .family = family, .plen = family == TS_FAMILY_V6 ? 128 : 32 };
@@ -69,54 +54,45 @@ static void components(struct mon *m, uint8_t family, const uint8_t addr[16], ch
 static int on_event(const struct ts_event *ev, void *ctx)
 {
 	struct mon *m = ctx;
-	char src[64], dst[64], sc[256], dc[256], ifname[IF_NAMESIZE] = "?", when[64];
-	char se[TS_CLI_ENDPOINT_LEN], de[TS_CLI_ENDPOINT_LEN];
-	struct ts_rule_meta meta = { 0 };
-	const char *reason = ts_reason_name(ev->reason);
+	struct ts_event_text t;
+	char sc[256], dc[256];
 	bool backlog = ev->ts_ns < m->start_ns;
 
-	wall_str(ts_dp_event_wall_ns(ev), when, sizeof(when));
-	ts_cli_addr_str(ev->family, ev->saddr, src, sizeof(src));
-	ts_cli_addr_str(ev->family, ev->daddr, dst, sizeof(dst));
-	ts_cli_endpoint_str(ev->family, ev->saddr, ntohs(ev->sport), se, sizeof(se));
-	ts_cli_endpoint_str(ev->family, ev->daddr, ntohs(ev->dport), de, sizeof(de));
+	ts_event_text(m->dp, ev, &t);
 	components(m, ev->family, ev->saddr, sc, sizeof(sc));
 	components(m, ev->family, ev->daddr, dc, sizeof(dc));
-	if_indextoname(ev->ifindex, ifname);
-	if (ev->rule_id)
-		ts_lookup_rule_meta(m->dp, ev->rule_id, &meta);
 	if (m->json) {
 		struct ts_json j;
 
 		ts_json_init(&j, stdout);
 		ts_json_obj_open(&j, NULL);
 		ts_json_u64(&j, "ts_ns", ev->ts_ns);
-		ts_json_str(&j, "time", when);
+		ts_json_str(&j, "time", t.when);
 		ts_json_bool(&j, "backlog", backlog);
-		ts_json_str(&j, "verdict", verdict_name(ev->verdict));
-		ts_json_str(&j, "reason", reason ? reason : "?");
-		ts_json_str(&j, "hook", ev->hook == TS_HOOK_TC_EGRESS ? "tc-egress" : "xdp");
-		ts_json_str(&j, "iface", ifname);
+		ts_json_str(&j, "verdict", t.verdict);
+		ts_json_str(&j, "reason", t.reason);
+		ts_json_str(&j, "hook", t.hook);
+		ts_json_str(&j, "iface", t.iface);
 		ts_json_u64(&j, "vlan", ev->vlan);
 		ts_json_u64(&j, "proto", ev->proto);
-		ts_json_str(&j, "src", src);
-		ts_json_u64(&j, "sport", ntohs(ev->sport));
+		ts_json_str(&j, "src", t.src);
+		ts_json_u64(&j, "sport", t.sport);
 		ts_json_str(&j, "src_components", sc);
-		ts_json_str(&j, "dst", dst);
-		ts_json_u64(&j, "dport", ntohs(ev->dport));
+		ts_json_str(&j, "dst", t.dst);
+		ts_json_u64(&j, "dport", t.dport);
 		ts_json_str(&j, "dst_components", dc);
 		ts_json_u64(&j, "tcp_flags", ev->tcp_flags);
 		ts_json_u64(&j, "rule_id", ev->rule_id);
-		ts_json_str(&j, "rule_label", meta.label);
+		ts_json_str(&j, "rule_label", t.rule_label);
 		ts_json_obj_close(&j);
 		ts_json_end(&j);
 		return 0;
 	}
-	printf("%s %-5s %-18s %s %s  %s (%s) -> %s (%s) flags 0x%02x", when, verdict_name(ev->verdict),
-	       reason ? reason : "?", ifname, ev->hook == TS_HOOK_TC_EGRESS ? "tc" : "xdp", se, sc,
-	       de, dc, ev->tcp_flags);
+	printf("%s %-5s %-18s %s %s  %s (%s) -> %s (%s) flags 0x%02x", t.when, t.verdict, t.reason,
+	       t.iface, ev->hook == TS_HOOK_TC_EGRESS ? "tc" : "xdp", t.src_ep, sc, t.dst_ep, dc,
+	       ev->tcp_flags);
 	if (ev->rule_id)
-		printf(" rule %u \"%s\"", ev->rule_id, meta.label);
+		printf(" rule %u \"%s\"", ev->rule_id, t.rule_label);
 	printf("%s\n", backlog ? " (backlog: before monitor started)" : "");
 	fflush(stdout);
 	return 0;

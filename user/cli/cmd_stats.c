@@ -10,11 +10,11 @@
 #include <time.h>
 
 #include "cli.h"
-#include "proxy_view.h"
 #include "commands.h"
 #include "common/log.h"
 #include "dp/dp.h"
 #include "loader/json.h"
+#include "loader/prom.h"
 #include "stats_baseline.h"
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_PROM };
@@ -165,49 +165,9 @@ static void print_json(const struct snapshot *s, const struct rates *rt, int64_t
 	ts_json_end(&j);
 }
 
-/* Prometheus label values escape backslash, double quote and newline. */
-static void prom_label(const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			printf("\\%c", *s);
-		else if (*s == '\n')
-			printf("\\n");
-		else
-			putchar(*s);
-	}
-}
-
-static void prom_rule_family(const struct snapshot *s, const char *name, const char *help, int field)
-{
-	printf("# HELP %s %s\n# TYPE %s counter\n", name, help, name);
-	for (size_t i = 0; i < s->nrules; i++) {
-		const struct ts_dp_rule_stat *r = &s->rules[i];
-		uint64_t v = field == 0 ? r->packets : field == 1 ? r->bytes : r->opened;
-
-		printf("%s{rule_id=\"%u\",label=\"", name, r->rule_id);
-		prom_label(r->label);
-		printf("\",rule=\"");
-		prom_label(r->text);
-		printf("\"} %" PRIu64 "\n", v);
-	}
-}
-
 static void print_prom(const struct snapshot *s)
 {
-	prom_rule_family(s, "turnstile_rule_packets_total", "Packets of connections a rule allowed, both directions.", 0);
-	prom_rule_family(s, "turnstile_rule_bytes_total", "Bytes of connections a rule allowed, both directions.", 1);
-	prom_rule_family(s, "turnstile_rule_opened_total", "Connections a rule allowed to open (SYNs passed).", 2);
-	for (int f = 0; f < 2; f++) {
-		const char *name = f ? "turnstile_reason_bytes_total" : "turnstile_reason_packets_total";
-
-		printf("# HELP %s %s counted under each verdict reason.\n# TYPE %s counter\n", name,
-		       f ? "Bytes" : "Packets", name);
-		for (uint32_t i = 1; i < TS_R_MAX; i++)
-			printf("%s{reason=\"%s\",verdict=\"%s\"} %" PRIu64 "\n", name, ts_reason_name(i),
-			       ts_reason_is_drop(i) ? "drop" : "pass",
-			       f ? s->reasons[i].bytes : s->reasons[i].packets);
-	}
+	ts_prom_counters(stdout, s->rules, s->nrules, s->reasons);
 }
 
 static int take(struct ts_dp *dp, struct snapshot *s)
@@ -279,7 +239,7 @@ int ts_cmd_stats(int argc, char **argv)
 			print_json(&s, a.watch ? &rt : NULL, since);
 		} else if (a.fmt == FMT_PROM) {
 			print_prom(&s);
-			ts_proxy_view_prometheus(stdout, &st);
+			ts_prom_dns_proxy(stdout, &st);
 		} else {
 			print_text(&s, a.watch ? &rt : NULL, since);
 		}

@@ -65,6 +65,10 @@ static void print_text(const struct view *v)
 	printf("daemon      %s", v->daemon_alive ? "running" : "not running");
 	if (v->daemon_alive)
 		printf(" (pid %d)", v->st.daemon_pid);
+	if (v->st.reload_result != TS_RELOAD_NONE)
+		printf("\nreload      %s, %" PRId64 " s ago (%" PRIu64 " reloads)%s%s",
+		       ts_reload_result_name(v->st.reload_result), (int64_t)now - v->st.reload_unix,
+		       v->st.reloads, v->st.reload_error[0] ? ": " : "", v->st.reload_error);
 	printf("\ninterfaces\n");
 	for (size_t i = 0; i < v->st.nifaces; i++) {
 		const struct ts_state_iface *f = &v->st.ifaces[i];
@@ -180,6 +184,12 @@ static void print_json(const struct view *v)
 	ts_json_str(&j, "mode", v->scfg.flags & TS_CFG_AUDIT ? "audit" : "enforce");
 	ts_json_bool(&j, "daemon_running", v->daemon_alive);
 	ts_json_i64(&j, "daemon_pid", v->daemon_alive ? v->st.daemon_pid : 0);
+	ts_json_obj_open(&j, "last_reload");
+	ts_json_u64(&j, "count", v->st.reloads);
+	ts_json_str(&j, "result", ts_reload_result_name(v->st.reload_result));
+	ts_json_i64(&j, "time_unix", v->st.reload_unix);
+	ts_json_str(&j, "error", v->st.reload_error);
+	ts_json_obj_close(&j);
 	ts_json_str(&j, "resolvers", v->st.resolvers);
 	ts_json_str(&j, "dns_listen", v->st.dns_listen);
 	ts_json_arr_open(&j, "interfaces");

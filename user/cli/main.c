@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{ "check",   ts_cmd_check,   "parse and lint a policy (no root needed)" },
 	{ "up",      ts_cmd_up,      "load, attach and install a policy, then exit" },
 	{ "run",     ts_cmd_run,     "`up`, then keep names fresh and reload on SIGHUP" },
+	{ "reload",  ts_cmd_reload,  "make the daemon reload its policy; --wait for the verdict" },
 	{ "down",    ts_cmd_down,    "detach and unpin turnstile's own objects" },
 	{ "status",  ts_cmd_status,  "interfaces, policy, names and table fill" },
 	{ "stats",   ts_cmd_stats,   "per-rule and per-reason counters" },

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/log.h"
+#include "common/pin.h"
 #include "dp/dp_internal.h"
 #include "turnstile.skel.h"
 
@@ -110,7 +111,7 @@ static void *map_shared(int fd, size_t *bytes, bool writable, const char *name, 
 	void *mem;
 
 	*bytes = (*bytes + page - 1) / page * page;
-	mem = mmap(NULL, *bytes, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
+	mem = ts_pin_mmap(fd, *bytes, writable);
 	if (mem != MAP_FAILED)
 		return mem;
 	*err = -errno;
@@ -387,7 +388,7 @@ int ts_dp_open_pinned(struct ts_dp **out, const char *pin_dir)
 			err = -ENAMETOOLONG;
 			goto fail;
 		}
-		dp->fds[m] = bpf_obj_get(path);
+		dp->fds[m] = ts_pin_get(path);
 		if (dp->fds[m] < 0) {
 			err = -errno;
 			ts_err("dp: cannot open pinned map %s: %s", path, strerror(-err));

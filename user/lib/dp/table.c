@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 
 #include "common/log.h"
+#include "common/pin.h"
 #include "dp/table.h"
 
 uint32_t ts_table_slots_for(uint32_t capacity)
@@ -46,7 +47,7 @@ int ts_table_map(struct ts_dp_table *t, int map_fd, uint64_t *tags, uint32_t key
 	}
 	t->nbuckets = info.max_entries;
 	t->map_bytes = ((size_t)t->bucket_size * t->nbuckets + page - 1) / page * page;
-	t->mem = mmap(NULL, t->map_bytes, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, map_fd, 0);
+	t->mem = ts_pin_mmap(map_fd, t->map_bytes, writable);
 	if (t->mem == MAP_FAILED) {
 		err = -errno;
 		t->mem = NULL;

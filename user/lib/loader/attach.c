@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/log.h"
+#include "common/pin.h"
 #include "loader/attach.h"
 #include "loader/tc_netlink.h"
 
@@ -130,7 +131,7 @@ static int open_our_link(const char *path, int ifindex, uint32_t *prog_id)
 {
 	struct bpf_link_info info;
 	__u32 len = sizeof(info);
-	int fd = bpf_obj_get(path);
+	int fd = ts_pin_get(path);
 
 	if (fd < 0)
 		return errno == ENOENT ? -ENOENT : -errno;

@@ -12,9 +12,12 @@
 #include "common/log.h"
 #include "dp/dp.h"
 #include "loader/daemon.h"
+#include "loader/event_log.h"
+#include "loader/metrics_http.h"
+#include "loader/prom.h"
 #include "loader/names_glue.h"
 
-enum { EV_SIGNAL = 1, EV_NAMES, EV_PROXY };
+enum { EV_SIGNAL = 1, EV_NAMES, EV_PROXY, EV_METRICS, EV_EVENTS };
 
 static sigset_t daemon_signals(void)
 {
@@ -49,6 +52,8 @@ struct loop {
 	struct ts_names_glue names;
 	int ep, sig_fd, names_fd;
 	int64_t gc_due_ms;
+	struct ts_metrics_http *metrics;  /* `run --metrics`; NULL = none */
+	struct ts_event_log *events;      /* `run --log-events`; NULL = none */
 };
 
 /* Registers the resolver's fd (after an open or a restart). */
@@ -136,6 +141,42 @@ static int on_signal(struct loop *l)
 	return 1;
 }
 
+/* GET /metrics: the session's maps and state as Prometheus text. */
+static int render_metrics(FILE *out, void *ctx)
+{
+	struct ts_session *s = ctx;
+
+	return ts_prom_all(out, s->dp, &s->state);
+}
+
+/* `run --metrics`: the HTTP endpoint's fd joins the loop. */
+static int open_metrics(struct loop *l)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EV_METRICS };
+	int err;
+
+	if (!l->s->state.metrics_listen[0])
+		return 0;
+	err = ts_metrics_http_open(&l->metrics, l->s->state.metrics_listen, render_metrics, l->s);
+	if (!err && epoll_ctl(l->ep, EPOLL_CTL_ADD, ts_metrics_http_fd(l->metrics), &ev))
+		err = -errno;
+	return err;
+}
+
+/* `run --log-events`: the event ring's fd joins the loop. */
+static int open_event_log(struct loop *l)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EV_EVENTS };
+	int err;
+
+	if (!l->s->state.log_events)
+		return 0;
+	err = ts_event_log_open(&l->events, l->s->dp);
+	if (!err && epoll_ctl(l->ep, EPOLL_CTL_ADD, ts_event_log_fd(l->events), &ev))
+		err = -errno;
+	return err;
+}
+
 int ts_daemon_run(struct ts_session *s)
 {
 	struct loop l = { .s = s, .ep = -1, .sig_fd = -1, .names_fd = -1 };
@@ -163,6 +204,11 @@ int ts_daemon_run(struct ts_session *s)
 			goto out;
 		}
 	}
+	err = open_metrics(&l);
+	if (!err)
+		err = open_event_log(&l);
+	if (err)
+		goto out;
 	l.gc_due_ms = mono_ms() + TS_DAEMON_GC_INTERVAL_S * 1000;
 	ts_info("running: policy %s generation %llu", s->state.policy,
 		(unsigned long long)s->state.generation);
@@ -181,12 +227,18 @@ int ts_daemon_run(struct ts_session *s)
 		for (int i = 0; i < n && !stop; i++)
 			if (evs[i].data.u32 == EV_SIGNAL)
 				stop = on_signal(&l);
+			else if (evs[i].data.u32 == EV_METRICS)
+				ts_metrics_http_process(l.metrics);
 		if (stop)
 			break;
 		ts_names_glue_process(&l.names);
+		if (l.events)  /* every wake-up: also says what the rate limit left out */
+			ts_event_log_process(l.events);
 		run_gc_if_due(&l);
 	}
 out:
+	ts_metrics_http_close(l.metrics);
+	ts_event_log_close(l.events);
 	unwatch_names(&l);
 	ts_names_glue_close(&l.names);
 	if (l.sig_fd >= 0)

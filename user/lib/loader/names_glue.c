@@ -186,6 +186,16 @@ void ts_names_glue_pause(struct ts_names_glue *g)
 	g->names = NULL;
 }
 
+bool ts_names_glue_proxy_metrics(const struct ts_loader_state *st, struct ts_proxy_metrics *m)
+{
+	char path[sizeof(st->state_dir) + 32], listen[128];
+
+	if (!st->dns_listen[0])
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", st->state_dir, TS_PROXY_STATS_FILE);
+	return !ts_proxy_metrics_read(m, listen, sizeof(listen), path);
+}
+
 int ts_names_glue_fd(const struct ts_names_glue *g)
 {
 	return g->names ? ts_names_fd(g->names) : -1;

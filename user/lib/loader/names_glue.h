@@ -7,7 +7,11 @@
 #ifndef TS_NAMES_GLUE_H
 #define TS_NAMES_GLUE_H
 
+#include <stdbool.h>
+
 #include "loader/session.h"
+#include "loader/state.h"
+#include "policy/compiled.h"
 
 struct ts_names;
 struct ts_proxy;
@@ -33,6 +37,10 @@ void ts_names_glue_close(struct ts_names_glue *g);
  * into); the proxy keeps serving, without learning, until policy_changed. */
 void ts_names_glue_pause(struct ts_names_glue *g);
 int ts_names_glue_fd(const struct ts_names_glue *g);          /* -1 = none */
+/* The DNS proxy's counters as the daemon last wrote them (at most a second
+ * old); false when it runs no proxy or has not written them yet. */
+struct ts_proxy_metrics;
+bool ts_names_glue_proxy_metrics(const struct ts_loader_state *st, struct ts_proxy_metrics *m);
 int ts_names_glue_proxy_fd(const struct ts_names_glue *g);    /* -1 = none */
 int ts_names_glue_timeout_ms(const struct ts_names_glue *g);  /* resolver or proxy; -1 = none */
 void ts_names_glue_process(struct ts_names_glue *g);

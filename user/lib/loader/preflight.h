@@ -24,7 +24,8 @@ enum ts_preflight {
  * (mounting one there if nothing is mounted). */
 enum ts_preflight ts_preflight_check(const char *bpffs_root);
 
-/* Same checks for read-only commands: root and bpffs only, never mounts. */
+/* Same checks for read-only commands: root (or read access to the pins,
+ * loader/readers.h) and bpffs only, never mounts. */
 enum ts_preflight ts_preflight_readonly(const char *bpffs_root);
 
 /* 0 if `path` is on a bpffs, -ENODEV if it is another filesystem. */

@@ -18,6 +18,7 @@
 #include "loader/lock.h"
 #include "loader/names_glue.h"
 #include "loader/pins.h"
+#include "loader/readers.h"
 #include "loader/resolvers.h"
 #include "loader/session.h"
 #include "policy/policy.h"
@@ -30,24 +31,62 @@ struct attached {
 	size_t ntc;
 };
 
+/* The first error line of the findings as ts_diags_print writes it, with
+ * how many more there are, into why (for the state record). */
+static void first_error(const struct ts_diags *d, char *why, size_t len)
+{
+	char *text = NULL, *line;
+	size_t n = 0;
+	FILE *f = open_memstream(&text, &n);
+
+	if (!f)
+		return;
+	ts_diags_print(f, d);
+	fclose(f);
+	for (line = text; line && *line; line += strcspn(line, "\n") + 1) {
+		size_t l = strcspn(line, "\n");
+
+		line[l] = '\0';
+		if (strstr(line, ": error: ") || !strncmp(line, "error: ", 7)) {
+			if (d->nerrors > 1)
+				snprintf(why, len, "%s (and %zu more errors)", line, d->nerrors - 1);
+			else
+				snprintf(why, len, "%s", line);
+			break;
+		}
+		line[l] = '\n';
+	}
+	free(text);
+}
+
 /* -EINVAL: the policy is invalid; another -errno: it cannot be read
- * (either way its findings are printed, once). */
+ * (either way its findings are printed, once). why (may be NULL) gets a
+ * one-line reason when it fails. */
 static int build_policy(const char *path, bool audit, const char *resolvers,
-			const char *dns_listen, const char *names_cache, struct ts_compiled **out)
+			const char *dns_listen, const char *names_cache, struct ts_compiled **out,
+			char *why, size_t whylen)
 {
 	struct ts_diags d = { 0 };
 	int err = ts_policy_build_file(path, &d, out);
 
 	ts_diags_print(stderr, &d);
+	if (err && why)
+		first_error(&d, why, whylen);
 	ts_diags_free(&d);
-	if (err)
+	if (err) {
+		if (err != -EINVAL && why && !why[0])
+			snprintf(why, whylen, "%s: cannot read policy: %s", path, strerror(-err));
 		return err == -ENOMEM ? -EINVAL : err;
+	}
 	if (audit)
 		(*out)->settings.flags |= TS_CFG_AUDIT;
 	err = ts_resolvers_add(*out, resolvers);
 	if (!err)
 		err = ts_resolvers_add_listen(*out, dns_listen);
 	if (err) {
+		if (why)
+			snprintf(why, whylen, "%s: the resolvers or the DNS proxy address do not fit the policy",
+				 path);
 		ts_compiled_free(*out);
 		*out = NULL;
 		return -EINVAL;
@@ -222,7 +261,10 @@ static void record_state(struct ts_session *s, const struct ts_up_opts *o, const
 	snprintf(st->resolvers, sizeof(st->resolvers), "%s", o->resolvers ? o->resolvers : "");
 	snprintf(st->dns_listen, sizeof(st->dns_listen), "%s", o->dns_listen ? o->dns_listen : "");
 	st->dns_udp_max = o->dns_udp_max;
+	snprintf(st->metrics_listen, sizeof(st->metrics_listen), "%s",
+		 o->metrics_listen ? o->metrics_listen : "");
 	st->audit = o->audit;
+	st->log_events = o->log_events;
 	st->started_unix = time(NULL);
 	st->daemon_pid = o->daemon_pid;
 	snprintf(st->version, sizeof(st->version), "%s", ts_version());
@@ -256,7 +298,7 @@ int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up
 	snprintf(s->names_cache, sizeof(s->names_cache), "%s/names.cache",
 		 o->state_dir ? o->state_dir : TS_STATE_DIR_DEFAULT);
 	err = build_policy(abs_policy, o->audit, o->resolvers, o->dns_listen, s->names_cache,
-			   &s->policy);
+			   &s->policy, NULL, 0);
 	if (err) {
 		res->fail = err == -EINVAL ? TS_UP_FAIL_POLICY : TS_UP_FAIL_POLICY_UNREADABLE;
 		return err;
@@ -298,6 +340,7 @@ int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up
 	err = ts_state_save(s->pin_dir, &s->state);
 	if (err)
 		goto fail_other;
+	ts_readers_share(s->pin_dir);
 	return 0;
 
 fail_other:
@@ -311,14 +354,18 @@ fail:
 int ts_session_reload(struct ts_session *s, uint64_t *generation_out)
 {
 	struct ts_compiled *next = NULL;
+	/* longer than the record's field: ts_state_record_reload marks a cut */
+	char why[TS_STATE_PATH_LEN + TS_STATE_REASON_LEN] = "";
 	int err;
 
 	err = build_policy(s->state.policy, s->state.audit,
 			   s->state.resolvers[0] ? s->state.resolvers : s->default_resolvers,
-			   s->state.dns_listen, s->names_cache, &next);
+			   s->state.dns_listen, s->names_cache, &next, why, sizeof(why));
 	if (err) {
 		ts_err("%s: invalid, the running policy (generation %llu) stays",
 		       s->state.policy, (unsigned long long)s->state.generation);
+		ts_state_record_reload(&s->state, TS_RELOAD_INVALID, why[0] ? why : "invalid policy");
+		ts_state_save(s->pin_dir, &s->state);
 		return -EINVAL;
 	}
 	err = ts_dp_install(s->dp, next, generation_out);
@@ -326,6 +373,9 @@ int ts_session_reload(struct ts_session *s, uint64_t *generation_out)
 		ts_err("%s: installing failed (%s), the running policy stays", s->state.policy,
 		       strerror(-err));
 		ts_compiled_free(next);
+		snprintf(why, sizeof(why), "%s: installing failed: %s", s->state.policy, strerror(-err));
+		ts_state_record_reload(&s->state, TS_RELOAD_FAILED, why);
+		ts_state_save(s->pin_dir, &s->state);
 		return err;
 	}
 	ts_compiled_free(s->policy);
@@ -333,6 +383,7 @@ int ts_session_reload(struct ts_session *s, uint64_t *generation_out)
 	s->state.generation = *generation_out;
 	s->state.started_unix = time(NULL);
 	record_installed(s);
+	ts_state_record_reload(&s->state, TS_RELOAD_OK, NULL);
 	return ts_state_save(s->pin_dir, &s->state);
 }
 

@@ -51,6 +51,8 @@ struct ts_up_opts {
 	 * a specific ADDR is let through like a resolver. NULL = none */
 	const char *dns_listen;
 	uint32_t dns_udp_max;             /* the proxy's cap on an EDNS0 UDP answer; 0 = default */
+	const char *metrics_listen;       /* `run --metrics` ADDR:PORT, NULL = none */
+	bool log_events;                  /* `run --log-events`: drops to the journal */
 	const char *state_dir;            /* NULL = TS_STATE_DIR_DEFAULT */
 	int lock_timeout_ms;
 	int32_t daemon_pid;               /* recorded in the state; 0 for `up` */

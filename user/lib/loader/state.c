@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 
 #include "common/log.h"
+#include "common/pin.h"
 #include "loader/state.h"
 
 static int state_path(char *buf, size_t len, const char *pin_dir)
@@ -26,7 +28,7 @@ static int open_map(const char *pin_dir, bool create)
 
 	if (err)
 		return err;
-	fd = bpf_obj_get(path);
+	fd = create ? bpf_obj_get(path) : ts_pin_get(path);
 	if (fd >= 0 || errno != ENOENT || !create)
 		return fd >= 0 ? fd : -errno;
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, TS_STATE_MAP_NAME, sizeof(__u32), TS_STATE_BYTES, 1, NULL);
@@ -54,12 +56,18 @@ static void format_state(char *buf, size_t len, const struct ts_loader_state *st
 	PUT("resolvers %s\n", st->resolvers);
 	PUT("dns_listen %s\n", st->dns_listen);
 	PUT("dns_udp_max %u\n", st->dns_udp_max);
+	PUT("metrics_listen %s\n", st->metrics_listen);
 	PUT("audit %d\n", st->audit);
+	PUT("log_events %d\n", st->log_events);
 	PUT("generation %" PRIu64 "\n", st->generation);
 	PUT("started %" PRId64 "\n", st->started_unix);
 	PUT("daemon_pid %d\n", st->daemon_pid);
 	PUT("version %s\n", st->version);
 	PUT("policy_sha256 %s\n", st->policy_sha256);
+	PUT("reloads %" PRIu64 "\n", st->reloads);
+	PUT("reload_result %s\n", ts_reload_result_name(st->reload_result));
+	PUT("reload_time %" PRId64 "\n", st->reload_unix);
+	PUT("reload_error %s\n", st->reload_error);
 	for (size_t i = 0; i < st->nifaces; i++) {
 		const struct ts_state_iface *f = &st->ifaces[i];
 
@@ -78,6 +86,40 @@ static void copy_value(char *dst, size_t len, const char *val)
 		n = len - 1;
 	memcpy(dst, val, n);
 	dst[n] = '\0';
+}
+
+static const char *const reload_names[] = {
+	[TS_RELOAD_NONE] = "none", [TS_RELOAD_OK] = "ok",
+	[TS_RELOAD_INVALID] = "invalid", [TS_RELOAD_FAILED] = "failed",
+};
+
+const char *ts_reload_result_name(enum ts_reload_result r)
+{
+	return (unsigned)r < sizeof(reload_names) / sizeof(reload_names[0]) ? reload_names[r] : "none";
+}
+
+static enum ts_reload_result reload_result_parse(const char *v)
+{
+	size_t n = strcspn(v, "\n");
+
+	for (unsigned r = 0; r < sizeof(reload_names) / sizeof(reload_names[0]); r++)
+		if (strlen(reload_names[r]) == n && !strncmp(v, reload_names[r], n))
+			return r;
+	return TS_RELOAD_NONE;
+}
+
+void ts_state_record_reload(struct ts_loader_state *st, enum ts_reload_result r, const char *why)
+{
+	size_t len = sizeof(st->reload_error), n = 0;
+
+	st->reloads++;
+	st->reload_result = r;
+	st->reload_unix = time(NULL);
+	for (; why && why[n] && n < len - 1; n++)
+		st->reload_error[n] = (unsigned char)why[n] < 0x20 || why[n] == 0x7f ? ' ' : why[n];
+	st->reload_error[n] = '\0';
+	if (why && why[n])
+		memcpy(st->reload_error + len - 4, "...", 4);
 }
 
 static void parse_line(struct ts_loader_state *st, const char *line)
@@ -100,8 +142,12 @@ static void parse_line(struct ts_loader_state *st, const char *line)
 		copy_value(st->dns_listen, sizeof(st->dns_listen), v);
 	else if (KEY("dns_udp_max"))
 		st->dns_udp_max = (uint32_t)strtoul(v, NULL, 10);
+	else if (KEY("metrics_listen"))
+		copy_value(st->metrics_listen, sizeof(st->metrics_listen), v);
 	else if (KEY("audit"))
 		st->audit = atoi(v) != 0;
+	else if (KEY("log_events"))
+		st->log_events = atoi(v) != 0;
 	else if (KEY("generation"))
 		st->generation = strtoull(v, NULL, 10);
 	else if (KEY("started"))
@@ -112,6 +158,14 @@ static void parse_line(struct ts_loader_state *st, const char *line)
 		copy_value(st->version, sizeof(st->version), v);
 	else if (KEY("policy_sha256"))
 		copy_value(st->policy_sha256, sizeof(st->policy_sha256), v);
+	else if (KEY("reloads"))
+		st->reloads = strtoull(v, NULL, 10);
+	else if (KEY("reload_result"))
+		st->reload_result = reload_result_parse(v);
+	else if (KEY("reload_time"))
+		st->reload_unix = strtoll(v, NULL, 10);
+	else if (KEY("reload_error"))
+		copy_value(st->reload_error, sizeof(st->reload_error), v);
 	else if (KEY("iface") && st->nifaces < TS_STATE_MAX_IFACES &&
 		 sscanf(v, "%15s %d %u %d %d %u", f.name, &xdp, &mode, &tc, &created, &prog) == 6) {
 		f.xdp = xdp;

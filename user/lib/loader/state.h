@@ -26,6 +26,15 @@
 #define TS_STATE_RESOLVERS_LEN 512u
 #define TS_STATE_LISTEN_LEN 64u
 #define TS_STATE_VERSION_LEN 64u
+#define TS_STATE_REASON_LEN 512u
+
+/* How the daemon's last reload (SIGHUP) ended. */
+enum ts_reload_result {
+	TS_RELOAD_NONE = 0,   /* no reload recorded (since `down`) */
+	TS_RELOAD_OK,         /* the new policy is active */
+	TS_RELOAD_INVALID,    /* the file did not compile: the old policy stays */
+	TS_RELOAD_FAILED,     /* installing failed: the old policy stays */
+};
 
 struct ts_state_iface {
 	char name[IF_NAMESIZE];
@@ -42,15 +51,29 @@ struct ts_loader_state {
 	char resolvers[TS_STATE_RESOLVERS_LEN]; /* "--resolver" list, comma separated; "" = policy's */
 	char dns_listen[TS_STATE_LISTEN_LEN]; /* `run --dns-listen` (the names DNS proxy); "" = none */
 	uint32_t dns_udp_max;                 /* `run --dns-udp-max`; 0 = the proxy's default */
+	char metrics_listen[TS_STATE_LISTEN_LEN]; /* `run --metrics` (HTTP /metrics); "" = none */
 	bool audit;                           /* --audit given */
+	bool log_events;                      /* `run --log-events` */
 	uint64_t generation;                  /* of the installed policy */
 	int64_t started_unix;                 /* when the policy was last installed */
 	int32_t daemon_pid;                   /* `run`'s pid, 0 = none */
 	char version[TS_STATE_VERSION_LEN];   /* ts_version() of the turnstile that installed it */
 	char policy_sha256[65];               /* hex SHA-256 of the installed policy's files, "" = unknown */
+	/* the daemon's reloads: how many ended (any result), the last one's
+	 * result, end time and, when it failed, why (one line) */
+	uint64_t reloads;
+	enum ts_reload_result reload_result;
+	int64_t reload_unix;
+	char reload_error[TS_STATE_REASON_LEN];
 	struct ts_state_iface ifaces[TS_STATE_MAX_IFACES];
 	size_t nifaces;
 };
+
+/* "ok", "invalid", "failed", "none". */
+const char *ts_reload_result_name(enum ts_reload_result r);
+/* Records a reload that just ended: count, result, time, and `why` as one
+ * line (control characters become spaces; a longer text ends in "..."). */
+void ts_state_record_reload(struct ts_loader_state *st, enum ts_reload_result r, const char *why);
 
 /* Reads the record; -ENOENT when turnstile is not up. */
 int ts_state_load(const char *pin_dir, struct ts_loader_state *st);

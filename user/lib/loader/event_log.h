@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * event_log.h - `run --log-events`: the dataplane's drop and audit events
+ * written to the journal, one entry each with structured fields
+ * (TURNSTILE_VERDICT, _REASON, _SRC, _SPORT, _DST, _DPORT, _RULE,
+ * _IFACE, _HOOK) beside a readable MESSAGE, over journald's native
+ * protocol; without a journal, as lines on stderr.
+ *
+ * Rate-limited twice: the dataplane's per-CPU limit (the policy's
+ * events-per-second) and here at most TS_EVENT_LOG_PER_SEC entries a
+ * second; what is left out is counted and said once a second.
+ *
+ * The event ring has one reader position: while the daemon logs events,
+ * `turnstile monitor` sees only those the daemon did not take first.
+ */
+#ifndef TS_EVENT_LOG_H
+#define TS_EVENT_LOG_H
+
+#include "dp/dp.h"
+
+#define TS_EVENT_LOG_PER_SEC 200u
+#define TS_JOURNAL_SOCKET "/run/systemd/journal/socket"
+
+struct ts_event_log;
+
+int ts_event_log_open(struct ts_event_log **out, struct ts_dp *dp);
+/* epoll-able; on EPOLLIN call ts_event_log_process(). */
+int ts_event_log_fd(const struct ts_event_log *l);
+void ts_event_log_process(struct ts_event_log *l);
+void ts_event_log_close(struct ts_event_log *l);
+
+#endif /* TS_EVENT_LOG_H */
