@@ -3,16 +3,20 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "common/log.h"
 #include "dp/dp.h"
+#include "loader/event_hub.h"
 #include "loader/event_text.h"
 #include "loader/json.h"
 #include "loader/lookup.h"
@@ -98,13 +102,41 @@ static int on_event(const struct ts_event *ev, void *ctx)
 	return 0;
 }
 
+/* Events as the daemon hands them out, one struct ts_event a message,
+ * until stopped or the daemon goes. */
+static int from_daemon(struct mon *m, int fd)
+{
+	struct ts_config cfg;
+
+	while (!stop) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct ts_event ev;
+		ssize_t n;
+
+		if (!ts_dp_config_read(m->dp, &cfg))
+			m->slot = cfg.active_slot;
+		if (poll(&pfd, 1, 500) <= 0)
+			continue;
+		n = recv(fd, &ev, sizeof(ev), 0);
+		if (n == 0) {
+			fprintf(stderr, "monitor: the daemon closed the event stream\n");
+			return 0;
+		}
+		if (n == (ssize_t)sizeof(ev))
+			on_event(&ev, m);
+		else if (n < 0 && errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
 int ts_cmd_monitor(int argc, char **argv)
 {
 	struct mon m = { 0 };
 	struct ts_loader_state st;
 	struct ts_dp_events *evs = NULL;
 	struct ts_config cfg;
-	int rc, err = 0, nops;
+	int rc, err = 0, nops, hub;
 
 	rc = ts_cli_parse_simple(&syntax, argc, argv, &m.json, &nops);
 	if (rc >= 0)
@@ -114,15 +146,24 @@ int ts_cmd_monitor(int argc, char **argv)
 		return rc;
 	m.policy = ts_cli_policy(&st);
 	m.start_ns = ts_dp_mono_ns();
-	/* the ring has one reader's worth of events: say so (JSON: each
-	 * event's "backlog" says the rest) */
-	if (!m.json)
-		fprintf(stderr, "monitor: reading the dataplane's event ring itself; another reader at the "
-			"same time gets a share of the events, not all; events from before now are marked backlog\n");
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	err = ts_dp_events_open(m.dp, on_event, &m, &evs);
-	while (!err && !stop) {
+	hub = st.daemon_pid > 0 && !kill(st.daemon_pid, 0) ? ts_event_hub_connect(st.state_dir) : -1;
+	if (hub >= 0) {
+		/* the daemon reads the ring and gives every monitor every event */
+		if (!m.json)
+			fprintf(stderr, "monitor: live events from the daemon (pid %d)\n", st.daemon_pid);
+		err = from_daemon(&m, hub);
+		close(hub);
+	} else {
+		/* nobody else reads the ring: one reader's worth of events */
+		if (!m.json)
+			fprintf(stderr, "monitor: no daemon; reading the dataplane's event ring itself (another "
+				"reader at the same time gets a share of the events, not all); events from "
+				"before now are marked backlog\n");
+		err = ts_dp_events_open(m.dp, on_event, &m, &evs);
+	}
+	while (hub < 0 && !err && !stop) {
 		uint64_t suppressed = 0;
 
 		if (!ts_dp_config_read(m.dp, &cfg))

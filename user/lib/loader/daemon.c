@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "dp/dp.h"
 #include "loader/daemon.h"
+#include "loader/event_hub.h"
 #include "loader/event_log.h"
 #include "loader/metrics_http.h"
 #include "loader/prom.h"
@@ -53,7 +54,8 @@ struct loop {
 	int ep, sig_fd, names_fd;
 	int64_t gc_due_ms;
 	struct ts_metrics_http *metrics;  /* `run --metrics`; NULL = none */
-	struct ts_event_log *events;      /* `run --log-events`; NULL = none */
+	struct ts_event_log *log;         /* `run --log-events`; NULL = none */
+	struct ts_event_hub *events;      /* the event ring's one reader; NULL = none */
 };
 
 /* Registers the resolver's fd (after an open or a restart). */
@@ -163,18 +165,27 @@ static int open_metrics(struct loop *l)
 	return err;
 }
 
-/* `run --log-events`: the event ring's fd joins the loop. */
-static int open_event_log(struct loop *l)
+/* The daemon reads the event ring for every reader: the journal (`run
+ * --log-events`) and each `monitor`. Without it (the state dir cannot hold
+ * the socket) monitors read the ring themselves, as without a daemon. */
+static int open_events(struct loop *l)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EV_EVENTS };
 	int err;
 
-	if (!l->s->state.log_events)
-		return 0;
-	err = ts_event_log_open(&l->events, l->s->dp);
-	if (!err && epoll_ctl(l->ep, EPOLL_CTL_ADD, ts_event_log_fd(l->events), &ev))
-		err = -errno;
-	return err;
+	if (l->s->state.log_events) {
+		err = ts_event_log_open(&l->log, l->s->dp);
+		if (err)
+			return err;
+	}
+	err = ts_event_hub_open(&l->events, l->s->dp, l->s->state.state_dir, l->log);
+	if (err) {
+		ts_warn("events: not served to monitors (%s)", strerror(-err));
+		return l->log ? err : 0;
+	}
+	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, ts_event_hub_fd(l->events), &ev))
+		return -errno;
+	return 0;
 }
 
 int ts_daemon_run(struct ts_session *s)
@@ -206,7 +217,7 @@ int ts_daemon_run(struct ts_session *s)
 	}
 	err = open_metrics(&l);
 	if (!err)
-		err = open_event_log(&l);
+		err = open_events(&l);
 	if (err)
 		goto out;
 	l.gc_due_ms = mono_ms() + TS_DAEMON_GC_INTERVAL_S * 1000;
@@ -233,12 +244,13 @@ int ts_daemon_run(struct ts_session *s)
 			break;
 		ts_names_glue_process(&l.names);
 		if (l.events)  /* every wake-up: also says what the rate limit left out */
-			ts_event_log_process(l.events);
+			ts_event_hub_process(l.events);
 		run_gc_if_due(&l);
 	}
 out:
 	ts_metrics_http_close(l.metrics);
-	ts_event_log_close(l.events);
+	ts_event_hub_close(l.events);
+	ts_event_log_close(l.log);
 	unwatch_names(&l);
 	ts_names_glue_close(&l.names);
 	if (l.sig_fd >= 0)

@@ -16,7 +16,6 @@
 
 struct ts_event_log {
 	struct ts_dp *dp;
-	struct ts_dp_events *events;
 	int journal;                  /* datagram socket to journald, -1 = stderr */
 	int64_t second;               /* the current rate-limit second (monotonic) */
 	uint32_t logged;              /* entries in that second */
@@ -79,16 +78,15 @@ static void flush_left_out(struct ts_event_log *l)
 	l->left_out = 0;
 }
 
-static int on_event(const struct ts_event *ev, void *ctx)
+void ts_event_log_write(struct ts_event_log *l, const struct ts_event *ev)
 {
-	struct ts_event_log *l = ctx;
 	struct ts_event_text t;
 	char msg[256], entry[1024];
 	int n;
 
 	if (l->logged >= TS_EVENT_LOG_PER_SEC) {
 		l->left_out++;
-		return 0;
+		return;
 	}
 	l->logged++;
 	ts_event_text(l->dp, ev, &t);
@@ -103,24 +101,16 @@ static int on_event(const struct ts_event *ev, void *ctx)
 		     msg, ev->verdict == TS_VERDICT_DROP ? 4 : 5, t.verdict, t.reason, t.hook, t.iface,
 		     t.src, t.sport, t.dst, t.dport, ev->tcp_flags, ev->rule_id, t.rule_label);
 	journal_send(l, entry, n > 0 && (size_t)n < sizeof(entry) ? (size_t)n : 0, msg);
-	return 0;
 }
 
 int ts_event_log_open(struct ts_event_log **out, struct ts_dp *dp)
 {
 	struct ts_event_log *l = calloc(1, sizeof(*l));
-	int err;
 
 	if (!l)
 		return -ENOMEM;
 	l->dp = dp;
 	l->second = mono_s();
-	err = ts_dp_events_open(dp, on_event, l, &l->events);
-	if (err) {
-		ts_err("--log-events: cannot read the event ring: %s", strerror(-err));
-		free(l);
-		return err;
-	}
 	l->journal = journal_connect();
 	ts_info("logging drop and audit events to %s (at most %u a second)",
 		l->journal >= 0 ? "the journal" : "stderr", TS_EVENT_LOG_PER_SEC);
@@ -128,12 +118,7 @@ int ts_event_log_open(struct ts_event_log **out, struct ts_dp *dp)
 	return 0;
 }
 
-int ts_event_log_fd(const struct ts_event_log *l)
-{
-	return ts_dp_events_fd(l->events);
-}
-
-void ts_event_log_process(struct ts_event_log *l)
+void ts_event_log_tick(struct ts_event_log *l)
 {
 	int64_t now = mono_s();
 
@@ -142,7 +127,6 @@ void ts_event_log_process(struct ts_event_log *l)
 		l->second = now;
 		l->logged = 0;
 	}
-	ts_dp_events_poll(l->events, 0);
 }
 
 void ts_event_log_close(struct ts_event_log *l)
@@ -150,7 +134,6 @@ void ts_event_log_close(struct ts_event_log *l)
 	if (!l)
 		return;
 	flush_left_out(l);
-	ts_dp_events_close(l->events);
 	if (l->journal >= 0)
 		close(l->journal);
 	free(l);

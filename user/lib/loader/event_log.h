@@ -10,8 +10,8 @@
  * events-per-second) and here at most TS_EVENT_LOG_PER_SEC entries a
  * second; what is left out is counted and said once a second.
  *
- * The event ring has one reader position: while the daemon logs events,
- * `turnstile monitor` sees only those the daemon did not take first.
+ * The daemon's event hub (event_hub.h) reads the ring and hands each
+ * event here, as it hands it to every `turnstile monitor`.
  */
 #ifndef TS_EVENT_LOG_H
 #define TS_EVENT_LOG_H
@@ -24,9 +24,10 @@
 struct ts_event_log;
 
 int ts_event_log_open(struct ts_event_log **out, struct ts_dp *dp);
-/* epoll-able; on EPOLLIN call ts_event_log_process(). */
-int ts_event_log_fd(const struct ts_event_log *l);
-void ts_event_log_process(struct ts_event_log *l);
+/* One event (rate-limited here). */
+void ts_event_log_write(struct ts_event_log *l, const struct ts_event *ev);
+/* Once a second at least: says what the rate limits left out. */
+void ts_event_log_tick(struct ts_event_log *l);
 void ts_event_log_close(struct ts_event_log *l);
 
 #endif /* TS_EVENT_LOG_H */
