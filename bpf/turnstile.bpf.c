@@ -364,12 +364,15 @@ static __always_inline bool icmp6_is_nd(__u8 type)
 }
 
 /* ICMP/ICMPv6: an error passes iff it quotes a tracked TCP flow; an error
- * quoting in-scope TCP that is not tracked drops. */
+ * quoting in-scope TCP that is not tracked drops; a quote cut short by the
+ * outer IP packet's length is malformed. */
 static __always_inline __u32 handle_icmp(const struct ts_run *r, struct ts_pkt *p, struct ts_cursor *c)
 {
 	struct ts_icmp_hdr *ih;
 	struct ts_flow_key k;
+	__u32 quote_len, hdr_len;
 	__u64 plain = 1;
+	void *quote;
 	bool is_err;
 	__u32 reason;
 
@@ -391,12 +394,21 @@ static __always_inline __u32 handle_icmp(const struct ts_run *r, struct ts_pkt *
 	if (!is_err)
 		return TS_R_SCOPE_DEFAULT;
 	p->icmp_error = 1;
+	/* The quote ends where the outer IP packet does: bytes past it are
+	 * frame padding, never a quote. */
+	quote_len = p->l4_len - sizeof(*ih);
+	quote = c->pos;
 	if (p->family == TS_FAMILY_V4)
 		reason = parse_ipv4(c, p, true, &plain, 0);
 	else
 		reason = parse_ipv6(c, p, true, &plain, 0);
 	if (reason)
 		return reason;
+	hdr_len = c->pos - quote;
+	if (hdr_len > quote_len)
+		return TS_R_DROP_MALFORMED_L4;
+	if (p->l4_len > quote_len - hdr_len)
+		p->l4_len = quote_len - hdr_len;
 	if (p->proto != IPPROTO_TCP || p->frag == TS_FRAG_NONFIRST)
 		return TS_R_SCOPE_DEFAULT;
 	reason = parse_ports8(c, p);

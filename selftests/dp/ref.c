@@ -429,7 +429,8 @@ static bool tracked(struct ref *r, const struct rpkt *q)
 	return tfind(&r->flows, key) || tfind(&r->halfopen, key);
 }
 
-/* ICMP error: the quoted IP header and 8 bytes of TCP at b[o..len). */
+/* ICMP error: the quoted IP header and 8 bytes of TCP at b[o..len), len the
+ * end of the outer IP packet (trailing frame bytes are no quote). */
 static uint32_t icmp_quote(struct ref *r, const uint8_t *b, size_t o, size_t len, uint8_t family)
 {
 	struct rpkt q = { .family = family, .flags = 0 };
@@ -592,7 +593,7 @@ static uint32_t judge(struct ref *r, const uint8_t *b, size_t len, struct rpkt *
 		if (p->family == 6 && ((type >= 130 && type <= 137) || type == 143))
 			return TS_R_PASS_ND;
 		if (p->family == 4 ? (type == 3 || type == 11) : (type >= 1 && type <= 3))
-			return icmp_quote(r, b, l4 + 8, len, p->family);
+			return icmp_quote(r, b, l4 + 8, end, p->family); /* the quote ends with the IP packet */
 		return SCOPE_DEFAULT;
 	}
 	return SCOPE_DEFAULT;
