@@ -385,6 +385,8 @@ enum ts_learn_outcome ts_names_learn_answer(struct ts_names *n, const struct ts_
 	uint32_t *ttls;
 	int err;
 
+	if (e && !a->n)
+		return TS_LEARN_NONE; /* an answer without address teaches a known name nothing */
 	if (!e) {
 		bool matches = false;
 
