@@ -179,4 +179,5 @@ install: all $(MAN)
 	$(Q)install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/turnstile
 	$(Q)install -D -m 0644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man8/turnstile.8
 	$(Q)install -D -m 0644 scripts/systemd/turnstile.service $(DESTDIR)/lib/systemd/system/turnstile.service
+	$(Q)install -D -m 0644 scripts/turnstile.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/turnstile
 	$(Q)install -D -m 0644 policies/seed.policy $(DESTDIR)$(PREFIX)/share/doc/turnstile/examples/seed.policy
