@@ -210,6 +210,37 @@ if "$TS_BIN" show | grep -q 'the file has changed since' &&
 else ts_fail diff_after_edit_in_place "$("$TS_BIN" diff "$TS_TMP/p.policy" 2>&1 | tr '\n' '|')"; fi
 cp "$TS_TMP/p.orig" "$TS_TMP/p.policy"
 
+# ---- on-revoke cut: a reload removes the flows the new policy refuses,
+# and leaves the others (the default, keep, is test_daemon.sh's)
+ts_bg run nsenter --net="/run/netns/$NS_G" "$TS_BIN" run "$TS_TMP/p.policy" -i gc -i gs \
+	--state-dir "$TS_TMP/state"
+run_pid=$TS_BG_PID
+ts_wait_for 20 sh -c "'$TS_BIN' status --json 2>/dev/null | grep -q '\"daemon_pid\":$run_pid'"
+topo_long_client cut443 "$NS_C" 10.9.1.2 443
+cut_pid=$LONG_PID
+topo_long_client keep8443 "$NS_C" 10.9.1.2 8443 2>/dev/null
+ts_wait_for 5 grep -q '^ok' "$TS_TMP/cut443.log"
+# 8443 is refused by the first policy: allow it, then remove 443
+topo_policy 8443 >"$TS_TMP/p.policy"
+kill -HUP "$run_pid"
+ts_wait_for 5 grep -q 'generation' "$TS_TMP/run.log"
+keep_pid=""
+topo_long_client keep8443 "$NS_C" 10.9.1.2 8443 && keep_pid=$LONG_PID
+ts_wait_for 5 grep -q '^ok' "$TS_TMP/keep8443.log"
+{ printf 'settings {\n    on-revoke cut\n}\n'; topo_policy | sed 's|tcp/443$|tcp/8443|'; } >"$TS_TMP/p.policy"
+kill -HUP "$run_pid"
+ts_wait_for 8 grep -q 'on-revoke cut: [1-9][0-9]* flows' "$TS_TMP/run.log"
+ts_wait_for 6 grep -q '^FAIL' "$TS_TMP/cut443.log"
+if grep -q 'on-revoke cut: [1-9][0-9]* flows' "$TS_TMP/run.log" && grep -q '^FAIL' "$TS_TMP/cut443.log" &&
+   [ -n "$keep_pid" ] && topo_long_alive keep8443 "$keep_pid"; then
+	ts_pass on_revoke_cut
+else
+	ts_fail on_revoke_cut "$(grep -i 'revoke\|error' "$TS_TMP/run.log" | tail -3 | tr '\n' '|') 443: $(tail -1 "$TS_TMP/cut443.log") 8443: $(tail -1 "$TS_TMP/keep8443.log")"
+fi
+kill "$cut_pid" "$keep_pid" 2>/dev/null
+kill "$run_pid"; wait "$run_pid" 2>/dev/null
+cp "$TS_TMP/p.orig" "$TS_TMP/p.policy"
+
 # every option each command's --help lists is in its section of docs/cli.md
 undoc=""
 for cmd in $("$TS_BIN" --help | awk '/^commands:/ {on=1; next} on && /^  [a-z]/ {print $1}'); do

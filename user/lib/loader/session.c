@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "common/version.h"
+#include "loader/revoke.h"
 #include "policy/digest.h"
 #include "dp/dp.h"
 #include "loader/lock.h"
@@ -329,6 +330,15 @@ int ts_session_reload(struct ts_session *s, uint64_t *generation_out)
 	}
 	ts_compiled_free(s->policy);
 	s->policy = next;
+	if (next->settings.revoke & TS_REVOKE_CUT) {
+		uint32_t cut = 0;
+
+		err = ts_revoke_cut(s->dp, &cut);
+		if (err)
+			ts_warn("on-revoke cut: %s; the flows stay", strerror(-err));
+		else
+			ts_info("on-revoke cut: %u flows the new policy refuses removed", cut);
+	}
 	s->state.generation = *generation_out;
 	s->state.started_unix = time(NULL);
 	record_installed(s);
