@@ -317,7 +317,8 @@ int ts_session_reload(struct ts_session *s, uint64_t *generation_out)
 			   s->state.resolvers[0] ? s->state.resolvers : s->default_resolvers,
 			   s->state.dns_listen, s->names_cache, &next);
 	if (err) {
-		ts_err("%s: invalid, the running policy (generation %llu) stays",
+		/* its findings (or why it cannot be read) are printed above */
+		ts_err("%s: not applied, the running policy (generation %llu) stays",
 		       s->state.policy, (unsigned long long)s->state.generation);
 		return -EINVAL;
 	}
