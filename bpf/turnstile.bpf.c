@@ -201,16 +201,6 @@ static __always_inline struct ts_flow_key *flow_key_of(const struct ts_run *r, s
 }
 
 /*
- * A TCP segment without live flow. What decides it when no half-open
- * entry does is known before that lookup (`settled`: resolver, scope,
- * flags, no flow); when nothing settles it, the policy judges it, and an
- * opening SYN the policy refuses is dropped there, before the half-open
- * table is read (outside audit mode): a refused opening packet never
- * passes by half-open state. The judgement is pure, so a segment that
- * will need it (a loose pickup's too) gets it up front: one inlined copy
- * of the address lookups.
- */
-/*
  * The judgement of a TCP segment without live flow, before the half-open
  * table: settled without the policy (resolver DNS, outside the scope, bad
  * flags, no flow), or TS_R_NONE and the policy's rule in *rule (0: none;
@@ -238,6 +228,16 @@ static __always_inline __u32 tcp_judge(const struct ts_run *r, const struct ts_p
 	return TS_R_NONE;
 }
 
+/*
+ * A TCP segment without live flow. What decides it when no half-open
+ * entry does is known before that lookup (`settled`: resolver, scope,
+ * flags, no flow); when nothing settles it, the policy judges it, and an
+ * opening SYN the policy refuses is dropped there, before the half-open
+ * table is read (outside audit mode): a refused opening packet never
+ * passes by half-open state. The judgement is pure, so a segment that
+ * will need it (a loose pickup's too) gets it up front: one inlined copy
+ * of the address lookups.
+ */
 static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt *p)
 {
 	const struct ts_flow_key *k;

@@ -29,6 +29,16 @@ _world_word() {
 	esac
 }
 
+# _world_agree VERDICTS SRC DST FAMILY OBSERVED_WORD: the seed table's word
+# for the cell (world_seed_verdict), with "!" appended when the table,
+# explain (VERDICTS) and the observed outcome do not all agree.
+_world_agree() {
+	local t x
+	t=$(_world_word "$(world_seed_verdict "$2" "$3")")
+	x=$(_world_word "$(_world_cell "$1" "$2" "$3" "$4")")
+	if [ "$t" = "$5" ] && [ "$x" = "$5" ]; then echo "$t"; else echo "$t!"; fi
+}
+
 world_report_topology() {
 	local key a
 	printf '   %-6s %-16s %-36s %s\n' host component "name (DNS)" addresses

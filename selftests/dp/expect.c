@@ -4,6 +4,22 @@
 #include "expect.h"
 #include "../testlib.h"
 
+bool expect_handshake(struct dpt *t, const char *c, uint16_t cport, const char *s, uint16_t sport,
+		      int want_last)
+{
+	enum { SYN = 0x02, ACK = 0x10 };
+	struct pkt p;
+
+	dpt_tcp(&p, c, cport, s, sport, SYN, 0);
+	if (!expect_reason(t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "SYN"))
+		return false;
+	dpt_tcp(&p, s, sport, c, cport, SYN | ACK, 0);
+	if (!expect_reason(t, TS_HOOK_XDP, &p, TS_R_PASS_HANDSHAKE, "SYN-ACK"))
+		return false;
+	dpt_tcp(&p, c, cport, s, sport, ACK, 0);
+	return expect_reason(t, TS_HOOK_XDP, &p, want_last, "ACK");
+}
+
 bool expect_reason(struct dpt *t, enum ts_hook hook, const struct pkt *p, int want,
 		   const char *what)
 {

@@ -10,4 +10,9 @@
 bool expect_reason(struct dpt *t, enum ts_hook hook, const struct pkt *p, int want,
 		   const char *what);
 
+/* A whole TCP handshake c:cport -> s:sport through XDP: the SYN passes
+ * as new, the SYN-ACK as handshake, the ACK under want_last. */
+bool expect_handshake(struct dpt *t, const char *c, uint16_t cport, const char *s, uint16_t sport,
+		      int want_last);
+
 #endif /* TS_TEST_EXPECT_H */

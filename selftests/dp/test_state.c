@@ -43,16 +43,7 @@ static int open_with(struct dpt *t, uint32_t flows, uint32_t halfopen, const cha
 
 static bool handshake(struct dpt *t, const char *c, uint16_t cport, const char *s, int want_last)
 {
-	struct pkt p;
-
-	dpt_tcp(&p, c, cport, s, 443, SYN, 0);
-	if (!expect_reason(t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "SYN"))
-		return false;
-	dpt_tcp(&p, s, 443, c, cport, SYN | ACK, 0);
-	if (!expect_reason(t, TS_HOOK_XDP, &p, TS_R_PASS_HANDSHAKE, "SYN-ACK"))
-		return false;
-	dpt_tcp(&p, c, cport, s, 443, ACK, 0);
-	return expect_reason(t, TS_HOOK_XDP, &p, want_last, "ACK");
+	return expect_handshake(t, c, cport, s, 443, want_last);
 }
 
 static void test_syn_flood(void)

@@ -67,6 +67,34 @@ else
 	ts_fail monitor_ipv6_brackets_and_time "$(tr '\n' '|' <"$TS_TMP/mon6.log" | head -c 400)"
 fi
 
+# ---- flows filters, the rule's label and the interface; --kill cuts
+topo_long_client v4long "$NS_C" 10.9.1.2 443
+v4pid=$LONG_PID
+ts_wait_for 5 grep -q '^ok' "$TS_TMP/v4long.log"
+nflows() { "$TS_BIN" flows --json "$@" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["flows"]))'; }
+all=$(nflows) est=$(nflows --state established --port 443 --addr 10.9.0.2 --rule C1)
+none1=$(nflows --addr 10.9.9.9) none2=$(nflows --rule nosuch) none3=$(nflows --port 8443)
+# in the gateway's namespace: interface indexes are its own
+ts_g flows --state established >"$TS_TMP/fl.txt"
+if [ "$est" -ge 1 ] && [ "$all" -ge "$est" ] && [ "$none1$none2$none3" = 000 ] &&
+   grep -Eq '^10\.9\.0\.2:[0-9]+ +10\.9\.1\.2:443 +established .* gc +rule [0-9]+ "C1"' "$TS_TMP/fl.txt"; then
+	ts_pass flows_filters_label_iface
+else
+	ts_fail flows_filters_label_iface "all $all est $est none $none1$none2$none3: $(tr '\n' '|' <"$TS_TMP/fl.txt")"
+fi
+"$TS_BIN" flows --kill >/dev/null 2>&1; kill_nofilter=$?
+"$TS_BIN" flows --kill --addr 10.9.0.2 --port 443 --state established >"$TS_TMP/kill.out" 2>&1
+left=$(nflows --addr 10.9.0.2 --port 443 --state established)
+# the cut connection's next segments find no flow: the client stalls and fails
+ts_wait_for 6 grep -q '^FAIL' "$TS_TMP/v4long.log"
+if [ "$kill_nofilter" = 2 ] && grep -Eq '^[1-9][0-9]* flows removed' "$TS_TMP/kill.out" && [ "$left" = 0 ] &&
+   grep -q '^FAIL' "$TS_TMP/v4long.log"; then
+	ts_pass flows_kill
+else
+	ts_fail flows_kill "no filter: exit $kill_nofilter; $(cat "$TS_TMP/kill.out"); left $left; client: $(tail -1 "$TS_TMP/v4long.log")"
+fi
+kill "$v4pid" 2>/dev/null
+
 # ---- one exit status and one message per cause: a policy that cannot be read
 printf 'component a { 10.0.0.0/8 }\n' >"$TS_TMP/noread.policy"
 chmod 000 "$TS_TMP/noread.policy"
@@ -180,6 +208,37 @@ cp "$TS_TMP/p2.policy" "$TS_TMP/p.policy"
 if "$TS_BIN" show | grep -q 'the file has changed since' &&
    [ "$("$TS_BIN" diff "$TS_TMP/p.policy" 2>/dev/null | grep -c '^[-+] ')" = 4 ]; then ts_pass diff_after_edit_in_place
 else ts_fail diff_after_edit_in_place "$("$TS_BIN" diff "$TS_TMP/p.policy" 2>&1 | tr '\n' '|')"; fi
+cp "$TS_TMP/p.orig" "$TS_TMP/p.policy"
+
+# ---- on-revoke cut: a reload removes the flows the new policy refuses,
+# and leaves the others (the default, keep, is test_daemon.sh's)
+ts_bg run nsenter --net="/run/netns/$NS_G" "$TS_BIN" run "$TS_TMP/p.policy" -i gc -i gs \
+	--state-dir "$TS_TMP/state"
+run_pid=$TS_BG_PID
+ts_wait_for 20 sh -c "'$TS_BIN' status --json 2>/dev/null | grep -q '\"daemon_pid\":$run_pid'"
+topo_long_client cut443 "$NS_C" 10.9.1.2 443
+cut_pid=$LONG_PID
+topo_long_client keep8443 "$NS_C" 10.9.1.2 8443 2>/dev/null
+ts_wait_for 5 grep -q '^ok' "$TS_TMP/cut443.log"
+# 8443 is refused by the first policy: allow it, then remove 443
+topo_policy 8443 >"$TS_TMP/p.policy"
+kill -HUP "$run_pid"
+ts_wait_for 5 grep -q 'generation' "$TS_TMP/run.log"
+keep_pid=""
+topo_long_client keep8443 "$NS_C" 10.9.1.2 8443 && keep_pid=$LONG_PID
+ts_wait_for 5 grep -q '^ok' "$TS_TMP/keep8443.log"
+{ printf 'settings {\n    on-revoke cut\n}\n'; topo_policy | sed 's|tcp/443$|tcp/8443|'; } >"$TS_TMP/p.policy"
+kill -HUP "$run_pid"
+ts_wait_for 8 grep -q 'on-revoke cut: [1-9][0-9]* flows' "$TS_TMP/run.log"
+ts_wait_for 6 grep -q '^FAIL' "$TS_TMP/cut443.log"
+if grep -q 'on-revoke cut: [1-9][0-9]* flows' "$TS_TMP/run.log" && grep -q '^FAIL' "$TS_TMP/cut443.log" &&
+   [ -n "$keep_pid" ] && topo_long_alive keep8443 "$keep_pid"; then
+	ts_pass on_revoke_cut
+else
+	ts_fail on_revoke_cut "$(grep -i 'revoke\|error' "$TS_TMP/run.log" | tail -3 | tr '\n' '|') 443: $(tail -1 "$TS_TMP/cut443.log") 8443: $(tail -1 "$TS_TMP/keep8443.log")"
+fi
+kill "$cut_pid" "$keep_pid" 2>/dev/null
+kill "$run_pid"; wait "$run_pid" 2>/dev/null
 cp "$TS_TMP/p.orig" "$TS_TMP/p.policy"
 
 # every option each command's --help lists is in its section of docs/cli.md

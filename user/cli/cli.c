@@ -47,7 +47,19 @@ int ts_cli_exit_up(const struct ts_up_result *r)
 	return TS_EXIT_FAILURE;
 }
 
+static int open_pinned(struct ts_dp **dp, struct ts_loader_state *st, bool writable);
+
 int ts_cli_open_pinned(struct ts_dp **dp, struct ts_loader_state *st)
+{
+	return open_pinned(dp, st, false);
+}
+
+int ts_cli_open_pinned_rw(struct ts_dp **dp, struct ts_loader_state *st)
+{
+	return open_pinned(dp, st, true);
+}
+
+static int open_pinned(struct ts_dp **dp, struct ts_loader_state *st, bool writable)
 {
 	char path[256];
 	enum ts_preflight pf = ts_preflight_readonly(TS_BPFFS_ROOT);
@@ -66,7 +78,7 @@ int ts_cli_open_pinned(struct ts_dp **dp, struct ts_loader_state *st)
 		return TS_EXIT_NOT_LOADED;
 	}
 	/* Maps only: a reader loads no program and rewrites no label. */
-	err = ts_dp_open_pinned(dp, TS_PIN_DIR);
+	err = writable ? ts_dp_open_pinned_rw(dp, TS_PIN_DIR) : ts_dp_open_pinned(dp, TS_PIN_DIR);
 	if (err) {
 		ts_err("%s: cannot open the pinned maps: %s", TS_PIN_DIR, strerror(-err));
 		return TS_EXIT_FAILURE;

@@ -23,6 +23,8 @@ int ts_cli_exit_up(const struct ts_up_result *r);
 /* For status/stats/flows/monitor/explain: root, bpffs, and turnstile up.
  * Returns TS_EXIT_OK with *dp and *st filled, or the exit code. */
 int ts_cli_open_pinned(struct ts_dp **dp, struct ts_loader_state *st);
+/* The same with the flow tables writable (flows --kill). */
+int ts_cli_open_pinned_rw(struct ts_dp **dp, struct ts_loader_state *st);
 
 /* "192.0.2.1" / "2001:db8::1" from key bytes. */
 void ts_cli_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t len);

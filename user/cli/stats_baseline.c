@@ -5,39 +5,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "common/replace_file.h"
 #include "stats_baseline.h"
 
 #define MAGIC "# turnstile counters at stats --reset"
 
-int ts_stats_baseline_save(const char *path, const struct ts_stats_snapshot *s, int64_t when)
-{
-	char tmp[4200];
-	FILE *f;
-	int err = 0;
+struct baseline_file {
+	const struct ts_stats_snapshot *s;
+	int64_t when;
+};
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "%s\nreset %" PRId64 "\n", MAGIC, when);
+static int write_baseline(FILE *f, void *ctx)
+{
+	const struct baseline_file *b = ctx;
+	const struct ts_stats_snapshot *s = b->s;
+
+	fprintf(f, "%s\nreset %" PRId64 "\n", MAGIC, b->when);
 	for (size_t i = 0; i < s->nrules; i++)
 		fprintf(f, "rule %u %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", s->rules[i].rule_id,
 			s->rules[i].packets, s->rules[i].bytes, s->rules[i].opened);
 	for (uint32_t r = 0; r < TS_R_MAX; r++)
 		fprintf(f, "reason %u %" PRIu64 " %" PRIu64 "\n", r, s->reasons[r].packets,
 			s->reasons[r].bytes);
-	if (fflush(f) || ferror(f))
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -EIO;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return 0;
+}
+
+int ts_stats_baseline_save(const char *path, const struct ts_stats_snapshot *s, int64_t when)
+{
+	struct baseline_file b = { s, when };
+
+	return ts_replace_file(path, write_baseline, &b);
 }
 
 static uint64_t minus(uint64_t now, uint64_t then)

@@ -363,7 +363,19 @@ fail:
 	return err;
 }
 
+static int open_pinned(struct ts_dp **out, const char *pin_dir, bool writable);
+
 int ts_dp_open_pinned(struct ts_dp **out, const char *pin_dir)
+{
+	return open_pinned(out, pin_dir, false);
+}
+
+int ts_dp_open_pinned_rw(struct ts_dp **out, const char *pin_dir)
+{
+	return open_pinned(out, pin_dir, true);
+}
+
+static int open_pinned(struct ts_dp **out, const char *pin_dir, bool writable)
 {
 	struct ts_config cfg;
 	struct ts_dp *dp;
@@ -373,6 +385,7 @@ int ts_dp_open_pinned(struct ts_dp **out, const char *pin_dir)
 	if (!dp)
 		return -ENOMEM;
 	dp->maps_only = true;
+	dp->tables_ro = !writable;
 	dp->adopted = true;
 	for (int m = 0; m < TS_MAP_COUNT; m++)
 		dp->fds[m] = -1;
@@ -404,7 +417,7 @@ int ts_dp_open_pinned(struct ts_dp **out, const char *pin_dir)
 		err = -EPROTO;
 		goto fail;
 	}
-	err = map_tables(dp, &cfg, false);
+	err = map_tables(dp, &cfg, writable);
 	if (err)
 		goto fail;
 	*out = dp;

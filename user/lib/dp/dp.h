@@ -42,6 +42,9 @@ int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts);
  * object of such a ts_dp are -EINVAL/NULL.
  */
 int ts_dp_open_pinned(struct ts_dp **out, const char *pin_dir);
+/* The same with the tables mapped writable, for one who removes flows
+ * (`flows --kill`): it still loads no program. */
+int ts_dp_open_pinned_rw(struct ts_dp **out, const char *pin_dir);
 void ts_dp_close(struct ts_dp *dp);
 
 /* True when ts_dp_open() reused pinned maps (state was adopted). */
@@ -144,6 +147,13 @@ struct ts_dp_flow {
  * nonzero stops the walk and is returned. */
 int ts_dp_flows_foreach(const struct ts_dp *dp,
 			int (*fn)(const struct ts_dp_flow *f, void *ctx), void *ctx);
+
+/* Removes every flow (both tables) that match() accepts, as the
+ * programs remove one (a claim of the slot as it was read: an entry
+ * changed meanwhile stays). *removed gets the count. -EROFS on a ts_dp
+ * opened read-only. */
+int ts_dp_flows_remove(struct ts_dp *dp, bool (*match)(const struct ts_dp_flow *f, void *ctx),
+		       void *ctx, uint32_t *removed);
 
 /* The live entry of k in ts_halfopen or ts_flows (a pointer into the
  * mapped table: tests age entries through it), or NULL. */

@@ -14,6 +14,7 @@ struct ts_dp {
 	bool adopted;
 	uint32_t adopted_maps;   /* 1 << enum ts_dp_map of each map adopted from a pin */
 	bool maps_only;     /* ts_dp_open_pinned(): fds are ours, no skeleton */
+	bool tables_ro;     /* the tables are mapped read-only (ts_dp_open_pinned) */
 	int ncpus;
 	/* compiler rule id -> stable rule id, from the last install */
 	uint32_t *stable_ids;

@@ -128,20 +128,27 @@ struct flow_walk {
 	void *ctx;
 };
 
-/* A copy of the slot, taken only if it held one entry throughout. */
+/* A copy of a live slot's flow, taken only if it held one entry
+ * throughout; *st: the state word it was read with. */
+static bool copy_flow(const struct ts_dp_table *t, uint64_t *slot, bool halfopen,
+		      struct ts_dp_flow *f, uint64_t *st)
+{
+	*st = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	if ((*st & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE)
+		return false;
+	f->halfopen = halfopen;
+	memcpy(&f->key, ts_table_key(slot), sizeof(f->key));
+	memcpy(&f->val, ts_table_val(t, slot), sizeof(f->val));
+	return __atomic_load_n(slot, __ATOMIC_ACQUIRE) == *st;   /* else removed or reused meanwhile */
+}
+
 static int visit_flow(uint64_t *slot, void *arg)
 {
 	struct flow_walk *w = arg;
-	struct ts_dp_flow f = { .halfopen = w->halfopen };
-	uint64_t st = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	struct ts_dp_flow f;
+	uint64_t st;
 
-	if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE)
-		return 0;
-	memcpy(&f.key, ts_table_key(slot), sizeof(f.key));
-	memcpy(&f.val, ts_table_val(w->t, slot), sizeof(f.val));
-	if (__atomic_load_n(slot, __ATOMIC_ACQUIRE) != st)
-		return 0;   /* removed or reused meanwhile */
-	return w->fn(&f, w->ctx);
+	return copy_flow(w->t, slot, w->halfopen, &f, &st) ? w->fn(&f, w->ctx) : 0;
 }
 
 int ts_dp_flows_foreach(const struct ts_dp *dp,
@@ -154,6 +161,41 @@ int ts_dp_flows_foreach(const struct ts_dp *dp,
 		return ret;
 	w = (struct flow_walk){ &dp->tables[TS_TBL_HALFOPEN], true, fn, ctx };
 	return ts_table_foreach(w.t, visit_flow, &w);
+}
+
+struct flow_cut {
+	struct ts_dp_table *t;
+	bool halfopen;
+	bool (*match)(const struct ts_dp_flow *f, void *ctx);
+	void *ctx;
+	uint32_t removed;
+};
+
+static int cut_flow(uint64_t *slot, void *arg)
+{
+	struct flow_cut *w = arg;
+	struct ts_dp_flow f;
+	uint64_t st;
+
+	if (!copy_flow(w->t, slot, w->halfopen, &f, &st) || !w->match(&f, w->ctx))
+		return 0;
+	w->removed += ts_table_remove_slot(w->t, slot, st);
+	return 0;
+}
+
+int ts_dp_flows_remove(struct ts_dp *dp, bool (*match)(const struct ts_dp_flow *f, void *ctx),
+		       void *ctx, uint32_t *removed)
+{
+	struct flow_cut w = { &dp->tables[TS_TBL_FLOWS], false, match, ctx, 0 };
+
+	if (dp->tables_ro)
+		return -EROFS;
+	ts_table_foreach(w.t, cut_flow, &w);
+	w.t = &dp->tables[TS_TBL_HALFOPEN];
+	w.halfopen = true;
+	ts_table_foreach(w.t, cut_flow, &w);
+	*removed = w.removed;
+	return 0;
 }
 
 struct ts_flow_val *ts_dp_flow_find(const struct ts_dp *dp, bool halfopen, const struct ts_flow_key *k)

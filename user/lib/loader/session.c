@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "common/version.h"
+#include "loader/revoke.h"
 #include "policy/digest.h"
 #include "dp/dp.h"
 #include "loader/lock.h"
@@ -362,7 +363,8 @@ int ts_session_reload(struct ts_session *s, uint64_t *generation_out)
 			   s->state.resolvers[0] ? s->state.resolvers : s->default_resolvers,
 			   s->state.dns_listen, s->names_cache, &next, why, sizeof(why));
 	if (err) {
-		ts_err("%s: invalid, the running policy (generation %llu) stays",
+		/* its findings (or why it cannot be read) are printed above */
+		ts_err("%s: not applied, the running policy (generation %llu) stays",
 		       s->state.policy, (unsigned long long)s->state.generation);
 		ts_state_record_reload(&s->state, TS_RELOAD_INVALID, why[0] ? why : "invalid policy");
 		ts_state_save(s->pin_dir, &s->state);
@@ -380,6 +382,15 @@ int ts_session_reload(struct ts_session *s, uint64_t *generation_out)
 	}
 	ts_compiled_free(s->policy);
 	s->policy = next;
+	if (next->settings.revoke & TS_REVOKE_CUT) {
+		uint32_t cut = 0;
+
+		err = ts_revoke_cut(s->dp, &cut);
+		if (err)
+			ts_warn("on-revoke cut: %s; the flows stay", strerror(-err));
+		else
+			ts_info("on-revoke cut: %u flows the new policy refuses removed", cut);
+	}
 	s->state.generation = *generation_out;
 	s->state.started_unix = time(NULL);
 	record_installed(s);

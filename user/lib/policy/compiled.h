@@ -25,6 +25,8 @@ struct ts_net {
 	uint8_t addr[16];  /* host bits beyond plen are zero */
 };
 
+#define TS_REVOKE_CUT 1u
+
 /* How a component lists an address (explain) or a name. */
 enum ts_member_kind {
 	TS_MEMBER_HOST     = 0,  /* literal address: /32 or /128 */
@@ -104,6 +106,7 @@ struct ts_compiled_settings {
 	uint32_t grace_s;                /* keep an address this long after DNS drops it */
 	uint32_t max_addrs_per_name;
 	uint32_t cap_flows, cap_halfopen, cap_hosts, cap_prefixes, cap_rules;
+	uint32_t revoke;                 /* TS_REVOKE_CUT: a reload removes the flows it no longer allows */
 	struct ts_net *resolvers;        /* host nets; empty = /etc/resolv.conf */
 	size_t nresolvers;
 };

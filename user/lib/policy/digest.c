@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "common/replace_file.h"
 #include "policy/digest.h"
 #include "policy/settings_table.h"
 
@@ -95,38 +95,33 @@ void ts_digest_free(struct ts_digest *d)
 	d->n = 0;
 }
 
+struct digest_file {
+	const struct ts_digest *d;
+	const char *path, *sha256;
+	uint64_t generation;
+};
+
+static int write_digest(FILE *f, void *ctx)
+{
+	const struct digest_file *w = ctx;
+
+	fprintf(f, "%s\npath %s\nsha256 %s\ngeneration %" PRIu64 "\n", DIGEST_MAGIC, w->path, w->sha256,
+		w->generation);
+	for (size_t i = 0; i < w->d->n; i++)
+		fprintf(f, "%s\n", w->d->lines[i]);
+	return 0;
+}
+
 int ts_digest_write(const struct ts_compiled *c, const char *policy_path, uint64_t generation,
 		    const char *file)
 {
 	struct ts_digest d;
-	char tmp[4096 + 8];
-	FILE *f;
+	struct digest_file w = { &d, policy_path, c->text_sha256, generation };
 	int err = ts_digest_of(c, &d);
 
 	if (err)
 		return err;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", file) >= (int)sizeof(tmp)) {
-		ts_digest_free(&d);
-		return -ENAMETOOLONG;
-	}
-	f = fopen(tmp, "w");
-	if (!f) {
-		err = -errno;
-		ts_digest_free(&d);
-		return err;
-	}
-	fprintf(f, "%s\npath %s\nsha256 %s\ngeneration %" PRIu64 "\n", DIGEST_MAGIC, policy_path,
-		c->text_sha256, generation);
-	for (size_t i = 0; i < d.n; i++)
-		fprintf(f, "%s\n", d.lines[i]);
-	if (fflush(f) || ferror(f) || fsync(fileno(f)))
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -EIO;
-	if (!err && rename(tmp, file))
-		err = -errno;
-	if (err)
-		unlink(tmp);
+	err = ts_replace_file(file, write_digest, &w);
 	ts_digest_free(&d);
 	return err;
 }

@@ -228,7 +228,7 @@ int ts_settings_entry(struct ts_policy_settings *s, const struct ts_token *key,
 	}
 	case TS_SETTING_CHOICE:
 		if (!parse_onoff(&vals[0], def->choice[0], def->choice[1], &on, d))
-			set_flag(&s->v.flags, def->flag, on);
+			set_flag((uint32_t *)((char *)&s->v + def->field), def->flag, on);
 		return 0;
 	case TS_SETTING_ADDRESSES:
 		return 0;   /* above: any number of values */

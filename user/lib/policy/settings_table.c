@@ -10,7 +10,8 @@
 	.max = UINT32_MAX
 #define COUNT(f, d, lo, hi) .type = TS_SETTING_COUNT, .field = FIELD(f), .def = (d), .min = (lo), \
 	.max = (hi)
-#define CHOICE(on, off, fl) .type = TS_SETTING_CHOICE, .choice = { on, off }, .flag = (fl)
+#define CHOICE(on, off, fl, f) .type = TS_SETTING_CHOICE, .choice = { on, off }, .flag = (fl), \
+	.field = FIELD(f)
 
 /* Largest table a map is sized for (entries). */
 #define TS_TABLE_MAX (1u << 26)
@@ -18,11 +19,11 @@
 static const struct ts_setting_def table[TS_SET_MAX] = {
 	[TS_SET_SCOPE] = { "scope", .type = TS_SETTING_PORTS, .values_doc = "ports, e.g. `tcp/443,8443`",
 		.default_doc = "ports named by rules", .doc = "TCP ports governed by the allowlist" },
-	[TS_SET_OUTSIDE_SCOPE] = { "outside-scope", CHOICE("drop", "pass", TS_CFG_SCOPE_DROP),
+	[TS_SET_OUTSIDE_SCOPE] = { "outside-scope", CHOICE("drop", "pass", TS_CFG_SCOPE_DROP, flags),
 		.doc = "traffic outside the scope" },
-	[TS_SET_AUDIT] = { "audit", CHOICE("on", "off", TS_CFG_AUDIT),
+	[TS_SET_AUDIT] = { "audit", CHOICE("on", "off", TS_CFG_AUDIT, flags),
 		.doc = "would-drops are counted, reported and passed (rollout)" },
-	[TS_SET_LOOSE_PICKUP] = { "loose-pickup", CHOICE("on", "off", TS_CFG_LOOSE_PICKUP),
+	[TS_SET_LOOSE_PICKUP] = { "loose-pickup", CHOICE("on", "off", TS_CFG_LOOSE_PICKUP, flags),
 		.doc = "accept mid-connection packets a rule allows (failover)" },
 	[TS_SET_RESOLVERS] = { "resolvers", .type = TS_SETTING_ADDRESSES, .values_doc = "addresses",
 		.default_doc = "none: `/etc/resolv.conf` (or `--resolver`)", .doc = "trusted DNS servers" },
@@ -52,6 +53,8 @@ static const struct ts_setting_def table[TS_SET_MAX] = {
 		.doc = "CIDRs" },
 	[TS_SET_TABLE_RULES] = { "table rules", COUNT(cap_rules, TS_DEFAULT_RULES, 1, TS_TABLE_MAX),
 		.doc = "(source set, destination set, port class) entries" },
+	[TS_SET_ON_REVOKE] = { "on-revoke", CHOICE("cut", "keep", TS_REVOKE_CUT, revoke),
+		.doc = "a reload keeps the flows the new policy no longer allows until they end, or cuts them" },
 };
 
 const struct ts_setting_def *ts_setting_def(enum ts_setting k)
@@ -101,7 +104,8 @@ void ts_setting_value_str(const struct ts_compiled *c, enum ts_setting k, char *
 		}
 		return;
 	case TS_SETTING_CHOICE:
-		snprintf(buf, len, "%s", d->choice[(c->settings.flags & d->flag) ? 0 : 1]);
+		snprintf(buf, len, "%s",
+			 d->choice[(*(const uint32_t *)((const char *)&c->settings + d->field) & d->flag) ? 0 : 1]);
 		return;
 	case TS_SETTING_ADDRESSES:
 		for (size_t i = 0; i < c->settings.nresolvers && off < len; i++) {

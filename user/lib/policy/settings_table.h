@@ -28,8 +28,9 @@ struct ts_setting_def {
 	const char *name;             /* "timeout syn" */
 	enum ts_setting_type type;
 	const char *choice[2];        /* CHOICE */
-	uint32_t flag;                /* CHOICE: enum ts_config_flags; off by default */
-	size_t field;                 /* DURATION, COUNT: offsetof(struct ts_compiled_settings, ...) */
+	uint32_t flag;                /* CHOICE: the bit choice[0] sets in `field`; clear by default */
+	size_t field;                 /* offsetof(struct ts_compiled_settings, ...): DURATION,
+				       * COUNT, CHOICE (flags: enum ts_config_flags, or revoke) */
 	uint32_t def, min, max;       /* DURATION, COUNT */
 	const char *values_doc;       /* PORTS, ADDRESSES: the "values" column */
 	const char *default_doc;      /* PORTS, ADDRESSES: the "default" column */

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * on-revoke cut: after a new policy is installed, ts_revoke_cut removes
+ * exactly the established flows that policy would refuse (judged by the
+ * dataplane's own judging program), and none in audit mode or when the
+ * port went out of a passing scope.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "expect.h"
+#include "loader/revoke.h"
+#include "testlib.h"
+
+enum { ACK = 0x10 };
+
+#define COMPS "component a { 192.0.2.1 }\ncomponent c { 192.0.2.3 }\ncomponent b { 198.51.100.1 }\n"
+#define BOTH COMPS "rule \"A\": a -> b tcp/443\nrule \"C\": c -> b tcp/443\n"
+
+/* Two connections (a->b, c->b) under BOTH, then `next` installed and the
+ * revoked ones cut: want_cut of them; a->b (c->b) still passes iff a_stays
+ * (c_stays). */
+static void run_case(const char *what, const char *next, uint32_t want_cut, bool a_stays, bool c_stays)
+{
+	struct dpt t;
+	struct pkt p;
+	uint32_t cut = 99;
+	int err = dpt_open(&t, 1024, 1024);
+
+	if (!err)
+		err = dpt_install_text(&t, BOTH);
+	TS_CHECK(!err, "%s: setup: %s", what, strerror(-err));
+	if (err)
+		goto out;
+	if (!expect_handshake(&t, "192.0.2.1", 40001, "198.51.100.1", 443, TS_R_PASS_HANDSHAKE) ||
+	    !expect_handshake(&t, "192.0.2.3", 40003, "198.51.100.1", 443, TS_R_PASS_HANDSHAKE))
+		goto out;
+	err = dpt_install_text(&t, next);
+	if (!err)
+		err = ts_revoke_cut(t.dp, &cut);
+	TS_CHECK(!err && cut == want_cut, "%s: cut %u flows (%s), want %u", what, cut,
+		 strerror(-err), want_cut);
+	/* the survivors pass as established, the cut ones find no flow */
+	dpt_tcp(&p, "192.0.2.3", 40003, "198.51.100.1", 443, ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, c_stays ? TS_R_PASS_ESTABLISHED : TS_R_DROP_OUT_OF_SCOPE,
+		      "c -> b");
+	dpt_tcp(&p, "192.0.2.1", 40001, "198.51.100.1", 443, ACK, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, a_stays ? TS_R_PASS_ESTABLISHED :
+		      c_stays ? TS_R_DROP_NO_FLOW : TS_R_DROP_OUT_OF_SCOPE, "a -> b");
+out:
+	dpt_close(&t);
+}
+
+static void test_cut_refused(void)
+{
+	run_case("rule A gone", COMPS "rule \"C\": c -> b tcp/443\n", 1, false, true);
+}
+
+static void test_keep_allowed_by_another_rule(void)
+{
+	/* a's rule is gone, but another rule (its label differs) still allows it */
+	run_case("rule A replaced", COMPS "rule \"A2\": a -> b tcp/443\nrule \"C\": c -> b tcp/443\n",
+		 0, true, true);
+}
+
+static void test_audit_cuts_nothing(void)
+{
+	run_case("audit", "settings {\n audit on\n}\n" COMPS "rule \"C\": c -> b tcp/443\n", 0, true, true);
+}
+
+static void test_out_of_scope(void)
+{
+	/* 443 no longer governed: passes (and is kept) unless outside-scope drop */
+	run_case("scope pass", "settings {\n scope tcp/8443\n}\n" COMPS "rule \"C\": c -> b tcp/8443\n", 0,
+		 true, true);
+	run_case("scope drop", "settings {\n scope tcp/8443\n outside-scope drop\n}\n" COMPS
+		 "rule \"C\": c -> b tcp/8443\n", 2, false, false);
+}
+
+int main(void)
+{
+	if (!ts_is_root()) {
+		ts_skip("revoke_cut", "needs root (BPF)");
+		return ts_done();
+	}
+	ts_run("revoke_cut_refused", test_cut_refused);
+	ts_run("revoke_keep_allowed_by_another_rule", test_keep_allowed_by_another_rule);
+	ts_run("revoke_audit_cuts_nothing", test_audit_cuts_nothing);
+	ts_run("revoke_out_of_scope", test_out_of_scope);
+	return ts_done();
+}
