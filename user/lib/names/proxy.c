@@ -17,7 +17,10 @@
 #include "names/proxy_internal.h"
 
 #define UDP_RECV_MAX     4096  /* a longer query is not one a resolver takes over UDP */
-#define UDP_READS_A_TURN 64    /* then the other sockets get their turn */
+#define UDP_READS_A_TURN 256   /* then the other sockets get their turn */
+/* Room for a burst: one client's flood must not make the kernel drop
+ * another client's query before we read it (SO_RCVBUFFORCE: past rmem_max). */
+#define UDP_RCVBUF       (4 << 20)
 #define STATS_EVERY_MS   1000  /* counters file at most this often */
 
 static const struct ts_proxy_limits default_limits = {
@@ -345,36 +348,37 @@ static void note_dst(struct pending *q, struct msghdr *msg)
 static void udp_readable(struct ts_proxy *p)
 {
 	for (int turn = 0; turn < UDP_READS_A_TURN; turn++) {
-		struct pending *q = calloc(1, sizeof(*q) + UDP_RECV_MAX);
+		static unsigned char buf[UDP_RECV_MAX];
 		union {
 			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
 				 CMSG_SPACE(sizeof(struct in_pktinfo))];
 			struct cmsghdr align;
 		} ctl;
-		struct iovec iov;
-		struct msghdr msg;
-		ssize_t n;
+		struct sockaddr_storage from;
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr msg = {
+			.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+			.msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+		};
+		ssize_t n = recvmsg(p->udp_fd, &msg, MSG_DONTWAIT);
+		struct pending *q;
 
+		if (n < 0)
+			return;
+		/* A cut datagram is a query we did not read whole: never guess. */
+		if (msg.msg_flags & MSG_TRUNC)
+			n = 0;
+		q = calloc(1, sizeof(*q) + (size_t)n);
 		if (!q)
 			return;
-		iov = (struct iovec){ .iov_base = q->query, .iov_len = UDP_RECV_MAX };
-		msg = (struct msghdr){
-			.msg_name = &q->from, .msg_namelen = sizeof(q->from),
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-		};
-		n = recvmsg(p->udp_fd, &msg, MSG_DONTWAIT);
-		if (n < 0) {
-			free(q);
-			return;
-		}
 		q->received_ns = ts_proxy_now_ns();
+		memcpy(&q->from, &from, sizeof(from));
 		q->fromlen = msg.msg_namelen;
 		q->conn = -1;
 		note_dst(q, &msg);
 		ts_proxy_client_key(&q->from, &q->client);
-		/* A cut datagram is a query we did not read whole: never guess. */
-		q->qlen = msg.msg_flags & MSG_TRUNC ? 0 : (size_t)n;
+		memcpy(q->query, buf, (size_t)n);
+		q->qlen = (size_t)n;
 		ts_proxy_relay(p, q);
 	}
 }
@@ -383,8 +387,11 @@ static void udp_readable(struct ts_proxy *p)
  * serves both families, whatever net.ipv6.bindv6only says. */
 static int udp_sockopts(int fd, const struct sockaddr_storage *ss)
 {
-	int on = 1, off = 0;
+	int on = 1, off = 0, rcvbuf = UDP_RCVBUF;
 
+	/* best effort: without CAP_NET_ADMIN, rmem_max is the cap */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (ss->ss_family == AF_INET)
 		return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
 	if (IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr) &&
