@@ -235,15 +235,25 @@ int ts_daemon_run(struct ts_session *s)
 			ts_err("epoll_wait: %s", strerror(-err));
 			break;
 		}
-		for (int i = 0; i < n && !stop; i++)
-			if (evs[i].data.u32 == EV_SIGNAL)
+		bool names_ready = false, proxy_ready = false, events_ready = false;
+
+		for (int i = 0; i < n && !stop; i++) {
+			uint32_t tag = evs[i].data.u32;
+
+			if (tag == EV_SIGNAL)
 				stop = on_signal(&l);
-			else if (evs[i].data.u32 == EV_METRICS)
+			else if (tag == EV_METRICS)
 				ts_metrics_http_process(l.metrics);
+			names_ready |= tag == EV_NAMES;
+			proxy_ready |= tag == EV_PROXY;
+			events_ready |= tag == EV_EVENTS;
+		}
 		if (stop)
 			break;
-		ts_names_glue_process(&l.names);
-		if (l.events)  /* every wake-up: also says what the rate limit left out */
+		ts_names_glue_process(&l.names, names_ready, proxy_ready);
+		/* on events, and on every timed wake-up: the journal's once-a-second
+		 * word on what the rate limit left out */
+		if (l.events && (events_ready || !n))
 			ts_event_hub_process(l.events);
 		run_gc_if_due(&l);
 	}

@@ -216,13 +216,15 @@ int ts_names_glue_timeout_ms(const struct ts_names_glue *g)
 	return names_ms;
 }
 
-void ts_names_glue_process(struct ts_names_glue *g)
+void ts_names_glue_process(struct ts_names_glue *g, bool names_ready, bool proxy_ready)
 {
 	int err;
 
-	if (g->proxy)
+	/* Each only when its fd fired or its timer is due: a proxy busy with
+	 * queries does not make the resolver look at every name per packet. */
+	if (g->proxy && (proxy_ready || !ts_proxy_timeout_ms(g->proxy)))
 		ts_proxy_process(g->proxy);
-	if (!g->names)
+	if (!g->names || (!names_ready && ts_names_next_timeout_ms(g->names)))
 		return;
 	err = ts_names_process(g->names);
 	if (err)

@@ -43,7 +43,9 @@ struct ts_proxy_metrics;
 bool ts_names_glue_proxy_metrics(const struct ts_loader_state *st, struct ts_proxy_metrics *m);
 int ts_names_glue_proxy_fd(const struct ts_names_glue *g);    /* -1 = none */
 int ts_names_glue_timeout_ms(const struct ts_names_glue *g);  /* resolver or proxy; -1 = none */
-void ts_names_glue_process(struct ts_names_glue *g);
+/* Runs the resolver and the proxy: each when its fd is ready (the caller's
+ * epoll said so) or its timer is due. */
+void ts_names_glue_process(struct ts_names_glue *g, bool names_ready, bool proxy_ready);
 /* After a reload (or a failed one): restart the resolver on the session's
  * current policy; the cache carries the addresses over. */
 void ts_names_glue_policy_changed(struct ts_names_glue *g);

@@ -583,6 +583,8 @@ void ts_proxy_process(struct ts_proxy *p)
 	int n = epoll_wait(p->ep, evs, 32, 0);
 	int64_t now;
 
+	bool upstream = false;
+
 	for (int i = 0; i < n; i++) {
 		uint32_t tag = (uint32_t)(evs[i].data.u64 >> 32);
 
@@ -592,9 +594,10 @@ void ts_proxy_process(struct ts_proxy *p)
 			ts_proxy_tcp_accept(p);
 		else if (tag == EP_CONN)
 			ts_proxy_tcp_event(p, (uint32_t)evs[i].data.u64, evs[i].events);
+		upstream |= tag == EP_CARES;
 	}
-	/* c-ares: answers, and its own timeouts (run even with nothing readable) */
-	if (p->r)
+	/* c-ares: answers, and its own timeouts when they are due */
+	if (p->r && (upstream || !ts_cares_timeout_ms(p->r)))
 		ts_cares_process(p->r);
 	now = ts_proxy_now_ms();
 	ts_proxy_tcp_expire(p, now);
