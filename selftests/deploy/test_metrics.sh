@@ -61,6 +61,7 @@ want 'turnstile_reason_packets_total{reason="drop_no_rule",verdict="drop"}' 'v >
 want 'turnstile_table_capacity{table="flows"}' 'v > 0'
 want 'turnstile_table_entries{table="rules"}' 'v >= 1'
 want 'turnstile_policy_generation' 'v >= 2'
+ts_g status | grep -q "^metrics *http://$M/metrics" || miss+=" status-line"
 want 'turnstile_reloads_total' 'v == 1'
 want 'turnstile_last_reload_success' 'v == 1'
 want 'turnstile_build_info{schema_version="'"$(sed -n 's/^#define TS_SCHEMA_VERSION \([0-9]*\).*/\1/p' "$TS_ROOT/include/turnstile.h")"'"}' 'v == 1'
