@@ -218,13 +218,16 @@ int ts_daemon_run(struct ts_session *s)
 		for (int i = 0; i < n && !stop; i++)
 			if (evs[i].data.u32 == EV_SIGNAL)
 				stop = on_signal(&l);
-			else if (evs[i].data.u32 == EV_METRICS)
-				ts_metrics_http_process(l.metrics);
 		if (stop)
 			break;
 		ts_names_glue_process(&l.names);
-		if (l.events)  /* every wake-up: also says what the rate limit left out */
+		/* every wake-up, not only on their fds: the event log says what
+		 * its rate limit left out, the metrics endpoint drops clients
+		 * past their deadline */
+		if (l.events)
 			ts_event_log_process(l.events);
+		if (l.metrics)
+			ts_metrics_http_process(l.metrics);
 		run_gc_if_due(&l);
 	}
 out:
