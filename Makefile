@@ -98,7 +98,7 @@ $(LIB): $(LIB_OBJS)
 
 $(BIN): $(CLI_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
 
 # support objects of an area: its .c files that are not tests
 test_support = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(wildcard selftests/$(1)test_*.c),$(wildcard selftests/$(1)*.c)))
@@ -244,9 +244,16 @@ uninstall:
 		$(DESTDIR)$(STATEDIR); do [ -e "$$f" ] && echo "uninstall: kept $$f (remove it by hand)"; done; true
 
 # ---- Debian package (packaging/deb, docs/deploy.md) --------------------------
+# The package's binary is built apart, with Debian's hardening flags
+# (dpkg-buildflags: stack protector, _FORTIFY_SOURCE, relro, bindnow).
 DEB_VERSION ?= 0.1.0
 DEB_OUT     ?= $(BUILD)
+DEB_BUILD   ?= $(BUILD)/deb-build
+DEB_FLAGS   := DEB_BUILD_MAINT_OPTIONS=hardening=+all
 .PHONY: deb
-deb: all $(MAN)
+deb:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(DEB_BUILD) \
+		CFLAGS="$$($(DEB_FLAGS) dpkg-buildflags --get CFLAGS) $$($(DEB_FLAGS) dpkg-buildflags --get CPPFLAGS)" \
+		LDFLAGS="$$($(DEB_FLAGS) dpkg-buildflags --get LDFLAGS)" $(DEB_BUILD)/turnstile $(DEB_BUILD)/turnstile.8
 	$(call msg,DEB,$(DEB_OUT)/turnstile_$(DEB_VERSION)_*.deb)
-	$(Q)packaging/deb/build.sh $(BUILD) $(DEB_VERSION) $(DEB_OUT)
+	$(Q)packaging/deb/build.sh $(DEB_BUILD) $(DEB_VERSION) $(DEB_OUT)

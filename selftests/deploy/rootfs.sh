@@ -26,8 +26,10 @@ deploy_rootfs() {
 	mkdir -p "$layers/up" "$layers/work" || return 1
 	mount -t overlay overlay -o "lowerdir=/,upperdir=$layers/up,workdir=$layers/work" "$dir" || return 1
 	ts_on_exit "umount -l '$dir'"
-	# the host's identity and the test tree are not the container's
-	rm -f "$dir/etc/machine-id"
+	# the host's identity is not the container's; and this machine's
+	# policy-rc.d (services never start on the build host) is not a
+	# gateway's: without it the maintainer scripts act as on a real one
+	rm -f "$dir/etc/machine-id" "$dir/usr/sbin/policy-rc.d"
 	return 0
 }
 

@@ -61,6 +61,7 @@ want 'turnstile_reason_packets_total{reason="drop_no_rule",verdict="drop"}' 'v >
 want 'turnstile_table_capacity{table="flows"}' 'v > 0'
 want 'turnstile_table_entries{table="rules"}' 'v >= 1'
 want 'turnstile_policy_generation' 'v >= 2'
+ts_g status | grep -q "^metrics *http://$M/metrics" || miss+=" status-line"
 want 'turnstile_reloads_total' 'v == 1'
 want 'turnstile_last_reload_success' 'v == 1'
 want 'turnstile_build_info{schema_version="'"$(sed -n 's/^#define TS_SCHEMA_VERSION \([0-9]*\).*/\1/p' "$TS_ROOT/include/turnstile.h")"'"}' 'v == 1'
@@ -107,6 +108,16 @@ if [ "$code" = 200 ] && [ "$ms" -lt 1000 ] && topo_connect "$NS_C" 10.9.1.2 443;
 else
 	ts_fail metrics_idle_clients_stall_nothing "with 20 idle clients: HTTP $code after $ms ms"
 fi
+
+# a client that sends nothing is closed after its 5 s (checked at the end;
+# the daemon's loop wakes at least every 5 s, so by 11 s)
+ts_bg lazy ts_nsexec "$NS_G" python3 -c '
+import socket, time
+s = socket.create_connection(("127.0.0.1", 9464)); t = time.time()
+s.settimeout(20)
+try: d = s.recv(1)
+except OSError: d = None
+print("closed" if d == b"" else "open", round(time.time() - t, 1), flush=True)'
 
 # a real Prometheus scrapes it
 if command -v prometheus >/dev/null; then
@@ -159,6 +170,13 @@ PY
 	fi
 else
 	ts_skip metrics_prometheus_scrapes "prometheus missing (Debian package prometheus)"
+fi
+ts_wait_for 20 grep -q . "$TS_TMP/lazy.log"
+read -r how secs <"$TS_TMP/lazy.log"
+if [ "$how" = closed ] && python3 -c "import sys; sys.exit(not 4.5 <= $secs <= 11)"; then
+	ts_pass metrics_idle_client_closed
+else
+	ts_fail metrics_idle_client_closed "an idle client: $(cat "$TS_TMP/lazy.log") (want closed after 5 to 11 s)"
 fi
 kill -TERM "$RUN_PID"
 ts_g down >/dev/null 2>&1

@@ -17,6 +17,7 @@
 #     policy error, the running policy stays;
 #   - a valid reload switches (now 8443 opens and 443 is refused);
 #   - `systemctl restart` comes back with a new pid, adopting the state;
+#   - upgrading the package while it runs restarts the daemon (postinst);
 #   - `systemctl stop` leaves enforcement in place;
 #   - removing the package says that enforcement stays, and it does.
 . "$(dirname "$0")/rootfs.sh"
@@ -32,7 +33,8 @@ done
 mount -t bpf -o mode=0700 bpf /sys/fs/bpf || { ts_fail service_bpffs "cannot mount bpffs"; ts_exit; }
 
 deb=$(deploy_build_deb 0.1.0 "$TS_TMP/deb")
-[ -f "$deb" ] || { ts_fail service_deb "make deb: $deb"; ts_exit; }
+deb2=$(deploy_build_deb 0.1.1 "$TS_TMP/deb2")
+[ -f "$deb" ] && [ -f "$deb2" ] || { ts_fail service_deb "make deb: $deb $deb2"; ts_exit; }
 topo_up || { ts_fail topology "cannot build namespaces"; ts_exit; }
 topo_servers "$NS_S" 443 8443 || { ts_fail servers "echo server did not start"; ts_exit; }
 # whatever happens inside, nothing stays attached after the test
@@ -198,6 +200,21 @@ if [ "$($C systemctl is-active turnstile)" = active ] && [ "$pid2" -gt 0 ] && [ 
 else
 	ts_fail service_restart_adopts "pid $pid1 -> $pid2; journal: $(journal | tail -3)"
 fi
+
+# ---- upgrade while running: postinst restarts the daemon, which adopts ----
+cp "$deb2" "$R/root/turnstile2.deb"
+out=$($C dpkg -i /root/turnstile2.deb 2>&1)
+rc=$?
+ts_wait_for 20 sh -c "nsenter -t $DEPLOY_INIT -a turnstile status --json 2>/dev/null | grep -q '\"daemon_running\":true'"
+pid3=$(main_pid)
+if [ $rc = 0 ] && [ "$($C dpkg-query -W -f='${Version}' turnstile)" = 0.1.1 ] &&
+   [ "$($C systemctl is-active turnstile)" = active ] && [ "$pid3" -gt 0 ] && [ "$pid3" != "$pid2" ] &&
+   passes 8443 && refused 443; then
+	ts_pass service_upgrade_restarts_daemon
+else
+	ts_fail service_upgrade_restarts_daemon "dpkg -i 0.1.1: rc $rc, pid $pid2 -> $pid3: $out"
+fi
+pid2=$pid3
 
 # ---- stop: enforcement stays ----
 $C systemctl stop turnstile

@@ -83,6 +83,10 @@ static void print_text(const struct view *v)
 	}
 	if (v->st.dns_listen[0])
 		printf("dns proxy   %s\n", v->st.dns_listen);
+	if (v->st.metrics_listen[0])
+		printf("metrics     http://%s/metrics\n", v->st.metrics_listen);
+	if (v->st.log_events)
+		printf("events      logged to the journal\n");
 	ts_proxy_view_text(stdout, &v->st);
 	printf("names");
 	if (v->names) {
@@ -192,6 +196,8 @@ static void print_json(const struct view *v)
 	ts_json_obj_close(&j);
 	ts_json_str(&j, "resolvers", v->st.resolvers);
 	ts_json_str(&j, "dns_listen", v->st.dns_listen);
+	ts_json_str(&j, "metrics_listen", v->st.metrics_listen);
+	ts_json_bool(&j, "log_events", v->st.log_events);
 	ts_json_arr_open(&j, "interfaces");
 	for (size_t i = 0; i < v->st.nifaces; i++) {
 		const struct ts_state_iface *f = &v->st.ifaces[i];

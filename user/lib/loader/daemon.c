@@ -242,8 +242,6 @@ int ts_daemon_run(struct ts_session *s)
 
 			if (tag == EV_SIGNAL)
 				stop = on_signal(&l);
-			else if (tag == EV_METRICS)
-				ts_metrics_http_process(l.metrics);
 			names_ready |= tag == EV_NAMES;
 			proxy_ready |= tag == EV_PROXY;
 			events_ready |= tag == EV_EVENTS;
@@ -255,6 +253,10 @@ int ts_daemon_run(struct ts_session *s)
 		 * word on what the rate limit left out */
 		if (l.events && (events_ready || !n))
 			ts_event_hub_process(l.events);
+		/* every wake-up, not only on its fd: the metrics endpoint drops
+		 * clients past their deadline */
+		if (l.metrics)
+			ts_metrics_http_process(l.metrics);
 		run_gc_if_due(&l);
 	}
 out:
