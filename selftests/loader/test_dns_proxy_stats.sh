@@ -68,6 +68,15 @@ else
 	ts_fail proxy_prometheus_counters "no turnstile_dns_proxy_queries_total >= 6 in stats --prometheus: '$prom'"
 fi
 
+# the families are valid Prometheus text (promtool, from Debian's prometheus)
+if command -v promtool >/dev/null; then
+	if ts_g stats --prometheus 2>/dev/null | promtool check metrics >"$TS_TMP/promtool.out" 2>&1; then
+		ts_pass proxy_prometheus_promtool
+	else
+		ts_fail proxy_prometheus_promtool "$(head -c 300 "$TS_TMP/promtool.out")"
+	fi
+fi
+
 dns_stop
 ts_g down >/dev/null 2>&1 || ts_fail down "exit $?"
 ts_exit
