@@ -82,6 +82,13 @@ struct {
 } ts_reason_stats SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TS_IFACE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ts_iface_counter);
+} ts_iface_stats SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, TS_MAX_RULE_IDS);
 	__type(key, __u32);

@@ -17,6 +17,21 @@ static __always_inline void count_reason(__u32 reason, __u32 bytes)
 	}
 }
 
+/* Per interface and hook: what became of each packet (an array lookup the
+ * verifier inlines: no helper call). hook is TS_HOOK_XDP or TS_HOOK_TC_EGRESS. */
+static __always_inline void count_iface(__u32 ifindex, __u8 hook, __u32 bytes, bool drop)
+{
+	__u32 slot = ifindex < TS_IFACE_SLOTS ? ifindex : 0;
+	struct ts_iface_counter *c = bpf_map_lookup_elem(&ts_iface_stats, &slot);
+	__u64 *v;
+
+	if (!c)
+		return;
+	v = &c->in_pass_packets + (hook == TS_HOOK_TC_EGRESS ? 4 : 0) + (drop ? 2 : 0);
+	v[0]++;
+	v[1] += bytes;
+}
+
 /* Per-rule counters; the id is read where it lies (a map value or the
  * stack): the fast path's frame is in the deepest call chain. */
 static __always_inline void count_rule_at(const __u32 *rule_id, __u32 bytes, bool opened)

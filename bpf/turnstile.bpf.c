@@ -618,7 +618,12 @@ __noinline int ts_xdp_full(struct xdp_md *ctx, __u32 fast_missed)
 	reason = ts_begin(p, &r, data, data_end, 0, 0, fast_missed);
 	if (!reason)
 		reason = classify_l4(p, &r, data, data_end);
-	return ts_end(p, reason) ? XDP_DROP : XDP_PASS;
+	if (ts_end(p, reason)) {
+		count_iface(r.ifindex, TS_HOOK_XDP, r.len, true);
+		return XDP_DROP;
+	}
+	count_iface(r.ifindex, TS_HOOK_XDP, r.len, false);
+	return XDP_PASS;
 }
 
 SEC("xdp")
@@ -629,8 +634,10 @@ int ts_xdp(struct xdp_md *ctx)
 
 	enum ts_fast_result f = ts_fast(data, data_end, data_end - data, 0);
 
-	if (f == TS_FAST_PASS)
+	if (f == TS_FAST_PASS) {
+		count_iface(ctx->ingress_ifindex, TS_HOOK_XDP, data_end - data, false);
 		return XDP_PASS;
+	}
 	return ts_xdp_full(ctx, f == TS_FAST_MISS);
 }
 
@@ -713,7 +720,12 @@ __noinline int ts_tc_full(struct __sk_buff *skb, __u32 fast_missed)
 	reason = ts_begin(p, &r, data, data_end, beyond, big, fast_missed);
 	if (!reason)
 		reason = classify_l4(p, &r, data, data_end);
-	return ts_end(p, reason) ? TC_ACT_SHOT : TC_ACT_OK;
+	if (ts_end(p, reason)) {
+		count_iface(r.ifindex, TS_HOOK_TC_EGRESS, r.len, true);
+		return TC_ACT_SHOT;
+	}
+	count_iface(r.ifindex, TS_HOOK_TC_EGRESS, r.len, false);
+	return TC_ACT_OK;
 }
 
 SEC("tc")
@@ -727,8 +739,10 @@ int ts_tc_egress(struct __sk_buff *skb)
 	data_end = (void *)(long)skb->data_end;
 	enum ts_fast_result f = ts_fast(data, data_end, skb->len, skb_beyond(skb, data, data_end));
 
-	if (f == TS_FAST_PASS)
+	if (f == TS_FAST_PASS) {
+		count_iface(skb->ifindex, TS_HOOK_TC_EGRESS, skb->len, false);
 		return TC_ACT_OK;
+	}
 	return ts_tc_full(skb, f == TS_FAST_MISS);
 }
 

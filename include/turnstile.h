@@ -28,6 +28,7 @@
 #define TS_DEFAULT_PREFIXES    262144u /* CIDRs, both slots */
 #define TS_DEFAULT_RULES       262144u /* (src set, dst set, port class) */
 #define TS_MAX_RULE_IDS          4096u /* stable rule ids 1..4095; 0 = none */
+#define TS_IFACE_SLOTS           1024u /* ts_iface_stats: ifindex 1..1023; 0 = any higher one */
 #define TS_PORTS_PER_SLOT       65536u
 #define TS_SLOTS                    2u /* policy slots: active + shadow */
 #define TS_EVENTS_BYTES    (256u * 1024u)
@@ -386,6 +387,24 @@ struct ts_reason_counter {
 };
 _Static_assert(sizeof(enum ts_reason) == 4, "enum ts_reason size");
 _Static_assert(sizeof(struct ts_reason_counter) == 24, "ts_reason_counter size");
+
+/* ts_iface_stats value (PERCPU_ARRAY indexed by ifindex, TS_IFACE_SLOTS;
+ * an ifindex past the array counts in slot 0): every packet judged on the
+ * interface, by hook (in: XDP ingress, out: tc egress) and by what became
+ * of it (a would-drop passed in audit mode counts as passed). */
+struct ts_iface_counter {
+	__u64 in_pass_packets;
+	__u64 in_pass_bytes;
+	__u64 in_drop_packets;
+	__u64 in_drop_bytes;
+	__u64 out_pass_packets;
+	__u64 out_pass_bytes;
+	__u64 out_drop_packets;
+	__u64 out_drop_bytes;
+};
+_Static_assert(sizeof(struct ts_iface_counter) == 64, "ts_iface_counter size");
+_Static_assert(__builtin_offsetof(struct ts_iface_counter, out_pass_packets) == 32,
+	       "ts_iface_counter: the out half follows the in half (count_iface indexes them)");
 
 /* ts_rule_stats value (PERCPU_ARRAY indexed by rule id). */
 struct ts_rule_counter {

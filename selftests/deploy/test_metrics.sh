@@ -76,7 +76,7 @@ fi
 
 # `stats --prometheus` prints the same counter families (one formatter)
 fams() { grep '^# TYPE' | sort; }
-if [ "$(ts_g stats --prometheus | fams)" = "$(grep -E '^# TYPE turnstile_(rule|reason)_' "$page" | sort)" ]; then
+if [ "$(ts_g stats --prometheus | fams)" = "$(grep -E '^# TYPE turnstile_(rule|reason|iface|dns_proxy)_' "$page" | sort)" ]; then
 	ts_pass metrics_stats_same_families
 else
 	ts_fail metrics_stats_same_families "stats --prometheus and /metrics differ in their counter families"

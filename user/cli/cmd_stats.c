@@ -2,6 +2,7 @@
 /* cmd_stats.c - `turnstile stats`: per-rule and per-reason counters as a
  * table, JSON or Prometheus text. */
 #include <inttypes.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -78,6 +79,52 @@ static int stats_option(void *ctx, int id, const char *val)
 	return TS_EXIT_USAGE;
 }
 
+static const struct ts_dp_iface_stat *prev_iface(const struct rates *rt, uint32_t ifindex)
+{
+	for (size_t i = 0; rt && rt->prev && i < rt->prev->nifaces; i++)
+		if (rt->prev->ifaces[i].ifindex == ifindex)
+			return &rt->prev->ifaces[i];
+	return NULL;
+}
+
+/* "eth0" (its index in the namespace `stats` runs in), "other" for slot 0. */
+static void iface_name(uint32_t ifindex, char *buf)
+{
+	if (!ifindex)
+		snprintf(buf, IF_NAMESIZE, "other");
+	else if (!if_indextoname(ifindex, buf))
+		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
+}
+
+static void print_ifaces_text(const struct snapshot *s, const struct rates *rt)
+{
+	printf("\n%-16s %-8s %12s %14s %12s %14s", "interface", "hook", "passed", "bytes", "dropped",
+	       "bytes");
+	printf(rt ? " %10s\n" : "\n", "pkts/s");
+	for (size_t i = 0; i < s->nifaces; i++) {
+		const struct ts_iface_counter *c = &s->ifaces[i].c;
+		const struct ts_dp_iface_stat *p = prev_iface(rt, s->ifaces[i].ifindex);
+		char name[IF_NAMESIZE];
+
+		iface_name(s->ifaces[i].ifindex, name);
+		for (int out = 0; out < 2; out++) {
+			const __u64 *v = &c->in_pass_packets + 4 * out;
+
+			if (!v[0] && !v[2])
+				continue;
+			printf("%-16s %-8s %12llu %14llu %12llu %14llu", name, out ? "tc-out" : "xdp-in",
+			       (unsigned long long)v[0], (unsigned long long)v[1],
+			       (unsigned long long)v[2], (unsigned long long)v[3]);
+			if (rt) {
+				const __u64 *pv = p ? &p->c.in_pass_packets + 4 * out : NULL;
+
+				printf(" %10.1f", pv ? rate(v[0] + v[2], pv[0] + pv[2], rt->secs) : 0.0);
+			}
+			printf("\n");
+		}
+	}
+}
+
 static void print_text(const struct snapshot *s, const struct rates *rt, int64_t since)
 {
 	if (since) {
@@ -111,6 +158,7 @@ static void print_text(const struct snapshot *s, const struct rates *rt, int64_t
 							  rt->secs) : 0.0);
 		printf("\n");
 	}
+	print_ifaces_text(s, rt);
 }
 
 static void print_json(const struct snapshot *s, const struct rates *rt, int64_t since)
@@ -161,6 +209,26 @@ static void print_json(const struct snapshot *s, const struct rates *rt, int64_t
 		ts_json_obj_close(&j);
 	}
 	ts_json_arr_close(&j);
+	ts_json_arr_open(&j, "interfaces");
+	for (size_t i = 0; i < s->nifaces; i++) {
+		const struct ts_iface_counter *c = &s->ifaces[i].c;
+		char name[IF_NAMESIZE];
+
+		iface_name(s->ifaces[i].ifindex, name);
+		ts_json_obj_open(&j, NULL);
+		ts_json_str(&j, "iface", name);
+		ts_json_u64(&j, "ifindex", s->ifaces[i].ifindex);
+		ts_json_u64(&j, "in_pass_packets", c->in_pass_packets);
+		ts_json_u64(&j, "in_pass_bytes", c->in_pass_bytes);
+		ts_json_u64(&j, "in_drop_packets", c->in_drop_packets);
+		ts_json_u64(&j, "in_drop_bytes", c->in_drop_bytes);
+		ts_json_u64(&j, "out_pass_packets", c->out_pass_packets);
+		ts_json_u64(&j, "out_pass_bytes", c->out_pass_bytes);
+		ts_json_u64(&j, "out_drop_packets", c->out_drop_packets);
+		ts_json_u64(&j, "out_drop_bytes", c->out_drop_bytes);
+		ts_json_obj_close(&j);
+	}
+	ts_json_arr_close(&j);
 	ts_json_obj_close(&j);
 	ts_json_end(&j);
 }
@@ -168,13 +236,16 @@ static void print_json(const struct snapshot *s, const struct rates *rt, int64_t
 static void print_prom(const struct snapshot *s)
 {
 	ts_prom_counters(stdout, s->rules, s->nrules, s->reasons);
+	ts_prom_ifaces(stdout, s->ifaces, s->nifaces);
 }
 
 static int take(struct ts_dp *dp, struct snapshot *s)
 {
 	int err = ts_dp_rule_stats(dp, &s->rules, &s->nrules);
 
-	return err ? err : ts_dp_reason_stats(dp, s->reasons);
+	if (!err)
+		err = ts_dp_reason_stats(dp, s->reasons);
+	return err ? err : ts_dp_iface_stats(dp, &s->ifaces, &s->nifaces);
 }
 
 /* stats --reset: the counters now become the baseline. */
@@ -185,7 +256,7 @@ static int reset(struct ts_dp *dp, const char *base)
 
 	if (!err)
 		err = ts_stats_baseline_save(base, &s, time(NULL));
-	free(s.rules);
+	ts_stats_snapshot_free(&s);
 	ts_dp_close(dp);
 	if (err) {
 		ts_err("%s: cannot save the counters: %s", base, strerror(-err));
@@ -225,7 +296,7 @@ int ts_cmd_stats(int argc, char **argv)
 
 		if (take(dp, &s)) {
 			rc = TS_EXIT_FAILURE;
-			free(s.rules);
+			ts_stats_snapshot_free(&s);
 			break;
 		}
 		/* Prometheus: the totals, monotonic; the rest: since the reset */
@@ -244,7 +315,7 @@ int ts_cmd_stats(int argc, char **argv)
 			print_text(&s, a.watch ? &rt : NULL, since);
 		}
 		fflush(stdout);
-		free(prev.rules);
+		ts_stats_snapshot_free(&prev);
 		prev = s;
 		prev_t = t;
 		round++;
@@ -255,7 +326,7 @@ int ts_cmd_stats(int argc, char **argv)
 			sleep((unsigned int)a.watch);
 		}
 	} while (a.watch);
-	free(prev.rules);
+	ts_stats_snapshot_free(&prev);
 	ts_dp_close(dp);
 	return rc;
 }

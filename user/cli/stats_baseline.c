@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* stats_baseline.c - counters at the last `stats --reset` (see stats_baseline.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@ struct baseline_file {
 	int64_t when;
 };
 
+#define IFACE_FIELDS (sizeof(struct ts_iface_counter) / sizeof(__u64))
+
 static int write_baseline(FILE *f, void *ctx)
 {
 	const struct baseline_file *b = ctx;
@@ -28,7 +31,23 @@ static int write_baseline(FILE *f, void *ctx)
 	for (uint32_t r = 0; r < TS_R_MAX; r++)
 		fprintf(f, "reason %u %" PRIu64 " %" PRIu64 "\n", r, s->reasons[r].packets,
 			s->reasons[r].bytes);
+	for (size_t i = 0; i < s->nifaces; i++) {
+		const __u64 *v = &s->ifaces[i].c.in_pass_packets;
+
+		fprintf(f, "iface %u", s->ifaces[i].ifindex);
+		for (size_t k = 0; k < IFACE_FIELDS; k++)
+			fprintf(f, " %" PRIu64, (uint64_t)v[k]);
+		fprintf(f, "\n");
+	}
 	return 0;
+}
+
+void ts_stats_snapshot_free(struct ts_stats_snapshot *s)
+{
+	free(s->rules);
+	free(s->ifaces);
+	s->rules = NULL;
+	s->ifaces = NULL;
 }
 
 int ts_stats_baseline_save(const char *path, const struct ts_stats_snapshot *s, int64_t when)
@@ -36,6 +55,26 @@ int ts_stats_baseline_save(const char *path, const struct ts_stats_snapshot *s, 
 	struct baseline_file b = { s, when };
 
 	return ts_replace_file(path, write_baseline, &b);
+}
+
+/* "iface IFINDEX v0 .. v7" into b; false if the line is not one. */
+static bool parse_iface(const char *line, struct ts_dp_iface_stat *b)
+{
+	__u64 *v = &b->c.in_pass_packets;
+	int used;
+
+	if (sscanf(line, "iface %u%n", &b->ifindex, &used) != 1 || b->ifindex >= TS_IFACE_SLOTS)
+		return false;
+	line += used;
+	for (size_t k = 0; k < IFACE_FIELDS; k++) {
+		unsigned long long x;
+
+		if (sscanf(line, " %llu%n", &x, &used) != 1)
+			return false;
+		v[k] = x;
+		line += used;
+	}
+	return *line == '\n' || !*line;
 }
 
 static uint64_t minus(uint64_t now, uint64_t then)
@@ -52,7 +91,10 @@ struct base_rule {
 int ts_stats_baseline_apply(const char *path, struct ts_stats_snapshot *s, int64_t *since)
 {
 	struct ts_dp_reason_stat reasons[TS_R_MAX] = { 0 };
+	static struct ts_dp_iface_stat ifaces[TS_IFACE_SLOTS];
 	struct base_rule *rules = NULL, *grown;
+	struct ts_dp_iface_stat one;
+	bool seen[TS_IFACE_SLOTS] = { false };
 	size_t nrules = 0;
 	FILE *f = fopen(path, "r");
 	char line[256];
@@ -89,6 +131,9 @@ int ts_stats_baseline_apply(const char *path, struct ts_stats_snapshot *s, int64
 		} else if (sscanf(line, "reason %u %" SCNu64 " %" SCNu64, &id, &p, &b) == 3 && id < TS_R_MAX) {
 			reasons[id].packets = p;
 			reasons[id].bytes = b;
+		} else if (parse_iface(line, &one)) {
+			ifaces[one.ifindex] = one;
+			seen[one.ifindex] = true;
 		} else {
 			err = -EBADMSG;
 		}
@@ -107,6 +152,15 @@ int ts_stats_baseline_apply(const char *path, struct ts_stats_snapshot *s, int64
 	for (uint32_t r = 0; !err && r < TS_R_MAX; r++) {
 		s->reasons[r].packets = minus(s->reasons[r].packets, reasons[r].packets);
 		s->reasons[r].bytes = minus(s->reasons[r].bytes, reasons[r].bytes);
+	}
+	for (size_t i = 0; !err && i < s->nifaces; i++) {
+		__u64 *v = &s->ifaces[i].c.in_pass_packets;
+		const __u64 *b = &ifaces[s->ifaces[i].ifindex].c.in_pass_packets;
+
+		if (!seen[s->ifaces[i].ifindex])
+			continue;
+		for (size_t k = 0; k < IFACE_FIELDS; k++)
+			v[k] = minus(v[k], b[k]);
 	}
 	if (!err)
 		*since = when;

@@ -19,7 +19,11 @@ struct ts_stats_snapshot {
 	struct ts_dp_rule_stat *rules;
 	size_t nrules;
 	struct ts_dp_reason_stat reasons[TS_R_MAX];
+	struct ts_dp_iface_stat *ifaces;
+	size_t nifaces;
 };
+/* Frees what ts_dp_*_stats allocated in s. */
+void ts_stats_snapshot_free(struct ts_stats_snapshot *s);
 
 /* Saves s as the baseline at `path` (through a rename), taken at `when`. */
 int ts_stats_baseline_save(const char *path, const struct ts_stats_snapshot *s, int64_t when);

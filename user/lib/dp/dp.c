@@ -34,6 +34,7 @@ static const char *const map_names[TS_MAP_COUNT] = {
 	[TS_MAP_RATELIMIT] = "ts_ratelimit",
 	[TS_MAP_TABLE_FILL] = "ts_table_fill",
 	[TS_MAP_TAGS] = "ts_tags",
+	[TS_MAP_IFACE_STATS] = "ts_iface_stats",
 };
 
 const char *ts_dp_map_name(enum ts_dp_map map)

@@ -70,6 +70,7 @@ enum ts_dp_map {
 	TS_MAP_RATELIMIT,
 	TS_MAP_TABLE_FILL,
 	TS_MAP_TAGS,
+	TS_MAP_IFACE_STATS,
 	TS_MAP_COUNT,
 };
 int ts_dp_map_fd(const struct ts_dp *dp, enum ts_dp_map map);
@@ -132,6 +133,14 @@ struct ts_dp_reason_stat {
 	uint64_t packets, bytes;           /* summed over CPUs */
 };
 int ts_dp_reason_stats(const struct ts_dp *dp, struct ts_dp_reason_stat out[TS_R_MAX]);
+/* Per interface (ts_iface_stats), summed over CPUs: the slots that counted
+ * anything, in ifindex order (ifindex 0: every interface past
+ * TS_IFACE_SLOTS). *out is malloc'ed. */
+struct ts_dp_iface_stat {
+	uint32_t ifindex;
+	struct ts_iface_counter c;
+};
+int ts_dp_iface_stats(const struct ts_dp *dp, struct ts_dp_iface_stat **out, size_t *n);
 /* TS_R_DROP_NO_RULE -> "drop_no_rule"; NULL if out of range. */
 const char *ts_reason_name(uint32_t reason);
 bool ts_reason_is_drop(uint32_t reason);

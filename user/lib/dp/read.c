@@ -76,6 +76,47 @@ int ts_dp_reason_stats(const struct ts_dp *dp, struct ts_dp_reason_stat out[TS_R
 	return err;
 }
 
+int ts_dp_iface_stats(const struct ts_dp *dp, struct ts_dp_iface_stat **out, size_t *n)
+{
+	struct ts_iface_counter *v = calloc(dp->ncpus, sizeof(*v));
+	struct ts_dp_iface_stat *res = calloc(TS_IFACE_SLOTS, sizeof(*res));
+	size_t cnt = 0;
+	int err = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!v || !res) {
+		free(v);
+		free(res);
+		return -ENOMEM;
+	}
+	for (uint32_t slot = 0; slot < TS_IFACE_SLOTS && !err; slot++) {
+		__u64 *sum = &res[cnt].c.in_pass_packets, any = 0;
+
+		err = lookup(dp, TS_MAP_IFACE_STATS, &slot, v);
+		for (int c = 0; c < dp->ncpus && !err; c++) {
+			const __u64 *f = &v[c].in_pass_packets;
+
+			for (size_t k = 0; k < sizeof(*v) / sizeof(__u64); k++)
+				sum[k] += f[k];
+		}
+		for (size_t k = 0; k < sizeof(*v) / sizeof(__u64); k++)
+			any |= sum[k];
+		if (!err && any)
+			res[cnt++].ifindex = slot;
+		else if (!err)
+			memset(&res[cnt], 0, sizeof(res[cnt]));
+	}
+	free(v);
+	if (err) {
+		free(res);
+		return err;
+	}
+	*out = res;
+	*n = cnt;
+	return 0;
+}
+
 int ts_dp_rule_stats(const struct ts_dp *dp, struct ts_dp_rule_stat **out, size_t *n)
 {
 	struct ts_rule_counter *v = calloc(dp->ncpus, sizeof(*v));

@@ -2,6 +2,8 @@
 /* prom.c - Prometheus text exposition of turnstile's metrics (see prom.h). */
 #include <errno.h>
 #include <inttypes.h>
+#include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "loader/names_glue.h"
@@ -173,10 +175,35 @@ void ts_prom_dns_proxy(FILE *out, const struct ts_loader_state *st)
 		(double)m.lat_sum_us / 1e6, n);
 }
 
+void ts_prom_ifaces(FILE *out, const struct ts_dp_iface_stat *ifs, size_t n)
+{
+	for (int bytes = 0; bytes < 2; bytes++) {
+		const char *name = bytes ? "turnstile_iface_bytes_total" : "turnstile_iface_packets_total";
+
+		fprintf(out, "# HELP %s %s judged on each interface, by direction and verdict.\n"
+			"# TYPE %s counter\n", name, bytes ? "Bytes" : "Packets", name);
+		for (size_t i = 0; i < n; i++) {
+			char ifname[IF_NAMESIZE];
+			const __u64 *v = &ifs[i].c.in_pass_packets;
+
+			if (!ifs[i].ifindex)
+				snprintf(ifname, sizeof(ifname), "other");
+			else if (!if_indextoname(ifs[i].ifindex, ifname))
+				snprintf(ifname, sizeof(ifname), "if%u", ifs[i].ifindex);
+			for (int k = 0; k < 4; k++)
+				fprintf(out, "%s{iface=\"%s\",direction=\"%s\",verdict=\"%s\"} %llu\n",
+					name, ifname, k < 2 ? "in" : "out", k % 2 ? "drop" : "pass",
+					(unsigned long long)v[4 * (k / 2) + 2 * (k % 2) + bytes]);
+		}
+	}
+}
+
 int ts_prom_all(FILE *out, const struct ts_dp *dp, const struct ts_loader_state *st)
 {
 	struct ts_dp_reason_stat reasons[TS_R_MAX];
 	struct ts_dp_rule_stat *rules = NULL;
+	struct ts_dp_iface_stat *ifs = NULL;
+	size_t nifs = 0;
 	struct ts_names_state *ns = NULL;
 	struct ts_names_metrics m = { 0 };
 	struct ts_dp_fill fill;
@@ -197,6 +224,10 @@ int ts_prom_all(FILE *out, const struct ts_dp *dp, const struct ts_loader_state 
 		return err;
 	}
 	ts_prom_counters(out, rules, nrules, reasons);
+	if (!ts_dp_iface_stats(dp, &ifs, &nifs)) {
+		ts_prom_ifaces(out, ifs, nifs);
+		free(ifs);
+	}
 	tables(out, &fill);
 	daemon_state(out, &cfg, st);
 	/* before the daemon wrote a names cache (or without names): zeros */

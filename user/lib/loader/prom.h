@@ -18,6 +18,10 @@
 void ts_prom_counters(FILE *out, const struct ts_dp_rule_stat *rules, size_t nrules,
 		      const struct ts_dp_reason_stat reasons[TS_R_MAX]);
 
+/* Per interface: turnstile_iface_packets_total / _bytes_total with labels
+ * iface, direction (in: XDP, out: tc egress) and verdict (pass, drop). */
+void ts_prom_ifaces(FILE *out, const struct ts_dp_iface_stat *ifs, size_t n);
+
 /* Everything the daemon serves: the counters above, table fill and
  * capacity, policy generation, the daemon's reloads, the names (from the
  * names cache the daemon writes; zeros before there is one) and build info.
