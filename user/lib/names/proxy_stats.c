@@ -12,8 +12,8 @@
  *   learn <outcome> <value>
  *   latency <bucket>:<count> ...    (non-empty buckets only)
  *
- * Written to a temporary file and renamed over the old one. A line that
- * does not parse is skipped, not the file.
+ * Written whole or not at all (ts_replace_file). A line that does not
+ * parse is skipped, not the file.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,9 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/log.h"
+#include "common/replace_file.h"
 #include "names/proxy.h"
 
 #define STATS_MAGIC "turnstile-dns-proxy 1"
@@ -167,29 +167,26 @@ static void write_all(FILE *f, const struct ts_proxy_metrics *m, const char *lis
 	fprintf(f, "\n");
 }
 
+struct stats_file {
+	const struct ts_proxy_metrics *m;
+	const char *listen;
+};
+
+static int write_file(FILE *f, void *ctx)
+{
+	const struct stats_file *sf = ctx;
+
+	write_all(f, sf->m, sf->listen);
+	return ferror(f) ? -EIO : 0;
+}
+
 int ts_proxy_metrics_write(const struct ts_proxy_metrics *m, const char *listen, const char *path)
 {
-	char tmp[4096];
-	FILE *f;
-	int err = 0;
+	struct stats_file sf = { m, listen };
+	int err = ts_replace_file(path, write_file, &sf);
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f) {
-		err = -errno;
-		ts_debug("dns proxy counters %s: %s", tmp, strerror(errno));
-		return err;
-	}
-	write_all(f, m, listen);
-	if (fflush(f))
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
 	if (err)
-		unlink(tmp);
+		ts_debug("dns proxy counters %s: %s", path, strerror(-err));
 	return err;
 }
 
