@@ -15,15 +15,28 @@
 
 #define DNS_HDR 12
 
+/* Where the query's one question ends (its OPT, if any, follows). */
+static size_t question_end(const unsigned char *q, size_t qlen)
+{
+	size_t o = DNS_HDR;
+
+	while (o < qlen && q[o])
+		o += (size_t)q[o] + 1;
+	o += 5; /* the root label, type, class */
+	return o <= qlen ? o : qlen;
+}
+
 /* The reply to one query: its header and question, then per mode. */
 static size_t reply(const unsigned char *q, size_t qlen, enum fakedns_mode mode,
 		    unsigned char *out, size_t cap)
 {
-	size_t len = qlen < cap ? qlen : cap;
+	size_t len = question_end(q, qlen);
+	bool aaaa = len >= 4 && q[len - 4] == 0 && q[len - 3] == 28;
 
-	bool aaaa = qlen >= 4 && q[qlen - 4] == 0 && q[qlen - 3] == 28;
-
+	if (len > cap)
+		len = cap;
 	memcpy(out, q, len);
+	out[10] = out[11] = 0;                         /* the query's OPT is not echoed */
 	out[2] = 0x81;                                 /* QR, RD */
 	if (mode == FAKEDNS_SERVFAIL) {
 		out[3] = 0x82;                         /* RA, rcode 2 = SERVFAIL */

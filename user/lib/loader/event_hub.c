@@ -14,7 +14,7 @@
 #include "common/log.h"
 #include "loader/event_hub.h"
 
-enum { HUB_RING = 1, HUB_LISTEN };
+enum { HUB_RING = 1, HUB_LISTEN, HUB_READER = 0x100 }; /* + reader slot */
 
 struct ts_event_hub {
 	struct ts_dp *dp;
@@ -36,6 +36,15 @@ static int socket_path(const char *state_dir, struct sockaddr_un *sa)
 	return 0;
 }
 
+static void drop_reader(struct ts_event_hub *h, uint32_t i)
+{
+	if (i >= TS_EVENT_HUB_READERS || h->readers[i] < 0)
+		return;
+	epoll_ctl(h->ep, EPOLL_CTL_DEL, h->readers[i], NULL);
+	close(h->readers[i]);
+	h->readers[i] = -1;
+}
+
 static int on_event(const struct ts_event *ev, void *ctx)
 {
 	struct ts_event_hub *h = ctx;
@@ -52,8 +61,7 @@ static int on_event(const struct ts_event *ev, void *ctx)
 			h->lost++;
 			continue;
 		}
-		close(h->readers[i]); /* gone */
-		h->readers[i] = -1;
+		drop_reader(h, (uint32_t)i); /* gone */
 	}
 	return 0;
 }
@@ -89,11 +97,16 @@ static int listen_at(struct ts_event_hub *h)
 	return 0;
 }
 
-static int watch(struct ts_event_hub *h, int fd, uint32_t tag)
+static int watch_ev(struct ts_event_hub *h, int fd, uint32_t tag, uint32_t events)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+	struct epoll_event ev = { .events = events, .data.u32 = tag };
 
 	return epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int watch(struct ts_event_hub *h, int fd, uint32_t tag)
+{
+	return watch_ev(h, fd, tag, EPOLLIN);
 }
 
 int ts_event_hub_open(struct ts_event_hub **out, struct ts_dp *dp, const char *state_dir,
@@ -151,17 +164,26 @@ static void accept_readers(struct ts_event_hub *h)
 			continue;
 		}
 		h->readers[i] = fd;
+		/* a monitor that goes away frees its slot at once, not at the next event */
+		if (watch_ev(h, fd, HUB_READER + (uint32_t)i, EPOLLRDHUP)) {
+			close(fd);
+			h->readers[i] = -1;
+		}
 	}
 }
 
+
 void ts_event_hub_process(struct ts_event_hub *h)
 {
-	struct epoll_event evs[4];
-	int n = epoll_wait(h->ep, evs, 4, 0);
+	struct epoll_event evs[TS_EVENT_HUB_READERS + 2];
+	int n = epoll_wait(h->ep, evs, TS_EVENT_HUB_READERS + 2, 0);
 
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		if (evs[i].data.u32 == HUB_LISTEN)
 			accept_readers(h);
+		else if (evs[i].data.u32 >= HUB_READER)
+			drop_reader(h, evs[i].data.u32 - HUB_READER);
+	}
 	ts_dp_events_poll(h->ring, 0);
 	if (h->log)
 		ts_event_log_tick(h->log);

@@ -6,8 +6,9 @@
  * (`run --log-events`, event_log.h) and to every `turnstile monitor`
  * connected to its socket, so every reader sees every event.
  *
- * The socket (SOCK_SEQPACKET, TS_EVENT_SOCKET in the state dir, mode 0600,
- * group `turnstile` 0660 when that group exists) carries one struct
+ * The socket (SOCK_SEQPACKET, TS_EVENT_SOCKET in the state dir, mode 0600;
+ * group `turnstile` 0660 when that group exists, which matters where the
+ * state dir lets the group in) carries one struct
  * ts_event per message, live only: a monitor sees events from when it
  * connects. At most TS_EVENT_HUB_READERS monitors; one that does not read
  * loses the events its socket has no room for (counted, never waited for).

@@ -113,7 +113,10 @@ static int open_chan(struct ts_cares *r, struct server_chan *sc, struct ares_add
 		/* NOCHECKRESP: SERVFAIL, REFUSED and NOTIMP answers reach us, so
 		 * each is reported as what it is (c-ares alone would call a server
 		 * that only refuses "could not contact") and fails over here. */
-		.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_NOCHECKRESP,
+		/* EDNS: answers up to 4096 bytes come over UDP, not redone over TCP */
+		.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_NOCHECKRESP |
+			 ARES_FLAG_EDNS,
+		.ednspsz = 4096,
 		.timeout = (int)timeout_ms,
 		.tries = (int)tries,
 		.sock_state_cb = sock_state,
@@ -126,7 +129,7 @@ static int open_chan(struct ts_cares *r, struct server_chan *sc, struct ares_add
 	format_server(s, sc->name, sizeof(sc->name));
 	st = ares_init_options(&sc->ch, &opts,
 			       ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
-			       ARES_OPT_SOCK_STATE_CB);
+			       ARES_OPT_SOCK_STATE_CB | ARES_OPT_EDNSPSZ);
 	if (st != ARES_SUCCESS) {
 		ts_err("names: resolver %s: c-ares init: %s", sc->name, ares_strerror(st));
 		sc->ch = NULL;

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "names/cares.h"
+#include "names/clients.h"
 #include "names/dnsmsg.h"
 #include "names/proxy.h"
 #include "names/state.h"
@@ -193,6 +194,7 @@ static void finish_round(struct ts_names *n, struct round *rd, int64_t now_ms)
 	}
 	rd->completed++;
 	due_by(n, e->next_refresh_ms);
+	due_by(n, ts_name_idle_at_ms(&n->st, e)); /* a forget that waited for this round */
 	n->dirty_counters = true;
 	expire_name(n, e, now_ms);
 }
@@ -305,33 +307,22 @@ static int ensure_rounds(struct ts_names *n)
 	return 0;
 }
 
-/*
- * Forgets the learned names idle past told + TTL + grace (no client has a
- * use for them), all in one pass; not one whose round is out (its queries
- * point at the round). Their addresses leave the maps unless another name
- * holds them. Returns how many went.
- */
-static size_t forget_idle(struct ts_names *n, int64_t now_ms)
+/* Forgets the names marked in drop (st.nnames entries; none with a round
+ * out: its queries point at the round) in one pass. Their addresses leave
+ * the maps unless another name holds them. Returns how many went. */
+static size_t forget_marked(struct ts_names *n, const bool *drop, size_t count)
 {
 	struct ts_net_list removed = { 0 };
-	bool *drop = calloc(n->nrounds ? n->nrounds : 1, sizeof(*drop));
-	size_t gone = 0, kept = 0;
+	size_t kept = 0;
 
-	if (!drop)
+	if (!count)
 		return 0;
+	if (ts_names_state_remove(&n->st, drop, &removed)) {
+		ts_err("names: out of memory forgetting names");
+		ts_net_list_free(&removed);
+		return 0;
+	}
 	for (size_t i = 0; i < n->nrounds; i++) {
-		int64_t at = ts_name_idle_at_ms(&n->st, &n->st.names[i]);
-
-		drop[i] = at <= now_ms && !n->rounds[i]->pending;
-		gone += drop[i];
-		if (!drop[i] && at < n->next_expiry_ms)
-			n->next_expiry_ms = at;
-	}
-	if (gone && ts_names_state_remove(&n->st, drop, &removed)) {
-		ts_err("names: out of memory forgetting idle names");
-		gone = 0;
-	}
-	for (size_t i = 0; gone && i < n->nrounds; i++) {
 		if (drop[i]) {
 			free(n->rounds[i]);
 			continue;
@@ -340,24 +331,104 @@ static size_t forget_idle(struct ts_names *n, int64_t now_ms)
 		n->rounds[kept]->idx = kept;
 		kept++;
 	}
-	if (gone) {
-		n->nrounds = kept;
+	n->nrounds = kept;
+	apply_list(n, &removed);
+	ts_net_list_free(&removed);
+	n->save_now = true;
+	return count;
+}
+
+/*
+ * Forgets the learned names idle past told + TTL + grace (no client has a
+ * use for them); one whose round is out waits for it (finish_round makes
+ * the scan due again). Returns how many went.
+ */
+static size_t forget_idle(struct ts_names *n, int64_t now_ms)
+{
+	bool *drop = calloc(n->st.nnames ? n->st.nnames : 1, sizeof(*drop));
+	size_t gone = 0;
+
+	if (!drop)
+		return 0;
+	for (size_t i = 0; i < n->st.nnames; i++) {
+		int64_t at = ts_name_idle_at_ms(&n->st, &n->st.names[i]);
+		bool pending = i < n->nrounds && n->rounds[i]->pending;
+
+		drop[i] = at <= now_ms && !pending;
+		gone += drop[i];
+		if (!drop[i] && !pending && at < n->next_expiry_ms)
+			n->next_expiry_ms = at;
+	}
+	gone = forget_marked(n, drop, gone);
+	if (gone)
 		ts_info("names: forgot %zu learned name(s) no client was given within TTL + grace",
 			gone);
-		apply_list(n, &removed);
-		n->save_now = true;
-	}
-	ts_net_list_free(&removed);
 	free(drop);
 	return gone;
 }
 
-/* A learned slot for a new name: room, or room made by forgetting idle names. */
+/* The learned name, not in a round, given least recently of the client
+ * group holding the most learned names; -1 if none. */
+static ssize_t heaviest_oldest(const struct ts_names *n)
+{
+	const struct ts_names_state *st = &n->st;
+	struct ts_clients count;
+	const struct ts_net *top = NULL;
+	uint32_t top_n = 0;
+	ssize_t victim = -1;
+
+	if (ts_clients_init(&count, st->nlearned))
+		return -1;
+	for (size_t i = 0; i < st->nnames; i++) {
+		const struct ts_net *by = &st->names[i].learned_by;
+		uint32_t c;
+
+		if (!st->names[i].wildcard || !by->family || ts_clients_inc(&count, by))
+			continue;
+		c = ts_clients_get(&count, by);
+		if (c > top_n) {
+			top_n = c;
+			top = by;
+		}
+	}
+	for (size_t i = 0; top && i < st->nnames; i++) {
+		const struct ts_name_entry *e = &st->names[i];
+
+		if (!e->wildcard || memcmp(&e->learned_by, top, sizeof(*top)) ||
+		    (i < n->nrounds && n->rounds[i]->pending))
+			continue;
+		if (victim < 0 || e->told_ms < st->names[victim].told_ms)
+			victim = (ssize_t)i;
+	}
+	ts_clients_free(&count);
+	return victim;
+}
+
+/*
+ * A learned slot for a new name: room, or room made by forgetting idle
+ * names, or else by forgetting the least recently given name of the
+ * client group holding the most: the table stays open to every client,
+ * however many names a few of them asked for.
+ */
 static int make_room(struct ts_names *n, int64_t now_ms)
 {
+	ssize_t victim;
+	bool *drop;
+
 	if (n->st.nlearned < TS_NAMES_MAX_LEARNED)
 		return 0;
 	forget_idle(n, now_ms);
+	if (n->st.nlearned < TS_NAMES_MAX_LEARNED)
+		return 0;
+	victim = heaviest_oldest(n);
+	drop = victim < 0 ? NULL : calloc(n->st.nnames, sizeof(*drop));
+	if (!drop)
+		return -ENOSPC;
+	ts_info("names: table full: forgetting %s, the least recently given name of the "
+		"client holding the most", n->st.names[victim].name);
+	drop[victim] = true;
+	forget_marked(n, drop, 1);
+	free(drop);
 	return n->st.nlearned < TS_NAMES_MAX_LEARNED ? 0 : -ENOSPC;
 }
 
@@ -375,8 +446,24 @@ static void family_answer(const struct ts_proxy_answer *a, int family, struct ts
 		}
 }
 
+/* The group a client's learned names count under: its IPv4 /24 or IPv6 /56,
+ * so that one host cannot pose as many by changing its source address
+ * within its own network (family 0: not counted). */
+static struct ts_net client_group(const struct ts_net *client)
+{
+	struct ts_net g = { 0 };
+
+	if (!client || !client->family)
+		return g;
+	g = *client;
+	g.plen = client->family == TS_FAMILY_V4 ? TS_NAMES_GROUP_V4 : TS_NAMES_GROUP_V6;
+	ts_net_mask(&g);
+	return g;
+}
+
 enum ts_learn_outcome ts_names_learn_answer(struct ts_names *n, const struct ts_proxy_answer *a)
 {
+	struct ts_net group;
 	int64_t now_ms = ts_names_mono_ms();
 	struct ts_name_entry *e = ts_names_state_find(&n->st, a->qname);
 	bool created = !e;
@@ -403,7 +490,8 @@ enum ts_learn_outcome ts_names_learn_answer(struct ts_names *n, const struct ts_
 			return TS_LEARN_FULL;
 		}
 	}
-	err = ts_names_state_learn(&n->st, a->qname, a->client, &e);
+	group = client_group(a->client);
+	err = ts_names_state_learn(&n->st, a->qname, &group, &e);
 	if (err == -ENOENT)
 		return TS_LEARN_NONE;
 	if (err) {
@@ -595,6 +683,8 @@ int ts_names_process(struct ts_names *n)
 		if (err && !first)
 			first = err;
 	}
+	if (!n->cache_path)
+		n->save_now = false; /* nothing to save: nothing due */
 	return first;
 }
 

@@ -31,9 +31,12 @@
 #define TS_NAMES_DEFAULT_MAX_ADDRS 64u /* per name when the policy says 0 (the policy's default) */
 #define TS_NAMES_RESOLVER_LEN 64u      /* "[v6addr]:port" fits */
 #define TS_NAMES_MAX_LEARNED 16384u    /* learned names kept at most (memory bound) */
-/* One client prefix's share of them; past it, a client still learns while
- * fewer than half of TS_NAMES_MAX_LEARNED are held (no one else needs room). */
-#define TS_NAMES_LEARN_PER_CLIENT 2048u
+/* One client group's share of them: an IPv4 /24, an IPv6 /56. When the
+ * table is full, idle names go first, then the least recently given name
+ * of the group holding the most. */
+#define TS_NAMES_LEARN_PER_CLIENT 4096u
+#define TS_NAMES_GROUP_V4 24
+#define TS_NAMES_GROUP_V6 56
 
 /*
  * Where address changes go. `addr` (a host net: plen 32 or 128) is now
@@ -95,10 +98,11 @@ int ts_names_learn(struct ts_names *n, const char *qname, const unsigned char *a
 		   size_t len, const char *resolver);
 /*
  * The same for an answer the DNS proxy read (proxy.h), counted against the
- * client that asked: each client prefix holds at most
+ * client group that asked (TS_NAMES_GROUP_V4/V6): each holds at most
  * TS_NAMES_LEARN_PER_CLIENT learned names, and when all
- * TS_NAMES_MAX_LEARNED are held, the learned name idle the longest (no
- * client given it within its TTL + grace) makes room. The proxy's learner.
+ * TS_NAMES_MAX_LEARNED are held, idle names (no client given them within
+ * TTL + grace) make room, else the least recently given name of the group
+ * holding the most. The proxy's learner.
  */
 enum ts_learn_outcome ts_names_learn_answer(struct ts_names *n, const struct ts_proxy_answer *a);
 /* Names that have not finished a first round (A and AAAA each answered

@@ -275,9 +275,27 @@ static void on_answer(void *arg, int status, const unsigned char *abuf, int alen
 		}
 		p->m.answers++;
 	}
-	ts_proxy_latency_record(&p->m, q->relay_us + (ts_proxy_now_ns() - received_ns) / 1000);
+	if (received_ns) /* 0: cancelled, never answered */
+		ts_proxy_latency_record(&p->m, q->relay_us + (ts_proxy_now_ns() - received_ns) / 1000);
 	p->stats_dirty = true;
 	release(p, q);
+}
+
+/*
+ * What one client may have in flight: its bound, and once half of all
+ * slots are taken, no more than a fair share of them (at least 4), so a
+ * few clients with queries that hang cannot hold every slot.
+ */
+static uint32_t client_share(const struct ts_proxy *p)
+{
+	uint32_t clients = (uint32_t)p->inflight_by_client.used + 1, fair;
+
+	if (p->inflight < p->lim.inflight / 2)
+		return p->lim.inflight_per_client;
+	fair = p->lim.inflight / clients;
+	if (fair < 4)
+		fair = 4;
+	return fair < p->lim.inflight_per_client ? fair : p->lim.inflight_per_client;
 }
 
 void ts_proxy_relay(struct ts_proxy *p, struct pending *q)
@@ -289,6 +307,16 @@ void ts_proxy_relay(struct ts_proxy *p, struct pending *q)
 	p->m.queries_tcp += q->conn >= 0;
 	p->stats_dirty = true;
 	err = ts_dns_query_parse(q->query, q->qlen, &ts_dns_limits_default, &q->q);
+	/* Only a standard query goes upstream from our address: no UPDATE,
+	 * NOTIFY or zone transfer, and no answer or authority records a
+	 * resolver could take for data. */
+	if (!err && !(q->q.flags & 0x8000) &&
+	    ((q->q.flags & 0x7800) || q->q.ancount || q->q.nscount ||
+		     q->q.qtype == 251 /* IXFR */ || q->q.qtype == 252 /* AXFR */)) {
+		p->m.refused[TS_REFUSED_NOT_QUERY]++;
+		ts_proxy_reply_rcode(q, 4); /* NOTIMP */
+		goto drop;
+	}
 	if (err || (q->q.flags & 0x8000)) {
 		/* A response, or no readable question: FORMERR when the header is. */
 		p->m.refused[TS_REFUSED_MALFORMED]++;
@@ -303,7 +331,7 @@ void ts_proxy_relay(struct ts_proxy *p, struct pending *q)
 		ts_proxy_reply_rcode(q, 5);
 		goto drop;
 	}
-	if (ts_clients_get(&p->inflight_by_client, &q->client) >= p->lim.inflight_per_client ||
+	if (ts_clients_get(&p->inflight_by_client, &q->client) >= client_share(p) ||
 	    ts_clients_inc(&p->inflight_by_client, &q->client)) {
 		p->m.refused[TS_REFUSED_CLIENT_INFLIGHT]++;
 		ts_proxy_reply_rcode(q, 5);

@@ -80,6 +80,7 @@ enum ts_proxy_refusal {
 	TS_REFUSED_TCP_CONNS,       /* too many TCP connections (all, or this client's) */
 	TS_REFUSED_ANSWER,          /* the resolver's answer broke a bound (see answer_errors) */
 	TS_REFUSED_MISMATCH,        /* the answer's question is not the client's */
+	TS_REFUSED_NOT_QUERY,       /* not a standard query (UPDATE, NOTIFY, AXFR, records): NOTIMP */
 	TS_REFUSED_MAX
 };
 const char *ts_proxy_refusal_name(enum ts_proxy_refusal r);

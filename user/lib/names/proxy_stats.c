@@ -35,6 +35,7 @@ static const char *const refusal_names[TS_REFUSED_MAX] = {
 	[TS_REFUSED_TCP_CONNS] = "tcp-connections",
 	[TS_REFUSED_ANSWER] = "answer-limits",
 	[TS_REFUSED_MISMATCH] = "answer-mismatch",
+	[TS_REFUSED_NOT_QUERY] = "not-a-query",
 };
 
 static const char *const learn_names[TS_LEARN_MAX] = {

@@ -17,6 +17,7 @@
 #include "names/proxy_internal.h"
 
 #define CONN_INFLIGHT  16            /* queries in flight on one connection */
+#define CONN_TURN_MSGS 16            /* messages read from one connection a turn */
 #define CONN_OUT_MAX   (256 * 1024)  /* answers queued for a reader that does not read */
 #define ACCEPTS_A_TURN 16
 
@@ -133,6 +134,12 @@ bool ts_proxy_tcp_send(struct ts_proxy *p, struct pending *q, const unsigned cha
 		conn_close(p, c);
 		return false;
 	}
+	if (c->out_off) {
+		/* what was written makes room: the buffer holds only what is unsent */
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
 	need = c->out_len + 2 + len;
 	if (need > c->out_cap) {
 		size_t cap = c->out_cap ? c->out_cap : 1024;
@@ -187,9 +194,12 @@ static void query_complete(struct ts_proxy *p, struct conn *c)
 /* Reads what is there; false if the connection was closed. */
 static bool conn_read(struct ts_proxy *p, struct conn *c)
 {
-	uint32_t slot = c->slot, serial = c->serial;
+	uint32_t slot = c->slot, serial = c->serial, msgs = 0;
 
-	while (c->inflight < CONN_INFLIGHT && !c->peer_done) {
+	/* A budget a turn: a client streaming messages that are answered at
+	 * once (refusals) never raises inflight, and must not hold the loop;
+	 * the level-triggered EPOLLIN brings the rest next turn. */
+	while (c->inflight < CONN_INFLIGHT && !c->peer_done && msgs < CONN_TURN_MSGS) {
 		ssize_t n;
 
 		if (c->hdr_got < 2) {
@@ -202,14 +212,19 @@ static bool conn_read(struct ts_proxy *p, struct conn *c)
 			if (c->hdr_got < 2)
 				continue;
 			len = (size_t)c->hdr[0] << 8 | c->hdr[1];
+			if (len < TS_DNS_HDR) {
+				/* no DNS message is this short: not a DNS client (RFC 7766 6.2.3) */
+				p->m.refused[TS_REFUSED_MALFORMED]++;
+				conn_close(p, c);
+				return false;
+			}
 			c->rq = calloc(1, sizeof(*c->rq) + len);
 			if (!c->rq) {
 				conn_close(p, c);
 				return false;
 			}
 			c->rq->qlen = len;
-			if (len)
-				continue; /* a 0-length message is complete (and malformed) */
+			continue;
 		} else {
 			n = read(c->fd, c->rq->query + c->rq_got, c->rq->qlen - c->rq_got);
 			if (n <= 0)
@@ -219,6 +234,7 @@ static bool conn_read(struct ts_proxy *p, struct conn *c)
 				continue;
 		}
 		c->rq->received_ns = ts_proxy_now_ns();
+		msgs++;
 		query_complete(p, c);
 		/* A refusal's reply may have found the connection broken. */
 		if (!p->conns[slot] || p->conns[slot]->serial != serial)
@@ -255,6 +271,25 @@ void ts_proxy_tcp_event(struct ts_proxy *p, uint32_t slot, uint32_t events)
 		conn_read(p, c);
 }
 
+/* All connections taken: the one idle the longest (nothing in flight or
+ * queued) makes room for a new client (RFC 7766 6.2.3), so clients that
+ * merely hold connections cannot keep others from retrying over TCP. */
+static void close_idlest(struct ts_proxy *p)
+{
+	struct conn *victim = NULL;
+
+	for (uint32_t i = 0; i < p->lim.tcp_conns; i++) {
+		struct conn *c = p->conns[i];
+
+		if (!c || c->inflight || c->out_len > c->out_off)
+			continue;
+		if (!victim || c->idle_deadline_ms < victim->idle_deadline_ms)
+			victim = c;
+	}
+	if (victim)
+		conn_close(p, victim);
+}
+
 static void accept_one(struct ts_proxy *p, int fd, const struct sockaddr_storage *peer,
 		       socklen_t peerlen)
 {
@@ -264,6 +299,8 @@ static void accept_one(struct ts_proxy *p, int fd, const struct sockaddr_storage
 	uint32_t slot = 0;
 
 	ts_proxy_client_key(peer, &client);
+	if (p->nconns >= p->lim.tcp_conns)
+		close_idlest(p);
 	if (p->nconns >= p->lim.tcp_conns ||
 	    ts_clients_get(&p->conns_by_client, &client) >= p->lim.tcp_conns_per_client) {
 		p->m.refused[TS_REFUSED_TCP_CONNS]++;

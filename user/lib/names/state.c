@@ -270,15 +270,21 @@ int ts_names_state_learn(struct ts_names_state *st, const char *name,
 			first = &st->wild[i];
 	if (!first)
 		return -ENOENT;
-	/* A client past its share learns only while nobody else could need room. */
-	if (client && client->family && st->nlearned >= TS_NAMES_MAX_LEARNED / 2 &&
-	    learned_by(st, client) >= TS_NAMES_LEARN_PER_CLIENT)
+	if (client && client->family && learned_by(st, client) >= TS_NAMES_LEARN_PER_CLIENT)
 		return -EDQUOT;
 	if (st->nlearned >= TS_NAMES_MAX_LEARNED)
 		return -ENOSPC;
 	e = ts_names_state_add_name(st, name);
-	if (!e || !(e->wildcard = strdup(first->pattern)))
+	if (!e)
 		return -ENOMEM;
+	e->wildcard = strdup(first->pattern);
+	if (!e->wildcard) {
+		/* no half-made entry: it would pass for an exact name */
+		entry_free(e);
+		st->nnames--;
+		index_names(st);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < st->nwild; i++)
 		if (ts_dns_name_matches(st->wild[i].pattern, name))
 			add_comps(&e->comps, &st->wild[i].comps);
