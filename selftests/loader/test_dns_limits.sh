@@ -11,6 +11,13 @@
 # dns_limit_malformed: a query with two questions gets FORMERR.
 # dns_limit_udp_cap: `--dns-udp-max 600`: a client advertising 4096 gets
 #   a 671-byte answer truncated; one at 512 without EDNS0 too.
+# dns_limit_not_a_query: a DNS UPDATE is answered NOTIMP, never relayed.
+# dns_limit_tcp_stream: one TCP client streaming messages that are answered
+#   at once (FORMERR) without reading holds nobody up: another client's
+#   UDP queries are answered meanwhile; a message too short to be DNS
+#   closes the connection.
+# dns_limit_fair_share: 16 clients with 64 queries each in flight to a zone
+#   that never answers: a 17th client is still answered.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/topo.sh"
 . "$(dirname "$0")/dns_topo.sh"
@@ -97,6 +104,105 @@ if grep -q 'flags:.* tc' <<<"$big4096" && grep -q 'flags:.* tc' <<<"$big512" &&
 	ts_pass dns_limit_udp_cap
 else
 	ts_fail dns_limit_udp_cap "4096 asked: $(grep -E 'flags:|udp:' <<<"$big4096" | tr '\n' ' ')"
+fi
+
+update=$(ts_nsexec "$NS_C" python3 - "$DNS_PROXY" <<'EOF'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.3", 0))
+zone = b"\4blob\4test\0\0\6\0\1"        # zone section: blob.test SOA IN
+rr = b"\4evil\4blob\4test\0\0\1\0\1\0\0\0\x3c\0\4" + bytes([203, 0, 113, 66])
+s.sendto(struct.pack(">HHHHHH", 9, 5 << 11, 1, 0, 1, 0) + zone + rr, (sys.argv[1], 53))
+s.settimeout(2)
+try:
+    m = s.recv(4096)
+    print("id=%d rcode=%d" % (struct.unpack(">H", m[:2])[0], m[3] & 0xf))
+except socket.timeout:
+    print("no answer")
+EOF
+)
+if [ "$update" = "id=9 rcode=4" ] && ! grep -q 'evil.blob.test' "$DNS_QLOG" && wait_counter '.refused."not-a-query"' 1; then
+	ts_pass dns_limit_not_a_query
+else
+	ts_fail dns_limit_not_a_query "UPDATE: $update; upstream saw: $(grep -c 'evil.blob.test' "$DNS_QLOG")"
+fi
+
+stream=$(ts_nsexec "$NS_C" python3 - "$DNS_PROXY" <<'EOF'
+import socket, struct, sys, threading, time
+server = sys.argv[1]
+stop = time.monotonic() + 3
+def streamer():
+    t = socket.create_connection((server, 53), source_address=("192.0.2.2", 0))
+    msg = struct.pack(">H", 14) + struct.pack(">HHHHHH", 1, 0x0100, 2, 0, 0, 0) + b"\0\0"
+    t.setblocking(False)
+    buf = msg * 512
+    while time.monotonic() < stop:
+        try:
+            t.send(buf)
+        except BlockingIOError:
+            time.sleep(0.001)
+        except OSError:
+            break
+threading.Thread(target=streamer, daemon=True).start()
+time.sleep(0.3)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("192.0.2.3", 0))
+u.settimeout(1)
+ok = 0
+for i in range(20):
+    q = struct.pack(">HHHHHH", 100 + i, 0x0100, 1, 0, 0, 0) + b"\4acct\4blob\4test\0\0\1\0\1"
+    u.sendto(q, (server, 53))
+    try:
+        ok += u.recv(4096)[:2] == q[:2]
+    except socket.timeout:
+        pass
+    time.sleep(0.05)
+short = socket.create_connection((server, 53), source_address=("192.0.2.3", 0))
+short.sendall(b"\0\0")
+short.settimeout(2)
+try:
+    closed = short.recv(16) == b""
+except OSError:
+    closed = True
+print(ok, "closed" if closed else "open")
+EOF
+)
+if [ "$stream" = "20 closed" ]; then
+	ts_pass dns_limit_tcp_stream
+else
+	ts_fail dns_limit_tcp_stream "UDP answers during the stream, and the short message's connection: $stream (want 20 closed)"
+fi
+
+# 17 clients: 16 hold 64 queries each to a zone that never answers
+for i in $(seq 10 26); do ip -n "$NS_C" addr add "192.0.2.$i/24" dev c0; done
+fair=$(ts_nsexec "$NS_C" python3 - "$DNS_PROXY" <<'EOF'
+import random, socket, struct, sys, time
+server = sys.argv[1]
+socks = []
+for c in range(10, 26):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("192.0.2.%d" % c, 0))
+    for i in range(64):
+        name = b"".join(bytes([len(l)]) + l for l in [b"%08x" % random.getrandbits(32), b"slow", b"test"])
+        s.sendto(struct.pack(">HHHHHH", i, 0x0100, 1, 0, 0, 0) + name + b"\0\1\0\1", (server, 53))
+    socks.append(s)
+time.sleep(0.3)
+v = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+v.bind(("192.0.2.26", 0))
+v.settimeout(2)
+q = struct.pack(">HHHHHH", 77, 0x0100, 1, 0, 0, 0) + b"\4acct\4blob\4test\0\0\1\0\1"
+v.sendto(q, (server, 53))
+try:
+    m = v.recv(4096)
+    print("rcode=%d" % (m[3] & 0xf))
+except socket.timeout:
+    print("no answer")
+EOF
+)
+if [ "$fair" = "rcode=0" ]; then
+	ts_pass dns_limit_fair_share
+else
+	ts_fail dns_limit_fair_share "a 17th client beside 16 holding 64 queries each: $fair"
 fi
 
 dns_stop
