@@ -60,7 +60,7 @@ BENCH_SRCS := $(wildcard selftests/bench/bench_*.c)
 BENCH_BINS := $(patsubst selftests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .SECONDARY:
-.PHONY: all test test-run bench bench-run fuzz demo deps clean man install
+.PHONY: all test test-run bench bench-run bench-live bench-live-run fuzz demo deps clean man install
 all: $(BIN) $(BPF_OBJ)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_DEPS)
@@ -108,6 +108,15 @@ $(BUILD)/bench/%: selftests/bench/%.c $(BENCH_SUPPORT) $(TESTLIB_OBJS) $(LIB) $(
 BENCH_BPF_OBJ := $(BUILD)/bpf/bench_baseline.bpf.o $(BUILD)/bpf/bench_blocks.bpf.o
 $(BENCH_BINS): | $(BENCH_BPF_OBJ)
 
+# ---- bench-live: live frames through a veth into each receiver (docs/bench.md)
+LIVE_SRCS := $(wildcard selftests/bench/live/*.c)
+LIVE_BIN  := $(BUILD)/bench/live
+LIVE_BPF_OBJ := $(BUILD)/bpf/bench_live_gen.bpf.o $(BUILD)/bpf/bench_live_bare.bpf.o
+$(LIVE_BIN): $(LIVE_SRCS) $(wildcard selftests/bench/live/*.h) | $(LIVE_BPF_OBJ)
+	$(call msg,BENCH,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -MF /dev/null -o $@ $(LIVE_SRCS) $(LDLIBS)
+
 # ---- fuzzing: the policy parser under libFuzzer + ASan + UBSan --------------
 FUZZ_BIN  := $(BUILD)/fuzz/fuzz_policy
 FUZZ_LIB_SRCS := $(shell find user/lib/policy user/lib/common -name '*.c' 2>/dev/null | sort)
@@ -139,6 +148,12 @@ bench: deps
 
 bench-run: all $(BENCH_BINS)
 	$(Q)BUILD=$(BUILD) selftests/bench/run
+
+bench-live: deps
+	$(Q)$(MAKE) --no-print-directory bench-live-run
+
+bench-live-run: all $(LIVE_BIN)
+	$(Q)BUILD=$(BUILD) selftests/bench/live/run
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
