@@ -53,6 +53,16 @@ void bench_case_frame(struct bench_frame *f, const struct bench_case *c);
 /* The IPv6 flow of bench_established[1], through prog_fd's handshake. */
 void bench_v6_flow(int prog_fd);
 
+/* The established lines' working set: BENCH_WALK_FLOWS flows visited in
+ * random order, one frame each in bench_walk (bpf/bench_baseline.bpf.c),
+ * which bench_flow_walk writes over the frame before each repetition and
+ * then tail-calls the program under test (struct bench_mover). IPv4: flows
+ * of the 1M; IPv6: flows bench_v6_flows opens by real handshakes. *f gets
+ * a frame of the family's padded length, for data_in. */
+#define BENCH_WALK_FLOWS 8192u
+int bench_walk_fill(int walk_map_fd, int family, struct bench_frame *f);
+void bench_v6_flows(int prog_fd);
+
 /* Compile the bench policy with `nprefixes` client prefixes and install it. */
 int bench_install(struct ts_dp *dp, uint32_t nprefixes);
 /* Flow `id` of the 1M, as the dataplane makes them (the client is "lo"). */

@@ -263,6 +263,19 @@ static int cmd_xdp_filter(char **a)
 	fd = bpf_obj_get(path);
 	if (fd < 0 || !vals)
 		die(path);
+	{
+		struct bpf_map_info mi = {};
+		uint32_t ml = sizeof(mi);
+
+		/* xdp-filter's tables hold at most max_entries addresses */
+		if (bpf_obj_get_info_by_fd(fd, &mi, &ml))
+			die("xdp-filter map info");
+		if (nfill > mi.max_entries - LIVE_HOSTS) {
+			nfill = mi.max_entries - LIVE_HOSTS;
+			fprintf(stderr, "live: xdp-filter's %s holds %u addresses: %u fillers\n", path,
+				mi.max_entries, nfill);
+		}
+	}
 	for (int c = 0; c < ncpu; c++)
 		vals[c] = src;
 	for (uint32_t h = 0; h < LIVE_HOSTS; h++) {
