@@ -30,11 +30,53 @@ struct {
 	__type(value, __u32);
 } live_pos SEC(".maps");
 
-/* Set by the generator before load: the only .rodata, at offset 0. */
+/* Set by the generator before load: the only .rodata, at offset 0.
+ * tcp_off != 0: each pass over the table adds the pass number to the TCP
+ * sequence number (checksum updated), so a SYN of a flow is a new
+ * connection attempt (another ISN) every time it comes round. */
 const volatile struct {
 	__u32 nframes;
 	__u32 ifindex;
-} live_cfg = { 1, 0 };
+	__u32 tcp_off;
+	__u32 pad;
+} live_cfg = { 1, 0, 0, 0 };
+
+/* Per CPU: passes over the table so far. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} live_pass SEC(".maps");
+
+/* One's-complement checksum field after a 16-bit word changed from o to
+ * n (RFC 1624, eqn. 3). */
+static __always_inline __u16 csum_replace16(__u16 check, __u16 o, __u16 n)
+{
+	__u32 s = (__u16)~check + (__u16)~o + (__u32)n;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return ~s;
+}
+
+/* Add `add` to the TCP sequence number at l4 (host order arithmetic on
+ * the big-endian field), keeping the checksum right. */
+static __always_inline void bump_seq(__u8 *tcp, void *end, __u32 add)
+{
+	__u16 *w = (__u16 *)(tcp + 4), *ck = (__u16 *)(tcp + 16);
+	__u32 old, seq;
+
+	if ((void *)(tcp + 20) > end)
+		return;
+	old = (__u32)__builtin_bswap16(w[0]) << 16 | __builtin_bswap16(w[1]);
+	seq = old + add;
+	/* the checksum field is big-endian like the words: work in that order */
+	*ck = __builtin_bswap16(csum_replace16(__builtin_bswap16(*ck), old >> 16, seq >> 16));
+	*ck = __builtin_bswap16(csum_replace16(__builtin_bswap16(*ck), old & 0xffff, seq & 0xffff));
+	w[0] = __builtin_bswap16(seq >> 16);
+	w[1] = __builtin_bswap16(seq & 0xffff);
+}
 
 SEC("xdp")
 int live_gen(struct xdp_md *ctx)
@@ -42,13 +84,16 @@ int live_gen(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u64 *out = data;
 	struct live_frame *f;
-	__u32 zero = 0, *pos, i;
+	__u32 zero = 0, *pos, *pass, i;
 
 	pos = bpf_map_lookup_elem(&live_pos, &zero);
-	if (!pos)
+	pass = bpf_map_lookup_elem(&live_pass, &zero);
+	if (!pos || !pass)
 		return XDP_ABORTED;
 	i = *pos;
 	*pos = i + 1 < live_cfg.nframes ? i + 1 : 0;
+	if (!*pos)
+		*pass += 1;
 	f = bpf_map_lookup_elem(&live_frames, &i);
 	if (!f)
 		return XDP_ABORTED;
@@ -58,6 +103,8 @@ int live_gen(struct xdp_md *ctx)
 			break;
 		out[k] = f->w[k];
 	}
+	if (live_cfg.tcp_off && live_cfg.tcp_off <= 64)
+		bump_seq((__u8 *)data + live_cfg.tcp_off, end, *pass);
 	return bpf_redirect(live_cfg.ifindex, 0);
 }
 

@@ -129,7 +129,8 @@ static int cmd_gen(char **a)
 		die("generator object");
 	{
 		struct bpf_map *ro = bpf_object__find_map_by_name(obj, ".rodata");
-		uint32_t cfg[2] = { n, ifindex };   /* live_cfg: nframes, ifindex */
+		/* live_cfg: nframes, ifindex, tcp_off (new ISN every pass: SYNs of new connections) */
+		uint32_t cfg[4] = { n, ifindex, kind == LIVE_SYN_ALLOWED ? (family == 4 ? 34 : 54) : 0, 0 };
 
 		if (!ro || bpf_map__set_initial_value(ro, cfg, sizeof(cfg)))
 			die("generator .rodata");
