@@ -237,20 +237,6 @@ static void bench_run_single(int prog_fd, const struct bench_frame *f, uint32_t 
 	*retval = o.retval;
 }
 
-void bench_v6_flow(int prog_fd)
-{
-	const struct bench_case *c = &bench_established[1];
-	struct bench_frame f;
-	uint32_t rv;
-
-	bench_frame(&f, c->src, c->sport, c->dst, c->dport, SYN);
-	bench_run_once(prog_fd, &f, &rv);
-	bench_frame(&f, c->dst, c->dport, c->src, c->sport, SYN | ACK);
-	bench_run_once(prog_fd, &f, &rv);
-	bench_frame(&f, c->src, c->sport, c->dst, c->dport, ACK);
-	bench_run_once(prog_fd, &f, &rv);
-}
-
 /* Walk index k -> flow: an odd multiplier is a permutation of 2^n. */
 static uint32_t walk_flow(uint32_t k, uint32_t n)
 {
