@@ -60,7 +60,7 @@ BENCH_SRCS := $(wildcard selftests/bench/bench_*.c)
 BENCH_BINS := $(patsubst selftests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .SECONDARY:
-.PHONY: all test test-run bench bench-run bench-dns fuzz demo deps clean man
+.PHONY: all test test-run bench bench-run bench-dns bench-live bench-live-run fuzz demo deps clean man
 all: $(BIN) $(BPF_OBJ)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_DEPS)
@@ -121,6 +121,15 @@ $(BUILD)/bench/%: selftests/bench/%.c $(BENCH_SUPPORT) $(TESTLIB_OBJS) $(LIB) $(
 BENCH_BPF_OBJ := $(BUILD)/bpf/bench_baseline.bpf.o $(BUILD)/bpf/bench_blocks.bpf.o
 $(BENCH_BINS): | $(BENCH_BPF_OBJ)
 
+# ---- bench-live: live frames through a veth into each receiver (docs/bench.md)
+LIVE_SRCS := $(wildcard selftests/bench/live/*.c)
+LIVE_BIN  := $(BUILD)/bench/live
+LIVE_BPF_OBJ := $(BUILD)/bpf/bench_live_gen.bpf.o $(BUILD)/bpf/bench_live_bare.bpf.o
+$(LIVE_BIN): $(LIVE_SRCS) $(wildcard selftests/bench/live/*.h) | $(LIVE_BPF_OBJ)
+	$(call msg,BENCH,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -MF /dev/null -o $@ $(LIVE_SRCS) $(LDLIBS)
+
 # ---- fuzzing: each selftests/fuzz/fuzz_<name>.c under libFuzzer + ASan + UBSan,
 # linked with the library sources it exercises (FUZZ_SRCS_<name>) and any
 # more libraries (FUZZ_LIBS_<name>); common/ logs through libbpf ---------------
@@ -171,6 +180,12 @@ bench-run: all $(BENCH_BINS)
 bench-dns: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) selftests/bench/dns_proxy
+
+bench-live: deps
+	$(Q)$(MAKE) --no-print-directory bench-live-run
+
+bench-live-run: all $(LIVE_BIN)
+	$(Q)BUILD=$(BUILD) selftests/bench/live/run
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -76,46 +76,54 @@ static __always_inline __u64 *slot_holds(__u64 *bk, __u64 *tg, __u32 j, const un
 	return s;
 }
 
+/* The live entry of key among the tag candidates m of bucket bi (tags
+ * word tg), or NULL: TS_TAG_DUPS (2) candidates, written out. */
+static __always_inline __u64 *bucket_find(void *map, __u32 bi, __u64 *tg, __u64 m,
+					  const unsigned int slot_size, const __u64 *key,
+					  const unsigned int nwords, __u64 want, struct ts_hit *hit)
+{
+	__u64 *bk = bpf_map_lookup_elem(map, &bi), *s;
+
+	if (!bk)
+		return NULL;
+	if ((s = slot_holds(bk, tg, ts_tags_first(m), slot_size, key, nwords, want, hit)))
+		return s;
+	m &= m - 1;
+	if (m)
+		return slot_holds(bk, tg, ts_tags_first(m), slot_size, key, nwords, want, hit);
+	return NULL;
+}
+
 /* Find `key` (nwords 8-byte words, hash h) in table t (its buckets in
  * `map`, slots of slot_size bytes): its slot, or NULL; *hit (if not NULL)
- * says where, for a removal. A bucket whose tags hold no candidate costs
- * one load from ts_tags, and its bucket is not read; at most TS_TAG_DUPS
- * candidates are checked. The slot index comes from the tags, not from
- * the unrolled loop, so every outcome leaves the verifier one state, not
- * one per slot. */
+ * says where, for a removal. Both buckets' tags words are loaded before
+ * either is tested: when they are not in cache the two misses overlap,
+ * where testing the first before loading the second made them wait in
+ * turn for the keys in the second bucket (half of them). A bucket whose
+ * tags hold no candidate is not read; at most TS_TAG_DUPS candidates are
+ * checked per bucket. The slot index comes from the tags, not from an
+ * unrolled loop, so every outcome leaves the verifier one state, not one
+ * per slot. */
 static __always_inline __u64 *table_find(void *map, const struct ts_config *cfg, enum ts_table t,
 					 const __u64 *key, const unsigned int nwords, __u64 h,
 					 const unsigned int slot_size, struct ts_hit *hit)
 {
 	__u64 want = (h & TS_SLOT_TAG_MASK) | TS_SLOT_LIVE;
-	__u32 mask = cfg->bucket_mask[t];
+	__u32 mask = cfg->bucket_mask[t], base = cfg->tags_base[t];
+	__u32 bi0 = ts_table_bucket(h, mask, 0), bi1 = ts_table_bucket(h, mask, 1);
+	__u32 i0 = base + bi0, i1 = base + bi1;
+	__u64 *tg0 = bpf_map_lookup_elem(&ts_tags, &i0), *tg1 = bpf_map_lookup_elem(&ts_tags, &i1), *s;
 	__u8 byte = TS_TAG_BYTE(h);
-	__u64 *s;
-	__u32 b;
+	__u64 m0, m1;
 
-#pragma unroll
-	for (b = 0; b < 2; b++) {
-		__u32 bi = ts_table_bucket(h, mask, b);
-		__u32 idx = cfg->tags_base[t] + bi;   /* one key slot for both lookups */
-		__u64 *tg = bpf_map_lookup_elem(&ts_tags, &idx), *bk;
-		__u64 m;
-
-		if (!tg)
-			return NULL;
-		m = ts_tags_match(TS_READ_ONCE(*tg), byte);
-		if (!m)
-			continue;
-		idx = bi;
-		bk = bpf_map_lookup_elem(map, &idx);
-		if (!bk)
-			return NULL;
-		/* TS_TAG_DUPS (2) candidates, written out */
-		if ((s = slot_holds(bk, tg, ts_tags_first(m), slot_size, key, nwords, want, hit)))
-			return s;
-		m &= m - 1;
-		if (m && (s = slot_holds(bk, tg, ts_tags_first(m), slot_size, key, nwords, want, hit)))
-			return s;
-	}
+	if (!tg0 || !tg1)
+		return NULL;
+	m0 = ts_tags_match(TS_READ_ONCE(*tg0), byte);
+	m1 = ts_tags_match(TS_READ_ONCE(*tg1), byte);
+	if (m0 && (s = bucket_find(map, bi0, tg0, m0, slot_size, key, nwords, want, hit)))
+		return s;
+	if (m1)
+		return bucket_find(map, bi1, tg1, m1, slot_size, key, nwords, want, hit);
 	return NULL;
 }
 

@@ -22,7 +22,7 @@
 #define TS_PIN_DIR "/sys/fs/bpf/turnstile"
 
 /* Default capacities; the policy's `table` settings override them. */
-#define TS_DEFAULT_FLOWS      1048576u /* established/closing flows */
+#define TS_DEFAULT_FLOWS       262144u /* established/closing flows */
 #define TS_DEFAULT_HALFOPEN     65536u /* SYN seen, handshake not done */
 #define TS_DEFAULT_HOSTS       262144u /* exact addresses, both slots */
 #define TS_DEFAULT_PREFIXES    262144u /* CIDRs, both slots */

@@ -9,7 +9,8 @@
  *     build's BUILD_DIR/bpf/turnstile.bpf.o, with the same ABI (its maps
  *     are this build's, by name). Prints each scenario's best of TS_BENCH_ROUNDS runs of A
  *     and of B (taken in turns) and B/A; a verdict that differs is flagged.
- *     The allowed SYN runs behind bench_moving_syn, from the
+ *     The established lines visit 8,192 flows in random order behind
+ *     bench_flow_walk; the allowed SYN runs behind bench_moving_syn, from the
  *     bench_baseline.bpf.o of this build (next to the executable's
  *     directory: BUILD_DIR/bpf).
  *   TS_BENCH_REPEAT (default 2000000), TS_BENCH_ROUNDS (default 9),
@@ -60,9 +61,10 @@ static struct bpf_object *load_obj(const char *path, struct ts_dp *dp, int *prog
 	return obj;
 }
 
-/* bench_moving_syn of this build's BUILD_DIR/bpf/bench_baseline.bpf.o
- * (the executable is BUILD_DIR/bench/bench_ab). */
-static struct bpf_object *load_mover(struct bench_mover *m)
+/* bench_moving_syn and bench_flow_walk (with its frames' map) of this
+ * build's BUILD_DIR/bpf/bench_baseline.bpf.o (the executable is
+ * BUILD_DIR/bench/bench_ab). */
+static struct bpf_object *load_mover(struct bench_mover *m, struct bench_mover *walk, int *walk_map)
 {
 	char exe[4096], path[4200];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -83,6 +85,9 @@ static struct bpf_object *load_mover(struct bench_mover *m)
 	}
 	m->mover_fd = bpf_program__fd(bpf_object__find_program_by_name(obj, "bench_moving_syn"));
 	m->jump_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "bench_next"));
+	walk->mover_fd = bpf_program__fd(bpf_object__find_program_by_name(obj, "bench_flow_walk"));
+	walk->jump_fd = m->jump_fd;
+	*walk_map = bpf_map__fd(bpf_object__find_map_by_name(obj, "bench_walk"));
 	return obj;
 }
 
@@ -101,6 +106,27 @@ static void ab_moving(struct ts_dp *dp, const struct bench_mover *m, int a_fd, i
 		b = ns < b ? ns : b;
 	}
 	printf("| %-26s | %6.1f | %6.1f | %5.3f |%s\n", "allowed SYN (new flow)", a, b, b / a,
+	       arv == brv ? "" : " VERDICTS DIFFER");
+}
+
+/* An established line: BENCH_WALK_FLOWS flows in random order (the
+ * frames of `family` in bench_walk), A and B in turns. */
+static void ab_walk(const char *name, const struct bench_mover *walk, int walk_map, int family,
+		    int a_fd, int b_fd, unsigned rounds)
+{
+	double a = 1e18, b = 1e18, ns;
+	uint32_t arv = 0, brv = 0;
+	struct bench_frame f;
+
+	if (bench_walk_fill(walk_map, family, &f))
+		exit(1);
+	for (unsigned r = 0; r < rounds; r++) {
+		ns = bench_run_moving(walk, a_fd, &f, bench_repeat, NULL, NULL, &arv);
+		a = ns < a ? ns : a;
+		ns = bench_run_moving(walk, b_fd, &f, bench_repeat, NULL, NULL, &brv);
+		b = ns < b ? ns : b;
+	}
+	printf("| %-26s | %6.1f | %6.1f | %5.3f |%s\n", name, a, b, b / a,
 	       arv == brv ? "" : " VERDICTS DIFFER");
 }
 
@@ -132,7 +158,8 @@ int main(int argc, char **argv)
 	int a_fd, b_fd;
 
 	struct bpf_object *a_obj = NULL, *m_obj;
-	struct bench_mover mover;
+	struct bench_mover mover, walk;
+	int walk_map;
 
 	if (argc != 2 && argc != 3) {
 		fprintf(stderr, "usage: bench_ab OBJ_B [OBJ_A] (other builds' bpf/turnstile.bpf.o)\n");
@@ -146,19 +173,17 @@ int main(int argc, char **argv)
 	if (argc == 3 && !(a_obj = load_obj(argv[2], dp, &a_fd)))
 		return 1;
 	b_obj = load_obj(argv[1], dp, &b_fd);
-	m_obj = load_mover(&mover);
+	m_obj = load_mover(&mover, &walk, &walk_map);
 	if (!b_obj || !m_obj)
 		return 1;
-	bench_v6_flow(a_fd);
+	bench_v6_flows(a_fd);
 
 	printf("# A: %s, B: %s; %u prefixes, %u flows; best of %u, in turns; repeat %u\n",
 	       argc == 3 ? argv[2] : "this build", argv[1], nprefixes, NFLOWS, rounds, bench_repeat);
 	printf("| scenario                   |   A ns |   B ns |   B/A |\n");
 	printf("|----------------------------|-------:|-------:|------:|\n");
-	for (size_t i = 0; i < 2; i++) {
-		bench_case_frame(&f, &bench_established[i]);
-		ab_line(bench_established[i].name, a_fd, b_fd, &f, rounds);
-	}
+	ab_walk("established v4, 8k flows", &walk, walk_map, 4, a_fd, b_fd, rounds);
+	ab_walk("established v6, 8k flows", &walk, walk_map, 6, a_fd, b_fd, rounds);
 	for (size_t i = 0; i < BENCH_STATELESS; i++) {
 		bench_case_frame(&f, &bench_stateless[i]);
 		ab_line(bench_stateless[i].name, a_fd, b_fd, &f, rounds);

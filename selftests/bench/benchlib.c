@@ -225,18 +225,77 @@ void bench_case_frame(struct bench_frame *f, const struct bench_case *c)
 	bench_frame(f, c->src, c->sport, c->dst, c->dport, c->flags);
 }
 
-void bench_v6_flow(int prog_fd)
+/* One repetition of f through prog_fd (handshake segments). */
+static void bench_run_single(int prog_fd, const struct bench_frame *f, uint32_t *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len, .repeat = 1);
+
+	if (bpf_prog_test_run_opts(prog_fd, &o)) {
+		fprintf(stderr, "bench: PROG_TEST_RUN failed: %s\n", strerror(errno));
+		exit(1);
+	}
+	*retval = o.retval;
+}
+
+/* Walk index k -> flow: an odd multiplier is a permutation of 2^n. */
+static uint32_t walk_flow(uint32_t k, uint32_t n)
+{
+	return (k * 2654435761u) & (n - 1);
+}
+
+static void v6_walk_client(uint32_t i, char *a, size_t len)
+{
+	snprintf(a, len, "2001:db8:1::1:%x", i);
+}
+
+void bench_v6_flows(int prog_fd)
 {
 	const struct bench_case *c = &bench_established[1];
 	struct bench_frame f;
-	uint32_t rv;
+	char a[INET6_ADDRSTRLEN];
+	uint32_t rv, bad = 0;
 
-	bench_frame(&f, c->src, c->sport, c->dst, c->dport, SYN);
-	bench_run_once(prog_fd, &f, &rv);
-	bench_frame(&f, c->dst, c->dport, c->src, c->sport, SYN | ACK);
-	bench_run_once(prog_fd, &f, &rv);
-	bench_frame(&f, c->src, c->sport, c->dst, c->dport, ACK);
-	bench_run_once(prog_fd, &f, &rv);
+	for (uint32_t i = 0; i < BENCH_WALK_FLOWS; i++) {
+		v6_walk_client(i, a, sizeof(a));
+		bench_frame(&f, a, c->sport, c->dst, c->dport, SYN);
+		bench_run_single(prog_fd, &f, &rv);
+		bad += rv != XDP_PASS;
+		bench_frame(&f, c->dst, c->dport, a, c->sport, SYN | ACK);
+		bench_run_single(prog_fd, &f, &rv);
+		bad += rv != XDP_PASS;
+		bench_frame(&f, a, c->sport, c->dst, c->dport, ACK);
+		bench_run_single(prog_fd, &f, &rv);
+		bad += rv != XDP_PASS;
+	}
+	if (bad) {
+		fprintf(stderr, "bench: %u IPv6 handshake segments not passed\n", bad);
+		exit(1);
+	}
+}
+
+int bench_walk_fill(int walk_map_fd, int family, struct bench_frame *f)
+{
+	for (uint32_t k = 0; k < BENCH_WALK_FLOWS; k++) {
+		uint8_t w[80] = {};
+
+		if (family == 4) {
+			uint32_t id = walk_flow(k, NFLOWS), client = htonl(0x0a000000u | (id >> 4));
+			char a[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &client, a, sizeof(a));   /* as bench_flow makes flow id */
+			bench_frame(f, a, 1024 + (id & 15), server4, 443, PSH | ACK);
+		} else {
+			char a[INET6_ADDRSTRLEN];
+
+			v6_walk_client(walk_flow(k, BENCH_WALK_FLOWS), a, sizeof(a));
+			bench_frame(f, a, bench_established[1].sport, server6, 443, PSH | ACK);
+		}
+		memcpy(w, f->b, f->len);
+		if (bpf_map_update_elem(walk_map_fd, &k, w, BPF_ANY))
+			return -errno;
+	}
+	f->len = family == 4 ? 56 : 80;   /* whole words: bench_flow_walk copies 8 bytes at a time */
+	return 0;
 }
 
 double bench_run_moving(const struct bench_mover *m, int target_fd, const struct bench_frame *f,

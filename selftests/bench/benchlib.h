@@ -41,7 +41,8 @@ struct bench_case {
 	uint8_t flags;
 	uint32_t verdict;      /* XDP_PASS or XDP_DROP */
 };
-/* established v4 (one of the 1M), established v6 (bench_v6_flow makes it) */
+/* a segment of an established flow: v4 (one of the 1M), v6 (its source
+ * port and server are those of bench_v6_flows' flows) */
 extern const struct bench_case bench_established[2];
 /* refused SYN (to a component no rule leads to; to one some rule leads
  * to, with the pair's filter bit set and with it shared; to an address in
@@ -50,8 +51,16 @@ extern const struct bench_case bench_established[2];
 #define BENCH_FILLERS 16   /* components no rule names, for the shared bit */
 extern const struct bench_case bench_stateless[BENCH_STATELESS];
 void bench_case_frame(struct bench_frame *f, const struct bench_case *c);
-/* The IPv6 flow of bench_established[1], through prog_fd's handshake. */
-void bench_v6_flow(int prog_fd);
+
+/* The established lines' working set: BENCH_WALK_FLOWS flows visited in
+ * random order, one frame each in bench_walk (bpf/bench_baseline.bpf.c),
+ * which bench_flow_walk writes over the frame before each repetition and
+ * then tail-calls the program under test (struct bench_mover). IPv4: flows
+ * of the 1M; IPv6: flows bench_v6_flows opens by real handshakes. *f gets
+ * a frame of the family's padded length, for data_in. */
+#define BENCH_WALK_FLOWS 8192u
+int bench_walk_fill(int walk_map_fd, int family, struct bench_frame *f);
+void bench_v6_flows(int prog_fd);
 
 /* Compile the bench policy with `nprefixes` client prefixes and install it. */
 int bench_install(struct ts_dp *dp, uint32_t nprefixes);

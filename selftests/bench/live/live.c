@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * live - make bench-live's tool (selftests/bench/live/run drives it):
+ *
+ *   live gen OBJ IFACE DSTMAC FAMILY KIND NFLOWS SECONDS
+ *       send KIND frames (unlisted|established|allowed) of NFLOWS flows in
+ *       random order into IFACE for SECONDS, by BPF_PROG_RUN with live
+ *       frames; prints "sent N ns T"
+ *   live attach OBJ IFACE drop|pass     attach a bare receiver (native XDP)
+ *   live handshake PROG_ID FAMILY NFLOWS
+ *       open the clients' NFLOWS flows through an XDP program by real
+ *       handshakes (SYN, SYN-ACK, ACK by PROG_TEST_RUN; each must pass)
+ *   live ct FAMILY NFLOWS       the same flows as established conntrack entries
+ *   live xdp-filter MAPDIR FAMILY NFILLERS
+ *       xdp-filter (deny mode) passes the clients: their addresses, plus
+ *       NFILLERS other exact addresses (it has no prefixes)
+ *   live prog-stats PROG_ID     "run_cnt N run_time_ns T" (kernel BPF stats)
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <linux/if_link.h>
+
+#include "flows.h"
+#include "ct.h"
+
+static int die(const char *what)
+{
+	fprintf(stderr, "live: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static enum live_kind kind_of(const char *s)
+{
+	if (!strcmp(s, "unlisted"))
+		return LIVE_SYN_UNLISTED;
+	if (!strcmp(s, "established"))
+		return LIVE_ESTABLISHED;
+	if (!strcmp(s, "allowed"))
+		return LIVE_SYN_ALLOWED;
+	fprintf(stderr, "live: unknown kind %s\n", s);
+	exit(2);
+}
+
+static uint32_t flows_arg(const char *s)
+{
+	unsigned long n = strtoul(s, NULL, 0);
+
+	if (n == 0 || n > LIVE_MAX_FLOWS) {
+		fprintf(stderr, "live: flows must be 1..%u\n", LIVE_MAX_FLOWS);
+		exit(2);
+	}
+	return n;
+}
+
+static int family_arg(const char *s)
+{
+	int f = atoi(s);
+
+	if (f != 4 && f != 6) {
+		fprintf(stderr, "live: family must be 4 or 6\n");
+		exit(2);
+	}
+	return f;
+}
+
+/* The frame of flow i as the generator sends it. */
+static void kind_frame(uint8_t *b, size_t len, const uint8_t dmac[6], uint32_t i, int family,
+		       enum live_kind kind)
+{
+	struct live_tuple t;
+
+	live_flow(i, family, kind, &t);
+	if (kind == LIVE_ESTABLISHED)
+		live_frame(b, len, dmac, &t, LIVE_ACK | LIVE_PSH, LIVE_CLIENT_ISN + i + 1,
+			   LIVE_SERVER_ISN + 1);
+	else
+		live_frame(b, len, dmac, &t, LIVE_SYN, LIVE_CLIENT_ISN + i, 0);
+}
+
+static int cmd_gen(char **a)
+{
+	const char *obj_path = a[0], *iface = a[1];
+	int family = family_arg(a[3]);
+	enum live_kind kind = kind_of(a[4]);
+	uint32_t n = flows_arg(a[5]);
+	double seconds = atof(a[6]);
+	unsigned mac[6];
+	uint8_t dmac[6];
+	size_t len = live_frame_len(family);
+	uint32_t *order, ifindex = if_nametoindex(iface), x = 0x2545f491;
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	struct bpf_map *frames;
+	uint8_t *frame;
+	uint64_t sent = 0, t0, t1;
+
+	if (!ifindex)
+		die(iface);
+	if (sscanf(a[2], "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) != 6) {
+		fprintf(stderr, "live: bad MAC %s\n", a[2]);
+		return 2;
+	}
+	for (int k = 0; k < 6; k++)
+		dmac[k] = mac[k];
+	obj = bpf_object__open_file(obj_path, NULL);
+	if (!obj)
+		die(obj_path);
+	frames = bpf_object__find_map_by_name(obj, "live_frames");
+	prog = bpf_object__find_program_by_name(obj, "live_gen");
+	if (!frames || !prog || bpf_map__set_max_entries(frames, n))
+		die("generator object");
+	{
+		struct bpf_map *ro = bpf_object__find_map_by_name(obj, ".rodata");
+		/* live_cfg: nframes, ifindex, tcp_off (new ISN every pass: SYNs of new connections) */
+		uint32_t cfg[4] = { n, ifindex, kind == LIVE_SYN_ALLOWED ? (family == 4 ? 34 : 54) : 0, 0 };
+
+		if (!ro || bpf_map__set_initial_value(ro, cfg, sizeof(cfg)))
+			die("generator .rodata");
+	}
+	if (bpf_object__load(obj))
+		die("loading the generator");
+
+	/* the flows in random order (Fisher-Yates, a fixed xorshift) */
+	order = malloc(n * sizeof(*order));
+	frame = calloc(1, 80);
+	if (!order || !frame)
+		die("malloc");
+	for (uint32_t i = 0; i < n; i++)
+		order[i] = i;
+	for (uint32_t i = n - 1; i > 0; i--) {
+		uint32_t j, tmp;
+
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		j = x % (i + 1);
+		tmp = order[i];
+		order[i] = order[j];
+		order[j] = tmp;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		kind_frame(frame, 80, dmac, order[i], family, kind);
+		if (bpf_map_update_elem(bpf_map__fd(frames), &i, frame, BPF_ANY))
+			die("frame table");
+	}
+	kind_frame(frame, 80, dmac, order[0], family, kind);
+
+	t0 = now_ns();
+	do {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
+			    .repeat = 1u << 18, .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+
+		if (bpf_prog_test_run_opts(bpf_program__fd(prog), &o))
+			die("BPF_PROG_RUN (live frames)");
+		sent += o.repeat;
+		t1 = now_ns();
+	} while (t1 - t0 < seconds * 1e9);
+	printf("sent %llu ns %llu\n", (unsigned long long)sent, (unsigned long long)(t1 - t0));
+	free(order);
+	free(frame);
+	bpf_object__close(obj);
+	return 0;
+}
+
+static int cmd_attach(char **a)
+{
+	const char *want = !strcmp(a[2], "drop") ? "live_drop" : "live_pass";
+	uint32_t ifindex = if_nametoindex(a[1]);
+	struct bpf_object *obj = bpf_object__open_file(a[0], NULL);
+	struct bpf_program *p;
+	struct bpf_prog_info info = {};
+	uint32_t ilen = sizeof(info);
+
+	if (!ifindex || !obj || bpf_object__load(obj))
+		die("attach");
+	p = bpf_object__find_program_by_name(obj, want);
+	if (!p || bpf_xdp_attach(ifindex, bpf_program__fd(p), XDP_FLAGS_DRV_MODE, NULL))
+		die("attaching the bare receiver");
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &ilen))
+		die("prog info");
+	printf("%u\n", info.id);
+	return 0;
+}
+
+/* One PROG_TEST_RUN of one frame: the verdict. */
+static uint32_t run_frame(int fd, const struct live_tuple *t, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	static const uint8_t dmac[6] = { 2, 0, 0, 0, 0, 2 };
+	uint8_t b[80];
+	size_t len = live_frame(b, live_frame_len(t->family), dmac, t, flags, seq, ack);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = b, .data_size_in = len, .repeat = 1);
+
+	if (bpf_prog_test_run_opts(fd, &o))
+		die("PROG_TEST_RUN");
+	return o.retval;
+}
+
+static int cmd_handshake(char **a)
+{
+	int fd = bpf_prog_get_fd_by_id(strtoul(a[0], NULL, 0)), family = family_arg(a[1]);
+	uint32_t n = flows_arg(a[2]), bad = 0;
+
+	if (fd < 0)
+		die("program id");
+	for (uint32_t i = 0; i < n; i++) {
+		struct live_tuple t, r;
+		uint32_t isn = LIVE_CLIENT_ISN + i;
+
+		live_flow(i, family, LIVE_ESTABLISHED, &t);
+		live_reverse(&t, &r);
+		bad += run_frame(fd, &t, LIVE_SYN, isn, 0) != XDP_PASS;
+		bad += run_frame(fd, &r, LIVE_SYN | LIVE_ACK, LIVE_SERVER_ISN, isn + 1) != XDP_PASS;
+		bad += run_frame(fd, &t, LIVE_ACK, isn + 1, LIVE_SERVER_ISN + 1) != XDP_PASS;
+	}
+	if (bad) {
+		fprintf(stderr, "live: %u handshake segments not passed\n", bad);
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_ct(char **a)
+{
+	int family = family_arg(a[0]);
+	uint32_t n = flows_arg(a[1]);
+	int err = live_ct_insert(family, n);
+
+	if (err) {
+		errno = -err;
+		die("conntrack entries");
+	}
+	return 0;
+}
+
+/* xdp-filter's maps: per-CPU u64 flags; in deny mode an entry is a match
+ * that passes. */
+static int cmd_xdp_filter(char **a)
+{
+	char path[256];
+	int family = family_arg(a[1]), fd, ncpu = libbpf_num_possible_cpus();
+	uint32_t nfill = strtoul(a[2], NULL, 0);
+	uint64_t *vals = calloc(ncpu, sizeof(uint64_t));
+	const uint64_t src = 1;
+
+	snprintf(path, sizeof(path), "%s/filter_ipv%d", a[0], family);
+	fd = bpf_obj_get(path);
+	if (fd < 0 || !vals)
+		die(path);
+	{
+		struct bpf_map_info mi = {};
+		uint32_t ml = sizeof(mi);
+
+		/* xdp-filter's tables hold at most max_entries addresses */
+		if (bpf_obj_get_info_by_fd(fd, &mi, &ml))
+			die("xdp-filter map info");
+		if (nfill > mi.max_entries - LIVE_HOSTS) {
+			nfill = mi.max_entries - LIVE_HOSTS;
+			fprintf(stderr, "live: xdp-filter's %s holds %u addresses: %u fillers\n", path,
+				mi.max_entries, nfill);
+		}
+	}
+	for (int c = 0; c < ncpu; c++)
+		vals[c] = src;
+	for (uint32_t h = 0; h < LIVE_HOSTS; h++) {
+		struct live_tuple t;
+
+		live_flow(h, family, LIVE_ESTABLISHED, &t);
+		if (bpf_map_update_elem(fd, t.src, vals, BPF_ANY))
+			die("xdp-filter entry");
+	}
+	for (uint32_t i = 0; i < nfill; i++) {
+		uint8_t addr[16] = {};
+
+		if (family == 4) {
+			uint32_t v = htonl(0x0a000000u | i << 4 | 1);   /* as the policy's filler /28s */
+
+			memcpy(addr, &v, 4);
+		} else {
+			addr[0] = 0x20;
+			addr[1] = 0x01;
+			addr[2] = 0x0d;
+			addr[3] = 0xb8;
+			addr[4] = 0x80 | (i >> 24);
+			addr[5] = i >> 16;
+			addr[6] = i >> 8;
+			addr[7] = i;
+			addr[15] = 1;
+		}
+		if (bpf_map_update_elem(fd, addr, vals, BPF_ANY))
+			die("xdp-filter filler");
+	}
+	free(vals);
+	return 0;
+}
+
+static int cmd_prog_stats(char **a)
+{
+	int fd = bpf_prog_get_fd_by_id(strtoul(a[0], NULL, 0));
+	struct bpf_prog_info info = {};
+	uint32_t len = sizeof(info);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		die("program info");
+	printf("run_cnt %llu run_time_ns %llu\n", (unsigned long long)info.run_cnt,
+	       (unsigned long long)info.run_time_ns);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int nargs;
+		int (*fn)(char **a);
+	} cmds[] = {
+		{ "gen", 7, cmd_gen },
+		{ "attach", 3, cmd_attach },
+		{ "handshake", 3, cmd_handshake },
+		{ "ct", 2, cmd_ct },
+		{ "xdp-filter", 3, cmd_xdp_filter },
+		{ "prog-stats", 1, cmd_prog_stats },
+	};
+
+	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name)) {
+			if (argc - 2 != cmds[i].nargs) {
+				fprintf(stderr, "live %s: %d arguments\n", cmds[i].name, cmds[i].nargs);
+				return 2;
+			}
+			return cmds[i].fn(argv + 2);
+		}
+	fprintf(stderr, "usage: see selftests/bench/live/live.c\n");
+	return 2;
+}
