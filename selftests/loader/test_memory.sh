@@ -17,7 +17,8 @@
 # - a finite RLIMIT_MEMLOCK does not refuse on a kernel that charges maps to
 #   the memory cgroup (5.11 and later): it does not limit them there;
 # - an `up` over pinned maps adopts them at their size, whatever the
-#   policy now asks (the sizes change at `down` + `up`).
+#   policy now asks (the sizes change at `down` + `up`), and a policy that
+#   outgrew them is refused with that reason while the running one stays.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/topo.sh"
 ts_require_root
@@ -84,6 +85,24 @@ if up "$TS_TMP/five.policy" && status_json; then
 	fi
 else
 	ts_fail five_rule_policy_under_64MiB "up or status: $(tail -3 "$TS_TMP/up.log" "$TS_TMP/status.err")"
+fi
+ts_g down >/dev/null 2>&1
+
+# 2b. a policy that outgrew the pinned tables is refused with the reason,
+#     and the running one stays
+five_rules "    table hosts 16" >"$TS_TMP/five_small.policy"
+{ five_rules ""; echo "component more { 10.9.3.1 10.9.3.2 10.9.3.3 10.9.3.4 10.9.3.5 10.9.3.6 10.9.3.7 10.9.3.8 10.9.3.9 10.9.3.10 10.9.3.11 10.9.3.12 }"
+  echo 'rule "R6": more -> servers tcp/443'; } >"$TS_TMP/five_more.policy"
+if up "$TS_TMP/five_small.policy" && status_json; then
+	gen=$(py 'import json,sys; print(json.load(open(sys.argv[1]))["generation"])')
+	up "$TS_TMP/five_more.policy"
+	rc=$?
+	status_json
+	gen2=$(py 'import json,sys; print(json.load(open(sys.argv[1]))["generation"])')
+	chk outgrown_tables_refused_with_reason "[ $rc != 0 ] && grep -q 'tables keep the size they were made with' '$TS_TMP/up.log' && [ '$gen' = '$gen2' ]" \
+		"exit $rc, generation $gen -> $gen2: $(cat "$TS_TMP/up.log")"
+else
+	ts_fail outgrown_tables_refused_with_reason "first up: $(tail -3 "$TS_TMP/up.log")"
 fi
 ts_g down >/dev/null 2>&1
 

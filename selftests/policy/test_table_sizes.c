@@ -60,10 +60,10 @@ static void test_policy_tables_follow_the_policy(void)
 	TS_CHECK(s.cap_hosts == TS_TABLE_FLOOR_HOSTS && s.cap_prefixes == TS_TABLE_FLOOR_PREFIXES &&
 		 s.cap_rules == TS_TABLE_FLOOR_RULES, "small: hosts %u, prefixes %u, rules %u",
 		 s.cap_hosts, s.cap_prefixes, s.cap_rules);
-	/* hosts 4 x (100 + 20 x 64 + 1024) = 9616 -> 16384; prefixes 2400 -> 4096;
-	 * rules 20000 -> 32768 */
+	/* hosts 4 x (100 + 20 x 64) + 2 x 16384 = 38288 -> 65536; prefixes
+	 * 2400 -> 4096; rules 20000 -> 32768 */
 	s = sized(&names, 4 * GIB, NULL);
-	TS_CHECK(s.cap_hosts == 16384 && s.cap_prefixes == 4096 && s.cap_rules == 32768,
+	TS_CHECK(s.cap_hosts == 65536 && s.cap_prefixes == 4096 && s.cap_rules == 32768,
 		 "names: hosts %u, prefixes %u, rules %u", s.cap_hosts, s.cap_prefixes, s.cap_rules);
 	s = sized(&huge, 4 * GIB, NULL);
 	TS_CHECK(s.cap_hosts == CEIL(TS_SET_TABLE_HOSTS) && s.cap_prefixes == CEIL(TS_SET_TABLE_PREFIXES) &&

@@ -28,11 +28,13 @@ static uint32_t sized(uint64_t entries, uint32_t floor, enum ts_setting k)
 void ts_table_sizes_auto(struct ts_compiled_settings *s, const bool *set,
 			 const struct ts_table_need *need, uint64_t mem_total)
 {
-	uint64_t hosts = need->hosts + need->exact_names * s->max_addrs_per_name +
-			 (need->wildcards ? TS_TABLE_LEARNED_ADDRS : 0);
+	/* learned names are bounded by the names library, not by the
+	 * policy's growth: room in both slots, no more */
+	uint64_t hosts = TS_TABLE_HEADROOM * (need->hosts + need->exact_names * s->max_addrs_per_name) +
+			 (need->wildcards ? TS_SLOTS * TS_TABLE_LEARNED_ADDRS : 0);
 
 	if (!set[TS_SET_TABLE_HOSTS])
-		s->cap_hosts = sized(TS_TABLE_HEADROOM * hosts, TS_TABLE_FLOOR_HOSTS, TS_SET_TABLE_HOSTS);
+		s->cap_hosts = sized(hosts, TS_TABLE_FLOOR_HOSTS, TS_SET_TABLE_HOSTS);
 	if (!set[TS_SET_TABLE_PREFIXES])
 		s->cap_prefixes = sized(TS_TABLE_HEADROOM * need->prefixes, TS_TABLE_FLOOR_PREFIXES,
 					TS_SET_TABLE_PREFIXES);

@@ -27,8 +27,10 @@ struct ts_table_need {
 /* Multiplier on a slot's need: both slots share a table (x2), and a
  * reload may bring a policy twice as large into the pinned tables (x2). */
 #define TS_TABLE_HEADROOM 4u
-/* Addresses a policy with wildcards keeps room for (learned names). */
-#define TS_TABLE_LEARNED_ADDRS 1024u
+/* Addresses a policy with wildcards keeps room for: one for each learned
+ * name the names library may keep (TS_NAMES_MAX_LEARNED, asserted in
+ * loader/names_glue.c). */
+#define TS_TABLE_LEARNED_ADDRS 16384u
 /* Floors: small tables cost little (KiB) and absorb a policy's growth. */
 #define TS_TABLE_FLOOR_HOSTS     4096u
 #define TS_TABLE_FLOOR_PREFIXES  1024u
