@@ -42,10 +42,31 @@ static uint64_t cg_value(const char *dir, const char *file)
 	return v;
 }
 
+/* A key's value in a cgroup's memory.stat, 0 when absent. */
+static uint64_t cg_stat(const char *dir, const char *key)
+{
+	char path[512], line[256];
+	size_t klen = strlen(key);
+	uint64_t v = 0;
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s/memory.stat", dir) >= (int)sizeof(path))
+		return 0;
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ' ' &&
+		    sscanf(line + klen + 1, "%" SCNu64, &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
 /* The memory cgroup of this process: its path under the hierarchy that
  * has the memory controller, and that hierarchy's mount. */
 static bool memory_cgroup(char *path, size_t len, const char **root, const char **limit,
-			  const char **usage)
+			  const char **usage, const char **cache)
 {
 	FILE *f = fopen("/proc/self/cgroup", "re");
 	char line[1024];
@@ -75,6 +96,7 @@ static bool memory_cgroup(char *path, size_t len, const char **root, const char 
 		*root = "/sys/fs/cgroup/memory";
 		*limit = "memory.limit_in_bytes";
 		*usage = "memory.usage_in_bytes";
+		*cache = "total_cache";
 		return true;
 	}
 	if (v2) {
@@ -82,21 +104,23 @@ static bool memory_cgroup(char *path, size_t len, const char **root, const char 
 		*root = "/sys/fs/cgroup";
 		*limit = "memory.max";
 		*usage = "memory.current";
+		*cache = "file";
 		return true;
 	}
 	return false;
 }
 
 /* The least room (limit - usage) from the process's memory cgroup up to
- * the root: a parent's limit holds for its children. */
+ * the root: a parent's limit holds for its children. Page cache counts as
+ * room: the kernel reclaims it to charge a map. */
 static void cgroup_room(struct ts_mem_limits *l)
 {
-	const char *root, *limit_file, *usage_file;
+	const char *root, *limit_file, *usage_file, *cache_key;
 	char path[512], dir[1024];
 
 	l->cgroup_room = TS_MEM_UNLIMITED;
 	l->cgroup[0] = '\0';
-	if (!memory_cgroup(path, sizeof(path), &root, &limit_file, &usage_file))
+	if (!memory_cgroup(path, sizeof(path), &root, &limit_file, &usage_file, &cache_key))
 		return;
 	for (;;) {
 		uint64_t limit, usage;
@@ -107,7 +131,10 @@ static void cgroup_room(struct ts_mem_limits *l)
 		limit = cg_value(dir, limit_file);
 		usage = cg_value(dir, usage_file);
 		if (limit != TS_MEM_UNLIMITED && usage != TS_MEM_UNLIMITED) {
-			uint64_t room = limit > usage ? limit - usage : 0;
+			uint64_t cache = cg_stat(dir, cache_key), room;
+
+			usage = usage > cache ? usage - cache : 0;
+			room = limit > usage ? limit - usage : 0;
 
 			if (room < l->cgroup_room) {
 				l->cgroup_room = room;

@@ -4,7 +4,8 @@
  * allows, asked before anything is loaded (docs/dataplane.md, "Memory"):
  *  - MemAvailable less a margin (max(64 MiB, MemTotal / 16)): the maps are
  *    kernel memory that is never swapped or reclaimed;
- *  - the memory cgroup's limit less its usage, over every ancestor: since
+ *  - the memory cgroup's limit less its usage (page cache, which the
+ *    kernel reclaims, not counted), over every ancestor: since
  *    Linux 5.11 a map is charged to the memory cgroup of its creator, and
  *    that limit (a unit's MemoryMax=) is what refuses or OOM-kills;
  *  - RLIMIT_MEMLOCK when it is finite and the kernel charges maps to it
