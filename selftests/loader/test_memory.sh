@@ -13,7 +13,7 @@
 #   (bpftool agrees) and a total;
 # - `up` refuses tables larger than MemAvailable allows (exit 14) before it
 #   loads anything: nothing pinned, nothing attached; and tables larger than
-#   the memory cgroup it runs in has room for;
+#   the memory cgroup it runs in has room for (`run` too);
 # - a finite RLIMIT_MEMLOCK does not refuse on a kernel that charges maps to
 #   the memory cgroup (5.11 and later): it does not limit them there;
 # - an `up` over pinned maps adopts them at their size, whatever the
@@ -163,6 +163,12 @@ if [ -n "$cg" ] && mkdir "$cg" 2>/dev/null; then
 		chk refused_above_memory_cgroup "[ $rc = 14 ] && grep -q 'memory cgroup' '$TS_TMP/up.log'" \
 			"exit $rc: $(cat "$TS_TMP/up.log")"
 		chk refused_cgroup_leaves_nothing "nothing_left" "$(ls /sys/fs/bpf/turnstile 2>&1)"
+		# the daemon refuses alike, before it starts anything
+		timeout 30 nsenter --net="/run/netns/$NS_G" -- sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" run "$3" -i gc --state-dir "$4"' \
+			sh "$cg" "$TS_BIN" "$TS_TMP/flows1m.policy" "$TS_TMP/state" >"$TS_TMP/run.log" 2>&1
+		rc=$?
+		chk run_refused_above_memory_cgroup "[ $rc = 14 ] && grep -q 'memory cgroup' '$TS_TMP/run.log' && nothing_left" \
+			"exit $rc: $(cat "$TS_TMP/run.log")"
 	else
 		ts_skip refused_above_memory_cgroup "cannot set $cg/$limit"
 	fi
