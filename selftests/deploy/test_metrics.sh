@@ -60,6 +60,8 @@ want 'turnstile_rule_opened_total{rule_id="1",label="C1",rule="clients -> server
 want 'turnstile_reason_packets_total{reason="drop_no_rule",verdict="drop"}' 'v >= 1'
 want 'turnstile_table_capacity{table="flows"}' 'v > 0'
 want 'turnstile_table_entries{table="rules"}' 'v >= 1'
+want 'turnstile_table_memory_bytes{table="flows"}' 'v >= 80 * 2 * 16384'
+want 'turnstile_maps_memory_bytes' 'v > 0'
 want 'turnstile_policy_generation' 'v >= 2'
 ts_g status | grep -q "^metrics *http://$M/metrics" || miss+=" status-line"
 want 'turnstile_reloads_total' 'v == 1'

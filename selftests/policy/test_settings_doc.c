@@ -3,13 +3,16 @@
  * test_settings_doc.c - the settings table is the one truth: docs/policy.md
  * holds its rendering verbatim, the parser keeps every setting within the
  * table's bounds (each bound accepted and stored exactly, one past it
- * refused), and a policy that sets nothing gets the table's defaults.
+ * refused), and a policy that sets nothing gets the table's defaults (the
+ * table sizes: the formula's, which the defaults cap).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/meminfo.h"
 #include "policy/settings_table.h"
+#include "policy/table_sizes.h"
 #include "policy_test.h"
 
 #define RULES "component a { 192.0.2.1 }\ncomponent b { 198.51.100.1 }\nrule a -> b tcp/443\n"
@@ -89,8 +92,24 @@ static void test_bounds_and_defaults(void)
 
 		if (d->type != TS_SETTING_DURATION && d->type != TS_SETTING_COUNT)
 			continue;
-		TS_CHECK(field_of(&c->settings, d) == d->def, "%s: default %u, the table says %u", d->name,
-			 field_of(&c->settings, d), d->def);
+		if (d->sized_from) {
+			/* sized by the formula, which the table's default caps */
+			struct ts_compiled_settings want = c->settings;
+			bool none[TS_SET_MAX] = { false };
+			struct ts_table_need need;
+			struct ts_meminfo mem;
+
+			if (ts_meminfo_read(NULL, &mem))
+				mem.total = 0;
+			ts_table_need_of(c, &need);
+			ts_table_sizes_auto(&want, none, &need, mem.total);
+			TS_CHECK(field_of(&c->settings, d) == field_of(&want, d) &&
+				 field_of(&c->settings, d) <= d->def, "%s: default %u, the formula says %u "
+				 "(at most %u)", d->name, field_of(&c->settings, d), field_of(&want, d), d->def);
+		} else {
+			TS_CHECK(field_of(&c->settings, d) == d->def, "%s: default %u, the table says %u",
+				 d->name, field_of(&c->settings, d), d->def);
+		}
 		/* ttl-floor <= ttl-ceiling (a cross-check, not a bound): the
 		 * ceiling's minimum is under the floor's default, the floor's
 		 * maximum over the ceiling's */

@@ -41,6 +41,7 @@ int ts_cli_exit_up(const struct ts_up_result *r)
 	case TS_UP_FAIL_NO_IFACE:  return TS_EXIT_NO_IFACE;
 	case TS_UP_FAIL_XDP_MODE:  return TS_EXIT_XDP_MODE;
 	case TS_UP_FAIL_FOREIGN:   return TS_EXIT_FOREIGN_XDP;
+	case TS_UP_FAIL_MEMORY:    return TS_EXIT_MEMORY;
 	case TS_UP_FAIL_SCHEMA:
 	case TS_UP_FAIL_OTHER:     return TS_EXIT_FAILURE;
 	}

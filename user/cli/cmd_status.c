@@ -20,6 +20,7 @@ struct view {
 	struct ts_config cfg;
 	struct ts_slot_cfg scfg;
 	struct ts_dp_fill fill;
+	struct ts_dp_mem mem;           /* the maps' kernel memory */
 	struct ts_names_state *names;   /* NULL: no cache yet */
 	bool daemon_alive;
 };
@@ -28,11 +29,15 @@ static const struct ts_cmd_syntax syntax = {
 	.name = "status",
 	.about = "Interfaces and their hooks and XDP modes, the policy file and its\n"
 		 "generation, enforce or audit, every name with its addresses (expiry,\n"
-		 "resolver), and how full each table is.",
+		 "resolver), how full each table is and the kernel memory it takes.",
 	.opts = { ts_cli_json_opt },
 };
 
+/* indexed by enum ts_table */
 static const char *fill_names[] = { "flows", "halfopen", "hosts", "prefixes", "rules" };
+_Static_assert(TS_TBL_FLOWS == 0 && TS_TBL_RULES == 4 && TS_TBL_COUNT == 5, "fill_names order");
+
+#define MIB (1024.0 * 1024.0)
 
 static void fill_pairs(const struct ts_dp_fill *f, uint32_t used[5], uint32_t max[5])
 {
@@ -125,10 +130,12 @@ static void print_text(const struct view *v)
 		}
 	}
 	fill_pairs(&v->fill, used, max);
-	printf("tables\n");
+	printf("tables         entries / capacity     fill      memory\n");
 	for (int i = 0; i < 5; i++)
-		printf("  %-9s %10u / %-10u %5.1f%%\n", fill_names[i], used[i], max[i],
-		       max[i] ? 100.0 * used[i] / max[i] : 0.0);
+		printf("  %-9s %10u / %-10u %5.1f%% %8.1f MiB\n", fill_names[i], used[i], max[i],
+		       max[i] ? 100.0 * used[i] / max[i] : 0.0, v->mem.table[i] / MIB);
+	printf("  %-41s %8.1f MiB\n", "other maps", v->mem.other / MIB);
+	printf("  %-41s %8.1f MiB\n", "total", v->mem.total / MIB);
 }
 
 /* The names library's metrics; null before the daemon wrote a cache. */
@@ -254,8 +261,14 @@ static void print_json(const struct view *v)
 		ts_json_obj_open(&j, fill_names[i]);
 		ts_json_u64(&j, "used", used[i]);
 		ts_json_u64(&j, "max", max[i]);
+		ts_json_u64(&j, "memory_bytes", v->mem.table[i]);
 		ts_json_obj_close(&j);
 	}
+	ts_json_obj_close(&j);
+	ts_json_obj_open(&j, "memory");
+	ts_json_u64(&j, "tables_bytes", v->mem.total - v->mem.other);
+	ts_json_u64(&j, "other_bytes", v->mem.other);
+	ts_json_u64(&j, "total_bytes", v->mem.total);
 	ts_json_obj_close(&j);
 	ts_json_obj_close(&j);
 	ts_json_end(&j);
@@ -276,7 +289,7 @@ int ts_cmd_status(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (ts_dp_config_read(dp, &v.cfg) || ts_dp_slot_cfg_read(dp, &v.scfg) ||
-	    ts_dp_fill_levels(dp, &v.fill)) {
+	    ts_dp_fill_levels(dp, &v.fill) || ts_dp_memory(dp, &v.mem)) {
 		ts_dp_close(dp);
 		return TS_EXIT_FAILURE;
 	}

@@ -20,6 +20,7 @@ enum ts_exit {
 	TS_EXIT_LOCKED      = 11, /* another turnstile holds the pin-dir lock */
 	TS_EXIT_NOT_LOADED  = 12, /* nothing pinned: turnstile is not up */
 	TS_EXIT_NO_POLICY   = 13, /* the policy file cannot be read (missing, unreadable, not a file) */
+	TS_EXIT_MEMORY      = 14, /* the maps would not fit the host's memory limits */
 };
 
 int ts_cmd_check(int argc, char **argv);

@@ -340,6 +340,14 @@ int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts)
 		tags_layout(buckets, base, &total);
 		bpf_map__set_max_entries(skel_map(dp->skel, TS_MAP_TAGS), total);
 	}
+	if (opts->admit) {
+		struct ts_dp_mem planned;
+
+		ts_dp_memory_planned(dp, &planned);
+		err = opts->admit(&planned, opts->admit_ctx);
+		if (err)
+			goto fail;
+	}
 	err = turnstile_bpf__load(dp->skel);
 	if (err) {
 		ts_err("dp: cannot load the BPF programs: %s", strerror(-err));

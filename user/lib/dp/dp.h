@@ -23,6 +23,14 @@
 struct ts_dp;
 struct bpf_object;
 
+/* Kernel memory of the maps, in bytes, from their shapes (entries x
+ * value size, per CPU for the per-CPU maps; docs/dataplane.md). */
+struct ts_dp_mem {
+	uint64_t table[TS_TBL_COUNT];  /* a table's buckets and its tags words in ts_tags */
+	uint64_t other;                /* every other map (counters, rule text, ports, ring) */
+	uint64_t total;
+};
+
 struct ts_dp_open_opts {
 	/* bpffs dir to pin maps in and reuse maps from (e.g. TS_PIN_DIR);
 	 * NULL = private, unpinned maps (tests, bench, `check`). A pinned
@@ -30,6 +38,11 @@ struct ts_dp_open_opts {
 	const char *pin_dir;
 	/* capacities for maps created now; 0 = TS_DEFAULT_* */
 	uint32_t cap_flows, cap_halfopen, cap_hosts, cap_prefixes, cap_rules;
+	/* Asked before anything is loaded with the memory of the maps this
+	 * open will create (adopted ones take nothing more); a nonzero
+	 * return is ts_dp_open's, with nothing created. NULL: no check. */
+	int (*admit)(const struct ts_dp_mem *planned, void *ctx);
+	void *admit_ctx;
 };
 
 int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts);
@@ -180,7 +193,11 @@ struct ts_dp_gc_result {
 /* Remove entries expired at now_ns under the active slot's timeouts. */
 int ts_dp_gc(struct ts_dp *dp, uint64_t now_ns, struct ts_dp_gc_result *res);
 
-/* ---- fill levels ---------------------------------------------------------- */
+/* ---- fill levels and memory ----------------------------------------------- */
+
+/* The memory of the maps as the kernel reports their shapes
+ * (bpf_map_info), for `status`. */
+int ts_dp_memory(const struct ts_dp *dp, struct ts_dp_mem *out);
 
 struct ts_dp_fill {
 	uint32_t flows, flows_max;

@@ -34,6 +34,10 @@ struct ts_dp {
 /* The map of an enum ts_table. */
 enum ts_dp_map ts_dp_table_map(enum ts_table t);
 
+/* memory.c: the memory of the maps ts_dp_open is about to create (the
+ * skeleton's shapes, adopted maps left out). */
+void ts_dp_memory_planned(const struct ts_dp *dp, struct ts_dp_mem *out);
+
 /* Active slot from ts_config (0 if unreadable). */
 uint32_t ts_dp_active_slot(const struct ts_dp *dp);
 

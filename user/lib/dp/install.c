@@ -38,7 +38,7 @@ static int table_write(struct ts_dp *dp, enum ts_table t, const void *key, const
 
 	if (err)
 		ts_err("dp: cannot write %s: %s", ts_dp_map_name(ts_dp_table_map(t)),
-		       err == -ENOSPC ? "the table is full (raise its `table` setting)" : strerror(-err));
+		       err == -ENOSPC ? "the table is full (its size: docs/policy.md, \"Table sizes\")" : strerror(-err));
 	return err;
 }
 
@@ -312,6 +312,37 @@ static int write_rules(struct ts_dp *dp, const struct ts_rule_entry *r, size_t n
 	return 0;
 }
 
+/* The policy fits beside the running one (whose entries are the tables'
+ * live ones once the inactive slot is cleared). A table keeps the size
+ * it was made with, so a policy that outgrew pinned tables says so here
+ * rather than as a full table half-way through the install. */
+static int check_fits(const struct ts_dp *dp, const struct ts_compiled *c)
+{
+	static const char *const what[TS_TBL_COUNT] = {
+		[TS_TBL_HOSTS] = "host", [TS_TBL_PREFIXES] = "prefix", [TS_TBL_RULES] = "rule",
+	};
+	const size_t need[TS_TBL_COUNT] = {
+		[TS_TBL_HOSTS] = c->nhosts, [TS_TBL_PREFIXES] = c->nprefixes,
+		[TS_TBL_RULES] = c->nrules_entries,
+	};
+	int err = 0;
+
+	for (int t = TS_TBL_HOSTS; t <= TS_TBL_RULES; t++) {
+		const struct ts_dp_table *tb = &dp->tables[t];
+		uint64_t live = ts_table_live(tb);
+
+		if (live + need[t] <= tb->capacity)
+			continue;
+		ts_err("dp: the policy needs %zu %s entries, but %s holds %u and the running policy "
+		       "uses %llu: tables keep the size they were made with; `turnstile down` then `up` "
+		       "makes them anew with the policy's sizes (docs/policy.md, \"Table sizes\")",
+		       need[t], what[t], ts_dp_map_name(ts_dp_table_map(t)), tb->capacity,
+		       (unsigned long long)live);
+		err = -ENOSPC;
+	}
+	return err;
+}
+
 int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *generation_out)
 {
 	struct meta_table *t = calloc(1, sizeof(*t));
@@ -333,6 +364,8 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *gener
 	slot = old ^ 1;
 	/* leftovers of an install that failed half-way */
 	err = ts_dp_clear_slot(dp, slot);
+	if (!err)
+		err = check_fits(dp, c);
 	if (!err)
 		err = meta_load(dp, t);
 	if (!err)

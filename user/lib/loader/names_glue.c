@@ -16,6 +16,10 @@
 #include "names/names.h"
 #include "names/proxy.h"
 #include "policy/dnsname.h"
+#include "policy/table_sizes.h"
+
+/* A policy with wildcards sizes its host table for every learned name. */
+_Static_assert(TS_TABLE_LEARNED_ADDRS >= TS_NAMES_MAX_LEARNED, "learned names' room in ts_hosts");
 
 static bool literal_host(const struct ts_compiled *c, const struct ts_net *a)
 {

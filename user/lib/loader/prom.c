@@ -67,7 +67,7 @@ void ts_prom_counters(FILE *out, const struct ts_dp_rule_stat *rules, size_t nru
 	}
 }
 
-static void tables(FILE *out, const struct ts_dp_fill *f)
+static void tables(FILE *out, const struct ts_dp_fill *f, const struct ts_dp_mem *mem)
 {
 	static const char *const names[] = { "flows", "halfopen", "hosts", "prefixes", "rules" };
 	const uint32_t used[] = { f->flows, f->halfopen, f->hosts, f->prefixes, f->rules };
@@ -79,6 +79,13 @@ static void tables(FILE *out, const struct ts_dp_fill *f)
 	family(out, "turnstile_table_capacity", "gauge", "Entries each dataplane table can hold.");
 	for (int i = 0; i < 5; i++)
 		fprintf(out, "turnstile_table_capacity{table=\"%s\"} %u\n", names[i], max[i]);
+	family(out, "turnstile_table_memory_bytes", "gauge",
+	       "Kernel memory of each dataplane table (buckets and tags words).");
+	for (int i = 0; i < 5; i++)
+		fprintf(out, "turnstile_table_memory_bytes{table=\"%s\"} %" PRIu64 "\n", names[i],
+			mem->table[i]);
+	family(out, "turnstile_maps_memory_bytes", "gauge", "Kernel memory of every pinned map.");
+	fprintf(out, "turnstile_maps_memory_bytes %" PRIu64 "\n", mem->total);
 }
 
 static void daemon_state(FILE *out, const struct ts_config *cfg, const struct ts_loader_state *st)
@@ -207,6 +214,7 @@ int ts_prom_all(FILE *out, const struct ts_dp *dp, const struct ts_loader_state 
 	struct ts_names_state *ns = NULL;
 	struct ts_names_metrics m = { 0 };
 	struct ts_dp_fill fill;
+	struct ts_dp_mem mem;
 	struct ts_config cfg;
 	char cache[TS_STATE_PATH_LEN + 32];
 	size_t nrules = 0;
@@ -218,6 +226,8 @@ int ts_prom_all(FILE *out, const struct ts_dp *dp, const struct ts_loader_state 
 	if (!err)
 		err = ts_dp_fill_levels(dp, &fill);
 	if (!err)
+		err = ts_dp_memory(dp, &mem);
+	if (!err)
 		err = ts_dp_config_read(dp, &cfg);
 	if (err) {
 		free(rules);
@@ -228,7 +238,7 @@ int ts_prom_all(FILE *out, const struct ts_dp *dp, const struct ts_loader_state 
 		ts_prom_ifaces(out, ifs, nifs);
 		free(ifs);
 	}
-	tables(out, &fill);
+	tables(out, &fill, &mem);
 	daemon_state(out, &cfg, st);
 	/* before the daemon wrote a names cache (or without names): zeros */
 	snprintf(cache, sizeof(cache), "%s/names.cache", st->state_dir);

@@ -17,6 +17,7 @@
 #include "policy/digest.h"
 #include "dp/dp.h"
 #include "loader/lock.h"
+#include "loader/memcheck.h"
 #include "loader/names_glue.h"
 #include "loader/pins.h"
 #include "loader/readers.h"
@@ -229,6 +230,7 @@ static int open_dataplane(struct ts_session *s)
 		.cap_flows = cs->cap_flows, .cap_halfopen = cs->cap_halfopen,
 		.cap_hosts = cs->cap_hosts, .cap_prefixes = cs->cap_prefixes,
 		.cap_rules = cs->cap_rules,
+		.admit = ts_mem_admit_host,
 	};
 
 	return ts_dp_open(&s->dp, &oo);
@@ -318,6 +320,11 @@ int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up
 	err = open_dataplane(s);
 	if (err == -EPROTO) {
 		res->fail = TS_UP_FAIL_SCHEMA;
+		goto fail;
+	}
+	if (err == -EDQUOT) {
+		res->fail = TS_UP_FAIL_MEMORY;
+		rollback(s, &done, !pinned);
 		goto fail;
 	}
 	if (err)

@@ -35,6 +35,7 @@ enum ts_up_fail {
 	TS_UP_FAIL_XDP_MODE,
 	TS_UP_FAIL_FOREIGN,
 	TS_UP_FAIL_SCHEMA,      /* pinned state of another schema version */
+	TS_UP_FAIL_MEMORY,      /* the maps exceed the host's memory limits (loader/memcheck.h) */
 };
 
 struct ts_up_opts {

@@ -10,8 +10,10 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/meminfo.h"
 #include "policy/compile_internal.h"
 #include "policy/ports.h"
+#include "policy/table_sizes.h"
 
 const char *ts_compile_file(const struct ts_policy *p, const struct ts_compiled *c,
 			    const char *file)
@@ -204,6 +206,19 @@ static struct ts_loc setting_loc(const struct ts_policy *p, enum ts_setting k)
 	return (struct ts_loc){ p->nfiles ? p->files[0] : NULL, 0, 0 };
 }
 
+/* The tables the policy does not size get the sizes of "Table sizes"
+ * (docs/policy.md), from the compiled policy and the host's MemTotal. */
+static void size_tables(const struct ts_policy *p, struct ts_compiled *c)
+{
+	struct ts_table_need need;
+	struct ts_meminfo mem;
+
+	if (ts_meminfo_read(NULL, &mem))
+		mem.total = 0;
+	ts_table_need_of(c, &need);
+	ts_table_sizes_auto(&c->settings, p->settings.set, &need, mem.total);
+}
+
 /* Each slot may use half of a shared table: during a reload the new policy
  * is written beside the old one. */
 static void check_capacity(const struct ts_policy *p, const struct ts_compiled *c,
@@ -313,6 +328,7 @@ int ts_policy_compile(const struct ts_policy *p, struct ts_compiled **out, struc
 	}
 	if (err)
 		goto fail;
+	size_tables(p, c);
 	check_capacity(p, c, d);
 	*out = c;
 	return 0;

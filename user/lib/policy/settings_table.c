@@ -44,14 +44,19 @@ static const struct ts_setting_def table[TS_SET_MAX] = {
 	[TS_SET_EVENTS_PER_SEC] = { "events-per-second", COUNT(events_per_sec, 100, 0, 1000000),
 		.doc = "drop/audit events per CPU per second (0: no events)" },
 	[TS_SET_TABLE_FLOWS] = { "table flows", COUNT(cap_flows, TS_DEFAULT_FLOWS, 1, TS_TABLE_MAX),
+		.sized_from = "the host's memory",
 		.doc = "established/closing connections" },
 	[TS_SET_TABLE_HALFOPEN] = { "table half-open", COUNT(cap_halfopen, TS_DEFAULT_HALFOPEN, 1, TS_TABLE_MAX),
+		.sized_from = "the host's memory",
 		.doc = "connections in the handshake" },
 	[TS_SET_TABLE_HOSTS] = { "table hosts", COUNT(cap_hosts, TS_DEFAULT_HOSTS, 1, TS_TABLE_MAX),
+		.sized_from = "the policy",
 		.doc = "exact addresses (literal and resolved)" },
 	[TS_SET_TABLE_PREFIXES] = { "table prefixes", COUNT(cap_prefixes, TS_DEFAULT_PREFIXES, 1, TS_TABLE_MAX),
+		.sized_from = "the policy",
 		.doc = "CIDRs" },
 	[TS_SET_TABLE_RULES] = { "table rules", COUNT(cap_rules, TS_DEFAULT_RULES, 1, TS_TABLE_MAX),
+		.sized_from = "the policy",
 		.doc = "(source set, destination set, port class) entries" },
 	[TS_SET_ON_REVOKE] = { "on-revoke", CHOICE("cut", "keep", TS_REVOKE_CUT, revoke),
 		.doc = "a reload keeps the flows the new policy no longer allows until they end, or cuts them" },
@@ -148,7 +153,10 @@ static void columns(const struct ts_setting_def *d, char *values, char *def, siz
 	}
 	case TS_SETTING_COUNT:
 		snprintf(values, len, "%u..%u", d->min, d->max);
-		snprintf(def, len, "`%u`", d->def);
+		if (d->sized_from)
+			snprintf(def, len, "from %s, at most `%u`", d->sized_from, d->def);
+		else
+			snprintf(def, len, "`%u`", d->def);
 		return;
 	}
 }

@@ -34,6 +34,7 @@ struct ts_setting_def {
 	uint32_t def, min, max;       /* DURATION, COUNT */
 	const char *values_doc;       /* PORTS, ADDRESSES: the "values" column */
 	const char *default_doc;      /* PORTS, ADDRESSES: the "default" column */
+	const char *sized_from;       /* COUNT sized when unset (table_sizes.h): from what; `def` is the ceiling */
 	const char *doc;              /* what it means, one line */
 };
 
