@@ -485,6 +485,10 @@ enum ts_learn_outcome ts_names_learn_answer(struct ts_names *n, const struct ts_
 		 * NODATA floods must not fill the table (docs/names.md "Trust"). */
 		if (!a->n)
 			return TS_LEARN_NO_ADDR;
+		/* a group at its share makes no room: it would only lose its own */
+		group = client_group(a->client);
+		if (ts_names_state_over_share(&n->st, &group))
+			return TS_LEARN_CLIENT_BUDGET;
 		if (make_room(n, now_ms)) {
 			n->st.m.learn_dropped++;
 			return TS_LEARN_FULL;

@@ -256,6 +256,11 @@ static size_t learned_by(const struct ts_names_state *st, const struct ts_net *c
 	return n;
 }
 
+bool ts_names_state_over_share(const struct ts_names_state *st, const struct ts_net *client)
+{
+	return client && client->family && learned_by(st, client) >= TS_NAMES_LEARN_PER_CLIENT;
+}
+
 int ts_names_state_learn(struct ts_names_state *st, const char *name,
 			 const struct ts_net *client, struct ts_name_entry **out)
 {
@@ -270,7 +275,7 @@ int ts_names_state_learn(struct ts_names_state *st, const char *name,
 			first = &st->wild[i];
 	if (!first)
 		return -ENOENT;
-	if (client && client->family && learned_by(st, client) >= TS_NAMES_LEARN_PER_CLIENT)
+	if (ts_names_state_over_share(st, client))
 		return -EDQUOT;
 	if (st->nlearned >= TS_NAMES_MAX_LEARNED)
 		return -ENOSPC;

@@ -96,6 +96,8 @@ struct ts_name_entry *ts_names_state_find(const struct ts_names_state *st, const
  */
 int ts_names_state_learn(struct ts_names_state *st, const char *name,
 			 const struct ts_net *client, struct ts_name_entry **out);
+/* client (a group; NULL or family 0: none) holds its share of learned names. */
+bool ts_names_state_over_share(const struct ts_names_state *st, const struct ts_net *client);
 /* When no client has a use for learned name e any more (INT64_MAX: not learned). */
 int64_t ts_name_idle_at_ms(const struct ts_names_state *st, const struct ts_name_entry *e);
 /* Removes the names whose drop[i] is set, with their addresses (to
