@@ -31,12 +31,6 @@
 /* Internal verdict beside enum ts_reason: "apply the scope default". */
 #define TS_R_SCOPE_DEFAULT 0xff
 
-/* TCP flags byte (offset 13 of the TCP header). */
-#define TS_TCP_FIN 0x01
-#define TS_TCP_SYN 0x02
-#define TS_TCP_RST 0x04
-#define TS_TCP_PSH 0x08
-#define TS_TCP_ACK 0x10
 
 enum ts_frag {
 	TS_FRAG_NONE = 0,

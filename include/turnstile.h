@@ -346,6 +346,13 @@ _Static_assert(sizeof(struct ts_table_fill) == 40, "ts_table_fill size");
  * Verdict reasons. Every packet is counted under exactly one reason in
  * ts_reason_stats; TS_R_AUDIT_* mark would-drops passed in audit mode.
  */
+/* TCP flags byte (offset 13 of the TCP header; ts_event.tcp_flags). */
+#define TS_TCP_FIN 0x01
+#define TS_TCP_SYN 0x02
+#define TS_TCP_RST 0x04
+#define TS_TCP_PSH 0x08
+#define TS_TCP_ACK 0x10
+
 enum ts_reason {
 	TS_R_NONE = 0,
 	/* pass */
@@ -386,6 +393,11 @@ struct ts_reason_counter {
 	__u64 bytes;
 };
 _Static_assert(sizeof(enum ts_reason) == 4, "enum ts_reason size");
+/* ts_end and the readers tell a drop by `reason >= TS_R_DROP_NO_RULE`:
+ * every pass reason lies below the first drop reason. */
+_Static_assert(TS_R_PASS_ESTABLISHED == 1 && TS_R_PASS_AUDIT + 1 == TS_R_DROP_NO_RULE,
+	       "pass reasons first, then drop reasons");
+_Static_assert(TS_R_DROP_MALFORMED_L4 + 1 == TS_R_MAX, "TS_R_MAX follows the last reason");
 _Static_assert(sizeof(struct ts_reason_counter) == 24, "ts_reason_counter size");
 
 /* ts_iface_stats value (PERCPU_ARRAY indexed by ifindex, TS_IFACE_SLOTS;

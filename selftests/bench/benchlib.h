@@ -14,7 +14,8 @@
 
 #define NFLOWS (1u << 20)
 
-enum { FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16 };
+/* TCP flags by their short names, the ABI header's values. */
+enum { FIN = TS_TCP_FIN, SYN = TS_TCP_SYN, RST = TS_TCP_RST, PSH = TS_TCP_PSH, ACK = TS_TCP_ACK };
 
 extern const char *const server4, *const server6, *const other4;
 

@@ -3,11 +3,11 @@
 
 #include "expect.h"
 #include "../testlib.h"
+#include "pkt.h"
 
 bool expect_handshake(struct dpt *t, const char *c, uint16_t cport, const char *s, uint16_t sport,
 		      int want_last)
 {
-	enum { SYN = 0x02, ACK = 0x10 };
 	struct pkt p;
 
 	dpt_tcp(&p, c, cport, s, sport, SYN, 0);

@@ -9,7 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "turnstile.h"
+
 #define PKT_MAX 1600
+
+/* TCP flags by their short names, the ABI header's values. */
+enum { FIN = TS_TCP_FIN, SYN = TS_TCP_SYN, RST = TS_TCP_RST, PSH = TS_TCP_PSH, ACK = TS_TCP_ACK };
 
 struct pkt_addr {
 	uint8_t family;         /* 4 or 6 (enum ts_family) */

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "ref.h"
+#include "pkt.h"
 
-enum { FIN = 1, SYN = 2, RST = 4, ACK = 16 };
 #define SCOPE_DEFAULT 1000u
 #define DNS 53
 

@@ -20,8 +20,8 @@
 #include "loader/lookup.h"
 #include "seed.h"
 #include "testlib.h"
+#include "pkt.h"
 
-enum { SYN = 0x02 };
 
 static uint16_t next_port = 1024;
 static struct ts_judge *J;     /* explain's program on the test's maps */

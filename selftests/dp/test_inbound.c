@@ -17,8 +17,8 @@
 #include "dpt.h"
 #include "expect.h"
 #include "testlib.h"
+#include "pkt.h"
 
-enum { SYN = 0x02 };
 
 /* api is only a name: until it resolves, no set holds it, so no rule
  * entry leads to sink. */

@@ -12,8 +12,8 @@
 
 #include "expect.h"
 #include "testlib.h"
+#include "pkt.h"
 
-enum { FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10 };
 
 static const char policy[] =
 	"settings {\n"

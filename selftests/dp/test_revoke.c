@@ -12,8 +12,8 @@
 #include "expect.h"
 #include "loader/revoke.h"
 #include "testlib.h"
+#include "pkt.h"
 
-enum { ACK = 0x10 };
 
 #define COMPS "component a { 192.0.2.1 }\ncomponent c { 192.0.2.3 }\ncomponent b { 198.51.100.1 }\n"
 #define BOTH COMPS "rule \"A\": a -> b tcp/443\nrule \"C\": c -> b tcp/443\n"

@@ -20,8 +20,8 @@
 
 #include "expect.h"
 #include "testlib.h"
+#include "pkt.h"
 
-enum { FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10 };
 
 #define POLICY_HEAD "settings {\n scope tcp/443\n outside-scope pass\n"
 #define PAIR \

@@ -23,10 +23,10 @@
 #include "dpt.h"
 #include "expect.h"
 #include "testlib.h"
+#include "pkt.h"
 
 #define DIR "/sys/fs/bpf/ts-dp-tables"
 
-enum { SYN = 0x02 };
 
 static const char policy[] =
 	"settings {\n scope tcp/443\n outside-scope pass\n}\n"

@@ -13,8 +13,8 @@
 #include "expect.h"
 #include "seed.h"
 #include "testlib.h"
+#include "pkt.h"
 
-enum { FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10 };
 
 static struct dpt T;
 static uint16_t next_port = 20000;

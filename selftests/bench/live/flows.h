@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "turnstile.h"
+
 #define LIVE_MAX_FLOWS  (1u << 20)
 #define LIVE_HOSTS      250u     /* client (or unlisted) hosts; ports vary above them */
 #define LIVE_FIRST_PORT 10000u
@@ -42,6 +44,7 @@ size_t live_frame(uint8_t *b, size_t len, const uint8_t dmac[6], const struct li
 		  uint8_t flags, uint32_t seq, uint32_t ack);
 size_t live_frame_len(int family);
 
-enum { LIVE_FIN = 1, LIVE_SYN = 2, LIVE_RST = 4, LIVE_PSH = 8, LIVE_ACK = 16 };
+enum { LIVE_FIN = TS_TCP_FIN, LIVE_SYN = TS_TCP_SYN, LIVE_RST = TS_TCP_RST, LIVE_PSH = TS_TCP_PSH,
+       LIVE_ACK = TS_TCP_ACK };
 
 #endif /* TS_LIVE_FLOWS_H */
