@@ -60,6 +60,11 @@ struct ts_addr_key {
 	__u8  addr[16];    /* net; IPv4 in addr[0..3], addr[4..15] zero */
 } __attribute__((aligned(8)));
 _Static_assert(sizeof(struct ts_addr_key) == 24, "ts_addr_key size");
+/* addr_key (bpf/policy.h) writes the key as whole 8-byte words: word 0
+ * prefixlen | slot << 32 | family << 40, then the address from word 1. */
+_Static_assert(__builtin_offsetof(struct ts_addr_key, slot) == 4 &&
+	       __builtin_offsetof(struct ts_addr_key, family) == 5 &&
+	       __builtin_offsetof(struct ts_addr_key, addr) == 8, "ts_addr_key words");
 
 enum ts_addr_flags {
 	TS_ADDR_RESOLVER = 1u << 0, /* a DNS resolver of the loader: UDP/TCP 53 passes */
@@ -83,6 +88,8 @@ struct ts_addr_val {
 	__u32 flags;       /* host; enum ts_addr_flags */
 };
 _Static_assert(sizeof(struct ts_addr_val) == 8, "ts_addr_val size");
+/* read and written as one word: set id in the low half, flags high */
+_Static_assert(__builtin_offsetof(struct ts_addr_val, flags) == 4, "ts_addr_val word");
 
 /*
  * TCP port -> port class (ts_ports, an ARRAY): key = slot * 65536 + port
@@ -103,6 +110,11 @@ struct ts_rule_key {
 	__u32 port_class;  /* host */
 } __attribute__((aligned(8)));
 _Static_assert(sizeof(struct ts_rule_key) == 16, "ts_rule_key size");
+/* rule_lookup (bpf/policy.h) builds it as two words: slot | src << 32,
+ * dst | class << 32 */
+_Static_assert(__builtin_offsetof(struct ts_rule_key, src_set) == 4 &&
+	       __builtin_offsetof(struct ts_rule_key, dst_set) == 8 &&
+	       __builtin_offsetof(struct ts_rule_key, port_class) == 12, "ts_rule_key words");
 
 struct ts_rule_val {
 	__u32 rule_id;     /* host; stable id, counters are keyed by it */
@@ -125,6 +137,13 @@ struct ts_flow_key {
 	__u8   pad[2];      /* zero */
 } __attribute__((aligned(8)));
 _Static_assert(sizeof(struct ts_flow_key) == 40, "ts_flow_key size");
+/* flow_key_build (bpf/flow.h) writes whole words: the addresses as
+ * words 0-3, then lo_port | hi_port << 16 | family << 32 | proto << 40 */
+_Static_assert(__builtin_offsetof(struct ts_flow_key, hi_addr) == 16 &&
+	       __builtin_offsetof(struct ts_flow_key, lo_port) == 32 &&
+	       __builtin_offsetof(struct ts_flow_key, hi_port) == 34 &&
+	       __builtin_offsetof(struct ts_flow_key, family) == 36 &&
+	       __builtin_offsetof(struct ts_flow_key, proto) == 37, "ts_flow_key words");
 
 enum ts_tcp_state {
 	TS_TCP_NONE        = 0,
