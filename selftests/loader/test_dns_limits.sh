@@ -78,11 +78,15 @@ else
 	ts_fail dns_limit_client_inflight "refused $refused of 200 (want >= 100); other client: $other; proxy $(proxy_json .refused)"
 fi
 
-formerr=$(ts_nsexec "$NS_C" python3 - "$DNS_PROXY" <<'EOF'
+# raw_reply MESSAGE: a hand-made message (a Python bytes expression, with
+# struct at hand) sent over UDP from 192.0.2.3; prints "id=N rcode=R" or
+# "no answer"
+raw_reply() {
+	ts_nsexec "$NS_C" python3 - "$DNS_PROXY" "$1" <<'EOF'
 import socket, struct, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-q = b"\4acct\4blob\4test\0\0\1\0\1"
-s.sendto(struct.pack(">HHHHHH", 7, 0x0100, 2, 0, 0, 0) + q + q, (sys.argv[1], 53))
+s.bind(("192.0.2.3", 0))
+s.sendto(eval(sys.argv[2], {"struct": struct}), (sys.argv[1], 53))
 s.settimeout(2)
 try:
     m = s.recv(4096)
@@ -90,7 +94,10 @@ try:
 except socket.timeout:
     print("no answer")
 EOF
-)
+}
+
+Q_ACCT='b"\4acct\4blob\4test\0\0\1\0\1"'
+formerr=$(raw_reply "struct.pack('>HHHHHH', 7, 0x0100, 2, 0, 0, 0) + $Q_ACCT + $Q_ACCT")
 if [ "$formerr" = "id=7 rcode=1" ] && wait_counter '.refused.malformed' 1; then
 	ts_pass dns_limit_malformed
 else
@@ -106,21 +113,8 @@ else
 	ts_fail dns_limit_udp_cap "4096 asked: $(grep -E 'flags:|udp:' <<<"$big4096" | tr '\n' ' ')"
 fi
 
-update=$(ts_nsexec "$NS_C" python3 - "$DNS_PROXY" <<'EOF'
-import socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("192.0.2.3", 0))
-zone = b"\4blob\4test\0\0\6\0\1"        # zone section: blob.test SOA IN
-rr = b"\4evil\4blob\4test\0\0\1\0\1\0\0\0\x3c\0\4" + bytes([203, 0, 113, 66])
-s.sendto(struct.pack(">HHHHHH", 9, 5 << 11, 1, 0, 1, 0) + zone + rr, (sys.argv[1], 53))
-s.settimeout(2)
-try:
-    m = s.recv(4096)
-    print("id=%d rcode=%d" % (struct.unpack(">H", m[:2])[0], m[3] & 0xf))
-except socket.timeout:
-    print("no answer")
-EOF
-)
+# a DNS UPDATE: zone blob.test SOA IN, one record evil.blob.test A 203.0.113.66
+update=$(raw_reply "struct.pack('>HHHHHH', 9, 5 << 11, 1, 0, 1, 0) + b'\4blob\4test\0\0\6\0\1' + b'\4evil\4blob\4test\0\0\1\0\1\0\0\0\x3c\0\4' + bytes([203, 0, 113, 66])")
 if [ "$update" = "id=9 rcode=4" ] && ! grep -q 'evil.blob.test' "$DNS_QLOG" && wait_counter '.refused."not-a-query"' 1; then
 	ts_pass dns_limit_not_a_query
 else
