@@ -14,9 +14,15 @@ TEST_PKGS="iproute2 dnsmasq-base dnsutils knot-dnsutils openssl curl util-linux 
 # prometheus brings promtool and the server that scrapes `run --metrics`
 # (its service is not started where systemd is not init).
 DEPLOY_PKGS="systemd systemd-container dpkg-dev lintian prometheus"
+# The fleet (docs/fleet.md): etcd holds the policy and the shared names,
+# reached over its HTTP/JSON gateway with libcurl and json-c; keepalived
+# runs the HA pair's VRRP. socat, chrony and iputils-ping are the real
+# UDP and ICMP clients and servers of the UDP/ICMP rule tests.
+FLEET_PKGS="etcd-server etcd-client keepalived libcurl4-openssl-dev libjson-c-dev"
+PROTO_PKGS="socat chrony iputils-ping"
 
 missing=""
-for p in $BUILD_PKGS $TEST_PKGS $DEPLOY_PKGS; do
+for p in $BUILD_PKGS $TEST_PKGS $DEPLOY_PKGS $FLEET_PKGS $PROTO_PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 		missing="$missing $p"
 	fi
