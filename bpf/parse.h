@@ -59,7 +59,7 @@ struct ts_pkt {
 	__u8 pad;
 	__u32 l4_len;     /* bytes from the L4 header to the end of the L3 payload */
 	__u32 rule_id;    /* for the event */
-	/* the run, carried into the global functions (turnstile.bpf.c) */
+	/* the run, carried into the global functions (dns.h, verdict.h) */
 	__u64 now;        /* ts_now(): the coarse clock */
 	__u32 slot;       /* active policy slot */
 	__u32 len;        /* bytes counted for this packet */
@@ -68,7 +68,7 @@ struct ts_pkt {
 	__u8 hook;        /* enum ts_hook */
 	__u8 flow_missed; /* ts_flows is not to be read: the fast path found no
 			   * live flow there, or the segment opens a connection */
-	/* a TCP segment's flow key, made once (turnstile.bpf.c, flow_key_of) */
+	/* a TCP segment's flow key, made once (tcp.h, flow_key_of) */
 	__u8 key_made;
 	__u8 from_lo;     /* the sender is the key's lo endpoint */
 	__u8 pad3[2];
