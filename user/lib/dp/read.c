@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* read.c - counters, flows, garbage collection and fill levels. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,17 @@ static const char *const reason_names[TS_R_MAX] = {
 const char *ts_reason_name(uint32_t reason)
 {
 	return reason < TS_R_MAX ? reason_names[reason] : NULL;
+}
+
+const char *ts_proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:    return "tcp";
+	case IPPROTO_UDP:    return "udp";
+	case IPPROTO_ICMP:   return "icmp";
+	case IPPROTO_ICMPV6: return "icmpv6";
+	default:             return "other";
+	}
 }
 
 bool ts_reason_is_drop(uint32_t reason)
