@@ -220,8 +220,12 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 	free0 = room0 ? ts_tags_match(tags0, 0) : 0;
 	free1 = room1 ? ts_tags_match(tags1, 0) : 0;
 	if ((free0 | free1) && TS_READ_ONCE(fill->live[t]) < r->cfg->capacity[t]) {
-		sb = ts_tags_count(free1) > ts_tags_count(free0);
-		j = ts_tags_first(sb ? free1 : free0);
+		__u32 home = ts_home_slot(h);
+
+		/* the key's home slot when free (a find reads it first), else
+		 * the emptier bucket's first free slot */
+		sb = !(free0 & (0x80ull << (8 * home))) && ts_tags_count(free1) > ts_tags_count(free0);
+		j = !sb && (free0 & (0x80ull << (8 * home))) ? home : ts_tags_first(sb ? free1 : free0);
 		grow = true;
 	} else {
 		/* reuse an expired entry of a bucket with room for the tag */

@@ -156,8 +156,35 @@ static __always_inline struct ts_flow_slot *flow_find(void *map, const struct ts
 						      enum ts_table t, const struct ts_flow_key *k,
 						      __u64 h, struct ts_hit *hit)
 {
-	return (struct ts_flow_slot *)table_find(map, cfg, t, (const __u64 *)k, sizeof(*k) / 8, h,
-						 sizeof(struct ts_flow_slot), hit);
+	__u64 want = (h & TS_SLOT_TAG_MASK) | TS_SLOT_LIVE;
+	__u32 mask = cfg->bucket_mask[t], base = cfg->tags_base[t], home = ts_home_slot(h);
+	__u32 bi0 = ts_table_bucket(h, mask, 0), bi1 = ts_table_bucket(h, mask, 1);
+	__u32 i0 = base + bi0, i1 = base + bi1;
+	__u64 *tg0 = bpf_map_lookup_elem(&ts_tags, &i0), *tg1 = bpf_map_lookup_elem(&ts_tags, &i1);
+	__u64 *bk0 = bpf_map_lookup_elem(map, &bi0), *s;
+	__u8 byte = TS_TAG_BYTE(h);
+	__u64 t0, t1, m0, m1;
+
+	if (!tg0 || !tg1 || !bk0)
+		return NULL;
+	/* the home slot's state and both tags words are loaded before any is
+	 * tested: a flow at home (most of them: inserts prefer it) costs one
+	 * memory wait, not the tags' and then the slot's in turn */
+	s = bucket_slot(bk0, home, sizeof(struct ts_flow_slot));
+	t0 = TS_READ_ONCE(*tg0);
+	t1 = TS_READ_ONCE(*tg1);
+	if ((s = slot_holds(bk0, tg0, home, sizeof(struct ts_flow_slot), (const __u64 *)k,
+			    sizeof(*k) / 8, want, hit)))
+		return (struct ts_flow_slot *)s;
+	m0 = ts_tags_match(t0, byte) & ~(0x80ull << (8 * home));
+	m1 = ts_tags_match(t1, byte);
+	if (m0 && (s = bucket_find(map, bi0, tg0, m0, sizeof(struct ts_flow_slot), (const __u64 *)k,
+				   sizeof(*k) / 8, want, hit)))
+		return (struct ts_flow_slot *)s;
+	if (m1)
+		return (struct ts_flow_slot *)bucket_find(map, bi1, tg1, m1, sizeof(struct ts_flow_slot),
+							  (const __u64 *)k, sizeof(*k) / 8, want, hit);
+	return NULL;
 }
 
 #endif /* TS_BPF_TABLE_H */
