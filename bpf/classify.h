@@ -55,7 +55,7 @@ static __always_inline __u32 classify_l4(struct ts_pkt *p, const struct ts_run *
 		reason = parse_ports8(&c, p);
 		if (reason)
 			return reason;
-		return dns_to_resolver(p, false) ? TS_R_PASS_RESOLVER : TS_R_SCOPE_DEFAULT;
+		return dns_to_resolver(r, p, false) ? TS_R_PASS_RESOLVER : TS_R_SCOPE_DEFAULT;
 	case IPPROTO_ICMP:
 		if (p->family != TS_FAMILY_V4)
 			return TS_R_SCOPE_DEFAULT;
@@ -82,11 +82,6 @@ static __always_inline __u32 ts_begin(struct ts_pkt *p, const struct ts_run *r, 
 	__u32 reason, off;
 	__u64 plain = 1;
 
-	p->slot = r->slot;
-	p->now = r->now;
-	p->len = r->len;
-	p->ifindex = r->ifindex;
-	p->hook = r->hook;
 	reason = classify_l3(p, &c, &plain, big);
 	if (reason)
 		return reason;

@@ -185,7 +185,7 @@ static __always_inline __u32 tcp_judge(const struct ts_run *r, const struct ts_p
 	__u32 dclass = port_class(r->slot, p->dport);
 	__u32 sclass = opening ? 0 : port_class(r->slot, p->sport);
 
-	if (dns_to_resolver(p, opening))
+	if (dns_to_resolver(r, p, opening))
 		return TS_R_PASS_RESOLVER;
 	if (!dclass && !sclass)
 		return TS_R_SCOPE_DEFAULT;
