@@ -12,24 +12,6 @@
 #define TS_NSEC_PER_SEC 1000000000ull
 
 
-/* bpf_ktime_get_coarse_ns(), read at most once per jiffy on each CPU:
- * bpf_jiffies64() is inlined by the verifier, the clock helper is a call
- * (~13 ns with this host's return thunks). The coarse clock moves only on
- * a tick, so the cached value is at most one tick behind a direct read. */
-static __always_inline __u64 ts_now(void)
-{
-	struct ts_clock *c = bpf_map_lookup_elem(&ts_clock, (void *)&ts_key_zero);
-	__u64 j = bpf_jiffies64();
-
-	if (!c)
-		return bpf_ktime_get_coarse_ns();
-	if (c->jiffies != j) {
-		c->now_ns = bpf_ktime_get_coarse_ns();
-		c->jiffies = j;
-	}
-	return c->now_ns;
-}
-
 /* The direction-free key of a TCP segment from its addresses (IPv4: 4
  * bytes, IPv6: 16) and ports; true when the sender is the "lo" endpoint.
  * Addresses compare as big-endian 32-bit (IPv4) or 64-bit (IPv6) words,
@@ -306,40 +288,6 @@ static __always_inline void flow_remove(bool half, const struct ts_hit *hit)
 	if (fill)
 		table_remove(hit->tags, hit->slot, hit->st, hit->j,
 			     &fill->live[half ? TS_TBL_HALFOPEN : TS_TBL_FLOWS]);
-}
-
-/* Bytes past ISN + 1 at which a segment still belongs to the start of a
- * connection: data a SYN may carry (TCP Fast Open), and the first
- * segments after the handshake when its last ACK was lost. */
-#define TS_SYN_SEQ_WINDOW 65536u
-
-/* x (a segment's sequence number, or a SYN-ACK's acknowledgment) follows
- * directly from a SYN of sequence number isn. Modulo 2^32. */
-static __always_inline bool seq_follows_syn(__u32 x, __u32 isn)
-{
-	return x - (isn + 1) < TS_SYN_SEQ_WINDOW;
-}
-
-/* The sender (the key's lo endpoint when from_lo) opened the connection
- * of entry v. */
-static __always_inline bool flow_from_initiator(const struct ts_flow_val *v, bool from_lo)
-{
-	return from_lo == !(v->flags & TS_FLOW_INIT_HI);
-}
-
-/* A SYN without ACK: the only segment the policy judges. */
-static __always_inline bool tcp_opening(__u8 f)
-{
-	return (f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN;
-}
-
-/* Invalid on any segment: SYN with FIN or RST, FIN with RST, or none of
- * SYN/ACK/RST (every segment after the first SYN carries ACK). */
-static __always_inline bool tcp_flags_bad(__u8 f)
-{
-	bool syn = f & TS_TCP_SYN, fin = f & TS_TCP_FIN, rst = f & TS_TCP_RST, ack = f & TS_TCP_ACK;
-
-	return (syn && (fin || rst)) || (fin && rst) || !(syn || ack || rst);
 }
 
 #endif /* TS_BPF_FLOW_H */
