@@ -24,7 +24,7 @@ static int on_message(void *ctx, const struct ts_etcd_result *msg)
 }
 
 int ts_etcd_watch(struct ts_etcd *e, const char *key, const char *range_end,
-		  int64_t start_revision, ts_etcd_msg_fn fn, void *ctx, const volatile bool *stop)
+		  size_t range_end_len, int64_t start_revision, ts_etcd_msg_fn fn, void *ctx, const volatile bool *stop)
 {
 	json_object *o = json_object_new_object(), *create = json_object_new_object();
 	struct watch_ctx w = { .fn = fn, .ctx = ctx };
@@ -33,7 +33,7 @@ int ts_etcd_watch(struct ts_etcd *e, const char *key, const char *range_end,
 	if (!err)
 		err = ts_etcd_add_bytes(create, "key", key, strlen(key));
 	if (!err && range_end)
-		err = ts_etcd_add_bytes(create, "range_end", range_end, strlen(range_end));
+		err = ts_etcd_add_bytes(create, "range_end", range_end, range_end_len);
 	if (!err && start_revision > 0)
 		err = ts_etcd_add_int(create, "start_revision", start_revision);
 	if (!err && json_object_object_add(o, "create_request", create))

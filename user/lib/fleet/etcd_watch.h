@@ -12,12 +12,13 @@
 #include "fleet/etcd_http.h"
 
 /*
- * Watches until fn returns nonzero (returned), *stop turns true (0), or
+ * Watches [key, range_end) (range_end_len bytes: it may end in a NUL, the
+ * way to include one last key; NULL = key alone) until fn returns nonzero (returned), *stop turns true (0), or
  * the stream fails (-errno; -EPIPE when it just ended). A watch etcd
  * cancels because start_revision was compacted away returns -ESTALE: the
  * caller reads the keys again and watches from there.
  */
 int ts_etcd_watch(struct ts_etcd *e, const char *key, const char *range_end,
-		  int64_t start_revision, ts_etcd_msg_fn fn, void *ctx, const volatile bool *stop);
+		  size_t range_end_len, int64_t start_revision, ts_etcd_msg_fn fn, void *ctx, const volatile bool *stop);
 
 #endif /* TS_FLEET_ETCD_WATCH_H */
