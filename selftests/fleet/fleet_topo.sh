@@ -5,8 +5,9 @@
 #   C1 192.0.2.2/26     --c0|gc-- G1 --gs|s1-- S   G1..G3 also --ge|eI-- E
 #   C2 192.0.2.66/26    --c0|gc-- G2 --gs|s2-- S
 #   C3 192.0.2.130/26   --c0|gc-- G3 --gs|s3-- S
-#   S: dnsmasq 198.51.100.53 (*.blob.test, *.any.test), TCP echo on :443 of
-#      198.51.100.10-13
+#   S: dnsmasq 198.51.100.53 (acct.blob.test .10, later.blob.test .13, every
+#      name under any.test .12), TCP echo on :443 of 198.51.100.10-14 (.14: no
+#      name has it; forged names in etcd point at it)
 #   E: etcd members m1..m3, clients on https://203.0.113.101-103:2379,
 #      peers on http://127.0.0.1-3:2380 (E's own loopback)
 #   Gi: `turnstile run --etcd ... --fleet f --fleet-gateway gwI`, XDP on gc
@@ -101,7 +102,7 @@ etcd_auth() {
 fleet_topo_up() {
 	local i a
 	NS_E=$(ts_netns e) && NS_S=$(ts_netns s) || return 1
-	for a in 198.51.100.53 198.51.100.10 198.51.100.11 198.51.100.12 198.51.100.13; do
+	for a in 198.51.100.53 198.51.100.10 198.51.100.11 198.51.100.12 198.51.100.13 198.51.100.14; do
 		ip -n "$NS_S" addr add "$a/32" dev lo
 	done
 	for i in 1 2 3; do
@@ -161,7 +162,9 @@ settings {
 }
 component clients { 192.0.2.0/24 }
 component blob { *.blob.test *.any.test }
+component named { exact.any.test }
 rule "B1": clients -> blob tcp/443
+rule "N1": clients -> named tcp/443
 $1
 EOF2
 }

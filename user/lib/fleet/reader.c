@@ -54,6 +54,7 @@ static void post_name(struct reader *rd, const struct ts_etcd_kv *kv)
 		if (!f->counters.names_bad++)
 			ts_warn("fleet: ignoring a name from etcd: %s", why);
 		pthread_mutex_unlock(&f->lock);
+		ts_fleet_notify(f); /* the loop reports the count */
 		return;
 	}
 	pthread_mutex_lock(&f->lock);

@@ -28,10 +28,17 @@ bool ts_fleet_name_shared(const struct ts_compiled *c, const char *name)
 
 static void report(struct ts_fleet_glue *g)
 {
+	struct ts_fleet_counters fc;
+	struct ts_fleet_status st;
+
+	ts_fleet_counters(g->fleet, &fc);
 	g->status.revision = g->s->state.fleet_revision;
 	snprintf(g->status.health, sizeof(g->status.health), "%s",
 		 g->refused_revision > g->status.revision ? "refusing" : "ok");
-	ts_fleet_report(g->fleet, &g->status);
+	/* names refused: by the policy here, or malformed (the reader's count) */
+	st = g->status;
+	st.names_refused += fc.names_bad;
+	ts_fleet_report(g->fleet, &st);
 }
 
 /* The proxy taught this gateway an answer: publish what the fleet shares. */
@@ -150,6 +157,7 @@ static void learn_name(struct ts_fleet_glue *g, const struct ts_fleet_name *n)
 
 void ts_fleet_glue_process(struct ts_fleet_glue *g)
 {
+	struct ts_fleet_counters fc;
 	struct ts_fleet_msg m;
 	uint64_t installed = g->status.names_installed, refused = g->status.names_refused;
 
@@ -162,8 +170,12 @@ void ts_fleet_glue_process(struct ts_fleet_glue *g)
 			learn_name(g, &m.name);
 		ts_fleet_msg_free(&m);
 	}
-	if (installed != g->status.names_installed || refused != g->status.names_refused)
+	ts_fleet_counters(g->fleet, &fc);
+	if (installed != g->status.names_installed || refused != g->status.names_refused ||
+	    fc.names_bad != g->names_bad) {
+		g->names_bad = fc.names_bad;
 		report(g);
+	}
 }
 
 /* `check` on the candidate: its findings printed, nothing installed. */

@@ -29,6 +29,7 @@ struct ts_fleet_glue {
 	void *reload_ctx;
 	int64_t refused_revision;        /* the last revision refused (not retried) */
 	struct ts_fleet_status status;   /* as last reported */
+	uint64_t names_bad;              /* the reader's count of malformed names, as reported */
 };
 
 /* Starts the fleet link when the session is in a fleet (state.fleet). */
