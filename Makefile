@@ -142,8 +142,9 @@ FUZZ_SRCS_dns    := user/lib/names/dnsmsg.c user/lib/policy/net.c $(FUZZ_COMMON_
 # the proxy's learning step: the names library on a policy of wildcards
 FUZZ_SRCS_learn  := $(shell find user/lib/names user/lib/policy -name '*.c' | sort) $(FUZZ_COMMON_SRCS)
 FUZZ_LIBS_learn  := $(CARES_LIBS) -lm
-# the fleet's reader of etcd's JSON answers
-FUZZ_SRCS_etcd   := user/lib/fleet/etcd_json.c user/lib/fleet/b64.c
+# the fleet's readers of what etcd holds: answers, names keys, gateway status
+FUZZ_SRCS_etcd   := user/lib/fleet/etcd_json.c user/lib/fleet/b64.c user/lib/fleet/keys.c \
+	user/lib/fleet/status_json.c user/lib/policy/dnsname.c user/lib/policy/net.c $(FUZZ_COMMON_SRCS)
 FUZZ_LIBS_etcd   := $(FLEET_LIBS)
 FUZZ_NAMES   := $(patsubst selftests/fuzz/fuzz_%.c,%,$(wildcard selftests/fuzz/fuzz_*.c))
 FUZZ_TARGETS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))

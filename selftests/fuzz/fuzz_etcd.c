@@ -3,12 +3,16 @@
  * fuzz_etcd.c - libFuzzer target: any bytes as an answer of etcd's JSON
  * gateway (user/lib/fleet/etcd_json.c) under ASan and UBSan.
  *
- * The first byte picks what is read: a plain answer, a watch message, or
- * the base64 codec (decode, and encode-decode round trip). Whatever the
- * parser accepts must keep its bounds: keys non-empty, without NUL, at
- * most TS_ETCD_MAX_KEY bytes; values NUL-terminated at value_len, at
- * most TS_ETCD_MAX_VALUE; no more than TS_ETCD_MAX_KVS kvs or events; a
- * token without control characters or spaces (it becomes a header).
+ * The first byte picks what is read: a plain answer, a watch message,
+ * the base64 codec (decode, and encode-decode round trip), a names key
+ * and its value (user/lib/fleet/keys.c: key, a NUL, value), or a
+ * gateway's status (status_json.c). Whatever is accepted must keep its
+ * bounds: keys non-empty, without NUL, at most TS_ETCD_MAX_KEY bytes;
+ * values NUL-terminated at value_len, at most TS_ETCD_MAX_VALUE; no more
+ * than TS_ETCD_MAX_KVS kvs or events; a token without control characters
+ * or spaces (it becomes a header); a name that is a canonical host name
+ * of DNS's bytes, a host address, a TTL of 1..TS_FLEET_TTL_MAX; a status
+ * whose strings hold no control character.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -18,6 +22,9 @@
 
 #include "fleet/b64.h"
 #include "fleet/etcd_json.h"
+#include "fleet/keys.h"
+#include "fleet/status_json.h"
+#include "policy/dnsname.h"
 
 #define CHECK(cond)                                                                    \
 	do {                                                                           \
@@ -77,6 +84,50 @@ static void b64(const uint8_t *data, size_t size)
 	free(back);
 }
 
+static void name_key(const uint8_t *data, size_t size)
+{
+	const uint8_t *nul = memchr(data, '\0', size);
+	struct ts_fleet_name n;
+	const char *why;
+	char copy[256];
+	bool wildcard;
+	size_t off;
+
+	if (!nul)
+		return;
+	if (ts_fleet_name_parse("f", (const char *)data, (const char *)nul + 1,
+				size - (size_t)(nul + 1 - data), &n, &why)) {
+		CHECK(why);
+		return;
+	}
+	CHECK(!ts_fleet_label_check(n.gateway));
+	CHECK(strlen(n.name) <= TS_DNS_NAME_MAX);
+	snprintf(copy, sizeof(copy), "%s", n.name);
+	CHECK(!ts_dns_name_normalize(copy, &wildcard, &off, &why) && !wildcard && !strcmp(copy, n.name));
+	for (const char *c = n.name; *c; c++)
+		CHECK((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '.' || *c == '_');
+	CHECK(ts_net_is_host(&n.addr));
+	CHECK(n.ttl_s >= 1 && n.ttl_s <= TS_FLEET_TTL_MAX);
+}
+
+static void check_text(const char *s)
+{
+	for (; *s; s++)
+		CHECK((unsigned char)*s >= 0x20 && *s != 0x7f);
+}
+
+static void status(const uint8_t *data, size_t size)
+{
+	struct ts_fleet_status st;
+
+	if (ts_fleet_status_decode((const char *)data, size, &st))
+		return;
+	check_text(st.gateway);
+	check_text(st.health);
+	check_text(st.reload_result);
+	check_text(st.reload_error);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *copy;
@@ -88,10 +139,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!copy)
 		return 0;
 	memcpy(copy, data + 1, size - 1);
-	switch (data[0] % 3) {
+	switch (data[0] % 5) {
 	case 0: parse(copy, size - 1, false); break;
 	case 1: parse(copy, size - 1, true); break;
 	case 2: b64(copy, size - 1); break;
+	case 3: name_key(copy, size - 1); break;
+	case 4: status(copy, size - 1); break;
 	}
 	free(copy);
 	return 0;

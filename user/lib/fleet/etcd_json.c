@@ -242,21 +242,16 @@ static int parse_body(json_object *o, struct ts_etcd_result *r)
 	return 0;
 }
 
-int ts_etcd_parse(const char *buf, size_t len, bool watch, struct ts_etcd_result *out,
-		  char *err, size_t errlen)
+int ts_etcd_json_object(const char *buf, size_t len, int depth, struct json_object **out)
 {
 	struct json_tokener *tok;
-	json_object *root, *body;
+	json_object *root;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	if (err && errlen)
-		err[0] = '\0';
-	if (len > TS_ETCD_MAX_RESPONSE)
-		return -E2BIG;
-	if (memchr(buf, '\0', len))
+	*out = NULL;
+	if (len > INT32_MAX || memchr(buf, '\0', len))
 		return -EPROTO;
-	tok = json_tokener_new_ex(TS_ETCD_JSON_DEPTH);
+	tok = json_tokener_new_ex(depth);
 	if (!tok)
 		return -ENOMEM;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
@@ -269,8 +264,28 @@ int ts_etcd_parse(const char *buf, size_t len, bool watch, struct ts_etcd_result
 	json_tokener_free(tok);
 	if (!rc && !json_object_is_type(root, json_type_object))
 		rc = -EPROTO;
-	if (!rc)
-		rc = parse_error(root, err, errlen);
+	if (rc)
+		json_object_put(root);
+	else
+		*out = root;
+	return rc;
+}
+
+int ts_etcd_parse(const char *buf, size_t len, bool watch, struct ts_etcd_result *out,
+		  char *err, size_t errlen)
+{
+	json_object *root, *body;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (err && errlen)
+		err[0] = '\0';
+	if (len > TS_ETCD_MAX_RESPONSE)
+		return -E2BIG;
+	rc = ts_etcd_json_object(buf, len, TS_ETCD_JSON_DEPTH, &root);
+	if (rc)
+		return rc;
+	rc = parse_error(root, err, errlen);
 	body = root;
 	if (!rc && watch) {
 		body = field(root, "result");

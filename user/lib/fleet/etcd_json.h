@@ -63,9 +63,13 @@ int ts_etcd_parse(const char *buf, size_t len, bool watch, struct ts_etcd_result
 		  char *err, size_t errlen);
 void ts_etcd_result_free(struct ts_etcd_result *r);
 
+struct json_object;
+/* One JSON object of len bytes, nothing but white space after it, no NUL,
+ * nesting at most depth: 0 with *out (json_object_put it) or -EPROTO. */
+int ts_etcd_json_object(const char *buf, size_t len, int depth, struct json_object **out);
+
 /* ---- requests ---------------------------------------------------------------- */
 
-struct json_object;
 /* Adds `name`: the base64 of n bytes (a key or value) to object o.
  * 0 or -ENOMEM. */
 int ts_etcd_add_bytes(struct json_object *o, const char *name, const void *p, size_t n);

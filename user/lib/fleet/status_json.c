@@ -65,21 +65,16 @@ static int int_field(json_object *o, const char *name, int64_t *out)
 
 int ts_fleet_status_decode(const char *text, size_t len, struct ts_fleet_status *out)
 {
-	struct json_tokener *tok;
 	json_object *o;
 	int64_t pub = 0, inst = 0, ref = 0;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (len > TS_ETCD_MAX_VALUE || memchr(text, '\0', len))
+	if (len > TS_ETCD_MAX_VALUE)
 		return -EPROTO;
-	tok = json_tokener_new_ex(4);
-	if (!tok)
-		return -ENOMEM;
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	err = !o || json_tokener_get_error(tok) != json_tokener_success ||
-	      json_tokener_get_parse_end(tok) != len || !json_object_is_type(o, json_type_object) ? -EPROTO : 0;
-	json_tokener_free(tok);
+	err = ts_etcd_json_object(text, len, 4, &o);
+	if (err)
+		return err;
 	if (!err)
 		err = str_field(o, "gateway", out->gateway, sizeof(out->gateway));
 	if (!err)
