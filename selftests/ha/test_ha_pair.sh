@@ -1,0 +1,120 @@
+#!/bin/bash
+# An active/standby pair of turnstile gateways behind keepalived (VRRP,
+# unicast), both running `turnstile run` with the same policy
+# (loose-pickup on). Long-lived TLS connections run through the active
+# gateway; the active gateway dies (its links go down, its turnstile and
+# keepalived are killed); the standby takes over within the VRRP bound
+# (measured and printed), no connection is lost (each one still echoes
+# afterwards), the flows the standby picked up name the client as the
+# initiator, and the standby enforces the policy (a refused port stays
+# refused, a new allowed connection opens).
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/pair.sh"
+ts_require_root
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+for tool in keepalived python3 openssl; do
+	command -v "$tool" >/dev/null || { ts_skip ha_pair "$tool is not installed (scripts/install-deps.sh)"; ts_exit; }
+done
+pair_up || { ts_fail ha_pair_topology "cannot build the namespaces"; ts_exit; }
+
+# ---- a TLS echo server on the server LAN ----
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=server \
+	-keyout "$TS_TMP/key.pem" -out "$TS_TMP/cert.pem" 2>/dev/null ||
+	{ ts_fail ha_pair_topology "openssl cannot make a certificate"; ts_exit; }
+ts_bg server ts_nsexec "$NS_S" python3 "$HERE/tls_echo.py" server "$TS_TMP/cert.pem" "$TS_TMP/key.pem" \
+	"$PAIR_SERVER" 443 8443
+ts_wait_for 5 grep -qs ready "$TS_TMP/server.log" || { ts_fail ha_pair_topology "no TLS server"; ts_exit; }
+
+# ---- both gateways: turnstile with the same policy, then VRRP ----
+pair_policy >"$TS_TMP/pair.policy"
+for g in ga gb; do
+	pair_run "$g" "$TS_TMP/pair.policy" ||
+		{ ts_fail ha_pair_gateways "turnstile on $g: $(tail -3 "$TS_TMP/run-$g.log")"; ts_exit; }
+done
+t0=$(date +%s.%N)
+pair_keepalived ga
+ts_wait_for 10 pair_state_since ga MASTER "$t0" ||
+	{ ts_fail ha_pair_gateways "ga is not master: $(tail -5 "$TS_TMP/keepalived-ga.log")"; ts_exit; }
+pair_keepalived gb
+ts_wait_for 10 pair_state_since gb BACKUP "$t0" ||
+	{ ts_fail ha_pair_gateways "gb is not backup: $(tail -5 "$TS_TMP/keepalived-gb.log")"; ts_exit; }
+ts_pass ha_pair_gateways
+
+# tls_probe PORT: a TLS connection from the client opens and echoes (2 s).
+tls_probe() {
+	ts_nsexec "$NS_C" python3 "$HERE/tls_echo.py" clients 1 "$PAIR_SERVER" "$1" 0.2 2>&1 |
+		grep -q '^conn 0 ok'
+}
+if tls_probe 443 && ! tls_probe 8443; then
+	ts_pass ha_pair_active_enforces
+else
+	ts_fail ha_pair_active_enforces "443 must open through ga and 8443 be refused"
+fi
+
+# ---- long-lived TLS connections through the active gateway ----
+conns=8
+export HA_STOP=$TS_TMP/stop
+ts_bg clients ts_nsexec "$NS_C" python3 "$HERE/tls_echo.py" clients "$conns" "$PAIR_SERVER" 443 60
+clients_pid=$TS_BG_PID
+ts_wait_for 10 sh -c "[ \$(grep -c '^up' '$TS_TMP/clients.log') -eq $conns ]" ||
+	{ ts_fail ha_pair_no_connection_lost "connections did not open: $(tail -3 "$TS_TMP/clients.log")"; ts_exit; }
+sleep 1
+active_flows=$(pair_ts ga flows --json | python3 -c 'import json,sys; print(len([f for f in json.load(sys.stdin)["flows"] if f["dport"] == 443]))')
+
+# ---- the active gateway dies ----
+t_kill=$(date +%s.%N)
+pair_kill ga
+if ts_wait_for 10 pair_state_since gb MASTER "$t_kill"; then
+	t_master=$(pair_state_time gb MASTER "$t_kill")
+	# VRRPv3: the backup declares the master down 3 advertisement
+	# intervals plus its skew, (256 - priority) / 256 of one interval,
+	# after the last advertisement it received, which came before the
+	# kill; the notify script that reports the time is forked after the
+	# transition: 0.1 s for it to start and write
+	vrrp=$(python3 -c "print(3 * $PAIR_ADVERT + (256 - $PAIR_PRIO_STANDBY) * $PAIR_ADVERT / 256)")
+	bound=$(python3 -c "print($vrrp + 0.1)")
+	took=$(python3 -c "print('%.3f' % ($t_master - $t_kill))")
+	echo "# takeover: standby master ${took}s after the kill (VRRP master-down interval ${vrrp}s, advert_int ${PAIR_ADVERT}s)"
+	if python3 -c "import sys; sys.exit(not $took <= $bound)"; then
+		ts_pass ha_pair_takeover_within_vrrp_bound
+	else
+		ts_fail ha_pair_takeover_within_vrrp_bound "standby master after ${took}s, bound ${bound}s (VRRP ${vrrp}s + 0.1s to report)"
+	fi
+else
+	ts_fail ha_pair_takeover_within_vrrp_bound "gb never became master: $(tail -5 "$TS_TMP/keepalived-gb.log")"
+fi
+
+# the connections keep echoing through the standby for 3 s, then stop
+sleep 3
+touch "$HA_STOP"
+wait "$clients_pid"
+rc=$?
+ok=$(grep -c '^conn [0-9]* ok' "$TS_TMP/clients.log")
+gap=$(awk '$3 == "ok" { if ($6 > m) m = $6 } END { printf "%.3f", m }' "$TS_TMP/clients.log")
+echo "# $ok of $conns TLS connections echoed to the end; longest echo gap ${gap}s (one line every 50 ms)"
+if [ "$rc" = 0 ] && [ "$ok" = "$conns" ] && [ "$active_flows" -ge "$conns" ]; then
+	ts_pass ha_pair_no_connection_lost
+else
+	ts_fail ha_pair_no_connection_lost "$ok of $conns survived (ga had $active_flows flows): $(grep FAIL "$TS_TMP/clients.log" | head -3)"
+fi
+
+# the standby's flows were picked up (loose), each with the client as
+# initiator (flows --json names the initiator src)
+picked=$(pair_ts gb flows --json | python3 -c '
+import json, sys
+fl = [f for f in json.load(sys.stdin)["flows"] if 443 in (f["sport"], f["dport"])]
+print(len([f for f in fl if f["loose"] and f["src"] == sys.argv[1] and f["dport"] == 443]), len(fl))' \
+	"$PAIR_CLIENT")
+if [ "${picked% *}" = "$conns" ] && [ "${picked#* }" = "$conns" ]; then
+	ts_pass ha_pair_pickup_names_the_client
+else
+	ts_fail ha_pair_pickup_names_the_client "gb flows with the client as initiator / all: $picked, want $conns"
+fi
+
+if tls_probe 443 && ! tls_probe 8443; then
+	ts_pass ha_pair_standby_enforces
+else
+	ts_fail ha_pair_standby_enforces "443 must open through gb and 8443 be refused"
+fi
+ts_exit
