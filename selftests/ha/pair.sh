@@ -6,8 +6,10 @@
 #      (bridge     +-- cli0 GB srv0 --+     (bridge
 #       lanc)                                lans)
 #   GA: 192.0.2.2, 198.51.100.2    GB: 192.0.2.3, 198.51.100.3
-#   virtual addresses (VRRP): 192.0.2.1 (the clients' gateway),
-#                             198.51.100.1 (the server's gateway)
+#   virtual addresses (VRRP): 192.0.2.1 (the clients' gateway and DNS
+#                             server), 198.51.100.1 (the server's gateway)
+#   S also holds 203.0.113.0/24 (the addresses of N.fresh4.test) and runs
+#   their DNS server on 198.51.100.54 (selftests/loader/dns_fresh_server.py)
 #
 # The bridges live in a namespace of their own. Each gateway runs
 # `turnstile run` in its own mount namespace with its own bpffs (the pin
@@ -18,6 +20,8 @@ PAIR_VIP_C=192.0.2.1
 PAIR_VIP_S=198.51.100.1
 PAIR_CLIENT=192.0.2.10
 PAIR_SERVER=198.51.100.10
+PAIR_UPSTREAM=198.51.100.54
+PAIR_FRESH=203.0.113.0/24
 declare -A PAIR_ADDR_C=([ga]=192.0.2.2 [gb]=192.0.2.3)
 declare -A PAIR_ADDR_S=([ga]=198.51.100.2 [gb]=198.51.100.3)
 declare -A PAIR_NS PAIR_RUN_PID PAIR_KA_PID
@@ -42,11 +46,17 @@ pair_up() {
 		ip -n "$NS_BR" link add "$g" type bridge && ip -n "$NS_BR" link set "$g" up || return 1
 	done
 	pair_link "$NS_C" c0 lanc p-c "$PAIR_CLIENT/24" &&
-	pair_link "$NS_S" s0 lans p-s "$PAIR_SERVER/24" || return 1
+	pair_link "$NS_S" s0 lans p-s "$PAIR_SERVER/24" &&
+	ip -n "$NS_S" addr add "$PAIR_UPSTREAM/24" dev s0 &&
+	ip -n "$NS_S" route add local "$PAIR_FRESH" dev lo || return 1
 	for g in ga gb; do
 		pair_link "${PAIR_NS[$g]}" cli0 lanc "p-$g-c" "${PAIR_ADDR_C[$g]}/24" &&
-		pair_link "${PAIR_NS[$g]}" srv0 lans "p-$g-s" "${PAIR_ADDR_S[$g]}/24" || return 1
-		ts_nsexec "${PAIR_NS[$g]}" sysctl -qw net.ipv4.ip_forward=1 || return 1
+		pair_link "${PAIR_NS[$g]}" srv0 lans "p-$g-s" "${PAIR_ADDR_S[$g]}/24" &&
+		ip -n "${PAIR_NS[$g]}" route add "$PAIR_FRESH" via "$PAIR_SERVER" || return 1
+		# the DNS proxy listens on the clients' virtual address before
+		# this gateway holds it
+		ts_nsexec "${PAIR_NS[$g]}" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.ip_nonlocal_bind=1 ||
+			return 1
 	done
 	ip -n "$NS_C" route add default via "$PAIR_VIP_C" &&
 	ip -n "$NS_S" route add default via "$PAIR_VIP_S"
@@ -56,31 +66,60 @@ pair_up() {
 pair_policy() {
 	cat <<EOF
 settings {
-    scope tcp/443,8443
+    scope tcp/443,8443,8080
     outside-scope pass
     loose-pickup on
 $1}
 component clients { 192.0.2.0/25 }
 component servers { $PAIR_SERVER }
+component fresh { *.fresh4.test }
 rule "C1": clients -> servers tcp/443
+rule "F1": clients -> fresh tcp/8080
 EOF
 }
 
 # pair_run G POLICY [ARGS...]: `turnstile run` on gateway G, XDP on both
-# NICs, in a mount namespace of its own with a fresh bpffs; waits until
-# its status names it. The pid is the daemon's (unshare, sh and nsenter
-# all exec).
+# NICs, the DNS proxy on the clients' virtual address, in a mount
+# namespace of its own with a fresh bpffs; waits until its status names
+# it. The pid is the daemon's (unshare, sh and nsenter all exec).
 pair_run() {
 	local g=$1 policy=$2; shift 2
 	mkdir -p "$TS_TMP/state-$g"
 	ts_bg "run-$g" unshare --mount --propagation private -- sh -c \
 		'mount -t bpf bpf /sys/fs/bpf && exec nsenter --net="$0" "$@"' \
 		"/run/netns/${PAIR_NS[$g]}" "$TS_BIN" run "$policy" -i cli0 -i srv0 \
-		--state-dir "$TS_TMP/state-$g" "$@"
+		--state-dir "$TS_TMP/state-$g" --resolver "$PAIR_UPSTREAM" --dns-listen "$PAIR_VIP_C" "$@"
 	PAIR_RUN_PID[$g]=$TS_BG_PID
 	ts_wait_for 20 pair_running "$g"
 }
 pair_running() { pair_ts "$1" status --json 2>/dev/null | grep -q "\"daemon_pid\":${PAIR_RUN_PID[$1]}"; }
+
+# pair_servers: on S, on every address, the TLS echo server (443 and
+# 8443) and a plain TCP echo (8080, what the fresh names serve), and the
+# DNS server of fresh4.test.
+pair_servers() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=server \
+		-keyout "$TS_TMP/key.pem" -out "$TS_TMP/cert.pem" 2>/dev/null || return 1
+	ts_bg server ts_nsexec "$NS_S" python3 "$TS_ROOT/selftests/ha/tls_echo.py" server \
+		"$TS_TMP/cert.pem" "$TS_TMP/key.pem" 0.0.0.0 443 8443 tcp:8080
+	ts_bg fresh ts_nsexec "$NS_S" python3 "$TS_ROOT/selftests/loader/dns_fresh_server.py" "$PAIR_UPSTREAM"
+	ts_wait_for 5 grep -qs ready "$TS_TMP/server.log" && ts_wait_for 5 grep -qs ready "$TS_TMP/fresh.log"
+}
+
+# pair_resolve_connect N: the client resolves N.fresh4.test through the
+# clients' virtual address and opens a TCP connection to its port 8080 at
+# once (a dropped first SYN fails it): "addrs=... connect=ok" on success.
+pair_resolve_connect() {
+	ts_nsexec "$NS_C" python3 "$TS_ROOT/selftests/loader/dnsprobe.py" resolve "$PAIR_VIP_C" \
+		"$1.fresh4.test" --connect 8080
+}
+
+# pair_connect ADDR PORT: the client opens a TCP connection (0.9 s: a
+# dropped first SYN fails it).
+pair_connect() {
+	ts_nsexec "$NS_C" python3 -c 'import socket, sys
+socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=0.9).close()' "$1" "$2" 2>/dev/null
+}
 
 # pair_ts G ARGS...: the turnstile CLI on gateway G (its bpffs, its net).
 pair_ts() {

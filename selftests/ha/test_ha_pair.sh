@@ -7,7 +7,9 @@
 # (measured and printed), no connection is lost (each one still echoes
 # afterwards), the flows the standby picked up name the client as the
 # initiator, and the standby enforces the policy (a refused port stays
-# refused, a new allowed connection opens).
+# refused, a new allowed connection opens). Clients resolve fresh wildcard
+# names through the DNS proxy on the clients' virtual address, before the
+# failover (the active gateway learns them) and after (the standby does).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/pair.sh"
 ts_require_root
@@ -18,13 +20,7 @@ for tool in keepalived python3 openssl; do
 done
 pair_up || { ts_fail ha_pair_topology "cannot build the namespaces"; ts_exit; }
 
-# ---- a TLS echo server on the server LAN ----
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=server \
-	-keyout "$TS_TMP/key.pem" -out "$TS_TMP/cert.pem" 2>/dev/null ||
-	{ ts_fail ha_pair_topology "openssl cannot make a certificate"; ts_exit; }
-ts_bg server ts_nsexec "$NS_S" python3 "$HERE/tls_echo.py" server "$TS_TMP/cert.pem" "$TS_TMP/key.pem" \
-	"$PAIR_SERVER" 443 8443
-ts_wait_for 5 grep -qs ready "$TS_TMP/server.log" || { ts_fail ha_pair_topology "no TLS server"; ts_exit; }
+pair_servers || { ts_fail ha_pair_topology "no TLS or DNS server: $(tail -2 "$TS_TMP/server.log")"; ts_exit; }
 
 # ---- both gateways: turnstile with the same policy, then VRRP ----
 pair_policy >"$TS_TMP/pair.policy"
@@ -59,6 +55,15 @@ ts_bg clients ts_nsexec "$NS_C" python3 "$HERE/tls_echo.py" clients "$conns" "$P
 clients_pid=$TS_BG_PID
 ts_wait_for 10 sh -c "[ \$(grep -c '^up' '$TS_TMP/clients.log') -eq $conns ]" ||
 	{ ts_fail ha_pair_no_connection_lost "connections did not open: $(tail -3 "$TS_TMP/clients.log")"; ts_exit; }
+
+# ---- fresh wildcard names, resolved through the active gateway ----
+names=(1 2 3)
+bad=""
+for n in "${names[@]}"; do
+	out=$(pair_resolve_connect "$n")
+	case "$out" in *"addrs=203.0.113.$n connect=ok"*) ;; *) bad+="$n.fresh4.test: $out; " ;; esac
+done
+if [ -z "$bad" ]; then ts_pass ha_pair_active_learns_names; else ts_fail ha_pair_active_learns_names "$bad"; fi
 sleep 1
 active_flows=$(pair_ts ga flows --json | python3 -c 'import json,sys; print(len([f for f in json.load(sys.stdin)["flows"] if f["dport"] == 443]))')
 
@@ -85,8 +90,25 @@ else
 	ts_fail ha_pair_takeover_within_vrrp_bound "gb never became master: $(tail -5 "$TS_TMP/keepalived-gb.log")"
 fi
 
-# the connections keep echoing through the standby for 3 s, then stop
-sleep 3
+t_after=$(date +%s)
+
+# ---- names after the failover ----
+# a fresh name resolved now: the standby's DNS proxy answers on the
+# virtual address and learns it before the client's SYN
+out=$(pair_resolve_connect 10)
+case "$out" in
+*"addrs=203.0.113.10 connect=ok"*) ts_pass ha_pair_standby_learns_names ;;
+*) ts_fail ha_pair_standby_learns_names "10.fresh4.test through gb: $out" ;;
+esac
+# names only the failed gateway learned: shared through etcd by the fleet
+# (docs/fleet.md), which this build does not have
+refused=0
+for n in "${names[@]}"; do pair_connect "203.0.113.$n" 8080 || refused=$((refused + 1)); done
+echo "# without shared names, $refused of ${#names[@]} names learned only by ga are refused through gb"
+ts_skip ha_pair_names_of_the_failed_gateway "needs names shared between the gateways (turnstile run --etcd, the fleet); not in this build"
+
+# the connections keep echoing through the standby for 2 s more, then stop
+sleep $((2 - ($(date +%s) - t_after) > 0 ? 2 - ($(date +%s) - t_after) : 0))
 touch "$HA_STOP"
 wait "$clients_pid"
 rc=$?

@@ -2,7 +2,8 @@
 """TLS echo server and long-lived TLS clients for the HA pair test.
 
 server CERT KEY ADDR PORT...   echo every TLS connection's bytes back (one
-                               thread per connection); prints "ready"
+                               thread per connection; a port written
+                               tcp:PORT echoes plain TCP); prints "ready"
 clients N ADDR PORT SECONDS    N TLS connections opened at once ("up I" once
                                each is established); each sends
                                a numbered line every 50 ms and waits for
@@ -40,6 +41,9 @@ def echo(conn):
 def serve(ctx, sock):
     while True:
         raw, _ = sock.accept()
+        if not ctx:
+            threading.Thread(target=echo, args=(raw,), daemon=True).start()
+            continue
         try:
             conn = ctx.wrap_socket(raw, server_side=True)
         except (OSError, ssl.SSLError):
@@ -52,11 +56,12 @@ def server(cert, key, addr, ports):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     for port in ports:
+        plain = port.startswith("tcp:")
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((addr, int(port)))
+        sock.bind((addr, int(port[4:] if plain else port)))
         sock.listen(64)
-        threading.Thread(target=serve, args=(ctx, sock), daemon=True).start()
+        threading.Thread(target=serve, args=(None if plain else ctx, sock), daemon=True).start()
     print("ready", flush=True)
     threading.Event().wait()
 
