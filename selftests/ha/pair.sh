@@ -146,40 +146,32 @@ vrrp_sync_group TURNSTILE {
     @ga notify "$1 ga"
     @gb notify "$1 gb"
 }
-vrrp_instance CLIENTS {
-    @ga state MASTER
-    @gb state BACKUP
-    @ga priority 150
-    @gb priority $PAIR_PRIO_STANDBY
-    interface cli0
-    virtual_router_id 51
-    advert_int $PAIR_ADVERT
-    @ga unicast_src_ip ${PAIR_ADDR_C[ga]}
-    @gb unicast_src_ip ${PAIR_ADDR_C[gb]}
-    unicast_peer {
-        @ga ${PAIR_ADDR_C[gb]}
-        @gb ${PAIR_ADDR_C[ga]}
-    }
-    virtual_ipaddress {
-        $PAIR_VIP_C/24 dev cli0
-    }
+EOF
+	pair_vrrp_instance CLIENTS cli0 51 PAIR_ADDR_C "$PAIR_VIP_C"
+	pair_vrrp_instance SERVERS srv0 52 PAIR_ADDR_S "$PAIR_VIP_S"
 }
-vrrp_instance SERVERS {
+
+# pair_vrrp_instance NAME IFACE VRID ADDRS VIP: the VRRP instance of one
+# side, ADDRS the name of the array of the nodes' addresses there.
+pair_vrrp_instance() {
+	local -n addr=$4
+	cat <<EOF
+vrrp_instance $1 {
     @ga state MASTER
     @gb state BACKUP
     @ga priority 150
     @gb priority $PAIR_PRIO_STANDBY
-    interface srv0
-    virtual_router_id 52
+    interface $2
+    virtual_router_id $3
     advert_int $PAIR_ADVERT
-    @ga unicast_src_ip ${PAIR_ADDR_S[ga]}
-    @gb unicast_src_ip ${PAIR_ADDR_S[gb]}
+    @ga unicast_src_ip ${addr[ga]}
+    @gb unicast_src_ip ${addr[gb]}
     unicast_peer {
-        @ga ${PAIR_ADDR_S[gb]}
-        @gb ${PAIR_ADDR_S[ga]}
+        @ga ${addr[gb]}
+        @gb ${addr[ga]}
     }
     virtual_ipaddress {
-        $PAIR_VIP_S/24 dev srv0
+        $5/24 dev $2
     }
 }
 EOF
