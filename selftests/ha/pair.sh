@@ -216,3 +216,14 @@ pair_kill() {
 	kill -9 "${PAIR_RUN_PID[$g]}" 2>/dev/null
 	_ts_kill_tree "${PAIR_KA_PID[$g]}"
 }
+
+# pair_revive G POLICY: gateway G comes back as after a reboot (no virtual
+# address, no pinned maps): links up, turnstile, then keepalived.
+pair_revive() {
+	local ns=${PAIR_NS[$1]}
+	ip -n "$ns" addr del "$PAIR_VIP_C/24" dev cli0 2>/dev/null
+	ip -n "$ns" addr del "$PAIR_VIP_S/24" dev srv0 2>/dev/null
+	ip -n "$ns" link set cli0 up && ip -n "$ns" link set srv0 up &&
+	ip -n "$ns" route replace "$PAIR_FRESH" via "$PAIR_SERVER" &&
+	pair_run "$1" "$2" && pair_keepalived "$1"
+}

@@ -7,9 +7,11 @@
 # (measured and printed), no connection is lost (each one still echoes
 # afterwards), the flows the standby picked up name the client as the
 # initiator, and the standby enforces the policy (a refused port stays
-# refused, a new allowed connection opens). Clients resolve fresh wildcard
-# names through the DNS proxy on the clients' virtual address, before the
-# failover (the active gateway learns them) and after (the standby does).
+# refused, a new allowed connection opens). The failed gateway then comes
+# back and takes the addresses back; its flows are pickups too, and the
+# connections still echo. Clients resolve fresh wildcard names through the
+# DNS proxy on the clients' virtual address, before the failover (the
+# active gateway learns them) and after (the standby does).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/pair.sh"
 ts_require_root
@@ -107,28 +109,21 @@ for n in "${names[@]}"; do pair_connect "203.0.113.$n" 8080 || refused=$((refuse
 echo "# without shared names, $refused of ${#names[@]} names learned only by ga are refused through gb"
 ts_skip ha_pair_names_of_the_failed_gateway "needs names shared between the gateways (turnstile run --etcd, the fleet); not in this build"
 
-# the connections keep echoing through the standby for 2 s more, then stop
+# the connections echo through the standby for 2 s
 sleep $((2 - ($(date +%s) - t_after) > 0 ? 2 - ($(date +%s) - t_after) : 0))
-touch "$HA_STOP"
-wait "$clients_pid"
-rc=$?
-ok=$(grep -c '^conn [0-9]* ok' "$TS_TMP/clients.log")
-gap=$(awk '$3 == "ok" { if ($6 > m) m = $6 } END { printf "%.3f", m }' "$TS_TMP/clients.log")
-echo "# $ok of $conns TLS connections echoed to the end; longest echo gap ${gap}s (one line every 50 ms)"
-if [ "$rc" = 0 ] && [ "$ok" = "$conns" ] && [ "$active_flows" -ge "$conns" ]; then
-	ts_pass ha_pair_no_connection_lost
-else
-	ts_fail ha_pair_no_connection_lost "$ok of $conns survived (ga had $active_flows flows): $(grep FAIL "$TS_TMP/clients.log" | head -3)"
-fi
 
-# the standby's flows were picked up (loose), each with the client as
-# initiator (flows --json names the initiator src)
-picked=$(pair_ts gb flows --json | python3 -c '
+# picked_up G: "N M": of gateway G's M flows with port 443 at either end,
+# N are loose pickups with the client as initiator (flows --json names
+# the initiator src)
+picked_up() {
+	pair_ts "$1" flows --json | python3 -c '
 import json, sys
 fl = [f for f in json.load(sys.stdin)["flows"] if 443 in (f["sport"], f["dport"])]
 print(len([f for f in fl if f["loose"] and f["src"] == sys.argv[1] and f["dport"] == 443]), len(fl))' \
-	"$PAIR_CLIENT")
-if [ "${picked% *}" = "$conns" ] && [ "${picked#* }" = "$conns" ]; then
+		"$PAIR_CLIENT"
+}
+picked=$(picked_up gb)
+if [ "$picked" = "$conns $conns" ]; then
 	ts_pass ha_pair_pickup_names_the_client
 else
 	ts_fail ha_pair_pickup_names_the_client "gb flows with the client as initiator / all: $picked, want $conns"
@@ -138,5 +133,34 @@ if tls_probe 443 && ! tls_probe 8443; then
 	ts_pass ha_pair_standby_enforces
 else
 	ts_fail ha_pair_standby_enforces "443 must open through gb and 8443 be refused"
+fi
+
+# ---- the failed gateway comes back (fresh maps, as after a reboot) and
+# takes the addresses back (higher priority): each connection is picked
+# up once more ----
+t_back=$(date +%s.%N)
+pair_revive ga "$TS_TMP/pair.policy"
+if ts_wait_for 10 pair_state_since ga MASTER "$t_back" && ts_wait_for 5 pair_state_since gb BACKUP "$t_back"; then
+	sleep 2
+	picked=$(picked_up ga)
+	if [ "$picked" = "$conns $conns" ]; then
+		ts_pass ha_pair_failback
+	else
+		ts_fail ha_pair_failback "ga flows with the client as initiator / all: $picked, want $conns"
+	fi
+else
+	ts_fail ha_pair_failback "ga did not take the addresses back: $(tail -3 "$TS_TMP/keepalived-ga.log")"
+fi
+
+touch "$HA_STOP"
+wait "$clients_pid"
+rc=$?
+ok=$(grep -c '^conn [0-9]* ok' "$TS_TMP/clients.log")
+gap=$(awk '$3 == "ok" { if ($6 > m) m = $6 } END { printf "%.3f", m }' "$TS_TMP/clients.log")
+echo "# $ok of $conns TLS connections echoed to the end, over the failover and the failback; longest echo gap ${gap}s (one line every 50 ms)"
+if [ "$rc" = 0 ] && [ "$ok" = "$conns" ] && [ "$active_flows" -ge "$conns" ]; then
+	ts_pass ha_pair_no_connection_lost
+else
+	ts_fail ha_pair_no_connection_lost "$ok of $conns survived (ga had $active_flows flows): $(grep FAIL "$TS_TMP/clients.log" | head -3)"
 fi
 ts_exit
