@@ -90,11 +90,6 @@ static __always_inline __u32 ts_begin(struct ts_pkt *p, const struct ts_run *r, 
 	__u32 reason, off;
 	__u64 plain = 1;
 
-	p->slot = r->slot;
-	p->now = r->now;
-	p->len = r->len;
-	p->ifindex = r->ifindex;
-	p->hook = r->hook;
 	reason = classify_l3(p, &c, &plain, big);
 	if (reason)
 		return reason;

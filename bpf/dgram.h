@@ -51,7 +51,7 @@ static __always_inline __u32 dgram_judge(const struct ts_run *r, const struct ts
 		if (p->echo != TS_ECHO_REQUEST)
 			return TS_R_DROP_NO_RULE_ICMP;
 	} else {
-		if (dns_to_resolver(p, false))
+		if (dns_to_resolver(r, p, false))
 			return TS_R_PASS_RESOLVER;
 		dclass = plane_class(r->slot, ts_port_index(TS_PLANE_UDP, bpf_ntohs(p->dport)));
 		if (!dclass)

@@ -5,7 +5,9 @@
 
 #include "maps.h"
 
-/* What one run of the core knows besides the packet. */
+/* What one run of the core knows besides the packet (struct ts_pkt). On
+ * the stack of the full path's global function; the pointers into maps
+ * cannot be stored in a map value, so this is not part of ts_pkt. */
 struct ts_run {
 	const struct ts_config *cfg;
 	const struct ts_slot_cfg *sc;

@@ -48,7 +48,7 @@ __noinline int ts_xdp_full(struct xdp_md *ctx, __u32 fast_missed)
 	reason = ts_begin(p, &r, data, data_end, 0, 0, fast_missed);
 	if (!reason)
 		reason = classify_l4(p, &r, data, data_end);
-	if (ts_end(p, reason)) {
+	if (ts_end(&r, p, reason)) {
 		count_iface(r.ifindex, TS_HOOK_XDP, r.len, true);
 		return XDP_DROP;
 	}
@@ -167,7 +167,7 @@ __noinline int ts_tc_full(struct __sk_buff *skb, __u32 fast_missed)
 	reason = ts_begin(p, &r, data, data_end, beyond, big, fast_missed);
 	if (!reason)
 		reason = classify_l4(p, &r, data, data_end);
-	if (ts_end(p, reason)) {
+	if (ts_end(&r, p, reason)) {
 		count_iface(r.ifindex, TS_HOOK_TC_EGRESS, r.len, true);
 		return TC_ACT_SHOT;
 	}

@@ -409,7 +409,8 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 	{
 		bool init_hi = !from_lo;
 
-		id = rule_of(r, src, dst, dcls);
+		/* a SYN-ACK's sender is the responder: never the initiator */
+		id = (fl & SYN) ? 0 : rule_of(r, src, dst, dcls);
 		if (!id) {
 			id = rule_of(r, dst, src, scls);
 			init_hi = from_lo;

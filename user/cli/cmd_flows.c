@@ -159,9 +159,10 @@ static int print_flow(const struct ts_dp_flow *f, void *ctx)
 
 		ts_cli_endpoint_str(k->family, hi_init ? k->hi_addr : k->lo_addr, ap, ae, sizeof(ae));
 		ts_cli_endpoint_str(k->family, hi_init ? k->lo_addr : k->hi_addr, bp, be, sizeof(be));
-		printf("%-6s %-40s %-40s %-12s %8.0fs %8.0fs %-10s rule %u \"%s\"%s\n",
-		       ts_proto_name(k->proto), ae, be, state_name(f->val.state), age, idle, ifname, f->val.rule_id, label,
-		       f->val.flags & TS_FLOW_AUDIT ? " audit" : "");
+		printf("%-6s %-40s %-40s %-12s %8.0fs %8.0fs %-10s rule %u \"%s\"%s%s\n",
+		       ts_proto_name(k->proto), ae, be, state_name(f->val.state), age, idle, ifname,
+		       f->val.rule_id, label, f->val.flags & TS_FLOW_AUDIT ? " audit" : "",
+		       f->val.flags & TS_FLOW_LOOSE ? " loose" : "");
 		return 0;
 	}
 	ts_json_obj_open(w->j, NULL);
@@ -177,6 +178,7 @@ static int print_flow(const struct ts_dp_flow *f, void *ctx)
 	ts_json_u64(w->j, "rule_id", f->val.rule_id);
 	ts_json_str(w->j, "rule_label", label);
 	ts_json_bool(w->j, "audit", f->val.flags & TS_FLOW_AUDIT);
+	ts_json_bool(w->j, "loose", f->val.flags & TS_FLOW_LOOSE);
 	ts_json_u64(w->j, "ifindex", f->val.ifindex);
 	ts_json_str(w->j, "iface", ifname);
 	ts_json_obj_close(w->j);
