@@ -289,7 +289,7 @@ int main(int argc, char **argv)
 	if (ts_dp_open(&dp, &oo))
 		return 1;
 	prog_fd = ts_dp_xdp_prog_fd(dp);
-	if (bench_fill_flows(dp) || bench_udp_flows(dp) ||
+	if (bench_fill_flows(dp) ||
 	    fill_block_flows(bpf_map__fd(bpf_object__find_map_by_name(blk_obj, "blk_flows")))) {
 		fprintf(stderr, "bench: cannot fill the flow table\n");
 		return 1;

@@ -66,19 +66,18 @@ void bench_case_frame(struct bench_frame *f, const struct bench_case *c);
  * of the 1M; IPv6: flows bench_v6_flows opens by real handshakes. *f gets
  * a frame of the family's padded length, for data_in. BENCH_WALK_UDP4:
  * IPv4 UDP datagrams of the same clients and ports, flows that
- * bench_udp_flows puts in the table. */
+ * bench_fill_flows puts in the table beside their TCP twins. */
 #define BENCH_WALK_FLOWS 8192u
 #define BENCH_WALK_UDP4 17
 int bench_walk_fill(int walk_map_fd, int family, struct bench_frame *f);
-/* Replied UDP flows for the walk's 8k (client, port) pairs to server4:443. */
-int bench_udp_flows(struct ts_dp *dp);
 void bench_v6_flows(int prog_fd);
 
 /* Compile the bench policy with `nprefixes` client prefixes and install it. */
 int bench_install(struct ts_dp *dp, uint32_t nprefixes);
 /* Flow `id` of the 1M, as the dataplane makes them (the client is "lo"). */
 void bench_flow(uint32_t id, uint64_t now, struct ts_flow_key *k, struct ts_flow_val *v);
-/* The 1M flows into ts_flows through the product's own insert. */
+/* The 1M flows into ts_flows through the product's own insert, and a
+ * replied UDP twin of each the established walk visits. */
 int bench_fill_flows(struct ts_dp *dp);
 
 /* The allowed SYN: a fresh connection per repetition. bench_moving_syn
