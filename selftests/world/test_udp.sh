@@ -8,7 +8,7 @@
 . "$(dirname "$0")/world_test.sh"
 
 NAMES="udp_exchange_one_way udp_reverse_first_refused udp_reply_after_idle_timeout_refused
-udp_flows_explain_stats ntp_through_gateway ping_one_way"
+udp_flows_explain_stats udp_monitor_prometheus ntp_through_gateway ping_one_way"
 world_test_need_turnstile $NAMES
 for t in socat chronyd ping jq; do
 	command -v $t >/dev/null || { for n in $NAMES; do ts_skip "$n" "$t is not installed"; done; ts_exit; }
@@ -89,6 +89,9 @@ else
 fi
 
 # ---- the reverse direction's first datagram is dropped
+ts_on_exit world_ts_monitor_stop
+world_ts_monitor_start "$TS_TMP/monitor.json"
+sleep 0.5
 for fam in 4 6; do
 	ts_bg "eprx$fam" world_nsenter ep socat -u "UDP$fam-RECV:443" "OPEN:$TS_TMP/eprx$fam,creat,append"
 done
@@ -104,6 +107,21 @@ if [ ! -s "$TS_TMP/eprx4" ] && [ ! -s "$TS_TMP/eprx6" ] && [ "$((after - before)
 	ts_pass udp_reverse_first_refused
 else
 	ts_fail udp_reverse_first_refused "endpoint got '$(cat "$TS_TMP"/eprx* 2>/dev/null | tr '\n' ' ')', drop_no_rule_udp +$((after - before))"
+fi
+
+# ---- monitor and Prometheus name the protocol: the reverse datagrams'
+# events, the UDP reasons and the rule's text
+ts_wait_for 5 grep -q '"reason":"drop_no_rule_udp"' "$TS_TMP/monitor.json"
+world_ts_monitor_stop
+events=$(jq -c 'select(.reason == "drop_no_rule_udp" and .protocol == "udp" and .dport == 443)' \
+	"$TS_TMP/monitor.json" 2>/dev/null | wc -l)
+prom=$(world_ts_cli stats --prometheus)
+if [ "$events" -ge 2 ] &&
+   grep -Eq '^turnstile_reason_packets_total\{reason="pass_new_udp",verdict="pass"\} [1-9]' <<<"$prom" &&
+   grep -Eq '^turnstile_rule_opened_total\{rule_id="[0-9]+",label="Q1",rule="endpoints -> device-manager udp/443"\} [1-9]' <<<"$prom"; then
+	ts_pass udp_monitor_prometheus
+else
+	ts_fail udp_monitor_prometheus "$events udp events; $(grep -E 'udp' <<<"$prom" | head -4 | tr '\n' ' ')"
 fi
 
 # ---- NTP: chronyd on the device manager, asked from an endpoint (allowed)
