@@ -59,7 +59,7 @@ for fam in 4 6; do
 	pids+=($!)
 done
 sleep 1
-flows=$(world_ts_cli flows --json --state replied)
+flows=$(world_ts_cli flows --json --state replied --proto udp)
 wait "${pids[@]}"
 bad=""
 for fam in 4 6; do
@@ -79,13 +79,14 @@ done
 explain_fwd=$(world_ts_cli explain --json "$ep4" "$dm4" udp/443 | jq -r '"\(.verdict) \(.rule_label) \(.ports)"')
 explain_rev=$(world_ts_cli explain --json "$dm6" "$ep6" udp/443 | jq -r '"\(.verdict) \(.reason)"')
 explain_ping=$(world_ts_cli explain --json "$ep6" "$dm6" icmp/echo | jq -r '"\(.verdict) \(.rule_label)"')
-nflows=$(jq '[.flows[] | select(.proto == "udp" and .dport == 443 and .rule_label == "Q1")] | length' <<<"$flows")
+nflows=$(jq '[.flows[] | select(.dport == 443 and .rule_label == "Q1")] | length' <<<"$flows")
+others=$(jq '[.flows[] | select(.proto != "udp")] | length' <<<"$flows")
 opened=$(world_ts_cli stats --json | jq '[.rules[] | select(.label == "Q1") | .opened] | add // 0')
 if [ "$explain_fwd" = "allow Q1 udp/443" ] && [ "$explain_rev" = "refuse drop_no_rule_udp" ] &&
-   [ "$explain_ping" = "allow P1" ] && [ "$nflows" -ge 2 ] && [ "$opened" -ge 4 ]; then
+   [ "$explain_ping" = "allow P1" ] && [ "$nflows" -ge 2 ] && [ "$others" = 0 ] && [ "$opened" -ge 4 ]; then
 	ts_pass udp_flows_explain_stats
 else
-	ts_fail udp_flows_explain_stats "explain '$explain_fwd' / '$explain_rev' / '$explain_ping', $nflows replied udp/443 flows of Q1, Q1 opened $opened"
+	ts_fail udp_flows_explain_stats "explain '$explain_fwd' / '$explain_rev' / '$explain_ping', $nflows replied udp/443 flows of Q1 ($others not udp), Q1 opened $opened"
 fi
 
 # ---- the reverse direction's first datagram is dropped
