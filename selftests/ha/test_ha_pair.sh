@@ -11,7 +11,10 @@
 # back and takes the addresses back; its flows are pickups too, and the
 # connections still echo. Clients resolve fresh wildcard names through the
 # DNS proxy on the clients' virtual address, before the failover (the
-# active gateway learns them) and after (the standby does).
+# active gateway learns them) and after (the standby does). With the fleet
+# in the build (run --etcd), the pair takes its policy from a 1-member
+# etcd and shares learned names: those only the failed gateway learned
+# pass through the standby at once (SKIP without the fleet).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/pair.sh"
 ts_require_root
@@ -20,6 +23,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 for tool in keepalived python3 openssl; do
 	command -v "$tool" >/dev/null || { ts_skip ha_pair "$tool is not installed (scripts/install-deps.sh)"; ts_exit; }
 done
+if pair_has_fleet && ! command -v etcd >/dev/null; then
+	ts_skip ha_pair "etcd is not installed (scripts/install-deps.sh)"; ts_exit
+fi
 pair_up || { ts_fail ha_pair_topology "cannot build the namespaces"; ts_exit; }
 
 pair_servers || { ts_fail ha_pair_topology "no TLS or DNS server: $(tail -2 "$TS_TMP/server.log")"; ts_exit; }
