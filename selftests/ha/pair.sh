@@ -161,22 +161,21 @@ pair_ts() {
 }
 
 # The keepalived.conf of the pair, one file for both nodes (keepalived -i
-# NODE keeps the lines marked @NODE); $1: the notify script.
+# NODE keeps the lines marked @NODE); $1: the directory of the FIFOs
+# NODE.fifo each node reports its transitions to (the test's only).
 pair_keepalived_conf() {
 	cat <<EOF
 global_defs {
     router_id turnstile-pair
     vrrp_version 3
-    enable_script_security
-    script_user root
+    @ga notify_fifo $1/ga.fifo
+    @gb notify_fifo $1/gb.fifo
 }
 vrrp_sync_group TURNSTILE {
     group {
         CLIENTS
         SERVERS
     }
-    @ga notify "$1 ga"
-    @gb notify "$1 gb"
 }
 EOF
 	pair_vrrp_instance CLIENTS cli0 51 PAIR_ADDR_C "$PAIR_VIP_C"
@@ -211,14 +210,21 @@ EOF
 
 # pair_keepalived G: keepalived (VRRP only) in the foreground on gateway
 # G, with its conf, pid files and the transitions it reports
-# ($TS_TMP/transitions: "TIME NODE GROUP NAME STATE") in the test's dir.
+# ($TS_TMP/transitions: "TIME NODE GROUP "NAME" STATE PRIORITY", the time
+# taken as the line arrives on G's FIFO: no script is forked) in the
+# test's dir.
 pair_keepalived() {
 	local g=$1 dir=$TS_TMP/keepalived
 	if [ ! -f "$dir/keepalived.conf" ]; then
 		mkdir -p "$dir" && chmod 700 "$dir"
-		printf '#!/bin/sh\necho "$(date +%%s.%%N) $*" >>%s\n' "$TS_TMP/transitions" >"$dir/notify.sh"
-		chmod 700 "$dir/notify.sh"
-		pair_keepalived_conf "$dir/notify.sh" >"$dir/keepalived.conf"
+		pair_keepalived_conf "$dir" >"$dir/keepalived.conf"
+	fi
+	if [ ! -p "$dir/$g.fifo" ]; then
+		mkfifo -m 600 "$dir/$g.fifo" || return 1
+		# read and write: the reader sees no end when keepalived goes
+		# shellcheck disable=SC2016 # expanded by the inner bash
+		ts_bg "fifo-$g" bash -c 'exec 3<>"$0"; while IFS= read -r l <&3; do
+			echo "$EPOCHREALTIME $1 $l" >>"$2"; done' "$dir/$g.fifo" "$g" "$TS_TMP/transitions"
 	fi
 	ts_bg "keepalived-$g" nsenter --net="/run/netns/${PAIR_NS[$g]}" -- keepalived -n -l -D -G -P -i "$g" \
 		-f "$dir/keepalived.conf" -p "$dir/$g.pid" -r "$dir/$g.vrrp.pid"
@@ -239,12 +245,14 @@ pair_state_time() {
 		'$2 == g && $3 == "GROUP" && $5 == s && $1 >= t { print $1; exit }' "$TS_TMP/transitions"
 }
 
-# pair_kill G: the gateway dies: its links go down, its turnstile and
+# pair_kill G: the gateway dies: its links go down (PAIR_DOWN_AT: the
+# time both are down, after which it sends nothing), its turnstile and
 # keepalived are killed.
 pair_kill() {
 	local g=$1
 	ip -n "${PAIR_NS[$g]}" link set cli0 down
 	ip -n "${PAIR_NS[$g]}" link set srv0 down
+	PAIR_DOWN_AT=$EPOCHREALTIME
 	kill -9 "${PAIR_RUN_PID[$g]}" 2>/dev/null
 	_ts_kill_tree "${PAIR_KA_PID[$g]}"
 }

@@ -89,19 +89,19 @@ sleep 1
 active_flows=$(pair_ts ga flows --json | python3 -c 'import json,sys; print(len([f for f in json.load(sys.stdin)["flows"] if f["dport"] == 443]))')
 
 # ---- the active gateway dies ----
-t_kill=$(date +%s.%N)
 pair_kill ga
+t_kill=$PAIR_DOWN_AT
 if ts_wait_for 10 pair_state_since gb MASTER "$t_kill"; then
 	t_master=$(pair_state_time gb MASTER "$t_kill")
 	# VRRPv3: the backup declares the master down 3 advertisement
 	# intervals plus its skew, (256 - priority) / 256 of one interval,
-	# after the last advertisement it received, which came before the
-	# kill; the notify script that reports the time is forked after the
-	# transition: 0.1 s for it to start and write
+	# after the last advertisement it received, which came before ga's
+	# links went down; the time is read when keepalived reports the
+	# transition (its notify FIFO): 0.1 s for keepalived to act and report
 	vrrp=$(python3 -c "print(3 * $PAIR_ADVERT + (256 - $PAIR_PRIO_STANDBY) * $PAIR_ADVERT / 256)")
 	bound=$(python3 -c "print($vrrp + 0.1)")
 	took=$(python3 -c "print('%.3f' % ($t_master - $t_kill))")
-	echo "# takeover: standby master ${took}s after the kill (VRRP master-down interval ${vrrp}s, advert_int ${PAIR_ADVERT}s)"
+	echo "# takeover: standby master ${took}s after the active gateway's links went down (VRRP master-down interval ${vrrp}s, advert_int ${PAIR_ADVERT}s)"
 	if python3 -c "import sys; sys.exit(not $took <= $bound)"; then
 		ts_pass ha_pair_takeover_within_vrrp_bound
 	else
