@@ -24,8 +24,9 @@ static bool refused_opening(struct rejudge *r, const struct ts_flow_key *k, bool
 	src.plen = dst.plen = k->family == TS_FAMILY_V6 ? 128 : 32;
 	memcpy(src.addr, hi_init ? k->hi_addr : k->lo_addr, 16);
 	memcpy(dst.addr, hi_init ? k->lo_addr : k->hi_addr, 16);
-	err = ts_judge_syn(r->j, &src, ntohs(hi_init ? k->hi_port : k->lo_port), &dst,
-			   ntohs(hi_init ? k->lo_port : k->hi_port), &out);
+	/* the flow's first packet, as its opener sent it */
+	err = ts_judge_first(r->j, k->proto, &src, ntohs(hi_init ? k->hi_port : k->lo_port), &dst,
+			     ntohs(hi_init ? k->lo_port : k->hi_port), &out);
 	if (err) {
 		r->err = err;
 		return false;   /* not judged: kept */
