@@ -202,8 +202,13 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 	free0 = ts_tags_free_for(tags0, byte);
 	free1 = ts_tags_free_for(tags1, byte);
 	if ((free0 | free1) && TS_READ_ONCE(fill->live[t]) < r->cfg->capacity[t]) {
-		sb = ts_tags_count(free1) > ts_tags_count(free0);
-		j = ts_tags_first(sb ? free1 : free0);
+		__u32 home = ts_home_slot(h);
+		bool home_free = free0 & TS_BYTES_80 & ts_tag_bits(home);
+
+		/* the key's home slot when free (a find reads it first), else
+		 * the emptier bucket's first free slot */
+		sb = !home_free && ts_tags_count(free1) > ts_tags_count(free0);
+		j = home_free ? home : ts_tags_first(sb ? free1 : free0);
 		grow = true;
 	} else {
 		/* reuse an expired entry of a bucket with room for the tag */

@@ -114,8 +114,41 @@ static __always_inline struct ts_flow_slot *flow_find(void *map, const struct ts
 						      enum ts_table t, const struct ts_flow_key *k,
 						      __u64 h, struct ts_hit *hit)
 {
-	return (struct ts_flow_slot *)table_find(map, cfg, t, (const __u64 *)k, sizeof(*k) / 8, h,
-						 sizeof(struct ts_flow_slot), hit);
+	const unsigned int size = sizeof(struct ts_flow_slot), nwords = sizeof(*k) / 8;
+	__u64 want = ts_slot_want(h), t0, t1, m0, m1, st, *s;
+	__u32 mask = cfg->bucket_mask[t], base = cfg->tags_base[t], home = ts_home_slot(h);
+	__u32 bi0 = ts_table_bucket(h, mask, 0), bi1 = ts_table_bucket(h, mask, 1);
+	__u32 i0 = base + bi0, i1 = base + bi1;
+	__u64 *tg0 = bpf_map_lookup_elem(&ts_tags, &i0), *tg1 = bpf_map_lookup_elem(&ts_tags, &i1);
+	__u8 *bk0 = bpf_map_lookup_elem(map, &bi0);
+	__u8 byte = TS_TAG_BYTE(h);
+
+	if (!tg0 || !tg1 || !bk0)
+		return NULL;
+	/* both tags words, then the home slot, loaded before any is tested:
+	 * a flow at home (most of them: inserts prefer it) costs one memory
+	 * wait, not the tags' and then the slot's in turn */
+	t0 = ts_load_acquire(tg0);
+	t1 = ts_load_acquire(tg1);
+	s = (__u64 *)(bk0 + home * size);
+	if (ts_slot_read(s, want, (const __u64 *)k, nwords, &st)) {
+		if (hit) {
+			hit->tags = tg0;
+			hit->slot = s;
+			hit->st = st;
+			hit->j = home;
+		}
+		return (struct ts_flow_slot *)s;
+	}
+	/* elsewhere in its buckets (the home slot is not read twice) */
+	m0 = ts_tags_match(t0, byte) & ~(TS_BYTES_80 & ts_tag_bits(home));
+	m1 = ts_tags_match(t1, byte);
+	if (m0 && (s = bucket_find(map, bi0, tg0, m0, size, (const __u64 *)k, nwords, want, hit)))
+		return (struct ts_flow_slot *)s;
+	if (m1)
+		return (struct ts_flow_slot *)bucket_find(map, bi1, tg1, m1, size, (const __u64 *)k, nwords,
+							  want, hit);
+	return NULL;
 }
 
 #endif /* TS_BPF_TABLE_H */

@@ -199,7 +199,9 @@ _Static_assert(sizeof(struct ts_flow_val) == 32, "ts_flow_val size");
  * The protocol over these words (claim, publish, remove, scrub; the
  * memory order of each step; what a reader may rely on) is
  * include/ts_table.h, compiled by both sides: BPF and userspace (through
- * mmap) write the tables at once. ts_table_fill counts live slots per
+ * mmap) write the tables at once. The flow tables also give a key a
+ * home slot (ts_home_slot) that inserts take first and finds read first;
+ * any slot of its buckets stays valid. ts_table_fill counts live slots per
  * table; a table's capacity (ts_config.capacity) bounds that count
  * (CPUs inserting at the same instant may pass it by one each).
  */
@@ -297,6 +299,15 @@ static inline int ts_hash_seed_ok(__u64 seed)
 static inline __u32 ts_table_bucket(__u64 h, __u32 bucket_mask, __u32 which)
 {
 	return (which ? (__u32)(h >> 32) : (__u32)h) & bucket_mask;
+}
+
+/* A flow key's home slot: the slot of its first bucket that an insert
+ * takes when it is free, and that a find reads at once, beside the tags
+ * words instead of after them (hash bits 28-30: above any bucket index of
+ * a table below 2^28 buckets, below the tag bits). */
+static inline __u32 ts_home_slot(__u64 h)
+{
+	return (__u32)(h >> 28) & (TS_BUCKET_SLOTS - 1);
 }
 
 /* The top bit of each byte of `tags` equal to `byte` (exact, no false
