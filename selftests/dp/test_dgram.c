@@ -143,6 +143,7 @@ static void udp_timeouts(struct dpt *t, const struct fam *f)
 	udp(&p, f->client, 41000, f->server, 443);
 	expect_reason(t, TS_HOOK_XDP, &p, TS_R_PASS_NEW_UDP, "first datagram");
 	v = flow_of(t, IPPROTO_UDP, f->client, 41000, f->server, 443);
+	TS_CHECK(v != NULL, "the first datagram's flow");
 	if (!v)
 		return;
 	v->last_seen_ns -= 29ull * 1000000000ull;
@@ -156,6 +157,7 @@ static void udp_timeouts(struct dpt *t, const struct fam *f)
 	udp(&p, f->server, 443, f->client, 41001);
 	expect_reason(t, TS_HOOK_XDP, &p, TS_R_PASS_UDP, "reply");
 	v = flow_of(t, IPPROTO_UDP, f->client, 41001, f->server, 443);
+	TS_CHECK(v != NULL, "the replied flow");
 	if (!v)
 		return;
 	v->last_seen_ns -= 100ull * 1000000000ull;
