@@ -60,7 +60,7 @@ BENCH_SRCS := $(wildcard selftests/bench/bench_*.c)
 BENCH_BINS := $(patsubst selftests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .SECONDARY:
-.PHONY: all test test-run bench bench-run bench-dns bench-live bench-live-run fuzz demo deps clean man
+.PHONY: all test test-run soak soak-run bench bench-run bench-dns bench-live bench-live-run fuzz demo deps clean man
 all: $(BIN) $(BPF_OBJ)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_DEPS)
@@ -180,6 +180,13 @@ test: deps
 
 test-run: all $(TEST_BINS) $(BENCH_BINS) $(FUZZ_TARGETS) $(TSAN_BIN)
 	$(Q)BUILD=$(BUILD) selftests/run
+
+# The long runs (selftests/soak/run says what and for how long: SOAK_*).
+soak: deps
+	$(Q)$(MAKE) --no-print-directory soak-run
+
+soak-run: all $(BUILD)/selftests/dp/test_diff $(BUILD)/selftests/dp/test_concurrency $(FUZZ_TARGETS)
+	$(Q)BUILD=$(BUILD) selftests/soak/run
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory bench-run

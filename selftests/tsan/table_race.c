@@ -17,8 +17,11 @@
  * left claimed, every live key found at its slot, tags equal to the live
  * slots' tag bytes, the live count equal to the live slots.
  *
- * Shown to fail (then restored): with the tag OR in ts_table_insert a
- * plain read-modify-write, TSan reports the race on the tags word.
+ * Shown to fail (each mutation made once, never committed, 2026-12-02):
+ * with the tag OR in ts_table_insert a plain read-modify-write, TSan
+ * reports the race on the tags word; with ts_table_insert's TS_TAG_DUPS
+ * undo leaving its tag byte, the check after the writers finds a tags
+ * word with bytes of empty slots (3 runs of 3).
  *
  * TS_TSAN_OVERLAP=1 runs instead every writer over every key (and sweeps
  * of each other's slots). TSan reports today (2026-12-02) a race there:
