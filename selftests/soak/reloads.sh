@@ -41,18 +41,9 @@ downloads() {
 		fi >>"$TS_TMP/downloads"
 	done
 }
-# New connections aggregator -> waf, alternating families.
-stream() {
-	local fam=4
-	until [ -e "$TS_TMP/stop" ]; do
-		echo "$fam $(world_attempt agg waf "$fam")" >>"$TS_TMP/stream"
-		fam=$((10 - fam))
-		sleep 0.2
-	done
-}
 downloads 4 dm & dl4=$!
 downloads 6 blob & dl6=$!
-stream & streamer=$!
+world_stream agg waf "$TS_TMP/stream" "$TS_TMP/stop" & streamer=$!
 sleep 2
 
 log=$WORLD_DIR/turnstile.log
