@@ -25,14 +25,17 @@ LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS   := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
 CARES_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libcares 2>/dev/null)
 CARES_LIBS    := $(shell $(PKG_CONFIG) --libs libcares 2>/dev/null || echo -lcares)
+# the fleet's etcd client (user/lib/fleet): HTTP with libcurl, JSON with json-c
+FLEET_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libcurl json-c 2>/dev/null)
+FLEET_LIBS    := $(shell $(PKG_CONFIG) --libs libcurl json-c 2>/dev/null || echo -lcurl -ljson-c) -lpthread
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes
 INCLUDES  := -Iinclude -I$(BUILD)/include -Iuser/lib
 CFLAGS    ?= -O2 -g
 # -fno-strict-aliasing: table keys (structs of narrower fields) are hashed
 # and compared as 8-byte words (ts_hash), as the datapath reads them
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -fno-strict-aliasing $(INCLUDES) $(LIBBPF_CFLAGS) $(CARES_CFLAGS) -D_GNU_SOURCE -MMD -MP
-LDLIBS    := $(LIBBPF_LIBS) $(CARES_LIBS) -lm
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -fno-strict-aliasing $(INCLUDES) $(LIBBPF_CFLAGS) $(CARES_CFLAGS) $(FLEET_CFLAGS) -D_GNU_SOURCE -MMD -MP
+LDLIBS    := $(LIBBPF_LIBS) $(CARES_LIBS) $(FLEET_LIBS) -lm
 
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -Iinclude -Ibpf $(CLANG_BPF_SYS_INCLUDES)
 
@@ -40,7 +43,7 @@ BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -Iinclude -Ibpf $(CLANG
 BPF_MAIN := bpf/turnstile.bpf.c
 BPF_OBJ  := $(BUILD)/bpf/turnstile.bpf.o
 SKEL     := $(BUILD)/include/turnstile.skel.h
-BPF_DEPS := $(wildcard bpf/*.h) include/turnstile.h
+BPF_DEPS := $(wildcard bpf/*.h) $(wildcard include/*.h)
 
 # ---- userspace library, CLI --------------------------------------------------
 LIB_SRCS := $(shell find user/lib -name '*.c' | sort)
@@ -150,6 +153,10 @@ FUZZ_SRCS_dns    := user/lib/names/dnsmsg.c user/lib/policy/net.c $(FUZZ_COMMON_
 # the proxy's learning step: the names library on a policy of wildcards
 FUZZ_SRCS_learn  := $(shell find user/lib/names user/lib/policy -name '*.c' | sort) $(FUZZ_COMMON_SRCS)
 FUZZ_LIBS_learn  := $(CARES_LIBS) -lm
+# the fleet's readers of what etcd holds: answers, names keys, gateway status
+FUZZ_SRCS_etcd   := user/lib/fleet/etcd_json.c user/lib/fleet/b64.c user/lib/fleet/keys.c \
+	user/lib/fleet/status_json.c user/lib/policy/dnsname.c user/lib/policy/net.c $(FUZZ_COMMON_SRCS)
+FUZZ_LIBS_etcd   := $(FLEET_LIBS)
 FUZZ_NAMES   := $(patsubst selftests/fuzz/fuzz_%.c,%,$(wildcard selftests/fuzz/fuzz_*.c))
 FUZZ_TARGETS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_HDRS    := $(shell find user/lib -name '*.h' | sort) include/turnstile.h

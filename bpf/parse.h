@@ -32,6 +32,12 @@
 #define TS_R_SCOPE_DEFAULT 0xff
 
 
+enum ts_echo {
+	TS_ECHO_NONE = 0,
+	TS_ECHO_REQUEST = 1,
+	TS_ECHO_REPLY = 2,
+};
+
 enum ts_frag {
 	TS_FRAG_NONE = 0,
 	TS_FRAG_FIRST = 1,    /* offset 0, more fragments follow */
@@ -45,7 +51,10 @@ struct ts_cursor {
 };
 
 /* What the stages learn about a packet. Addresses as 4 words in network
- * order (IPv4 in word 0); for an ICMP error, the tuple is the quoted one. */
+ * order (IPv4 in word 0); for an ICMP error, the tuple is the quoted one.
+ * The run's facts (slot, clock, length, hook) are in struct ts_run (run.h)
+ * alone, passed beside the packet: a global function gets the ones it
+ * needs as arguments. */
 struct ts_pkt {
 	__u32 saddr[4];
 	__u32 daddr[4];
@@ -56,22 +65,16 @@ struct ts_pkt {
 	__u8 frag;        /* enum ts_frag */
 	__u16 vlan;       /* outer VLAN id, 0 = none */
 	__u8 icmp_error;  /* tuple comes from an ICMP error's quote */
-	__u8 pad;
+	__u8 echo;        /* enum ts_echo: an ICMP echo (ports: its identifier) */
 	__u32 l4_len;     /* bytes from the L4 header to the end of the L3 payload */
 	__u32 rule_id;    /* for the event */
-	/* the run, carried into the global functions (turnstile.bpf.c) */
-	__u64 now;        /* ts_now(): the coarse clock */
-	__u32 slot;       /* active policy slot */
-	__u32 len;        /* bytes counted for this packet */
-	__u32 ifindex;
 	__u16 l4_off;     /* L4 header offset from the start of the frame */
-	__u8 hook;        /* enum ts_hook */
 	__u8 flow_missed; /* ts_flows is not to be read: the fast path found no
 			   * live flow there, or the segment opens a connection */
-	/* a TCP segment's flow key, made once (turnstile.bpf.c, flow_key_of) */
+	/* a TCP segment's flow key, made once (tcp.h, flow_key_of) */
 	__u8 key_made;
 	__u8 from_lo;     /* the sender is the key's lo endpoint */
-	__u8 pad3[2];
+	__u8 pad3[3];
 	__u32 tcp_seq;    /* the TCP sequence number, host order */
 	__u32 tcp_ack;    /* the TCP acknowledgment number, host order */
 	__u32 pad4;
@@ -351,6 +354,29 @@ struct ts_l4_ports {
 	__be16 source;
 	__be16 dest;
 };
+
+/* A UDP header: its length covers the header and lies within the L3
+ * payload (a first fragment's datagram goes on in later fragments). The
+ * checksum is the receiver's to check: the verdict does not need it. */
+static __always_inline __u32 parse_udp(struct ts_cursor *c, struct ts_pkt *p)
+{
+	struct ts_l4_ports *ph;
+	__be16 *ulen;
+	__u32 len;
+
+	if (p->l4_len < 8)
+		return TS_R_DROP_MALFORMED_L4;
+	ph = cur_pull(c, 8);
+	if (!ph)
+		return TS_R_DROP_MALFORMED_L4;
+	ulen = (__be16 *)(ph + 1);
+	len = bpf_ntohs(*ulen);
+	if (len < 8 || (len > p->l4_len && p->frag != TS_FRAG_FIRST))
+		return TS_R_DROP_MALFORMED_L4;
+	p->sport = ph->source;
+	p->dport = ph->dest;
+	return TS_R_NONE;
+}
 
 /* The first 8 bytes of a UDP header, or of the TCP header an ICMP error quotes. */
 static __always_inline __u32 parse_ports8(struct ts_cursor *c, struct ts_pkt *p)

@@ -11,12 +11,19 @@
 #include "run.h"
 #include "table.h"
 
-static __always_inline __u32 port_class(__u32 slot, __be16 port)
+/* The class of port index `ix` (ts_port_index: protocol plane and port). */
+static __always_inline __u32 plane_class(__u32 slot, __u32 ix)
 {
-	__u32 key = (slot & 1) * TS_PORTS_PER_SLOT + bpf_ntohs(port);
+	__u32 key = (slot & 1) * TS_PORTS_PER_SLOT + (ix < TS_PORTS_PER_SLOT ? ix : 0);
 	struct ts_port_val *v = bpf_map_lookup_elem(&ts_ports, &key);
 
 	return v ? v->port_class : 0;
+}
+
+/* The class of a TCP port. */
+static __always_inline __u32 port_class(__u32 slot, __be16 port)
+{
+	return plane_class(slot, ts_port_index(TS_PLANE_TCP, bpf_ntohs(port)));
 }
 
 /* A ts_addr_val as one word (set id low, flags high), read in one load:
@@ -216,6 +223,26 @@ static __always_inline bool is_resolver(const struct ts_run *r, __u8 family, con
 	struct ts_addr_slot *s = host_lookup(r, family, addr);
 
 	return s && (s->val.flags & TS_ADDR_RESOLVER);
+}
+
+/* The rule for a packet without flow: `dclass` judges the sender as the
+ * initiator; a nonzero `sclass` (loose pickup) also tries the other
+ * orientation, which sets *reversed. One site for both uses: every
+ * inlined copy of the address lookups is walked again by the verifier. */
+static __always_inline __u32 policy_rule(const struct ts_run *r, const struct ts_pkt *p,
+					 __u32 dclass, __u32 sclass, bool *reversed)
+{
+	__u32 src, dst, rule, no_in;
+
+	no_in = pair_sets(r, p, !sclass, &src, &dst);
+	/* the filter's bit set: no such rule entry, none to look up */
+	rule = (no_in & ts_inbound_bit(src, dclass)) ? 0 : rule_lookup(r, src, dst, dclass);
+	*reversed = false;
+	if (!rule && sclass) {
+		rule = rule_lookup(r, dst, src, sclass);
+		*reversed = true;
+	}
+	return rule;
 }
 
 #endif /* TS_BPF_POLICY_H */

@@ -52,7 +52,7 @@ static const char *const pool[2][14] = {
 	  "2001:db8:666::200", "2001:db8:100:ff::1", "2001:db8:100::12", "2001:db8:101::1",
 	  "2001:db8:53::2", "fe80::1" },
 };
-static const uint16_t server_ports[] = { 443, 443, 443, 80, 53, 22 };
+static const uint16_t server_ports[] = { 443, 443, 443, 80, 53, 22, 123 };
 static const uint8_t flag_mix[] = { 0x02, 0x02, 0x02, 0x12, 0x12, 0x10, 0x10, 0x10, 0x18, 0x18,
 				    0x11, 0x11, 0x04, 0x14, 0xc2, 0x03, 0x06, 0x00, 0x01 };
 
@@ -63,7 +63,7 @@ static void random_frame(struct pkt *p)
 	/* now and then the client's port is in scope too: a SYN from the
 	 * server's side is then judged, and can meet the client's half-open
 	 * entry (the refusal before the half-open check) */
-	uint16_t cport = pick(16) ? 40000 + pick(12) : 443, sport = server_ports[pick(6)];
+	uint16_t cport = pick(16) ? 40000 + pick(12) : 443, sport = server_ports[pick(7)];
 	bool fwd = pick(2);
 	struct pkt_spec s = {
 		.src = fwd ? a : b, .dst = fwd ? b : a,
@@ -77,20 +77,24 @@ static void random_frame(struct pkt *p)
 	unsigned kind = pick(100);
 	uint8_t quote[128];
 
-	if (kind < 8) {
+	if (kind < 16) {
 		s.proto = IPPROTO_UDP;
-	} else if (kind < 16) {
+	} else if (kind < 24) {
 		/* an ICMP error quoting a segment between two pool hosts */
 		struct pkt_addr qa = pkt_ip(pool[fam][pick(14)]);
 
 		s.proto = fam ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
-		s.icmp_type = fam ? (pick(4) ? 1 + pick(3) : 128 + pick(16)) : (pick(4) ? (pick(2) ? 3 : 11) : 8);
+		/* errors, and echo requests and replies (their identifier:
+		 * the ports' few values, so replies meet requests' flows) */
+		s.icmp_type = fam ? (pick(2) ? 1 + pick(3) : 128 + pick(16))
+				  : (pick(2) ? (pick(2) ? 3 : 11) : pick(2) ? 8 : pick(16));
 		s.icmp_quote = quote;
-		s.icmp_quote_len = pkt_quote(pick(2) ? &qa : &a, pick(2) ? &b : &qa, cport, sport, quote,
-					     sizeof(quote));
+		s.icmp_quote_len = pkt_quote_proto(pick(2) ? IPPROTO_UDP : IPPROTO_TCP,
+						   pick(2) ? &qa : &a, pick(2) ? &b : &qa, cport, sport,
+						   quote, sizeof(quote));
 		if (!pick(8))
 			s.icmp_quote_len = pick(s.icmp_quote_len);
-	} else if (kind < 18) {
+	} else if (kind < 26) {
 		s.proto = pick(2) ? 47 : 50; /* GRE, ESP */
 	}
 	if (!pick(8)) {
@@ -133,6 +137,14 @@ static void random_frame(struct pkt *p)
 		p->b[at] = pick(256);
 		break;
 	}
+	case 2:   /* a UDP length near the payload's, either side */
+		if (s.proto == IPPROTO_UDP && p->l4 + 6 <= p->len) {
+			unsigned ulen = 8 + s.payload + pick(5) - 2 - (pick(8) ? 0 : 8);
+
+			p->b[p->l4 + 4] = (uint8_t)(ulen >> 8);
+			p->b[p->l4 + 5] = (uint8_t)ulen;
+		}
+		break;
 	default:
 		break;
 	}
@@ -318,18 +330,21 @@ static void test_diff_seed(void)
 	"rule \"E2 W1\": endpoints -> waf tcp/443\n" \
 	"rule \"W2 A1\": waf <-> aggregator tcp/443,80\n" \
 	"rule \"D2 B2\": device-manager -> azure-blob tcp/443\n" \
-	"rule \"D4 R1\": device-manager -> redirect-server tcp/443\n"
+	"rule \"D4 R1\": device-manager -> redirect-server tcp/443\n" \
+	"rule \"N1\": endpoints -> device-manager udp/123,443\n" \
+	"rule \"Q1\": endpoints <-> waf udp/443 tcp/22\n" \
+	"rule \"P1\": device-manager -> endpoints icmp/echo\n"
 
 static void test_diff_drop_loose(void)
 {
-	run_diff("scope-drop+loose", "settings {\n scope tcp/443,80\n outside-scope drop\n"
+	run_diff("scope-drop+loose", "settings {\n scope tcp/443,80,22 udp/123,443 icmp/echo\n outside-scope drop\n"
 		 " loose-pickup on\n resolvers 192.0.2.2 2001:db8:53::2\n}\n" SEED_RULES,
 		 total_frames / 4);
 }
 
 static void test_diff_audit(void)
 {
-	run_diff("audit", "settings {\n scope tcp/443\n outside-scope drop\n audit on\n"
+	run_diff("audit", "settings {\n scope tcp/443 udp/443 icmp/echo\n outside-scope drop\n audit on\n"
 		 " resolvers 192.0.2.2\n}\n" SEED_RULES, total_frames - total_frames / 2 - total_frames / 4);
 }
 

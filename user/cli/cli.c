@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* cli.c - helpers shared by the subcommands (see cli.h). */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "opts.h"
 #include "common/log.h"
 #include "dp/dp.h"
+#include "fleet/fleet.h"
 #include "loader/metrics_http.h"
 #include "loader/resolvers.h"
 #include "policy/net.h"
@@ -142,6 +144,9 @@ int ts_cli_parse_simple(const struct ts_cmd_syntax *syn, int argc, char **argv, 
 	return ts_opts_parse(syn, argc, argv, set_json, json, noperands);
 }
 
+/* ids from 0x100 up: never a letter of the tables they join */
+enum { OPT_ETCD = 0x100, OPT_FLEET, OPT_GATEWAY, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_USER, OPT_PASSWORD };
+
 static const struct ts_opt up_opts[] = {
 	{ "iface", 'i', TS_OPT_VALUE, "IFACE", "attach XDP (ingress) to IFACE; repeatable", 'i' },
 	{ "egress", 'e', TS_OPT_VALUE, "IFACE", "attach tc egress to IFACE; repeatable", 'e' },
@@ -162,8 +167,74 @@ static const struct ts_opt run_opts[] = {
 	  "serve Prometheus metrics at http://ADDR:PORT/metrics", 'M' },
 	{ "log-events", 'L', TS_OPT_FLAG, NULL,
 	  "drop and audit events to the journal (rate-limited)", 'L' },
+	{ "fleet-gateway", 0, TS_OPT_VALUE, "NAME",
+	  "this gateway's name in the fleet (default: the host name)", OPT_GATEWAY },
 	{ 0 },
 };
+
+const struct ts_opt ts_cli_fleet_opts[] = {
+	{ "etcd", 0, TS_OPT_VALUE, "URLS",
+	  "the fleet's etcd endpoints, comma separated (https://HOST:2379,...)", OPT_ETCD },
+	{ "fleet", 0, TS_OPT_VALUE, "NAME",
+	  "the fleet: its policy is etcd's /turnstile/NAME/policy (docs/fleet.md)", OPT_FLEET },
+	{ "etcd-cacert", 0, TS_OPT_VALUE, "FILE", "CA certificate(s) etcd's must chain to (PEM)", OPT_CACERT },
+	{ "etcd-cert", 0, TS_OPT_VALUE, "FILE", "client certificate for etcd (PEM)", OPT_CERT },
+	{ "etcd-key", 0, TS_OPT_VALUE, "FILE", "its private key (PEM)", OPT_KEY },
+	{ "etcd-user", 0, TS_OPT_VALUE, "NAME", "etcd user (its role limits what it may write)", OPT_USER },
+	{ "etcd-password-file", 0, TS_OPT_VALUE, "FILE", "the etcd user's password, first line", OPT_PASSWORD },
+	{ 0 },
+};
+
+int ts_cli_fleet_option(struct ts_cli_fleet_args *f, int id, const char *val)
+{
+	switch (id) {
+	case OPT_ETCD:     f->endpoints = val; return 0;
+	case OPT_FLEET:
+		if (ts_fleet_label_check(val)) {
+			ts_err("--fleet %s: 1 to %u bytes of a-z, 0-9, '.', '_', '-'", val, TS_FLEET_LABEL_MAX);
+			return TS_EXIT_USAGE;
+		}
+		f->fleet = val;
+		return 0;
+	case OPT_GATEWAY:
+		if (ts_fleet_label_check(val)) {
+			ts_err("--fleet-gateway %s: 1 to %u bytes of a-z, 0-9, '.', '_', '-'", val,
+			       TS_FLEET_LABEL_MAX);
+			return TS_EXIT_USAGE;
+		}
+		f->gateway = val;
+		return 0;
+	case OPT_CACERT:   f->cacert = val; return 0;
+	case OPT_CERT:     f->cert = val; return 0;
+	case OPT_KEY:      f->key = val; return 0;
+	case OPT_USER:     f->user = val; return 0;
+	case OPT_PASSWORD: f->password_file = val; return 0;
+	}
+	return TS_EXIT_USAGE;
+}
+
+void ts_cli_fleet_config(const struct ts_cli_fleet_args *f, struct ts_fleet_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->etcd = (struct ts_etcd_config){
+		.endpoints = f->endpoints, .cacert = f->cacert, .cert = f->cert, .key = f->key,
+		.user = f->user, .password_file = f->password_file,
+	};
+	cfg->fleet = f->fleet;
+	cfg->gateway = f->gateway;
+}
+
+/* The gateway's name in its fleet when --fleet-gateway is not given: the
+ * host name, lower case, if it is a valid label. */
+static const char *default_gateway(struct ts_cli_fleet_args *f)
+{
+	if (gethostname(f->hostname, sizeof(f->hostname)))
+		return NULL;
+	f->hostname[sizeof(f->hostname) - 1] = '\0';
+	for (char *c = f->hostname; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return ts_fleet_label_check(f->hostname) ? NULL : f->hostname;
+}
 
 _Static_assert(TS_LOCK_TIMEOUT_DEFAULT_MS == 10000, "the --lock-wait help says 10");
 
@@ -252,23 +323,25 @@ static int up_option(void *ctx, int id, const char *val)
 		a->opts.log_events = true;
 		return 0;
 	}
-	return TS_EXIT_USAGE;
+	return ts_cli_fleet_option(&a->fleet, id, val);
 }
 
 int ts_cli_parse_up(int argc, char **argv, struct ts_cli_up_args *a, bool daemon)
 {
 	const struct ts_cmd_syntax syn = {
 		.name = daemon ? "run" : "up",
-		.operands = "POLICY",
+		.operands = daemon ? "[POLICY]" : "POLICY",
 		.about = daemon ?
 			"Does `up`, then stays in the foreground: refreshes names, removes\n"
 			"expired flows, reloads the policy on SIGHUP, exits on SIGTERM leaving\n"
-			"enforcement in place. Needs at least one -i or --egress interface." :
+			"enforcement in place. Needs at least one -i or --egress interface.\n"
+			"With --etcd and --fleet there is no POLICY: it comes from etcd, each\n"
+			"new revision applied as it is written (docs/fleet.md)." :
 			"Loads, attaches and installs the policy, resolves names once, and exits.\n"
 			"Enforcement stays until `turnstile down`. Needs at least one -i or\n"
 			"--egress interface (`up` serves no DNS: --dns-listen is `run`'s).",
-		.opts = { up_opts, daemon ? run_opts : NULL },
-		.min_operands = 1,
+		.opts = { up_opts, daemon ? run_opts : NULL, daemon ? ts_cli_fleet_opts : NULL },
+		.min_operands = daemon ? 0 : 1,
 		.max_operands = 1,
 	};
 	int rc, n;
@@ -283,7 +356,23 @@ int ts_cli_parse_up(int argc, char **argv, struct ts_cli_up_args *a, bool daemon
 		fprintf(stderr, "`turnstile %s --help` lists its options.\n", syn.name);
 		return TS_EXIT_USAGE;
 	}
-	a->opts.policy_path = argv[1];
+	if (!a->fleet.fleet != !a->fleet.endpoints) {
+		ts_err("%s: --etcd and --fleet go together", syn.name);
+		return TS_EXIT_USAGE;
+	}
+	if (a->fleet.fleet && n) {
+		ts_err("%s: with --fleet the policy comes from etcd: no POLICY argument", syn.name);
+		return TS_EXIT_USAGE;
+	}
+	if (!a->fleet.fleet && !n) {
+		ts_err("%s: missing POLICY", syn.name);
+		return TS_EXIT_USAGE;
+	}
+	if (a->fleet.fleet && !a->fleet.gateway && !(a->fleet.gateway = default_gateway(&a->fleet))) {
+		ts_err("%s: the host name is no valid gateway name: give --fleet-gateway", syn.name);
+		return TS_EXIT_USAGE;
+	}
+	a->opts.policy_path = n ? argv[1] : NULL;
 	a->opts.xdp_ifaces = a->xdp;
 	a->opts.tc_ifaces = a->tc;
 	a->opts.resolvers = a->resolvers[0] ? a->resolvers : NULL;

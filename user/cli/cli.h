@@ -45,9 +45,23 @@ extern const struct ts_opt ts_cli_json_opt[];
 int ts_cli_parse_simple(const struct ts_cmd_syntax *syn, int argc, char **argv, bool *json,
 			int *noperands);
 
+/* The fleet options (`run --fleet`, `fleet status`): etcd and its TLS. */
+struct ts_cli_fleet_args {
+	const char *endpoints, *fleet, *gateway;
+	const char *cacert, *cert, *key, *user, *password_file;
+	char hostname[64];           /* the default gateway name */
+};
+extern const struct ts_opt ts_cli_fleet_opts[];
+/* Takes one of ts_cli_fleet_opts (its id); 0 or an exit code. */
+int ts_cli_fleet_option(struct ts_cli_fleet_args *f, int id, const char *val);
+/* The fleet's config from the arguments (valid while they are). */
+struct ts_fleet_config;
+void ts_cli_fleet_config(const struct ts_cli_fleet_args *f, struct ts_fleet_config *cfg);
+
 /* The common `up`/`run` options (same arguments for both). */
 struct ts_cli_up_args {
 	struct ts_up_opts opts;
+	struct ts_cli_fleet_args fleet;  /* `run --fleet`: fleet.fleet != NULL */
 	const char *xdp[TS_STATE_MAX_IFACES];
 	const char *tc[TS_STATE_MAX_IFACES];
 	char resolvers[TS_STATE_RESOLVERS_LEN];

@@ -64,8 +64,14 @@ static void print_text(const struct view *v)
 
 	printf("version     %s (installed by %s)\n", ts_version(), v->st.version[0] ? v->st.version : "?");
 	printf("policy      %s\n", v->st.policy);
-	printf("generation  %llu (slot %u, schema %u)\n", (unsigned long long)v->cfg.generation, v->cfg.active_slot,
-	       v->cfg.schema_version);
+	/* in a fleet the generation is the fleet policy's etcd revision */
+	if (v->st.fleet[0])
+		printf("generation  %" PRId64 " (etcd revision of fleet %s, gateway %s; dataplane generation %llu, slot %u, schema %u)\n",
+		       v->st.fleet_revision, v->st.fleet, v->st.fleet_gateway,
+		       (unsigned long long)v->cfg.generation, v->cfg.active_slot, v->cfg.schema_version);
+	else
+		printf("generation  %llu (slot %u, schema %u)\n", (unsigned long long)v->cfg.generation,
+		       v->cfg.active_slot, v->cfg.schema_version);
 	printf("mode        %s\n", v->scfg.flags & TS_CFG_AUDIT ? "audit" : "enforce");
 	printf("daemon      %s", v->daemon_alive ? "running" : "not running");
 	if (v->daemon_alive)
@@ -189,7 +195,18 @@ static void print_json(const struct view *v)
 	ts_json_str(&j, "version", ts_version());
 	ts_json_str(&j, "installed_by_version", v->st.version);
 	ts_json_str(&j, "policy", v->st.policy);
-	ts_json_u64(&j, "generation", v->cfg.generation);
+	if (v->st.fleet[0])
+		ts_json_i64(&j, "generation", v->st.fleet_revision);
+	else
+		ts_json_u64(&j, "generation", v->cfg.generation);
+	ts_json_u64(&j, "dataplane_generation", v->cfg.generation);
+	if (v->st.fleet[0]) {
+		ts_json_obj_open(&j, "fleet");
+		ts_json_str(&j, "name", v->st.fleet);
+		ts_json_str(&j, "gateway", v->st.fleet_gateway);
+		ts_json_i64(&j, "revision", v->st.fleet_revision);
+		ts_json_obj_close(&j);
+	}
 	ts_json_u64(&j, "active_slot", v->cfg.active_slot);
 	ts_json_u64(&j, "schema_version", v->cfg.schema_version);
 	ts_json_str(&j, "mode", v->scfg.flags & TS_CFG_AUDIT ? "audit" : "enforce");

@@ -35,5 +35,6 @@ int ts_cmd_explain(int argc, char **argv);
 int ts_cmd_show(int argc, char **argv);
 int ts_cmd_diff(int argc, char **argv);
 int ts_cmd_reload(int argc, char **argv);
+int ts_cmd_fleet(int argc, char **argv);
 
 #endif /* TS_COMMANDS_H */

@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "explain", ts_cmd_explain, "why a connection is allowed or refused" },
 	{ "show",    ts_cmd_show,    "the policy as installed, with resolved addresses" },
 	{ "diff",    ts_cmd_diff,    "what a reload with a policy file would change" },
+	{ "fleet",   ts_cmd_fleet,   "`fleet status`: each gateway of an etcd fleet" },
 };
 
 static void usage(FILE *out)

@@ -68,7 +68,7 @@ static int clear_one(uint64_t *slot, void *arg)
 			     : ((const struct ts_addr_key *)key)->slot;
 
 	if (s == c->slot)
-		ts_table_remove_slot(c->t, slot, __atomic_load_n(slot, __ATOMIC_ACQUIRE));
+		ts_table_remove_slot(c->t, slot, ts_slot_state(slot));
 	return 0;
 }
 
@@ -386,6 +386,8 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *gener
 	sc.timeout_syn_s = c->settings.timeout_syn_s;
 	sc.timeout_established_s = c->settings.timeout_established_s;
 	sc.timeout_closing_s = c->settings.timeout_closing_s;
+	sc.timeout_unreplied_s = c->settings.timeout_unreplied_s;
+	sc.timeout_replied_s = c->settings.timeout_replied_s;
 	prefix_lengths(c, &sc);
 	err = map_write(dp->fds[TS_MAP_SLOT_CFG], "ts_slot_cfg", &slot, &sc);
 	if (err)

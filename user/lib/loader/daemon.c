@@ -14,11 +14,12 @@
 #include "loader/daemon.h"
 #include "loader/event_hub.h"
 #include "loader/event_log.h"
+#include "loader/fleet_glue.h"
 #include "loader/metrics_http.h"
 #include "loader/prom.h"
 #include "loader/names_glue.h"
 
-enum { EV_SIGNAL = 1, EV_NAMES, EV_PROXY, EV_METRICS, EV_EVENTS };
+enum { EV_SIGNAL = 1, EV_NAMES, EV_PROXY, EV_METRICS, EV_EVENTS, EV_FLEET };
 
 static sigset_t daemon_signals(void)
 {
@@ -56,6 +57,7 @@ struct loop {
 	struct ts_metrics_http *metrics;  /* `run --metrics`; NULL = none */
 	struct ts_event_log *log;         /* `run --log-events`; NULL = none */
 	struct ts_event_hub *events;      /* the event ring's one reader; NULL = none */
+	struct ts_fleet_glue fleet;       /* `run --fleet`; inactive otherwise */
 };
 
 /* Registers the resolver's fd (after an open or a restart). */
@@ -112,20 +114,41 @@ static int wait_ms(const struct loop *l)
 	return names_ms >= 0 && names_ms < gc_ms ? names_ms : (int)gc_ms;
 }
 
-static void reload(struct loop *l)
+/* A reload from path (SIGHUP: the recorded one; a fleet: its candidate). */
+static int reload_from(void *ctx, const char *path, char *why, size_t whylen)
 {
-	struct ts_session *s = l->s;
+	struct loop *l = ctx;
 	uint64_t gen = 0;
+	int err;
 
-	ts_info("SIGHUP: reloading %s", s->state.policy);
 	/* The resolver points into the compiled policy a reload frees: stop
 	 * it first (map entries stay), restart it on whichever policy runs. */
 	unwatch_names(l);
 	ts_names_glue_pause(&l->names); /* the DNS proxy's sockets stay open */
-	if (!ts_session_reload(s, &gen))
+	err = ts_session_reload_file(l->s, path, &gen, why, whylen);
+	if (!err)
 		ts_info("policy generation %llu active", (unsigned long long)gen);
 	ts_names_glue_policy_changed(&l->names);
 	watch_names(l);
+	return err;
+}
+
+static void reload(struct loop *l)
+{
+	ts_info("SIGHUP: reloading %s", l->s->state.policy);
+	reload_from(l, l->s->state.policy, NULL, 0);
+}
+
+/* `run --fleet`: the fleet link's fd joins the loop. */
+static int open_fleet(struct loop *l, const struct ts_fleet_config *cfg)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EV_FLEET };
+	int err = ts_fleet_glue_open(&l->fleet, l->s, &l->names, cfg, reload_from, l);
+
+	if (!err && ts_fleet_glue_fd(&l->fleet) >= 0 &&
+	    epoll_ctl(l->ep, EPOLL_CTL_ADD, ts_fleet_glue_fd(&l->fleet), &ev))
+		err = -errno;
+	return err;
 }
 
 /* Returns 1 to stop, 0 to go on. */
@@ -188,7 +211,7 @@ static int open_events(struct loop *l)
 	return 0;
 }
 
-int ts_daemon_run(struct ts_session *s)
+int ts_daemon_run(struct ts_session *s, const struct ts_fleet_config *fleet)
 {
 	struct loop l = { .s = s, .ep = -1, .sig_fd = -1, .names_fd = -1 };
 	struct epoll_event sig_ev = { .events = EPOLLIN, .data.u32 = EV_SIGNAL };
@@ -218,6 +241,8 @@ int ts_daemon_run(struct ts_session *s)
 	err = open_metrics(&l);
 	if (!err)
 		err = open_events(&l);
+	if (!err)
+		err = open_fleet(&l, fleet);
 	if (err)
 		goto out;
 	l.gc_due_ms = mono_ms() + TS_DAEMON_GC_INTERVAL_S * 1000;
@@ -235,7 +260,7 @@ int ts_daemon_run(struct ts_session *s)
 			ts_err("epoll_wait: %s", strerror(-err));
 			break;
 		}
-		bool names_ready = false, proxy_ready = false, events_ready = false;
+		bool names_ready = false, proxy_ready = false, events_ready = false, fleet_ready = false;
 
 		for (int i = 0; i < n && !stop; i++) {
 			uint32_t tag = evs[i].data.u32;
@@ -245,9 +270,13 @@ int ts_daemon_run(struct ts_session *s)
 			names_ready |= tag == EV_NAMES;
 			proxy_ready |= tag == EV_PROXY;
 			events_ready |= tag == EV_EVENTS;
+			fleet_ready |= tag == EV_FLEET;
 		}
 		if (stop)
 			break;
+		/* the fleet first: a new policy, then the names read against it */
+		if (fleet_ready)
+			ts_fleet_glue_process(&l.fleet);
 		ts_names_glue_process(&l.names, names_ready, proxy_ready);
 		/* on events, and on every timed wake-up: the journal's once-a-second
 		 * word on what the rate limit left out */
@@ -260,6 +289,7 @@ int ts_daemon_run(struct ts_session *s)
 		run_gc_if_due(&l);
 	}
 out:
+	ts_fleet_glue_close(&l.fleet);
 	ts_metrics_http_close(l.metrics);
 	ts_event_hub_close(l.events);
 	ts_event_log_close(l.log);

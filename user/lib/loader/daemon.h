@@ -9,12 +9,15 @@
 #ifndef TS_DAEMON_H
 #define TS_DAEMON_H
 
+#include "fleet/fleet.h"
 #include "loader/session.h"
 
 #define TS_DAEMON_GC_INTERVAL_S 5
 
-/* Runs until SIGTERM/SIGINT (returns 0) or a fatal error (-errno). */
-int ts_daemon_run(struct ts_session *s);
+/* Runs until SIGTERM/SIGINT (returns 0) or a fatal error (-errno). With
+ * fleet (`run --fleet`, else NULL) the policy also comes from etcd
+ * (loader/fleet_glue.h). */
+int ts_daemon_run(struct ts_session *s, const struct ts_fleet_config *fleet);
 
 /* Blocks the signals the loop takes through its signalfd; call before
  * anything that could receive them (right at start of `run`). */

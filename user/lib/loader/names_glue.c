@@ -127,7 +127,28 @@ static int open_names(struct ts_names_glue *g)
 
 static enum ts_learn_outcome learn(void *ctx, const struct ts_proxy_answer *a)
 {
-	return ts_names_learn_answer(ctx, a);
+	struct ts_names_glue *g = ctx;
+	enum ts_learn_outcome o = ts_names_learn_answer(g->names, a);
+
+	if ((o == TS_LEARN_NEW || o == TS_LEARN_UPDATED) && g->taught)
+		g->taught(g->taught_ctx, a);
+	return o;
+}
+
+enum ts_learn_outcome ts_names_glue_learn_shared(struct ts_names_glue *g, const char *name,
+						 const struct ts_net *addr, uint32_t ttl_s)
+{
+	static const struct ts_net fleet_group = { .family = TS_FAMILY_V6, .plen = 128 };
+	struct ts_proxy_answer a = {
+		.client = &fleet_group, .qname = name, .addrs = addr, .ttls = &ttl_s, .n = 1,
+		.server = "fleet",
+	};
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	a.received_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+
+	return g->names ? ts_names_learn_answer(g->names, &a) : TS_LEARN_NONE;
 }
 
 /* The proxy asks the servers the names use and teaches the library that runs now. */
@@ -137,7 +158,7 @@ static void point_proxy(struct ts_names_glue *g)
 
 	if (!g->proxy)
 		return;
-	ts_proxy_set_learner(g->proxy, g->names ? learn : NULL, g->names);
+	ts_proxy_set_learner(g->proxy, g->names ? learn : NULL, g);
 	if (!g->names)
 		return;
 	ts_names_servers_csv(g->names, csv, sizeof(csv));

@@ -11,16 +11,22 @@
 
 #include "loader/session.h"
 #include "loader/state.h"
+#include "names/proxy.h"
 #include "policy/compiled.h"
 
 struct ts_names;
 struct ts_proxy;
+struct ts_proxy_answer;
 
 struct ts_names_glue {
 	struct ts_session *s;
 	struct ts_names *names;     /* NULL = no names in the policy */
 	struct ts_proxy *proxy;     /* `run --dns-listen`; lives across reloads */
 	unsigned int unmatched;     /* addresses no set could be made for */
+	/* `run --fleet`: told of every answer the proxy taught (the fleet
+	 * glue publishes what it may); NULL = not in a fleet */
+	void (*taught)(void *ctx, const struct ts_proxy_answer *a);
+	void *taught_ctx;
 };
 
 /* Opens the resolver on the session's policy, and the DNS proxy when the
@@ -49,6 +55,15 @@ void ts_names_glue_process(struct ts_names_glue *g, bool names_ready, bool proxy
 /* After a reload (or a failed one): restart the resolver on the session's
  * current policy; the cache carries the addresses over. */
 void ts_names_glue_policy_changed(struct ts_names_glue *g);
+/*
+ * An address another gateway of the fleet learned for `name` (already
+ * checked: fleet_glue.h), learned here through the same path as a DNS
+ * answer the proxy read, with the same limits; the fleet counts as one
+ * client group (the unspecified address ::), so it holds at most
+ * TS_NAMES_LEARN_PER_CLIENT of the learned names. NONE when no resolver runs.
+ */
+enum ts_learn_outcome ts_names_glue_learn_shared(struct ts_names_glue *g, const char *name,
+						 const struct ts_net *addr, uint32_t ttl_s);
 /* `up`: resolve every name once, waiting at most timeout_ms. */
 int ts_names_glue_resolve_once(struct ts_names_glue *g, int timeout_ms);
 

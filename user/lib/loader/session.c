@@ -361,30 +361,40 @@ fail:
 
 int ts_session_reload(struct ts_session *s, uint64_t *generation_out)
 {
+	return ts_session_reload_file(s, s->state.policy, generation_out, NULL, 0);
+}
+
+int ts_session_reload_file(struct ts_session *s, const char *path, uint64_t *generation_out,
+			   char *why_out, size_t why_len)
+{
 	struct ts_compiled *next = NULL;
 	/* longer than the record's field: ts_state_record_reload marks a cut */
 	char why[TS_STATE_PATH_LEN + TS_STATE_REASON_LEN] = "";
 	int err;
 
-	err = build_policy(s->state.policy, s->state.audit,
+	err = build_policy(path, s->state.audit,
 			   s->state.resolvers[0] ? s->state.resolvers : s->default_resolvers,
 			   s->state.dns_listen, s->names_cache, &next, why, sizeof(why));
 	if (err) {
 		/* its findings (or why it cannot be read) are printed above */
 		ts_err("%s: not applied, the running policy (generation %llu) stays",
-		       s->state.policy, (unsigned long long)s->state.generation);
+		       path, (unsigned long long)s->state.generation);
 		ts_state_record_reload(&s->state, TS_RELOAD_INVALID, why[0] ? why : "invalid policy");
 		ts_state_save(s->pin_dir, &s->state);
+		if (why_out)
+			snprintf(why_out, why_len, "%s", s->state.reload_error);
 		return -EINVAL;
 	}
 	err = ts_dp_install(s->dp, next, generation_out);
 	if (err) {
-		ts_err("%s: installing failed (%s), the running policy stays", s->state.policy,
+		ts_err("%s: installing failed (%s), the running policy stays", path,
 		       strerror(-err));
 		ts_compiled_free(next);
-		snprintf(why, sizeof(why), "%s: installing failed: %s", s->state.policy, strerror(-err));
+		snprintf(why, sizeof(why), "%s: installing failed: %s", path, strerror(-err));
 		ts_state_record_reload(&s->state, TS_RELOAD_FAILED, why);
 		ts_state_save(s->pin_dir, &s->state);
+		if (why_out)
+			snprintf(why_out, why_len, "%s", s->state.reload_error);
 		return err;
 	}
 	ts_compiled_free(s->policy);

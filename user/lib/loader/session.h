@@ -92,6 +92,13 @@ int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up
  * stays: returns -EINVAL. On success the session holds the new policy.
  */
 int ts_session_reload(struct ts_session *s, uint64_t *generation_out);
+/*
+ * The same from another file (a fleet's candidate revision): the recorded
+ * policy path stays. why (may be NULL) gets the one-line reason of a
+ * refusal ("file:line:col: error: ...").
+ */
+int ts_session_reload_file(struct ts_session *s, const char *path, uint64_t *generation_out,
+			   char *why, size_t whylen);
 
 /* Releases memory, fds and the lock; enforcement stays as it is. */
 void ts_session_close(struct ts_session *s);

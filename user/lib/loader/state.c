@@ -68,6 +68,9 @@ static void format_state(char *buf, size_t len, const struct ts_loader_state *st
 	PUT("reload_result %s\n", ts_reload_result_name(st->reload_result));
 	PUT("reload_time %" PRId64 "\n", st->reload_unix);
 	PUT("reload_error %s\n", st->reload_error);
+	PUT("fleet %s\n", st->fleet);
+	PUT("fleet_gateway %s\n", st->fleet_gateway);
+	PUT("fleet_revision %" PRId64 "\n", st->fleet_revision);
 	for (size_t i = 0; i < st->nifaces; i++) {
 		const struct ts_state_iface *f = &st->ifaces[i];
 
@@ -166,6 +169,12 @@ static void parse_line(struct ts_loader_state *st, const char *line)
 		st->reload_unix = strtoll(v, NULL, 10);
 	else if (KEY("reload_error"))
 		copy_value(st->reload_error, sizeof(st->reload_error), v);
+	else if (KEY("fleet"))
+		copy_value(st->fleet, sizeof(st->fleet), v);
+	else if (KEY("fleet_gateway"))
+		copy_value(st->fleet_gateway, sizeof(st->fleet_gateway), v);
+	else if (KEY("fleet_revision"))
+		st->fleet_revision = strtoll(v, NULL, 10);
 	else if (KEY("iface") && st->nifaces < TS_STATE_MAX_IFACES &&
 		 sscanf(v, "%15s %d %u %d %d %u", f.name, &xdp, &mode, &tc, &created, &prog) == 6) {
 		f.xdp = xdp;

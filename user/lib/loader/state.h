@@ -65,6 +65,12 @@ struct ts_loader_state {
 	enum ts_reload_result reload_result;
 	int64_t reload_unix;
 	char reload_error[TS_STATE_REASON_LEN];
+	/* `run --fleet`: the fleet, this gateway's name in it, and the etcd
+	 * mod revision of the fleet policy it enforces (its generation in the
+	 * fleet; 0 = none yet). "" = not in a fleet. */
+	char fleet[64];
+	char fleet_gateway[64];
+	int64_t fleet_revision;
 	struct ts_state_iface ifaces[TS_STATE_MAX_IFACES];
 	size_t nifaces;
 };

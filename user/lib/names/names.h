@@ -105,6 +105,9 @@ int ts_names_learn(struct ts_names *n, const char *qname, const unsigned char *a
  * holding the most. The proxy's learner.
  */
 enum ts_learn_outcome ts_names_learn_answer(struct ts_names *n, const struct ts_proxy_answer *a);
+/* A DNS TTL clamped to [floor, ceiling] (ceiling 0 = none), never 0: the
+ * TTL a name's address is kept for (the policy's ttl-floor, ttl-ceiling). */
+uint32_t ts_names_ttl_clamp(uint32_t floor_s, uint32_t ceiling_s, uint32_t ttl_s);
 /* Names that have not finished a first round (A and AAAA each answered
  * or failed) since open: `up` can wait for 0. */
 size_t ts_names_unresolved(const struct ts_names *n);

@@ -9,6 +9,7 @@
 
 #include "common/grow.h"
 #include "common/log.h"
+#include "names/names.h"
 #include "names/state.h"
 #include "policy/dnsname.h"
 #include "policy/hmap.h"
@@ -342,14 +343,19 @@ int ts_names_state_remove(struct ts_names_state *st, const bool *drop, struct ts
 	return index_names(st);
 }
 
-uint32_t ts_names_clamp_ttl(const struct ts_names_state *st, uint32_t ttl_s)
+uint32_t ts_names_ttl_clamp(uint32_t floor_s, uint32_t ceiling_s, uint32_t ttl_s)
 {
-	if (ttl_s < st->ttl_floor_s)
-		ttl_s = st->ttl_floor_s;
-	if (st->ttl_ceiling_s && ttl_s > st->ttl_ceiling_s)
-		ttl_s = st->ttl_ceiling_s;
+	if (ttl_s < floor_s)
+		ttl_s = floor_s;
+	if (ceiling_s && ttl_s > ceiling_s)
+		ttl_s = ceiling_s;
 	/* TTL 0 with no floor would mean "refresh continuously": one second. */
 	return ttl_s ? ttl_s : 1;
+}
+
+uint32_t ts_names_clamp_ttl(const struct ts_names_state *st, uint32_t ttl_s)
+{
+	return ts_names_ttl_clamp(st->ttl_floor_s, st->ttl_ceiling_s, ttl_s);
 }
 
 int64_t ts_name_addr_expires_ms(const struct ts_names_state *st, const struct ts_name_addr *a)

@@ -1,0 +1,205 @@
+#!/bin/bash
+# A fleet of 3 gateways on a real 3-member etcd cluster (docs/fleet.md),
+# with TLS and etcd auth on: the policy written with etcdctl reaches all 3
+# (median and worst over 20 changes printed), a broken one is refused by
+# all and reported in etcd and by `fleet status`, a name learned through
+# one gateway is allowed through the others (and a forged one is not),
+# the roles keep a gateway to its own keys, one member killed changes
+# nothing, all members stopped leave enforcement and names as they were
+# (a gateway restarted then starts from its cache), and changes flow again
+# when the members return. Topology: fleet_topo.sh.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../loader/topo.sh"
+. "$(dirname "$0")/fleet_topo.sh"
+ts_require_root
+for tool in etcd etcdctl dnsmasq openssl; do
+	command -v $tool >/dev/null || { ts_skip fleet "$tool not installed (scripts/install-deps.sh)"; ts_exit; }
+done
+
+fleet_topo_up || { ts_fail topology "cannot build the namespaces or the etcd cluster: $(tail -3 "$TS_TMP"/etcd*.log)"; ts_exit; }
+fleet_policy >"$TS_TMP/base.policy"
+policy_put "$(cat "$TS_TMP/base.policy")"
+for i in 1 2 3; do
+	gw_start $i || { ts_fail "gateway_$i" "did not start: $(tail -5 "$TS_TMP/gw$i.log")"; ts_exit; }
+done
+rev0=$(ectl get /turnstile/$FLEET/policy -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["kvs"][0]["mod_revision"])')
+ok=1
+for i in 1 2 3; do [ "$(gw_revision $i)" = "$rev0" ] || ok=0; done
+[ $ok = 1 ] && ts_pass start_from_etcd || ts_fail start_from_etcd "not every gateway runs revision $rev0"
+
+# ---- propagation: 20 changes, each active on all 3 -------------------------
+extra='component extra { 198.51.100.11 }
+rule "X1": clients -> extra tcp/443'
+for i in 1 2 3; do
+	[ "$(client_connect $i 198.51.100.11)" != ok ] || { ts_fail before_change "198.51.100.11 open before any rule"; break; }
+done
+fleet_policy "$extra" >"$TS_TMP/extra.policy"
+if out=$(python3 "$TS_ROOT/selftests/fleet/measure_propagation.py" 20 "$TS_TMP/extra.policy" \
+	"$TS_TMP/gw1.log" "$TS_TMP/gw2.log" "$TS_TMP/gw3.log" -- \
+	nsenter --net="/run/netns/$NS_E" etcdctl --endpoints "$ETCD_URLS" --cacert "$PKI/ca.crt" \
+	--cert "$PKI/client.crt" --key "$PKI/client.key" --user "$ETCD_AS"); then
+	echo "$out"
+	echo "propagation (etcdctl put -> active on all 3 gateways, 20 changes): $(echo "$out" | tail -1)"
+	ts_pass propagation_20_changes
+else
+	echo "$out"
+	ts_fail propagation_20_changes "$(echo "$out" | tail -1)"
+fi
+ok=1
+for i in 1 2 3; do [ "$(client_connect $i 198.51.100.11)" = ok ] || ok=0; done
+[ $ok = 1 ] && ts_pass change_enforced || ts_fail change_enforced "the new rule X1 does not let 198.51.100.11 through everywhere"
+good_rev=$(gw_revision 1)
+
+# ---- a broken policy: refused by all 3, reported ---------------------------
+policy_put "$(fleet_policy "$extra
+rule \"X2\": clients -> nowhere tcp/443")"
+bad_rev=$(ectl get /turnstile/$FLEET/policy -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["kvs"][0]["mod_revision"])')
+refused_all() {
+	fleet_status_json | python3 -c '
+import json, re, sys
+d = json.load(sys.stdin); bad = int(sys.argv[1]); good = int(sys.argv[2])
+gws = {g["gateway"]: g for g in d["gateways"]}
+assert sorted(gws) == ["gw1", "gw2", "gw3"], gws
+for g in gws.values():
+    r = g["last_reload"]
+    assert r["result"] == "invalid" and r["revision"] == bad, g
+    assert re.search(r"fleet\.candidate:\d+:\d+: error: unknown component .nowhere.", r["error"]), g
+    assert g["revision"] == good and g["health"] == "refusing" and not g["current"], g
+' "$bad_rev" "$good_rev"
+}
+if ts_wait_for 10 refused_all; then
+	ts_pass broken_policy_refused_and_reported
+else
+	ts_fail broken_policy_refused_and_reported "$(fleet_status_json)"
+fi
+ok=1
+for i in 1 2 3; do
+	[ "$(gw_revision $i)" = "$good_rev" ] && [ "$(client_connect $i 198.51.100.11)" = ok ] || ok=0
+done
+[ $ok = 1 ] && ts_pass broken_policy_keeps_running || ts_fail broken_policy_keeps_running "a gateway left revision $good_rev"
+text=$(ts_nsexec "$NS_E" "$TS_BIN" fleet status --etcd "$ETCD_URLS" --fleet "$FLEET" --etcd-cacert "$PKI/ca.crt" \
+	--etcd-cert "$PKI/client.crt" --etcd-key "$PKI/client.key" --etcd-user root --etcd-password-file <(echo rootpw))
+echo "$text"
+[ "$(echo "$text" | grep -cE "refusing +invalid +revision $bad_rev: .*error: unknown component")" = 3 ] &&
+	ts_pass fleet_status_text || ts_fail fleet_status_text "expected 3 refusing gateways"
+policy_put "$(cat "$TS_TMP/extra.policy")"
+
+# ---- shared names: learned through gw1, allowed through gw2 and gw3 --------
+[ "$(client_connect 2 198.51.100.10)" != ok ] && [ "$(client_connect 3 198.51.100.10)" != ok ] ||
+	ts_fail shared_name_before "198.51.100.10 open through gw2/gw3 before any gateway learned it"
+got=$(client_resolve 1 acct.blob.test)
+case "$got" in *connect=ok*) ;; *) ts_fail learn_through_gw1 "$got" ;; esac
+shared() { [ "$(client_connect 2 198.51.100.10)" = ok ] && [ "$(client_connect 3 198.51.100.10)" = ok ]; }
+if ts_wait_for 5 shared; then ts_pass shared_name_allowed_elsewhere; else ts_fail shared_name_allowed_elsewhere "gw2/gw3 still refuse acct.blob.test's address"; fi
+
+# Forged names, written with gw1's own credentials (its role may write
+# names/gw1/): a name no wildcard covers, bytes no DNS name has, and an
+# exact name of the policy (each gateway resolves those itself). No other
+# gateway may let their address through.
+ETCD_AS=gw1:gw1pw ectl put "/turnstile/$FLEET/names/gw1/evil.example/198.51.100.14" 60 >/dev/null
+ETCD_AS=gw1:gw1pw ectl put "/turnstile/$FLEET/names/gw1/A B.blob.test/198.51.100.14" 60 >/dev/null
+ETCD_AS=gw1:gw1pw ectl put "/turnstile/$FLEET/names/gw1/exact.any.test/198.51.100.14" 60 >/dev/null
+refused_counted() {
+	fleet_status_json | python3 -c '
+import json, sys
+gws = {g["gateway"]: g for g in json.load(sys.stdin)["gateways"]}
+assert gws["gw2"]["names_refused"] >= 3 and gws["gw3"]["names_refused"] >= 3, gws'
+}
+if ts_wait_for 10 refused_counted && [ "$(client_connect 2 198.51.100.14)" != ok ] &&
+	[ "$(client_connect 3 198.51.100.14)" != ok ]; then
+	ts_pass forged_names_refused
+else
+	ts_fail forged_names_refused "a forged name's address passes, or it was not seen: $(fleet_status_json)"
+fi
+
+# ---- the names publish rate of one gateway ----------------------------------
+names_count() {
+	ectl get --prefix --keys-only -w json "/turnstile/$FLEET/names/gw1/" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin).get("count", 0))'
+}
+before=$(names_count)
+start=$(date +%s.%N)
+ts_nsexec "$NS_C1" python3 "$TS_ROOT/selftests/loader/dnsprobe.py" flood "$(gw_inside 1)" any.test \
+	--count 400 --seconds 20 --window 32 >"$TS_TMP/flood.out"
+all_published() {
+	n=$(names_count)
+	[ $((n - before)) -ge 400 ]
+}
+if ts_wait_for 30 all_published; then
+	end=$(date +%s.%N)
+	rate=$(python3 -c "print('%.0f' % (400 / ($end - $start)))")
+	echo "names publish rate (gw1, 400 fresh names through its DNS proxy, $(cat "$TS_TMP/flood.out")): $rate names/s"
+	ts_pass names_publish_rate
+else
+	ts_fail names_publish_rate "only $((n - before)) of 400 names published ($(cat "$TS_TMP/flood.out"))"
+fi
+
+# ---- TLS and roles -----------------------------------------------------------
+fs_with() { ts_nsexec "$NS_E" "$TS_BIN" fleet status --etcd "$ETCD_URLS" --fleet "$FLEET" --etcd-cacert "$PKI/ca.crt" "$@" \
+	--etcd-user gw1 --etcd-password-file "$PKI/gw1.password" >/dev/null 2>"$TS_TMP/fs.err"; }
+fs_with --etcd-cert "$PKI/client.crt" --etcd-key "$PKI/client.key" || ts_fail tls_valid_cert "$(cat "$TS_TMP/fs.err")"
+if ! fs_with --etcd-cert "$PKI/stranger.crt" --etcd-key "$PKI/stranger.key" && ! fs_with; then
+	ts_pass tls_invalid_cert_refused
+else
+	ts_fail tls_invalid_cert_refused "etcd answered a client with another CA's certificate or none"
+fi
+rev_before=$(ectl get "/turnstile/$FLEET/policy" -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["kvs"][0]["mod_revision"])')
+if ! ETCD_AS=gw1:gw1pw ectl put "/turnstile/$FLEET/policy" x 2>"$TS_TMP/put.err" && grep -q "permission denied" "$TS_TMP/put.err" &&
+	! ETCD_AS=gw1:gw1pw ectl put "/turnstile/$FLEET/gateways/gw2/status" x 2>/dev/null &&
+	! ETCD_AS=gw1:gw1pw ectl put "/turnstile/$FLEET/names/gw2/x.blob.test/198.51.100.14" 60 2>/dev/null &&
+	[ "$(ectl get "/turnstile/$FLEET/policy" -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["kvs"][0]["mod_revision"])')" = "$rev_before" ]; then
+	ts_pass role_limits_gateway_writes
+else
+	ts_fail role_limits_gateway_writes "gw1's user wrote the policy or another gateway's keys"
+fi
+
+# ---- one member killed: nothing changes, changes still flow ----------------
+etcd_stop 1 KILL
+active_everywhere() {
+	local r=$1 i
+	for i in 1 2 3; do [ "$(gw_revision $i)" = "$r" ] || return 1; done
+}
+policy_put "$(fleet_policy "$extra
+# one member down")"
+r=$(ectl get /turnstile/$FLEET/policy -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["kvs"][0]["mod_revision"])')
+if ts_wait_for 15 active_everywhere "$r" && [ "$(client_connect 2 198.51.100.10)" = ok ]; then
+	ts_pass one_member_killed
+else
+	ts_fail one_member_killed "revision $r not active everywhere: $(for i in 1 2 3; do gw_revision $i; done | xargs)"
+fi
+
+# ---- all members stopped: enforcement and names unchanged ------------------
+etcd_stop 2
+etcd_stop 3
+sleep 1
+check_enforcement() {
+	local i
+	for i in 1 2 3; do
+		[ "$(client_connect $i 198.51.100.11)" = ok ] || { echo "gw$i: policy rule X1"; return 1; }
+		[ "$(client_connect $i 198.51.100.10)" = ok ] || { echo "gw$i: shared name"; return 1; }
+		[ "$(client_connect $i 198.51.100.14)" != ok ] || { echo "gw$i: forged name passes"; return 1; }
+		[ "$(gw_revision $i)" = "$r" ] || { echo "gw$i: revision moved"; return 1; }
+	done
+}
+if why=$(check_enforcement); then ts_pass etcd_down_enforcement_kept; else ts_fail etcd_down_enforcement_kept "$why"; fi
+got=$(client_resolve 1 later.blob.test)
+case "$got" in *connect=ok*) ts_pass etcd_down_learns_locally ;; *) ts_fail etcd_down_learns_locally "$got" ;; esac
+gw_stop 3
+if gw_start 3 && grep -q "etcd unreachable" "$TS_TMP/gw3.log" && why=$(check_enforcement); then
+	ts_pass restart_without_etcd_from_cache
+else
+	ts_fail restart_without_etcd_from_cache "${why:-did not start: $(tail -5 "$TS_TMP/gw3.log")}"
+fi
+
+# ---- members back: changes flow again ----------------------------------------
+for i in 1 2 3; do etcd_start $i; done
+ts_wait_for 20 etcd_healthy || ts_fail etcd_back "the cluster did not come back"
+policy_put "$(fleet_policy "$extra
+# members back")"
+r=$(ectl get /turnstile/$FLEET/policy -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["kvs"][0]["mod_revision"])')
+if ts_wait_for 30 active_everywhere "$r"; then
+	ts_pass etcd_back_changes_flow
+else
+	ts_fail etcd_back_changes_flow "revision $r not active everywhere: $(for i in 1 2 3; do gw_revision $i; done | xargs)"
+fi
+ts_exit
