@@ -40,36 +40,39 @@
  * control thread resolved found and every one it deleted gone. Then the
  * handshake connections are removed, to be opened again.
  *
- * A key live in two slots is today counted, not failed (a SKIP line says
- * how many; TS_STRESS_DUPS=1 fails on them): two CPUs inserting one key
- * at once both miss it, and the second one's tag OR sees one entry of the
- * tag (TS_TAG_DUPS allows two), so both publish. Seen in most 20 s runs
- * (2026-12-02), in ts_flows (two CPUs completing one handshake) and
- * ts_halfopen (two SYNs of one connection).
+ * A key live in two slots is counted, not failed (TS_STRESS_DUPS=1 fails
+ * on it): include/ts_table.h does not promise against it. Two CPUs
+ * inserting one key at once both miss it, and the second one's tag OR
+ * sees one entry of the tag (TS_TAG_DUPS allows two), so both publish;
+ * a find returns one, the other ages out. Seen in most 20 s runs before
+ * the home slot (2026-12-02), in ts_flows (two CPUs completing one
+ * handshake) and ts_halfopen (two SYNs of one connection).
  *
  * TS_STRESS_SECONDS: how long (default 20: two thirds with room in the
  * tables, one third full; `make soak` runs it longer). Needs root, 2 CPUs.
  *
- * Mutations tried (each made once in the source, never committed; the
- * default 20 s run, 2026-12-02):
- *   - flow_insert_into publishes the live state before the tag OR: FAIL
- *     within a second ("live, tag byte 00, its key's f5").
- *   - flow_insert_into claims with a plain store instead of the CAS: FAIL
- *     within a second (ts_table_fill one above the live slots: two CPUs
- *     claimed one slot).
- *   - table_remove (bpf/table.h) leaves the tag byte: FAIL at the first
- *     pause (a tags word with the byte of an empty slot).
- *   - ts_table_remove_slot (user/lib/dp/table.c) leaves the tag byte:
- *     FAIL at the first pause.
- *   - flow_insert_into's TS_TAG_DUPS undo without the decrement of the
- *     count (the entry it replaced), and the same undo leaving the tag
- *     byte: NOT caught (20 s each; the first also in a 150 s run). With
- *     two CPUs, two inserters into one bucket pick the same first free
- *     slot and meet at the claim's CAS, before either ORs its tag; the
- *     undo needs snapshots of the tags that differ (a third writer), which
- *     these runs did not produce. The same undo in user/lib/dp/table.c,
- *     whose insert walks on to the next free slot, is reached by
- *     test_table_tsan's four writers, which fail when it leaves the tag.
+ * Mutations tried (each made once in include/ts_table.h, the protocol
+ * both sides compile, never committed; the default 20 s run, 2026-12-02,
+ * on a host shared with other work, load 8-11):
+ *   - ts_slot_publish makes the slot LIVE before the tag OR: FAIL ("live,
+ *     tag byte 00, its key's 3e") in 2 runs of 3 (the checker must be
+ *     reading that slot in the nanoseconds between the two steps; before
+ *     the protocol moved to ts_table.h, the same mutation in bpf/flow.h
+ *     failed within a second on a quieter host).
+ *   - ts_slot_claim takes the slot with a plain store instead of the CAS:
+ *     FAIL (ts_table_fill one off the live slots: two writers claimed one
+ *     slot), 2 of 2.
+ *   - ts_slot_claim leaves a claimed live slot's tag byte (removal and
+ *     replacement): FAIL at the first pause (a tags word with the byte of
+ *     an empty slot), 2 of 2.
+ *   - ts_slot_publish's TS_TAG_DUPS undo without the decrement of the
+ *     count for a replaced entry: NOT caught (20 s runs, and 150 s before
+ *     the move). With two CPUs, inserters into one bucket pick the same
+ *     slot (the home slot, or the first free one) and meet at the claim's
+ *     CAS before either ORs its tag; an undo needs tags snapshots that
+ *     differ, and for this one a replaced entry besides. The undo's other
+ *     half (its tag byte) is caught by test_table_tsan, whose writers run
+ *     the same ts_slot_publish.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -882,10 +885,8 @@ int main(void)
 	dups_fail = getenv("TS_STRESS_DUPS") && !strcmp(getenv("TS_STRESS_DUPS"), "1");
 	ts_run("dp_concurrency", test_concurrency);
 	ts_run("dp_concurrency_full_tables", test_concurrency_full);
-	if (!dups_fail && dups_total)
-		printf("SKIP: dp_concurrency_one_key_one_slot: %lu keys seen live in two slots at once: two CPUs "
-		       "inserting one key both publish it (TS_STRESS_DUPS=1 fails on it)\n", dups_total);
-	else if (!dups_fail)
-		printf("PASS: dp_concurrency_one_key_one_slot\n");
+	if (!dups_fail)
+		printf("# %lu keys seen live in two slots at once (not promised against: include/ts_table.h; "
+		       "TS_STRESS_DUPS=1 fails on them)\n", dups_total);
 	return ts_done();
 }

@@ -41,9 +41,10 @@ downloads() {
 		fi >>"$TS_TMP/downloads"
 	done
 }
-downloads 4 dm & dl4=$!
-downloads 6 blob & dl6=$!
-world_stream agg waf "$TS_TMP/stream" "$TS_TMP/stop" & streamer=$!
+# in the background, each killed on any exit (ts_bg)
+ts_bg dl4 downloads 4 dm; dl4=$TS_BG_PID
+ts_bg dl6 downloads 6 blob; dl6=$TS_BG_PID
+ts_bg stream world_stream agg waf "$TS_TMP/stream" "$TS_TMP/stop"; streamer=$TS_BG_PID
 sleep 2
 
 log=$WORLD_DIR/turnstile.log
