@@ -70,9 +70,10 @@
  *     the move). With two CPUs, inserters into one bucket pick the same
  *     slot (the home slot, or the first free one) and meet at the claim's
  *     CAS before either ORs its tag; an undo needs tags snapshots that
- *     differ, and for this one a replaced entry besides. The undo's other
- *     half (its tag byte) is caught by test_table_tsan, whose writers run
- *     the same ts_slot_publish.
+ *     differ, and for this one a replaced entry besides. test_table_tsan
+ *     reaches that undo (its replacing writers run the same ts_slot_claim
+ *     and ts_slot_publish, picking slots at random) and fails on this
+ *     mutation, and on the undo leaving its tag byte.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -146,7 +147,6 @@ static struct worker workers[2];
 
 static struct {
 	bool present[NNAMES];
-	uint32_t set_id[NNAMES];
 	unsigned long writes, installs, adopts;
 } names;
 static unsigned long gc_removed, checker_scans;
