@@ -24,7 +24,7 @@
  * tables: names resolved into a component and deleted again (ts_hosts,
  * ts_rules), a new policy installed now and then (every table of both
  * slots), and an adopting open of the pinned maps (ts_table_scrub of the
- * policy tables) about every second, all under one lock as the pin-dir
+ * policy tables) after every second of writes, all in one thread as the pin-dir
  * lock serialises them in the product.
  *
  * Checked all the time (a checker thread reading the mapped tables back
@@ -468,7 +468,7 @@ static void *control_main(void *arg)
 			if (err)
 				violation("adopting open: %s", strerror(-err));
 			names.adopts++;
-			last = now;
+			clock_gettime(CLOCK_MONOTONIC, &last);   /* a second of writes before the next */
 		}
 		usleep(200);
 	}
