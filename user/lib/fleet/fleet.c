@@ -72,6 +72,8 @@ int ts_fleet_start(struct ts_fleet **out, const struct ts_fleet_config *cfg, cha
 	if (!err)
 		err = open_etcd(&f->writer_etcd, cfg, why, whylen);
 	if (!err) {
+		ts_etcd_set_stop(f->reader_etcd, &f->stop);
+		ts_etcd_set_stop(f->writer_etcd, &f->stop);
 		err = -pthread_create(&f->reader, NULL, ts_fleet_reader_main, f);
 		f->reader_started = !err;
 	}
