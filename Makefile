@@ -43,7 +43,7 @@ BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -Iinclude -Ibpf $(CLANG
 BPF_MAIN := bpf/turnstile.bpf.c
 BPF_OBJ  := $(BUILD)/bpf/turnstile.bpf.o
 SKEL     := $(BUILD)/include/turnstile.skel.h
-BPF_DEPS := $(wildcard bpf/*.h) include/turnstile.h
+BPF_DEPS := $(wildcard bpf/*.h) $(wildcard include/*.h)
 
 # ---- userspace library, CLI --------------------------------------------------
 LIB_SRCS := $(shell find user/lib -name '*.c' | sort)

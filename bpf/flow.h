@@ -12,24 +12,6 @@
 #define TS_NSEC_PER_SEC 1000000000ull
 
 
-/* bpf_ktime_get_coarse_ns(), read at most once per jiffy on each CPU:
- * bpf_jiffies64() is inlined by the verifier, the clock helper is a call
- * (~13 ns with this host's return thunks). The coarse clock moves only on
- * a tick, so the cached value is at most one tick behind a direct read. */
-static __always_inline __u64 ts_now(void)
-{
-	struct ts_clock *c = bpf_map_lookup_elem(&ts_clock, (void *)&ts_key_zero);
-	__u64 j = bpf_jiffies64();
-
-	if (!c)
-		return bpf_ktime_get_coarse_ns();
-	if (c->jiffies != j) {
-		c->now_ns = bpf_ktime_get_coarse_ns();
-		c->jiffies = j;
-	}
-	return c->now_ns;
-}
-
 /* The direction-free key of a TCP segment from its addresses (IPv4: 4
  * bytes, IPv6: 16) and ports; true when the sender is the "lo" endpoint.
  * Addresses compare as big-endian 32-bit (IPv4) or 64-bit (IPv6) words,
@@ -122,7 +104,7 @@ static __always_inline void flow_track_close(struct ts_flow_val *v, __u8 tcp_fla
 
 static __always_inline struct ts_flow_slot *flow_slot_at(__u64 *bk, __u32 j)
 {
-	return (struct ts_flow_slot *)bucket_slot(bk, j, sizeof(struct ts_flow_slot));
+	return (struct ts_flow_slot *)((__u8 *)bk + j * sizeof(struct ts_flow_slot));
 }
 
 /* The first occupied slot of a bucket (occ: tags_occupied of it) if it is
@@ -136,7 +118,7 @@ static __always_inline struct ts_flow_slot *first_live(__u64 *bk, __u64 occ, __u
 		return NULL;
 	*j = ts_tags_first(occ);
 	s = flow_slot_at(bk, *j);
-	*st = TS_READ_ONCE(s->state);
+	*st = ts_slot_state(&s->state);
 	return (*st & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE ? s : NULL;
 }
 
@@ -150,7 +132,7 @@ static __always_inline struct ts_flow_slot *first_expired(__u64 *bk, const struc
 #pragma unroll
 	for (jj = 0; jj < TS_BUCKET_SLOTS; jj++) {
 		struct ts_flow_slot *c = flow_slot_at(bk, jj);
-		__u64 cst = TS_READ_ONCE(c->state);
+		__u64 cst = ts_slot_state(&c->state);
 
 		if ((cst & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE && flow_expired(&c->val, r->now, r->sc)) {
 			*j = jj;
@@ -174,9 +156,9 @@ static __always_inline void evict_next_bucket(void *map, const struct ts_config 
 
 	if (!bk || !tg)
 		return;
-	s = first_live(bk, tags_occupied(TS_READ_ONCE(*tg)), &j, &st);
+	s = first_live(bk, tags_occupied(ts_load_acquire(tg)), &j, &st);
 	if (s)
-		table_remove(tg, &s->state, st, j, live);
+		ts_slot_remove(tg, &s->state, j, st, live);
 }
 
 /*
@@ -196,7 +178,7 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 {
 	__u32 mask = r->cfg->bucket_mask[t], zero = 0, bi0, bi1, j = 0, sb = 0;
 	struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, &zero);
-	__u64 *bk, *tg, st = 0, tags0, tags1, free0, free1, gen, old;
+	__u64 *bk, *tg, st = 0, tags0, tags1, free0, free1, gen;
 	__u8 byte = TS_TAG_BYTE(h);
 	struct ts_flow_slot *s = 0;
 	bool grow = false, room0, room1;
@@ -208,20 +190,25 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 	tg = bucket_tags(r->cfg, t, bi0);
 	if (!tg)
 		return -ENOSPC;
-	tags0 = TS_READ_ONCE(*tg);
+	tags0 = ts_load_acquire(tg);
 	tg = bucket_tags(r->cfg, t, bi1);
 	if (!tg)
 		return -ENOSPC;
-	tags1 = TS_READ_ONCE(*tg);
+	tags1 = ts_load_acquire(tg);
 	if (evict && !tags0 && !tags1 && TS_READ_ONCE(fill->live[t]) >= r->cfg->capacity[t])
 		evict_next_bucket(map, r->cfg, t, h, &fill->live[t]);
-	room0 = ts_tags_count(ts_tags_match(tags0, byte)) < TS_TAG_DUPS;
-	room1 = ts_tags_count(ts_tags_match(tags1, byte)) < TS_TAG_DUPS;
-	free0 = room0 ? ts_tags_match(tags0, 0) : 0;
-	free1 = room1 ? ts_tags_match(tags1, 0) : 0;
+	room0 = ts_tags_room_for(tags0, byte);
+	room1 = ts_tags_room_for(tags1, byte);
+	free0 = ts_tags_free_for(tags0, byte);
+	free1 = ts_tags_free_for(tags1, byte);
 	if ((free0 | free1) && TS_READ_ONCE(fill->live[t]) < r->cfg->capacity[t]) {
-		sb = ts_tags_count(free1) > ts_tags_count(free0);
-		j = ts_tags_first(sb ? free1 : free0);
+		__u32 home = ts_home_slot(h);
+		bool home_free = free0 & TS_BYTES_80 & ts_tag_bits(home);
+
+		/* the key's home slot when free (a find reads it first), else
+		 * the emptier bucket's first free slot */
+		sb = !home_free && ts_tags_count(free1) > ts_tags_count(free0);
+		j = home_free ? home : ts_tags_first(sb ? free1 : free0);
 		grow = true;
 	} else {
 		/* reuse an expired entry of a bucket with room for the tag */
@@ -253,30 +240,17 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 		return -ENOSPC;
 	s = flow_slot_at(bk, j);
 	if (grow) {
-		st = TS_READ_ONCE(s->state);
+		st = ts_slot_state(&s->state);
 		if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_EMPTY)
 			return -ENOSPC;     /* another CPU took it this instant */
 	}
-	gen = (st + TS_SLOT_GEN_ONE) & TS_SLOT_GEN_MASK;
-	if (__sync_val_compare_and_swap(&s->state, st, gen | TS_SLOT_BUSY) != st)
+	gen = ts_slot_next_gen(st);
+	if (!ts_slot_claim(tg, &s->state, j, st, gen))
 		return -ENOSPC;     /* another CPU took it this instant */
-	if (!grow)
-		__sync_fetch_and_and(tg, ~(0xffull << (8 * j)));
 	s->key = *k;
 	s->val = *v;
-	/* the tag byte before the live state: another inserter of the same
-	 * tag sees it, and the TS_TAG_DUPS bound holds under concurrency */
-	old = __sync_fetch_and_or(tg, (__u64)byte << (8 * j));
-	if (ts_tags_count(ts_tags_match(old, byte)) >= TS_TAG_DUPS) {
-		__sync_fetch_and_and(tg, ~(0xffull << (8 * j)));
-		__sync_lock_test_and_set(&s->state, gen);   /* empty again */
-		if (!grow)
-			__sync_fetch_and_add(&fill->live[t], -1);   /* the entry it replaced */
-		return -ENOSPC;
-	}
-	if (grow)
-		__sync_fetch_and_add(&fill->live[t], 1);
-	__sync_lock_test_and_set(&s->state, (h & TS_SLOT_TAG_MASK) | gen | TS_SLOT_LIVE);
+	if (!ts_slot_publish(tg, &s->state, j, h, gen, &fill->live[t], !grow))
+		return -ENOSPC;     /* another CPU published this tag meanwhile */
 	return 0;
 }
 
@@ -300,42 +274,7 @@ static __always_inline void flow_remove(bool half, const struct ts_hit *hit)
 	struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, &zero);
 
 	if (fill)
-		table_remove(hit->tags, hit->slot, hit->st, hit->j,
-			     &fill->live[half ? TS_TBL_HALFOPEN : TS_TBL_FLOWS]);
-}
-
-/* Bytes past ISN + 1 at which a segment still belongs to the start of a
- * connection: data a SYN may carry (TCP Fast Open), and the first
- * segments after the handshake when its last ACK was lost. */
-#define TS_SYN_SEQ_WINDOW 65536u
-
-/* x (a segment's sequence number, or a SYN-ACK's acknowledgment) follows
- * directly from a SYN of sequence number isn. Modulo 2^32. */
-static __always_inline bool seq_follows_syn(__u32 x, __u32 isn)
-{
-	return x - (isn + 1) < TS_SYN_SEQ_WINDOW;
-}
-
-/* The sender (the key's lo endpoint when from_lo) opened the connection
- * of entry v. */
-static __always_inline bool flow_from_initiator(const struct ts_flow_val *v, bool from_lo)
-{
-	return from_lo == !(v->flags & TS_FLOW_INIT_HI);
-}
-
-/* A SYN without ACK: the only segment the policy judges. */
-static __always_inline bool tcp_opening(__u8 f)
-{
-	return (f & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN;
-}
-
-/* Invalid on any segment: SYN with FIN or RST, FIN with RST, or none of
- * SYN/ACK/RST (every segment after the first SYN carries ACK). */
-static __always_inline bool tcp_flags_bad(__u8 f)
-{
-	bool syn = f & TS_TCP_SYN, fin = f & TS_TCP_FIN, rst = f & TS_TCP_RST, ack = f & TS_TCP_ACK;
-
-	return (syn && (fin || rst)) || (fin && rst) || !(syn || ack || rst);
+		table_remove(hit, &fill->live[half ? TS_TBL_HALFOPEN : TS_TBL_FLOWS]);
 }
 
 #endif /* TS_BPF_FLOW_H */

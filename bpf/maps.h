@@ -129,7 +129,7 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "keys are built as lit
 static const __u32 ts_key_zero = 0;
 
 /* Per CPU: the coarse clock as last read and the jiffy it was read in
- * (flow.h, ts_now). A cache, not state: not pinned, not in the ABI. */
+ * (run.h, ts_now). A cache, not state: not pinned, not in the ABI. */
 struct ts_clock {
 	__u64 jiffies;
 	__u64 now_ns;

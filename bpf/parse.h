@@ -45,7 +45,10 @@ struct ts_cursor {
 };
 
 /* What the stages learn about a packet. Addresses as 4 words in network
- * order (IPv4 in word 0); for an ICMP error, the tuple is the quoted one. */
+ * order (IPv4 in word 0); for an ICMP error, the tuple is the quoted one.
+ * The run's facts (slot, clock, length, hook) are in struct ts_run (run.h)
+ * alone, passed beside the packet: a global function gets the ones it
+ * needs as arguments. */
 struct ts_pkt {
 	__u32 saddr[4];
 	__u32 daddr[4];
@@ -59,19 +62,13 @@ struct ts_pkt {
 	__u8 pad;
 	__u32 l4_len;     /* bytes from the L4 header to the end of the L3 payload */
 	__u32 rule_id;    /* for the event */
-	/* the run, carried into the global functions (turnstile.bpf.c) */
-	__u64 now;        /* ts_now(): the coarse clock */
-	__u32 slot;       /* active policy slot */
-	__u32 len;        /* bytes counted for this packet */
-	__u32 ifindex;
 	__u16 l4_off;     /* L4 header offset from the start of the frame */
-	__u8 hook;        /* enum ts_hook */
 	__u8 flow_missed; /* ts_flows is not to be read: the fast path found no
 			   * live flow there, or the segment opens a connection */
-	/* a TCP segment's flow key, made once (turnstile.bpf.c, flow_key_of) */
+	/* a TCP segment's flow key, made once (tcp.h, flow_key_of) */
 	__u8 key_made;
 	__u8 from_lo;     /* the sender is the key's lo endpoint */
-	__u8 pad3[2];
+	__u8 pad3[3];
 	__u32 tcp_seq;    /* the TCP sequence number, host order */
 	__u32 tcp_ack;    /* the TCP acknowledgment number, host order */
 	__u32 pad4;

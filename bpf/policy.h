@@ -218,4 +218,24 @@ static __always_inline bool is_resolver(const struct ts_run *r, __u8 family, con
 	return s && (s->val.flags & TS_ADDR_RESOLVER);
 }
 
+/* The rule for a packet without flow: `dclass` judges the sender as the
+ * initiator; a nonzero `sclass` (loose pickup) also tries the other
+ * orientation, which sets *reversed. One site for both uses: every
+ * inlined copy of the address lookups is walked again by the verifier. */
+static __always_inline __u32 policy_rule(const struct ts_run *r, const struct ts_pkt *p,
+					 __u32 dclass, __u32 sclass, bool *reversed)
+{
+	__u32 src, dst, rule, no_in;
+
+	no_in = pair_sets(r, p, !sclass, &src, &dst);
+	/* the filter's bit set: no such rule entry, none to look up */
+	rule = (no_in & ts_inbound_bit(src, dclass)) ? 0 : rule_lookup(r, src, dst, dclass);
+	*reversed = false;
+	if (!rule && sclass) {
+		rule = rule_lookup(r, dst, src, sclass);
+		*reversed = true;
+	}
+	return rule;
+}
+
 #endif /* TS_BPF_POLICY_H */

@@ -196,15 +196,14 @@ _Static_assert(sizeof(struct ts_flow_val) == 32, "ts_flow_val size");
  * by every claim, so a reader that sees the same state before and after
  * reading the key read one entry, not two.
  *
- * Writers (BPF and userspace alike; userspace through mmap): claim a slot
- * with a compare-and-swap of its state, write key and value, set the tag
- * byte (atomic OR: if the old tags already held TS_TAG_DUPS of it, another
- * writer got there first: undo), then publish the live state. Removal
- * claims the live slot with a compare-and-swap against the state it was
- * found with, clears the tag byte (atomic AND), then stores the empty
- * state. ts_table_fill counts live slots per table (atomic adds on both
- * sides); a table's capacity (ts_config.capacity) bounds that count (CPUs
- * inserting at the same instant may pass it by one each).
+ * The protocol over these words (claim, publish, remove, scrub; the
+ * memory order of each step; what a reader may rely on) is
+ * include/ts_table.h, compiled by both sides: BPF and userspace (through
+ * mmap) write the tables at once. The flow tables also give a key a
+ * home slot (ts_home_slot) that inserts take first and finds read first;
+ * any slot of its buckets stays valid. ts_table_fill counts live slots per
+ * table; a table's capacity (ts_config.capacity) bounds that count
+ * (CPUs inserting at the same instant may pass it by one each).
  */
 #define TS_BUCKET_SLOTS 8u
 
@@ -227,8 +226,14 @@ enum ts_slot_kind {
 #define TS_SLOT_GEN_ONE   4ull
 #define TS_SLOT_TAG_MASK  0xffffffff00000000ull /* bits 32-63: hash bits */
 
-/* Tag byte of a hash: never 0 (a free slot). */
-#define TS_TAG_BYTE(h) ((__u8)((h) >> 56) ? (__u8)((h) >> 56) : (__u8)1)
+/* Tag byte of a hash: its top byte, 1 for 0 (0 marks a free slot).
+ * Without a branch: in BPF a branch here doubles the verifier's states at
+ * every find and insert (24k of ~200k instructions per program,
+ * 2026-12-02). */
+#define TS_TAG_BYTE(h) ((__u8)(((__u64)(h) >> 56) | ((((__u64)(h) >> 56) - 1) >> 63)))
+_Static_assert(TS_TAG_BYTE(0ull) == 1 && TS_TAG_BYTE(0x00ffffffffffffffull) == 1 &&
+	       TS_TAG_BYTE(0x01ffffffffffffffull) == 1 && TS_TAG_BYTE(0x8000000000000000ull) == 0x80 &&
+	       TS_TAG_BYTE(0xff00000000000000ull) == 0xff, "TS_TAG_BYTE: the top byte, 1 for 0");
 #define TS_BYTES_01 0x0101010101010101ull
 #define TS_BYTES_7F 0x7f7f7f7f7f7f7f7full
 #define TS_BYTES_80 0x8080808080808080ull
@@ -294,6 +299,15 @@ static inline int ts_hash_seed_ok(__u64 seed)
 static inline __u32 ts_table_bucket(__u64 h, __u32 bucket_mask, __u32 which)
 {
 	return (which ? (__u32)(h >> 32) : (__u32)h) & bucket_mask;
+}
+
+/* A flow key's home slot: the slot of its first bucket that an insert
+ * takes when it is free, and that a find reads at once, beside the tags
+ * words instead of after them (hash bits 28-30: above any bucket index of
+ * a table below 2^28 buckets, below the tag bits). */
+static inline __u32 ts_home_slot(__u64 h)
+{
+	return (__u32)(h >> 28) & (TS_BUCKET_SLOTS - 1);
 }
 
 /* The top bit of each byte of `tags` equal to `byte` (exact, no false

@@ -68,7 +68,7 @@ static int clear_one(uint64_t *slot, void *arg)
 			     : ((const struct ts_addr_key *)key)->slot;
 
 	if (s == c->slot)
-		ts_table_remove_slot(c->t, slot, __atomic_load_n(slot, __ATOMIC_ACQUIRE));
+		ts_table_remove_slot(c->t, slot, ts_slot_state(slot));
 	return 0;
 }
 

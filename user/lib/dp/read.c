@@ -174,13 +174,13 @@ struct flow_walk {
 static bool copy_flow(const struct ts_dp_table *t, uint64_t *slot, bool halfopen,
 		      struct ts_dp_flow *f, uint64_t *st)
 {
-	*st = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	*st = ts_slot_state(slot);
 	if ((*st & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE)
 		return false;
 	f->halfopen = halfopen;
 	memcpy(&f->key, ts_table_key(slot), sizeof(f->key));
 	memcpy(&f->val, ts_table_val(t, slot), sizeof(f->val));
-	return __atomic_load_n(slot, __ATOMIC_ACQUIRE) == *st;   /* else removed or reused meanwhile */
+	return ts_slot_unchanged(slot, *st);   /* else removed or reused meanwhile */
 }
 
 static int visit_flow(uint64_t *slot, void *arg)
@@ -273,7 +273,7 @@ struct gc_walk {
 static int gc_slot(uint64_t *slot, void *arg)
 {
 	struct gc_walk *w = arg;
-	uint64_t st = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	uint64_t st = ts_slot_state(slot);
 	struct ts_flow_val v;
 
 	memcpy(&v, ts_table_val(w->t, slot), sizeof(v));

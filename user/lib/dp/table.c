@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* table.c - the exact-match tables from userspace: the same slots, hash
- * and compare-and-swap steps as bpf/table.h and bpf/flow.h, on the map
- * mmapped. Writers of one table are serialised by the loader's lock; the
- * datapath writes ts_flows/ts_halfopen concurrently, hence the CAS. */
+/* table.c - the exact-match tables from userspace, on the maps mmapped:
+ * the slot protocol of include/ts_table.h, the one the datapath runs.
+ * Writers of one table are serialised by the loader's lock; the datapath
+ * writes ts_flows/ts_halfopen concurrently. */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -77,24 +77,12 @@ static uint64_t *bucket_tags(const struct ts_dp_table *t, uint32_t b)
 	return &t->tags[b];
 }
 
-static uint64_t *bucket_slot(const struct ts_dp_table *t, uint32_t b, uint32_t j)
+static uint8_t *bucket_at(const struct ts_dp_table *t, uint32_t b)
 {
-	return (uint64_t *)(t->mem + (size_t)b * t->bucket_size + (size_t)j * t->slot_size);
+	return t->mem + (size_t)b * t->bucket_size;
 }
 
-static uint64_t load(const uint64_t *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
-static bool holds(const struct ts_dp_table *t, const uint64_t *slot, uint64_t st, uint64_t h,
-		  const void *key)
-{
-	return (st & (TS_SLOT_TAG_MASK | TS_SLOT_KIND_MASK)) == ((h & TS_SLOT_TAG_MASK) | TS_SLOT_LIVE) &&
-	       !memcmp(slot + 1, key, t->key_words * 8);
-}
-
-/* The live slot holding key and the state it was found with. */
+/* The live slot holding key, the state it was found with (ts_table.h). */
 static uint64_t *find(const struct ts_dp_table *t, const void *key, uint64_t *seen)
 {
 	uint64_t h = ts_hash(key, t->key_words, t->seed);
@@ -102,17 +90,12 @@ static uint64_t *find(const struct ts_dp_table *t, const void *key, uint64_t *se
 	if (!t->mem)
 		return NULL;
 	for (uint32_t w = 0; w < 2; w++) {
-		uint32_t b = ts_table_bucket(h, t->bucket_mask, w);
-		uint64_t m = ts_tags_match(load(bucket_tags(t, b)), TS_TAG_BYTE(h));
+		uint32_t b = ts_table_bucket(h, t->bucket_mask, w), j;
+		uint64_t m = ts_tags_candidates(bucket_tags(t, b), TS_TAG_BYTE(h)), *s;
 
-		for (uint32_t c = 0; m && c < TS_TAG_DUPS; c++, m &= m - 1) {
-			uint64_t *s = bucket_slot(t, b, ts_tags_first(m)), st = load(s);
-
-			if (holds(t, s, st, h, key) && load(s) == st) {
-				*seen = st;
-				return s;
-			}
-		}
+		if (m && (s = ts_bucket_find(bucket_at(t, b), t->slot_size, m, ts_slot_want(h), key,
+					    t->key_words, &j, seen)))
+			return s;
 	}
 	return NULL;
 }
@@ -122,6 +105,18 @@ uint64_t *ts_table_find(const struct ts_dp_table *t, const void *key)
 	uint64_t seen;
 
 	return find(t, key, &seen);
+}
+
+/* Key and value into a claimed slot, word by word: readers may be reading
+ * it (they find out by its state word). */
+static void write_words(uint64_t *dst, const void *src, size_t bytes)
+{
+	for (size_t i = 0; i < bytes / 8; i++) {
+		uint64_t w;
+
+		memcpy(&w, (const uint8_t *)src + 8 * i, 8);
+		__atomic_store_n(&dst[i], w, __ATOMIC_RELAXED);
+	}
 }
 
 int ts_table_insert(struct ts_dp_table *t, const void *key, const void *val)
@@ -136,14 +131,9 @@ int ts_table_insert(struct ts_dp_table *t, const void *key, const void *val)
 		return -EEXIST;
 	if (__atomic_load_n(t->live, __ATOMIC_RELAXED) >= t->capacity)
 		return -ENOSPC;
-	/* free slots of buckets with room for this tag (TS_TAG_DUPS) */
-	for (int w = 0; w < 2; w++) {
-		uint64_t tags = load(bucket_tags(t, b[w]));
-
-		freem[w] = ts_tags_count(ts_tags_match(tags, TS_TAG_BYTE(h))) < TS_TAG_DUPS
-				   ? ts_tags_match(tags, 0) : 0;
-	}
-	if (ts_tags_count(freem[1]) > ts_tags_count(freem[0])) {
+	for (int w = 0; w < 2; w++)
+		freem[w] = ts_tags_free_for(ts_load_acquire(bucket_tags(t, b[w])), TS_TAG_BYTE(h));
+	if (ts_tags_count(freem[1]) > ts_tags_count(freem[0])) {   /* the emptier bucket first */
 		uint32_t x = b[0];
 		uint64_t f = freem[0];
 
@@ -153,28 +143,16 @@ int ts_table_insert(struct ts_dp_table *t, const void *key, const void *val)
 	for (int w = 0; w < 2; w++) {
 		for (uint64_t m = freem[w]; m; m &= m - 1) {
 			uint32_t j = ts_tags_first(m);
-			uint64_t *s = bucket_slot(t, b[w], j), st = load(s), gen, old;
+			uint64_t *s = (uint64_t *)(bucket_at(t, b[w]) + (size_t)j * t->slot_size);
+			uint64_t st = ts_slot_state(s), gen = ts_slot_next_gen(st);
 
-			if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_EMPTY)
-				continue;
-			gen = (st + TS_SLOT_GEN_ONE) & TS_SLOT_GEN_MASK;
-			if (!__atomic_compare_exchange_n(s, &st, gen | TS_SLOT_BUSY, false, __ATOMIC_ACQ_REL,
-							 __ATOMIC_ACQUIRE))
+			if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_EMPTY ||
+			    !ts_slot_claim(bucket_tags(t, b[w]), s, j, st, gen))
 				continue;   /* the datapath took it this instant */
-			memcpy(s + 1, key, t->key_words * 8);
-			memcpy(ts_table_val(t, s), val, t->val_size);
-			/* tag before the live state, as bpf/flow.h: the TS_TAG_DUPS
-			 * bound holds against the datapath inserting at once */
-			old = __atomic_fetch_or(bucket_tags(t, b[w]), (uint64_t)TS_TAG_BYTE(h) << (8 * j),
-						__ATOMIC_ACQ_REL);
-			if (ts_tags_count(ts_tags_match(old, TS_TAG_BYTE(h))) >= TS_TAG_DUPS) {
-				__atomic_fetch_and(bucket_tags(t, b[w]), ~(0xffull << (8 * j)), __ATOMIC_ACQ_REL);
-				__atomic_store_n(s, gen, __ATOMIC_RELEASE);
-				continue;
-			}
-			__atomic_fetch_add(t->live, 1, __ATOMIC_RELAXED);
-			__atomic_store_n(s, (h & TS_SLOT_TAG_MASK) | gen | TS_SLOT_LIVE, __ATOMIC_RELEASE);
-			return 0;
+			write_words(s + 1, key, (size_t)t->key_words * 8);
+			write_words(ts_table_val(t, s), val, t->val_size);
+			if (ts_slot_publish(bucket_tags(t, b[w]), s, j, h, gen, t->live, false))
+				return 0;
 		}
 	}
 	return -ENOSPC;
@@ -195,7 +173,7 @@ int ts_table_put(struct ts_dp_table *t, const void *key, const void *val)
 		memcpy(&v, val, 8);
 		__atomic_store_n((uint64_t *)ts_table_val(t, s), v, __ATOMIC_RELEASE);
 	} else {
-		memcpy(ts_table_val(t, s), val, t->val_size);
+		write_words(ts_table_val(t, s), val, t->val_size);
 	}
 	return 0;
 }
@@ -204,17 +182,8 @@ bool ts_table_remove_slot(struct ts_dp_table *t, uint64_t *slot, uint64_t seen)
 {
 	size_t off = (uint8_t *)slot - t->mem;
 	uint32_t b = off / t->bucket_size, j = off % t->bucket_size / t->slot_size;
-	uint64_t gen = seen & TS_SLOT_GEN_MASK;
 
-	if ((seen & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE || !t->writable)
-		return false;
-	if (!__atomic_compare_exchange_n(slot, &seen, gen | TS_SLOT_BUSY, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
-		return false;
-	__atomic_fetch_and(bucket_tags(t, b), ~(0xffull << (8 * j)), __ATOMIC_ACQ_REL);
-	__atomic_store_n(slot, gen, __ATOMIC_RELEASE);
-	__atomic_fetch_sub(t->live, 1, __ATOMIC_RELAXED);
-	return true;
+	return t->writable && ts_slot_remove(bucket_tags(t, b), slot, j, seen, t->live);
 }
 
 int ts_table_delete(struct ts_dp_table *t, const void *key)
@@ -228,27 +197,15 @@ int ts_table_delete(struct ts_dp_table *t, const void *key)
 
 /* A writer that died mid-insert or mid-removal leaves a slot claimed, or
  * a tag byte that does not match its slot. For a table only this process
- * writes (the policy tables, under the pin-dir lock): free claimed slots,
- * make every tag byte match its slot, recount. */
+ * writes (the policy tables, under the pin-dir lock): ts_bucket_scrub
+ * every bucket, recount. */
 void ts_table_scrub(struct ts_dp_table *t)
 {
-	uint64_t live = 0;
+	__u64 live = 0;
 
-	for (uint32_t b = 0; t->mem && t->writable && b < t->nbuckets; b++) {
-		uint64_t tags = 0;
-
-		for (uint32_t j = 0; j < TS_BUCKET_SLOTS; j++) {
-			uint64_t *s = bucket_slot(t, b, j), st = load(s);
-
-			if ((st & TS_SLOT_KIND_MASK) == TS_SLOT_BUSY) {
-				__atomic_store_n(s, st & TS_SLOT_GEN_MASK, __ATOMIC_RELEASE);
-			} else if ((st & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE) {
-				tags |= (uint64_t)TS_TAG_BYTE(ts_hash((const __u64 *)(s + 1), t->key_words, t->seed)) << (8 * j);
-				live++;
-			}
-		}
-		__atomic_store_n(bucket_tags(t, b), tags, __ATOMIC_RELEASE);
-	}
+	for (uint32_t b = 0; t->mem && t->writable && b < t->nbuckets; b++)
+		ts_bucket_scrub(bucket_at(t, b), bucket_tags(t, b), t->slot_size, t->key_words, t->seed,
+				&live);
 	if (t->live && t->writable)
 		__atomic_store_n(t->live, live, __ATOMIC_RELAXED);
 }
@@ -257,10 +214,10 @@ int ts_table_foreach(const struct ts_dp_table *t, int (*fn)(uint64_t *slot, void
 {
 	for (uint32_t b = 0; t->mem && b < t->nbuckets; b++) {
 		for (uint32_t j = 0; j < TS_BUCKET_SLOTS; j++) {
-			uint64_t *s = bucket_slot(t, b, j);
+			uint64_t *s = (uint64_t *)(bucket_at(t, b) + (size_t)j * t->slot_size);
 			int ret;
 
-			if ((load(s) & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE)
+			if ((ts_slot_state(s) & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE)
 				continue;
 			ret = fn(s, ctx);
 			if (ret)

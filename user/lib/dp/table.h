@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * table.h - userspace side of the exact-match tables (the protocol is in
- * include/turnstile.h): the ARRAY map mmapped, and find / insert / update /
- * remove / walk with the same compare-and-swap steps as the datapath.
+ * table.h - userspace side of the exact-match tables: the ARRAY map
+ * mmapped, and find / insert / update / remove / walk / scrub, each over
+ * the slot protocol the datapath runs too (include/ts_table.h).
  * Internal to user/lib/dp.
  */
 #ifndef TS_DP_TABLE_H
@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "turnstile.h"
+#include "ts_table.h"
 
 struct ts_dp_table {
 	uint8_t *mem;            /* the map's buckets, mmapped */

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * ts_table.h - the exact-match tables' slot protocol, written once: the
+ * BPF programs (bpf/table.h, bpf/flow.h) and userspace
+ * (user/lib/dp/table.c) both compile these functions, over the per-side
+ * atomics of ts_atomic.h. The layout (buckets, slots, tags words, the
+ * state word's bits) and the hash are in turnstile.h; where a side finds a
+ * bucket (an ARRAY lookup, an mmap) and how it picks a slot (the datapath
+ * evicts, userspace does not) stay with that side.
+ *
+ * A slot's life: EMPTY -claim-> BUSY -publish-> LIVE -claim-> BUSY
+ * -release-> EMPTY (removal), or LIVE -claim-> BUSY -publish-> LIVE
+ * (the datapath replacing an expired or evicted entry). Only the writer
+ * whose compare-and-swap made a slot BUSY writes its key, value, tag byte
+ * or state, until it publishes or releases it.
+ *
+ * What a reader may rely on:
+ * 1. The state word is the truth. Key and value of a LIVE slot were
+ *    written before it became LIVE and the key does not change while it
+ *    stays LIVE with the same state word. (A LIVE entry's value is updated
+ *    in place: a flow's last-seen time and TCP state by the datapath, an
+ *    8-byte policy value by one store from userspace.)
+ * 2. Every claim for a new entry bumps the slot's generation (bits 2-31),
+ *    so the state word differs after any reuse: a reader that reads the
+ *    same state word before and after reading a key read that one
+ *    entry's key (ts_slot_read). 2^30 reuses between the two reads would
+ *    fool it.
+ * 3. Tag byte j of a bucket's tags word belongs to slot j's owner: set
+ *    (the key's TS_TAG_BYTE) before the slot is published, cleared while
+ *    the slot is BUSY, before it is released. So a LIVE slot's tag byte is
+ *    its key's, an EMPTY slot's is 0, and a find that looks only at the
+ *    slots the tags point to misses no live entry.
+ * 4. No bucket has more than TS_TAG_DUPS slots with one tag byte, even
+ *    with writers on every CPU: the tag is set with an atomic OR whose
+ *    result says how many were there, and the writer that went over the
+ *    bound undoes before publishing. A find checks TS_TAG_DUPS candidates
+ *    per bucket.
+ * 5. The live count (ts_table_fill) is moved by whoever makes a slot LIVE
+ *    from EMPTY (+1) or EMPTY from LIVE (-1): exact when no writer is
+ *    between its steps; inserts at the same instant may each pass the
+ *    capacity by one.
+ * Not promised: that a key is LIVE only once. A writer inserts a key it
+ *    did not find; userspace writers of a table are serialised by the
+ *    loader's lock, but two CPUs may insert the same flow at the same
+ *    instant. A find returns one of them; the other ages out.
+ */
+#ifndef TS_TABLE_H
+#define TS_TABLE_H
+
+#include <stdbool.h>
+#include "turnstile.h"
+#include "ts_atomic.h"
+
+_Static_assert(TS_TAG_DUPS == 2, "ts_bucket_find checks two candidates, written out");
+
+/* The state word of the live entry of hash h, but for its generation. */
+TS_INLINE __u64 ts_slot_want(__u64 h)
+{
+	return (h & TS_SLOT_TAG_MASK) | TS_SLOT_LIVE;
+}
+
+/* The bits of tag byte j in a tags word. */
+TS_INLINE __u64 ts_tag_bits(__u32 j)
+{
+	return 0xffull << (8 * j);
+}
+
+/* The candidates for tag `byte` of a bucket's tags word (ts_tags_match).
+ * Acquire: not what makes a find correct (each slot's state word is
+ * checked), but it keeps the slot read next at least as new as the tag
+ * that pointed to it (it pairs with the OR of ts_slot_publish). */
+TS_INLINE __u64 ts_tags_candidates(const ts_word *tags, __u8 byte)
+{
+	return ts_tags_match(ts_load_acquire(tags), byte);
+}
+
+/* A bucket (tags word `tags`, as read) may take another entry with tag
+ * `byte`: fewer than TS_TAG_DUPS slots carry it (invariant 4). */
+TS_INLINE bool ts_tags_room_for(__u64 tags, __u8 byte)
+{
+	return ts_tags_count(ts_tags_match(tags, byte)) < TS_TAG_DUPS;
+}
+
+/* The free slots of such a bucket that an entry with tag `byte` may take. */
+TS_INLINE __u64 ts_tags_free_for(__u64 tags, __u8 byte)
+{
+	return ts_tags_room_for(tags, byte) ? ts_tags_match(tags, 0) : 0;
+}
+
+/* A slot's state word, to read the slot after. Acquire: the key and value
+ * read after it are at least those published with this state (it pairs
+ * with the release of ts_slot_publish). */
+TS_INLINE __u64 ts_slot_state(const ts_word *s)
+{
+	return ts_load_acquire(s);
+}
+
+/* The slot still has state st: what was read of it since ts_slot_state
+ * returned st belongs to one entry (invariant 2). The fence keeps those
+ * reads before this load (an acquire load alone would let them move
+ * after it). */
+TS_INLINE bool ts_slot_unchanged(const ts_word *s, __u64 st)
+{
+	ts_fence_acquire();
+	return ts_load_relaxed(s) == st;
+}
+
+/* Key words equal, the slot's read as they are (validated by the caller
+ * through the state word). Without early exit: a few ALU operations. */
+TS_INLINE bool ts_key_eq(const ts_word *slot_key, const __u64 *key, const unsigned int nwords)
+{
+	__u64 diff = 0;
+	unsigned int i;
+
+#ifdef __bpf__
+#pragma clang loop unroll(full)
+#endif
+	for (i = 0; i < nwords; i++)
+		diff |= ts_load_word(&slot_key[i]) ^ key[i];
+	return !diff;
+}
+
+/* FIND, one slot: s (state word, then the key) holds the live entry of
+ * key, whose state without generation is `want` (ts_slot_want); *st gets
+ * the state it was found with, what a removal must claim it from. */
+TS_INLINE bool ts_slot_read(const ts_word *s, __u64 want, const __u64 *key, const unsigned int nwords,
+			    ts_word *st)
+{
+	__u64 seen = ts_slot_state(s);
+
+	if ((seen & (TS_SLOT_TAG_MASK | TS_SLOT_KIND_MASK)) != want)
+		return false;
+	if (!ts_key_eq(s + 1, key, nwords))
+		return false;
+	if (!ts_slot_unchanged(s, seen))   /* claimed while we read it */
+		return false;
+	*st = seen;
+	return true;
+}
+
+/* FIND, one bucket: the live entry of key among the candidates m (from
+ * ts_tags_candidates; at most TS_TAG_DUPS by invariant 4) of bucket bk
+ * (slots of slot_size bytes): its slot, *j its index, *st its state. */
+TS_INLINE ts_word *ts_bucket_find(__u8 *bk, const unsigned int slot_size, __u64 m, __u64 want,
+				const __u64 *key, const unsigned int nwords, __u32 *j, ts_word *st)
+{
+	ts_word *s;
+
+	*j = ts_tags_first(m);
+	s = (ts_word *)(bk + *j * slot_size);
+	if (ts_slot_read(s, want, key, nwords, st))
+		return s;
+	m &= m - 1;
+	if (!m)
+		return 0;
+	*j = ts_tags_first(m);
+	s = (ts_word *)(bk + *j * slot_size);
+	return ts_slot_read(s, want, key, nwords, st) ? s : 0;
+}
+
+/* CLAIM slot j (state word s, its bucket's tags word `tags`) from the
+ * state st it was seen in, as generation gen: true if this writer now owns
+ * it (BUSY). A compare-and-swap: of writers racing for a slot, one wins;
+ * and it fails if the slot changed since it was seen (a removal claims
+ * exactly the entry it found). Claiming a LIVE slot takes its entry out
+ * of the tags (invariant 3: cleared while BUSY, so no inserter that sees
+ * the slot EMPTY later can have its own tag byte cleared by us). */
+TS_INLINE bool ts_slot_claim(ts_word *tags, ts_word *s, __u32 j, __u64 st, __u64 gen)
+{
+	if (ts_cas(s, st, gen | TS_SLOT_BUSY) != st)
+		return false;
+	if ((st & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE)
+		ts_clear_bits(tags, ts_tag_bits(j));
+	return true;
+}
+
+/* The generation a claim for a new entry gives a slot seen in state st:
+ * the next one (invariant 2). */
+TS_INLINE __u64 ts_slot_next_gen(__u64 st)
+{
+	return (st + TS_SLOT_GEN_ONE) & TS_SLOT_GEN_MASK;
+}
+
+/* RELEASE an owned slot empty (its tag byte already cleared). A release
+ * store: the tag clear before it is visible first. */
+TS_INLINE void ts_slot_release(ts_word *s, __u64 gen)
+{
+	ts_store_release(s, gen);
+}
+
+/*
+ * PUBLISH the entry the owner of slot j (claimed as gen) has written, of
+ * hash h: set its tag byte, then make it LIVE. False: TS_TAG_DUPS slots
+ * of the bucket had this tag byte already (another writer published one
+ * meanwhile), and the slot is released empty again. `replaced`: the claim
+ * took a LIVE entry, which was counted and is gone either way.
+ *
+ * The tag comes before the state: the OR's result is what tells this
+ * writer whether it may publish (invariant 4); published first, the entry
+ * could be found as one too many, and a find checking TS_TAG_DUPS slots
+ * could miss another. And a LIVE slot always has its tag (invariant 3).
+ * The OR is fully ordered (BPF) / acq_rel (userspace): the key and value
+ * written before it are visible to whoever sees the tag. The publish is
+ * a release: to whoever sees LIVE, the key and value too.
+ */
+TS_INLINE bool ts_slot_publish(ts_word *tags, ts_word *s, __u32 j, __u64 h, __u64 gen, __u64 *live,
+			       bool replaced)
+{
+	__u8 byte = TS_TAG_BYTE(h);
+	__u64 old = ts_fetch_or(tags, (__u64)byte << (8 * j));
+
+	if (ts_tags_count(ts_tags_match(old, byte)) >= TS_TAG_DUPS) {
+		ts_clear_bits(tags, ts_tag_bits(j));
+		ts_slot_release(s, gen);
+		if (replaced)
+			ts_count_add(live, -1);
+		return false;
+	}
+	if (!replaced)
+		ts_count_add(live, 1);
+	ts_store_release(s, (h & TS_SLOT_TAG_MASK) | gen | TS_SLOT_LIVE);
+	return true;
+}
+
+/* REMOVE the entry found in slot j in state st (a find's *st): claim it
+ * from exactly that state (the generation kept: the empty slot is no new
+ * entry), which clears its tag, then release it. False: the slot changed
+ * since it was found (removed, replaced or being written), left alone. */
+TS_INLINE bool ts_slot_remove(ts_word *tags, ts_word *s, __u32 j, __u64 st, __u64 *live)
+{
+	__u64 gen = st & TS_SLOT_GEN_MASK;
+
+	if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE || !ts_slot_claim(tags, s, j, st, gen))
+		return false;
+	ts_slot_release(s, gen);
+	ts_count_add(live, -1);
+	return true;
+}
+
+/*
+ * SCRUB a bucket (slots of slot_size bytes, keys of nwords words, the
+ * table's seed) that no writer is using: repair what a writer that died
+ * between its steps left. A BUSY slot is released empty (its entry was
+ * never published, or was being removed); the tags word is rebuilt from
+ * the LIVE slots' keys (invariant 3). Returns the new tags word, stored;
+ * *live grows by the bucket's live slots.
+ */
+TS_INLINE __u64 ts_bucket_scrub(__u8 *bk, ts_word *tags, const unsigned int slot_size,
+				const unsigned int nwords, __u64 seed, __u64 *live)
+{
+	__u64 word = 0;
+	__u32 j;
+
+	for (j = 0; j < TS_BUCKET_SLOTS; j++) {
+		ts_word *s = (ts_word *)(bk + j * slot_size), st = ts_slot_state(s);
+
+		if ((st & TS_SLOT_KIND_MASK) == TS_SLOT_BUSY) {
+			ts_slot_release(s, st & TS_SLOT_GEN_MASK);
+		} else if ((st & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE) {
+			word |= (__u64)TS_TAG_BYTE(ts_hash((const __u64 *)(s + 1), nwords, seed)) << (8 * j);
+			(*live)++;
+		}
+	}
+	ts_store_release(tags, word);
+	return word;
+}
+
+#endif /* TS_TABLE_H */
