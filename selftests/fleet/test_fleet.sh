@@ -6,8 +6,9 @@
 # one gateway is allowed through the others (and a forged one is not),
 # the roles keep a gateway to its own keys, one member killed changes
 # nothing, all members stopped leave enforcement and names as they were
-# (a gateway restarted then starts from its cache), and changes flow again
-# when the members return. Topology: fleet_topo.sh.
+# (a gateway restarted then starts from its cache), changes flow again
+# when the members return, and a gateway killed vanishes from the fleet
+# with its lease. Topology: fleet_topo.sh.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../loader/topo.sh"
 . "$(dirname "$0")/fleet_topo.sh"
@@ -39,8 +40,7 @@ if out=$(python3 "$TS_ROOT/selftests/fleet/measure_propagation.py" 20 "$TS_TMP/e
 	nsenter --net="/run/netns/$NS_E" etcdctl --endpoints "$ETCD_URLS" --cacert "$PKI/ca.crt" \
 	--cert "$PKI/client.crt" --key "$PKI/client.key" --user "$ETCD_AS"); then
 	echo "$out"
-	echo "propagation (etcdctl put -> active on all 3 gateways, 20 changes): $(echo "$out" | tail -1)"
-	ts_pass propagation_20_changes
+	ts_pass "propagation_20_changes ($(echo "$out" | tail -1), etcdctl put to active on all 3)"
 else
 	echo "$out"
 	ts_fail propagation_20_changes "$(echo "$out" | tail -1)"
@@ -128,8 +128,7 @@ all_published() {
 if ts_wait_for 30 all_published; then
 	end=$(date +%s.%N)
 	rate=$(python3 -c "print('%.0f' % (400 / ($end - $start)))")
-	echo "names publish rate (gw1, 400 fresh names through its DNS proxy, $(cat "$TS_TMP/flood.out")): $rate names/s"
-	ts_pass names_publish_rate
+	ts_pass "names_publish_rate ($rate names/s: gw1, 400 fresh names through its DNS proxy, $(cat "$TS_TMP/flood.out"))"
 else
 	ts_fail names_publish_rate "only $((n - before)) of 400 names published ($(cat "$TS_TMP/flood.out"))"
 fi
@@ -201,5 +200,14 @@ if ts_wait_for 30 active_everywhere "$r"; then
 	ts_pass etcd_back_changes_flow
 else
 	ts_fail etcd_back_changes_flow "revision $r not active everywhere: $(for i in 1 2 3; do gw_revision $i; done | xargs)"
+fi
+
+# ---- a gateway that dies disappears from the fleet with its lease ---------
+kill -9 "${GW_PIDS[2]}"
+gone() { ! fleet_status_json | grep -q '"gateway":"gw2"'; }
+if fleet_status_json | grep -q '"gateway":"gw2"' && ts_wait_for 20 gone; then
+	ts_pass dead_gateway_disappears
+else
+	ts_fail dead_gateway_disappears "gw2's status is still in etcd: $(fleet_status_json)"
 fi
 ts_exit
