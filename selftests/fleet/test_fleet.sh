@@ -82,6 +82,20 @@ text=$(ts_nsexec "$NS_E" "$TS_BIN" fleet status --etcd "$ETCD_URLS" --fleet "$FL
 echo "$text"
 [ "$(echo "$text" | grep -cE "refusing +invalid +revision $bad_rev: .*error: unknown component")" = 3 ] &&
 	ts_pass fleet_status_text || ts_fail fleet_status_text "expected 3 refusing gateways"
+# An emptied key is refused too, not applied as "allow nothing".
+ectl put "/turnstile/$FLEET/policy" "" >/dev/null
+emptied() {
+	fleet_status_json | python3 -c '
+import json, sys
+gws = json.load(sys.stdin)["gateways"]
+assert len(gws) == 3 and all(g["last_reload"]["error"] == "the policy key is empty" and
+                             g["revision"] == int(sys.argv[1]) for g in gws), gws' "$good_rev"
+}
+if ts_wait_for 10 emptied && [ "$(client_connect 1 198.51.100.11)" = ok ]; then
+	ts_pass empty_policy_refused
+else
+	ts_fail empty_policy_refused "$(fleet_status_json)"
+fi
 policy_put "$(cat "$TS_TMP/extra.policy")"
 
 # ---- shared names: learned through gw1, allowed through gw2 and gw3 --------

@@ -116,7 +116,12 @@ static void apply_policy(struct ts_fleet_glue *g, struct ts_fleet_msg *m)
 		err = ts_fleet_cache_stage(s->state.state_dir, m->text, m->len);
 	if (err)
 		snprintf(why, sizeof(why), "%.300s: cannot write the candidate: %s", path, strerror(-err));
-	else
+	else if (!m->len) {
+		/* an emptied key is a mistake far more often than a wish to
+		 * refuse everything everywhere at once */
+		snprintf(why, sizeof(why), "the policy key is empty");
+		err = -EINVAL;
+	} else
 		err = g->reload(g->reload_ctx, path, why, sizeof(why));
 	snprintf(g->status.reload_result, sizeof(g->status.reload_result), "%s",
 		 !err ? "ok" : err == -EINVAL ? "invalid" : "failed");
@@ -210,7 +215,7 @@ int ts_fleet_bootstrap(const struct ts_fleet_config *cfg, const char *state_dir,
 			err = ts_fleet_cache_stage(state_dir, text, tlen);
 		if (err)
 			ts_warn("%s: cannot write: %s", cand, strerror(-err));
-		else if (candidate_passes(cand))
+		else if (tlen && candidate_passes(cand)) /* empty: as in apply_policy */
 			err = ts_fleet_cache_promote(state_dir, rev);
 		else
 			ts_err("fleet %s: revision %lld refused; starting from the cached policy",
