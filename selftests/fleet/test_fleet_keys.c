@@ -96,27 +96,25 @@ static int parse(const char *json, bool watch, struct ts_etcd_result *r)
 
 static void test_answers(void)
 {
+	static const struct { const char *json; bool watch; int rc; const char *what; } bad[] = {
+		{ "{\"error\":\"etcdserver: permission denied\",\"code\":7}", false, -EACCES, "permission denied" },
+		{ "{\"kvs\":[{\"key\":\"eABi\"}]}", false, -EPROTO, "a NUL in a key" },
+		{ "{\"kvs\":[{\"key\":\"\"}]}", false, -EPROTO, "an empty key" },
+		{ "{\"header\":{\"revision\":\"9x\"}}", false, -EPROTO, "a number with junk" },
+		{ "{} {}", false, -EPROTO, "two documents" },
+		{ "{\"token\":\"a b\"}", false, -EPROTO, "a token with a space" },
+		{ "{\"header\":{}}", true, -EPROTO, "a watch message without result" },
+	};
 	struct ts_etcd_result r;
 
 	TS_CHECK(!parse("{\"header\":{\"revision\":\"9\"},\"kvs\":[{\"key\":\"eA==\",\"value\":\"aGVsbG8=\","
 			"\"mod_revision\":\"7\"}]}", false, &r) && r.revision == 9 && r.nkvs == 1 &&
 		 !strcmp(r.kvs[0].key, "x") && r.kvs[0].value_len == 5 && r.kvs[0].mod_revision == 7, "a range");
 	ts_etcd_result_free(&r);
-	TS_CHECK(parse("{\"error\":\"etcdserver: permission denied\",\"code\":7}", false, &r) == -EACCES,
-		 "permission denied");
-	ts_etcd_result_free(&r);
-	TS_CHECK(parse("{\"kvs\":[{\"key\":\"eABi\"}]}", false, &r) == -EPROTO, "a NUL in a key");
-	ts_etcd_result_free(&r);
-	TS_CHECK(parse("{\"kvs\":[{\"key\":\"\"}]}", false, &r) == -EPROTO, "an empty key");
-	ts_etcd_result_free(&r);
-	TS_CHECK(parse("{\"header\":{\"revision\":\"9x\"}}", false, &r) == -EPROTO, "a number with junk");
-	ts_etcd_result_free(&r);
-	TS_CHECK(parse("{} {}", false, &r) == -EPROTO, "two documents");
-	ts_etcd_result_free(&r);
-	TS_CHECK(parse("{\"token\":\"a b\"}", false, &r) == -EPROTO, "a token with a space");
-	ts_etcd_result_free(&r);
-	TS_CHECK(parse("{\"header\":{}}", true, &r) == -EPROTO, "a watch message without result");
-	ts_etcd_result_free(&r);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		TS_CHECK(parse(bad[i].json, bad[i].watch, &r) == bad[i].rc, "%s", bad[i].what);
+		ts_etcd_result_free(&r);
+	}
 	TS_CHECK(!parse("{\"result\":{\"canceled\":true,\"compact_revision\":\"5\"}}", true, &r) &&
 		 r.canceled && r.compact_revision == 5, "a compacted watch");
 	ts_etcd_result_free(&r);
