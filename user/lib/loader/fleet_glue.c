@@ -157,7 +157,8 @@ static void learn_name(struct ts_fleet_glue *g, const struct ts_fleet_name *n)
 	}
 	if (!g->status.names_refused++)
 		ts_warn("fleet: not learning %s from gateway %s: %s", n->name, n->gateway,
-			o == TS_LEARN_NONE ? "it matches no wildcard of the policy" : ts_learn_outcome_name(o));
+			o == TS_LEARN_NONE ? "it matches no wildcard of the policy, or is one of its exact names"
+					   : ts_learn_outcome_name(o));
 }
 
 void ts_fleet_glue_process(struct ts_fleet_glue *g)
@@ -168,7 +169,9 @@ void ts_fleet_glue_process(struct ts_fleet_glue *g)
 
 	if (!g->fleet)
 		return;
-	while (ts_fleet_next(g->fleet, &m)) {
+	/* A bounded batch: a re-read of many names does not starve the DNS
+	 * proxy and the GC; the fd stays readable until the queue is empty. */
+	for (int budget = 4096; budget-- > 0 && ts_fleet_next(g->fleet, &m);) {
 		if (m.kind == TS_FLEET_MSG_POLICY)
 			apply_policy(g, &m);
 		else
