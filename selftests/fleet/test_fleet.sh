@@ -96,6 +96,22 @@ if ts_wait_for 10 emptied && [ "$(client_connect 1 198.51.100.11)" = ok ]; then
 else
 	ts_fail empty_policy_refused "$(fleet_status_json)"
 fi
+# A policy from etcd stands alone: an include would make every gateway read
+# a local file and report its lines back to etcd.
+echo "s3cr3t-line" >"$TS_TMP/secret"
+policy_put "$(fleet_policy "component leak { include \"$TS_TMP/secret\" }")"
+included() {
+	fleet_status_json | python3 -c '
+import json, sys
+gws = json.load(sys.stdin)["gateways"]
+assert len(gws) == 3 and all("Operation not permitted" in g["last_reload"]["error"] and
+                             g["revision"] == int(sys.argv[1]) for g in gws), gws' "$good_rev"
+}
+if ts_wait_for 10 included && ! fleet_status_json | grep -q s3cr3t && ! grep -q s3cr3t "$TS_TMP"/gw?.log; then
+	ts_pass include_refused
+else
+	ts_fail include_refused "$(fleet_status_json)"
+fi
 policy_put "$(cat "$TS_TMP/extra.policy")"
 
 # ---- shared names: learned through gw1, allowed through gw2 and gw3 --------

@@ -38,6 +38,7 @@ int ts_cmd_run(int argc, char **argv)
 				       fleet_policy, sizeof(fleet_policy), &fleet_revision))
 			return TS_EXIT_NO_POLICY;
 		a.opts.policy_path = fleet_policy;
+		a.opts.fleet_policy = true;
 	}
 	a.opts.daemon_pid = getpid();
 	if (ts_session_up(&s, &a.opts, &r))

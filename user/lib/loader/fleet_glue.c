@@ -191,7 +191,7 @@ static bool candidate_passes(const char *path)
 {
 	struct ts_diags d = { 0 };
 	struct ts_compiled *c = NULL;
-	int err = ts_policy_build_file(path, &d, &c);
+	int err = ts_policy_build_file_alone(path, &d, &c);
 
 	ts_diags_print(stderr, &d);
 	ts_diags_free(&d);
