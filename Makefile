@@ -133,6 +133,17 @@ $(LIVE_BIN): $(LIVE_SRCS) $(wildcard selftests/bench/live/*.h) | $(LIVE_BPF_OBJ)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -MF /dev/null -o $@ $(LIVE_SRCS) $(LDLIBS)
 
+# ---- ThreadSanitizer: user/lib/dp/table.c with several writer threads,
+# built apart with -fsanitize=thread; found by selftests/run as a test ----
+TSAN_BIN  := $(BUILD)/selftests/tsan/test_table_tsan
+TSAN_SRCS := selftests/tsan/table_race.c user/lib/dp/table.c user/lib/common/log.c \
+	user/lib/common/pin.c selftests/testlib.c
+$(TSAN_BIN): $(TSAN_SRCS) $(FUZZ_HDRS) selftests/testlib.h
+	$(call msg,TSAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 $(WARN) -g -O1 -fsanitize=thread -fno-strict-aliasing $(INCLUDES) -Iselftests \
+		$(LIBBPF_CFLAGS) -D_GNU_SOURCE -o $@ $(TSAN_SRCS) $(LIBBPF_LIBS)
+
 # ---- fuzzing: each selftests/fuzz/fuzz_<name>.c under libFuzzer + ASan + UBSan,
 # linked with the library sources it exercises (FUZZ_SRCS_<name>) and any
 # more libraries (FUZZ_LIBS_<name>); common/ logs through libbpf ---------------
@@ -174,7 +185,7 @@ deps:
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-run
 
-test-run: all $(TEST_BINS) $(BENCH_BINS) $(FUZZ_TARGETS)
+test-run: all $(TEST_BINS) $(BENCH_BINS) $(FUZZ_TARGETS) $(TSAN_BIN)
 	$(Q)BUILD=$(BUILD) selftests/run
 
 bench: deps

@@ -9,6 +9,7 @@
 #include "tcp.h"
 #include "icmp.h"
 #include "dns.h"
+#include "dgram.h"
 
 /* Stage 1, in the program: Ethernet, VLANs, ARP, IPv4/IPv6 and the
  * extension chain. TS_R_NONE: go on to L4 at c->pos; *plain stays 1 for a
@@ -31,6 +32,27 @@ static __always_inline __u32 classify_l3(struct ts_pkt *p, struct ts_cursor *c, 
 	return TS_R_SCOPE_DEFAULT;
 }
 
+/* UDP, ICMP and the rest at c: TS_R_NONE for a datagram the datagram
+ * path decides (UDP, an ICMP echo), else the reason. */
+static __always_inline __u32 classify_dgram(struct ts_pkt *p, const struct ts_run *r,
+					    struct ts_cursor *c)
+{
+	switch (p->proto) {
+	case IPPROTO_UDP:
+		/* a later fragment has no ports: the scope default */
+		if (p->frag == TS_FRAG_NONFIRST)
+			return TS_R_SCOPE_DEFAULT;
+		return parse_udp(c, p);
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if ((p->proto == IPPROTO_ICMP) != (p->family == TS_FAMILY_V4))
+			return TS_R_SCOPE_DEFAULT;
+		return handle_icmp(r, p, c);   /* TS_R_NONE: an echo */
+	default:
+		return TS_R_SCOPE_DEFAULT;
+	}
+}
+
 /* Stage 2: TCP, UDP, ICMP at p->l4_off. It starts from ts_pkt and a new
  * cursor at the bounded offset, so the verifier's states from the many
  * stage-1 paths merge here. */
@@ -49,23 +71,9 @@ static __always_inline __u32 classify_l4(struct ts_pkt *p, const struct ts_run *
 		if (!reason)
 			reason = tcp_untracked(r, p);
 		return reason;
-	case IPPROTO_UDP:
-		if (p->frag)
-			return TS_R_SCOPE_DEFAULT;
-		reason = parse_ports8(&c, p);
-		if (reason)
-			return reason;
-		return dns_to_resolver(r, p, false) ? TS_R_PASS_RESOLVER : TS_R_SCOPE_DEFAULT;
-	case IPPROTO_ICMP:
-		if (p->family != TS_FAMILY_V4)
-			return TS_R_SCOPE_DEFAULT;
-		return handle_icmp(r, p, &c);
-	case IPPROTO_ICMPV6:
-		if (p->family != TS_FAMILY_V6)
-			return TS_R_SCOPE_DEFAULT;
-		return handle_icmp(r, p, &c);
 	default:
-		return TS_R_SCOPE_DEFAULT;
+		reason = classify_dgram(p, r, &c);
+		return reason ? reason : dgram_packet(r, p);
 	}
 }
 
@@ -89,8 +97,10 @@ static __always_inline __u32 ts_begin(struct ts_pkt *p, const struct ts_run *r, 
 	if (off > TS_L4_OFF_MAX)
 		return TS_R_DROP_IPV6_EXT;
 	p->l4_off = off;
-	if (!plain || p->proto != IPPROTO_TCP)
+	if (!plain || p->proto != IPPROTO_TCP) {
+		p->flow_missed = fast_missed;   /* a UDP datagram's lookup missed */
 		return TS_R_NONE;
+	}
 	reason = parse_tcp(&c, p);
 	if (reason)
 		return reason;

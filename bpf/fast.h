@@ -3,7 +3,8 @@
  * fast.h - the established fast path, tried first on every packet: an
  * untagged Ethernet frame with IPv4 without options or fragmentation (or
  * IPv6 without extension headers) carrying a TCP segment without SYN,
- * FIN or RST, of a live flow in ts_flows, neither audit nor closing.
+ * FIN or RST, of a live flow in ts_flows, neither audit nor closing, or a
+ * UDP datagram of a live replied flow (dgram.h).
  * Such a packet is passed and counted here exactly as the full path
  * would (tcp_established, ts_end): same length checks, same flow, same
  * counters. Anything else returns having changed nothing, and the full
@@ -35,6 +36,23 @@ static __always_inline struct ts_tcp_hdr *fast_tcp(void *l4, void *data_end, __u
 	return th;
 }
 
+/* The ports of a TCP segment or UDP datagram that stays on this path. */
+static __always_inline struct ts_l4_ports *fast_l4(void *l4, void *data_end, __u32 l4_len, __u8 proto)
+{
+	if (proto == IPPROTO_UDP) {
+		struct ts_l4_ports *ph = l4;
+		__be16 *ulen = (__be16 *)(ph + 1);
+		__u32 len;
+
+		/* as parse_udp: the length covers the header, within the payload */
+		if ((void *)(ulen + 2) > data_end || l4_len < 8)
+			return NULL;
+		len = bpf_ntohs(*ulen);
+		return len >= 8 && len <= l4_len ? ph : NULL;
+	}
+	return (struct ts_l4_ports *)fast_tcp(l4, data_end, l4_len);
+}
+
 enum ts_fast_result {
 	TS_FAST_NO = 0,     /* not decided: the full path */
 	TS_FAST_MISS = 1,   /* not decided, and ts_flows has no entry for it */
@@ -47,8 +65,9 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 	const struct ts_config *cfg;
 	struct ethhdr *eth = data;
 	__u64 now;
-	struct ts_tcp_hdr *th;
+	struct ts_l4_ports *th;
 	struct ts_flow_slot *s;
+	__u8 proto;
 	struct ts_flow_key k;
 	__u32 avail;
 
@@ -58,32 +77,35 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 		struct ts_ipv4_hdr *ip = (void *)(eth + 1);
 		__u32 tot;
 
-		if ((void *)(ip + 1) > data_end || ip->ver_ihl != 0x45 || ip->protocol != IPPROTO_TCP ||
+		if ((void *)(ip + 1) > data_end || ip->ver_ihl != 0x45 ||
+		    (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP) ||
 		    (ip->frag_off & bpf_htons(0x3fff)))
 			return TS_FAST_NO;
+		proto = ip->protocol;
 		tot = bpf_ntohs(ip->tot_len);
 		avail = data_end - (void *)(ip + 1);
 		if (tot < sizeof(*ip) || tot - sizeof(*ip) > avail)
 			return TS_FAST_NO;
-		th = fast_tcp(ip + 1, data_end, tot - sizeof(*ip));
+		th = fast_l4(ip + 1, data_end, tot - sizeof(*ip), proto);
 		if (!th)
 			return TS_FAST_NO;
-		flow_key_build(&k, TS_FAMILY_V4, &ip->saddr, &ip->daddr, th->source, th->dest);
+		flow_key_build(&k, TS_FAMILY_V4, &ip->saddr, &ip->daddr, th->source, th->dest, proto);
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ts_ipv6_hdr *ip6 = (void *)(eth + 1);
 		__u32 plen;
 
 		if ((void *)(ip6 + 1) > data_end || (bpf_ntohl(ip6->ver_tc_flow) >> 28) != 6 ||
-		    ip6->nexthdr != IPPROTO_TCP)
+		    (ip6->nexthdr != IPPROTO_TCP && ip6->nexthdr != IPPROTO_UDP))
 			return TS_FAST_NO;
+		proto = ip6->nexthdr;
 		plen = bpf_ntohs(ip6->payload_len);
 		avail = data_end - (void *)(ip6 + 1);
 		if (plen > avail)
 			return TS_FAST_NO;
-		th = fast_tcp(ip6 + 1, data_end, plen);
+		th = fast_l4(ip6 + 1, data_end, plen, proto);
 		if (!th)
 			return TS_FAST_NO;
-		flow_key_build(&k, TS_FAMILY_V6, ip6->saddr, ip6->daddr, th->source, th->dest);
+		flow_key_build(&k, TS_FAMILY_V6, ip6->saddr, ip6->daddr, th->source, th->dest, proto);
 	} else {
 		return TS_FAST_NO;
 	}
@@ -98,14 +120,17 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 	s = flow_find(&ts_flows, cfg, TS_TBL_FLOWS, &k, flow_hash(cfg, &k), NULL);
 	if (!s)
 		return TS_FAST_MISS;
-	if ((s->val.flags & TS_FLOW_AUDIT) || s->val.state == TS_TCP_CLOSING)
-		return TS_FAST_NO;   /* audit: reported; closing: may be superseded */
+	/* audit: reported; closing: may be superseded; unreplied: a reply
+	 * changes its state */
+	if ((s->val.flags & TS_FLOW_AUDIT) || s->val.state == TS_TCP_CLOSING ||
+	    s->val.state == TS_DGRAM_UNREPLIED)
+		return TS_FAST_NO;
 	now = ts_now();
 	if (flow_expired(&s->val, now, sc))
 		return TS_FAST_NO;
 	flow_touch(&s->val, now);
 	count_rule_at(&s->val.rule_id, len, false);
-	count_reason(TS_R_PASS_ESTABLISHED, len);
+	count_reason(proto == IPPROTO_UDP ? TS_R_PASS_UDP : TS_R_PASS_ESTABLISHED, len);
 	return TS_FAST_PASS;
 }
 

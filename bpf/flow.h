@@ -12,12 +12,13 @@
 #define TS_NSEC_PER_SEC 1000000000ull
 
 
-/* The direction-free key of a TCP segment from its addresses (IPv4: 4
- * bytes, IPv6: 16) and ports; true when the sender is the "lo" endpoint.
+/* The direction-free key of a packet of protocol `proto` from its
+ * addresses (IPv4: 4 bytes, IPv6: 16) and ports (an ICMP echo's
+ * identifier as both); true when the sender is the "lo" endpoint.
  * Addresses compare as big-endian 32-bit (IPv4) or 64-bit (IPv6) words,
  * then the ports: a few instructions, no loop. */
 static __always_inline bool flow_key_build(struct ts_flow_key *k, __u8 family, const void *sa,
-					   const void *da, __be16 sport, __be16 dport)
+					   const void *da, __be16 sport, __be16 dport, __u8 proto)
 {
 	__u64 *w = (__u64 *)k;
 	bool s_lo;
@@ -45,26 +46,18 @@ static __always_inline bool flow_key_build(struct ts_flow_key *k, __u8 family, c
 	}
 	/* ports, family, proto, pad: one 8-byte store (ts_flow_key's last word) */
 	w[4] = (__u64)(s_lo ? sport : dport) | (__u64)(s_lo ? dport : sport) << 16 |
-	       (__u64)family << 32 | (__u64)IPPROTO_TCP << 40;
+	       (__u64)family << 32 | (__u64)proto << 40;
 	return s_lo;
 }
 
 static __always_inline bool flow_key_make(const struct ts_pkt *p, struct ts_flow_key *k)
 {
-	return flow_key_build(k, p->family, p->saddr, p->daddr, p->sport, p->dport);
+	return flow_key_build(k, p->family, p->saddr, p->daddr, p->sport, p->dport, p->proto);
 }
 
 static __always_inline __u64 flow_timeout_ns(const struct ts_flow_val *v, const struct ts_slot_cfg *sc)
 {
-	__u32 s;
-
-	if (v->state == TS_TCP_CLOSING)
-		s = sc->timeout_closing_s;
-	else if (v->state >= TS_TCP_ESTABLISHED)
-		s = sc->timeout_established_s;
-	else
-		s = sc->timeout_syn_s;
-	return (__u64)s * TS_NSEC_PER_SEC;
+	return (__u64)ts_flow_timeout_s(v->state, sc) * TS_NSEC_PER_SEC;
 }
 
 /* An expired entry counts as absent; userspace GC removes it later. */

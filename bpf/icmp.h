@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* icmp.h - ICMP and ICMPv6: neighbour discovery, and errors judged by
- * the TCP flow they quote. */
+/* icmp.h - ICMP and ICMPv6: neighbour discovery, echo (handed to the
+ * datagram path, dgram.h), and errors judged by the TCP or UDP flow they
+ * quote. */
 #ifndef TS_BPF_ICMP_H
 #define TS_BPF_ICMP_H
 
@@ -25,8 +26,14 @@ struct ts_icmp_hdr {
 	__u8 type;
 	__u8 code;
 	__be16 check;
-	__be32 rest;
+	__be16 id;         /* echo: identifier */
+	__be16 seq;
 };
+
+#define TS_ICMP_ECHO_REPLY     0
+#define TS_ICMP_ECHO_REQUEST   8
+#define TS_ICMP6_ECHO_REQUEST 128
+#define TS_ICMP6_ECHO_REPLY   129
 
 #define TS_ICMP_DEST_UNREACH   3
 #define TS_ICMP_TIME_EXCEEDED 11
@@ -41,14 +48,16 @@ static __always_inline bool icmp6_is_nd(__u8 type)
 	return (type >= 133 && type <= 137) || (type >= 130 && type <= 132) || type == 143;
 }
 
-/* ICMP/ICMPv6: an error passes iff it quotes a tracked TCP flow; an error
- * quoting in-scope TCP that is not tracked drops; a quote cut short by the
+/* ICMP/ICMPv6: an echo request or reply gets TS_R_NONE with p->echo set
+ * and its identifier as both ports (the datagram path judges it); an
+ * error passes iff it quotes a tracked TCP or UDP flow; an error quoting
+ * in-scope TCP or UDP that is not tracked drops; a quote cut short by the
  * outer IP packet's length is malformed. */
 static __always_inline __u32 handle_icmp(const struct ts_run *r, struct ts_pkt *p, struct ts_cursor *c)
 {
 	struct ts_icmp_hdr *ih;
 	struct ts_flow_key k;
-	__u32 quote_len, hdr_len;
+	__u32 quote_len, hdr_len, plane;
 	__u64 plain = 1;
 	void *quote;
 	bool is_err;
@@ -62,12 +71,20 @@ static __always_inline __u32 handle_icmp(const struct ts_run *r, struct ts_pkt *
 	if (!ih)
 		return TS_R_DROP_MALFORMED_L4;
 	if (p->family == TS_FAMILY_V4) {
+		if (ih->type == TS_ICMP_ECHO_REQUEST || ih->type == TS_ICMP_ECHO_REPLY)
+			p->echo = ih->type == TS_ICMP_ECHO_REQUEST ? TS_ECHO_REQUEST : TS_ECHO_REPLY;
 		is_err = ih->type == TS_ICMP_DEST_UNREACH || ih->type == TS_ICMP_TIME_EXCEEDED;
 	} else {
+		if (ih->type == TS_ICMP6_ECHO_REQUEST || ih->type == TS_ICMP6_ECHO_REPLY)
+			p->echo = ih->type == TS_ICMP6_ECHO_REQUEST ? TS_ECHO_REQUEST : TS_ECHO_REPLY;
 		if (icmp6_is_nd(ih->type))
 			return TS_R_PASS_ND;
 		is_err = ih->type == TS_ICMP6_DEST_UNREACH || ih->type == TS_ICMP6_PKT_TOOBIG ||
 			 ih->type == TS_ICMP6_TIME_EXCEED;
+	}
+	if (p->echo) {
+		p->sport = p->dport = ih->id;
+		return TS_R_NONE;
 	}
 	if (!is_err)
 		return TS_R_SCOPE_DEFAULT;
@@ -87,7 +104,7 @@ static __always_inline __u32 handle_icmp(const struct ts_run *r, struct ts_pkt *
 		return TS_R_DROP_MALFORMED_L4;
 	if (p->l4_len > quote_len - hdr_len)
 		p->l4_len = quote_len - hdr_len;
-	if (p->proto != IPPROTO_TCP || p->frag == TS_FRAG_NONFIRST)
+	if ((p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP) || p->frag == TS_FRAG_NONFIRST)
 		return TS_R_SCOPE_DEFAULT;
 	reason = parse_ports8(c, p);
 	if (reason)
@@ -95,7 +112,9 @@ static __always_inline __u32 handle_icmp(const struct ts_run *r, struct ts_pkt *
 	flow_key_make(p, &k);
 	if (flow_tracked(r, &k))
 		return TS_R_PASS_ICMP_RELATED;
-	if (port_class(r->slot, p->sport) || port_class(r->slot, p->dport))
+	plane = p->proto == IPPROTO_UDP ? TS_PLANE_UDP : TS_PLANE_TCP;
+	if (plane_class(r->slot, ts_port_index(plane, bpf_ntohs(p->sport))) ||
+	    plane_class(r->slot, ts_port_index(plane, bpf_ntohs(p->dport))))
 		return TS_R_DROP_ICMP_UNRELATED;
 	return TS_R_SCOPE_DEFAULT;
 }

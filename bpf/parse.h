@@ -32,6 +32,12 @@
 #define TS_R_SCOPE_DEFAULT 0xff
 
 
+enum ts_echo {
+	TS_ECHO_NONE = 0,
+	TS_ECHO_REQUEST = 1,
+	TS_ECHO_REPLY = 2,
+};
+
 enum ts_frag {
 	TS_FRAG_NONE = 0,
 	TS_FRAG_FIRST = 1,    /* offset 0, more fragments follow */
@@ -59,7 +65,7 @@ struct ts_pkt {
 	__u8 frag;        /* enum ts_frag */
 	__u16 vlan;       /* outer VLAN id, 0 = none */
 	__u8 icmp_error;  /* tuple comes from an ICMP error's quote */
-	__u8 pad;
+	__u8 echo;        /* enum ts_echo: an ICMP echo (ports: its identifier) */
 	__u32 l4_len;     /* bytes from the L4 header to the end of the L3 payload */
 	__u32 rule_id;    /* for the event */
 	__u16 l4_off;     /* L4 header offset from the start of the frame */
@@ -348,6 +354,29 @@ struct ts_l4_ports {
 	__be16 source;
 	__be16 dest;
 };
+
+/* A UDP header: its length covers the header and lies within the L3
+ * payload (a first fragment's datagram goes on in later fragments). The
+ * checksum is the receiver's to check: the verdict does not need it. */
+static __always_inline __u32 parse_udp(struct ts_cursor *c, struct ts_pkt *p)
+{
+	struct ts_l4_ports *ph;
+	__be16 *ulen;
+	__u32 len;
+
+	if (p->l4_len < 8)
+		return TS_R_DROP_MALFORMED_L4;
+	ph = cur_pull(c, 8);
+	if (!ph)
+		return TS_R_DROP_MALFORMED_L4;
+	ulen = (__be16 *)(ph + 1);
+	len = bpf_ntohs(*ulen);
+	if (len < 8 || (len > p->l4_len && p->frag != TS_FRAG_FIRST))
+		return TS_R_DROP_MALFORMED_L4;
+	p->sport = ph->source;
+	p->dport = ph->dest;
+	return TS_R_NONE;
+}
 
 /* The first 8 bytes of a UDP header, or of the TCP header an ICMP error quotes. */
 static __always_inline __u32 parse_ports8(struct ts_cursor *c, struct ts_pkt *p)

@@ -11,12 +11,19 @@
 #include "run.h"
 #include "table.h"
 
-static __always_inline __u32 port_class(__u32 slot, __be16 port)
+/* The class of port index `ix` (ts_port_index: protocol plane and port). */
+static __always_inline __u32 plane_class(__u32 slot, __u32 ix)
 {
-	__u32 key = (slot & 1) * TS_PORTS_PER_SLOT + bpf_ntohs(port);
+	__u32 key = (slot & 1) * TS_PORTS_PER_SLOT + (ix < TS_PORTS_PER_SLOT ? ix : 0);
 	struct ts_port_val *v = bpf_map_lookup_elem(&ts_ports, &key);
 
 	return v ? v->port_class : 0;
+}
+
+/* The class of a TCP port. */
+static __always_inline __u32 port_class(__u32 slot, __be16 port)
+{
+	return plane_class(slot, ts_port_index(TS_PLANE_TCP, bpf_ntohs(port)));
 }
 
 /* A ts_addr_val as one word (set id low, flags high), read in one load:

@@ -81,7 +81,9 @@ static __always_inline __u32 tcp_open(const struct ts_run *r, struct ts_pkt *p,
 }
 
 /* Loose pickup: a mid-flow packet of a pair some rule allows, in either
- * orientation (we did not see who opened it; `reversed`: the receiver). */
+ * orientation (we did not see who opened it): the initiator recorded is
+ * the side that rule lets open it (`reversed`: the receiver), so the
+ * flow is one the policy could have made. */
 static __always_inline __u32 tcp_pickup(const struct ts_run *r, struct ts_pkt *p,
 					const struct ts_flow_key *k, __u64 h, bool from_lo,
 					__u32 rule, bool reversed)
@@ -184,6 +186,9 @@ static __always_inline __u32 tcp_judge(const struct ts_run *r, const struct ts_p
 	/* an opening packet is judged by its destination port alone */
 	__u32 dclass = port_class(r->slot, p->dport);
 	__u32 sclass = opening ? 0 : port_class(r->slot, p->sport);
+	/* a SYN-ACK comes from the responder: picked up, its receiver is the
+	 * initiator, never its sender (the scope still reads both ports) */
+	__u32 fwd_class = !opening && (f & TS_TCP_SYN) ? 0 : dclass;
 
 	if (dns_to_resolver(r, p, opening))
 		return TS_R_PASS_RESOLVER;
@@ -193,7 +198,7 @@ static __always_inline __u32 tcp_judge(const struct ts_run *r, const struct ts_p
 		return TS_R_DROP_BAD_FLAGS;
 	if (!opening && !loose)
 		return TS_R_DROP_NO_FLOW;
-	*rule = policy_rule(r, p, dclass, sclass, reversed);
+	*rule = policy_rule(r, p, fwd_class, sclass, reversed);
 	return TS_R_NONE;
 }
 

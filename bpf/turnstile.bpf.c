@@ -73,10 +73,11 @@ int ts_xdp(struct xdp_md *ctx)
 
 /*
  * explain's program, run by BPF_PROG_TEST_RUN on a synthesized opening
- * segment: the judgement tcp_untracked makes of it (tcp_judge, on the
- * pinned maps), with nothing written but the frame: no flow, counter or
+ * segment, UDP datagram or echo request: the judgement tcp_untracked
+ * (tcp_judge) or the datagram path (dgram_judge) makes of it, on the
+ * pinned maps, with nothing written but the frame: no flow, counter or
  * event. The answer (struct ts_judge_out) replaces the frame's last bytes;
- * a frame that is no plain opening TCP segment gets XDP_ABORTED. Not
+ * any other frame gets XDP_ABORTED. Not
  * loaded by `up` (the loader turns its autoload off).
  */
 SEC("xdp")
@@ -84,7 +85,7 @@ int ts_judge(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 len = data_end - data, reason, rule = 0, off;
+	__u32 len = data_end - data, reason, rule = 0, off, class_ix;
 	struct ts_judge_out *out;
 	bool reversed = false;
 	struct ts_pkt p;
@@ -95,11 +96,27 @@ int ts_judge(struct xdp_md *ctx)
 	__builtin_memset(&p, 0, sizeof(p));
 	/* fast_missed: ts_flows is not read (an opening segment never reads it) */
 	reason = ts_begin(&p, &r, data, data_end, 0, 0, 1);
-	if (reason || p.proto != IPPROTO_TCP || !p.flow_missed || !tcp_opening(p.tcp_flags))
+	if (reason || !p.flow_missed)
 		return XDP_ABORTED;
-	reason = tcp_judge(&r, &p, true, &rule, &reversed);
-	if (!reason)
-		reason = rule ? TS_R_PASS_NEW : TS_R_DROP_NO_RULE;
+	if (p.proto == IPPROTO_TCP) {
+		if (!tcp_opening(p.tcp_flags))
+			return XDP_ABORTED;
+		reason = tcp_judge(&r, &p, true, &rule, &reversed);
+		if (!reason)
+			reason = rule ? TS_R_PASS_NEW : TS_R_DROP_NO_RULE;
+		class_ix = ts_port_index(TS_PLANE_TCP, bpf_ntohs(p.dport));
+	} else {
+		/* a UDP datagram or an echo request: what ts_dgram judges */
+		struct ts_cursor c = { .pos = data + (p.l4_off & TS_L4_OFF_MAX), .end = data_end };
+
+		if (classify_dgram(&p, &r, &c) || (p.proto != IPPROTO_UDP && p.echo != TS_ECHO_REQUEST))
+			return XDP_ABORTED;
+		reason = dgram_judge(&r, &p, &rule);
+		if (!reason)
+			reason = rule ? dgram_new(&p) : dgram_refused(&p);
+		class_ix = p.echo ? ts_port_index(TS_PLANE_ICMP, TS_ICMP_ECHO_PORT)
+				  : ts_port_index(TS_PLANE_UDP, bpf_ntohs(p.dport));
+	}
 	reason = settle_scope(r.sc, reason);
 	off = (len - sizeof(*out)) & TS_JUDGE_FRAME_MAX;
 	out = data + off;
@@ -109,7 +126,7 @@ int ts_judge(struct xdp_md *ctx)
 	out->reason = reason;
 	out->counted = counted_reason(r.sc, reason);
 	out->rule_id = rule;
-	out->port_class = port_class(r.slot, p.dport);
+	out->port_class = plane_class(r.slot, class_ix);
 	out->slot = r.slot;
 	out->generation = r.sc->generation;
 	return XDP_PASS;

@@ -16,7 +16,7 @@
 
 #include <linux/types.h>
 
-#define TS_SCHEMA_VERSION 6
+#define TS_SCHEMA_VERSION 7
 
 /* Where the loader pins maps and links (bpffs). */
 #define TS_PIN_DIR "/sys/fs/bpf/turnstile"
@@ -29,7 +29,11 @@
 #define TS_DEFAULT_RULES       262144u /* (src set, dst set, port class) */
 #define TS_MAX_RULE_IDS          4096u /* stable rule ids 1..4095; 0 = none */
 #define TS_IFACE_SLOTS           1024u /* ts_iface_stats: ifindex 1..1023; 0 = any higher one */
-#define TS_PORTS_PER_SLOT       65536u
+/* ts_ports has one plane of 65536 entries per protocol a rule may name
+ * (enum ts_plane); a slot holds every plane. */
+#define TS_PLANE_PORTS          65536u
+#define TS_PLANES                   3u
+#define TS_PORTS_PER_SLOT       (TS_PLANES * TS_PLANE_PORTS)
 #define TS_SLOTS                    2u /* policy slots: active + shadow */
 #define TS_EVENTS_BYTES    (256u * 1024u)
 #define TS_LABEL_LEN               32u
@@ -92,10 +96,25 @@ _Static_assert(sizeof(struct ts_addr_val) == 8, "ts_addr_val size");
 _Static_assert(__builtin_offsetof(struct ts_addr_val, flags) == 4, "ts_addr_val word");
 
 /*
- * TCP port -> port class (ts_ports, an ARRAY): key = slot * 65536 + port
- * (host order). Class 0 = outside the allowlist's scope (the policy's
- * default applies); classes 1.. are in scope.
+ * Protocol and port -> port class (ts_ports, an ARRAY): key =
+ * slot * TS_PORTS_PER_SLOT + ts_port_index(plane, port) (host order).
+ * Class 0 = outside the allowlist's scope (the policy's default applies);
+ * classes 1.. are in scope. A class may hold ports of several planes
+ * (`tcp/443 udp/443` in one rule: every rule treats them alike). The ICMP
+ * plane has one entry in use, TS_ICMP_ECHO_PORT (`icmp/echo`: ICMP echo
+ * and ICMPv6 echo alike).
  */
+enum ts_plane {
+	TS_PLANE_TCP  = 0,
+	TS_PLANE_UDP  = 1,
+	TS_PLANE_ICMP = 2,
+};
+#define TS_ICMP_ECHO_PORT 8u /* icmp/echo: the ICMP echo request type */
+static inline __u32 ts_port_index(__u32 plane, __u32 port)
+{
+	return plane * TS_PLANE_PORTS + port;
+}
+
 struct ts_port_val {
 	__u32 port_class;  /* host */
 };
@@ -133,7 +152,9 @@ struct ts_flow_key {
 	__be16 lo_port;     /* net */
 	__be16 hi_port;     /* net */
 	__u8   family;      /* enum ts_family */
-	__u8   proto;       /* IPPROTO_TCP */
+	__u8   proto;       /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP or
+			     * IPPROTO_ICMPV6 (echo: both ports hold the
+			     * identifier, so request and reply share the key) */
 	__u8   pad[2];      /* zero */
 } __attribute__((aligned(8)));
 _Static_assert(sizeof(struct ts_flow_key) == 40, "ts_flow_key size");
@@ -152,6 +173,9 @@ enum ts_tcp_state {
 	TS_TCP_ESTABLISHED = 3, /* handshake done (flow table) */
 	TS_TCP_FIN_WAIT    = 4, /* one side sent FIN */
 	TS_TCP_CLOSING     = 5, /* both FINs, or a RST: short timeout */
+	/* datagram flows (UDP, ICMP echo), in ts_flows from their first packet */
+	TS_DGRAM_UNREPLIED = 6, /* only the opener has sent: the unreplied timeout */
+	TS_DGRAM_REPLIED   = 7, /* the other side answered: the replied timeout */
 };
 
 enum ts_flow_flags {
@@ -399,6 +423,10 @@ enum ts_reason {
 	TS_R_PASS_RESOLVER,       /* DNS to/from the loader's resolvers */
 	TS_R_PASS_LOOSE,          /* mid-flow pickup allowed by a rule (opt-in) */
 	TS_R_PASS_AUDIT,          /* would have been dropped; audit mode passed it */
+	TS_R_PASS_NEW_UDP,        /* first UDP datagram allowed by a rule: flow created */
+	TS_R_PASS_UDP,            /* UDP datagram of a tracked flow, either way */
+	TS_R_PASS_NEW_ICMP,       /* ICMP/ICMPv6 echo request allowed by a rule: flow created */
+	TS_R_PASS_ICMP_ECHO,      /* echo request or reply of a tracked echo flow */
 	/* drop */
 	TS_R_DROP_NO_RULE,        /* SYN that no rule allows */
 	TS_R_DROP_NO_FLOW,        /* in-scope non-SYN without a flow */
@@ -412,7 +440,9 @@ enum ts_reason {
 	TS_R_DROP_MALFORMED_TCP,  /* truncated TCP, data offset < 5 or past the end */
 	TS_R_DROP_ICMP_UNRELATED, /* ICMP error quoting in-scope TCP that is not tracked */
 	TS_R_DROP_OUT_OF_SCOPE,   /* outside scope, default drop */
-	TS_R_DROP_MALFORMED_L4,   /* truncated UDP/ICMP header or ICMP error quote */
+	TS_R_DROP_MALFORMED_L4,   /* truncated UDP/ICMP header or ICMP error quote, bad UDP length */
+	TS_R_DROP_NO_RULE_UDP,    /* in-scope UDP datagram of no flow that no rule allows */
+	TS_R_DROP_NO_RULE_ICMP,   /* echo request no rule allows, or an echo reply of no flow */
 	TS_R_MAX,
 };
 
@@ -428,9 +458,9 @@ struct ts_reason_counter {
 _Static_assert(sizeof(enum ts_reason) == 4, "enum ts_reason size");
 /* ts_end and the readers tell a drop by `reason >= TS_R_DROP_NO_RULE`:
  * every pass reason lies below the first drop reason. */
-_Static_assert(TS_R_PASS_ESTABLISHED == 1 && TS_R_PASS_AUDIT + 1 == TS_R_DROP_NO_RULE,
+_Static_assert(TS_R_PASS_ESTABLISHED == 1 && TS_R_PASS_ICMP_ECHO + 1 == TS_R_DROP_NO_RULE,
 	       "pass reasons first, then drop reasons");
-_Static_assert(TS_R_DROP_MALFORMED_L4 + 1 == TS_R_MAX, "TS_R_MAX follows the last reason");
+_Static_assert(TS_R_DROP_NO_RULE_ICMP + 1 == TS_R_MAX, "TS_R_MAX follows the last reason");
 _Static_assert(sizeof(struct ts_reason_counter) == 24, "ts_reason_counter size");
 
 /* ts_iface_stats value (PERCPU_ARRAY indexed by ifindex, TS_IFACE_SLOTS;
@@ -487,6 +517,8 @@ struct ts_slot_cfg {
 	__u32 timeout_syn_s;        /* host; half-open lifetime */
 	__u32 timeout_established_s;/* host; idle lifetime of an established flow */
 	__u32 timeout_closing_s;    /* host; after FIN both ways or RST */
+	__u32 timeout_unreplied_s;  /* host; UDP / ICMP echo flow the responder never answered */
+	__u32 timeout_replied_s;    /* host; UDP / ICMP echo flow, idle, once answered */
 	__u32 pad;
 	/* Address prefix lengths with entries in ts_prefixes, longest first. */
 	__u8  n_prefix_lens_v4;
@@ -495,7 +527,20 @@ struct ts_slot_cfg {
 	__u8  prefix_lens_v6[TS_V6_LENS];
 	__u8  pad2[3];              /* zero */
 };
-_Static_assert(sizeof(struct ts_slot_cfg) == 200, "ts_slot_cfg size");
+_Static_assert(sizeof(struct ts_slot_cfg) == 208, "ts_slot_cfg size");
+
+/* A flow entry's idle lifetime in its state (enum ts_tcp_state): an entry
+ * idle longer counts as absent (BPF) and is removed (GC). */
+static inline __u32 ts_flow_timeout_s(__u8 state, const struct ts_slot_cfg *sc)
+{
+	if (state == TS_DGRAM_UNREPLIED)
+		return sc->timeout_unreplied_s;
+	if (state == TS_DGRAM_REPLIED)
+		return sc->timeout_replied_s;
+	if (state == TS_TCP_CLOSING)
+		return sc->timeout_closing_s;
+	return state >= TS_TCP_ESTABLISHED ? sc->timeout_established_s : sc->timeout_syn_s;
+}
 
 enum ts_xdp_mode {
 	TS_XDP_MODE_NONE    = 0,

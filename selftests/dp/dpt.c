@@ -52,6 +52,10 @@ static int install(struct dpt *t, int err, struct ts_diags *d, struct ts_compile
 					    st->timeout_established_s : t->min_timeout_s;
 		st->timeout_closing_s = st->timeout_closing_s > t->min_timeout_s ?
 					st->timeout_closing_s : t->min_timeout_s;
+		st->timeout_unreplied_s = st->timeout_unreplied_s > t->min_timeout_s ?
+					  st->timeout_unreplied_s : t->min_timeout_s;
+		st->timeout_replied_s = st->timeout_replied_s > t->min_timeout_s ?
+					st->timeout_replied_s : t->min_timeout_s;
 	}
 	err = ts_dp_install(t->dp, c, NULL);
 	if (err) {

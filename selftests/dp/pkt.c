@@ -74,7 +74,9 @@ static size_t put_l4(const struct pkt_spec *s, uint8_t proto, uint8_t *p)
 	/* ICMP / ICMPv6 */
 	p[0] = s->icmp_type;
 	p[1] = s->icmp_code;
-	memset(p + 2, 0, 6);
+	memset(p + 2, 0, 2);
+	put16(p + 4, s->sport);   /* an echo's identifier */
+	put16(p + 6, s->dport);   /* and sequence number */
 	n = 8;
 	if (s->icmp_quote) {
 		memcpy(p + 8, s->icmp_quote, s->icmp_quote_len);
@@ -146,8 +148,14 @@ void pkt_build(const struct pkt_spec *s, struct pkt *out)
 size_t pkt_quote(const struct pkt_addr *src, const struct pkt_addr *dst,
 		 uint16_t sport, uint16_t dport, uint8_t *buf, size_t cap)
 {
+	return pkt_quote_proto(IPPROTO_TCP, src, dst, sport, dport, buf, cap);
+}
+
+size_t pkt_quote_proto(uint8_t proto, const struct pkt_addr *src, const struct pkt_addr *dst,
+		       uint16_t sport, uint16_t dport, uint8_t *buf, size_t cap)
+{
 	struct pkt_spec s = { .src = *src, .dst = *dst, .sport = sport, .dport = dport,
-			      .tcp_flags = 0x10 };
+			      .proto = proto, .tcp_flags = 0x10 };
 	struct pkt p;
 	size_t n;
 

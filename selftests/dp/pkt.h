@@ -35,7 +35,7 @@ struct pkt_spec {
 	int ip6_next[12];       /* extension headers before L4 (IPPROTO_HOPOPTS ...) */
 	int ip6_next_n;
 	uint16_t ip6_frag_off;  /* for an IPPROTO_FRAGMENT ext header: offset<<3 | M */
-	uint8_t icmp_type, icmp_code;
+	uint8_t icmp_type, icmp_code; /* ICMP: sport, dport are the echo identifier, sequence */
 	const uint8_t *icmp_quote; /* bytes after the ICMP header (a quoted IP+TCP) */
 	size_t icmp_quote_len;
 	size_t payload;         /* L4 payload bytes */
@@ -58,5 +58,8 @@ void pkt_set_tcp_ack(struct pkt *p, uint32_t ack);
 /* A quoted "IP header + 8 bytes of TCP" as an ICMP error carries it. */
 size_t pkt_quote(const struct pkt_addr *src, const struct pkt_addr *dst,
 		 uint16_t sport, uint16_t dport, uint8_t *buf, size_t cap);
+/* The same of a UDP datagram (proto IPPROTO_UDP) or a TCP segment. */
+size_t pkt_quote_proto(uint8_t proto, const struct pkt_addr *src, const struct pkt_addr *dst,
+		       uint16_t sport, uint16_t dport, uint8_t *buf, size_t cap);
 
 #endif /* TS_TEST_PKT_H */

@@ -225,13 +225,18 @@ static bool make_key(const struct rpkt *p, uint8_t key[40])
 	key[34] = hp >> 8;
 	key[35] = hp & 0xff;
 	key[36] = p->family;
-	key[37] = 6;
+	key[37] = p->proto;
 	return s_lo;
 }
 
 static uint32_t pclass(const struct ref *r, uint16_t port)
 {
 	return r->c->port_class[port];
+}
+
+static uint32_t udp_class(const struct ref *r, uint16_t port)
+{
+	return r->c->port_class[TS_PLANE_PORTS + port];
 }
 
 static bool bad_flags(uint8_t f)
@@ -404,7 +409,8 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 	{
 		bool init_hi = !from_lo;
 
-		id = rule_of(r, src, dst, dcls);
+		/* a SYN-ACK's sender is the responder: never the initiator */
+		id = (fl & SYN) ? 0 : rule_of(r, src, dst, dcls);
 		if (!id) {
 			id = rule_of(r, dst, src, scls);
 			init_hi = from_lo;
@@ -419,6 +425,54 @@ static uint32_t tcp(struct ref *r, const struct rpkt *p)
 		count_rule(r, id, p->len, false);
 		return TS_R_PASS_LOOSE;
 	}
+}
+
+/* UDP, or an ICMP echo (echo 1: request, 2: reply; ports: its
+ * identifier): the first datagram judged as its sender opening, the
+ * flow passing both ways; docs/dataplane.md, "UDP and ICMP echo". */
+static uint32_t dgram(struct ref *r, const struct rpkt *p, int echo)
+{
+	uint32_t refused = echo ? TS_R_DROP_NO_RULE_ICMP : TS_R_DROP_NO_RULE_UDP, cls, id;
+	uint8_t key[40];
+	bool from_lo = make_key(p, key);
+	struct ref_flow *f = tfind(&r->flows, key);
+
+	if (f) {
+		bool from_init = from_initiator(f, from_lo);
+
+		if (echo && (echo == 1) != from_init)
+			return refused;
+		if (f->state == TS_DGRAM_UNREPLIED && !from_init)
+			f->state = TS_DGRAM_REPLIED;
+		count_rule(r, f->rule_id, p->len, false);
+		if (f->flags & TS_FLOW_AUDIT)
+			return TS_R_PASS_AUDIT;
+		return echo ? TS_R_PASS_ICMP_ECHO : TS_R_PASS_UDP;
+	}
+	if (echo) {
+		cls = r->c->port_class[2 * TS_PLANE_PORTS + TS_ICMP_ECHO_PORT];
+		if (!cls)
+			return SCOPE_DEFAULT;
+		if (echo != 1)
+			return refused;
+	} else {
+		if (dns_ok(r, p, false))
+			return TS_R_PASS_RESOLVER;
+		cls = udp_class(r, p->dport);
+		if (!cls)
+			return udp_class(r, p->sport) ? refused : SCOPE_DEFAULT;
+	}
+	id = rule_of(r, set_of(r, p->family, p->src), set_of(r, p->family, p->dst), cls);
+	if (!id && !(r->flags & TS_CFG_AUDIT))
+		return refused;
+	f = tput(&r->flows, key);
+	f->rule_id = id;
+	f->state = TS_DGRAM_UNREPLIED;
+	f->flags = (from_lo ? 0 : TS_FLOW_INIT_HI) | (id ? 0 : TS_FLOW_AUDIT);
+	if (!id)
+		return refused;
+	count_rule(r, id, p->len, true);
+	return echo ? TS_R_PASS_NEW_ICMP : TS_R_PASS_NEW_UDP;
 }
 
 static bool tracked(struct ref *r, const struct rpkt *q)
@@ -442,7 +496,8 @@ static uint32_t icmp_quote(struct ref *r, const uint8_t *b, size_t o, size_t len
 		l4 = o + (b[o] & 15) * 4u;
 		if (l4 > len)
 			return TS_R_DROP_MALFORMED_L4;
-		if (b[o + 9] != 6 || (rd16(b + o + 6) & 0x1fff))
+		q.proto = b[o + 9];
+		if ((q.proto != 6 && q.proto != 17) || (rd16(b + o + 6) & 0x1fff))
 			return SCOPE_DEFAULT;
 		memcpy(q.src, b + o + 12, 4);
 		memcpy(q.dst, b + o + 16, 4);
@@ -450,7 +505,8 @@ static uint32_t icmp_quote(struct ref *r, const uint8_t *b, size_t o, size_t len
 		if (len < o + 40 || (b[o] >> 4) != 6)
 			return TS_R_DROP_MALFORMED_L4;
 		l4 = o + 40;
-		if (b[o + 6] != 6)
+		q.proto = b[o + 6];
+		if (q.proto != 6 && q.proto != 17)
 			return SCOPE_DEFAULT;
 		memcpy(q.src, b + o + 8, 16);
 		memcpy(q.dst, b + o + 24, 16);
@@ -461,7 +517,8 @@ static uint32_t icmp_quote(struct ref *r, const uint8_t *b, size_t o, size_t len
 	q.dport = rd16(b + l4 + 2);
 	if (tracked(r, &q))
 		return TS_R_PASS_ICMP_RELATED;
-	if (pclass(r, q.sport) || pclass(r, q.dport))
+	if (q.proto == 17 ? udp_class(r, q.sport) || udp_class(r, q.dport)
+			  : pclass(r, q.sport) || pclass(r, q.dport))
 		return TS_R_DROP_ICMP_UNRELATED;
 	return SCOPE_DEFAULT;
 }
@@ -574,13 +631,19 @@ static uint32_t judge(struct ref *r, const uint8_t *b, size_t len, struct rpkt *
 		return tcp(r, p);
 	}
 	if (p->proto == 17) {
-		if (frag)
+		size_t ulen;
+
+		/* a later fragment has no ports; a first one's length goes past it */
+		if (frag == 2)
 			return SCOPE_DEFAULT;
 		if (l4 + 8 > end)
 			return TS_R_DROP_MALFORMED_L4;
+		ulen = rd16(b + l4 + 4);
+		if (ulen < 8 || (l4 + ulen > end && frag != 1))
+			return TS_R_DROP_MALFORMED_L4;
 		p->sport = rd16(b + l4);
 		p->dport = rd16(b + l4 + 2);
-		return dns_ok(r, p, false) ? TS_R_PASS_RESOLVER : SCOPE_DEFAULT;
+		return dgram(r, p, 0);
 	}
 	if ((p->proto == 1 && p->family == 4) || (p->proto == 58 && p->family == 6)) {
 		uint8_t type;
@@ -594,6 +657,10 @@ static uint32_t judge(struct ref *r, const uint8_t *b, size_t len, struct rpkt *
 			return TS_R_PASS_ND;
 		if (p->family == 4 ? (type == 3 || type == 11) : (type >= 1 && type <= 3))
 			return icmp_quote(r, b, l4 + 8, end, p->family); /* the quote ends with the IP packet */
+		if (p->family == 4 ? (type == 8 || type == 0) : (type == 128 || type == 129)) {
+			p->sport = p->dport = rd16(b + l4 + 4);   /* the identifier */
+			return dgram(r, p, type == 8 || type == 128 ? 1 : 2);
+		}
 		return SCOPE_DEFAULT;
 	}
 	return SCOPE_DEFAULT;

@@ -7,6 +7,7 @@
  *
  *   TS_DIFF_PACKETS  frames in total (default 1000000, split over configs)
  *   TS_DIFF_SEED     RNG seed (default: time; printed for replay)
+ * The last line sums every configuration: frames, mismatches, frames/s.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -51,7 +52,7 @@ static const char *const pool[2][14] = {
 	  "2001:db8:666::200", "2001:db8:100:ff::1", "2001:db8:100::12", "2001:db8:101::1",
 	  "2001:db8:53::2", "fe80::1" },
 };
-static const uint16_t server_ports[] = { 443, 443, 443, 80, 53, 22 };
+static const uint16_t server_ports[] = { 443, 443, 443, 80, 53, 22, 123 };
 static const uint8_t flag_mix[] = { 0x02, 0x02, 0x02, 0x12, 0x12, 0x10, 0x10, 0x10, 0x18, 0x18,
 				    0x11, 0x11, 0x04, 0x14, 0xc2, 0x03, 0x06, 0x00, 0x01 };
 
@@ -62,7 +63,7 @@ static void random_frame(struct pkt *p)
 	/* now and then the client's port is in scope too: a SYN from the
 	 * server's side is then judged, and can meet the client's half-open
 	 * entry (the refusal before the half-open check) */
-	uint16_t cport = pick(16) ? 40000 + pick(12) : 443, sport = server_ports[pick(6)];
+	uint16_t cport = pick(16) ? 40000 + pick(12) : 443, sport = server_ports[pick(7)];
 	bool fwd = pick(2);
 	struct pkt_spec s = {
 		.src = fwd ? a : b, .dst = fwd ? b : a,
@@ -76,20 +77,24 @@ static void random_frame(struct pkt *p)
 	unsigned kind = pick(100);
 	uint8_t quote[128];
 
-	if (kind < 8) {
+	if (kind < 16) {
 		s.proto = IPPROTO_UDP;
-	} else if (kind < 16) {
+	} else if (kind < 24) {
 		/* an ICMP error quoting a segment between two pool hosts */
 		struct pkt_addr qa = pkt_ip(pool[fam][pick(14)]);
 
 		s.proto = fam ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
-		s.icmp_type = fam ? (pick(4) ? 1 + pick(3) : 128 + pick(16)) : (pick(4) ? (pick(2) ? 3 : 11) : 8);
+		/* errors, and echo requests and replies (their identifier:
+		 * the ports' few values, so replies meet requests' flows) */
+		s.icmp_type = fam ? (pick(2) ? 1 + pick(3) : 128 + pick(16))
+				  : (pick(2) ? (pick(2) ? 3 : 11) : pick(2) ? 8 : pick(16));
 		s.icmp_quote = quote;
-		s.icmp_quote_len = pkt_quote(pick(2) ? &qa : &a, pick(2) ? &b : &qa, cport, sport, quote,
-					     sizeof(quote));
+		s.icmp_quote_len = pkt_quote_proto(pick(2) ? IPPROTO_UDP : IPPROTO_TCP,
+						   pick(2) ? &qa : &a, pick(2) ? &b : &qa, cport, sport,
+						   quote, sizeof(quote));
 		if (!pick(8))
 			s.icmp_quote_len = pick(s.icmp_quote_len);
-	} else if (kind < 18) {
+	} else if (kind < 26) {
 		s.proto = pick(2) ? 47 : 50; /* GRE, ESP */
 	}
 	if (!pick(8)) {
@@ -132,6 +137,14 @@ static void random_frame(struct pkt *p)
 		p->b[at] = pick(256);
 		break;
 	}
+	case 2:   /* a UDP length near the payload's, either side */
+		if (s.proto == IPPROTO_UDP && p->l4 + 6 <= p->len) {
+			unsigned ulen = 8 + s.payload + pick(5) - 2 - (pick(8) ? 0 : 8);
+
+			p->b[p->l4 + 4] = (uint8_t)(ulen >> 8);
+			p->b[p->l4 + 5] = (uint8_t)ulen;
+		}
+		break;
 	default:
 		break;
 	}
@@ -241,6 +254,8 @@ static int setup(struct diff *d, const char *policy_text)
 	return err;
 }
 
+static uint64_t all_frames, all_mismatches;   /* over every configuration */
+
 static void run_diff(const char *name, const char *policy_text, uint64_t frames)
 {
 	struct diff d;
@@ -289,6 +304,8 @@ static void run_diff(const char *name, const char *policy_text, uint64_t frames)
 	printf("# %s: %llu frames, %llu verdict mismatches (%llu frames refused by tc test-run, run on XDP)\n",
 	       name, (unsigned long long)d.frames, (unsigned long long)d.mismatches,
 	       (unsigned long long)d.tc_refused);
+	all_frames += d.frames;
+	all_mismatches += d.mismatches;
 out:
 	ref_free(&d.r);
 	dpt_close(&d.t);
@@ -313,24 +330,29 @@ static void test_diff_seed(void)
 	"rule \"E2 W1\": endpoints -> waf tcp/443\n" \
 	"rule \"W2 A1\": waf <-> aggregator tcp/443,80\n" \
 	"rule \"D2 B2\": device-manager -> azure-blob tcp/443\n" \
-	"rule \"D4 R1\": device-manager -> redirect-server tcp/443\n"
+	"rule \"D4 R1\": device-manager -> redirect-server tcp/443\n" \
+	"rule \"N1\": endpoints -> device-manager udp/123,443\n" \
+	"rule \"Q1\": endpoints <-> waf udp/443 tcp/22\n" \
+	"rule \"P1\": device-manager -> endpoints icmp/echo\n"
 
 static void test_diff_drop_loose(void)
 {
-	run_diff("scope-drop+loose", "settings {\n scope tcp/443,80\n outside-scope drop\n"
+	run_diff("scope-drop+loose", "settings {\n scope tcp/443,80,22 udp/123,443 icmp/echo\n outside-scope drop\n"
 		 " loose-pickup on\n resolvers 192.0.2.2 2001:db8:53::2\n}\n" SEED_RULES,
 		 total_frames / 4);
 }
 
 static void test_diff_audit(void)
 {
-	run_diff("audit", "settings {\n scope tcp/443\n outside-scope drop\n audit on\n"
+	run_diff("audit", "settings {\n scope tcp/443 udp/443 icmp/echo\n outside-scope drop\n audit on\n"
 		 " resolvers 192.0.2.2\n}\n" SEED_RULES, total_frames - total_frames / 2 - total_frames / 4);
 }
 
 int main(void)
 {
 	const char *n = getenv("TS_DIFF_PACKETS"), *s = getenv("TS_DIFF_SEED");
+	struct timespec t0, t1;
+	double secs;
 
 	if (!ts_is_root()) {
 		ts_skip("dp_differential", "needs root");
@@ -341,11 +363,19 @@ int main(void)
 	printf("# TS_DIFF_SEED=%llu TS_DIFF_PACKETS=%llu\n", (unsigned long long)rng_state,
 	       (unsigned long long)total_frames);
 	ts_log_route_libbpf();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (seed_policy_path())
 		ts_run("dp_differential_seed", test_diff_seed);
 	else
 		ts_skip("dp_differential_seed", "policies/seed.policy not found");
 	ts_run("dp_differential_scope_drop_loose", test_diff_drop_loose);
 	ts_run("dp_differential_audit", test_diff_audit);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	/* the summary `make soak` reports: wall time, so the rate includes
+	 * the reference evaluator and the counter checks */
+	printf("# differential: %llu frames, %llu mismatches, %.0f s, %.0f frames/s\n",
+	       (unsigned long long)all_frames, (unsigned long long)all_mismatches, secs,
+	       secs > 0 ? all_frames / secs : 0.0);
 	return ts_done();
 }

@@ -4,12 +4,13 @@
  * world and for a large random sample of (source, destination, port) over a
  * policy with overlapping CIDRs, host names, resolvers, a scope and each
  * outside-scope and audit setting, the verdict explain's engine
- * (ts_lookup_syn) gives is the reason the real XDP program counts a SYN
- * under, and the rule it names is the one whose "opened" counter moved.
+ * (ts_lookup_first) gives is the reason the real XDP program counts a SYN,
+ * a first UDP datagram or an echo request under, and the rule it names is the one whose "opened" counter moved.
  * Explain also names each address's set whatever the port (never "no
  * component" for an address the maps hold).
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,14 +72,14 @@ static struct ts_net net_of(const char *s)
 
 /* explain's verdict, and proof it wrote nothing: no flow, no counter. */
 static int judged_without_state(struct dpt *t, const struct ts_net *s, const struct ts_net *d,
-				uint16_t port, struct ts_syn_verdict *v)
+				uint32_t port, struct ts_syn_verdict *v)
 {
 	struct ts_dp_reason_stat rb[TS_R_MAX], ra[TS_R_MAX];
 	struct ts_dp_fill fb, fa;
 	int err;
 
 	if ((err = ts_dp_reason_stats(t->dp, rb)) || (err = ts_dp_fill_levels(t->dp, &fb)) ||
-	    (err = ts_lookup_syn(J, t->dp, s, d, port, v)) || (err = ts_dp_reason_stats(t->dp, ra)) ||
+	    (err = ts_lookup_first(J, t->dp, s, d, port, v)) || (err = ts_dp_reason_stats(t->dp, ra)) ||
 	    (err = ts_dp_fill_levels(t->dp, &fa)))
 		return err;
 	TS_CHECK(!memcmp(rb, ra, sizeof(ra)) && fb.halfopen == fa.halfopen && fb.flows == fa.flows,
@@ -86,9 +87,34 @@ static int judged_without_state(struct dpt *t, const struct ts_net *s, const str
 	return 0;
 }
 
-/* One SYN: explain's answer against the program's. False on a mismatch
- * (one failed check names the triple). */
-static bool compare(struct dpt *t, const char *src, const char *dst, uint16_t port)
+/* The first packet to port index `port` (ts_port_index): a SYN, a UDP
+ * datagram or an echo request, from source port (identifier) sport. */
+static void first_packet(struct pkt *p, const char *src, uint16_t sport, const char *dst, uint32_t port)
+{
+	struct pkt_spec s = { .src = pkt_ip(src), .dst = pkt_ip(dst), .sport = sport,
+			      .dport = (uint16_t)(port % TS_PLANE_PORTS), .payload = 8 };
+
+	if (port / TS_PLANE_PORTS == TS_PLANE_TCP) {
+		dpt_tcp(p, src, sport, dst, (uint16_t)port, SYN, 0);
+		return;
+	}
+	if (port / TS_PLANE_PORTS == TS_PLANE_UDP) {
+		/* a UDP datagram from a governed port to an ungoverned one is an
+		 * answer no flow explains: explain's source port is ungoverned,
+		 * as this one (no flow, it never meets an earlier probe's) */
+		s.proto = IPPROTO_UDP;
+		s.sport = (uint16_t)(TS_LOOKUP_SPORT + sport % 1000);
+	} else {
+		s.proto = s.src.family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+		s.icmp_type = s.src.family == 4 ? 8 : 128;
+		s.dport = 1;
+	}
+	pkt_build(&s, p);
+}
+
+/* One first packet: explain's answer against the program's. False on a
+ * mismatch (one failed check names the triple). */
+static bool compare(struct dpt *t, const char *src, const char *dst, uint32_t port)
 {
 	uint64_t ob[RULE_IDS], oa[RULE_IDS];
 	struct ts_net s = net_of(src), d = net_of(dst);
@@ -104,10 +130,10 @@ static bool compare(struct dpt *t, const char *src, const char *dst, uint16_t po
 		err = ts_lookup_addr(t->dp, v.slot, &s, &ls);
 	if (!err)
 		err = ts_lookup_addr(t->dp, v.slot, &d, &ld);
-	TS_CHECK(!err, "%s -> %s tcp/%u: explain failed: %s", src, dst, port, strerror(-err));
+	TS_CHECK(!err, "%s -> %s port %#x: explain failed: %s", src, dst, port, strerror(-err));
 	if (err)
 		return false;
-	dpt_tcp(&p, src, next_port++, dst, port, SYN, 0);
+	first_packet(&p, src, next_port++, dst, port);
 	if (next_port < 1024)
 		next_port = 1024;
 	err = opened_per_rule(t, ob);
@@ -116,12 +142,12 @@ static bool compare(struct dpt *t, const char *src, const char *dst, uint16_t po
 		err = opened_per_rule(t, oa);
 	rule = err ? -1 : opened_rule(ob, oa);
 	ok = got >= 0 && !err && (uint32_t)got == v.reason && rule == v.rule_id;
-	TS_CHECK(ok, "%s -> %s tcp/%u: explain says %s rule %u, the program %s rule %lld", src, dst,
+	TS_CHECK(ok, "%s -> %s port %#x: explain says %s rule %u, the program %s rule %lld", src, dst,
 		 port, ts_reason_name(v.reason), v.rule_id,
 		 got >= 0 ? ts_reason_name(got) : strerror(-got), (long long)rule);
 	if (ok) {
 		ok = v.src.set_id == ls.set_id && v.dst.set_id == ld.set_id;
-		TS_CHECK(ok, "%s -> %s tcp/%u: explain names sets %u -> %u, the maps hold %u -> %u",
+		TS_CHECK(ok, "%s -> %s port %#x: explain names sets %u -> %u, the maps hold %u -> %u",
 			 src, dst, port, v.src.set_id, v.dst.set_id, ls.set_id, ld.set_id);
 	}
 	return ok;
@@ -164,7 +190,7 @@ out:
  * resolved into CIDRs, a resolver inside a component, a scope with a range. */
 static const char *const policy_fmt =
 	"settings {\n"
-	"    scope tcp/443, 53, 8000-8100\n"
+	"    scope tcp/443, 53, 8000-8100 udp/443,53,8000-8100 icmp/echo\n"
 	"%s"
 	"}\n"
 	"component sites { 198.51.100.0/24\n 2001:db8:100::/48 }\n"
@@ -178,7 +204,10 @@ static const char *const policy_fmt =
 	"rule \"R3\": phones -> cloud tcp/443, 8100\n"
 	"rule \"R4\": dc <- cloud tcp/8050-8100\n"
 	"rule \"R5\": infra -> sites tcp/53\n"
-	"rule \"R6\": lab -> phones tcp/443\n";
+	"rule \"R6\": lab -> phones tcp/443\n"
+	"rule \"R7\": sites -> dc udp/443, 8000-8010 tcp/8090\n"
+	"rule \"R8\": phones <- dc icmp/echo udp/53\n"
+	"rule \"R9\": lab <-> infra icmp/echo\n";
 
 static const char *const pool4[] = {
 	"198.51.100.1", "198.51.100.63", "198.51.100.64", "198.51.100.70", "198.51.100.95",
@@ -226,8 +255,13 @@ static void random_sample(const char *settings, const char *what)
 			const char *const *pool = v6 ? pool6 : pool4;
 			size_t n = v6 ? sizeof(pool6) / sizeof(pool6[0]) : sizeof(pool4) / sizeof(pool4[0]);
 			int pi = rand() % (int)(sizeof(ports) / sizeof(ports[0]) + 1);
-			uint16_t port = pi < (int)(sizeof(ports) / sizeof(ports[0])) ? ports[pi]
-							       : (uint16_t)(1 + rand() % 65535);
+			int plane = rand() % 3;
+			uint32_t port = pi < (int)(sizeof(ports) / sizeof(ports[0])) ? ports[pi]
+							       : (uint32_t)(1 + rand() % 65535);
+
+			/* TCP, UDP, or icmp/echo */
+			port = plane == 2 ? ts_port_index(TS_PLANE_ICMP, TS_ICMP_ECHO_PORT)
+					  : ts_port_index((uint32_t)plane, port);
 
 			if (!compare(&t, pool[rand() % n], pool[rand() % n], port))
 				break;

@@ -3,7 +3,8 @@
  * on-revoke cut: after a new policy is installed, ts_revoke_cut removes
  * exactly the established flows that policy would refuse (judged by the
  * dataplane's own judging program), and none in audit mode or when the
- * port went out of a passing scope.
+ * port went out of a passing scope; a loose pickup only when neither of
+ * its sides may open it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -78,6 +79,46 @@ static void test_out_of_scope(void)
 		 "rule \"C\": c -> b tcp/8443\n", 2, false, false);
 }
 
+/* A loose pickup a:8443 <-> b:443 (picked up from b's side: a is the
+ * initiator, rule A) under `next`, revoked: cut iff want_cut. */
+static void run_loose(const char *what, const char *next, bool want_cut)
+{
+	const char *head = "settings {\n scope tcp/443,8443\n loose-pickup on\n}\n";
+	char first[512], later[512];
+	uint32_t cut = 99;
+	struct dpt t;
+	struct pkt p;
+	int err = dpt_open(&t, 1024, 1024);
+
+	snprintf(first, sizeof(first), "%s%s", head, BOTH);
+	snprintf(later, sizeof(later), "%s%s", head, next);
+	if (!err)
+		err = dpt_install_text(&t, first);
+	TS_CHECK(!err, "%s: setup: %s", what, strerror(-err));
+	if (err)
+		goto out;
+	dpt_tcp(&p, "198.51.100.1", 443, "192.0.2.1", 8443, ACK, 0);
+	if (!expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_LOOSE, "pickup"))
+		goto out;
+	err = dpt_install_text(&t, later);
+	if (!err)
+		err = ts_revoke_cut(t.dp, &cut);
+	TS_CHECK(!err && cut == want_cut, "%s: cut %u flows (%s), want %u", what, cut, strerror(-err),
+		 want_cut);
+	expect_reason(&t, TS_HOOK_XDP, &p, want_cut ? TS_R_DROP_NO_FLOW : TS_R_PASS_ESTABLISHED,
+		      want_cut ? "cut, not picked up again" : "kept");
+out:
+	dpt_close(&t);
+}
+
+static void test_loose(void)
+{
+	run_loose("loose: its rule kept", BOTH, false);
+	/* the other side may open it now: a pickup now would make it again */
+	run_loose("loose: only the other side may open it", COMPS "rule \"B\": b -> a tcp/8443\n", false);
+	run_loose("loose: neither side", COMPS "rule \"C\": c -> b tcp/443\n", true);
+}
+
 int main(void)
 {
 	if (!ts_is_root()) {
@@ -88,5 +129,6 @@ int main(void)
 	ts_run("revoke_keep_allowed_by_another_rule", test_keep_allowed_by_another_rule);
 	ts_run("revoke_audit_cuts_nothing", test_audit_cuts_nothing);
 	ts_run("revoke_out_of_scope", test_out_of_scope);
+	ts_run("revoke_loose_pickup_refused_both_ways", test_loose);
 	return ts_done();
 }

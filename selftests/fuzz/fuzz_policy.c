@@ -73,6 +73,9 @@ static void exercise(struct ts_compiled *c)
 		if (!ts_compiled_explain_addr(c, &probes[i], names, 2, &m, &n))
 			free(m);
 		(void)ts_compiled_rule_for(c, &comps, &comps, 443);
+		(void)ts_compiled_rule_for(c, &comps, &comps, ts_port_index(TS_PLANE_UDP, 443));
+		(void)ts_compiled_rule_for(c, &comps, &comps,
+					   ts_port_index(TS_PLANE_ICMP, TS_ICMP_ECHO_PORT));
 	}
 	ts_compset_free(&comps);
 }

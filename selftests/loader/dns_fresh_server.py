@@ -4,8 +4,9 @@
 Every name "<16 hex digits>.fresh.test" has one AAAA record,
 2001:db8:f::<those 64 bits>, TTL 60: a never-seen name brings a never-seen
 address, so a test can tell that each answer was learned (an address
-learned earlier would let its SYN pass anyway). A queries and other names
-get an empty NOERROR answer. Prints "ready" once it listens.
+learned earlier would let its SYN pass anyway). Likewise every name
+"<N>.fresh4.test", N from 1 to 254, has one A record, 203.0.113.N. Other
+queries get an empty NOERROR answer. Prints "ready" once it listens.
 """
 import socket
 import struct
@@ -31,6 +32,9 @@ def answer(q):
             and all(c in b"0123456789abcdef" for c in name[0])):
         rr = struct.pack(">HHHIH", 0xC00C, 28, 1, 60, 16) + bytes.fromhex("20010db8000f0000") + \
             bytes.fromhex(name[0].decode())
+    elif (qtype == 1 and len(name) == 3 and name[1:] == [b"fresh4", b"test"] and
+          1 <= len(name[0]) <= 3 and name[0].isdigit() and 1 <= int(name[0]) <= 254):
+        rr = struct.pack(">HHHIH", 0xC00C, 1, 1, 60, 4) + bytes([203, 0, 113, int(name[0])])
     hdr[4:12] = struct.pack(">HHHH", 1, 1 if rr else 0, 0, 0)
     return bytes(hdr) + question + rr
 

@@ -51,7 +51,7 @@ else ts_fail watch_pipe_plain "$(head -c 100 "$TS_TMP/pipe.out" | od -c | head -
 topo_long_client v6long "$NS_C" fd09:1::2 443
 ts_wait_for 5 grep -q '^ok' "$TS_TMP/v6long.log"
 "$TS_BIN" flows >"$TS_TMP/flows.txt" 2>&1
-if grep -Eq '^\[fd09::2\]:[0-9]+ +\[fd09:1::2\]:443 ' "$TS_TMP/flows.txt"; then ts_pass flows_ipv6_brackets
+if grep -Eq '^tcp +\[fd09::2\]:[0-9]+ +\[fd09:1::2\]:443 ' "$TS_TMP/flows.txt"; then ts_pass flows_ipv6_brackets
 else ts_fail flows_ipv6_brackets "$(tr '\n' '|' <"$TS_TMP/flows.txt")"; fi
 kill "$LONG_PID" 2>/dev/null
 
@@ -77,7 +77,7 @@ none1=$(nflows --addr 10.9.9.9) none2=$(nflows --rule nosuch) none3=$(nflows --p
 # in the gateway's namespace: interface indexes are its own
 ts_g flows --state established >"$TS_TMP/fl.txt"
 if [ "$est" -ge 1 ] && [ "$all" -ge "$est" ] && [ "$none1$none2$none3" = 000 ] &&
-   grep -Eq '^10\.9\.0\.2:[0-9]+ +10\.9\.1\.2:443 +established .* gc +rule [0-9]+ "C1"' "$TS_TMP/fl.txt"; then
+   grep -Eq '^tcp +10\.9\.0\.2:[0-9]+ +10\.9\.1\.2:443 +established .* gc +rule [0-9]+ "C1"' "$TS_TMP/fl.txt"; then
 	ts_pass flows_filters_label_iface
 else
 	ts_fail flows_filters_label_iface "all $all est $est none $none1$none2$none3: $(tr '\n' '|' <"$TS_TMP/fl.txt")"

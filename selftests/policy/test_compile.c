@@ -190,6 +190,45 @@ static void name_comps(const struct ts_compiled *c, struct ts_compset *s, const 
 	ts_compset_add(s, (uint32_t)tp_comp(c, name));
 }
 
+#define U(port) ts_port_index(TS_PLANE_UDP, port)
+#define ECHO ts_port_index(TS_PLANE_ICMP, TS_ICMP_ECHO_PORT)
+
+/* Every protocol's ports in one index space: the same number of two
+ * protocols is two ports, a class may span protocols, the scope names
+ * each. */
+static void test_protocol_classes(void)
+{
+	struct ts_diags d = { 0 };
+	struct ts_compiled *c = tp_compile_ok(
+		"component a { 192.0.2.1 }\ncomponent b { 192.0.2.2 }\n"
+		"rule \"q\" a -> b tcp/443 udp/443\nrule \"n\" a -> b udp/123\n"
+		"rule \"p\" b -> a icmp/echo\n", &d);
+	struct ts_compset sa, sb;
+	char scope[128];
+
+	if (!c)
+		return;
+	TS_CHECK(c->port_class[443] && c->port_class[443] == c->port_class[U(443)],
+		 "tcp/443 and udp/443 of one rule share a class");
+	TS_CHECK(c->port_class[U(123)] && c->port_class[U(123)] != c->port_class[443] &&
+		 c->port_class[ECHO] && c->port_class[ECHO] != c->port_class[U(123)],
+		 "udp/123 and icmp/echo have classes of their own");
+	TS_CHECK(!c->port_class[123] && !c->port_class[U(444)] && !c->port_class[U(0)] &&
+		 !c->port_class[ts_port_index(TS_PLANE_ICMP, 0)], "tcp/123, udp/444 out of scope");
+	name_comps(c, &sa, "a");
+	name_comps(c, &sb, "b");
+	TS_CHECK(ts_compiled_rule_for(c, &sa, &sb, U(123)) && !ts_compiled_rule_for(c, &sb, &sa, U(123)),
+		 "udp/123 is allowed a -> b only");
+	TS_CHECK(ts_compiled_rule_for(c, &sb, &sa, ECHO) && !ts_compiled_rule_for(c, &sa, &sb, ECHO),
+		 "icmp/echo is allowed b -> a only");
+	ts_scope_format(c, scope, sizeof(scope));
+	TS_CHECK(!strcmp(scope, "tcp/443 udp/123,443 icmp/echo"), "scope '%s'", scope);
+	ts_compset_free(&sa);
+	ts_compset_free(&sb);
+	ts_compiled_free(c);
+	ts_diags_free(&d);
+}
+
 static void test_incremental(void)
 {
 	struct ts_diags d = { 0 };
@@ -460,6 +499,7 @@ int main(void)
 {
 	ts_run("compile_overlapping_sets", test_overlapping_sets);
 	ts_run("compile_port_classes", test_port_classes);
+	ts_run("compile_protocol_classes", test_protocol_classes);
 	ts_run("compile_directions", test_directions);
 	ts_run("compile_first_rule_wins", test_first_rule_wins);
 	ts_run("compile_shared_address_expansion", test_shared_address_expansion);

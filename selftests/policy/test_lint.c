@@ -41,6 +41,25 @@ static const struct tp_case cases[] = {
 	  "port-outside-scope", TS_SEV_WARNING, 6, 13 },
 	{ "port_inside_scope", "settings {\n scope tcp/400-500\n}\n" A B "rule a -> b tcp/443\n",
 	  "port-outside-scope", 0, 0, 0 },
+	/* across protocols: the same port number of two protocols is two ports */
+	{ "redundant_udp", A B "rule a -> b tcp/443 udp/443\nrule a -> b udp/443\n",
+	  "redundant-rule", TS_SEV_WARNING, 4, 1 },
+	{ "redundant_quiet_udp_vs_tcp", A B "rule a -> b tcp/443\nrule a -> b udp/443\n",
+	  "redundant-rule", 0, 0, 0 },
+	{ "redundant_icmp", A B "rule a <-> b icmp/echo\nrule b -> a icmp/echo\n",
+	  "redundant-rule", 0, 0, 0 }, /* a conflict instead, see below */
+	{ "conflict_udp", A B "rule \"N1\": a <-> b udp/123\nrule \"N2\": a -> b udp/100-200\n",
+	  "conflicting-direction", TS_SEV_WARNING, 4, 1 },
+	{ "conflict_icmp", A B "rule a <-> b icmp/echo\nrule b -> a tcp/22 icmp/echo\n",
+	  "conflicting-direction", TS_SEV_WARNING, 4, 1 },
+	{ "conflict_quiet_udp_vs_tcp", A B "rule a <-> b udp/443\nrule a -> b tcp/443\n",
+	  "conflicting-direction", 0, 0, 0 },
+	{ "port_outside_scope_udp", "settings {\n scope tcp/443\n}\n" A B "rule a -> b udp/443\n",
+	  "port-outside-scope", TS_SEV_WARNING, 6, 13 },
+	{ "port_outside_scope_icmp", "settings {\n scope tcp/443 udp/443\n}\n" A B "rule a -> b icmp/echo\n",
+	  "port-outside-scope", TS_SEV_WARNING, 6, 13 },
+	{ "port_inside_scope_all", "settings {\n scope tcp/443 udp/1-1000 icmp/echo\n}\n" A B
+	  "rule a -> b tcp/443 udp/443 icmp/echo\n", "port-outside-scope", 0, 0, 0 },
 	/* members */
 	{ "overlap_across", "component a { 10.0.0.0/8 }\ncomponent b { 10.1.0.0/16 }\nrule a -> b tcp/443\n",
 	  "overlapping-cidr", TS_SEV_WARNING, 2, 15 },

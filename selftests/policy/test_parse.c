@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "policy_test.h"
+#include "policy/ports.h"
 
 static struct ts_policy *parse(const char *text, struct ts_diags *d)
 {
@@ -69,13 +70,16 @@ static void test_rules(void)
 		"rule \"E1 D1\": a <-> b tcp/443\n"
 		"rule \"W1\" b <- a tcp/8443,443,9000-9100\n"
 		"rule a->b tcp/1-10, 20   # list continues after a comma\n"
-		"rule b -> a tcp/22\n", &d);
+		"rule b -> a tcp/22\n"
+		"rule \"N1\": a -> b udp/123\n"
+		"rule a <-> b tcp/443 udp/443,4433-4440 icmp/echo\n"
+		"rule a -> b udp/53\nrule b -> a tcp/53\n", &d);
 
 	if (!p)
 		return;
 	TS_CHECK(d.n == 0, "%zu findings", d.n);
-	TS_CHECK(p->nrules == 4, "4 rules, got %zu", p->nrules);
-	if (p->nrules == 4) {
+	TS_CHECK(p->nrules == 8, "8 rules, got %zu", p->nrules);
+	if (p->nrules == 8) {
 		const struct ts_rule_stmt *r = p->rules;
 
 		TS_CHECK(!strcmp(r[0].label, "E1 D1") && r[0].dir == TS_DIR_BOTH, "rule 1");
@@ -90,6 +94,19 @@ static void test_rules(void)
 			 "port list continued after ', '");
 		TS_CHECK(r[3].loc.line == 6 && r[3].loc.col == 1 && r[3].left_loc.col == 6 &&
 			 r[3].right_loc.col == 11 && r[3].ports_loc.col == 13, "rule 4 locations");
+		TS_CHECK(r[4].ports.n == 1 && r[4].ports.v[0].lo == ts_port_index(TS_PLANE_UDP, 123) &&
+			 r[4].ports.v[0].hi == r[4].ports.v[0].lo && !strcmp(r[4].label, "N1"),
+			 "udp/123 is UDP's port 123, not TCP's");
+		TS_CHECK(r[5].ports.n == 4 && r[5].ports.v[0].lo == 443 &&
+			 r[5].ports.v[1].lo == ts_port_index(TS_PLANE_UDP, 443) &&
+			 r[5].ports.v[2].lo == ts_port_index(TS_PLANE_UDP, 4433) &&
+			 r[5].ports.v[2].hi == ts_port_index(TS_PLANE_UDP, 4440) &&
+			 r[5].ports.v[3].lo == ts_port_index(TS_PLANE_ICMP, TS_ICMP_ECHO_PORT),
+			 "tcp, udp and icmp specs in one rule, n=%zu", r[5].ports.n);
+		TS_CHECK(!ts_ports_overlap(&r[6].ports, &r[7].ports), "udp/53 and tcp/53 are apart");
+		char text[96];
+		ts_ports_format(&r[5].ports, text, sizeof(text));
+		TS_CHECK(!strcmp(text, "tcp/443 udp/443,4433-4440 icmp/echo"), "formatted '%s'", text);
 	}
 	ts_policy_free(p);
 	ts_diags_free(&d);
@@ -100,7 +117,7 @@ static void test_settings(void)
 	struct ts_diags d = { 0 };
 	struct ts_policy *p = parse(
 		"settings {\n"
-		"    scope tcp/443, 8443\n"
+		"    scope tcp/443, 8443 udp/443 icmp/echo\n"
 		"    outside-scope drop\n"
 		"    audit on\n"
 		"    loose-pickup on\n"
@@ -112,6 +129,8 @@ static void test_settings(void)
 		"    timeout syn 20s\n"
 		"    timeout established 6h\n"
 		"    timeout closing 5s\n"
+		"    timeout unreplied 7s\n"
+		"    timeout replied 1m\n"
 		"    events-per-second 50\n"
 		"    table flows 1000\n"
 		"    table half-open 200\n"
@@ -125,13 +144,17 @@ static void test_settings(void)
 		return;
 	v = &p->settings.v;
 	TS_CHECK(d.n == 0, "%zu findings", d.n);
-	TS_CHECK(p->settings.scope.n == 2, "scope has 2 ranges");
+	TS_CHECK(p->settings.scope.n == 4 &&
+		 p->settings.scope.v[2].lo == ts_port_index(TS_PLANE_UDP, 443) &&
+		 p->settings.scope.v[3].lo == ts_port_index(TS_PLANE_ICMP, TS_ICMP_ECHO_PORT),
+		 "scope has 4 ranges over three protocols");
 	TS_CHECK(v->flags == (TS_CFG_SCOPE_DROP | TS_CFG_AUDIT | TS_CFG_LOOSE_PICKUP), "flags %x", v->flags);
 	TS_CHECK(v->nresolvers == 2 && v->resolvers[1].family == TS_FAMILY_V6, "resolvers");
 	TS_CHECK(v->ttl_floor_s == 10 && v->ttl_ceiling_s == 5400 && v->grace_s == 2 * 86400, "durations");
 	TS_CHECK(v->max_addrs_per_name == 16 && v->events_per_sec == 50, "counts");
 	TS_CHECK(v->timeout_syn_s == 20 && v->timeout_established_s == 6 * 3600 &&
-		 v->timeout_closing_s == 5, "timeouts");
+		 v->timeout_closing_s == 5 && v->timeout_unreplied_s == 7 &&
+		 v->timeout_replied_s == 60, "timeouts");
 	TS_CHECK(v->cap_flows == 1000 && v->cap_halfopen == 200 && v->cap_hosts == 300 &&
 		 v->cap_prefixes == 400 && v->cap_rules == 500, "tables");
 	ts_policy_free(p);
@@ -163,7 +186,8 @@ static void test_defaults(void)
 	TS_CHECK(v->flags == 0, "outside-scope pass, audit off, loose-pickup off");
 	TS_CHECK(v->ttl_floor_s == 30 && v->ttl_ceiling_s == 3600 && v->grace_s == 900, "ttl defaults");
 	TS_CHECK(v->timeout_syn_s == 30 && v->timeout_established_s == 21600 &&
-		 v->timeout_closing_s == 10, "timeout defaults");
+		 v->timeout_closing_s == 10 && v->timeout_unreplied_s == 30 &&
+		 v->timeout_replied_s == 120, "timeout defaults");
 	TS_CHECK(v->cap_flows == TS_DEFAULT_FLOWS && v->cap_rules == TS_DEFAULT_RULES, "table defaults");
 	TS_CHECK(v->nresolvers == 0 && !p->settings.set[TS_SET_SCOPE], "no resolvers, no scope");
 	ts_policy_free(p);
@@ -248,7 +272,10 @@ static const struct tp_case error_cases[] = {
 	{ "port_big", "component a { 192.0.2.1 }\nrule a -> a tcp/65536\n", "port", TS_SEV_ERROR, 2, 17 },
 	{ "port_range_empty", "component a { 192.0.2.1 }\nrule a -> a tcp/22,90-80\n", "port", TS_SEV_ERROR, 2, 20 },
 	{ "port_junk", "component a { 192.0.2.1 }\nrule a -> a tcp/44x\n", "port", TS_SEV_ERROR, 2, 19 },
-	{ "port_proto", "component a { 192.0.2.1 }\nrule a -> a udp/53\n", "port", TS_SEV_ERROR, 2, 13 },
+	{ "port_proto", "component a { 192.0.2.1 }\nrule a -> a sctp/53\n", "port", TS_SEV_ERROR, 2, 13 },
+	{ "port_udp_range", "component a { 192.0.2.1 }\nrule a -> a tcp/443 udp/9,0\n", "port", TS_SEV_ERROR, 2, 27 },
+	{ "port_icmp_type", "component a { 192.0.2.1 }\nrule a -> a icmp/8\n", "port", TS_SEV_ERROR, 2, 18 },
+	{ "port_proto_twice", "component a { 192.0.2.1 }\nrule a -> a udp/53 tcp/1 udp/54\n", "port", TS_SEV_ERROR, 2, 26 },
 	{ "port_empty_item", "component a { 192.0.2.1 }\nrule a -> a tcp/1,,2\n", "port", TS_SEV_ERROR, 2, 19 },
 	{ "setting_unknown", "settings {\n  colour blue\n}\n", "unknown-setting", TS_SEV_ERROR, 2, 3 },
 	{ "setting_table_unknown", "settings {\n  table sessions 5\n}\n", "unknown-setting", TS_SEV_ERROR, 2, 9 },
@@ -256,7 +283,8 @@ static const struct tp_case error_cases[] = {
 	{ "setting_duration_unit", "settings {\n  grace 15\n}\n", "setting-value", TS_SEV_ERROR, 2, 11 },
 	{ "setting_duration_zero", "settings {\n  timeout syn 0s\n}\n", "setting-value", TS_SEV_ERROR, 2, 15 },
 	{ "setting_count", "settings {\n  table flows 0\n}\n", "setting-value", TS_SEV_ERROR, 2, 15 },
-	{ "setting_scope_two_lists", "settings {\n  scope tcp/443 tcp/80\n}\n", "setting-value", TS_SEV_ERROR, 2, 17 },
+	{ "setting_scope_two_lists", "settings {\n  scope tcp/443 tcp/80\n}\n", "port", TS_SEV_ERROR, 2, 17 },
+	{ "setting_scope_icmp", "settings {\n  scope udp/443 icmp/ping\n}\n", "port", TS_SEV_ERROR, 2, 22 },
 	{ "setting_two_per_line", "settings {\n  audit on loose-pickup on\n}\n", "setting-value", TS_SEV_ERROR, 2, 12 },
 	{ "setting_resolver", "settings {\n  resolvers 192.0.2.0/24\n}\n", "setting-value", TS_SEV_ERROR, 2, 13 },
 	{ "setting_ttl_order", "settings {\n  ttl-floor 2h\n  ttl-ceiling 1h\n}\n", "setting-value", TS_SEV_ERROR, 2, 3 },

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * cmd_explain.c - `turnstile explain SRC DST [tcp/PORT]`: which components
- * each address belongs to and through which member (from the policy and
- * the names cache), and the verdict a SYN from SRC to DST gets from the
+ * cmd_explain.c - `turnstile explain SRC DST [tcp/PORT|udp/PORT|icmp/echo]`:
+ * which components each address belongs to and through which member (from
+ * the policy and the names cache), and the verdict the first packet from
+ * SRC to DST (a SYN, a UDP datagram, an echo request) gets from the
  * dataplane's own judging program on the installed maps (loader/lookup.h).
  */
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include "loader/json.h"
 #include "loader/lookup.h"
 #include "names/names.h"
+#include "policy/ports.h"
 
 #define MAX_NAMES_PER_ADDR 16
 
@@ -34,13 +36,14 @@ struct side {
 
 static const struct ts_cmd_syntax syntax = {
 	.name = "explain",
-	.operands = "SRC DST [tcp/PORT]",
-	.about = "Why a TCP connection from SRC (the initiator) to DST is allowed or\n"
-		 "refused: each address's components and the member that puts it there\n"
-		 "(CIDR, address, host name, learned wildcard), then the rule that\n"
-		 "allows it or the reason it is refused. The verdict comes from the\n"
-		 "dataplane's own code, run on a synthesized SYN against the installed\n"
-		 "maps (nothing is written). PORT defaults to 443.",
+	.operands = "SRC DST [tcp/PORT|udp/PORT|icmp/echo]",
+	.about = "Why a TCP connection, UDP flow or ping from SRC (the initiator) to\n"
+		 "DST is allowed or refused: each address's components and the member\n"
+		 "that puts it there (CIDR, address, host name, learned wildcard), then\n"
+		 "the rule that allows it or the reason it is refused. The verdict comes\n"
+		 "from the dataplane's own code, run on a synthesized SYN, datagram or\n"
+		 "echo request against the installed maps (nothing is written). The\n"
+		 "default is tcp/443; a bare PORT is TCP's.",
 	.opts = { ts_cli_json_opt },
 	.min_operands = 2,
 	.max_operands = 3,
@@ -57,18 +60,26 @@ static const char *kind_name(enum ts_member_kind k)
 	return "?";
 }
 
-static int parse_port(const char *s, uint16_t *port)
+/* One protocol and port, as a rule writes it (a bare number is TCP's):
+ * its port index (ts_port_index). */
+static int parse_port(const char *s, uint32_t *port)
 {
-	char *end;
-	long v;
+	char spec[32];
+	struct ts_diags d = { 0 };
+	struct ts_ports p;
+	int err;
 
-	if (!strncmp(s, "tcp/", 4))
-		s += 4;
-	v = strtol(s, &end, 10);
-	if (*end || v < 1 || v > 65535)
+	snprintf(spec, sizeof(spec), "%s%s", strchr(s, '/') ? "" : "tcp/", s);
+	if (strlen(s) > 20)
 		return -EINVAL;
-	*port = (uint16_t)v;
-	return 0;
+	err = ts_ports_parse(spec, (struct ts_loc){ 0 }, &p, &d);
+	ts_diags_free(&d);
+	if (err)
+		return err;
+	err = p.n == 1 && p.v[0].lo == p.v[0].hi ? 0 : -EINVAL;
+	*port = p.v[0].lo;
+	ts_ports_free(&p);
+	return err;
 }
 
 static void resolve_side(struct side *sd, const struct ts_compiled *c,
@@ -141,9 +152,9 @@ static void print_side_json(struct ts_json *j, const struct side *sd, const stru
 	ts_json_obj_close(j);
 }
 
-static void print_verdict_text(const struct ts_syn_verdict *v, uint16_t port)
+static void print_verdict_text(const struct ts_syn_verdict *v, const char *port)
 {
-	printf("tcp/%u: port class %u%s\n", port, v->port_class, v->port_class ? "" : " (outside the scope)");
+	printf("%s: port class %u%s\n", port, v->port_class, v->port_class ? "" : " (outside the scope)");
 	if (v->rule_id)
 		printf("verdict: allow by rule %u \"%s\": %s", v->rule_id, v->meta.label, v->meta.text);
 	else if (v->verdict != v->reason)
@@ -164,7 +175,9 @@ int ts_cmd_explain(int argc, char **argv)
 	struct ts_judge *judge;
 	char cache[TS_STATE_PATH_LEN + 32];
 	struct ts_dp *dp;
-	uint16_t port = 443;
+	uint32_t port = 443;
+	char port_text[32];
+	struct ts_ports one;
 	bool json = false;
 	int rc, nops;
 
@@ -172,9 +185,11 @@ int ts_cmd_explain(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (nops == 3 && parse_port(argv[3], &port)) {
-		ts_err("%s: expected tcp/PORT with PORT 1..65535", argv[3]);
+		ts_err("%s: expected tcp/PORT or udp/PORT with PORT 1..65535, or icmp/echo", argv[3]);
 		return TS_EXIT_USAGE;
 	}
+	one = (struct ts_ports){ .v = &(struct ts_port_range){ port, port }, .n = 1 };
+	ts_ports_format(&one, port_text, sizeof(port_text));
 	for (int i = 0; i < 2; i++) {
 		sides[i].text = argv[1 + i];
 		if (ts_cli_addr_parse(sides[i].text, &sides[i].net)) {
@@ -193,7 +208,7 @@ int ts_cmd_explain(int argc, char **argv)
 		ts_dp_close(dp);
 		return TS_EXIT_FAILURE;
 	}
-	rc = ts_lookup_syn(judge, dp, &sides[0].net, &sides[1].net, port, &v);
+	rc = ts_lookup_first(judge, dp, &sides[0].net, &sides[1].net, port, &v);
 	ts_judge_close(judge);
 	if (rc) {
 		ts_err("explain: the judging program failed: %s", strerror(-rc));
@@ -216,7 +231,8 @@ int ts_cmd_explain(int argc, char **argv)
 		ts_json_obj_open(&j, NULL);
 		for (int i = 0; i < 2; i++)
 			print_side_json(&j, &sides[i], c);
-		ts_json_u64(&j, "port", port);
+		ts_json_str(&j, "ports", port_text);   /* "udp/443", "icmp/echo" */
+		ts_json_u64(&j, "port", port % TS_PLANE_PORTS);
 		ts_json_u64(&j, "port_class", v.port_class);
 		ts_json_str(&j, "verdict", v.pass ? (v.rule_id ? "allow" : "pass") : "refuse");
 		ts_json_str(&j, "reason", ts_reason_name(v.reason));
@@ -230,7 +246,7 @@ int ts_cmd_explain(int argc, char **argv)
 	} else {
 		for (int i = 0; i < 2; i++)
 			print_side_text(&sides[i], c);
-		print_verdict_text(&v, port);
+		print_verdict_text(&v, port_text);
 	}
 	for (int i = 0; i < 2; i++)
 		free(sides[i].why);

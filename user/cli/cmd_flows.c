@@ -19,6 +19,7 @@ static const char *const state_names[] = {
 	[TS_TCP_NONE] = "none", [TS_TCP_SYN_SENT] = "syn_sent",
 	[TS_TCP_SYN_RECV] = "syn_recv", [TS_TCP_ESTABLISHED] = "established",
 	[TS_TCP_FIN_WAIT] = "fin_wait", [TS_TCP_CLOSING] = "closing",
+	[TS_DGRAM_UNREPLIED] = "unreplied", [TS_DGRAM_REPLIED] = "replied",
 };
 #define NSTATES (sizeof(state_names) / sizeof(state_names[0]))
 
@@ -41,14 +42,15 @@ static const struct ts_opt flows_opts[] = {
 	{ "addr", 'a', TS_OPT_VALUE, "ADDR", "only flows with ADDR at either end", 'a' },
 	{ "port", 'p', TS_OPT_VALUE, "PORT", "only flows with PORT at either end", 'p' },
 	{ "rule", 'r', TS_OPT_VALUE, "ID|LABEL", "only flows a rule allowed (its id or label)", 'r' },
-	{ "state", 's', TS_OPT_VALUE, "STATE", "only flows in STATE (syn_sent, syn_recv, established, fin_wait, closing)", 's' },
+	{ "state", 's', TS_OPT_VALUE, "STATE", "only flows in STATE (syn_sent, syn_recv, established, fin_wait, closing, unreplied, replied)", 's' },
 	{ "kill", 'k', TS_OPT_FLAG, NULL, "remove the flows the filters match (at least one filter)", 'k' },
 	{ 0 },
 };
 
 static const struct ts_cmd_syntax syntax = {
 	.name = "flows",
-	.about = "Tracked TCP connections: initiator -> responder, state, age, idle time,\n"
+	.about = "Tracked TCP connections, UDP flows and pings (an echo's identifier in\n"
+		 "the port columns): protocol, initiator -> responder, state, age, idle time,\n"
 		 "the interface that saw the opening packet and the rule that allowed\n"
 		 "them (audit = passed in audit mode). Filters combine (all must match);\n"
 		 "--kill removes the flows they match: their next packet is judged as\n"
@@ -81,7 +83,8 @@ static int flows_option(void *ctx, int id, const char *val)
 				f->state = (int)i;
 				return 0;
 			}
-		ts_err("--state %s: expected syn_sent, syn_recv, established, fin_wait or closing", val);
+		ts_err("--state %s: expected syn_sent, syn_recv, established, fin_wait, closing, "
+		       "unreplied or replied", val);
 		return TS_EXIT_USAGE;
 	}
 	return TS_EXIT_USAGE;
@@ -156,12 +159,14 @@ static int print_flow(const struct ts_dp_flow *f, void *ctx)
 
 		ts_cli_endpoint_str(k->family, hi_init ? k->hi_addr : k->lo_addr, ap, ae, sizeof(ae));
 		ts_cli_endpoint_str(k->family, hi_init ? k->lo_addr : k->hi_addr, bp, be, sizeof(be));
-		printf("%-40s %-40s %-12s %8.0fs %8.0fs %-10s rule %u \"%s\"%s\n", ae, be,
-		       state_name(f->val.state), age, idle, ifname, f->val.rule_id, label,
-		       f->val.flags & TS_FLOW_AUDIT ? " audit" : "");
+		printf("%-6s %-40s %-40s %-12s %8.0fs %8.0fs %-10s rule %u \"%s\"%s%s\n",
+		       ts_proto_name(k->proto), ae, be, state_name(f->val.state), age, idle, ifname,
+		       f->val.rule_id, label, f->val.flags & TS_FLOW_AUDIT ? " audit" : "",
+		       f->val.flags & TS_FLOW_LOOSE ? " loose" : "");
 		return 0;
 	}
 	ts_json_obj_open(w->j, NULL);
+	ts_json_str(w->j, "proto", ts_proto_name(k->proto));
 	ts_json_str(w->j, "src", a);
 	ts_json_u64(w->j, "sport", ap);
 	ts_json_str(w->j, "dst", b);
@@ -173,6 +178,7 @@ static int print_flow(const struct ts_dp_flow *f, void *ctx)
 	ts_json_u64(w->j, "rule_id", f->val.rule_id);
 	ts_json_str(w->j, "rule_label", label);
 	ts_json_bool(w->j, "audit", f->val.flags & TS_FLOW_AUDIT);
+	ts_json_bool(w->j, "loose", f->val.flags & TS_FLOW_LOOSE);
 	ts_json_u64(w->j, "ifindex", f->val.ifindex);
 	ts_json_str(w->j, "iface", ifname);
 	ts_json_obj_close(w->j);
@@ -223,8 +229,8 @@ int ts_cmd_flows(int argc, char **argv)
 		ts_json_arr_open(&j, "flows");
 		w.j = &j;
 	} else {
-		printf("%-40s %-40s %-12s %9s %9s %-10s %s\n", "initiator", "responder", "state", "age",
-		       "idle", "iface", "rule");
+		printf("%-6s %-40s %-40s %-12s %9s %9s %-10s %s\n", "proto", "initiator", "responder",
+		       "state", "age", "idle", "iface", "rule");
 	}
 	err = ts_dp_flows_foreach(w.dp, print_flow, &w);
 	if (f.json) {

@@ -79,6 +79,7 @@ static int on_event(const struct ts_event *ev, void *ctx)
 		ts_json_str(&j, "iface", t.iface);
 		ts_json_u64(&j, "vlan", ev->vlan);
 		ts_json_u64(&j, "proto", ev->proto);
+		ts_json_str(&j, "protocol", t.proto);
 		ts_json_str(&j, "src", t.src);
 		ts_json_u64(&j, "sport", t.sport);
 		ts_json_str(&j, "src_components", sc);
@@ -92,9 +93,10 @@ static int on_event(const struct ts_event *ev, void *ctx)
 		ts_json_end(&j);
 		return 0;
 	}
-	printf("%s %-5s %-18s %s %s  %s (%s) -> %s (%s) flags 0x%02x", t.when, t.verdict, t.reason,
-	       t.iface, ev->hook == TS_HOOK_TC_EGRESS ? "tc" : "xdp", t.src_ep, sc, t.dst_ep, dc,
-	       ev->tcp_flags);
+	printf("%s %-5s %-18s %s %s %s %s (%s) -> %s (%s)", t.when, t.verdict, t.reason,
+	       t.iface, ev->hook == TS_HOOK_TC_EGRESS ? "tc" : "xdp", t.proto, t.src_ep, sc, t.dst_ep, dc);
+	if (ev->proto == IPPROTO_TCP)
+		printf(" flags 0x%02x", ev->tcp_flags);
 	if (ev->rule_id)
 		printf(" rule %u \"%s\"", ev->rule_id, t.rule_label);
 	printf("%s\n", backlog ? " (backlog: before monitor started)" : "");

@@ -156,6 +156,9 @@ struct ts_dp_iface_stat {
 int ts_dp_iface_stats(const struct ts_dp *dp, struct ts_dp_iface_stat **out, size_t *n);
 /* TS_R_DROP_NO_RULE -> "drop_no_rule"; NULL if out of range. */
 const char *ts_reason_name(uint32_t reason);
+/* "tcp", "udp", "icmp", "icmpv6" for the protocols flows and events
+ * carry; "other" for the rest. */
+const char *ts_proto_name(uint8_t proto);
 bool ts_reason_is_drop(uint32_t reason);
 
 /* ---- flows ---------------------------------------------------------------- */

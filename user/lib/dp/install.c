@@ -386,6 +386,8 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *gener
 	sc.timeout_syn_s = c->settings.timeout_syn_s;
 	sc.timeout_established_s = c->settings.timeout_established_s;
 	sc.timeout_closing_s = c->settings.timeout_closing_s;
+	sc.timeout_unreplied_s = c->settings.timeout_unreplied_s;
+	sc.timeout_replied_s = c->settings.timeout_replied_s;
 	prefix_lengths(c, &sc);
 	err = map_write(dp->fds[TS_MAP_SLOT_CFG], "ts_slot_cfg", &slot, &sc);
 	if (err)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* read.c - counters, flows, garbage collection and fill levels. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,10 @@ static const char *const reason_names[TS_R_MAX] = {
 	[TS_R_PASS_RESOLVER] = "pass_resolver",
 	[TS_R_PASS_LOOSE] = "pass_loose",
 	[TS_R_PASS_AUDIT] = "pass_audit",
+	[TS_R_PASS_NEW_UDP] = "pass_new_udp",
+	[TS_R_PASS_UDP] = "pass_udp",
+	[TS_R_PASS_NEW_ICMP] = "pass_new_icmp",
+	[TS_R_PASS_ICMP_ECHO] = "pass_icmp_echo",
 	[TS_R_DROP_NO_RULE] = "drop_no_rule",
 	[TS_R_DROP_NO_FLOW] = "drop_no_flow",
 	[TS_R_DROP_FLOW_FULL] = "drop_flow_full",
@@ -34,11 +39,24 @@ static const char *const reason_names[TS_R_MAX] = {
 	[TS_R_DROP_ICMP_UNRELATED] = "drop_icmp_unrelated",
 	[TS_R_DROP_OUT_OF_SCOPE] = "drop_out_of_scope",
 	[TS_R_DROP_MALFORMED_L4] = "drop_malformed_l4",
+	[TS_R_DROP_NO_RULE_UDP] = "drop_no_rule_udp",
+	[TS_R_DROP_NO_RULE_ICMP] = "drop_no_rule_icmp",
 };
 
 const char *ts_reason_name(uint32_t reason)
 {
 	return reason < TS_R_MAX ? reason_names[reason] : NULL;
+}
+
+const char *ts_proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:    return "tcp";
+	case IPPROTO_UDP:    return "udp";
+	case IPPROTO_ICMP:   return "icmp";
+	case IPPROTO_ICMPV6: return "icmpv6";
+	default:             return "other";
+	}
 }
 
 bool ts_reason_is_drop(uint32_t reason)
@@ -253,13 +271,12 @@ int ts_dp_flow_insert(struct ts_dp *dp, bool halfopen, const struct ts_flow_key 
 	return ts_table_insert(&dp->tables[halfopen ? TS_TBL_HALFOPEN : TS_TBL_FLOWS], k, v);
 }
 
-/* Same rule as the BPF side (bpf/flow.h): idle longer than its state's timeout. */
+/* Same rule as the BPF side (bpf/flow.h): idle longer than its state's timeout
+ * (ts_flow_timeout_s). */
 static bool expired(const struct ts_flow_val *v, const struct ts_slot_cfg *sc, uint64_t now)
 {
-	uint32_t s = v->state == TS_TCP_CLOSING ? sc->timeout_closing_s :
-		     v->state >= TS_TCP_ESTABLISHED ? sc->timeout_established_s : sc->timeout_syn_s;
-
-	return (int64_t)(now - v->last_seen_ns) > (int64_t)((uint64_t)s * 1000000000ull);
+	return (int64_t)(now - v->last_seen_ns) >
+	       (int64_t)((uint64_t)ts_flow_timeout_s(v->state, sc) * 1000000000ull);
 }
 
 struct gc_walk {

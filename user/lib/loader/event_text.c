@@ -38,6 +38,7 @@ void ts_event_text(const struct ts_dp *dp, const struct ts_event *ev, struct ts_
 	memset(out, 0, sizeof(*out));
 	out->verdict = ev->verdict == TS_VERDICT_DROP ? "drop" : ev->verdict == TS_VERDICT_AUDIT ? "audit" : "pass";
 	out->reason = reason ? reason : "?";
+	out->proto = ts_proto_name(ev->proto);
 	out->hook = ev->hook == TS_HOOK_TC_EGRESS ? "tc-egress" : "xdp";
 	if (!if_indextoname(ev->ifindex, out->iface))
 		snprintf(out->iface, sizeof(out->iface), "?");

@@ -17,6 +17,7 @@ struct ts_event_text {
 	const char *verdict;          /* "drop", "audit", "pass" */
 	const char *reason;           /* ts_reason_name(), "?" if unknown */
 	const char *hook;             /* "xdp", "tc-egress" */
+	const char *proto;            /* ts_proto_name(): of the quoted packet for an ICMP error */
 	char iface[IF_NAMESIZE];      /* "?" when the index has no name */
 	char src[64], dst[64];
 	uint16_t sport, dport;        /* host order */

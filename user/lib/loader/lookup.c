@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* lookup.c - SYN verdict from the dataplane's judging program (see lookup.h). */
+/* lookup.c - first packets' verdicts from the dataplane's judging program
+ * (see lookup.h). */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
@@ -33,14 +35,20 @@ int ts_lookup_rule_meta(const struct ts_dp *dp, uint32_t id, struct ts_rule_meta
 	return 0;
 }
 
-int ts_lookup_syn(const struct ts_judge *j, const struct ts_dp *dp, const struct ts_net *src,
-		  const struct ts_net *dst, uint16_t dport, struct ts_syn_verdict *out)
+int ts_lookup_first(const struct ts_judge *j, const struct ts_dp *dp, const struct ts_net *src,
+		    const struct ts_net *dst, uint32_t port, struct ts_syn_verdict *out)
 {
+	static const uint8_t protos[TS_PLANES] = {
+		[TS_PLANE_TCP] = IPPROTO_TCP, [TS_PLANE_UDP] = IPPROTO_UDP, [TS_PLANE_ICMP] = IPPROTO_ICMP,
+	};
 	struct ts_judge_out jo;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = ts_judge_syn(j, src, TS_LOOKUP_SPORT, dst, dport, &jo);
+	if (port >= TS_PORTS_PER_SLOT)
+		return -EINVAL;
+	err = ts_judge_first(j, protos[port / TS_PLANE_PORTS], src, TS_LOOKUP_SPORT, dst,
+			     (uint16_t)(port % TS_PLANE_PORTS), &jo);
 	if (err)
 		return err;
 	out->slot = jo.slot;

@@ -41,10 +41,13 @@ int ts_lookup_addr(const struct ts_dp *dp, uint32_t slot, const struct ts_net *a
 		   struct ts_addr_lookup *out);
 /* Label and text the dataplane keeps for rule `id`. */
 int ts_lookup_rule_meta(const struct ts_dp *dp, uint32_t id, struct ts_rule_meta *out);
-/* The source port of the judged SYN (the verdict does not depend on it). */
+/* The source port of the judged SYN or datagram, and the identifier of
+ * the judged echo request (the verdict does not depend on them). */
 #define TS_LOOKUP_SPORT 40000
-/* A SYN from src to dst:dport judged by j (opened on dp). */
-int ts_lookup_syn(const struct ts_judge *j, const struct ts_dp *dp, const struct ts_net *src,
-		  const struct ts_net *dst, uint16_t dport, struct ts_syn_verdict *out);
+/* The first packet from src to port index `port` of dst (ts_port_index:
+ * tcp/N a SYN, udp/N a datagram, icmp/echo an echo request) judged by j
+ * (opened on dp). */
+int ts_lookup_first(const struct ts_judge *j, const struct ts_dp *dp, const struct ts_net *src,
+		    const struct ts_net *dst, uint32_t port, struct ts_syn_verdict *out);
 
 #endif /* TS_LOOKUP_H */

@@ -5,7 +5,8 @@
  * to responder's port) is judged again by the dataplane's own judging
  * program (dp/judge.h); a flow it would drop goes (one now outside the
  * scope goes only when outside-scope is drop; in audit mode none does). Audit flows (passed
- * without a rule) and loose pickups (whose initiator was guessed) stay.
+ * without a rule) stay; a loose pickup goes only when its opening is
+ * refused from both sides (a pickup now would not make it again).
  */
 #ifndef TS_LOADER_REVOKE_H
 #define TS_LOADER_REVOKE_H

@@ -44,7 +44,8 @@ static int effective_scope(const struct ts_policy *p, struct ts_ports *out)
 	return 0;
 }
 
-/* Sorted distinct starts of elementary port intervals, ending with 65536. */
+/* Sorted distinct starts of elementary port intervals, ending with
+ * TS_PORTS_PER_SLOT (ports of every plane: one index space). */
 static int boundaries(const struct ts_policy *p, const struct ts_compiled *c,
 		      const struct ts_ports *scope, uint32_t **out, size_t *nout)
 {
@@ -57,7 +58,7 @@ static int boundaries(const struct ts_policy *p, const struct ts_compiled *c,
 	if (!b)
 		return -ENOMEM;
 	b[k++] = 1;
-	b[k++] = 65536;
+	b[k++] = TS_PORTS_PER_SLOT;
 	for (size_t i = 0; i < scope->n; i++) {
 		b[k++] = scope->v[i].lo;
 		b[k++] = (uint32_t)scope->v[i].hi + 1;
@@ -99,10 +100,10 @@ int ts_compile_ports(const struct ts_policy *p, struct ts_compiled *c)
 		uint32_t lo = b[k], hi = b[k + 1], cls = 0;
 		bool inserted;
 
-		if (ts_ports_has(&scope, (uint16_t)lo)) {
+		if (ts_ports_has(&scope, lo)) {
 			memset(sig, 0, sig_words * sizeof(uint64_t));
 			for (size_t id = 1; id <= c->nrule_ids; id++)
-				if (ts_ports_has(rule_ports(p, c, id), (uint16_t)lo))
+				if (ts_ports_has(rule_ports(p, c, id), lo))
 					sig[id / 64] |= 1ull << (id % 64);
 			err = ts_hmap_insert(&sigs, sig, (uint32_t)sigs.n + 1, &cls, &inserted);
 		}

@@ -101,6 +101,8 @@ struct ts_compiled_settings {
 	uint32_t timeout_syn_s;
 	uint32_t timeout_established_s;
 	uint32_t timeout_closing_s;
+	uint32_t timeout_unreplied_s;    /* UDP / ICMP echo flows */
+	uint32_t timeout_replied_s;
 	uint32_t ttl_floor_s;            /* DNS TTL clamp */
 	uint32_t ttl_ceiling_s;
 	uint32_t grace_s;                /* keep an address this long after DNS drops it */
@@ -120,7 +122,7 @@ struct ts_compiled {
 	size_t ncomps;
 
 	/* port -> port class for TCP; 0 = outside the scope */
-	uint32_t port_class[TS_PORTS_PER_SLOT];
+	uint32_t port_class[TS_PORTS_PER_SLOT]; /* by ts_port_index(plane, port) */
 	uint32_t nport_classes;          /* classes 1..nport_classes-1 are in scope */
 
 	struct ts_compset *sets;         /* set id -> components; [0] is the empty set */
@@ -203,9 +205,13 @@ int ts_compiled_explain_addr(const struct ts_compiled *c, const struct ts_net *a
 			     const char *const *names, size_t nnames,
 			     struct ts_membership **out, size_t *nout);
 /* The rule id allowing a connection from a member of the components in
- * `src` to one in `dst` on TCP `port`: the first declared; 0 if none or
- * if the port is outside the scope (check c->port_class[port]). */
+ * `src` to one in `dst` on port index `port` (ts_port_index: protocol and
+ * port): the first declared; 0 if none or if the port is outside the
+ * scope (check c->port_class[port]). */
 uint32_t ts_compiled_rule_for(const struct ts_compiled *c, const struct ts_compset *src,
-			      const struct ts_compset *dst, uint16_t port);
+			      const struct ts_compset *dst, uint32_t port);
+/* The ports in scope (class != 0), as a scope setting writes them:
+ * "tcp/443,8443 udp/443 icmp/echo"; "" when none. */
+void ts_scope_format(const struct ts_compiled *c, char *buf, size_t len);
 
 #endif /* TS_COMPILED_H */

@@ -4,7 +4,7 @@
  *
  *   policy    := { component | rule | settings | include }
  *   component := "component" NAME "{" { MEMBER | include } "}"
- *   rule      := "rule" [ STRING [":"] ] NAME ( "->" | "<-" | "<->" ) NAME PORTS
+ *   rule      := "rule" [ STRING [":"] ] NAME ( "->" | "<-" | "<->" ) NAME PORTS { PORTS }
  *   settings  := "settings" "{" { KEY VALUE... NEWLINE } "}"
  *   include   := "include" STRING
  *
@@ -320,12 +320,31 @@ static void keep_broken_refs(struct parser *ps, struct ts_rule_stmt *r)
 	r->left = r->right = NULL;
 }
 
+/* One spec at the current word, added to `all`: "tcp/443, 8443" may
+ * continue after a comma and a space. Leaves the token after it. */
+static int parse_port_spec(struct parser *ps, struct ts_ports *all)
+{
+	char ports[TS_TOK_TEXT_MAX + 1];
+	struct ts_loc loc = ps->tok.loc;
+	size_t plen = ps->tok.len;
+
+	memcpy(ports, ps->tok.text, ps->tok.len + 1);
+	next(ps);
+	while (plen && ports[plen - 1] == ',' && ps->tok.type == TS_TOK_WORD && !ps->tok.bol) {
+		if (plen + ps->tok.len > TS_TOK_TEXT_MAX || ps->tok.loc.line != loc.line)
+			break;
+		/* pad with nothing: columns of later items are only exact in the first word */
+		memcpy(ports + plen, ps->tok.text, ps->tok.len + 1);
+		plen += ps->tok.len;
+		next(ps);
+	}
+	return ts_ports_add_spec(all, ports, loc, ps->d);
+}
+
 static void parse_rule(struct parser *ps)
 {
 	struct ts_rule_stmt r = { .loc = ps->tok.loc, .left_comp = -1, .right_comp = -1 };
 	struct ts_policy *p = ps->p;
-	char ports[TS_TOK_TEXT_MAX + 1];
-	size_t plen;
 	int err;
 
 	next(ps);
@@ -371,26 +390,22 @@ static void parse_rule(struct parser *ps)
 		expected_more(ps, "ports like tcp/443 after the components");
 		goto fail;
 	}
-	/* "tcp/443, 8443": a list may continue after a comma and a space */
 	r.ports_loc = ps->tok.loc;
-	memcpy(ports, ps->tok.text, ps->tok.len + 1);
-	plen = ps->tok.len;
-	next(ps);
-	while (plen && ports[plen - 1] == ',' && ps->tok.type == TS_TOK_WORD && !ps->tok.bol) {
-		if (plen + ps->tok.len > TS_TOK_TEXT_MAX || ps->tok.loc.line != r.ports_loc.line)
-			break;
-		/* pad with nothing: columns of later items are only exact in the first word */
-		memcpy(ports + plen, ps->tok.text, ps->tok.len + 1);
-		plen += ps->tok.len;
-		next(ps);
-	}
 	if (!r.left || !r.right)
 		goto oom;
-	err = ts_ports_parse(ports, r.ports_loc, &r.ports, ps->d);
-	if (err == -ENOMEM)
-		goto oom;
-	if (err)
-		goto fail;
+	/* "tcp/443, 8443 udp/443": specs on the rule's line, one per protocol */
+	do {
+		err = parse_port_spec(ps, &r.ports);
+		if (err == -ENOMEM) {
+			ts_ports_free(&r.ports);
+			goto oom;
+		}
+		if (err) {
+			ts_ports_free(&r.ports);
+			goto fail;
+		}
+	} while (ps->tok.type == TS_TOK_WORD && !ps->tok.bol &&
+		 ps->tok.loc.line == r.ports_loc.line && ts_ports_is_spec(ps->tok.text));
 	if (ts_grow((void **)&p->rules, &p->rules_alloc, p->nrules, sizeof(r))) {
 		ts_ports_free(&r.ports);
 		goto oom;

@@ -43,8 +43,11 @@ struct ts_component {
 	bool broken;        /* its definition had errors: members may be missing */
 };
 
+/* Ports of every protocol in one space: ts_port_index(plane, port)
+ * (include/turnstile.h), so tcp/443 and udp/443 are two points of it and
+ * icmp/echo a third. */
 struct ts_port_range {
-	uint16_t lo, hi;         /* inclusive, 1..65535 */
+	uint32_t lo, hi;         /* inclusive port indexes */
 };
 
 /* Sorted, merged (no overlapping or adjacent ranges). */
@@ -67,7 +70,8 @@ enum ts_setting {
 	TS_SET_SCOPE, TS_SET_OUTSIDE_SCOPE, TS_SET_AUDIT, TS_SET_LOOSE_PICKUP,
 	TS_SET_RESOLVERS, TS_SET_TTL_FLOOR, TS_SET_TTL_CEILING, TS_SET_GRACE,
 	TS_SET_MAX_ADDRS, TS_SET_TIMEOUT_SYN, TS_SET_TIMEOUT_ESTABLISHED,
-	TS_SET_TIMEOUT_CLOSING, TS_SET_EVENTS_PER_SEC, TS_SET_TABLE_FLOWS,
+	TS_SET_TIMEOUT_CLOSING, TS_SET_TIMEOUT_UNREPLIED, TS_SET_TIMEOUT_REPLIED,
+	TS_SET_EVENTS_PER_SEC, TS_SET_TABLE_FLOWS,
 	TS_SET_TABLE_HALFOPEN, TS_SET_TABLE_HOSTS, TS_SET_TABLE_PREFIXES,
 	TS_SET_TABLE_RULES, TS_SET_ON_REVOKE, TS_SET_MAX,
 };
@@ -139,7 +143,7 @@ int ts_policy_build_file(const char *path, struct ts_diags *d, struct ts_compile
  * gateway read, or report lines of, its local files. */
 int ts_policy_build_file_alone(const char *path, struct ts_diags *d, struct ts_compiled **out);
 
-/* Canonical text of a directed rule: "a -> b tcp/443,8443". */
+/* Canonical text of a rule's ports: "tcp/443,8443 udp/443 icmp/echo". */
 void ts_ports_format(const struct ts_ports *p, char *buf, size_t len);
 
 #endif /* TS_POLICY_H */

@@ -150,7 +150,7 @@ int ts_compiled_explain_addr(const struct ts_compiled *c, const struct ts_net *a
 }
 
 uint32_t ts_compiled_rule_for(const struct ts_compiled *c, const struct ts_compset *src,
-			      const struct ts_compset *dst, uint16_t port)
+			      const struct ts_compset *dst, uint32_t port)
 {
 	uint32_t cls = c->port_class[port];
 

@@ -200,30 +200,36 @@ int ts_settings_entry(struct ts_policy_settings *s, const struct ts_token *key,
 	}
 	switch (def->type) {
 	case TS_SETTING_PORTS: {
-		char spec[TS_TOK_TEXT_MAX + 1];
-		struct ts_ports p;
-		int err;
+		struct ts_ports all = { 0 };
+		int err = 0;
 
-		size_t len = 0;
+		/* "tcp/443, 8443 udp/443": a list may go on after a comma and a
+		 * space; a spec per protocol */
+		for (size_t i = 0; i < nvals && !err;) {
+			char spec[TS_TOK_TEXT_MAX + 1];
+			size_t len = 0, first = i;
 
-		/* "tcp/443, 8443": the list may go on after a comma and a space */
-		for (size_t i = 0; i < nvals; i++) {
-			if (i && (!len || spec[len - 1] != ',' ||
-				  len + vals[i].len > TS_TOK_TEXT_MAX)) {
-				ts_diag_add(d, TS_SEV_ERROR, vals[i].loc, "setting-value",
-					    "'scope' takes one port list, e.g. tcp/443,8443");
-				return 0;
-			}
-			memcpy(spec + len, vals[i].text, vals[i].len + 1);
-			len += vals[i].len;
+			do {
+				if (len + vals[i].len > TS_TOK_TEXT_MAX) {
+					ts_diag_add(d, TS_SEV_ERROR, vals[i].loc, "setting-value",
+						    "port list too long");
+					err = -EINVAL;
+					break;
+				}
+				memcpy(spec + len, vals[i].text, vals[i].len + 1);
+				len += vals[i].len;
+				i++;
+			} while (i < nvals && spec[len - 1] == ',');
+			if (err)
+				break;
+			err = ts_ports_add_spec(&all, spec, vals[first].loc, d);
 		}
-		err = ts_ports_parse(spec, vals[0].loc, &p, d);
-		if (err == -ENOMEM)
-			return err;
-		if (!err) {
-			ts_ports_free(&s->scope);
-			s->scope = p;
+		if (err) {
+			ts_ports_free(&all);
+			return err == -ENOMEM ? err : 0;
 		}
+		ts_ports_free(&s->scope);
+		s->scope = all;
 		return 0;
 	}
 	case TS_SETTING_CHOICE:

@@ -17,8 +17,8 @@
 #define TS_TABLE_MAX (1u << 26)
 
 static const struct ts_setting_def table[TS_SET_MAX] = {
-	[TS_SET_SCOPE] = { "scope", .type = TS_SETTING_PORTS, .values_doc = "ports, e.g. `tcp/443,8443`",
-		.default_doc = "ports named by rules", .doc = "TCP ports governed by the allowlist" },
+	[TS_SET_SCOPE] = { "scope", .type = TS_SETTING_PORTS, .values_doc = "ports, e.g. `tcp/443,8443 udp/443 icmp/echo`",
+		.default_doc = "ports named by rules", .doc = "TCP and UDP ports (and ICMP echo) governed by the allowlist" },
 	[TS_SET_OUTSIDE_SCOPE] = { "outside-scope", CHOICE("drop", "pass", TS_CFG_SCOPE_DROP, flags),
 		.doc = "traffic outside the scope" },
 	[TS_SET_AUDIT] = { "audit", CHOICE("on", "off", TS_CFG_AUDIT, flags),
@@ -41,6 +41,10 @@ static const struct ts_setting_def table[TS_SET_MAX] = {
 		.doc = "idle lifetime of an established connection" },
 	[TS_SET_TIMEOUT_CLOSING] = { "timeout closing", DURATION(timeout_closing_s, 10, 1),
 		.doc = "after FIN both ways or RST" },
+	[TS_SET_TIMEOUT_UNREPLIED] = { "timeout unreplied", DURATION(timeout_unreplied_s, 30, 1),
+		.doc = "idle lifetime of a UDP or ICMP echo flow its responder has not answered" },
+	[TS_SET_TIMEOUT_REPLIED] = { "timeout replied", DURATION(timeout_replied_s, 120, 1),
+		.doc = "idle lifetime of a UDP or ICMP echo flow once answered" },
 	[TS_SET_EVENTS_PER_SEC] = { "events-per-second", COUNT(events_per_sec, 100, 0, 1000000),
 		.doc = "drop/audit events per CPU per second (0: no events)" },
 	[TS_SET_TABLE_FLOWS] = { "table flows", COUNT(cap_flows, TS_DEFAULT_FLOWS, 1, TS_TABLE_MAX),
@@ -96,17 +100,7 @@ void ts_setting_value_str(const struct ts_compiled *c, enum ts_setting k, char *
 	buf[0] = '\0';
 	switch (d->type) {
 	case TS_SETTING_PORTS:
-		/* ranges of ports in scope (class != 0) */
-		for (uint32_t p = 1; p < TS_PORTS_PER_SLOT && off < len; p++) {
-			uint32_t q = p;
-
-			if (!c->port_class[p])
-				continue;
-			while (q + 1 < TS_PORTS_PER_SLOT && c->port_class[q + 1])
-				q++;
-			off += snprintf(buf + off, len - off, q > p ? "%s%u-%u" : "%s%u", off ? "," : "tcp/", p, q);
-			p = q;
-		}
+		ts_scope_format(c, buf, len);
 		return;
 	case TS_SETTING_CHOICE:
 		snprintf(buf, len, "%s",
