@@ -7,8 +7,8 @@
 # the roles keep a gateway to its own keys, one member killed changes
 # nothing, all members stopped leave enforcement and names as they were
 # (a gateway restarted then starts from its cache), changes flow again
-# when the members return, and a gateway killed vanishes from the fleet
-# with its lease. Topology: fleet_topo.sh.
+# when the members return, a gateway stopped leaves the fleet's list at
+# once and one killed vanishes with its lease. Topology: fleet_topo.sh.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../loader/topo.sh"
 . "$(dirname "$0")/fleet_topo.sh"
@@ -255,6 +255,16 @@ if ts_wait_for 30 active_everywhere "$r"; then
 	ts_pass etcd_back_changes_flow
 else
 	ts_fail etcd_back_changes_flow "revision $r not active everywhere: $(for i in 1 2 3; do gw_revision $i; done | xargs)"
+fi
+
+# ---- a gateway stopped cleanly leaves the fleet at once ---------------------
+gw_stop 3
+gone3() { ! fleet_status_json | grep -q '"gateway":"gw3"'; }
+# 3 s: well under the 10 s lease, which would take gw3 away anyway
+if ts_wait_for 3 gone3; then
+	ts_pass stopped_gateway_leaves
+else
+	ts_fail stopped_gateway_leaves "gw3's status is still in etcd 3 s after SIGTERM: $(fleet_status_json)"
 fi
 
 # ---- a gateway that dies disappears from the fleet with its lease ---------

@@ -31,6 +31,11 @@ void ts_etcd_set_stop(struct ts_etcd *e, const volatile bool *stop)
 	e->stop = stop;
 }
 
+void ts_etcd_set_timeout(struct ts_etcd *e, int timeout_ms)
+{
+	e->timeout_ms = timeout_ms;
+}
+
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 
 static void global_init(void)

@@ -65,6 +65,9 @@ int ts_etcd_stream(struct ts_etcd *e, const char *path, const char *body, ts_etc
  * for connect timeouts. */
 void ts_etcd_set_stop(struct ts_etcd *e, const volatile bool *stop);
 
+/* The per-request timeout from now on (a last request at exit). */
+void ts_etcd_set_timeout(struct ts_etcd *e, int timeout_ms);
+
 /* The last failure in words ("https://...: Connection refused"). */
 const char *ts_etcd_error(const struct ts_etcd *e);
 

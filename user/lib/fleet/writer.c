@@ -10,7 +10,8 @@
  * half its TTL is not written again: clients asking every second for a
  * popular name do not become writes. While etcd cannot be written, the
  * writer waits with backoff; names that failed are counted, and are
- * published again the next time a client's answer carries them.
+ * published again the next time a client's answer carries them. At a
+ * clean stop the status lease is revoked: the gateway leaves the list.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -286,6 +287,13 @@ void *ts_fleet_writer_main(void *arg)
 			ts_info("fleet %s: writing to etcd again", w.f->fleet);
 		w.said_down = false;
 		w.backoff = TS_FLEET_BACKOFF_MIN_MS;
+	}
+	/* A gateway that stops leaves the fleet's list at once, not when its
+	 * lease runs out; without etcd this costs at most a second or so. */
+	if (w.lease && !w.said_down) {
+		ts_etcd_set_stop(w.e, NULL);
+		ts_etcd_set_timeout(w.e, 500);
+		ts_etcd_lease_revoke(w.e, w.lease);
 	}
 	free(w.recent);
 	return NULL;
