@@ -21,7 +21,10 @@ fleet_topo_up || { ts_fail topology "cannot build the namespaces or the etcd clu
 fleet_policy >"$TS_TMP/base.policy"
 policy_put "$(cat "$TS_TMP/base.policy")"
 for i in 1 2 3; do
-	gw_start $i || { ts_fail "gateway_$i" "did not start: $(tail -5 "$TS_TMP/gw$i.log")"; ts_exit; }
+	args=()
+	[ $i = 1 ] && args=(--metrics "$(gw_inside 1):9100") # gw1 also serves metrics
+	gw_start $i "${args[@]}" ||
+		{ ts_fail "gateway_$i" "did not start: $(tail -5 "$TS_TMP/gw$i.log")"; ts_exit; }
 done
 rev0=$(ectl get /turnstile/$FLEET/policy -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["kvs"][0]["mod_revision"])')
 ok=1
@@ -49,6 +52,12 @@ ok=1
 for i in 1 2 3; do [ "$(client_connect $i 198.51.100.11)" = ok ] || ok=0; done
 [ $ok = 1 ] && ts_pass change_enforced || ts_fail change_enforced "the new rule X1 does not let 198.51.100.11 through everywhere"
 good_rev=$(gw_revision 1)
+if ts_nsexec "$NS_G1" curl -s "http://$(gw_inside 1):9100/metrics" |
+	grep -qx "turnstile_fleet_revision{fleet=\"$FLEET\",gateway=\"gw1\"} $good_rev"; then
+	ts_pass fleet_revision_metric
+else
+	ts_fail fleet_revision_metric "no turnstile_fleet_revision $good_rev at gw1's /metrics"
+fi
 
 # ---- a broken policy: refused by all 3, reported ---------------------------
 policy_put "$(fleet_policy "$extra
