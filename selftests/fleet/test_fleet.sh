@@ -30,6 +30,9 @@ rev0=$(ectl get /turnstile/$FLEET/policy -w json | python3 -c 'import json,sys; 
 ok=1
 for i in 1 2 3; do [ "$(gw_revision $i)" = "$rev0" ] || ok=0; done
 [ $ok = 1 ] && ts_pass start_from_etcd || ts_fail start_from_etcd "not every gateway runs revision $rev0"
+all_connected() { gw_connected 1 && gw_connected 2 && gw_connected 3; }
+ts_wait_for 10 all_connected && ts_pass status_etcd_connected ||
+	ts_fail status_etcd_connected "a gateway's status does not say etcd connected"
 
 # ---- propagation: 20 changes, each active on all 3 -------------------------
 extra='component extra { 198.51.100.11 }
@@ -245,6 +248,12 @@ check_enforcement() {
 	done
 }
 if why=$(check_enforcement); then ts_pass etcd_down_enforcement_kept; else ts_fail etcd_down_enforcement_kept "$why"; fi
+gw1_cut_off() { ! gw_connected 1; }
+if ts_wait_for 20 gw1_cut_off; then
+	ts_pass status_etcd_unreachable
+else
+	ts_fail status_etcd_unreachable "gw1's status still says etcd connected with every member stopped"
+fi
 got=$(client_resolve 1 later.blob.test)
 case "$got" in *connect=ok*) ts_pass etcd_down_learns_locally ;; *) ts_fail etcd_down_learns_locally "$got" ;; esac
 gw_stop 3
@@ -260,7 +269,7 @@ ts_wait_for 20 etcd_healthy || ts_fail etcd_back "the cluster did not come back"
 policy_put "$(fleet_policy "$extra
 # members back")"
 r=$(ectl get /turnstile/$FLEET/policy -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["kvs"][0]["mod_revision"])')
-if ts_wait_for 30 active_everywhere "$r"; then
+if ts_wait_for 30 active_everywhere "$r" && ts_wait_for 10 all_connected; then
 	ts_pass etcd_back_changes_flow
 else
 	ts_fail etcd_back_changes_flow "revision $r not active everywhere: $(for i in 1 2 3; do gw_revision $i; done | xargs)"

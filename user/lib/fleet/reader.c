@@ -99,6 +99,8 @@ static void set_connected(struct reader *rd, bool up, const char *why)
 	if (!up && was)
 		f->counters.reconnects++;
 	pthread_mutex_unlock(&f->lock);
+	if (up != was)
+		ts_fleet_notify(f); /* the loop records it (status) */
 	if (up && !was)
 		ts_info("fleet %s: etcd connected", f->fleet);
 	else if (!up && (was || !rd->said_down))

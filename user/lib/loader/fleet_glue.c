@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "fleet/cache.h"
@@ -179,6 +180,11 @@ void ts_fleet_glue_process(struct ts_fleet_glue *g)
 		ts_fleet_msg_free(&m);
 	}
 	ts_fleet_counters(g->fleet, &fc);
+	if (fc.connected != g->s->state.fleet_connected) {
+		g->s->state.fleet_connected = fc.connected;
+		g->s->state.fleet_connected_unix = time(NULL);
+		ts_state_save(g->s->pin_dir, &g->s->state);
+	}
 	if (installed != g->status.names_installed || refused != g->status.names_refused ||
 	    fc.names_bad != g->names_bad) {
 		g->names_bad = fc.names_bad;

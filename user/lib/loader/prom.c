@@ -107,6 +107,10 @@ static void daemon_state(FILE *out, const struct ts_config *cfg, const struct ts
 		       "The etcd revision of the fleet policy this gateway enforces.");
 		fprintf(out, "turnstile_fleet_revision{fleet=\"%s\",gateway=\"%s\"} %" PRId64 "\n", st->fleet,
 			st->fleet_gateway, st->fleet_revision);
+		family(out, "turnstile_fleet_etcd_connected", "gauge",
+		       "1 while the gateway's watch on etcd is live, 0 while it reconnects.");
+		fprintf(out, "turnstile_fleet_etcd_connected{fleet=\"%s\",gateway=\"%s\"} %d\n", st->fleet,
+			st->fleet_gateway, st->fleet_connected);
 	}
 	family(out, "turnstile_build_info", "gauge", "Always 1; the schema version of the pinned maps.");
 	fprintf(out, "turnstile_build_info{schema_version=\"%u\"} 1\n", (unsigned)TS_SCHEMA_VERSION);
