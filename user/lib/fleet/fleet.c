@@ -11,6 +11,14 @@
 #include "fleet/etcd_kv.h"
 #include "fleet/fleet_internal.h"
 
+int64_t ts_fleet_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void ts_fleet_notify(struct ts_fleet *f)
 {
 	uint64_t one = 1;

@@ -51,14 +51,6 @@ struct writer {
 	bool said_down;
 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void count_write(struct writer *w, uint64_t n)
 {
 	pthread_mutex_lock(&w->f->lock);
@@ -211,7 +203,7 @@ static bool wait_work(struct writer *w, struct ts_fleet_status *st, bool *status
 		      struct publish_item *batch, size_t *n)
 {
 	struct ts_fleet *f = w->f;
-	int64_t now = mono_ms();
+	int64_t now = ts_fleet_mono_ms();
 
 	pthread_mutex_lock(&f->lock);
 	for (;;) {
@@ -229,7 +221,7 @@ static bool wait_work(struct writer *w, struct ts_fleet_status *st, bool *status
 		pthread_mutex_unlock(&f->lock);
 		ts_fleet_sleep(f, (int)(deadline - now > 1000 ? 1000 : deadline - now < 1 ? 1 : deadline - now));
 		pthread_mutex_lock(&f->lock);
-		now = mono_ms();
+		now = ts_fleet_mono_ms();
 	}
 	*st = f->status;
 	*status_due = f->status_set && (f->status_dirty || now >= w->heartbeat_ms);
@@ -265,7 +257,7 @@ void *ts_fleet_writer_main(void *arg)
 
 		if (!wait_work(&w, &st, &status_due, batch, &n))
 			break;
-		now = mono_ms();
+		now = ts_fleet_mono_ms();
 		err = keep_lease(&w, now, &regranted);
 		if (!err && (status_due || (regranted && w.f->status_set))) {
 			err = write_status(&w, &st);
