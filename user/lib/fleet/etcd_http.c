@@ -159,6 +159,11 @@ void ts_etcd_close(struct ts_etcd *e)
 	free(e);
 }
 
+void ts_etcd_set_error(struct ts_etcd *e, const char *text)
+{
+	snprintf(e->error, sizeof(e->error), "%s", text);
+}
+
 const char *ts_etcd_error(const struct ts_etcd *e)
 {
 	return e->error;

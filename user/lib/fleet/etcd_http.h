@@ -68,6 +68,9 @@ void ts_etcd_set_stop(struct ts_etcd *e, const volatile bool *stop);
 /* The per-request timeout from now on (a last request at exit). */
 void ts_etcd_set_timeout(struct ts_etcd *e, int timeout_ms);
 
+/* Replaces the last failure's words (a caller that knows better). */
+void ts_etcd_set_error(struct ts_etcd *e, const char *text);
+
 /* The last failure in words ("https://...: Connection refused"). */
 const char *ts_etcd_error(const struct ts_etcd *e);
 
