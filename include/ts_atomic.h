@@ -9,11 +9,13 @@
  * loads and stores, nothing else: no load-acquire, store-release or fence
  * instruction (those need -mcpu=v4 and a newer clang than Debian 12's).
  * Its RMWs with a fetch (cmpxchg, xchg, fetch-or/and/add) are fully
- * ordered; on x86-64 every BPF RMW is a locked instruction (a full
- * barrier) and every load is an acquire (TSO), which is what the protocol
- * needs. So on BPF: an acquire load is a volatile load, a release store is
- * an xchg, an acquire fence only keeps the compiler from moving loads
- * across it. On a weakly ordered JIT (arm64) the datapath's reads are
+ * ordered; one whose result is unused compiles without the fetch
+ * (ts_clear_bits, ts_count_add), which the kernel does not order (relaxed
+ * on arm64): the protocol follows each such clear with a fully ordered
+ * RMW. On x86-64 every BPF RMW is a locked instruction (a full barrier)
+ * and every load is an acquire (TSO), which is what the protocol needs.
+ * So on BPF: an acquire load is a volatile load, a release store is an
+ * xchg, a fence only keeps the compiler from moving accesses across it. On a weakly ordered JIT (arm64) the datapath's reads are
  * therefore not ordered against each other: a find could read a key as
  * it is being rewritten (the state re-read then mostly, not always,
  * catches it); the writers' ordering holds everywhere.
@@ -48,6 +50,7 @@ typedef __u64 ts_word;
 /* counters: ordered by nothing, only exact in sum */
 #define ts_count_add(p, v)      ((void)__sync_fetch_and_add((p), (v)))
 #define ts_fence_acquire()      __asm__ __volatile__("" ::: "memory")
+#define ts_fence_release()      __asm__ __volatile__("" ::: "memory")
 
 #else /* userspace */
 
@@ -111,6 +114,11 @@ static inline void ts_fence_acquire(void)
 #else
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 #endif
+}
+
+static inline void ts_fence_release(void)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
 #endif /* __bpf__ */

@@ -164,11 +164,17 @@ TS_INLINE ts_word *ts_bucket_find(__u8 *bk, const unsigned int slot_size, __u64 
  * and it fails if the slot changed since it was seen (a removal claims
  * exactly the entry it found). Claiming a LIVE slot takes its entry out
  * of the tags (invariant 3: cleared while BUSY, so no inserter that sees
- * the slot EMPTY later can have its own tag byte cleared by us). */
+ * the slot EMPTY later can have its own tag byte cleared by us). The
+ * release fence after the swap orders it before the key and value
+ * written next: a reader whose key read saw one of those writes then
+ * sees the slot changed when it reads the state again (the fence pairs
+ * with ts_slot_unchanged's; the swap's own release covers only what came
+ * before it). */
 TS_INLINE bool ts_slot_claim(ts_word *tags, ts_word *s, __u32 j, __u64 st, __u64 gen)
 {
 	if (ts_cas(s, st, gen | TS_SLOT_BUSY) != st)
 		return false;
+	ts_fence_release();
 	if ((st & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE)
 		ts_clear_bits(tags, ts_tag_bits(j));
 	return true;

@@ -2,6 +2,7 @@
 /* dp.c - open/load the turnstile_bpf skeleton, reusing pinned maps. */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,33 +19,41 @@
 #include "dp/dp_internal.h"
 #include "turnstile.skel.h"
 
-static const char *const map_names[TS_MAP_COUNT] = {
-	[TS_MAP_CONFIG] = "ts_config",
-	[TS_MAP_SLOT_CFG] = "ts_slot_cfg",
-	[TS_MAP_PORTS] = "ts_ports",
-	[TS_MAP_HOSTS] = "ts_hosts",
-	[TS_MAP_PREFIXES] = "ts_prefixes",
-	[TS_MAP_RULES] = "ts_rules",
-	[TS_MAP_FLOWS] = "ts_flows",
-	[TS_MAP_HALFOPEN] = "ts_halfopen",
-	[TS_MAP_RULE_STATS] = "ts_rule_stats",
-	[TS_MAP_REASON_STATS] = "ts_reason_stats",
-	[TS_MAP_RULE_META] = "ts_rule_meta",
-	[TS_MAP_EVENTS] = "ts_events",
-	[TS_MAP_RATELIMIT] = "ts_ratelimit",
-	[TS_MAP_TABLE_FILL] = "ts_table_fill",
-	[TS_MAP_TAGS] = "ts_tags",
-	[TS_MAP_IFACE_STATS] = "ts_iface_stats",
+/* The maps of the ABI, each named by its field in the skeleton: the
+ * compiler checks every one against the object (bpftool names a field
+ * after its map), and the name comes from that same field, for code with
+ * no skeleton open (pinned maps, unpinning). */
+#define SKEL_MAP(field) { #field, offsetof(struct turnstile_bpf, maps.field) }
+static const struct {
+	const char *name;
+	size_t off;      /* of the map's pointer in struct turnstile_bpf */
+} skel_maps[TS_MAP_COUNT] = {
+	[TS_MAP_CONFIG] = SKEL_MAP(ts_config),
+	[TS_MAP_SLOT_CFG] = SKEL_MAP(ts_slot_cfg),
+	[TS_MAP_PORTS] = SKEL_MAP(ts_ports),
+	[TS_MAP_HOSTS] = SKEL_MAP(ts_hosts),
+	[TS_MAP_PREFIXES] = SKEL_MAP(ts_prefixes),
+	[TS_MAP_RULES] = SKEL_MAP(ts_rules),
+	[TS_MAP_FLOWS] = SKEL_MAP(ts_flows),
+	[TS_MAP_HALFOPEN] = SKEL_MAP(ts_halfopen),
+	[TS_MAP_RULE_STATS] = SKEL_MAP(ts_rule_stats),
+	[TS_MAP_REASON_STATS] = SKEL_MAP(ts_reason_stats),
+	[TS_MAP_RULE_META] = SKEL_MAP(ts_rule_meta),
+	[TS_MAP_EVENTS] = SKEL_MAP(ts_events),
+	[TS_MAP_RATELIMIT] = SKEL_MAP(ts_ratelimit),
+	[TS_MAP_TABLE_FILL] = SKEL_MAP(ts_table_fill),
+	[TS_MAP_TAGS] = SKEL_MAP(ts_tags),
+	[TS_MAP_IFACE_STATS] = SKEL_MAP(ts_iface_stats),
 };
 
 const char *ts_dp_map_name(enum ts_dp_map map)
 {
-	return (unsigned)map < TS_MAP_COUNT ? map_names[map] : NULL;
+	return (unsigned)map < TS_MAP_COUNT ? skel_maps[map].name : NULL;
 }
 
 static struct bpf_map *skel_map(struct turnstile_bpf *s, enum ts_dp_map m)
 {
-	return bpf_object__find_map_by_name(s->obj, map_names[m]);
+	return *(struct bpf_map **)((char *)s + skel_maps[m].off);
 }
 
 static const struct {
@@ -132,7 +141,7 @@ static int map_tags(struct ts_dp *dp, bool writable)
 		return -EPROTO;
 	}
 	dp->tags_bytes = (size_t)info.max_entries * sizeof(*dp->tags);
-	dp->tags = map_shared(dp->fds[TS_MAP_TAGS], &dp->tags_bytes, writable, "ts_tags", &err);
+	dp->tags = map_shared(dp->fds[TS_MAP_TAGS], &dp->tags_bytes, writable, ts_dp_map_name(TS_MAP_TAGS), &err);
 	dp->ntags = info.max_entries;
 	return err;
 }
@@ -144,7 +153,7 @@ static int map_tables(struct ts_dp *dp, const struct ts_config *cfg, bool writab
 	size_t fill_bytes = sizeof(*dp->fill);
 	int err = 0;
 
-	dp->fill = map_shared(dp->fds[TS_MAP_TABLE_FILL], &fill_bytes, writable, "ts_table_fill", &err);
+	dp->fill = map_shared(dp->fds[TS_MAP_TABLE_FILL], &fill_bytes, writable, ts_dp_map_name(TS_MAP_TABLE_FILL), &err);
 	if (err)
 		return err;
 	err = map_tags(dp, writable);
@@ -164,7 +173,8 @@ static int map_tables(struct ts_dp *dp, const struct ts_config *cfg, bool writab
 		if (err)
 			return err;
 		if (dp->tables[t].bucket_mask != cfg->bucket_mask[t]) {
-			ts_err("dp: %s does not have the shape ts_config records", map_names[table_shape[t].map]);
+			ts_err("dp: %s does not have the shape ts_config records",
+			       ts_dp_map_name(table_shape[t].map));
 			return -EPROTO;
 		}
 	}
@@ -406,7 +416,7 @@ static int open_pinned(struct ts_dp **out, const char *pin_dir, bool writable)
 	for (int m = 0; m < TS_MAP_COUNT; m++) {
 		char path[PATH_MAX];
 
-		if (snprintf(path, sizeof(path), "%s/%s", pin_dir, map_names[m]) >= (int)sizeof(path)) {
+		if (snprintf(path, sizeof(path), "%s/%s", pin_dir, ts_dp_map_name(m)) >= (int)sizeof(path)) {
 			err = -ENAMETOOLONG;
 			goto fail;
 		}

@@ -155,7 +155,7 @@ static int assign_rule_ids(struct ts_dp *dp, const struct ts_compiled *c, struct
 		}
 		t->taken[ids[i]] = true;
 		t->m[ids[i]].in_use = 1;
-		err = map_write(dp->fds[TS_MAP_RULE_META], "ts_rule_meta", &ids[i], &t->m[ids[i]]);
+		err = map_write(dp->fds[TS_MAP_RULE_META], ts_dp_map_name(TS_MAP_RULE_META), &ids[i], &t->m[ids[i]]);
 		if (err)
 			break;
 	}
@@ -176,7 +176,7 @@ static void release_rule_ids(struct ts_dp *dp, struct meta_table *t)
 		if (t->taken[id] || !t->m[id].in_use)
 			continue;
 		t->m[id].in_use = 0;
-		map_write(dp->fds[TS_MAP_RULE_META], "ts_rule_meta", &id, &t->m[id]);
+		map_write(dp->fds[TS_MAP_RULE_META], ts_dp_map_name(TS_MAP_RULE_META), &id, &t->m[id]);
 	}
 }
 
@@ -389,7 +389,7 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *gener
 	sc.timeout_unreplied_s = c->settings.timeout_unreplied_s;
 	sc.timeout_replied_s = c->settings.timeout_replied_s;
 	prefix_lengths(c, &sc);
-	err = map_write(dp->fds[TS_MAP_SLOT_CFG], "ts_slot_cfg", &slot, &sc);
+	err = map_write(dp->fds[TS_MAP_SLOT_CFG], ts_dp_map_name(TS_MAP_SLOT_CFG), &slot, &sc);
 	if (err)
 		goto out;
 
@@ -397,7 +397,7 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *gener
 	cfg.schema_version = TS_SCHEMA_VERSION;
 	cfg.active_slot = slot;
 	cfg.generation = sc.generation;
-	err = map_write(dp->fds[TS_MAP_CONFIG], "ts_config", &zero, &cfg);
+	err = map_write(dp->fds[TS_MAP_CONFIG], ts_dp_map_name(TS_MAP_CONFIG), &zero, &cfg);
 	if (err)
 		goto out;
 	if (generation_out)
