@@ -7,7 +7,8 @@
 # the roles keep a gateway to its own keys, one member killed changes
 # nothing, all members stopped leave enforcement and names as they were
 # (a gateway restarted then starts from its cache), changes flow again
-# when the members return, a gateway stopped leaves the fleet's list at
+# when the members return and what a gateway learned meanwhile is
+# published, a gateway stopped leaves the fleet's list at
 # once and one killed vanishes with its lease. Topology: fleet_topo.sh.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../loader/topo.sh"
@@ -256,6 +257,9 @@ else
 fi
 got=$(client_resolve 1 later.blob.test)
 case "$got" in *connect=ok*) ts_pass etcd_down_learns_locally ;; *) ts_fail etcd_down_learns_locally "$got" ;; esac
+# later.blob.test (198.51.100.13) is known to gw1 alone until etcd returns
+[ "$(client_connect 2 198.51.100.13)" != ok ] ||
+	ts_fail etcd_down_name_not_shared "198.51.100.13 open through gw2 while etcd is down"
 gw_stop 3
 if gw_start 3 && grep -q "etcd unreachable" "$TS_TMP/gw3.log" && why=$(check_enforcement); then
 	ts_pass restart_without_etcd_from_cache
@@ -274,6 +278,19 @@ if ts_wait_for 30 active_everywhere "$r" && ts_wait_for 10 all_connected; then
 else
 	ts_fail etcd_back_changes_flow "revision $r not active everywhere: $(for i in 1 2 3; do gw_revision $i; done | xargs)"
 fi
+# What gw1 learned while etcd was down goes out when it returns, with no
+# client asking gw1 again: the name is allowed through gw2.
+later_shared() { [ "$(client_connect 2 198.51.100.13)" = ok ]; }
+if ts_wait_for 20 later_shared && ectl get --keys-only "/turnstile/$FLEET/names/gw1/later.blob.test/198.51.100.13" | grep -q .; then
+	ts_pass etcd_back_publishes_names_learned_meanwhile
+else
+	ts_fail etcd_back_publishes_names_learned_meanwhile "gw2 refuses later.blob.test's 198.51.100.13, or gw1 did not publish it: $(tail -3 "$TS_TMP/gw1.log")"
+fi
+# Only what a gateway learned itself: gw2 and gw3 took every name they
+# hold from the fleet, and publish none of them back under their own keys.
+own_keys=$(ectl get --prefix --keys-only "/turnstile/$FLEET/names/gw2/"; ectl get --prefix --keys-only "/turnstile/$FLEET/names/gw3/")
+[ -z "$own_keys" ] && ts_pass etcd_back_republishes_only_own_names ||
+	ts_fail etcd_back_republishes_only_own_names "names from the fleet published again: $own_keys"
 
 # ---- a gateway stopped cleanly leaves the fleet at once ---------------------
 gw_stop 3

@@ -190,6 +190,17 @@ void ts_fleet_publish(struct ts_fleet *f, const struct ts_fleet_name *n, uint32_
 	pthread_mutex_unlock(&f->lock);
 }
 
+size_t ts_fleet_publish_room(struct ts_fleet *f)
+{
+	size_t room;
+
+	pthread_mutex_lock(&f->lock);
+	room = TS_FLEET_PUBLISH_QUEUE - f->publish_count;
+	f->room_wanted = true;
+	pthread_mutex_unlock(&f->lock);
+	return room;
+}
+
 void ts_fleet_counters(struct ts_fleet *f, struct ts_fleet_counters *out)
 {
 	pthread_mutex_lock(&f->lock);

@@ -74,6 +74,10 @@ void ts_fleet_report(struct ts_fleet *f, const struct ts_fleet_status *st);
 /* Queues a learned name for publishing under a lease of ttl + grace. */
 void ts_fleet_publish(struct ts_fleet *f, const struct ts_fleet_name *n, uint32_t grace_s);
 
+/* Free slots in the publish queue. The loop is woken (ts_fleet_fd) the
+ * next time the writer takes from the queue, to fill it again. */
+size_t ts_fleet_publish_room(struct ts_fleet *f);
+
 struct ts_fleet_counters {
 	bool connected;                   /* the reader's watch is live */
 	uint64_t reconnects;              /* reads of the keys after a failure */

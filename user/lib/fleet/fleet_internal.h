@@ -33,6 +33,7 @@ struct ts_fleet {
 	bool status_dirty, status_set;
 	struct publish_item *publish;   /* ring of TS_FLEET_PUBLISH_QUEUE */
 	size_t publish_head, publish_count;
+	bool room_wanted;               /* the loop waits for room in publish */
 	struct ts_fleet_counters counters;
 };
 

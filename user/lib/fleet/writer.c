@@ -204,6 +204,7 @@ static bool wait_work(struct writer *w, struct ts_fleet_status *st, bool *status
 {
 	struct ts_fleet *f = w->f;
 	int64_t now = ts_fleet_mono_ms();
+	bool wake_loop;
 
 	pthread_mutex_lock(&f->lock);
 	for (;;) {
@@ -231,7 +232,12 @@ static bool wait_work(struct writer *w, struct ts_fleet_status *st, bool *status
 		f->publish_head = (f->publish_head + 1) % TS_FLEET_PUBLISH_QUEUE;
 		f->publish_count--;
 	}
+	wake_loop = *n && f->room_wanted;
+	if (wake_loop)
+		f->room_wanted = false;
 	pthread_mutex_unlock(&f->lock);
+	if (wake_loop)
+		ts_fleet_notify(f); /* it has more to publish (a catch-up) */
 	return !f->stop;
 }
 

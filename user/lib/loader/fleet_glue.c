@@ -42,23 +42,62 @@ static void report(struct ts_fleet_glue *g)
 	ts_fleet_report(g->fleet, &st);
 }
 
+/* Queues one address of a name the fleet shares, for ttl_s (clamped) + grace. */
+static void publish(struct ts_fleet_glue *g, const char *name, const struct ts_net *addr,
+		    uint32_t ttl_s)
+{
+	struct ts_fleet_name n = { .addr = *addr, .ttl_s = ttl_s };
+
+	if (!ts_fleet_name_shared(g->s->policy, name) || strlen(name) >= sizeof(n.name))
+		return;
+	snprintf(n.name, sizeof(n.name), "%s", name);
+	if (n.ttl_s > TS_FLEET_TTL_MAX)
+		n.ttl_s = TS_FLEET_TTL_MAX;
+	ts_fleet_publish(g->fleet, &n, g->s->policy->settings.grace_s);
+}
+
 /* The proxy taught this gateway an answer: publish what the fleet shares. */
 static void on_taught(void *ctx, const struct ts_proxy_answer *a)
 {
 	struct ts_fleet_glue *g = ctx;
 	const struct ts_compiled_settings *cs = &g->s->policy->settings;
-	struct ts_fleet_name n = { 0 };
 
-	if (!ts_fleet_name_shared(g->s->policy, a->qname) || strlen(a->qname) >= sizeof(n.name))
-		return;
-	snprintf(n.name, sizeof(n.name), "%s", a->qname);
-	for (size_t i = 0; i < a->n; i++) {
-		n.addr = a->addrs[i];
-		n.ttl_s = ts_names_ttl_clamp(cs->ttl_floor_s, cs->ttl_ceiling_s, a->ttls[i]);
-		if (n.ttl_s > TS_FLEET_TTL_MAX)
-			n.ttl_s = TS_FLEET_TTL_MAX;
-		ts_fleet_publish(g->fleet, &n, cs->grace_s);
+	for (size_t i = 0; i < a->n; i++)
+		publish(g, a->qname, &a->addrs[i],
+			ts_names_ttl_clamp(cs->ttl_floor_s, cs->ttl_ceiling_s, a->ttls[i]));
+}
+
+static void publish_own(void *ctx, const char *name, const struct ts_net *addr, uint32_t ttl_left_s)
+{
+	struct ts_fleet_glue *g = ctx;
+
+	publish(g, name, addr, ttl_left_s);
+	g->caught_up++;
+}
+
+/*
+ * etcd (re)connected: every name this gateway learned itself goes out
+ * again under its remaining TTL + grace, through the publish queue and
+ * its bounds (batches of 32, a name and address at most once per half
+ * TTL), a queue's room at a time; the writer wakes the loop for more.
+ */
+static void catch_up(struct ts_fleet_glue *g, bool connected)
+{
+	if (connected && !g->connected) {
+		g->catching_up = true;
+		g->catch_up = (struct ts_names_cursor){ 0 };
+		g->caught_up = 0;
 	}
+	g->connected = connected;
+	if (!connected)
+		g->catching_up = false; /* begun again at the next connection */
+	if (!g->catching_up)
+		return;
+	g->catching_up = ts_names_glue_own_learned(g->names, &g->catch_up,
+						   ts_fleet_publish_room(g->fleet), publish_own, g);
+	if (!g->catching_up && g->caught_up)
+		ts_info("fleet %s: etcd connected: %llu address(es) of names learned here queued for publishing",
+			g->s->state.fleet, (unsigned long long)g->caught_up);
 }
 
 int ts_fleet_glue_open(struct ts_fleet_glue *g, struct ts_session *s, struct ts_names_glue *names,
@@ -185,6 +224,7 @@ void ts_fleet_glue_process(struct ts_fleet_glue *g)
 		g->s->state.fleet_connected_unix = time(NULL);
 		ts_state_save(g->s->pin_dir, &g->s->state);
 	}
+	catch_up(g, fc.connected);
 	if (installed != g->status.names_installed || refused != g->status.names_refused ||
 	    fc.names_bad != g->names_bad) {
 		g->names_bad = fc.names_bad;

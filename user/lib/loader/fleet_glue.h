@@ -30,6 +30,12 @@ struct ts_fleet_glue {
 	int64_t refused_revision;        /* the last revision refused (not retried) */
 	struct ts_fleet_status status;   /* as last reported */
 	uint64_t names_bad;              /* the reader's count of malformed names, as reported */
+	/* On each (re)connection to etcd, the names this gateway learned
+	 * itself are published again, a queue's room at a time: what it
+	 * learned while etcd was away reaches the fleet. */
+	bool connected, catching_up;
+	struct ts_names_cursor catch_up;
+	uint64_t caught_up;              /* addresses queued by this catch-up */
 };
 
 /* Starts the fleet link when the session is in a fleet (state.fleet). */

@@ -135,13 +135,17 @@ static enum ts_learn_outcome learn(void *ctx, const struct ts_proxy_answer *a)
 	return o;
 }
 
+/* What a name from the fleet is recorded with: its client group (the
+ * unspecified address, as a host) and its resolver. */
+static const struct ts_net fleet_group = { .family = TS_FAMILY_V6, .plen = 128 };
+#define FLEET_RESOLVER "fleet"
+
 enum ts_learn_outcome ts_names_glue_learn_shared(struct ts_names_glue *g, const char *name,
 						 const struct ts_net *addr, uint32_t ttl_s)
 {
-	static const struct ts_net fleet_group = { .family = TS_FAMILY_V6, .plen = 128 };
 	struct ts_proxy_answer a = {
 		.client = &fleet_group, .qname = name, .addrs = addr, .ttls = &ttl_s, .n = 1,
-		.server = "fleet",
+		.server = FLEET_RESOLVER,
 	};
 	struct timespec now;
 
@@ -149,6 +153,47 @@ enum ts_learn_outcome ts_names_glue_learn_shared(struct ts_names_glue *g, const 
 	a.received_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 
 	return g->names ? ts_names_learn_answer(g->names, &a) : TS_LEARN_NONE;
+}
+
+/* The client group names from the fleet count under (the group of fleet_group). */
+static bool taught_by_fleet(const struct ts_net *by)
+{
+	static const uint8_t zero[sizeof(by->addr)];
+
+	return by->family == fleet_group.family && !memcmp(by->addr, zero, sizeof(zero));
+}
+
+bool ts_names_glue_own_learned(struct ts_names_glue *g, struct ts_names_cursor *cur, size_t room,
+			       ts_names_own_fn fn, void *ctx)
+{
+	const struct ts_names_state *st = g->names ? ts_names_state(g->names) : NULL;
+	struct timespec wall;
+	int64_t now_ms;
+
+	clock_gettime(CLOCK_REALTIME, &wall);
+	now_ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
+	for (; st && cur->name < ts_names_count(st); cur->name++, cur->addr = 0) {
+		struct ts_names_name_info ni;
+
+		if (ts_names_name_info(st, cur->name, &ni) || !ni.wildcard || !ni.learned_by.family ||
+		    taught_by_fleet(&ni.learned_by))
+			continue;
+		for (; cur->addr < ni.naddrs; cur->addr++) {
+			struct ts_names_addr_info ai;
+			int64_t left_ms;
+
+			if (!room)
+				return true;
+			if (ts_names_addr_info(st, cur->name, cur->addr, &ai) ||
+			    !strcmp(ai.resolver, FLEET_RESOLVER))
+				continue;
+			left_ms = ai.last_seen_ms + (int64_t)ai.ttl_s * 1000 - now_ms;
+			/* past its TTL, in its grace: a second still */
+			fn(ctx, ni.name, &ai.addr, left_ms < 1000 ? 1 : (uint32_t)(left_ms / 1000));
+			room--;
+		}
+	}
+	return false;
 }
 
 /* The proxy asks the servers the names use and teaches the library that runs now. */

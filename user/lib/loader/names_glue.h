@@ -64,6 +64,20 @@ void ts_names_glue_policy_changed(struct ts_names_glue *g);
  */
 enum ts_learn_outcome ts_names_glue_learn_shared(struct ts_names_glue *g, const char *name,
 						 const struct ts_net *addr, uint32_t ttl_s);
+/*
+ * The addresses of the learned names this gateway's own clients taught
+ * (neither a name nor an address from the fleet), each with the seconds
+ * left of its TTL (at least 1), to fn: at most `room` of them, resuming
+ * at *cur (zeroed: from the first). True while more remain. A name added
+ * or removed between calls may be seen twice or not at all.
+ */
+struct ts_names_cursor {
+	size_t name, addr;
+};
+typedef void (*ts_names_own_fn)(void *ctx, const char *name, const struct ts_net *addr,
+				uint32_t ttl_left_s);
+bool ts_names_glue_own_learned(struct ts_names_glue *g, struct ts_names_cursor *cur, size_t room,
+			       ts_names_own_fn fn, void *ctx);
 /* `up`: resolve every name once, waiting at most timeout_ms. */
 int ts_names_glue_resolve_once(struct ts_names_glue *g, int timeout_ms);
 

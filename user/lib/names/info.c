@@ -44,6 +44,7 @@ int ts_names_name_info(const struct ts_names_state *st, size_t i, struct ts_name
 	*out = (struct ts_names_name_info){
 		.name = e->name,
 		.wildcard = e->wildcard,
+		.learned_by = e->learned_by,
 		.naddrs = e->naddrs,
 		.resolutions = e->resolutions,
 		.failures = e->failures,

@@ -143,6 +143,7 @@ struct ts_names_metrics {
 struct ts_names_name_info {
 	const char *name;
 	const char *wildcard;       /* learned through this policy wildcard; NULL = the policy's own */
+	struct ts_net learned_by;   /* learned names: the client group that taught it; family 0 = unknown */
 	size_t naddrs;
 	uint64_t resolutions, failures;
 	uint32_t consecutive_failures;
