@@ -79,10 +79,13 @@ static void publish_own(void *ctx, const char *name, const struct ts_net *addr, 
  * etcd (re)connected: every name this gateway learned itself goes out
  * again under its remaining TTL + grace, through the publish queue and
  * its bounds (batches of 32, a name and address at most once per half
- * TTL), a queue's room at a time; the writer wakes the loop for more.
+ * TTL), filling at most half the queue at a time (the other half stays
+ * for fresh answers); the writer wakes the loop for more.
  */
 static void catch_up(struct ts_fleet_glue *g, bool connected)
 {
+	size_t room;
+
 	if (connected && !g->connected) {
 		g->catching_up = true;
 		g->catch_up = (struct ts_names_cursor){ 0 };
@@ -93,8 +96,9 @@ static void catch_up(struct ts_fleet_glue *g, bool connected)
 		g->catching_up = false; /* begun again at the next connection */
 	if (!g->catching_up)
 		return;
-	g->catching_up = ts_names_glue_own_learned(g->names, &g->catch_up,
-						   ts_fleet_publish_room(g->fleet), publish_own, g);
+	room = ts_fleet_publish_room(g->fleet);
+	room = room > TS_FLEET_PUBLISH_QUEUE / 2 ? room - TS_FLEET_PUBLISH_QUEUE / 2 : 0;
+	g->catching_up = ts_names_glue_own_learned(g->names, &g->catch_up, room, publish_own, g);
 	if (!g->catching_up && g->caught_up)
 		ts_info("fleet %s: etcd connected: %llu address(es) of names learned here queued for publishing",
 			g->s->state.fleet, (unsigned long long)g->caught_up);
