@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "compiled_hash.h"
 #include "dnsmasq.h"
 #include "dp/dpt.h"
 #include "fixture.h"
@@ -98,6 +99,7 @@ static bool setup(const char *policy, const char *hosts)
 	}
 	T.s.dp = T.t.dp;
 	T.s.policy = T.t.c;
+	T.s.registry = T.t.reg;
 	snprintf(T.s.state.state_dir, sizeof(T.s.state.state_dir), "%s", T.dir);
 	snprintf(T.s.state.resolvers, sizeof(T.s.state.resolvers), "%s", dnsmasq_server(&T.dns));
 	snprintf(T.s.names_cache, sizeof(T.s.names_cache), "%s/names.cache", T.dir);
@@ -223,6 +225,19 @@ out:
 	teardown();
 }
 
+/* dnsmasq's A answer for `name` (query id `id`), as a client got it
+ * through the proxy, taught to the library: the addresses it learned. */
+static int ask_and_learn(const char *name, uint16_t id)
+{
+	unsigned char answer[512];
+	size_t len = 0;
+	int err = fix_dns_ask(NULL, NULL, PORT, name, 1 /* A */, id, answer, sizeof(answer), &len,
+			      3000);
+
+	TS_CHECK(!err, "no answer from dnsmasq for %s: %s", name, strerror(-err));
+	return err ? 0 : ts_names_learn(T.g.names, name, answer, len, dnsmasq_server(&T.dns));
+}
+
 /*
  * A wildcard: an answer a client got for acct1.blob.test is learned
  * through the loader's glue into the real maps, and the very next SYN to
@@ -235,20 +250,54 @@ static void test_learned_first_syn(void)
 		"component clients { 198.51.100.0/26 }\n"
 		"component blob { *.blob.test }\n"
 		"rule \"B\": clients -> blob tcp/443\n";
-	unsigned char answer[512];
-	size_t len = 0;
-	int err, added;
+	int added;
 
 	if (!setup(policy, "192.0.2.65 acct1.blob.test\n"))
 		goto out;
 	TS_CHECK(syn_reason("192.0.2.65") == TS_R_DROP_NO_RULE, "allowed before any answer");
-	err = fix_dns_ask(NULL, NULL, PORT, "acct1.blob.test", 1 /* A */, 42, answer, sizeof(answer), &len,
-			  3000);
-	TS_CHECK(!err, "no answer from dnsmasq: %s", strerror(-err));
-	added = err ? 0 : ts_names_learn(T.g.names, "acct1.blob.test", answer, len,
-					 dnsmasq_server(&T.dns));
+	added = ask_and_learn("acct1.blob.test", 42);
 	TS_CHECK(added == 1, "learned %d addresses, want 1", added);
 	TS_CHECK(syn_reason("192.0.2.65") == TS_R_PASS_NEW, "first SYN after the answer refused");
+out:
+	teardown();
+}
+
+/*
+ * The compiled policy is read only at run time: a names run that resolves
+ * an exact name inside a literal CIDR (a new set and new rule entries),
+ * learns a wildcard's address, and flags the resolv.conf servers leaves
+ * every byte of it as compiled; what it added is in the session's registry.
+ */
+static void test_policy_untouched(void)
+{
+	static const char policy[] =
+		"settings {\n    scope tcp/443\n}\n"
+		"component clients { 198.51.100.0/26 }\n"
+		"component lab { 192.0.2.0/24 }\n"
+		"component blob { blob.test *.cdn.test }\n"
+		"rule \"B\": clients -> blob tcp/443\n"
+		"rule \"L\": lab -> clients tcp/443\n";
+	size_t sets;
+	uint64_t before;
+	int err, added;
+
+	if (!setup(policy, "192.0.2.65 blob.test\n192.0.2.66 a.cdn.test\n"))
+		goto out;
+	before = compiled_hash(T.t.c);
+	sets = ts_registry_nsets(T.t.reg);
+	TS_CHECK(run_until(syn_allowed, "192.0.2.65", 4000), "blob.test never reached the maps");
+	added = ask_and_learn("a.cdn.test", 43);
+	TS_CHECK(added == 1, "learned %d addresses, want 1", added);
+	TS_CHECK(syn_reason("192.0.2.66") == TS_R_PASS_NEW, "learned address refused");
+	/* the resolv.conf servers: flagged through the registry */
+	ts_names_glue_close(&T.g);
+	T.s.state.resolvers[0] = '\0';
+	err = ts_names_glue_open(&T.g, &T.s);
+	TS_CHECK(!err, "glue without resolvers: %s", strerror(-err));
+	TS_CHECK(ts_registry_nsets(T.t.reg) > sets && T.t.reg->nrules > 0,
+		 "the run made no set of its own (%zu sets, %zu entries): nothing was tested",
+		 ts_registry_nsets(T.t.reg), T.t.reg->nrules);
+	TS_CHECK(compiled_hash(T.t.c) == before, "the names run changed the compiled policy");
 out:
 	teardown();
 }
@@ -310,6 +359,7 @@ int main(void)
 	ts_run("names_dp_answer_change", test_answer_change_in_maps);
 	ts_run("names_dp_bulk_latency", test_bulk_latency);
 	ts_run("names_dp_learned_first_syn", test_learned_first_syn);
+	ts_run("names_dp_policy_untouched", test_policy_untouched);
 	ts_run("names_dp_glue_delete_gone_and_default_servers",
 	       test_glue_delete_gone_and_default_servers);
 	return ts_done();
