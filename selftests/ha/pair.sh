@@ -10,6 +10,9 @@
 #                             server), 198.51.100.1 (the server's gateway)
 #   S also holds 203.0.113.0/24 (the addresses of N.fresh4.test) and runs
 #   their DNS server on 198.51.100.54 (selftests/loader/dns_fresh_server.py)
+#   and, when turnstile has the fleet (run --etcd), a 1-member etcd on
+#   http://198.51.100.20:2379 that holds the pair's policy and the names
+#   each gateway learns (docs/fleet.md)
 #
 # The bridges live in a namespace of their own. Each gateway runs
 # `turnstile run` in its own mount namespace with its own bpffs (the pin
@@ -22,6 +25,11 @@ PAIR_CLIENT=192.0.2.10
 PAIR_SERVER=198.51.100.10
 PAIR_UPSTREAM=198.51.100.54
 PAIR_FRESH=203.0.113.0/24
+PAIR_ETCD=198.51.100.20
+PAIR_ETCD_URL=http://$PAIR_ETCD:2379
+PAIR_FLEET=pair
+# What `turnstile run` takes its policy from: the file, or the fleet (pair_etcd)
+PAIR_POLICY_ARGS=()
 declare -A PAIR_ADDR_C=([ga]=192.0.2.2 [gb]=192.0.2.3)
 declare -A PAIR_ADDR_S=([ga]=198.51.100.2 [gb]=198.51.100.3)
 declare -A PAIR_NS PAIR_RUN_PID PAIR_KA_PID
@@ -78,16 +86,40 @@ rule "F1": clients -> fresh tcp/8080
 EOF
 }
 
-# pair_run G POLICY [ARGS...]: `turnstile run` on gateway G, XDP on both
-# NICs, the DNS proxy on the clients' virtual address, in a mount
-# namespace of its own with a fresh bpffs; waits until its status names
-# it. The pid is the daemon's (unshare, sh and nsenter all exec).
+# True when this turnstile shares learned names through etcd (the fleet).
+pair_has_fleet() { "$TS_BIN" run --help 2>&1 | grep -q -- '--etcd'; }
+
+pair_etcdctl() {
+	ts_nsexec "$NS_S" etcdctl --endpoints "$PAIR_ETCD_URL" --dial-timeout 2s --command-timeout 3s "$@"
+}
+
+# pair_etcd POLICY: a 1-member etcd on S (plain HTTP: the test's own
+# network) holding POLICY as the fleet's; the gateways then take it from
+# there (PAIR_POLICY_ARGS) and share the names they learn.
+pair_etcd() {
+	ip -n "$NS_S" addr add "$PAIR_ETCD/24" dev s0 || return 1
+	ts_bg etcd ts_nsexec "$NS_S" etcd --name m1 --data-dir "$TS_TMP/etcd" \
+		--listen-client-urls "$PAIR_ETCD_URL" --advertise-client-urls "$PAIR_ETCD_URL" \
+		--listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
+		--initial-cluster m1=http://127.0.0.1:2380 --log-level warn
+	ts_wait_for 10 pair_etcdctl endpoint health >/dev/null 2>&1 &&
+	pair_etcdctl put "/turnstile/$PAIR_FLEET/policy" <"$1" >/dev/null &&
+	PAIR_POLICY_ARGS=(--etcd "$PAIR_ETCD_URL" --fleet "$PAIR_FLEET")
+}
+
+# pair_run G [ARGS...]: `turnstile run` on gateway G with the pair's
+# policy (PAIR_POLICY_ARGS), XDP on both NICs, the DNS proxy on the
+# clients' virtual address, in a mount namespace of its own with a fresh
+# bpffs; waits until its status names it. The pid is the daemon's
+# (unshare, sh and nsenter all exec).
 pair_run() {
-	local g=$1 policy=$2; shift 2
+	local g=$1; shift
+	local fleet=()
+	[ "${PAIR_POLICY_ARGS[0]}" = --etcd ] && fleet=(--fleet-gateway "$g")
 	mkdir -p "$TS_TMP/state-$g"
 	ts_bg "run-$g" unshare --mount --propagation private -- sh -c \
 		'mount -t bpf bpf /sys/fs/bpf && exec nsenter --net="$0" "$@"' \
-		"/run/netns/${PAIR_NS[$g]}" "$TS_BIN" run "$policy" -i cli0 -i srv0 \
+		"/run/netns/${PAIR_NS[$g]}" "$TS_BIN" run "${PAIR_POLICY_ARGS[@]}" "${fleet[@]}" -i cli0 -i srv0 \
 		--state-dir "$TS_TMP/state-$g" --resolver "$PAIR_UPSTREAM" --dns-listen "$PAIR_VIP_C" "$@"
 	PAIR_RUN_PID[$g]=$TS_BG_PID
 	ts_wait_for 20 pair_running "$g"
@@ -129,22 +161,21 @@ pair_ts() {
 }
 
 # The keepalived.conf of the pair, one file for both nodes (keepalived -i
-# NODE keeps the lines marked @NODE); $1: the notify script.
+# NODE keeps the lines marked @NODE); $1: the directory of the FIFOs
+# NODE.fifo each node reports its transitions to (the test's only).
 pair_keepalived_conf() {
 	cat <<EOF
 global_defs {
     router_id turnstile-pair
     vrrp_version 3
-    enable_script_security
-    script_user root
+    @ga notify_fifo $1/ga.fifo
+    @gb notify_fifo $1/gb.fifo
 }
 vrrp_sync_group TURNSTILE {
     group {
         CLIENTS
         SERVERS
     }
-    @ga notify "$1 ga"
-    @gb notify "$1 gb"
 }
 EOF
 	pair_vrrp_instance CLIENTS cli0 51 PAIR_ADDR_C "$PAIR_VIP_C"
@@ -179,14 +210,21 @@ EOF
 
 # pair_keepalived G: keepalived (VRRP only) in the foreground on gateway
 # G, with its conf, pid files and the transitions it reports
-# ($TS_TMP/transitions: "TIME NODE GROUP NAME STATE") in the test's dir.
+# ($TS_TMP/transitions: "TIME NODE GROUP "NAME" STATE PRIORITY", the time
+# taken as the line arrives on G's FIFO: no script is forked) in the
+# test's dir.
 pair_keepalived() {
 	local g=$1 dir=$TS_TMP/keepalived
 	if [ ! -f "$dir/keepalived.conf" ]; then
 		mkdir -p "$dir" && chmod 700 "$dir"
-		printf '#!/bin/sh\necho "$(date +%%s.%%N) $*" >>%s\n' "$TS_TMP/transitions" >"$dir/notify.sh"
-		chmod 700 "$dir/notify.sh"
-		pair_keepalived_conf "$dir/notify.sh" >"$dir/keepalived.conf"
+		pair_keepalived_conf "$dir" >"$dir/keepalived.conf"
+	fi
+	if [ ! -p "$dir/$g.fifo" ]; then
+		mkfifo -m 600 "$dir/$g.fifo" || return 1
+		# read and write: the reader sees no end when keepalived goes
+		# shellcheck disable=SC2016 # expanded by the inner bash
+		ts_bg "fifo-$g" bash -c 'exec 3<>"$0"; while IFS= read -r l <&3; do
+			echo "$EPOCHREALTIME $1 $l" >>"$2"; done' "$dir/$g.fifo" "$g" "$TS_TMP/transitions"
 	fi
 	ts_bg "keepalived-$g" nsenter --net="/run/netns/${PAIR_NS[$g]}" -- keepalived -n -l -D -G -P -i "$g" \
 		-f "$dir/keepalived.conf" -p "$dir/$g.pid" -r "$dir/$g.vrrp.pid"
@@ -207,17 +245,19 @@ pair_state_time() {
 		'$2 == g && $3 == "GROUP" && $5 == s && $1 >= t { print $1; exit }' "$TS_TMP/transitions"
 }
 
-# pair_kill G: the gateway dies: its links go down, its turnstile and
+# pair_kill G: the gateway dies: its links go down (PAIR_DOWN_AT: the
+# time both are down, after which it sends nothing), its turnstile and
 # keepalived are killed.
 pair_kill() {
 	local g=$1
 	ip -n "${PAIR_NS[$g]}" link set cli0 down
 	ip -n "${PAIR_NS[$g]}" link set srv0 down
+	PAIR_DOWN_AT=$EPOCHREALTIME
 	kill -9 "${PAIR_RUN_PID[$g]}" 2>/dev/null
 	_ts_kill_tree "${PAIR_KA_PID[$g]}"
 }
 
-# pair_revive G POLICY: gateway G comes back as after a reboot (no virtual
+# pair_revive G: gateway G comes back as after a reboot (no virtual
 # address, no pinned maps): links up, turnstile, then keepalived.
 pair_revive() {
 	local ns=${PAIR_NS[$1]}
@@ -225,5 +265,13 @@ pair_revive() {
 	ip -n "$ns" addr del "$PAIR_VIP_S/24" dev srv0 2>/dev/null
 	ip -n "$ns" link set cli0 up && ip -n "$ns" link set srv0 up &&
 	ip -n "$ns" route replace "$PAIR_FRESH" via "$PAIR_SERVER" &&
-	pair_run "$1" "$2" && pair_keepalived "$1"
+	pair_run "$1" && pair_keepalived "$1"
+}
+
+# pair_holds G ADDR...: gateway G has a host entry for every ADDR (status
+# lists the addresses of its names).
+pair_holds() {
+	local g=$1 st a; shift
+	st=$(pair_ts "$g" status 2>/dev/null) || return 1
+	for a in "$@"; do grep -q " $a " <<<"$st" || return 1; done
 }

@@ -8,10 +8,13 @@
  * proxy hands them (ts_names_learn_answer), and the resolver points at a
  * port nobody answers.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,12 +29,13 @@ static struct {
 	char cache[128];
 } T;
 
-static bool open_names(uint32_t grace_s, bool record)
+/* The library asking `servers`, giving up on a query after timeout_ms. */
+static bool open_names_at(uint32_t grace_s, bool record, const char *servers, int timeout_ms)
 {
 	const char *names[] = { "exact.test", "*.blob.test" };
 	struct ts_names_config cfg = {
-		.policy = &T.pol.c, .servers = "127.0.0.1:9", .cache_path = T.cache,
-		.query_timeout_ms = 100, .query_tries = 1,
+		.policy = &T.pol.c, .servers = servers, .cache_path = T.cache,
+		.query_timeout_ms = timeout_ms, .query_tries = 1,
 	};
 	int err;
 
@@ -45,6 +49,11 @@ static bool open_names(uint32_t grace_s, bool record)
 	err = ts_names_open(&T.n, &cfg);
 	TS_CHECK(!err, "ts_names_open: %s", strerror(-err));
 	return !err;
+}
+
+static bool open_names(uint32_t grace_s, bool record)
+{
+	return open_names_at(grace_s, record, "127.0.0.1:9", 100);
 }
 
 static void close_names(void)
@@ -122,8 +131,9 @@ static void test_needs_addresses(void)
 	close_names();
 }
 
-/* Learns `count` names c<client>-<i>.blob.test for client; how many were new. */
-static unsigned teach_many(unsigned from, unsigned first, unsigned count, uint32_t ttl)
+/* Answers client `from` names c<from>-<i>.blob.test; how many had outcome `want`. */
+static unsigned teach_many(unsigned from, unsigned first, unsigned count, uint32_t ttl,
+			   enum ts_learn_outcome want)
 {
 	struct ts_net c = client(from);
 	unsigned ok = 0;
@@ -131,7 +141,7 @@ static unsigned teach_many(unsigned from, unsigned first, unsigned count, uint32
 
 	for (unsigned i = first; i < first + count; i++) {
 		snprintf(name, sizeof(name), "c%u-%u.blob.test", from, i);
-		ok += teach(name, &c, "192.0.2.65", ttl) == TS_LEARN_NEW;
+		ok += teach(name, &c, "192.0.2.65", ttl) == want;
 	}
 	return ok;
 }
@@ -145,7 +155,7 @@ static void test_client_budget(void)
 
 	if (!open_names(10, false))
 		return;
-	ok = teach_many(1, 0, share, 60);
+	ok = teach_many(1, 0, share, 60, TS_LEARN_NEW);
 	TS_CHECK(ok == share, "client 1 learned %u of its %u", ok, share);
 	TS_CHECK(teach("over.blob.test", &a, "192.0.2.65", 60) == TS_LEARN_CLIENT_BUDGET,
 		 "client 1 learned past its share");
@@ -159,33 +169,122 @@ static void test_client_budget(void)
 	close_names();
 }
 
-/* Full: a new client still learns, at the cost of the least recently given
- * name of the group holding the most; names no client was given within
- * TTL + grace are forgotten on their own. */
-static void test_full_then_idle(void)
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Fills the learned table: client 1 its whole share, told ttl1_s, then
+ * groups 2, 3, ... half a share each, told 60 s. How long it took (ms). */
+static int64_t fill_table(uint32_t ttl1_s)
 {
 	unsigned share = TS_NAMES_LEARN_PER_CLIENT;
+	int64_t start = mono_ms();
+
+	for (unsigned c = 1; learned() < TS_NAMES_MAX_LEARNED; c++)
+		teach_many(c, 0, c == 1 ? share : share / 2, c == 1 ? ttl1_s : 60, TS_LEARN_NEW);
+	TS_CHECK(learned() == TS_NAMES_MAX_LEARNED, "%zu learned, want the cap %u", learned(),
+		 TS_NAMES_MAX_LEARNED);
+	return mono_ms() - start;
+}
+
+/* Full: a new client still learns, at the cost of the least recently given
+ * name of the group holding the most; names no client was given within
+ * TTL + grace are forgotten on their own, and not before. */
+static void test_full_then_idle(void)
+{
+	unsigned share = TS_NAMES_LEARN_PER_CLIENT, retold;
 	struct ts_net fresh = client(250);
+	int64_t fill_ms, told_ms, idle_ms;
 	size_t before;
 
 	if (!open_names(0, false))
 		return;
-	for (unsigned c = 1; learned() < TS_NAMES_MAX_LEARNED; c++)
-		teach_many(c, 0, c == 1 ? share : share / 2, c == 1 ? 1 : 60);
-	TS_CHECK(learned() == TS_NAMES_MAX_LEARNED, "%zu learned, want the cap %u", learned(),
-		 TS_NAMES_MAX_LEARNED);
+	/* Told 60 s, grace 0: no name may be idle yet, or the room would come
+	 * from idle names instead (filling takes seconds on a busy machine). */
+	fill_ms = fill_table(60);
+	TS_CHECK(fill_ms < 60000, "filling took %lld ms, past the 60 s TTL: names went idle",
+		 (long long)fill_ms);
 	TS_CHECK(teach("late.blob.test", &fresh, "192.0.2.66", 60) == TS_LEARN_NEW,
 		 "a full table refused a new client");
 	TS_CHECK(!names_has("c1-0.blob.test") && names_has("c1-1.blob.test") &&
 		 names_has("c2-0.blob.test"),
 		 "the room was not made from the heaviest group's least recently given name");
-	usleep(1200 * 1000); /* client 1's names: TTL 1 s, grace 0: idle now */
+	/* Client 1 is given its other names again, now for 1 s: the last
+	 * answer's TTL is what counts; idle 1 s on (grace 0). */
+	told_ms = mono_ms();
+	retold = teach_many(1, 1, share - 1, 1, TS_LEARN_UPDATED);
+	TS_CHECK(retold == share - 1, "%u of client 1's %u names updated", retold, share - 1);
 	before = learned();
-	for (int64_t end = fix_now_ms() + 5000; fix_now_ms() < end && learned() > before - (share - 1);)
+	for (int64_t end = fix_now_ms() + 10000; fix_now_ms() < end && learned() > before - retold;)
 		ts_names_run_once(T.n, 100);
-	TS_CHECK(learned() == before - (share - 1) && names_has("late.blob.test"),
+	idle_ms = mono_ms() - told_ms;
+	TS_CHECK(learned() == before - retold && names_has("late.blob.test") &&
+		 names_has("c2-0.blob.test"),
 		 "idle learned names not forgotten (%zu of %zu left)", learned(), before);
+	TS_CHECK(idle_ms >= 1000, "names told for 1 s forgotten after %lld ms",
+		 (long long)idle_ms);
 	close_names();
+}
+
+/* Client 1's names whose refresh is out and unanswered (none answered yet). */
+static bool client1_all_in_flight(void *ctx)
+{
+	const struct ts_names_state *st = ts_names_state(T.n);
+	unsigned *in_flight = ctx;
+
+	*in_flight = 0;
+	for (size_t i = 0; i < ts_names_count(st); i++) {
+		struct ts_names_name_info ni;
+
+		if (!ts_names_name_info(st, i, &ni) && !strncmp(ni.name, "c1-", 3) &&
+		    ni.last_attempt_ms && !ni.resolutions && !ni.failures)
+			(*in_flight)++;
+	}
+	return *in_flight == TS_NAMES_LEARN_PER_CLIENT;
+}
+
+/* Full while every name of the heaviest group has a refresh in flight (a
+ * group whose names all resolve slowly, e.g. through its own server that
+ * never answers): those names cannot go, but the table must not close to
+ * new clients: the room comes from the next heaviest group. */
+static void test_full_while_refreshing(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int silent = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ts_net fresh = client(250);
+	socklen_t len = sizeof(sa);
+	unsigned in_flight = 0;
+	char servers[32];
+
+	/* A resolver that takes queries and never answers: rounds stay out. */
+	if (silent < 0 || bind(silent, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(silent, (struct sockaddr *)&sa, &len)) {
+		TS_CHECK(false, "silent resolver: %s", strerror(errno));
+		goto out;
+	}
+	snprintf(servers, sizeof(servers), "127.0.0.1:%u", ntohs(sa.sin_port));
+	/* grace 60: nothing idle; queries time out after 60 s: none in this test */
+	if (!open_names_at(60, false, servers, 60000))
+		goto out;
+	fill_table(1);
+	/* Client 1's refreshes fall due 0.8 s after its answers. */
+	TS_CHECK(fix_run_until(T.n, client1_all_in_flight, &in_flight, 10000),
+		 "%u of client 1's %u names have a refresh in flight", in_flight,
+		 TS_NAMES_LEARN_PER_CLIENT);
+	TS_CHECK(teach("late.blob.test", &fresh, "192.0.2.66", 60) == TS_LEARN_NEW,
+		 "a full table refused a new client while the heaviest group's names were "
+		 "all being refreshed");
+	TS_CHECK(!names_has("c2-0.blob.test") && names_has("c2-1.blob.test") &&
+		 names_has("c1-0.blob.test") && learned() == TS_NAMES_MAX_LEARNED,
+		 "the room was not made from the next heaviest group's least recently given name");
+	close_names();
+out:
+	if (silent >= 0)
+		close(silent);
 }
 
 /* A forgotten name's address leaves the map (after its grace). */
@@ -287,6 +386,7 @@ int main(void)
 	ts_run("learning_needs_addresses", test_needs_addresses);
 	ts_run("learning_client_budget", test_client_budget);
 	ts_run("learning_full_then_idle", test_full_then_idle);
+	ts_run("learning_full_while_refreshing", test_full_while_refreshing);
 	ts_run("learning_forgotten_leaves_map", test_forgotten_leaves_map);
 	ts_run("learning_cache_damaged_record", test_cache_damaged_record);
 	ts_run("learning_cache_keeps_learned", test_cache_keeps_learned);

@@ -11,6 +11,8 @@ int ts_clients_init(struct ts_clients *t, size_t most)
 {
 	size_t n = 16;
 
+	/* t may be anything before (a stack variable): nothing is counted yet. */
+	memset(t, 0, sizeof(*t));
 	while (n < 2 * most)
 		n *= 2;
 	t->slots = calloc(n, sizeof(*t->slots));

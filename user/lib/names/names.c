@@ -367,38 +367,37 @@ static size_t forget_idle(struct ts_names *n, int64_t now_ms)
 	return gone;
 }
 
-/* The learned name, not in a round, given least recently of the client
- * group holding the most learned names; -1 if none. */
+/*
+ * The learned name to forget for room: the one given least recently of the
+ * client group holding the most. A name whose round is out cannot go (its
+ * queries point at the round): when every name of that group is in one,
+ * the next heaviest group's is taken, so names kept refreshing (a group's
+ * own server answering slowly) cannot close the table. -1 if none.
+ */
 static ssize_t heaviest_oldest(const struct ts_names *n)
 {
 	const struct ts_names_state *st = &n->st;
 	struct ts_clients count;
-	const struct ts_net *top = NULL;
-	uint32_t top_n = 0;
+	uint32_t victim_n = 0;
 	ssize_t victim = -1;
 
 	if (ts_clients_init(&count, st->nlearned))
 		return -1;
+	for (size_t i = 0; i < st->nnames; i++)
+		if (st->names[i].wildcard && st->names[i].learned_by.family)
+			ts_clients_inc(&count, &st->names[i].learned_by);
 	for (size_t i = 0; i < st->nnames; i++) {
-		const struct ts_net *by = &st->names[i].learned_by;
+		const struct ts_name_entry *e = &st->names[i];
 		uint32_t c;
 
-		if (!st->names[i].wildcard || !by->family || ts_clients_inc(&count, by))
-			continue;
-		c = ts_clients_get(&count, by);
-		if (c > top_n) {
-			top_n = c;
-			top = by;
-		}
-	}
-	for (size_t i = 0; top && i < st->nnames; i++) {
-		const struct ts_name_entry *e = &st->names[i];
-
-		if (!e->wildcard || memcmp(&e->learned_by, top, sizeof(*top)) ||
+		if (!e->wildcard || !e->learned_by.family ||
 		    (i < n->nrounds && n->rounds[i]->pending))
 			continue;
-		if (victim < 0 || e->told_ms < st->names[victim].told_ms)
+		c = ts_clients_get(&count, &e->learned_by);
+		if (c > victim_n || (c && c == victim_n && e->told_ms < st->names[victim].told_ms)) {
+			victim_n = c;
 			victim = (ssize_t)i;
+		}
 	}
 	ts_clients_free(&count);
 	return victim;

@@ -24,7 +24,7 @@ static const struct ts_setting_def table[TS_SET_MAX] = {
 	[TS_SET_AUDIT] = { "audit", CHOICE("on", "off", TS_CFG_AUDIT, flags),
 		.doc = "would-drops are counted, reported and passed (rollout)" },
 	[TS_SET_LOOSE_PICKUP] = { "loose-pickup", CHOICE("on", "off", TS_CFG_LOOSE_PICKUP, flags),
-		.doc = "accept mid-connection packets a rule allows (failover)" },
+		.doc = "accept mid-connection packets a rule allows, the side it lets open them as initiator (failover: docs/ha.md)" },
 	[TS_SET_RESOLVERS] = { "resolvers", .type = TS_SETTING_ADDRESSES, .values_doc = "addresses",
 		.default_doc = "none: `/etc/resolv.conf` (or `--resolver`)", .doc = "trusted DNS servers" },
 	[TS_SET_TTL_FLOOR] = { "ttl-floor", DURATION(ttl_floor_s, 30, 0),
