@@ -6,12 +6,15 @@
  * program with BPF_PROG_TEST_RUN. An answer changes: the new address is
  * allowed, the old one still is during grace, then refused for new
  * connections while a connection opened to it keeps passing. Also prints
- * the answer-to-map latency line selftests/names/latency reports.
+ * the answer-to-map latency line selftests/names/latency reports; that a
+ * names run leaves the compiled policy as compiled; the reload order.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "common/log.h"
 #include "compiled_hash.h"
@@ -302,6 +305,109 @@ out:
 	teardown();
 }
 
+/* What the reload's writer hooks saw, each time they ran. */
+static struct {
+	int stops, starts;
+	const struct ts_registry *at_stop, *at_start;
+	uint64_t gen_at_stop, gen_at_start;
+} O;
+
+static uint64_t active_generation(void)
+{
+	struct ts_config cfg;
+
+	return ts_dp_config_read(T.t.dp, &cfg) ? 0 : cfg.generation;
+}
+
+static void order_stop(void *ctx)
+{
+	O.stops++;
+	O.at_stop = T.s.registry;
+	O.gen_at_stop = active_generation();
+	ts_names_glue_pause(&T.g);
+}
+
+static void order_start(void *ctx)
+{
+	O.starts++;
+	O.at_start = T.s.registry;
+	O.gen_at_start = active_generation();
+	ts_names_glue_policy_changed(&T.g);
+}
+
+/*
+ * The reload order is the session's code, not the caller's: the writers
+ * stop while the old registry still runs and the old slot is active, and
+ * start once the new slot is active and the session holds the new
+ * registry (the old one retired); a refused file stops and starts them
+ * around an unchanged session. A name resolved before the reload is in
+ * the new slot from the start (the cache prefills the new registry).
+ */
+static void test_reload_order(void)
+{
+	static const char policy[] =
+		"settings {\n    scope tcp/443\n}\n"
+		"component clients { 198.51.100.0/26 }\n"
+		"component lab { 192.0.2.0/24 }\n"
+		"component blob { blob.test }\n"
+		"rule \"B\": clients -> blob tcp/443\n";
+	char path[128], pins[] = "/sys/fs/bpf/ts-reload-order";
+	const struct ts_registry *old;
+	uint64_t gen = 0, before;
+	FILE *f;
+	int err;
+
+	memset(&O, 0, sizeof(O));
+	if (!setup(policy, "192.0.2.65 blob.test\n"))
+		goto out;
+	TS_CHECK(run_until(syn_allowed, "192.0.2.65", 4000), "blob.test never reached the maps");
+	snprintf(path, sizeof(path), "%s/reload.policy", T.dir);
+	f = fopen(path, "w");
+	TS_CHECK(f && fputs(policy, f) >= 0 && !fclose(f), "cannot write %s", path);
+	TS_CHECK(!mkdir(pins, 0700), "%s: %s (needs the private bpffs of selftests/run)", pins,
+		 strerror(errno));
+	if (ts_failed())
+		goto out;
+	T.s.pin_dir = pins;
+	T.s.writers = (struct ts_registry_writers){ order_stop, order_start, NULL };
+	old = T.s.registry;
+	before = active_generation();
+
+	err = ts_session_reload_file(&T.s, path, &gen, NULL, 0);
+	/* the session retired dpt's registry: dpt follows the session's */
+	T.t.reg = T.s.registry;
+	T.t.c = T.s.policy;
+	TS_CHECK(!err, "reload: %s", strerror(-err));
+	TS_CHECK(O.stops == 1 && O.starts == 1, "writers stopped %d, started %d times", O.stops,
+		 O.starts);
+	TS_CHECK(O.at_stop == old && O.gen_at_stop == before,
+		 "writers stopped after the reload began (registry %s, generation %llu of %llu)",
+		 O.at_stop == old ? "old" : "new", (unsigned long long)O.gen_at_stop,
+		 (unsigned long long)before);
+	TS_CHECK(O.at_start == T.s.registry && O.at_start != old && O.gen_at_start == gen &&
+		 gen == before + 1, "writers started before the switch or the retirement");
+	TS_CHECK(syn_reason("192.0.2.65") == TS_R_PASS_NEW, "the named host left the new slot");
+
+	memset(&O, 0, sizeof(O));
+	old = T.s.registry;
+	f = fopen(path, "w");
+	TS_CHECK(f && fputs("component {\n", f) >= 0 && !fclose(f), "cannot write %s", path);
+	err = ts_session_reload_file(&T.s, path, &gen, NULL, 0);
+	TS_CHECK(err == -EINVAL, "an invalid file: %d", err);
+	TS_CHECK(O.stops == 1 && O.starts == 1 && O.at_stop == old && O.at_start == old &&
+		 T.s.registry == old && active_generation() == before + 1,
+		 "a refused reload changed the session or left the writers stopped");
+	T.s.writers = (struct ts_registry_writers){ 0 };
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/" TS_INSTALLED_DIGEST, T.dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/" TS_STATE_MAP_NAME, pins);
+	unlink(path);
+	rmdir(pins);
+out:
+	teardown();
+}
+
 /* The glue's sink: deleting an address the map does not hold is done (0),
  * not -ENOENT (the library would retry it forever); the resolv.conf
  * servers the library falls back to are flagged as resolvers. */
@@ -360,6 +466,7 @@ int main(void)
 	ts_run("names_dp_bulk_latency", test_bulk_latency);
 	ts_run("names_dp_learned_first_syn", test_learned_first_syn);
 	ts_run("names_dp_policy_untouched", test_policy_untouched);
+	ts_run("names_dp_reload_order", test_reload_order);
 	ts_run("names_dp_glue_delete_gone_and_default_servers",
 	       test_glue_delete_gone_and_default_servers);
 	return ts_done();
