@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * test_names_dp.c - names into the real maps: a real dnsmasq answers, the
- * name resolver applies answers through the loader's glue (policy
- * compiler's set API + dp installer), and SYNs run through the real XDP
+ * name resolver applies answers through the loader's glue (runtime
+ * registry's set API + dp installer), and SYNs run through the real XDP
  * program with BPF_PROG_TEST_RUN. An answer changes: the new address is
  * allowed, the old one still is during grace, then refused for new
  * connections while a connection opened to it keeps passing. Also prints
