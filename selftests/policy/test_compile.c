@@ -325,6 +325,45 @@ static void test_incremental_capacity(void)
 	ts_diags_free(&d);
 }
 
+/* Runtime host entries shadow compiled ones and never write into them. */
+static void test_registry_hosts(void)
+{
+	struct ts_diags d = { 0 };
+	struct ts_compiled *c = tp_compile_ok("component a { 10.0.0.0/8 10.1.2.3 }\n"
+					      "component b { 192.0.2.0/24 }\n"
+					      "rule a -> b tcp/443\n", &d);
+	const struct ts_addr_entry *compiled, *h;
+	struct ts_addr_entry e;
+	struct ts_registry *r;
+	struct ts_net n = tp_net("10.1.2.3"), cidr = tp_net("10.1.0.0/16");
+
+	if (!c)
+		return;
+	if (ts_registry_new(c, &r)) {
+		TS_CHECK(false, "registry: out of memory");
+		return;
+	}
+	compiled = ts_registry_host(r, &n);
+	TS_CHECK(compiled && compiled >= c->hosts && compiled < c->hosts + c->nhosts,
+		 "a literal host is the compiled entry");
+	e = *compiled;
+	e.flags |= TS_ADDR_RESOLVER;
+	TS_CHECK(!ts_registry_host_put(r, &e) && r->nhosts == 1, "runtime entry added");
+	h = ts_registry_host(r, &n);
+	TS_CHECK(h == &r->hosts[0] && (h->flags & TS_ADDR_RESOLVER) && h->set_id == compiled->set_id,
+		 "the runtime entry shadows the compiled one");
+	TS_CHECK(!(compiled->flags & TS_ADDR_RESOLVER), "the compiled entry kept its flags");
+	e.flags = 0;
+	TS_CHECK(!ts_registry_host_put(r, &e) && r->nhosts == 1 && !ts_registry_host(r, &n)->flags,
+		 "a second put replaces");
+	TS_CHECK(ts_registry_host_put(r, &(struct ts_addr_entry){ .net = cidr }) == -EINVAL,
+		 "a prefix is no host entry");
+	n = tp_net("10.9.9.9");
+	TS_CHECK(!ts_registry_host(r, &n), "an address without entry has none");
+	ts_registry_free(r);
+	ts_diags_free(&d);
+}
+
 static void test_explain(void)
 {
 	struct ts_diags d = { 0 };
@@ -526,6 +565,7 @@ int main(void)
 	ts_run("compile_first_rule_wins", test_first_rule_wins);
 	ts_run("compile_shared_address_expansion", test_shared_address_expansion);
 	ts_run("compile_incremental_set", test_incremental);
+	ts_run("compile_registry_hosts", test_registry_hosts);
 	ts_run("compile_incremental_capacity", test_incremental_capacity);
 	ts_run("compile_explain", test_explain);
 	ts_run("compile_seed_policy", test_seed);
