@@ -46,6 +46,18 @@ world_attempt() {
 	fi
 }
 
+# world_stream SRC DST FILE STOPFILE: new connections SRC -> DST every
+# 0.2 s, alternating families, until STOPFILE exists; a line "FAMILY
+# RESULT" (world_attempt's word) each in FILE.
+world_stream() {
+	local fam=4
+	until [ -e "$4" ]; do
+		echo "$fam $(world_attempt "$1" "$2" "$fam")" >>"$3"
+		fam=$((10 - fam))
+		sleep 0.2
+	done
+}
+
 # world_hold_open TAG SRC FAMILY HOST: open a TLS connection from SRC to
 # HOST:443 with openssl s_client and keep it open, idle; its request is
 # sent later by world_hold_request TAG. Returns once the handshake is done.

@@ -22,15 +22,7 @@ world_curl ep 6 "${WORLD_NAME[blob]}" big.bin -o "$TS_TMP/dl6" --limit-rate 1M 2
 dl6=$!
 
 # New connections aggregator -> waf, alternating families, until told to stop.
-stream() {
-	local fam=4
-	until [ -e "$TS_TMP/stop" ]; do
-		echo "$fam $(world_attempt agg waf "$fam")" >>"$TS_TMP/stream"
-		fam=$((10 - fam))
-		sleep 0.2
-	done
-}
-stream &
+world_stream agg waf "$TS_TMP/stream" "$TS_TMP/stop" &
 streamer=$!
 
 sleep 1.5
