@@ -190,8 +190,8 @@ int ts_registry_set_for_addr(struct ts_registry *r, const struct ts_net *addr,
 		err = -E2BIG;
 	} else {
 		err = create_set(r, words, out);
-		out->rules = r->rules + first;
 		out->nrules = r->nrules - first;
+		out->rules = out->nrules ? r->rules + first : NULL; /* r->rules may be NULL */
 	}
 	free(words);
 	return err;
