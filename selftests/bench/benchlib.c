@@ -171,10 +171,16 @@ int bench_install(struct ts_dp *dp, uint32_t nprefixes)
 	if (err) {
 		ts_diags_print(stderr, &d);
 	} else {
+		struct ts_registry *r = NULL;
+
 		err = find_collider(c);
 		if (!err)
-			err = ts_dp_install(dp, c, NULL);
-		ts_compiled_free(c);
+			err = ts_registry_new(c, &r);
+		else
+			ts_compiled_free(c);
+		if (!err)
+			err = ts_dp_install(dp, r, NULL);
+		ts_registry_free(r);
 	}
 	ts_diags_free(&d);
 	return err;

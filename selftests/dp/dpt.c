@@ -25,25 +25,21 @@ int dpt_open(struct dpt *t, uint32_t cap_flows, uint32_t cap_halfopen)
 void dpt_close(struct dpt *t)
 {
 	ts_dp_close(t->dp);
-	if (t->c)
-		ts_compiled_free(t->c);
+	ts_registry_free(t->reg);
 	free(t->hosts);
 	memset(t, 0, sizeof(*t));
 }
 
 static int install(struct dpt *t, int err, struct ts_diags *d, struct ts_compiled *c)
 {
+	struct ts_registry *reg;
+
 	if (err) {
 		ts_diags_print(stderr, d);
 		ts_diags_free(d);
 		return err;
 	}
 	ts_diags_free(d);
-	err = ts_resolvers_add(c, t->resolvers);
-	if (err) {
-		ts_compiled_free(c);
-		return err;
-	}
 	if (t->min_timeout_s) {
 		struct ts_compiled_settings *st = &c->settings;
 
@@ -57,14 +53,19 @@ static int install(struct dpt *t, int err, struct ts_diags *d, struct ts_compile
 		st->timeout_replied_s = st->timeout_replied_s > t->min_timeout_s ?
 					st->timeout_replied_s : t->min_timeout_s;
 	}
-	err = ts_dp_install(t->dp, c, NULL);
+	err = ts_registry_new(c, &reg);
+	if (err)
+		return err;
+	err = ts_resolvers_add(reg, t->resolvers);
+	if (!err)
+		err = ts_dp_install(t->dp, reg, NULL);
 	if (err) {
-		ts_compiled_free(c);
+		ts_registry_free(reg);
 		return err;
 	}
-	if (t->c)
-		ts_compiled_free(t->c);
-	t->c = c;
+	ts_registry_free(t->reg);
+	t->reg = reg;
+	t->c = reg->policy;
 	t->nhosts = 0;  /* a new policy starts without resolved names */
 	return 0;
 }
@@ -114,10 +115,10 @@ int dpt_resolve(struct dpt *t, const char *comp, const char *addr)
 	if (err)
 		return err;
 	ts_compset_add(&comps, ci);
-	err = ts_compiled_set_for_addr(t->c, &n, &comps, &up);
+	err = ts_registry_set_for_addr(t->reg, &n, &comps, &up);
 	ts_compset_free(&comps);
 	if (!err && up.created)
-		err = ts_dp_rules_add(t->dp, &t->c->rules[up.first_rule], up.nrules);
+		err = ts_dp_rules_add(t->dp, up.rules, up.nrules);
 	if (!err)
 		err = ts_dp_host_upsert(t->dp, &n, up.set_id);
 	if (!err)

@@ -15,7 +15,8 @@ struct dpt_host {
 
 struct dpt {
 	struct ts_dp *dp;
-	struct ts_compiled *c;    /* last installed policy */
+	struct ts_registry *reg;  /* last installed policy and what names added */
+	const struct ts_compiled *c; /* reg->policy */
 	struct dpt_host *hosts;   /* resolved so far (for the reference evaluator) */
 	size_t nhosts;
 	/* if set, every timeout of an installed policy is raised to this, so
@@ -38,7 +39,7 @@ int dpt_install_text(struct dpt *t, const char *text);
 int dpt_install_file(struct dpt *t, const char *path);
 
 /* Resolve a name as the resolver would: `addr` now belongs to `comp`
- * (set from the compiler's registry, new rule entries, host entry). */
+ * (set from the runtime registry, new rule entries, host entry). */
 int dpt_resolve(struct dpt *t, const char *comp, const char *addr);
 /* Addresses of the seed world (docs/DESIGN.md) for the seed's names. */
 int dpt_resolve_seed_names(struct dpt *t);

@@ -10,10 +10,13 @@
 #define SCOPE_DEFAULT 1000u
 #define DNS 53
 
-int ref_init(struct ref *r, const struct ts_compiled *c, size_t table_cap)
+int ref_init(struct ref *r, const struct ts_registry *reg, size_t table_cap)
 {
+	const struct ts_compiled *c = reg->policy;
+
 	memset(r, 0, sizeof(*r));
 	r->c = c;
+	r->reg = reg;
 	r->flags = c->settings.flags;
 	r->flows.cap = r->halfopen.cap = table_cap;
 	r->flows.v = calloc(table_cap, sizeof(struct ref_flow));
@@ -130,6 +133,10 @@ static const struct ts_addr_entry *exact_host(const struct ref *r, uint8_t famil
 {
 	const struct ts_compiled *c = r->c;
 
+	/* a runtime entry shadows the compiled one */
+	for (size_t i = 0; i < r->reg->nhosts; i++)
+		if (r->reg->hosts[i].net.family == family && !memcmp(r->reg->hosts[i].net.addr, a, 16))
+			return &r->reg->hosts[i];
 	for (size_t i = 0; i < c->nhosts; i++)
 		if (c->hosts[i].net.family == family && !memcmp(c->hosts[i].net.addr, a, 16))
 			return &c->hosts[i];
@@ -182,6 +189,12 @@ static uint32_t rule_of(const struct ref *r, uint32_t src, uint32_t dst, uint32_
 		return 0;
 	for (size_t i = 0; i < r->c->nrules_entries; i++) {
 		const struct ts_rule_entry *e = &r->c->rules[i];
+
+		if (e->src_set == src && e->dst_set == dst && e->port_class == cls)
+			return e->rule_id;
+	}
+	for (size_t i = 0; i < r->reg->nrules; i++) {
+		const struct ts_rule_entry *e = &r->reg->rules[i];
 
 		if (e->src_set == src && e->dst_set == dst && e->port_class == cls)
 			return e->rule_id;

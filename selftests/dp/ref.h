@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "policy/compiled.h"
+#include "policy/registry.h"
 
 struct ref_flow {
 	uint8_t key[40];         /* struct ts_flow_key layout */
@@ -35,7 +36,8 @@ struct ref_host {
 };
 
 struct ref {
-	const struct ts_compiled *c;
+	const struct ts_compiled *c;      /* reg->policy */
+	const struct ts_registry *reg;    /* its runtime hosts and rule entries */
 	uint32_t flags;          /* enum ts_config_flags in effect */
 	struct ref_host *extra;  /* resolved names, as given to ts_dp_host_upsert */
 	size_t nextra;
@@ -44,7 +46,7 @@ struct ref {
 	uint64_t *rule_pkts, *rule_bytes, *rule_opened;   /* by compiler rule id */
 };
 
-int ref_init(struct ref *r, const struct ts_compiled *c, size_t table_cap);
+int ref_init(struct ref *r, const struct ts_registry *reg, size_t table_cap);
 void ref_free(struct ref *r);
 int ref_add_host(struct ref *r, uint8_t family, const uint8_t addr[16], uint32_t set_id);
 

@@ -247,7 +247,7 @@ static int setup(struct diff *d, const char *policy_text)
 	if (!err)
 		err = dpt_resolve_seed_names(&d->t);
 	if (!err)
-		err = ref_init(&d->r, d->t.c, 4 * TABLE_CAP);
+		err = ref_init(&d->r, d->t.reg, 4 * TABLE_CAP);
 	for (size_t i = 0; !err && i < d->t.nhosts; i++)
 		err = ref_add_host(&d->r, d->t.hosts[i].net.family, d->t.hosts[i].net.addr,
 				   d->t.hosts[i].set_id);

@@ -47,7 +47,7 @@ static int both_open(struct both *w)
 	if (!err)
 		err = dpt_install_text(&w->t, POLICY);
 	if (!err)
-		err = ref_init(&w->r, w->t.c, 1024);
+		err = ref_init(&w->r, w->t.reg, 1024);
 	TS_CHECK(!err, "setup: %s", strerror(-err));
 	return err;
 }

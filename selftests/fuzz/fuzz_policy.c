@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "policy/policy.h"
+#include "policy/registry.h"
 
 static const uint8_t *cur_data;
 static size_t cur_size;
@@ -53,8 +54,9 @@ static const struct ts_net probes[] = {
 	{ TS_FAMILY_V6, 128, { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } },
 };
 
-static void exercise(struct ts_compiled *c)
+static void exercise(struct ts_registry *r)
 {
+	const struct ts_compiled *c = r->policy;
 	static const char *const names[] = { "a.cdn.example.net", "feed.example.net" };
 	struct ts_compset comps;
 
@@ -68,7 +70,8 @@ static void exercise(struct ts_compiled *c)
 		size_t n;
 
 		(void)ts_compiled_static_set(c, &probes[i]);
-		if (!ts_compiled_set_for_addr(c, &probes[i], &comps, &up) && up.set_id >= c->nsets)
+		if (!ts_registry_set_for_addr(r, &probes[i], &comps, &up) &&
+		    up.set_id >= ts_registry_nsets(r))
 			abort(); /* a set id must always name a set */
 		if (!ts_compiled_explain_addr(c, &probes[i], names, 2, &m, &n))
 			free(m);
@@ -85,13 +88,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ts_diags d = { 0 };
 	struct ts_compiled *c = NULL;
+	struct ts_registry *r;
 
 	ts_log_set_level(TS_LOG_ERROR);
 	cur_data = data;
 	cur_size = size;
 	if (!ts_policy_build("fuzz.policy", (const char *)data, size, &stub_reader, &d, &c)) {
-		exercise(c);
-		ts_compiled_free(c);
+		if (!ts_registry_new(c, &r))
+			exercise(r);
+		ts_registry_free(r); /* NULL when it failed: then it freed c */
 	}
 	ts_diags_free(&d);
 	return 0;

@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * test_names_dp.c - names into the real maps: a real dnsmasq answers, the
- * name resolver applies answers through the loader's glue (policy
- * compiler's set API + dp installer), and SYNs run through the real XDP
+ * name resolver applies answers through the loader's glue (runtime
+ * registry's set API + dp installer), and SYNs run through the real XDP
  * program with BPF_PROG_TEST_RUN. An answer changes: the new address is
  * allowed, the old one still is during grace, then refused for new
  * connections while a connection opened to it keeps passing. Also prints
- * the answer-to-map latency line selftests/names/latency reports.
+ * the answer-to-map latency line selftests/names/latency reports; that a
+ * names run leaves the compiled policy as compiled; the reload order.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "common/log.h"
+#include "compiled_hash.h"
 #include "dnsmasq.h"
 #include "dp/dpt.h"
 #include "fixture.h"
@@ -98,6 +102,7 @@ static bool setup(const char *policy, const char *hosts)
 	}
 	T.s.dp = T.t.dp;
 	T.s.policy = T.t.c;
+	T.s.registry = T.t.reg;
 	snprintf(T.s.state.state_dir, sizeof(T.s.state.state_dir), "%s", T.dir);
 	snprintf(T.s.state.resolvers, sizeof(T.s.state.resolvers), "%s", dnsmasq_server(&T.dns));
 	snprintf(T.s.names_cache, sizeof(T.s.names_cache), "%s/names.cache", T.dir);
@@ -223,6 +228,19 @@ out:
 	teardown();
 }
 
+/* dnsmasq's A answer for `name` (query id `id`), as a client got it
+ * through the proxy, taught to the library: the addresses it learned. */
+static int ask_and_learn(const char *name, uint16_t id)
+{
+	unsigned char answer[512];
+	size_t len = 0;
+	int err = fix_dns_ask(NULL, NULL, PORT, name, 1 /* A */, id, answer, sizeof(answer), &len,
+			      3000);
+
+	TS_CHECK(!err, "no answer from dnsmasq for %s: %s", name, strerror(-err));
+	return err ? 0 : ts_names_learn(T.g.names, name, answer, len, dnsmasq_server(&T.dns));
+}
+
 /*
  * A wildcard: an answer a client got for acct1.blob.test is learned
  * through the loader's glue into the real maps, and the very next SYN to
@@ -235,20 +253,157 @@ static void test_learned_first_syn(void)
 		"component clients { 198.51.100.0/26 }\n"
 		"component blob { *.blob.test }\n"
 		"rule \"B\": clients -> blob tcp/443\n";
-	unsigned char answer[512];
-	size_t len = 0;
-	int err, added;
+	int added;
 
 	if (!setup(policy, "192.0.2.65 acct1.blob.test\n"))
 		goto out;
 	TS_CHECK(syn_reason("192.0.2.65") == TS_R_DROP_NO_RULE, "allowed before any answer");
-	err = fix_dns_ask(NULL, NULL, PORT, "acct1.blob.test", 1 /* A */, 42, answer, sizeof(answer), &len,
-			  3000);
-	TS_CHECK(!err, "no answer from dnsmasq: %s", strerror(-err));
-	added = err ? 0 : ts_names_learn(T.g.names, "acct1.blob.test", answer, len,
-					 dnsmasq_server(&T.dns));
+	added = ask_and_learn("acct1.blob.test", 42);
 	TS_CHECK(added == 1, "learned %d addresses, want 1", added);
 	TS_CHECK(syn_reason("192.0.2.65") == TS_R_PASS_NEW, "first SYN after the answer refused");
+out:
+	teardown();
+}
+
+/*
+ * The compiled policy is read only at run time: a names run that resolves
+ * an exact name inside a literal CIDR (a new set and new rule entries),
+ * learns a wildcard's address, and flags the resolv.conf servers leaves
+ * every byte of it as compiled; what it added is in the session's registry.
+ */
+static void test_policy_untouched(void)
+{
+	static const char policy[] =
+		"settings {\n    scope tcp/443\n}\n"
+		"component clients { 198.51.100.0/26 }\n"
+		"component lab { 192.0.2.0/24 }\n"
+		"component blob { blob.test *.cdn.test }\n"
+		"rule \"B\": clients -> blob tcp/443\n"
+		"rule \"L\": lab -> clients tcp/443\n";
+	size_t sets;
+	uint64_t before;
+	int err, added;
+
+	if (!setup(policy, "192.0.2.65 blob.test\n192.0.2.66 a.cdn.test\n"))
+		goto out;
+	before = compiled_hash(T.t.c);
+	sets = ts_registry_nsets(T.t.reg);
+	TS_CHECK(run_until(syn_allowed, "192.0.2.65", 4000), "blob.test never reached the maps");
+	added = ask_and_learn("a.cdn.test", 43);
+	TS_CHECK(added == 1, "learned %d addresses, want 1", added);
+	TS_CHECK(syn_reason("192.0.2.66") == TS_R_PASS_NEW, "learned address refused");
+	/* the resolv.conf servers: flagged through the registry */
+	ts_names_glue_close(&T.g);
+	T.s.state.resolvers[0] = '\0';
+	err = ts_names_glue_open(&T.g, &T.s);
+	TS_CHECK(!err, "glue without resolvers: %s", strerror(-err));
+	TS_CHECK(ts_registry_nsets(T.t.reg) > sets && T.t.reg->nrules > 0,
+		 "the run made no set of its own (%zu sets, %zu entries): nothing was tested",
+		 ts_registry_nsets(T.t.reg), T.t.reg->nrules);
+	TS_CHECK(compiled_hash(T.t.c) == before, "the names run changed the compiled policy");
+out:
+	teardown();
+}
+
+/* What the reload's writer hooks saw, each time they ran. */
+static struct {
+	int stops, starts;
+	const struct ts_registry *at_stop, *at_start;
+	uint64_t gen_at_stop, gen_at_start;
+} O;
+
+static uint64_t active_generation(void)
+{
+	struct ts_config cfg;
+
+	return ts_dp_config_read(T.t.dp, &cfg) ? 0 : cfg.generation;
+}
+
+static void order_stop(void *ctx)
+{
+	O.stops++;
+	O.at_stop = T.s.registry;
+	O.gen_at_stop = active_generation();
+	ts_names_glue_pause(&T.g);
+}
+
+static void order_start(void *ctx)
+{
+	O.starts++;
+	O.at_start = T.s.registry;
+	O.gen_at_start = active_generation();
+	ts_names_glue_policy_changed(&T.g);
+}
+
+/*
+ * The reload order is the session's code, not the caller's: the writers
+ * stop while the old registry still runs and the old slot is active, and
+ * start once the new slot is active and the session holds the new
+ * registry (the old one retired); a refused file stops and starts them
+ * around an unchanged session. A name resolved before the reload is in
+ * the new slot from the start (the cache prefills the new registry).
+ */
+static void test_reload_order(void)
+{
+	static const char policy[] =
+		"settings {\n    scope tcp/443\n}\n"
+		"component clients { 198.51.100.0/26 }\n"
+		"component lab { 192.0.2.0/24 }\n"
+		"component blob { blob.test }\n"
+		"rule \"B\": clients -> blob tcp/443\n";
+	char path[128], pins[] = "/sys/fs/bpf/ts-reload-order";
+	const struct ts_registry *old;
+	uint64_t gen = 0, before;
+	FILE *f;
+	int err;
+
+	memset(&O, 0, sizeof(O));
+	if (!setup(policy, "192.0.2.65 blob.test\n"))
+		goto out;
+	TS_CHECK(run_until(syn_allowed, "192.0.2.65", 4000), "blob.test never reached the maps");
+	snprintf(path, sizeof(path), "%s/reload.policy", T.dir);
+	f = fopen(path, "w");
+	TS_CHECK(f && fputs(policy, f) >= 0 && !fclose(f), "cannot write %s", path);
+	TS_CHECK(!mkdir(pins, 0700), "%s: %s (needs the private bpffs of selftests/run)", pins,
+		 strerror(errno));
+	if (ts_failed())
+		goto out;
+	T.s.pin_dir = pins;
+	T.s.writers = (struct ts_registry_writers){ order_stop, order_start, NULL };
+	old = T.s.registry;
+	before = active_generation();
+
+	err = ts_session_reload_file(&T.s, path, &gen, NULL, 0);
+	/* the session retired dpt's registry: dpt follows the session's */
+	T.t.reg = T.s.registry;
+	T.t.c = T.s.policy;
+	TS_CHECK(!err, "reload: %s", strerror(-err));
+	TS_CHECK(O.stops == 1 && O.starts == 1, "writers stopped %d, started %d times", O.stops,
+		 O.starts);
+	TS_CHECK(O.at_stop == old && O.gen_at_stop == before,
+		 "writers stopped after the reload began (registry %s, generation %llu of %llu)",
+		 O.at_stop == old ? "old" : "new", (unsigned long long)O.gen_at_stop,
+		 (unsigned long long)before);
+	TS_CHECK(O.at_start == T.s.registry && O.at_start != old && O.gen_at_start == gen &&
+		 gen == before + 1, "writers started before the switch or the retirement");
+	TS_CHECK(syn_reason("192.0.2.65") == TS_R_PASS_NEW, "the named host left the new slot");
+
+	memset(&O, 0, sizeof(O));
+	old = T.s.registry;
+	f = fopen(path, "w");
+	TS_CHECK(f && fputs("component {\n", f) >= 0 && !fclose(f), "cannot write %s", path);
+	err = ts_session_reload_file(&T.s, path, &gen, NULL, 0);
+	TS_CHECK(err == -EINVAL, "an invalid file: %d", err);
+	TS_CHECK(O.stops == 1 && O.starts == 1 && O.at_stop == old && O.at_start == old &&
+		 T.s.registry == old && active_generation() == before + 1,
+		 "a refused reload changed the session or left the writers stopped");
+	T.s.writers = (struct ts_registry_writers){ 0 };
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/" TS_INSTALLED_DIGEST, T.dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/" TS_STATE_MAP_NAME, pins);
+	unlink(path);
+	rmdir(pins);
 out:
 	teardown();
 }
@@ -310,6 +465,8 @@ int main(void)
 	ts_run("names_dp_answer_change", test_answer_change_in_maps);
 	ts_run("names_dp_bulk_latency", test_bulk_latency);
 	ts_run("names_dp_learned_first_syn", test_learned_first_syn);
+	ts_run("names_dp_policy_untouched", test_policy_untouched);
+	ts_run("names_dp_reload_order", test_reload_order);
 	ts_run("names_dp_glue_delete_gone_and_default_servers",
 	       test_glue_delete_gone_and_default_servers);
 	return ts_done();

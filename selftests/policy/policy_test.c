@@ -80,32 +80,41 @@ int tp_comp(const struct ts_compiled *c, const char *name)
 	return -1;
 }
 
-bool tp_set_is(const struct ts_compiled *c, uint32_t id, const char *const *names)
+bool tp_compset_is(const struct ts_compiled *c, const struct ts_compset *set,
+		   const char *const *names)
 {
 	size_t want = 0, have = 0;
 
-	if (id >= c->nsets)
+	if (!set)
 		return false;
 	for (; names[want]; want++) {
 		int comp = tp_comp(c, names[want]);
 
-		if (comp < 0 || !ts_compset_has(&c->sets[id], (uint32_t)comp))
+		if (comp < 0 || !ts_compset_has(set, (uint32_t)comp))
 			return false;
 	}
 	for (size_t i = 0; i < c->ncomps; i++)
-		have += ts_compset_has(&c->sets[id], (uint32_t)i);
+		have += ts_compset_has(set, (uint32_t)i);
 	return have == want;
+}
+
+bool tp_set_is(const struct ts_compiled *c, uint32_t id, const char *const *names)
+{
+	return id < c->nsets && tp_compset_is(c, &c->sets[id], names);
+}
+
+uint32_t tp_entry_in(const struct ts_rule_entry *v, size_t n, uint32_t src, uint32_t dst,
+		     uint32_t cls)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].src_set == src && v[i].dst_set == dst && v[i].port_class == cls)
+			return v[i].rule_id;
+	return 0;
 }
 
 uint32_t tp_entry(const struct ts_compiled *c, uint32_t src, uint32_t dst, uint32_t cls)
 {
-	for (size_t i = 0; i < c->nrules_entries; i++) {
-		const struct ts_rule_entry *e = &c->rules[i];
-
-		if (e->src_set == src && e->dst_set == dst && e->port_class == cls)
-			return e->rule_id;
-	}
-	return 0;
+	return tp_entry_in(c->rules, c->nrules_entries, src, dst, cls);
 }
 
 uint32_t tp_single_set(const struct ts_compiled *c, const char *name)

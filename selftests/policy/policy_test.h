@@ -40,9 +40,15 @@ void tp_print(const struct ts_diags *d);
 
 struct ts_net tp_net(const char *s);
 int tp_comp(const struct ts_compiled *c, const char *name);
-/* Does set `id` hold exactly the components named in the NULL-ended list? */
+/* Does `set` (NULL: none) hold exactly the components named in the NULL-ended list? */
+bool tp_compset_is(const struct ts_compiled *c, const struct ts_compset *set,
+		   const char *const *names);
+/* The same for compiled set `id`. */
 bool tp_set_is(const struct ts_compiled *c, uint32_t id, const char *const *names);
-/* Rule id of entry (src, dst, cls), 0 if absent. */
+/* Rule id of entry (src, dst, cls) among v[0..n), 0 if absent. */
+uint32_t tp_entry_in(const struct ts_rule_entry *v, size_t n, uint32_t src, uint32_t dst,
+		     uint32_t cls);
+/* The same among the compiled entries. */
 uint32_t tp_entry(const struct ts_compiled *c, uint32_t src, uint32_t dst, uint32_t cls);
 /* The one-component set of `name`, or UINT32_MAX. */
 uint32_t tp_single_set(const struct ts_compiled *c, const char *name);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "policy_test.h"
+#include "policy/registry.h"
 
 #define SET(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
@@ -229,14 +230,23 @@ static void test_protocol_classes(void)
 	ts_diags_free(&d);
 }
 
+/* Rule id of entry (src, dst, cls) of the compiled policy or the registry. */
+static uint32_t any_entry(const struct ts_registry *r, uint32_t src, uint32_t dst, uint32_t cls)
+{
+	uint32_t id = tp_entry(r->policy, src, dst, cls);
+
+	return id ? id : tp_entry_in(r->rules, r->nrules, src, dst, cls);
+}
+
 static void test_incremental(void)
 {
 	struct ts_diags d = { 0 };
 	struct ts_compiled *c = tp_compile_ok(incremental_policy, &d);
 	struct ts_set_update up, again;
+	struct ts_registry *r;
 	struct ts_compset w;
 	struct ts_net n;
-	size_t before_sets, before_rules;
+	size_t before_sets;
 	uint32_t k;
 
 	if (!c)
@@ -245,37 +255,42 @@ static void test_incremental(void)
 	name_comps(c, &w, "w");
 	TS_CHECK(c->nsets == 4 && c->nrules_entries == 2, "{}, {a}, {b}, {w}: %zu sets, %zu entries",
 		 c->nsets, c->nrules_entries);
+	if (ts_registry_new(c, &r)) {
+		TS_CHECK(false, "registry: out of memory");
+		ts_compset_free(&w);
+		return;
+	}
 
 	n = tp_net("203.0.113.5");
-	TS_CHECK(!ts_compiled_set_for_addr(c, &n, &w, &up), "name address outside every prefix");
+	TS_CHECK(!ts_registry_set_for_addr(r, &n, &w, &up), "name address outside every prefix");
 	TS_CHECK(!up.created && up.nrules == 0 && up.set_id == tp_single_set(c, "w"),
 		 "the name's one-component set exists from compile time");
 
-	before_sets = c->nsets;
-	before_rules = c->nrules_entries;
+	before_sets = ts_registry_nsets(r);
 	n = tp_net("10.9.9.9");
-	TS_CHECK(!ts_compiled_set_for_addr(c, &n, &w, &up), "name address inside a's prefix");
-	TS_CHECK(up.created && c->nsets == before_sets + 1 && tp_set_is(c, up.set_id, SET("a", "w")),
-		 "new set {a,w}");
-	TS_CHECK(up.first_rule == before_rules && up.nrules == 4 &&
-		 c->nrules_entries == before_rules + 4, "4 new entries reported: %zu", up.nrules);
-	for (size_t i = up.first_rule; i < up.first_rule + up.nrules; i++)
-		TS_CHECK(c->rules[i].src_set == up.set_id || c->rules[i].dst_set == up.set_id,
+	TS_CHECK(!ts_registry_set_for_addr(r, &n, &w, &up), "name address inside a's prefix");
+	TS_CHECK(up.created && ts_registry_nsets(r) == before_sets + 1 && up.set_id == before_sets &&
+		 tp_compset_is(c, ts_registry_set(r, up.set_id), SET("a", "w")),
+		 "new set {a,w}, numbered after the compiled sets");
+	TS_CHECK(up.nrules == 4 && r->nrules == 4 && up.rules == r->rules &&
+		 c->nrules_entries == 2, "4 new entries reported, in the registry: %zu", up.nrules);
+	for (size_t i = 0; i < up.nrules; i++)
+		TS_CHECK(up.rules[i].src_set == up.set_id || up.rules[i].dst_set == up.set_id,
 			 "every new entry involves the new set");
-	TS_CHECK(tp_entry(c, up.set_id, tp_single_set(c, "w"), k) == 1, "{a,w} -> {w} by aw");
-	TS_CHECK(tp_entry(c, up.set_id, up.set_id, k) == 1, "{a,w} -> {a,w} by aw");
-	TS_CHECK(tp_entry(c, tp_single_set(c, "a"), up.set_id, k) == 1, "{a} -> {a,w} by aw");
-	TS_CHECK(tp_entry(c, up.set_id, tp_single_set(c, "b"), k) == 2, "{a,w} -> {b} by wb");
+	TS_CHECK(any_entry(r, up.set_id, tp_single_set(c, "w"), k) == 1, "{a,w} -> {w} by aw");
+	TS_CHECK(any_entry(r, up.set_id, up.set_id, k) == 1, "{a,w} -> {a,w} by aw");
+	TS_CHECK(any_entry(r, tp_single_set(c, "a"), up.set_id, k) == 1, "{a} -> {a,w} by aw");
+	TS_CHECK(any_entry(r, up.set_id, tp_single_set(c, "b"), k) == 2, "{a,w} -> {b} by wb");
 
-	TS_CHECK(!ts_compiled_set_for_addr(c, &n, &w, &again) && again.set_id == up.set_id &&
+	TS_CHECK(!ts_registry_set_for_addr(r, &n, &w, &again) && again.set_id == up.set_id &&
 		 !again.created && again.nrules == 0, "asking again creates nothing");
 	n = tp_net("10.1.1.1");
-	TS_CHECK(!ts_compiled_set_for_addr(c, &n, NULL, &again) &&
+	TS_CHECK(!ts_registry_set_for_addr(r, &n, NULL, &again) &&
 		 again.set_id == tp_single_set(c, "a"), "no names: the static set");
 	n = tp_net("10.0.0.0/24");
-	TS_CHECK(ts_compiled_set_for_addr(c, &n, &w, &again) == -EINVAL, "a prefix is refused");
+	TS_CHECK(ts_registry_set_for_addr(r, &n, &w, &again) == -EINVAL, "a prefix is refused");
 	ts_compset_free(&w);
-	ts_compiled_free(c);
+	ts_registry_free(r);
 	ts_diags_free(&d);
 }
 
@@ -284,6 +299,7 @@ static void test_incremental_capacity(void)
 	struct ts_diags d = { 0 };
 	char text[512];
 	struct ts_compiled *c;
+	struct ts_registry *r;
 	struct ts_set_update up;
 	struct ts_compset w;
 	struct ts_net n = tp_net("10.9.9.9");
@@ -295,11 +311,56 @@ static void test_incremental_capacity(void)
 	if (!c)
 		return;
 	name_comps(c, &w, "w");
-	sets = c->nsets;
-	TS_CHECK(ts_compiled_set_for_addr(c, &n, &w, &up) == -E2BIG, "rule capacity enforced");
-	TS_CHECK(c->nsets == sets && c->nrules_entries == 2, "nothing changed on refusal");
+	if (ts_registry_new(c, &r)) {
+		TS_CHECK(false, "registry: out of memory");
+		ts_compset_free(&w);
+		return;
+	}
+	sets = ts_registry_nsets(r);
+	TS_CHECK(ts_registry_set_for_addr(r, &n, &w, &up) == -E2BIG, "rule capacity enforced");
+	TS_CHECK(ts_registry_nsets(r) == sets && r->nrules == 0 && c->nrules_entries == 2,
+		 "nothing changed on refusal");
 	ts_compset_free(&w);
-	ts_compiled_free(c);
+	ts_registry_free(r);
+	ts_diags_free(&d);
+}
+
+/* Runtime host entries shadow compiled ones and never write into them. */
+static void test_registry_hosts(void)
+{
+	struct ts_diags d = { 0 };
+	struct ts_compiled *c = tp_compile_ok("component a { 10.0.0.0/8 10.1.2.3 }\n"
+					      "component b { 192.0.2.0/24 }\n"
+					      "rule a -> b tcp/443\n", &d);
+	const struct ts_addr_entry *compiled, *h;
+	struct ts_addr_entry e;
+	struct ts_registry *r;
+	struct ts_net n = tp_net("10.1.2.3"), cidr = tp_net("10.1.0.0/16");
+
+	if (!c)
+		return;
+	if (ts_registry_new(c, &r)) {
+		TS_CHECK(false, "registry: out of memory");
+		return;
+	}
+	compiled = ts_registry_host(r, &n);
+	TS_CHECK(compiled && compiled >= c->hosts && compiled < c->hosts + c->nhosts,
+		 "a literal host is the compiled entry");
+	e = *compiled;
+	e.flags |= TS_ADDR_RESOLVER;
+	TS_CHECK(!ts_registry_host_put(r, &e) && r->nhosts == 1, "runtime entry added");
+	h = ts_registry_host(r, &n);
+	TS_CHECK(h == &r->hosts[0] && (h->flags & TS_ADDR_RESOLVER) && h->set_id == compiled->set_id,
+		 "the runtime entry shadows the compiled one");
+	TS_CHECK(!(compiled->flags & TS_ADDR_RESOLVER), "the compiled entry kept its flags");
+	e.flags = 0;
+	TS_CHECK(!ts_registry_host_put(r, &e) && r->nhosts == 1 && !ts_registry_host(r, &n)->flags,
+		 "a second put replaces");
+	TS_CHECK(ts_registry_host_put(r, &(struct ts_addr_entry){ .net = cidr }) == -EINVAL,
+		 "a prefix is no host entry");
+	n = tp_net("10.9.9.9");
+	TS_CHECK(!ts_registry_host(r, &n), "an address without entry has none");
+	ts_registry_free(r);
 	ts_diags_free(&d);
 }
 
@@ -504,6 +565,7 @@ int main(void)
 	ts_run("compile_first_rule_wins", test_first_rule_wins);
 	ts_run("compile_shared_address_expansion", test_shared_address_expansion);
 	ts_run("compile_incremental_set", test_incremental);
+	ts_run("compile_registry_hosts", test_registry_hosts);
 	ts_run("compile_incremental_capacity", test_incremental_capacity);
 	ts_run("compile_explain", test_explain);
 	ts_run("compile_seed_policy", test_seed);

@@ -19,6 +19,7 @@
 
 #include "turnstile.h"
 #include "policy/compiled.h"
+#include "policy/registry.h"
 
 struct ts_dp;
 struct bpf_object;
@@ -92,14 +93,15 @@ const char *ts_dp_map_name(enum ts_dp_map map); /* e.g. "ts_flows" */
 /* ---- policy --------------------------------------------------------------- */
 
 /*
- * Install a compiled policy: write the inactive slot completely (ports,
+ * Install a policy with its runtime additions (the registry's hosts, sets
+ * and rule entries): write the inactive slot completely (ports,
  * hosts, prefixes, rules, slot settings), assign stable rule ids (a rule
  * whose label+text is already in ts_rule_meta keeps its id), then switch
  * with one write of ts_config.active_slot, then delete the old slot's
  * entries. Live flows are untouched. *generation_out (may be NULL) gets
  * the new generation. On failure before the switch the active policy stays.
  */
-int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *generation_out);
+int ts_dp_install(struct ts_dp *dp, const struct ts_registry *r, uint64_t *generation_out);
 
 /* Stable rule id the last install gave the compiler's rule id `compiled_id`
  * (0 if unknown). */

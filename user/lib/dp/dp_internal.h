@@ -45,8 +45,8 @@ uint32_t ts_dp_active_slot(const struct ts_dp *dp);
 void ts_dp_addr_key(struct ts_addr_key *k, uint32_t slot, const struct ts_net *net);
 
 /* inbound.c: (*out)[set] = the set's "no inbound" filter bits (>> 16)
- * under c's rule entries. */
-int ts_dp_inbound_build(const struct ts_compiled *c, uint16_t **out, size_t *n);
+ * under the rule entries of r's policy and of r. */
+int ts_dp_inbound_build(const struct ts_registry *r, uint16_t **out, size_t *n);
 /* flags with the filter bits of set_id from `in` (none when unknown). */
 uint32_t ts_dp_inbound_flags(const uint16_t *in, size_t n, uint32_t set_id, uint32_t flags);
 /* Before rule entries are written to the active slot: each one's bit is

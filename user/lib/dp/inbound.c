@@ -17,24 +17,35 @@
 
 #include "dp/dp_internal.h"
 
-int ts_dp_inbound_build(const struct ts_compiled *c, uint16_t **out, size_t *n)
+static void clear_reached(uint16_t *in, const struct ts_rule_entry *r, size_t n)
 {
-	size_t len = c->nsets + 1;
+	for (size_t i = 0; i < n; i++)
+		in[r[i].dst_set] &= ~(ts_inbound_bit(r[i].src_set, r[i].port_class) >> 16);
+}
+
+static size_t max_dst(const struct ts_rule_entry *r, size_t n, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (r[i].dst_set >= len)
+			len = r[i].dst_set + 1;
+	return len;
+}
+
+int ts_dp_inbound_build(const struct ts_registry *reg, uint16_t **out, size_t *n)
+{
+	const struct ts_compiled *c = reg->policy;
+	size_t len = ts_registry_nsets(reg) + 1;
 	uint16_t *in;
 
-	for (size_t i = 0; i < c->nrules_entries; i++)
-		if (c->rules[i].dst_set >= len)
-			len = c->rules[i].dst_set + 1;
+	len = max_dst(c->rules, c->nrules_entries, len);
+	len = max_dst(reg->rules, reg->nrules, len);
 	in = malloc(len * sizeof(*in));
 	if (!in)
 		return -ENOMEM;
 	for (size_t set = 0; set < len; set++)
 		in[set] = TS_ADDR_NO_INBOUND >> 16;
-	for (size_t i = 0; i < c->nrules_entries; i++) {
-		const struct ts_rule_entry *r = &c->rules[i];
-
-		in[r->dst_set] &= ~(ts_inbound_bit(r->src_set, r->port_class) >> 16);
-	}
+	clear_reached(in, c->rules, c->nrules_entries);
+	clear_reached(in, reg->rules, reg->nrules);
 	*out = in;
 	*n = len;
 	return 0;

@@ -245,31 +245,36 @@ static void prefix_lengths(const struct ts_compiled *c, struct ts_slot_cfg *sc)
 			sc->prefix_lens_v6[sc->n_prefix_lens_v6++] = l;
 }
 
-static int write_addrs(struct ts_dp *dp, const struct ts_compiled *c, uint32_t slot,
-		       const uint16_t *in, size_t nin)
+static int write_entries(struct ts_dp *dp, enum ts_table t, const struct ts_addr_entry *e, size_t n,
+			 uint32_t slot, const uint16_t *in, size_t nin)
 {
 	int err = 0;
 
-	for (size_t i = 0; i < c->nhosts && !err; i++) {
+	for (size_t i = 0; i < n && !err; i++) {
 		struct ts_addr_val v = {
-			.set_id = c->hosts[i].set_id,
-			.flags = ts_dp_inbound_flags(in, nin, c->hosts[i].set_id, c->hosts[i].flags),
+			.set_id = e[i].set_id,
+			.flags = ts_dp_inbound_flags(in, nin, e[i].set_id, e[i].flags),
 		};
 		struct ts_addr_key k;
 
-		ts_dp_addr_key(&k, slot, &c->hosts[i].net);
-		err = table_write(dp, TS_TBL_HOSTS, &k, &v);
+		ts_dp_addr_key(&k, slot, &e[i].net);
+		err = table_write(dp, t, &k, &v);
 	}
-	for (size_t i = 0; i < c->nprefixes && !err; i++) {
-		struct ts_addr_val v = {
-			.set_id = c->prefixes[i].set_id,
-			.flags = ts_dp_inbound_flags(in, nin, c->prefixes[i].set_id, c->prefixes[i].flags),
-		};
-		struct ts_addr_key k;
+	return err;
+}
 
-		ts_dp_addr_key(&k, slot, &c->prefixes[i].net);
-		err = table_write(dp, TS_TBL_PREFIXES, &k, &v);
-	}
+static int write_addrs(struct ts_dp *dp, const struct ts_registry *r, uint32_t slot,
+		       const uint16_t *in, size_t nin)
+{
+	const struct ts_compiled *c = r->policy;
+	int err;
+
+	/* compiled hosts first: a runtime entry for the same address replaces it */
+	err = write_entries(dp, TS_TBL_HOSTS, c->hosts, c->nhosts, slot, in, nin);
+	if (!err)
+		err = write_entries(dp, TS_TBL_HOSTS, r->hosts, r->nhosts, slot, in, nin);
+	if (!err)
+		err = write_entries(dp, TS_TBL_PREFIXES, c->prefixes, c->nprefixes, slot, in, nin);
 	/* Resolvers of the policy's settings are exact entries flagged
 	 * TS_ADDR_RESOLVER, keeping the set the address has anyway. */
 	for (size_t i = 0; i < c->settings.nresolvers && !err; i++) {
@@ -316,14 +321,16 @@ static int write_rules(struct ts_dp *dp, const struct ts_rule_entry *r, size_t n
  * live ones once the inactive slot is cleared). A table keeps the size
  * it was made with, so a policy that outgrew pinned tables says so here
  * rather than as a full table half-way through the install. */
-static int check_fits(const struct ts_dp *dp, const struct ts_compiled *c)
+static int check_fits(const struct ts_dp *dp, const struct ts_registry *r)
 {
+	const struct ts_compiled *c = r->policy;
 	static const char *const what[TS_TBL_COUNT] = {
 		[TS_TBL_HOSTS] = "host", [TS_TBL_PREFIXES] = "prefix", [TS_TBL_RULES] = "rule",
 	};
 	const size_t need[TS_TBL_COUNT] = {
-		[TS_TBL_HOSTS] = c->nhosts, [TS_TBL_PREFIXES] = c->nprefixes,
-		[TS_TBL_RULES] = c->nrules_entries,
+		/* a runtime host may shadow a compiled one: counted twice, an upper bound */
+		[TS_TBL_HOSTS] = c->nhosts + r->nhosts, [TS_TBL_PREFIXES] = c->nprefixes,
+		[TS_TBL_RULES] = c->nrules_entries + r->nrules,
 	};
 	int err = 0;
 
@@ -343,8 +350,9 @@ static int check_fits(const struct ts_dp *dp, const struct ts_compiled *c)
 	return err;
 }
 
-int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *generation_out)
+int ts_dp_install(struct ts_dp *dp, const struct ts_registry *r, uint64_t *generation_out)
 {
+	const struct ts_compiled *c = r->policy;
 	struct meta_table *t = calloc(1, sizeof(*t));
 	struct ts_slot_cfg sc = {};
 	struct ts_config cfg;
@@ -355,7 +363,7 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *gener
 
 	if (!t)
 		return -ENOMEM;
-	err = ts_dp_inbound_build(c, &in, &nin);
+	err = ts_dp_inbound_build(r, &in, &nin);
 	if (!err)
 		err = ts_dp_config_read(dp, &cfg);
 	if (err)
@@ -365,7 +373,7 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *gener
 	/* leftovers of an install that failed half-way */
 	err = ts_dp_clear_slot(dp, slot);
 	if (!err)
-		err = check_fits(dp, c);
+		err = check_fits(dp, r);
 	if (!err)
 		err = meta_load(dp, t);
 	if (!err)
@@ -373,9 +381,11 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_compiled *c, uint64_t *gener
 	if (!err)
 		err = write_ports(dp, c, slot);
 	if (!err)
-		err = write_addrs(dp, c, slot, in, nin);
+		err = write_addrs(dp, r, slot, in, nin);
 	if (!err)
 		err = write_rules(dp, c->rules, c->nrules_entries, slot);
+	if (!err)
+		err = write_rules(dp, r->rules, r->nrules, slot);
 	if (err)
 		goto out;
 

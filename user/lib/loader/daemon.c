@@ -114,22 +114,34 @@ static int wait_ms(const struct loop *l)
 	return names_ms >= 0 && names_ms < gc_ms ? names_ms : (int)gc_ms;
 }
 
+/* The name resolver writes the session's registry: a reload stops it
+ * before building the next one (map entries stay; the DNS proxy's sockets
+ * stay open) and starts it on whichever registry then runs. */
+static void names_stop(void *ctx)
+{
+	struct loop *l = ctx;
+
+	unwatch_names(l);
+	ts_names_glue_pause(&l->names);
+}
+
+static void names_start(void *ctx)
+{
+	struct loop *l = ctx;
+
+	ts_names_glue_policy_changed(&l->names);
+	watch_names(l);
+}
+
 /* A reload from path (SIGHUP: the recorded one; a fleet: its candidate). */
 static int reload_from(void *ctx, const char *path, char *why, size_t whylen)
 {
 	struct loop *l = ctx;
 	uint64_t gen = 0;
-	int err;
+	int err = ts_session_reload_file(l->s, path, &gen, why, whylen);
 
-	/* The resolver points into the compiled policy a reload frees: stop
-	 * it first (map entries stay), restart it on whichever policy runs. */
-	unwatch_names(l);
-	ts_names_glue_pause(&l->names); /* the DNS proxy's sockets stay open */
-	err = ts_session_reload_file(l->s, path, &gen, why, whylen);
 	if (!err)
 		ts_info("policy generation %llu active", (unsigned long long)gen);
-	ts_names_glue_policy_changed(&l->names);
-	watch_names(l);
 	return err;
 }
 
@@ -229,6 +241,7 @@ int ts_daemon_run(struct ts_session *s, const struct ts_fleet_config *fleet)
 		goto out;
 	}
 	watch_names(&l);
+	s->writers = (struct ts_registry_writers){ names_stop, names_start, &l };
 	if (ts_names_glue_proxy_fd(&l.names) >= 0) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EV_PROXY };
 
@@ -289,6 +302,7 @@ int ts_daemon_run(struct ts_session *s, const struct ts_fleet_config *fleet)
 		run_gc_if_due(&l);
 	}
 out:
+	s->writers = (struct ts_registry_writers){ 0 };
 	ts_fleet_glue_close(&l.fleet);
 	ts_metrics_http_close(l.metrics);
 	ts_event_hub_close(l.events);

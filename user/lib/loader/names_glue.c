@@ -21,28 +21,23 @@
 /* A policy with wildcards sizes its host table for every learned name. */
 _Static_assert(TS_TABLE_LEARNED_ADDRS >= TS_NAMES_MAX_LEARNED, "learned names' room in ts_hosts");
 
-static bool literal_host(const struct ts_compiled *c, const struct ts_net *a)
-{
-	return ts_compiled_host(c, a) != NULL;
-}
-
 /* An address now held by names of `comps`: its set (static members
  * included) goes into ts_hosts, new rule entries first so the host entry
  * never points at a set the rules do not know yet. */
 int ts_names_glue_apply(void *ctx, const struct ts_net *addr, const struct ts_compset *comps)
 {
 	struct ts_names_glue *g = ctx;
-	struct ts_compiled *c = g->s->policy;
+	struct ts_registry *r = g->s->registry;
 	struct ts_set_update u;
 	int err;
 
-	if ((!comps || ts_compset_is_empty(comps)) && !literal_host(c, addr)) {
+	if ((!comps || ts_compset_is_empty(comps)) && !ts_registry_host(r, addr)) {
 		err = ts_dp_host_delete(g->s->dp, addr);
 		/* Already gone is what a delete wants: the library would
 		 * otherwise retry a delete that can never succeed. */
 		return err == -ENOENT ? 0 : err;
 	}
-	err = ts_compiled_set_for_addr(c, addr, comps, &u);
+	err = ts_registry_set_for_addr(r, addr, comps, &u);
 	if (err) {
 		if (!g->unmatched++)
 			ts_warn("name resolver: no set for a resolved address (%s); it stays unenforced",
@@ -50,7 +45,7 @@ int ts_names_glue_apply(void *ctx, const struct ts_net *addr, const struct ts_co
 		return err;
 	}
 	if (u.created && u.nrules) {
-		err = ts_dp_rules_add(g->s->dp, &c->rules[u.first_rule], u.nrules);
+		err = ts_dp_rules_add(g->s->dp, u.rules, u.nrules);
 		if (err)
 			return err;
 	}
@@ -75,14 +70,13 @@ static int flag_default_servers(struct ts_names_glue *g)
 	fit = ts_names_servers_csv(g->names, csv, sizeof(s->default_resolvers));
 	if (fit < ts_names_nservers(g->names))
 		ts_warn("/etc/resolv.conf: too many name servers, only the first %zu let through", fit);
-	err = ts_resolvers_add(s->policy, csv);
+	err = ts_resolvers_add(s->registry, csv);
 	if (err)
 		return err;
-	/* ts_resolvers_add flagged existing host entries or appended new ones;
-	 * either way c->hosts has the set and flags to write (rewriting the
-	 * other resolvers' flags is harmless). */
-	for (size_t i = 0; i < s->policy->nhosts; i++) {
-		const struct ts_addr_entry *h = &s->policy->hosts[i];
+	/* every resolver is a runtime host entry of the registry, with its set
+	 * and flags to write (rewriting the other resolvers' flags is harmless) */
+	for (size_t i = 0; i < s->registry->nhosts; i++) {
+		const struct ts_addr_entry *h = &s->registry->hosts[i];
 
 		if (!(h->flags & TS_ADDR_RESOLVER))
 			continue;
@@ -354,17 +348,17 @@ static int comps_of_name(const struct ts_compiled *c, const char *name, struct t
 	return 0;
 }
 
-static int prefill_addr(struct ts_compiled *c, const struct ts_names_state *st,
+static int prefill_addr(struct ts_registry *r, const struct ts_names_state *st,
 			const struct ts_net *addr)
 {
+	const struct ts_compiled *c = r->policy;
 	struct ts_names_addr_info holders[16];
 	size_t n = ts_names_explain(st, addr, holders, 16);
 	struct ts_compset comps;
 	struct ts_set_update u;
-	struct ts_addr_entry *grown;
 	int err;
 
-	if (literal_host(c, addr))
+	if (ts_registry_host(r, addr))
 		return 0;
 	err = ts_compset_init(&comps, c->ncomps);
 	if (err)
@@ -375,25 +369,20 @@ static int prefill_addr(struct ts_compiled *c, const struct ts_names_state *st,
 		ts_compset_free(&comps);
 		return 0; /* its names left the policy */
 	}
-	err = ts_compiled_set_for_addr(c, addr, &comps, &u);
+	err = ts_registry_set_for_addr(r, addr, &comps, &u);
 	ts_compset_free(&comps);
 	if (err)
 		return err;
-	grown = realloc(c->hosts, (c->nhosts + 1) * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	c->hosts = grown;
-	c->hosts[c->nhosts++] = (struct ts_addr_entry){ .net = *addr, .set_id = u.set_id };
-	return 0;
+	return ts_registry_host_put(r, &(struct ts_addr_entry){ .net = *addr, .set_id = u.set_id });
 }
 
-int ts_names_prefill(struct ts_compiled *c, const char *cache_path)
+int ts_names_prefill(struct ts_registry *r, const char *cache_path)
 {
 	struct ts_names_state *st = NULL;
 	int64_t now = (int64_t)time(NULL) * 1000;
 	int err = 0;
 
-	if (!c->nnames || access(cache_path, R_OK))
+	if (!r->policy->nnames || access(cache_path, R_OK))
 		return 0;
 	if (ts_names_state_read(&st, cache_path)) {
 		ts_warn("%s: unreadable, named hosts wait for the resolver", cache_path);
@@ -409,7 +398,7 @@ int ts_names_prefill(struct ts_compiled *c, const char *cache_path)
 
 			if (ts_names_addr_info(st, i, j, &ai) || ai.expires_ms < now)
 				continue;
-			err = prefill_addr(c, st, &ai.addr);
+			err = prefill_addr(r, st, &ai.addr);
 		}
 	}
 	ts_names_state_free(st);

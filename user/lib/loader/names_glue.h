@@ -13,6 +13,7 @@
 #include "loader/state.h"
 #include "names/proxy.h"
 #include "policy/compiled.h"
+#include "policy/registry.h"
 
 struct ts_names;
 struct ts_proxy;
@@ -39,8 +40,9 @@ int ts_names_glue_open(struct ts_names_glue *g, struct ts_session *s);
  * `comps`, or delete (an entry already gone counts as deleted: 0). */
 int ts_names_glue_apply(void *ctx, const struct ts_net *addr, const struct ts_compset *comps);
 void ts_names_glue_close(struct ts_names_glue *g);
-/* Closes the resolver only (before a reload frees the policy it points
- * into); the proxy keeps serving, without learning, until policy_changed. */
+/* Closes the resolver only (a reload's first step: it writes the registry
+ * the reload retires); the proxy keeps serving, without learning, until
+ * policy_changed. */
 void ts_names_glue_pause(struct ts_names_glue *g);
 int ts_names_glue_fd(const struct ts_names_glue *g);          /* -1 = none */
 /* The DNS proxy's counters as the daemon last wrote them (at most a second
@@ -83,11 +85,11 @@ int ts_names_glue_resolve_once(struct ts_names_glue *g, int timeout_ms);
 
 /*
  * Before a policy is installed: put the addresses the names cache holds
- * (not yet expired) into c->hosts with their sets, so the new slot already
+ * (not yet expired) into r's hosts with their sets, so the new slot already
  * has them when it becomes active. Without this, a restart or a reload
  * would refuse new connections to named hosts until the resolver re-applies
  * them. A missing cache is fine (0).
  */
-int ts_names_prefill(struct ts_compiled *c, const char *cache_path);
+int ts_names_prefill(struct ts_registry *r, const char *cache_path);
 
 #endif /* TS_NAMES_GLUE_H */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* resolvers.c - resolver addresses into the compiled hosts (see resolvers.h). */
+/* resolvers.c - resolver addresses into the runtime registry's hosts (see resolvers.h). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -53,22 +53,17 @@ static uint32_t covering_set(const struct ts_compiled *c, const struct ts_net *n
 	return set;
 }
 
-static int add_one(struct ts_compiled *c, const struct ts_net *net)
+/* A known host keeps its set and gains the flag (the runtime entry
+ * shadows the compiled one); a new one gets its covering CIDRs' set. */
+static int add_one(struct ts_registry *r, const struct ts_net *net)
 {
-	struct ts_addr_entry *grown, *known = ts_compiled_host(c, net);
-
-	if (known) {
-		known->flags |= TS_ADDR_RESOLVER;
-		return 0;
-	}
-	grown = realloc(c->hosts, (c->nhosts + 1) * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	c->hosts = grown;
-	c->hosts[c->nhosts++] = (struct ts_addr_entry){
-		.net = *net, .set_id = covering_set(c, net), .flags = TS_ADDR_RESOLVER,
+	const struct ts_addr_entry *known = ts_registry_host(r, net);
+	struct ts_addr_entry e = known ? *known : (struct ts_addr_entry){
+		.net = *net, .set_id = covering_set(r->policy, net),
 	};
-	return 0;
+
+	e.flags |= TS_ADDR_RESOLVER;
+	return ts_registry_host_put(r, &e);
 }
 
 static bool unspecified(const struct ts_net *net)
@@ -78,7 +73,7 @@ static bool unspecified(const struct ts_net *net)
 	return !memcmp(net->addr, zero, sizeof(zero));
 }
 
-int ts_resolvers_add_listen(struct ts_compiled *c, const char *listen)
+int ts_resolvers_add_listen(struct ts_registry *r, const char *listen)
 {
 	struct ts_net net;
 
@@ -88,10 +83,10 @@ int ts_resolvers_add_listen(struct ts_compiled *c, const char *listen)
 		ts_err("--dns-listen %s: not ADDR, ADDR:PORT or [V6]:PORT", listen);
 		return -EINVAL;
 	}
-	return unspecified(&net) ? 0 : add_one(c, &net);
+	return unspecified(&net) ? 0 : add_one(r, &net);
 }
 
-int ts_resolvers_add(struct ts_compiled *c, const char *list)
+int ts_resolvers_add(struct ts_registry *r, const char *list)
 {
 	char *copy, *tok, *save = NULL;
 	int err = 0;
@@ -109,7 +104,7 @@ int ts_resolvers_add(struct ts_compiled *c, const char *list)
 			err = -EINVAL;
 			break;
 		}
-		err = add_one(c, &net);
+		err = add_one(r, &net);
 	}
 	free(copy);
 	return err;

@@ -65,11 +65,12 @@ static void first_error(const struct ts_diags *d, char *why, size_t len)
  * (either way its findings are printed, once). why (may be NULL) gets a
  * one-line reason when it fails. */
 static int build_policy(const char *path, bool alone, bool audit, const char *resolvers,
-			const char *dns_listen, const char *names_cache, struct ts_compiled **out,
+			const char *dns_listen, const char *names_cache, struct ts_registry **out,
 			char *why, size_t whylen)
 {
 	struct ts_diags d = { 0 };
-	int err = alone ? ts_policy_build_file_alone(path, &d, out) : ts_policy_build_file(path, &d, out);
+	struct ts_compiled *c = NULL;
+	int err = alone ? ts_policy_build_file_alone(path, &d, &c) : ts_policy_build_file(path, &d, &c);
 
 	ts_diags_print(stderr, &d);
 	if (err && why)
@@ -81,7 +82,9 @@ static int build_policy(const char *path, bool alone, bool audit, const char *re
 		return err == -ENOMEM ? -EINVAL : err;
 	}
 	if (audit)
-		(*out)->settings.flags |= TS_CFG_AUDIT;
+		c->settings.flags |= TS_CFG_AUDIT; /* the last write: the registry takes it read only */
+	if (ts_registry_new(c, out))
+		return -EINVAL;
 	err = ts_resolvers_add(*out, resolvers);
 	if (!err)
 		err = ts_resolvers_add_listen(*out, dns_listen);
@@ -89,12 +92,20 @@ static int build_policy(const char *path, bool alone, bool audit, const char *re
 		if (why)
 			snprintf(why, whylen, "%s: the resolvers or the DNS proxy address do not fit the policy",
 				 path);
-		ts_compiled_free(*out);
+		ts_registry_free(*out);
 		*out = NULL;
 		return -EINVAL;
 	}
 	ts_names_prefill(*out, names_cache);
 	return 0;
+}
+
+/* The session holds `r` (NULL: nothing); the one it held is freed. */
+static void hold_registry(struct ts_session *s, struct ts_registry *r)
+{
+	ts_registry_free(s->registry);
+	s->registry = r;
+	s->policy = r ? r->policy : NULL;
 }
 
 /* Whether an earlier `up` left maps pinned (then a failure must not unpin). */
@@ -277,6 +288,7 @@ int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up
 {
 	struct ts_loader_state old;
 	struct attached done = { 0 };
+	struct ts_registry *built = NULL;
 	char abs_policy[PATH_MAX];
 	bool pinned = false;
 	int err;
@@ -301,7 +313,8 @@ int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up
 	snprintf(s->names_cache, sizeof(s->names_cache), "%s/names.cache",
 		 o->state_dir ? o->state_dir : TS_STATE_DIR_DEFAULT);
 	err = build_policy(abs_policy, o->fleet_policy, o->audit, o->resolvers, o->dns_listen, s->names_cache,
-			   &s->policy, NULL, 0);
+			   &built, NULL, 0);
+	hold_registry(s, built);
 	if (err) {
 		res->fail = err == -EINVAL ? TS_UP_FAIL_POLICY : TS_UP_FAIL_POLICY_UNREADABLE;
 		return err;
@@ -330,7 +343,7 @@ int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up
 	if (err)
 		goto fail_other;
 	res->adopted = ts_dp_adopted(s->dp);
-	err = ts_dp_install(s->dp, s->policy, &res->generation);
+	err = ts_dp_install(s->dp, s->registry, &res->generation);
 	if (err)
 		goto fail_other;
 	err = attach_all(s, o, &old, &done);
@@ -364,43 +377,69 @@ int ts_session_reload(struct ts_session *s, uint64_t *generation_out)
 	return ts_session_reload_file(s, s->state.policy, generation_out, NULL, 0);
 }
 
-int ts_session_reload_file(struct ts_session *s, const char *path, uint64_t *generation_out,
-			   char *why_out, size_t why_len)
+static void writers_stop(const struct ts_session *s)
 {
-	struct ts_compiled *next = NULL;
-	/* longer than the record's field: ts_state_record_reload marks a cut */
-	char why[TS_STATE_PATH_LEN + TS_STATE_REASON_LEN] = "";
+	if (s->writers.stop)
+		s->writers.stop(s->writers.ctx);
+}
+
+static void writers_start(const struct ts_session *s)
+{
+	if (s->writers.start)
+		s->writers.start(s->writers.ctx);
+}
+
+/* The reload's steps 2-4 (session.h); the writers are stopped around it. */
+static int build_switch_retire(struct ts_session *s, const char *path, uint64_t *generation_out,
+			       char *why, size_t whylen)
+{
+	struct ts_registry *next = NULL;
 	int err;
 
-	/* a fleet's policy text comes from etcd: it stands alone */
+	/* 2. the next registry is complete before anything changes (a
+	 * fleet's policy text comes from etcd: it stands alone) */
 	err = build_policy(path, s->state.fleet[0] != '\0', s->state.audit,
 			   s->state.resolvers[0] ? s->state.resolvers : s->default_resolvers,
-			   s->state.dns_listen, s->names_cache, &next, why, sizeof(why));
+			   s->state.dns_listen, s->names_cache, &next, why, whylen);
 	if (err) {
 		/* its findings (or why it cannot be read) are printed above */
 		ts_err("%s: not applied, the running policy (generation %llu) stays",
 		       path, (unsigned long long)s->state.generation);
 		ts_state_record_reload(&s->state, TS_RELOAD_INVALID, why[0] ? why : "invalid policy");
-		ts_state_save(s->pin_dir, &s->state);
-		if (why_out)
-			snprintf(why_out, why_len, "%s", s->state.reload_error);
 		return -EINVAL;
 	}
+	/* 3. its slot written, then the switch (the old slot is cleared after) */
 	err = ts_dp_install(s->dp, next, generation_out);
 	if (err) {
 		ts_err("%s: installing failed (%s), the running policy stays", path,
 		       strerror(-err));
-		ts_compiled_free(next);
-		snprintf(why, sizeof(why), "%s: installing failed: %s", path, strerror(-err));
+		ts_registry_free(next);
+		snprintf(why, whylen, "%s: installing failed: %s", path, strerror(-err));
 		ts_state_record_reload(&s->state, TS_RELOAD_FAILED, why);
+		return err;
+	}
+	/* 4. the old registry retires: nothing points into it any more */
+	hold_registry(s, next);
+	return 0;
+}
+
+int ts_session_reload_file(struct ts_session *s, const char *path, uint64_t *generation_out,
+			   char *why_out, size_t why_len)
+{
+	/* longer than the record's field: ts_state_record_reload marks a cut */
+	char why[TS_STATE_PATH_LEN + TS_STATE_REASON_LEN] = "";
+	int err;
+
+	writers_stop(s);      /* 1. nothing writes the running registry or slot */
+	err = build_switch_retire(s, path, generation_out, why, sizeof(why));
+	writers_start(s);     /* 5. on whichever registry now runs */
+	if (err) {
 		ts_state_save(s->pin_dir, &s->state);
 		if (why_out)
 			snprintf(why_out, why_len, "%s", s->state.reload_error);
 		return err;
 	}
-	ts_compiled_free(s->policy);
-	s->policy = next;
-	if (next->settings.revoke & TS_REVOKE_CUT) {
+	if (s->policy->settings.revoke & TS_REVOKE_CUT) {
 		uint32_t cut = 0;
 
 		err = ts_revoke_cut(s->dp, &cut);
@@ -420,10 +459,8 @@ void ts_session_close(struct ts_session *s)
 {
 	if (s->dp)
 		ts_dp_close(s->dp);
-	if (s->policy)
-		ts_compiled_free(s->policy);
+	hold_registry(s, NULL);
 	ts_unlock(s->lock_fd);
 	s->dp = NULL;
-	s->policy = NULL;
 	s->lock_fd = -1;
 }

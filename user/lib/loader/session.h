@@ -22,6 +22,7 @@
 
 struct ts_dp;
 struct ts_compiled;
+struct ts_registry;
 
 /* Why ts_session_up() failed; the CLI turns it into an exit code. */
 enum ts_up_fail {
@@ -77,7 +78,18 @@ struct ts_session {
 	const char *pin_dir;
 	int lock_fd;
 	struct ts_dp *dp;
-	struct ts_compiled *policy;       /* the installed policy */
+	/* The installed policy and what was added to it at run time: the
+	 * session owns the registry, which owns the (read only) policy. */
+	struct ts_registry *registry;
+	const struct ts_compiled *policy; /* registry->policy */
+	/* What writes into the registry at run time (the name resolver, set
+	 * by the daemon): stopped before a reload builds the next registry,
+	 * started again on whichever then runs (ts_session_reload_file). */
+	struct ts_registry_writers {
+		void (*stop)(void *ctx);
+		void (*start)(void *ctx);
+		void *ctx;
+	} writers;
 	struct ts_loader_state state;
 	char names_cache[TS_STATE_PATH_LEN + 32];
 	/* /etc/resolv.conf's servers when no resolver is configured (the names
@@ -88,7 +100,10 @@ struct ts_session {
 int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up_result *res);
 
 /*
- * Rebuild the policy from the recorded file and install it atomically.
+ * Rebuild the policy from the recorded file and install it atomically, in
+ * the one safe order: stop the registry's writers, build the next
+ * registry (policy, resolvers, cached names), write its slot and switch,
+ * retire the old registry, start the writers on the running one.
  * An invalid file is reported (file:line:col) and the running policy
  * stays: returns -EINVAL. On success the session holds the new policy.
  */

@@ -15,86 +15,105 @@ struct rule_key {
 	uint32_t src, dst, cls;
 };
 
-static int add(struct ts_compiled *c, uint32_t src, uint32_t dst, uint32_t cls, uint32_t id)
+static int add(const struct ts_rule_sink *k, uint32_t src, uint32_t dst, uint32_t cls, uint32_t id)
 {
-	struct ts_compiled_index *ix = c->index;
-	struct rule_key k = { src, dst, cls };
+	struct rule_key key = { src, dst, cls };
 	uint32_t stored;
 	bool inserted;
 	int err;
 
 	/* beyond what a slot may hold: stop before the expansion eats memory */
-	if (c->nrules_entries > c->settings.cap_rules / 2)
+	if (*k->n > k->limit)
 		return -E2BIG;
-	if (ts_grow((void **)&c->rules, &ix->rules_alloc, c->nrules_entries, sizeof(*c->rules)))
+	if (ts_grow((void **)k->rules, k->alloc, *k->n, sizeof(**k->rules)))
 		return -ENOMEM;
-	err = ts_hmap_insert(&ix->rules, &k, (uint32_t)c->nrules_entries, &stored, &inserted);
+	err = ts_hmap_insert(k->index, &key, (uint32_t)*k->n, &stored, &inserted);
 	if (err || !inserted)
 		return err;
-	c->rules[c->nrules_entries++] = (struct ts_rule_entry){ src, dst, cls, id };
+	(*k->rules)[(*k->n)++] = (struct ts_rule_entry){ src, dst, cls, id };
 	return 0;
 }
 
-static bool has(const struct ts_compiled *c, uint32_t set, uint32_t comp)
+static uint32_t nsets(const struct ts_set_view *v)
 {
-	return ts_compset_has(&c->sets[set], comp);
+	return v->nbase + v->nextra;
+}
+
+static bool has(const struct ts_set_view *v, uint32_t set, uint32_t comp)
+{
+	return ts_compset_has(set < v->nbase ? &v->base[set] : &v->extra[set - v->nbase], comp);
 }
 
 /* Every (src, dst) pair of the rule with `set` on either side. */
-static int expand_one_set(struct ts_compiled *c, uint32_t id, uint32_t set)
+static int expand_one_set(const struct ts_compiled *c, const struct ts_set_view *v,
+			  const struct ts_rule_sink *k, uint32_t id, uint32_t set)
 {
 	const struct ts_rule_info *r = &c->rule_info[id];
 	const uint32_t *cls = c->index->rule_classes[id];
 	uint32_t ncls = c->index->rule_nclasses[id];
 	int err = 0;
 
-	if (has(c, set, r->src_comp))
-		for (uint32_t d = 1; !err && d < c->nsets; d++)
-			if (has(c, d, r->dst_comp))
-				for (uint32_t k = 0; !err && k < ncls; k++)
-					err = add(c, set, d, cls[k], id);
-	if (has(c, set, r->dst_comp))
-		for (uint32_t s = 1; !err && s < c->nsets; s++)
-			if (s != set && has(c, s, r->src_comp))
-				for (uint32_t k = 0; !err && k < ncls; k++)
-					err = add(c, s, set, cls[k], id);
+	if (has(v, set, r->src_comp))
+		for (uint32_t d = 1; !err && d < nsets(v); d++)
+			if (has(v, d, r->dst_comp))
+				for (uint32_t i = 0; !err && i < ncls; i++)
+					err = add(k, set, d, cls[i], id);
+	if (has(v, set, r->dst_comp))
+		for (uint32_t s = 1; !err && s < nsets(v); s++)
+			if (s != set && has(v, s, r->src_comp))
+				for (uint32_t i = 0; !err && i < ncls; i++)
+					err = add(k, s, set, cls[i], id);
 	return err;
 }
 
-static int expand_all(struct ts_compiled *c, uint32_t id, uint32_t *srcs, uint32_t *dsts)
+static int expand_all(const struct ts_compiled *c, const struct ts_set_view *v,
+		      const struct ts_rule_sink *k, uint32_t id, uint32_t *srcs, uint32_t *dsts)
 {
 	const struct ts_rule_info *r = &c->rule_info[id];
 	const uint32_t *cls = c->index->rule_classes[id];
 	uint32_t ncls = c->index->rule_nclasses[id], ns = 0, nd = 0;
 	int err = 0;
 
-	for (uint32_t s = 1; s < c->nsets; s++) {
-		if (has(c, s, r->src_comp))
+	for (uint32_t s = 1; s < nsets(v); s++) {
+		if (has(v, s, r->src_comp))
 			srcs[ns++] = s;
-		if (has(c, s, r->dst_comp))
+		if (has(v, s, r->dst_comp))
 			dsts[nd++] = s;
 	}
 	for (uint32_t i = 0; !err && i < ns; i++)
 		for (uint32_t j = 0; !err && j < nd; j++)
-			for (uint32_t k = 0; !err && k < ncls; k++)
-				err = add(c, srcs[i], dsts[j], cls[k], id);
+			for (uint32_t x = 0; !err && x < ncls; x++)
+				err = add(k, srcs[i], dsts[j], cls[x], id);
 	return err;
 }
 
-int ts_rules_expand(struct ts_compiled *c, uint32_t set)
+int ts_rules_expand_into(const struct ts_compiled *c, const struct ts_set_view *v,
+			 const struct ts_rule_sink *sink, uint32_t set)
 {
 	uint32_t *srcs = NULL, *dsts = NULL;
 	int err = 0;
 
 	if (set == UINT32_MAX) {
-		srcs = calloc(c->nsets + 1, sizeof(*srcs));
-		dsts = calloc(c->nsets + 1, sizeof(*dsts));
+		srcs = calloc(nsets(v) + 1, sizeof(*srcs));
+		dsts = calloc(nsets(v) + 1, sizeof(*dsts));
 		if (!srcs || !dsts)
 			err = -ENOMEM;
 	}
 	for (uint32_t id = 1; !err && id <= c->nrule_ids; id++)
-		err = set == UINT32_MAX ? expand_all(c, id, srcs, dsts) : expand_one_set(c, id, set);
+		err = set == UINT32_MAX ? expand_all(c, v, sink, id, srcs, dsts)
+					: expand_one_set(c, v, sink, id, set);
 	free(srcs);
 	free(dsts);
 	return err;
+}
+
+int ts_rules_expand(struct ts_compiled *c, uint32_t set)
+{
+	const struct ts_set_view v = { c->sets, (uint32_t)c->nsets, NULL, 0 };
+	const struct ts_rule_sink sink = {
+		&c->rules, &c->nrules_entries, &c->index->rules_alloc, &c->index->rules,
+		c->settings.cap_rules / 2,
+	};
+
+	return ts_rules_expand_into(c, &v, &sink, set);
 }

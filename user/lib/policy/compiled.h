@@ -2,7 +2,8 @@
 /*
  * compiled.h - what the policy compiler hands to the map installer: the
  * exact contents of one policy slot, plus what `explain`, `status` and the
- * name resolver need to keep that slot current.
+ * name resolver need to keep that slot current. Written only while it is
+ * compiled; what the loader adds at run time lives in policy/registry.h.
  *
  * Component sets: every address or prefix maps to the *set* of components
  * it belongs to. Distinct sets get ids (0 = the empty set), rules are
@@ -148,7 +149,7 @@ struct ts_compiled {
 	size_t nfiles;
 	char text_sha256[65];            /* hex SHA-256 of the files' text as read, in order
 					  * (ts_policy_build_file); "" when built from memory */
-	struct ts_compiled_index *index; /* private: lookups and set registry */
+	struct ts_compiled_index *index; /* private: lookups */
 };
 
 void ts_compiled_free(struct ts_compiled *c);
@@ -167,25 +168,9 @@ void ts_compset_free(struct ts_compset *s);
  * entry, else the longest prefix covering it, else 0. */
 uint32_t ts_compiled_static_set(const struct ts_compiled *c, const struct ts_net *addr);
 
-/* The entry of `net` in c->hosts, including hosts the loader appended after
- * compiling (resolvers, names prefilled from the cache), or NULL. */
-struct ts_addr_entry *ts_compiled_host(const struct ts_compiled *c, const struct ts_net *net);
-
-struct ts_set_update {
-	uint32_t set_id;
-	bool created;                    /* a new set: rules[first_rule..+nrules) are new */
-	size_t first_rule, nrules;
-};
-/*
- * The set id of host address `addr` when names of the components in
- * `name_comps` (may be NULL or empty) brought it in: their union with every
- * static member covering it. When that set did not exist, it is created and
- * its rule entries (against every existing set) are appended to c->rules;
- * write those to the map before the host entry. 0 or -ENOMEM/-EINVAL/-E2BIG
- * (set or rule capacity reached; then nothing changed).
- */
-int ts_compiled_set_for_addr(struct ts_compiled *c, const struct ts_net *addr,
-			     const struct ts_compset *name_comps, struct ts_set_update *out);
+/* The compiled entry of host address `net` (full length, host bits zero),
+ * or NULL. Runtime additions: policy/registry.h. */
+const struct ts_addr_entry *ts_compiled_host(const struct ts_compiled *c, const struct ts_net *net);
 
 /* Why an address belongs to a component. */
 struct ts_membership {

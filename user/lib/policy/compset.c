@@ -42,10 +42,10 @@ void ts_compset_free(struct ts_compset *s)
 	s->nwords = 0;
 }
 
-int ts_sets_intern(struct ts_compiled *c, const uint64_t *words, uint32_t *id, bool *created)
+int ts_sets_intern_into(const struct ts_set_table *t, const uint64_t *words, uint32_t *id,
+			bool *created)
 {
-	struct ts_compiled_index *ix = c->index;
-	const uint32_t *found = ts_hmap_find(&ix->sets, words);
+	const uint32_t *found = ts_hmap_find(t->index, words);
 	struct ts_compset *set;
 	int err;
 
@@ -54,21 +54,30 @@ int ts_sets_intern(struct ts_compiled *c, const uint64_t *words, uint32_t *id, b
 		*id = *found;
 		return 0;
 	}
-	if (c->nsets >= TS_MAX_SETS)
+	if (t->first_id + *t->nsets >= TS_MAX_SETS)
 		return -E2BIG;
-	if (ts_grow((void **)&c->sets, &ix->sets_alloc, c->nsets, sizeof(*c->sets)))
+	if (ts_grow((void **)t->sets, t->alloc, *t->nsets, sizeof(**t->sets)))
 		return -ENOMEM;
-	set = &c->sets[c->nsets];
-	set->nwords = ix->nwords;
-	set->words = malloc(ix->nwords * sizeof(uint64_t));
+	set = &(*t->sets)[*t->nsets];
+	set->nwords = t->nwords;
+	set->words = malloc(t->nwords * sizeof(uint64_t));
 	if (!set->words)
 		return -ENOMEM;
-	memcpy(set->words, words, ix->nwords * sizeof(uint64_t));
-	err = ts_hmap_insert(&ix->sets, words, (uint32_t)c->nsets, id, created);
+	memcpy(set->words, words, t->nwords * sizeof(uint64_t));
+	err = ts_hmap_insert(t->index, words, t->first_id + (uint32_t)*t->nsets, id, created);
 	if (err) {
 		free(set->words);
 		return err;
 	}
-	c->nsets++;
+	(*t->nsets)++;
 	return 0;
+}
+
+int ts_sets_intern(struct ts_compiled *c, const uint64_t *words, uint32_t *id, bool *created)
+{
+	const struct ts_set_table t = {
+		&c->sets, &c->nsets, &c->index->sets_alloc, &c->index->sets, c->index->nwords, 0,
+	};
+
+	return ts_sets_intern_into(&t, words, id, created);
 }
