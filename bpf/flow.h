@@ -161,9 +161,9 @@ static __always_inline void evict_next_bucket(void *map, const struct ts_config 
  * slots of this tag), and no entry there has expired. With `evict`
  * (half-open) an entry of the key's buckets is replaced instead (of the
  * next bucket, when the key's are both empty): a SYN flood churns
- * half-open state, never established flows. A new entry goes
- * to the emptier bucket; its slot comes from the tags, so the verifier
- * walks the rest once, not once per slot.
+ * half-open state, never established flows. A new entry takes its home
+ * slot when that is free, else goes to the emptier bucket; its slot comes
+ * from the tags, so the verifier walks the rest once, not once per slot.
  */
 static __always_inline long flow_insert_into(void *map, enum ts_table t, bool evict,
 					     const struct ts_run *r, const struct ts_flow_key *k,
@@ -212,9 +212,13 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 			sb = 1;
 		}
 		if (!s && evict) {
-			/* half-open: the first occupied slot of a bucket with room */
-			__u64 occ0 = room0 ? tags_occupied(tags0) : 0;
-			__u64 occ1 = room1 ? tags_occupied(tags1) : 0;
+			/* half-open: the first occupied slot of a bucket with room
+			 * for the tag, or in one without, of a slot carrying the
+			 * tag (its replacement keeps the bucket within
+			 * TS_TAG_DUPS): an empty bucket beside one without room
+			 * must not refuse the SYN */
+			__u64 occ0 = room0 ? tags_occupied(tags0) : ts_tags_match(tags0, byte);
+			__u64 occ1 = room1 ? tags_occupied(tags1) : ts_tags_match(tags1, byte);
 
 			sb = !occ0;
 			bk = bpf_map_lookup_elem(map, sb ? &bi1 : &bi0);
