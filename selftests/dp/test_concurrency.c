@@ -70,9 +70,10 @@
  *     the move). With two CPUs, inserters into one bucket pick the same
  *     slot (the home slot, or the first free one) and meet at the claim's
  *     CAS before either ORs its tag; an undo needs tags snapshots that
- *     differ, and for this one a replaced entry besides. test_table_tsan
- *     reaches that undo (its replacing writers run the same ts_slot_claim
- *     and ts_slot_publish, picking slots at random) and fails on this
+ *     differ, and for this one a replaced entry besides. test_slots sets
+ *     that undo up by hand, and test_table_tsan reaches it with threads
+ *     (its replacing writers run the same ts_slot_claim and
+ *     ts_slot_publish, picking slots at random): it fails on this
  *     mutation, and on the undo leaving its tag byte.
  */
 #include <arpa/inet.h>
