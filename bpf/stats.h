@@ -86,7 +86,7 @@ static __always_inline void emit_event(const struct ts_pkt *p, __u32 reason, __u
 	e->sport = p->sport;
 	e->dport = p->dport;
 	e->family = p->family;
-	/* an ICMP error's event carries the quoted TCP tuple, marked by the proto */
+	/* an ICMP error's event carries the quoted TCP or UDP tuple, marked by the proto */
 	e->proto = !p->icmp_error ? p->proto : p->family == TS_FAMILY_V4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 	e->tcp_flags = p->tcp_flags;
 	e->verdict = verdict;

@@ -64,12 +64,9 @@ static inline __u64 ts_load_acquire(const ts_word *p)
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
-/* Acquire, not relaxed: the state re-read after a key (ts_slot_unchanged)
- * then cannot move before the key's loads even without its fence, which
- * ThreadSanitizer builds lack (below). On x86-64 both are plain loads. */
 static inline __u64 ts_load_word(const ts_word *p)
 {
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
 static inline __u64 ts_load_relaxed(const ts_word *p)
@@ -103,17 +100,9 @@ static inline void ts_count_add(__u64 *p, __s64 v)
 	__atomic_fetch_add(p, (__u64)v, __ATOMIC_RELAXED);
 }
 
-/* Under ThreadSanitizer a compiler barrier only: GCC refuses fences with
- * -fsanitize=thread, and the key words' acquire loads (ts_load_word)
- * already keep the state re-read after them; a plain copy of a slot
- * (read.c) needs the fence itself. */
 static inline void ts_fence_acquire(void)
 {
-#ifdef __SANITIZE_THREAD__
-	__asm__ __volatile__("" ::: "memory");
-#else
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-#endif
 }
 
 static inline void ts_fence_release(void)

@@ -530,16 +530,28 @@ struct ts_slot_cfg {
 _Static_assert(sizeof(struct ts_slot_cfg) == 208, "ts_slot_cfg size");
 
 /* A flow entry's idle lifetime in its state (enum ts_tcp_state): an entry
- * idle longer counts as absent (BPF) and is removed (GC). */
+ * idle longer counts as absent (BPF) and is removed (GC). Without a
+ * branch (the programs inline it at every expiry check, and each branch
+ * is walked again by the verifier): the state picks one of the five
+ * consecutive timeouts by a nibble of a constant, 0 syn, 1 established,
+ * 2 closing, 3 unreplied, 4 replied. */
+_Static_assert(__builtin_offsetof(struct ts_slot_cfg, timeout_established_s) ==
+	       __builtin_offsetof(struct ts_slot_cfg, timeout_syn_s) + 4 &&
+	       __builtin_offsetof(struct ts_slot_cfg, timeout_closing_s) ==
+	       __builtin_offsetof(struct ts_slot_cfg, timeout_syn_s) + 8 &&
+	       __builtin_offsetof(struct ts_slot_cfg, timeout_unreplied_s) ==
+	       __builtin_offsetof(struct ts_slot_cfg, timeout_syn_s) + 12 &&
+	       __builtin_offsetof(struct ts_slot_cfg, timeout_replied_s) ==
+	       __builtin_offsetof(struct ts_slot_cfg, timeout_syn_s) + 16, "timeouts in a row");
+_Static_assert(TS_TCP_SYN_RECV == 2 && TS_TCP_ESTABLISHED == 3 && TS_TCP_FIN_WAIT == 4 &&
+	       TS_TCP_CLOSING == 5 && TS_DGRAM_UNREPLIED == 6 && TS_DGRAM_REPLIED == 7,
+	       "the nibbles of ts_flow_timeout_s");
 static inline __u32 ts_flow_timeout_s(__u8 state, const struct ts_slot_cfg *sc)
 {
-	if (state == TS_DGRAM_UNREPLIED)
-		return sc->timeout_unreplied_s;
-	if (state == TS_DGRAM_REPLIED)
-		return sc->timeout_replied_s;
-	if (state == TS_TCP_CLOSING)
-		return sc->timeout_closing_s;
-	return state >= TS_TCP_ESTABLISHED ? sc->timeout_established_s : sc->timeout_syn_s;
+	__u32 i = (0x43211000u >> ((state & 7) * 4)) & 7;
+
+	return *(const __u32 *)((const char *)sc + __builtin_offsetof(struct ts_slot_cfg, timeout_syn_s) +
+				i * 4);
 }
 
 enum ts_xdp_mode {

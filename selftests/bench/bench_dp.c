@@ -232,7 +232,7 @@ static void walk_line(const char *name, const char *size, const struct bench_mov
 			exit(1);
 		x = bench_run_moving(walk, base_fd, &f4, bench_repeat, NULL, NULL, &brv);
 		b = x < b ? x : b;
-		if (family != 4 && bench_walk_fill(walk_map, family, &f))
+		if (family != 4 && bench_walk_fill(walk_map, family, &f))   /* 6, BENCH_WALK_UDP4 */
 			exit(1);
 		x = bench_run_moving(walk, fd, family == 4 ? &f4 : &f, bench_repeat, NULL, NULL, &rv);
 		ns = x < ns ? x : ns;
@@ -338,6 +338,8 @@ int main(int argc, char **argv)
 			bench_v6_flows(prog_fd);
 		walk_line("established v4, 8k flows", size, &walk, walk_map, 4, prog_fd, XDP_PASS);
 		walk_line("established v6, 8k flows", size, &walk, walk_map, 6, prog_fd, XDP_PASS);
+		walk_line("established UDP v4, 8k", size, &walk, walk_map, BENCH_WALK_UDP4, prog_fd,
+			  XDP_PASS);
 
 		for (size_t c = 0; c < BENCH_STATELESS; c++) {
 			bench_case_frame(&f, &bench_stateless[c]);

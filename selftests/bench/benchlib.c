@@ -61,6 +61,24 @@ void bench_frame(struct bench_frame *f, const char *src, uint16_t sport, const c
 	f->len = l4 + 20 - b;
 }
 
+void bench_udp_frame(struct bench_frame *f, const char *src, uint16_t sport, const char *dst,
+		     uint16_t dport)
+{
+	bool v6 = strchr(src, ':') != NULL;
+	uint8_t *l4;
+
+	bench_frame(f, src, sport, dst, dport, 0);
+	l4 = f->b + (v6 ? 54 : 34);
+	f->b[v6 ? 20 : 23] = IPPROTO_UDP;
+	if (v6)
+		f->b[19] = 8 + 14;   /* payload length */
+	else
+		f->b[17] = 20 + 8 + 14;
+	memset(l4 + 4, 0, 16);
+	l4[5] = 8 + 14;          /* UDP length */
+	f->len = (uint32_t)(l4 + 8 + 14 - f->b);
+}
+
 /* One run of `repeat` repetitions: ns per packet. */
 double bench_run_once(int prog_fd, const struct bench_frame *f, uint32_t *retval)
 {
@@ -88,7 +106,7 @@ static char *policy_text(uint32_t nprefixes)
 	if (!t)
 		return NULL;
 	len += snprintf(t + len, cap - len,
-			"settings {\n scope tcp/443\n outside-scope pass\n table prefixes %u\n"
+			"settings {\n scope tcp/443 udp/443\n outside-scope pass\n table prefixes %u\n"
 			" table flows %u\n}\ncomponent clients {\n 2001:db8:1::/48\n",
 			2 * nprefixes + 2048, NFLOWS + 65536);
 	for (uint32_t i = 0; i < nprefixes; i++)
@@ -96,7 +114,7 @@ static char *policy_text(uint32_t nprefixes)
 				(i & 15) << 4);
 	len += snprintf(t + len, cap - len,
 			"}\ncomponent server { %s %s }\ncomponent other { %s }\n"
-			"rule \"bench\": clients -> server tcp/443\n", server4, server6, other4);
+			"rule \"bench\": clients -> server tcp/443 udp/443\n", server4, server6, other4);
 	/* sets no rule names: one of them shares the clients' filter bit */
 	for (uint32_t i = 1; i <= BENCH_FILLERS; i++)
 		len += snprintf(t + len, cap - len, "component filler%u { 172.16.2.%u }\n", i, i);
@@ -179,21 +197,36 @@ void bench_flow(uint32_t id, uint64_t now, struct ts_flow_key *k, struct ts_flow
 				   .state = TS_TCP_ESTABLISHED };
 }
 
-/* turnstile's table, through the product's own insert. */
+static uint32_t walk_flow(uint32_t k, uint32_t n);
+
+/* turnstile's table, through the product's own insert. Each flow the
+ * established walk visits gets a replied UDP twin (same addresses and
+ * ports) inserted right after it, so both find the table equally full. */
 int bench_fill_flows(struct ts_dp *dp)
 {
+	static uint8_t walked[NFLOWS / 8];
 	uint64_t now = ts_dp_now_ns();
 
+	for (uint32_t k = 0; k < BENCH_WALK_FLOWS; k++)
+		walked[walk_flow(k, NFLOWS) / 8] |= 1u << (walk_flow(k, NFLOWS) % 8);
 	for (uint32_t id = 0; id < NFLOWS; id++) {
-		struct ts_flow_key k;
-		struct ts_flow_val v;
-		int err;
+		bool udp = walked[id / 8] >> (id % 8) & 1;
 
-		bench_flow(id, now, &k, &v);
-		err = ts_dp_flow_insert(dp, false, &k, &v);
-		if (err) {
-			fprintf(stderr, "bench: flow %u not inserted: %s\n", id, strerror(-err));
-			return err;
+		for (int twin = 0; twin <= udp; twin++) {
+			struct ts_flow_key k;
+			struct ts_flow_val v;
+			int err;
+
+			bench_flow(id, now, &k, &v);
+			if (twin) {
+				k.proto = IPPROTO_UDP;
+				v.state = TS_DGRAM_REPLIED;
+			}
+			err = ts_dp_flow_insert(dp, false, &k, &v);
+			if (err) {
+				fprintf(stderr, "bench: flow %u not inserted: %s\n", id, strerror(-err));
+				return err;
+			}
 		}
 	}
 	return 0;
@@ -201,28 +234,33 @@ int bench_fill_flows(struct ts_dp *dp)
 
 /* flow id 0x1234 of the 1M: 10.0.1.35:1028 <-> server:443 */
 const struct bench_case bench_established[2] = {
-	{ "established v4", "10.0.1.35", SERVER4, 1028, 443, PSH | ACK, XDP_PASS },
-	{ "established v6", "2001:db8:1::5", SERVER6, 5000, 443, PSH | ACK, XDP_PASS },
+	{ "established v4", "10.0.1.35", SERVER4, 1028, 443, PSH | ACK, XDP_PASS, false },
+	{ "established v6", "2001:db8:1::5", SERVER6, 5000, 443, PSH | ACK, XDP_PASS, false },
 };
 
 const struct bench_case bench_stateless[BENCH_STATELESS] = {
 	/* to a component no rule leads to (every filter bit: no source lookup) */
-	{ "refused SYN", "10.0.0.3", OTHER4, 7777, 443, SYN, XDP_DROP },
+	{ "refused SYN", "10.0.0.3", OTHER4, 7777, 443, SYN, XDP_DROP, false },
 	/* to a component a rule leads to, from one it does not come from
 	 * (the pair's filter bit is set: no rule lookup) */
-	{ "refused SYN, dst has rules", OTHER4, SERVER4, 7777, 443, SYN, XDP_DROP },
+	{ "refused SYN, dst has rules", OTHER4, SERVER4, 7777, 443, SYN, XDP_DROP, false },
 	/* the same, from a set whose filter bit is the clients' (clear):
 	 * the rule lookup is made and misses (bench_install finds it) */
-	{ "refused SYN, bit shared", collider4, SERVER4, 7777, 443, SYN, XDP_DROP },
+	{ "refused SYN, bit shared", collider4, SERVER4, 7777, 443, SYN, XDP_DROP, false },
 	/* the destination is in no component: decided without the source */
-	{ "refused SYN, unknown dst", "10.0.0.3", "198.18.0.1", 7777, 443, SYN, XDP_DROP },
-	{ "non-SYN without flow", "10.0.0.3", SERVER4, 7777, 443, ACK, XDP_DROP },
-	{ "out of scope (tcp/80)", "10.0.0.3", SERVER4, 7777, 80, SYN, XDP_PASS },
+	{ "refused SYN, unknown dst", "10.0.0.3", "198.18.0.1", 7777, 443, SYN, XDP_DROP, false },
+	{ "non-SYN without flow", "10.0.0.3", SERVER4, 7777, 443, ACK, XDP_DROP, false },
+	{ "out of scope (tcp/80)", "10.0.0.3", SERVER4, 7777, 80, SYN, XDP_PASS, false },
+	/* as the first refused SYN: to a component no rule leads to */
+	{ "refused UDP (first)", "10.0.0.3", OTHER4, 7777, 443, 0, XDP_DROP, true },
 };
 
 void bench_case_frame(struct bench_frame *f, const struct bench_case *c)
 {
-	bench_frame(f, c->src, c->sport, c->dst, c->dport, c->flags);
+	if (c->udp)
+		bench_udp_frame(f, c->src, c->sport, c->dst, c->dport);
+	else
+		bench_frame(f, c->src, c->sport, c->dst, c->dport, c->flags);
 }
 
 /* One repetition of f through prog_fd (handshake segments). */
@@ -278,12 +316,15 @@ int bench_walk_fill(int walk_map_fd, int family, struct bench_frame *f)
 	for (uint32_t k = 0; k < BENCH_WALK_FLOWS; k++) {
 		uint8_t w[80] = {};
 
-		if (family == 4) {
+		if (family == 4 || family == BENCH_WALK_UDP4) {
 			uint32_t id = walk_flow(k, NFLOWS), client = htonl(0x0a000000u | (id >> 4));
 			char a[INET_ADDRSTRLEN];
 
 			inet_ntop(AF_INET, &client, a, sizeof(a));   /* as bench_flow makes flow id */
-			bench_frame(f, a, 1024 + (id & 15), server4, 443, PSH | ACK);
+			if (family == 4)
+				bench_frame(f, a, 1024 + (id & 15), server4, 443, PSH | ACK);
+			else
+				bench_udp_frame(f, a, 1024 + (id & 15), server4, 443);
 		} else {
 			char a[INET6_ADDRSTRLEN];
 
@@ -294,7 +335,7 @@ int bench_walk_fill(int walk_map_fd, int family, struct bench_frame *f)
 		if (bpf_map_update_elem(walk_map_fd, &k, w, BPF_ANY))
 			return -errno;
 	}
-	f->len = family == 4 ? 56 : 80;   /* whole words: bench_flow_walk copies 8 bytes at a time */
+	f->len = family == 6 ? 80 : 56;   /* whole words: bench_flow_walk copies 8 bytes at a time */
 	return 0;
 }
 

@@ -31,6 +31,10 @@ struct bench_frame {
 /* Ethernet + IPv4/IPv6 (by the address) + TCP (20 bytes). */
 void bench_frame(struct bench_frame *f, const char *src, uint16_t sport, const char *dst,
 		 uint16_t dport, uint8_t flags);
+/* Ethernet + IPv4/IPv6 + UDP with 14 bytes of payload (an IPv4 frame as
+ * long as a TCP one: 56 bytes, the walk's length). */
+void bench_udp_frame(struct bench_frame *f, const char *src, uint16_t sport, const char *dst,
+		     uint16_t dport);
 /* One run of bench_repeat repetitions: ns per packet (exits on failure). */
 double bench_run_once(int prog_fd, const struct bench_frame *f, uint32_t *retval);
 
@@ -41,14 +45,16 @@ struct bench_case {
 	uint16_t sport, dport;
 	uint8_t flags;
 	uint32_t verdict;      /* XDP_PASS or XDP_DROP */
+	bool udp;              /* a UDP datagram (flags unused), else a TCP segment */
 };
 /* a segment of an established flow: v4 (one of the 1M), v6 (its source
  * port and server are those of bench_v6_flows' flows) */
 extern const struct bench_case bench_established[2];
 /* refused SYN (to a component no rule leads to; to one some rule leads
  * to, with the pair's filter bit set and with it shared; to an address in
- * no component), non-SYN without flow, out of scope */
-#define BENCH_STATELESS 6
+ * no component), non-SYN without flow, out of scope, refused first UDP
+ * datagram (as the first refused SYN) */
+#define BENCH_STATELESS 7
 #define BENCH_FILLERS 16   /* components no rule names, for the shared bit */
 extern const struct bench_case bench_stateless[BENCH_STATELESS];
 void bench_case_frame(struct bench_frame *f, const struct bench_case *c);
@@ -58,8 +64,11 @@ void bench_case_frame(struct bench_frame *f, const struct bench_case *c);
  * which bench_flow_walk writes over the frame before each repetition and
  * then tail-calls the program under test (struct bench_mover). IPv4: flows
  * of the 1M; IPv6: flows bench_v6_flows opens by real handshakes. *f gets
- * a frame of the family's padded length, for data_in. */
+ * a frame of the family's padded length, for data_in. BENCH_WALK_UDP4:
+ * IPv4 UDP datagrams of the same clients and ports, flows that
+ * bench_fill_flows puts in the table beside their TCP twins. */
 #define BENCH_WALK_FLOWS 8192u
+#define BENCH_WALK_UDP4 17
 int bench_walk_fill(int walk_map_fd, int family, struct bench_frame *f);
 void bench_v6_flows(int prog_fd);
 
@@ -67,7 +76,8 @@ void bench_v6_flows(int prog_fd);
 int bench_install(struct ts_dp *dp, uint32_t nprefixes);
 /* Flow `id` of the 1M, as the dataplane makes them (the client is "lo"). */
 void bench_flow(uint32_t id, uint64_t now, struct ts_flow_key *k, struct ts_flow_val *v);
-/* The 1M flows into ts_flows through the product's own insert. */
+/* The 1M flows into ts_flows through the product's own insert, and a
+ * replied UDP twin of each the established walk visits. */
 int bench_fill_flows(struct ts_dp *dp);
 
 /* The allowed SYN: a fresh connection per repetition. bench_moving_syn

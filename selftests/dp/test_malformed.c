@@ -213,6 +213,44 @@ static void test_fragments(void)
 	}
 }
 
+/* Every UDP length field from 0 to past the payload, both hooks and
+ * families: below the 8-byte header or past the IP payload is malformed
+ * (but in a first fragment, whose datagram goes on in later ones);
+ * within the payload the datagram goes on to its verdict. */
+static void test_udp_length(void)
+{
+	for (int fam = 0; fam < 2; fam++) {
+		for (int hook = TS_HOOK_XDP; hook <= TS_HOOK_TC_EGRESS; hook++) {
+			for (unsigned ulen = 0; ulen <= 8 + 40 + 16; ulen++) {
+				struct pkt_spec s = syn_spec(fam);
+				struct pkt p;
+				char what[64];
+				int want;
+
+				s.proto = IPPROTO_UDP;
+				s.payload = 40;
+				pkt_build(&s, &p);
+				p.b[p.l4 + 4] = (uint8_t)(ulen >> 8);
+				p.b[p.l4 + 5] = (uint8_t)ulen;
+				want = ulen < 8 || ulen > 8 + 40 ? TS_R_DROP_MALFORMED_L4 : TS_R_PASS_OUT_OF_SCOPE;
+				snprintf(what, sizeof(what), "%s %s UDP length %u of 48", fam ? "v6" : "v4",
+					 hook == TS_HOOK_XDP ? "xdp" : "tc", ulen);
+				if (!expect_reason(&T, hook, &p, want, what))
+					return;
+				if (fam || ulen <= 8 + 40)
+					continue;
+				s.ip4_frag = 0x2000;   /* a first fragment: the datagram is longer */
+				pkt_build(&s, &p);
+				p.b[p.l4 + 4] = (uint8_t)(ulen >> 8);
+				p.b[p.l4 + 5] = (uint8_t)ulen;
+				snprintf(what, sizeof(what), "v4 first fragment, UDP length %u of 48", ulen);
+				if (!expect_reason(&T, hook, &p, TS_R_PASS_OUT_OF_SCOPE, what))
+					return;
+			}
+		}
+	}
+}
+
 static void test_tcp_doff(void)
 {
 	for (int fam = 0; fam < 2; fam++) {
@@ -314,6 +352,7 @@ int main(void)
 	ts_run("dp_zero_ip_length", test_zero_ip_length);
 	ts_run("dp_ipv6_ext_chain", test_ipv6_ext_chain);
 	ts_run("dp_fragments", test_fragments);
+	ts_run("dp_udp_length", test_udp_length);
 	ts_run("dp_tcp_doff", test_tcp_doff);
 	ts_run("dp_vlan_stacks", test_vlans);
 	ts_run("dp_all_tcp_flags_opening", test_all_tcp_flags);

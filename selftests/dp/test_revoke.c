@@ -4,9 +4,10 @@
  * exactly the established flows that policy would refuse (judged by the
  * dataplane's own judging program), and none in audit mode or when the
  * port went out of a passing scope; a loose pickup only when neither of
- * its sides may open it.
+ * its sides may open it; UDP flows and pings judged by their own protocol.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -119,6 +120,43 @@ static void test_loose(void)
 	run_loose("loose: neither side", COMPS "rule \"C\": c -> b tcp/443\n", true);
 }
 
+/* A UDP flow and a ping, each judged again as its own first packet:
+ * the rule that is gone takes its flow, the one that stays keeps it (a
+ * flow judged as a SYN would be refused: tcp/443 is not in the rules). */
+static void test_datagrams(void)
+{
+	static const char *const first =
+		COMPS "rule \"U\": a -> b udp/443\nrule \"P\": c -> b icmp/echo\n";
+	struct pkt_spec u = { .src = pkt_ip("192.0.2.1"), .dst = pkt_ip("198.51.100.1"), .sport = 40001,
+			      .dport = 443, .proto = IPPROTO_UDP, .payload = 8 };
+	struct pkt_spec e = { .src = pkt_ip("192.0.2.3"), .dst = pkt_ip("198.51.100.1"), .sport = 7,
+			      .dport = 1, .proto = IPPROTO_ICMP, .icmp_type = 8 };
+	uint32_t cut = 99;
+	struct dpt t;
+	struct pkt p;
+	int err = dpt_open(&t, 1024, 1024);
+
+	if (!err)
+		err = dpt_install_text(&t, first);
+	TS_CHECK(!err, "setup: %s", strerror(-err));
+	if (err)
+		goto out;
+	pkt_build(&u, &p);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW_UDP, "a -> b udp/443");
+	pkt_build(&e, &p);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW_ICMP, "c -> b echo request");
+	err = dpt_install_text(&t, COMPS "rule \"P\": c -> b icmp/echo\nrule \"X\": c -> b udp/443\n");
+	if (!err)
+		err = ts_revoke_cut(t.dp, &cut);
+	TS_CHECK(!err && cut == 1, "cut %u flows (%s), want 1: the UDP one", cut, strerror(-err));
+	pkt_build(&e, &p);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ICMP_ECHO, "the ping's flow stays");
+	pkt_build(&u, &p);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_RULE_UDP, "the UDP flow is gone");
+out:
+	dpt_close(&t);
+}
+
 int main(void)
 {
 	if (!ts_is_root()) {
@@ -130,5 +168,6 @@ int main(void)
 	ts_run("revoke_audit_cuts_nothing", test_audit_cuts_nothing);
 	ts_run("revoke_out_of_scope", test_out_of_scope);
 	ts_run("revoke_loose_pickup_refused_both_ways", test_loose);
+	ts_run("revoke_udp_and_echo_by_their_protocol", test_datagrams);
 	return ts_done();
 }

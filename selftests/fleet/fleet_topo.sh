@@ -216,6 +216,11 @@ gw_revision() {
 	gw_ts "$1" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["fleet"]["revision"])'
 }
 
+# gw_connected I: succeeds while gateway I's status says its etcd watch is live.
+gw_connected() {
+	gw_ts "$1" status --json | python3 -c 'import json,sys; sys.exit(not json.load(sys.stdin)["fleet"]["etcd_connected"])'
+}
+
 # gw_stop I: TERM gateway I's daemon; enforcement stays (its pins do).
 gw_stop() {
 	kill -TERM "${GW_PIDS[$1]}" 2>/dev/null

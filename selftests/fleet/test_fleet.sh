@@ -6,8 +6,9 @@
 # one gateway is allowed through the others (and a forged one is not),
 # the roles keep a gateway to its own keys, one member killed changes
 # nothing, all members stopped leave enforcement and names as they were
-# (a gateway restarted then starts from its cache), and changes flow again
-# when the members return. Topology: fleet_topo.sh.
+# (a gateway restarted then starts from its cache), changes flow again
+# when the members return, a gateway stopped leaves the fleet's list at
+# once and one killed vanishes with its lease. Topology: fleet_topo.sh.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../loader/topo.sh"
 . "$(dirname "$0")/fleet_topo.sh"
@@ -20,12 +21,18 @@ fleet_topo_up || { ts_fail topology "cannot build the namespaces or the etcd clu
 fleet_policy >"$TS_TMP/base.policy"
 policy_put "$(cat "$TS_TMP/base.policy")"
 for i in 1 2 3; do
-	gw_start $i || { ts_fail "gateway_$i" "did not start: $(tail -5 "$TS_TMP/gw$i.log")"; ts_exit; }
+	args=()
+	[ $i = 1 ] && args=(--metrics "$(gw_inside 1):9100") # gw1 also serves metrics
+	gw_start $i "${args[@]}" ||
+		{ ts_fail "gateway_$i" "did not start: $(tail -5 "$TS_TMP/gw$i.log")"; ts_exit; }
 done
 rev0=$(ectl get /turnstile/$FLEET/policy -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["kvs"][0]["mod_revision"])')
 ok=1
 for i in 1 2 3; do [ "$(gw_revision $i)" = "$rev0" ] || ok=0; done
 [ $ok = 1 ] && ts_pass start_from_etcd || ts_fail start_from_etcd "not every gateway runs revision $rev0"
+all_connected() { gw_connected 1 && gw_connected 2 && gw_connected 3; }
+ts_wait_for 10 all_connected && ts_pass status_etcd_connected ||
+	ts_fail status_etcd_connected "a gateway's status does not say etcd connected"
 
 # ---- propagation: 20 changes, each active on all 3 -------------------------
 extra='component extra { 198.51.100.11 }
@@ -39,8 +46,7 @@ if out=$(python3 "$TS_ROOT/selftests/fleet/measure_propagation.py" 20 "$TS_TMP/e
 	nsenter --net="/run/netns/$NS_E" etcdctl --endpoints "$ETCD_URLS" --cacert "$PKI/ca.crt" \
 	--cert "$PKI/client.crt" --key "$PKI/client.key" --user "$ETCD_AS"); then
 	echo "$out"
-	echo "propagation (etcdctl put -> active on all 3 gateways, 20 changes): $(echo "$out" | tail -1)"
-	ts_pass propagation_20_changes
+	ts_pass "propagation_20_changes ($(echo "$out" | tail -1), etcdctl put to active on all 3)"
 else
 	echo "$out"
 	ts_fail propagation_20_changes "$(echo "$out" | tail -1)"
@@ -49,6 +55,12 @@ ok=1
 for i in 1 2 3; do [ "$(client_connect $i 198.51.100.11)" = ok ] || ok=0; done
 [ $ok = 1 ] && ts_pass change_enforced || ts_fail change_enforced "the new rule X1 does not let 198.51.100.11 through everywhere"
 good_rev=$(gw_revision 1)
+if ts_nsexec "$NS_G1" curl -s "http://$(gw_inside 1):9100/metrics" |
+	grep -qx "turnstile_fleet_revision{fleet=\"$FLEET\",gateway=\"gw1\"} $good_rev"; then
+	ts_pass fleet_revision_metric
+else
+	ts_fail fleet_revision_metric "no turnstile_fleet_revision $good_rev at gw1's /metrics"
+fi
 
 # ---- a broken policy: refused by all 3, reported ---------------------------
 policy_put "$(fleet_policy "$extra
@@ -82,6 +94,36 @@ text=$(ts_nsexec "$NS_E" "$TS_BIN" fleet status --etcd "$ETCD_URLS" --fleet "$FL
 echo "$text"
 [ "$(echo "$text" | grep -cE "refusing +invalid +revision $bad_rev: .*error: unknown component")" = 3 ] &&
 	ts_pass fleet_status_text || ts_fail fleet_status_text "expected 3 refusing gateways"
+# An emptied key is refused too, not applied as "allow nothing".
+ectl put "/turnstile/$FLEET/policy" "" >/dev/null
+emptied() {
+	fleet_status_json | python3 -c '
+import json, sys
+gws = json.load(sys.stdin)["gateways"]
+assert len(gws) == 3 and all(g["last_reload"]["error"] == "the policy key is empty" and
+                             g["revision"] == int(sys.argv[1]) for g in gws), gws' "$good_rev"
+}
+if ts_wait_for 10 emptied && [ "$(client_connect 1 198.51.100.11)" = ok ]; then
+	ts_pass empty_policy_refused
+else
+	ts_fail empty_policy_refused "$(fleet_status_json)"
+fi
+# A policy from etcd stands alone: an include would make every gateway read
+# a local file and report its lines back to etcd.
+echo "s3cr3t-line" >"$TS_TMP/secret"
+policy_put "$(fleet_policy "component leak { include \"$TS_TMP/secret\" }")"
+included() {
+	fleet_status_json | python3 -c '
+import json, sys
+gws = json.load(sys.stdin)["gateways"]
+assert len(gws) == 3 and all("Operation not permitted" in g["last_reload"]["error"] and
+                             g["revision"] == int(sys.argv[1]) for g in gws), gws' "$good_rev"
+}
+if ts_wait_for 10 included && ! fleet_status_json | grep -q s3cr3t && ! grep -q s3cr3t "$TS_TMP"/gw?.log; then
+	ts_pass include_refused
+else
+	ts_fail include_refused "$(fleet_status_json)"
+fi
 policy_put "$(cat "$TS_TMP/extra.policy")"
 
 # ---- shared names: learned through gw1, allowed through gw2 and gw3 --------
@@ -90,7 +132,7 @@ policy_put "$(cat "$TS_TMP/extra.policy")"
 got=$(client_resolve 1 acct.blob.test)
 case "$got" in *connect=ok*) ;; *) ts_fail learn_through_gw1 "$got" ;; esac
 shared() { [ "$(client_connect 2 198.51.100.10)" = ok ] && [ "$(client_connect 3 198.51.100.10)" = ok ]; }
-if ts_wait_for 5 shared; then ts_pass shared_name_allowed_elsewhere; else ts_fail shared_name_allowed_elsewhere "gw2/gw3 still refuse acct.blob.test's address"; fi
+if ts_wait_for 10 shared; then ts_pass shared_name_allowed_elsewhere; else ts_fail shared_name_allowed_elsewhere "gw2/gw3 still refuse acct.blob.test's address"; fi
 
 # Forged names, written with gw1's own credentials (its role may write
 # names/gw1/): a name no wildcard covers, bytes no DNS name has, and an
@@ -128,8 +170,7 @@ all_published() {
 if ts_wait_for 30 all_published; then
 	end=$(date +%s.%N)
 	rate=$(python3 -c "print('%.0f' % (400 / ($end - $start)))")
-	echo "names publish rate (gw1, 400 fresh names through its DNS proxy, $(cat "$TS_TMP/flood.out")): $rate names/s"
-	ts_pass names_publish_rate
+	ts_pass "names_publish_rate ($rate names/s: gw1, 400 fresh names through its DNS proxy, $(cat "$TS_TMP/flood.out"))"
 else
 	ts_fail names_publish_rate "only $((n - before)) of 400 names published ($(cat "$TS_TMP/flood.out"))"
 fi
@@ -153,12 +194,37 @@ else
 	ts_fail role_limits_gateway_writes "gw1's user wrote the policy or another gateway's keys"
 fi
 
-# ---- one member killed: nothing changes, changes still flow ----------------
-etcd_stop 1 KILL
 active_everywhere() {
 	local r=$1 i
 	for i in 1 2 3; do [ "$(gw_revision $i)" = "$r" ] || return 1; done
 }
+policy_rev() {
+	ectl get /turnstile/$FLEET/policy -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["kvs"][0]["mod_revision"])'
+}
+
+# ---- gw1 cut off from etcd: the others go on, gw1 catches up ----------------
+before=$(gw_revision 1)
+ip -n "$NS_G1" link set ge down
+policy_put "$(fleet_policy "$extra
+# gw1 partitioned")"
+r=$(policy_rev)
+others() { [ "$(gw_revision 2)" = "$1" ] && [ "$(gw_revision 3)" = "$1" ]; }
+if ts_wait_for 15 others "$r" && [ "$(gw_revision 1)" = "$before" ] &&
+	[ "$(client_connect 1 198.51.100.11)" = ok ] && [ "$(client_connect 1 198.51.100.10)" = ok ]; then
+	ts_pass partitioned_gateway_keeps_enforcing
+else
+	ts_fail partitioned_gateway_keeps_enforcing "revisions $(for i in 1 2 3; do gw_revision $i; done | xargs), expected $before $r $r"
+fi
+ip -n "$NS_G1" link set ge up
+ip -n "$NS_G1" route replace 203.0.113.96/28 via 203.0.113.18
+if ts_wait_for 40 active_everywhere "$r"; then
+	ts_pass partitioned_gateway_catches_up
+else
+	ts_fail partitioned_gateway_catches_up "gw1 runs $(gw_revision 1), not $r: $(tail -5 "$TS_TMP/gw1.log")"
+fi
+
+# ---- one member killed: nothing changes, changes still flow ----------------
+etcd_stop 1 KILL
 policy_put "$(fleet_policy "$extra
 # one member down")"
 r=$(ectl get /turnstile/$FLEET/policy -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["kvs"][0]["mod_revision"])')
@@ -182,6 +248,12 @@ check_enforcement() {
 	done
 }
 if why=$(check_enforcement); then ts_pass etcd_down_enforcement_kept; else ts_fail etcd_down_enforcement_kept "$why"; fi
+gw1_cut_off() { ! gw_connected 1; }
+if ts_wait_for 20 gw1_cut_off; then
+	ts_pass status_etcd_unreachable
+else
+	ts_fail status_etcd_unreachable "gw1's status still says etcd connected with every member stopped"
+fi
 got=$(client_resolve 1 later.blob.test)
 case "$got" in *connect=ok*) ts_pass etcd_down_learns_locally ;; *) ts_fail etcd_down_learns_locally "$got" ;; esac
 gw_stop 3
@@ -197,9 +269,28 @@ ts_wait_for 20 etcd_healthy || ts_fail etcd_back "the cluster did not come back"
 policy_put "$(fleet_policy "$extra
 # members back")"
 r=$(ectl get /turnstile/$FLEET/policy -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["kvs"][0]["mod_revision"])')
-if ts_wait_for 30 active_everywhere "$r"; then
+if ts_wait_for 30 active_everywhere "$r" && ts_wait_for 10 all_connected; then
 	ts_pass etcd_back_changes_flow
 else
 	ts_fail etcd_back_changes_flow "revision $r not active everywhere: $(for i in 1 2 3; do gw_revision $i; done | xargs)"
+fi
+
+# ---- a gateway stopped cleanly leaves the fleet at once ---------------------
+gw_stop 3
+gone3() { ! fleet_status_json | grep -q '"gateway":"gw3"'; }
+# 3 s: well under the 10 s lease, which would take gw3 away anyway
+if ts_wait_for 3 gone3; then
+	ts_pass stopped_gateway_leaves
+else
+	ts_fail stopped_gateway_leaves "gw3's status is still in etcd 3 s after SIGTERM: $(fleet_status_json)"
+fi
+
+# ---- a gateway that dies disappears from the fleet with its lease ---------
+kill -9 "${GW_PIDS[2]}"
+gone() { ! fleet_status_json | grep -q '"gateway":"gw2"'; }
+if fleet_status_json | grep -q '"gateway":"gw2"' && ts_wait_for 20 gone; then
+	ts_pass dead_gateway_disappears
+else
+	ts_fail dead_gateway_disappears "gw2's status is still in etcd: $(fleet_status_json)"
 fi
 ts_exit

@@ -64,6 +64,9 @@ static void parse(const uint8_t *data, size_t size, bool watch)
 		}
 		for (const char *c = r.token; *c; c++)
 			CHECK((unsigned char)*c > 0x20 && *c != 0x7f);
+		CHECK(strlen(r.cancel_reason) < sizeof(r.cancel_reason));
+		for (const char *c = r.cancel_reason; *c; c++)
+			CHECK((unsigned char)*c >= 0x20 && *c != 0x7f);
 	}
 	ts_etcd_result_free(&r);
 }

@@ -35,6 +35,7 @@ struct filter {
 	long port;                   /* either end, 0 = any */
 	const char *rule;            /* id or label, NULL = any */
 	int state;                   /* enum ts_tcp_state, -1 = any */
+	const char *proto;           /* ts_proto_name(), NULL = any */
 };
 
 static const struct ts_opt flows_opts[] = {
@@ -43,6 +44,7 @@ static const struct ts_opt flows_opts[] = {
 	{ "port", 'p', TS_OPT_VALUE, "PORT", "only flows with PORT at either end", 'p' },
 	{ "rule", 'r', TS_OPT_VALUE, "ID|LABEL", "only flows a rule allowed (its id or label)", 'r' },
 	{ "state", 's', TS_OPT_VALUE, "STATE", "only flows in STATE (syn_sent, syn_recv, established, fin_wait, closing, unreplied, replied)", 's' },
+	{ "proto", 'P', TS_OPT_VALUE, "PROTO", "only flows of PROTO (tcp, udp, icmp, icmpv6)", 'P' },
 	{ "kill", 'k', TS_OPT_FLAG, NULL, "remove the flows the filters match (at least one filter)", 'k' },
 	{ 0 },
 };
@@ -76,6 +78,13 @@ static int flows_option(void *ctx, int id, const char *val)
 		return ts_opts_number("--port", val, 1, 65535, &f->port);
 	case 'r':
 		f->rule = val;
+		return 0;
+	case 'P':
+		if (strcmp(val, "tcp") && strcmp(val, "udp") && strcmp(val, "icmp") && strcmp(val, "icmpv6")) {
+			ts_err("--proto %s: expected tcp, udp, icmp or icmpv6", val);
+			return TS_EXIT_USAGE;
+		}
+		f->proto = val;
 		return 0;
 	case 's':
 		for (size_t i = 1; i < NSTATES; i++)
@@ -123,6 +132,8 @@ static bool matches(const struct ts_dp_flow *fl, void *ctx)
 	if (f->port && ntohs(k->lo_port) != f->port && ntohs(k->hi_port) != f->port)
 		return false;
 	if (f->state >= 0 && fl->val.state != f->state)
+		return false;
+	if (f->proto && strcmp(f->proto, ts_proto_name(k->proto)))
 		return false;
 	if (f->rule) {
 		char label[TS_LABEL_LEN], id[16];
@@ -209,8 +220,8 @@ int ts_cmd_flows(int argc, char **argv)
 	rc = ts_opts_parse(&syntax, argc, argv, flows_option, &f, &nops);
 	if (rc >= 0)
 		return rc;
-	if (f.kill && !f.has_addr && !f.port && !f.rule && f.state < 0) {
-		ts_err("flows --kill: give a filter (--addr, --port, --rule or --state): "
+	if (f.kill && !f.has_addr && !f.port && !f.rule && f.state < 0 && !f.proto) {
+		ts_err("flows --kill: give a filter (--addr, --port, --rule, --state or --proto): "
 		       "it removes the flows it matches");
 		return TS_EXIT_USAGE;
 	}

@@ -2,6 +2,7 @@
 /* cmd_run.c - `turnstile run`: `up`, then the daemon loop in the foreground. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -38,6 +39,7 @@ int ts_cmd_run(int argc, char **argv)
 				       fleet_policy, sizeof(fleet_policy), &fleet_revision))
 			return TS_EXIT_NO_POLICY;
 		a.opts.policy_path = fleet_policy;
+		a.opts.fleet_policy = true;
 	}
 	a.opts.daemon_pid = getpid();
 	if (ts_session_up(&s, &a.opts, &r))
@@ -48,6 +50,8 @@ int ts_cmd_run(int argc, char **argv)
 		snprintf(s.state.fleet, sizeof(s.state.fleet), "%s", a.fleet.fleet);
 		snprintf(s.state.fleet_gateway, sizeof(s.state.fleet_gateway), "%s", a.fleet.gateway);
 		s.state.fleet_revision = fleet_revision;
+		s.state.fleet_connected = false; /* until the fleet's reader says so */
+		s.state.fleet_connected_unix = time(NULL);
 		ts_state_save(s.pin_dir, &s.state);
 	}
 	err = ts_daemon_run(&s, a.fleet.fleet ? &fleet : NULL);

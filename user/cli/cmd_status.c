@@ -72,6 +72,9 @@ static void print_text(const struct view *v)
 	else
 		printf("generation  %llu (slot %u, schema %u)\n", (unsigned long long)v->cfg.generation,
 		       v->cfg.active_slot, v->cfg.schema_version);
+	if (v->st.fleet[0])
+		printf("etcd        %s for %" PRId64 " s\n", v->st.fleet_connected ? "connected" : "unreachable",
+		       (int64_t)now - v->st.fleet_connected_unix);
 	printf("mode        %s\n", v->scfg.flags & TS_CFG_AUDIT ? "audit" : "enforce");
 	printf("daemon      %s", v->daemon_alive ? "running" : "not running");
 	if (v->daemon_alive)
@@ -205,6 +208,8 @@ static void print_json(const struct view *v)
 		ts_json_str(&j, "name", v->st.fleet);
 		ts_json_str(&j, "gateway", v->st.fleet_gateway);
 		ts_json_i64(&j, "revision", v->st.fleet_revision);
+		ts_json_bool(&j, "etcd_connected", v->st.fleet_connected);
+		ts_json_i64(&j, "etcd_connected_since_unix", v->st.fleet_connected_unix);
 		ts_json_obj_close(&j);
 	}
 	ts_json_u64(&j, "active_slot", v->cfg.active_slot);

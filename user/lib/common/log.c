@@ -33,6 +33,8 @@ static void vlog(enum ts_log_level level, const char *fmt, va_list ap)
 
 	if (level > current_level)
 		return;
+	/* one line whole, whatever thread logs (the fleet's reader and writer) */
+	flockfile(stderr);
 	if (with_timestamps) {
 		struct timespec ts;
 		struct tm tm;
@@ -47,6 +49,7 @@ static void vlog(enum ts_log_level level, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 	if (len == 0 || fmt[len - 1] != '\n')
 		fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void ts_log(enum ts_log_level level, const char *fmt, ...)

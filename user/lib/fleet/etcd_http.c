@@ -22,8 +22,19 @@ struct ts_etcd {
 	char user[128], password[TS_ETCD_PASSWORD_LEN];
 	char token[128];
 	int timeout_ms;
+	const volatile bool *stop;   /* ts_etcd_set_stop(); NULL = never */
 	char error[TS_ETCD_MAX_ERROR + TS_ETCD_URL_LEN];
 };
+
+void ts_etcd_set_stop(struct ts_etcd *e, const volatile bool *stop)
+{
+	e->stop = stop;
+}
+
+void ts_etcd_set_timeout(struct ts_etcd *e, int timeout_ms)
+{
+	e->timeout_ms = timeout_ms;
+}
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 
@@ -148,6 +159,11 @@ void ts_etcd_close(struct ts_etcd *e)
 	free(e);
 }
 
+void ts_etcd_set_error(struct ts_etcd *e, const char *text)
+{
+	snprintf(e->error, sizeof(e->error), "%s", text);
+}
+
 const char *ts_etcd_error(const struct ts_etcd *e)
 {
 	return e->error;
@@ -256,6 +272,8 @@ static int transfer(struct ts_etcd *e, size_t idx, const char *path, const char 
 	CURLcode rc;
 
 	snprintf(url, sizeof(url), "%s%s", e->urls[idx], path);
+	if (!s->stop)
+		s->stop = e->stop;
 	curl_easy_reset(c);
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
 	if (e->token[0]) {
@@ -285,8 +303,9 @@ static int transfer(struct ts_etcd *e, size_t idx, const char *path, const char 
 		curl_easy_setopt(c, CURLOPT_SSLKEY, e->key);
 	rc = curl_easy_perform(c);
 	curl_slist_free_all(hdr);
-	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && (s->fn_rc || s->parse_rc)) ||
-	    (rc == CURLE_ABORTED_BY_CALLBACK && s->stop && *s->stop))
+	if (rc == CURLE_ABORTED_BY_CALLBACK && s->stop && *s->stop)
+		return stream ? 0 : -ECANCELED;
+	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && (s->fn_rc || s->parse_rc)))
 		return 0;
 	if (s->too_big) {
 		snprintf(e->error, sizeof(e->error), "%s: answer larger than %u bytes", e->urls[idx],
@@ -363,7 +382,7 @@ static int on_endpoints(struct ts_etcd *e, const char *path, const char *body,
 {
 	int err = -EHOSTUNREACH;
 
-	for (size_t k = 0; k < e->nurls; k++) {
+	for (size_t k = 0; k < e->nurls && !(e->stop && *e->stop); k++) {
 		size_t idx = (e->cur + k) % e->nurls;
 
 		if (e->user[0] && !e->token[0]) {
@@ -380,6 +399,8 @@ static int on_endpoints(struct ts_etcd *e, const char *path, const char *body,
 			if (!err)
 				err = one(e, idx, path, body, arg);
 		}
+		if (err == -ECANCELED)
+			return err;
 		if (err != -EHOSTUNREACH && err != -EAGAIN) {
 			e->cur = idx;
 			return err;

@@ -60,6 +60,17 @@ typedef int (*ts_etcd_msg_fn)(void *ctx, const struct ts_etcd_result *msg);
 int ts_etcd_stream(struct ts_etcd *e, const char *path, const char *body, ts_etcd_msg_fn fn,
 		   void *ctx, const volatile bool *stop);
 
+/* Every request (and stream) ends within about a second once *stop is
+ * true, with -ECANCELED (a stream: 0): a stopping daemon does not wait
+ * for connect timeouts. */
+void ts_etcd_set_stop(struct ts_etcd *e, const volatile bool *stop);
+
+/* The per-request timeout from now on (a last request at exit). */
+void ts_etcd_set_timeout(struct ts_etcd *e, int timeout_ms);
+
+/* Replaces the last failure's words (a caller that knows better). */
+void ts_etcd_set_error(struct ts_etcd *e, const char *text);
+
 /* The last failure in words ("https://...: Connection refused"). */
 const char *ts_etcd_error(const struct ts_etcd *e);
 

@@ -208,6 +208,24 @@ static int parse_error(json_object *root, char *err, size_t errlen)
 	}
 }
 
+/* A string field into out, refused when longer; absent = "". Control
+ * characters become spaces: it ends up in a log line. */
+static int bounded_text(json_object *v, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (!v)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return -EPROTO;
+	if ((size_t)json_object_get_string_len(v) >= len)
+		return -E2BIG;
+	snprintf(out, len, "%s", json_object_get_string(v));
+	for (char *c = out; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+	return 0;
+}
+
 static int parse_body(json_object *o, struct ts_etcd_result *r)
 {
 	json_object *tok = field(o, "token");
@@ -224,6 +242,9 @@ static int parse_body(json_object *o, struct ts_etcd_result *r)
 		err = int64_field(o, "ID", &r->lease_id);
 	if (!err)
 		err = int64_field(o, "TTL", &r->lease_ttl);
+	if (err)
+		return err;
+	err = bounded_text(field(o, "cancel_reason"), r->cancel_reason, sizeof(r->cancel_reason));
 	if (err)
 		return err;
 	r->more = bool_field(o, "more");

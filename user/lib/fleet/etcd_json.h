@@ -46,6 +46,7 @@ struct ts_etcd_result {
 	struct ts_etcd_event *events; /* watch */
 	size_t nevents;
 	bool created, canceled;    /* watch */
+	char cancel_reason[TS_ETCD_MAX_ERROR]; /* watch canceled: why (control characters blanked) */
 	int64_t compact_revision;  /* watch canceled for compaction: > 0 */
 	int64_t lease_id, lease_ttl; /* lease grant / keepalive */
 	char token[128];           /* auth/authenticate */

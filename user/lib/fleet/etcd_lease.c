@@ -53,3 +53,19 @@ int ts_etcd_lease_keepalive(struct ts_etcd *e, int64_t id)
 		err = ttl > 0 ? 0 : -ENOENT; /* an expired lease is renewed to TTL 0 */
 	return err;
 }
+
+int ts_etcd_lease_revoke(struct ts_etcd *e, int64_t id)
+{
+	json_object *o = json_object_new_object();
+	struct ts_etcd_result r;
+	int err;
+
+	if (!o || ts_etcd_add_int(o, "ID", id)) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	err = ts_etcd_call(e, "/v3/lease/revoke", json_object_to_json_string(o), &r);
+	json_object_put(o);
+	ts_etcd_result_free(&r);
+	return err;
+}

@@ -2,7 +2,7 @@
 /*
  * etcd_lease.h - leases: keys put under one vanish when it expires, so
  * what a gateway wrote disappears with the gateway (/v3/lease/grant,
- * /v3/lease/keepalive).
+ * /v3/lease/keepalive, /v3/lease/revoke).
  */
 #ifndef TS_FLEET_ETCD_LEASE_H
 #define TS_FLEET_ETCD_LEASE_H
@@ -17,5 +17,8 @@
 int ts_etcd_lease_grant(struct ts_etcd *e, int64_t ttl_s, int64_t *id);
 /* Renews lease id for its TTL; -ENOENT when it has expired (or is unknown). */
 int ts_etcd_lease_keepalive(struct ts_etcd *e, int64_t id);
+
+/* Ends lease id now: its keys go at once. */
+int ts_etcd_lease_revoke(struct ts_etcd *e, int64_t id);
 
 #endif /* TS_FLEET_ETCD_LEASE_H */

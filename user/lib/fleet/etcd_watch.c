@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* etcd_watch.c - the watch stream (see etcd_watch.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -10,14 +11,21 @@
 struct watch_ctx {
 	ts_etcd_msg_fn fn;
 	void *ctx;
+	char reason[TS_ETCD_MAX_ERROR + 32];
 };
 
 static int on_message(void *ctx, const struct ts_etcd_result *msg)
 {
 	struct watch_ctx *w = ctx;
 
-	if (msg->canceled)
-		return msg->compact_revision > 0 ? -ESTALE : -EPIPE;
+	if (msg->canceled) {
+		snprintf(w->reason, sizeof(w->reason), "watch canceled by etcd: %s",
+			 msg->cancel_reason[0] ? msg->cancel_reason : "no reason given");
+		if (msg->compact_revision > 0)
+			return -ESTALE;
+		/* permission denied: a role without read on the whole range */
+		return strstr(msg->cancel_reason, "permission denied") ? -EACCES : -EPIPE;
+	}
 	if (msg->created && !msg->nevents)
 		return 0;
 	return w->fn(w->ctx, msg);
@@ -42,6 +50,8 @@ int ts_etcd_watch(struct ts_etcd *e, const char *key, const char *range_end,
 		create = NULL;
 	if (!err)
 		err = ts_etcd_stream(e, "/v3/watch", json_object_to_json_string(o), on_message, &w, stop);
+	if (w.reason[0])
+		ts_etcd_set_error(e, w.reason);
 	json_object_put(create);
 	json_object_put(o);
 	return err;

@@ -11,6 +11,14 @@
 #include "fleet/etcd_kv.h"
 #include "fleet/fleet_internal.h"
 
+int64_t ts_fleet_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void ts_fleet_notify(struct ts_fleet *f)
 {
 	uint64_t one = 1;
@@ -72,6 +80,8 @@ int ts_fleet_start(struct ts_fleet **out, const struct ts_fleet_config *cfg, cha
 	if (!err)
 		err = open_etcd(&f->writer_etcd, cfg, why, whylen);
 	if (!err) {
+		ts_etcd_set_stop(f->reader_etcd, &f->stop);
+		ts_etcd_set_stop(f->writer_etcd, &f->stop);
 		err = -pthread_create(&f->reader, NULL, ts_fleet_reader_main, f);
 		f->reader_started = !err;
 	}

@@ -25,7 +25,7 @@
 #define TS_FLEET_HEARTBEAT_S      5    /* status rewritten at least this often */
 #define TS_FLEET_BACKOFF_MIN_MS   250
 #define TS_FLEET_BACKOFF_MAX_MS   8000
-#define TS_FLEET_NAMES_QUEUE      65536u /* names read, waiting for the loop */
+#define TS_FLEET_NAMES_QUEUE      16384u /* names read, waiting for the loop (as many as a gateway may learn) */
 #define TS_FLEET_PUBLISH_QUEUE    4096u  /* names to publish, waiting for the writer */
 
 struct ts_fleet_config {

@@ -36,6 +36,8 @@ struct ts_fleet {
 	struct ts_fleet_counters counters;
 };
 
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t ts_fleet_mono_ms(void);
 /* Wakes the loop (the eventfd). */
 void ts_fleet_notify(struct ts_fleet *f);
 /* Sleeps up to ms, or less when stop is set; false once stopping. */

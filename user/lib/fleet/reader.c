@@ -17,6 +17,8 @@
 #include "fleet/etcd_watch.h"
 #include "fleet/fleet_internal.h"
 
+#define WATCH_HELD_MS 10000 /* a watch that lasted this long resets the backoff */
+
 struct reader {
 	struct ts_fleet *f;
 	char policy_key[TS_FLEET_KEY_LEN];
@@ -99,6 +101,8 @@ static void set_connected(struct reader *rd, bool up, const char *why)
 	if (!up && was)
 		f->counters.reconnects++;
 	pthread_mutex_unlock(&f->lock);
+	if (up != was)
+		ts_fleet_notify(f); /* the loop records it (status) */
 	if (up && !was)
 		ts_info("fleet %s: etcd connected", f->fleet);
 	else if (!up && (was || !rd->said_down))
@@ -155,7 +159,8 @@ void *ts_fleet_reader_main(void *arg)
 	memcpy(end, rd.policy_key, end_len); /* its NUL included: the key after "policy" */
 
 	while (!f->stop) {
-		int64_t from = read_all(&rd);
+		int64_t from = read_all(&rd), since;
+		bool held;
 		int err;
 
 		if (from < 0) {
@@ -165,13 +170,21 @@ void *ts_fleet_reader_main(void *arg)
 			continue;
 		}
 		set_connected(&rd, true, NULL);
-		backoff = TS_FLEET_BACKOFF_MIN_MS;
+		since = ts_fleet_mono_ms();
 		err = ts_etcd_watch(f->reader_etcd, rd.names_prefix, end, end_len, from, on_watch, &rd,
 				    &f->stop);
 		if (f->stop)
 			break;
 		set_connected(&rd, false, err == -ESTALE ? "watch revision compacted" : ts_etcd_error(f->reader_etcd));
+		/* A watch that held is a new start; one that fails at once (a
+		 * role without read on the range, a member that drops it) must
+		 * not become a read a few times a second: the backoff grows. */
+		held = ts_fleet_mono_ms() - since >= WATCH_HELD_MS;
+		if (held)
+			backoff = TS_FLEET_BACKOFF_MIN_MS;
 		ts_fleet_sleep(f, backoff);
+		if (!held)
+			backoff = backoff * 2 > TS_FLEET_BACKOFF_MAX_MS ? TS_FLEET_BACKOFF_MAX_MS : backoff * 2;
 	}
 	return NULL;
 }

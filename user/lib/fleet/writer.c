@@ -10,7 +10,8 @@
  * half its TTL is not written again: clients asking every second for a
  * popular name do not become writes. While etcd cannot be written, the
  * writer waits with backoff; names that failed are counted, and are
- * published again the next time a client's answer carries them.
+ * published again the next time a client's answer carries them. At a
+ * clean stop the status lease is revoked: the gateway leaves the list.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,14 +50,6 @@ struct writer {
 	struct recent *recent;
 	bool said_down;
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void count_write(struct writer *w, uint64_t n)
 {
@@ -210,7 +203,7 @@ static bool wait_work(struct writer *w, struct ts_fleet_status *st, bool *status
 		      struct publish_item *batch, size_t *n)
 {
 	struct ts_fleet *f = w->f;
-	int64_t now = mono_ms();
+	int64_t now = ts_fleet_mono_ms();
 
 	pthread_mutex_lock(&f->lock);
 	for (;;) {
@@ -228,7 +221,7 @@ static bool wait_work(struct writer *w, struct ts_fleet_status *st, bool *status
 		pthread_mutex_unlock(&f->lock);
 		ts_fleet_sleep(f, (int)(deadline - now > 1000 ? 1000 : deadline - now < 1 ? 1 : deadline - now));
 		pthread_mutex_lock(&f->lock);
-		now = mono_ms();
+		now = ts_fleet_mono_ms();
 	}
 	*st = f->status;
 	*status_due = f->status_set && (f->status_dirty || now >= w->heartbeat_ms);
@@ -264,7 +257,7 @@ void *ts_fleet_writer_main(void *arg)
 
 		if (!wait_work(&w, &st, &status_due, batch, &n))
 			break;
-		now = mono_ms();
+		now = ts_fleet_mono_ms();
 		err = keep_lease(&w, now, &regranted);
 		if (!err && (status_due || (regranted && w.f->status_set))) {
 			err = write_status(&w, &st);
@@ -286,6 +279,13 @@ void *ts_fleet_writer_main(void *arg)
 			ts_info("fleet %s: writing to etcd again", w.f->fleet);
 		w.said_down = false;
 		w.backoff = TS_FLEET_BACKOFF_MIN_MS;
+	}
+	/* A gateway that stops leaves the fleet's list at once, not when its
+	 * lease runs out; without etcd this costs at most a second or so. */
+	if (w.lease && !w.said_down) {
+		ts_etcd_set_stop(w.e, NULL);
+		ts_etcd_set_timeout(w.e, 500);
+		ts_etcd_lease_revoke(w.e, w.lease);
 	}
 	free(w.recent);
 	return NULL;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "fleet/cache.h"
@@ -116,7 +117,12 @@ static void apply_policy(struct ts_fleet_glue *g, struct ts_fleet_msg *m)
 		err = ts_fleet_cache_stage(s->state.state_dir, m->text, m->len);
 	if (err)
 		snprintf(why, sizeof(why), "%.300s: cannot write the candidate: %s", path, strerror(-err));
-	else
+	else if (!m->len) {
+		/* an emptied key is a mistake far more often than a wish to
+		 * refuse everything everywhere at once */
+		snprintf(why, sizeof(why), "the policy key is empty");
+		err = -EINVAL;
+	} else
 		err = g->reload(g->reload_ctx, path, why, sizeof(why));
 	snprintf(g->status.reload_result, sizeof(g->status.reload_result), "%s",
 		 !err ? "ok" : err == -EINVAL ? "invalid" : "failed");
@@ -152,7 +158,8 @@ static void learn_name(struct ts_fleet_glue *g, const struct ts_fleet_name *n)
 	}
 	if (!g->status.names_refused++)
 		ts_warn("fleet: not learning %s from gateway %s: %s", n->name, n->gateway,
-			o == TS_LEARN_NONE ? "it matches no wildcard of the policy" : ts_learn_outcome_name(o));
+			o == TS_LEARN_NONE ? "it matches no wildcard of the policy, or is one of its exact names"
+					   : ts_learn_outcome_name(o));
 }
 
 void ts_fleet_glue_process(struct ts_fleet_glue *g)
@@ -163,7 +170,9 @@ void ts_fleet_glue_process(struct ts_fleet_glue *g)
 
 	if (!g->fleet)
 		return;
-	while (ts_fleet_next(g->fleet, &m)) {
+	/* A bounded batch: a re-read of many names does not starve the DNS
+	 * proxy and the GC; the fd stays readable until the queue is empty. */
+	for (int budget = 4096; budget-- > 0 && ts_fleet_next(g->fleet, &m);) {
 		if (m.kind == TS_FLEET_MSG_POLICY)
 			apply_policy(g, &m);
 		else
@@ -171,6 +180,11 @@ void ts_fleet_glue_process(struct ts_fleet_glue *g)
 		ts_fleet_msg_free(&m);
 	}
 	ts_fleet_counters(g->fleet, &fc);
+	if (fc.connected != g->s->state.fleet_connected) {
+		g->s->state.fleet_connected = fc.connected;
+		g->s->state.fleet_connected_unix = time(NULL);
+		ts_state_save(g->s->pin_dir, &g->s->state);
+	}
 	if (installed != g->status.names_installed || refused != g->status.names_refused ||
 	    fc.names_bad != g->names_bad) {
 		g->names_bad = fc.names_bad;
@@ -183,7 +197,7 @@ static bool candidate_passes(const char *path)
 {
 	struct ts_diags d = { 0 };
 	struct ts_compiled *c = NULL;
-	int err = ts_policy_build_file(path, &d, &c);
+	int err = ts_policy_build_file_alone(path, &d, &c);
 
 	ts_diags_print(stderr, &d);
 	ts_diags_free(&d);
@@ -210,7 +224,7 @@ int ts_fleet_bootstrap(const struct ts_fleet_config *cfg, const char *state_dir,
 			err = ts_fleet_cache_stage(state_dir, text, tlen);
 		if (err)
 			ts_warn("%s: cannot write: %s", cand, strerror(-err));
-		else if (candidate_passes(cand))
+		else if (tlen && candidate_passes(cand)) /* empty: as in apply_policy */
 			err = ts_fleet_cache_promote(state_dir, rev);
 		else
 			ts_err("fleet %s: revision %lld refused; starting from the cached policy",

@@ -101,6 +101,17 @@ static void daemon_state(FILE *out, const struct ts_config *cfg, const struct ts
 		fprintf(out, "turnstile_last_reload_success %d\n", st->reload_result == TS_RELOAD_OK);
 		fprintf(out, "turnstile_last_reload_timestamp_seconds %" PRId64 "\n", st->reload_unix);
 	}
+	/* `run --fleet`; its names are labels of [a-z0-9._-]: nothing to escape */
+	if (st->fleet[0]) {
+		family(out, "turnstile_fleet_revision", "gauge",
+		       "The etcd revision of the fleet policy this gateway enforces.");
+		fprintf(out, "turnstile_fleet_revision{fleet=\"%s\",gateway=\"%s\"} %" PRId64 "\n", st->fleet,
+			st->fleet_gateway, st->fleet_revision);
+		family(out, "turnstile_fleet_etcd_connected", "gauge",
+		       "1 while the gateway's watch on etcd is live, 0 while it reconnects.");
+		fprintf(out, "turnstile_fleet_etcd_connected{fleet=\"%s\",gateway=\"%s\"} %d\n", st->fleet,
+			st->fleet_gateway, st->fleet_connected);
+	}
 	family(out, "turnstile_build_info", "gauge", "Always 1; the schema version of the pinned maps.");
 	fprintf(out, "turnstile_build_info{schema_version=\"%u\"} 1\n", (unsigned)TS_SCHEMA_VERSION);
 }

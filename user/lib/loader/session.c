@@ -64,12 +64,12 @@ static void first_error(const struct ts_diags *d, char *why, size_t len)
 /* -EINVAL: the policy is invalid; another -errno: it cannot be read
  * (either way its findings are printed, once). why (may be NULL) gets a
  * one-line reason when it fails. */
-static int build_policy(const char *path, bool audit, const char *resolvers,
+static int build_policy(const char *path, bool alone, bool audit, const char *resolvers,
 			const char *dns_listen, const char *names_cache, struct ts_compiled **out,
 			char *why, size_t whylen)
 {
 	struct ts_diags d = { 0 };
-	int err = ts_policy_build_file(path, &d, out);
+	int err = alone ? ts_policy_build_file_alone(path, &d, out) : ts_policy_build_file(path, &d, out);
 
 	ts_diags_print(stderr, &d);
 	if (err && why)
@@ -300,7 +300,7 @@ int ts_session_up(struct ts_session *s, const struct ts_up_opts *o, struct ts_up
 		snprintf(abs_policy, sizeof(abs_policy), "%s", o->policy_path);
 	snprintf(s->names_cache, sizeof(s->names_cache), "%s/names.cache",
 		 o->state_dir ? o->state_dir : TS_STATE_DIR_DEFAULT);
-	err = build_policy(abs_policy, o->audit, o->resolvers, o->dns_listen, s->names_cache,
+	err = build_policy(abs_policy, o->fleet_policy, o->audit, o->resolvers, o->dns_listen, s->names_cache,
 			   &s->policy, NULL, 0);
 	if (err) {
 		res->fail = err == -EINVAL ? TS_UP_FAIL_POLICY : TS_UP_FAIL_POLICY_UNREADABLE;
@@ -372,7 +372,8 @@ int ts_session_reload_file(struct ts_session *s, const char *path, uint64_t *gen
 	char why[TS_STATE_PATH_LEN + TS_STATE_REASON_LEN] = "";
 	int err;
 
-	err = build_policy(path, s->state.audit,
+	/* a fleet's policy text comes from etcd: it stands alone */
+	err = build_policy(path, s->state.fleet[0] != '\0', s->state.audit,
 			   s->state.resolvers[0] ? s->state.resolvers : s->default_resolvers,
 			   s->state.dns_listen, s->names_cache, &next, why, sizeof(why));
 	if (err) {

@@ -40,6 +40,7 @@ enum ts_up_fail {
 
 struct ts_up_opts {
 	const char *policy_path;
+	bool fleet_policy;                /* policy_path is a fleet's: no include (ts_policy_build_file_alone) */
 	const char *pin_dir;              /* NULL = TS_PIN_DIR */
 	const char *const *xdp_ifaces;    /* -i */
 	size_t n_xdp;

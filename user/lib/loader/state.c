@@ -71,6 +71,7 @@ static void format_state(char *buf, size_t len, const struct ts_loader_state *st
 	PUT("fleet %s\n", st->fleet);
 	PUT("fleet_gateway %s\n", st->fleet_gateway);
 	PUT("fleet_revision %" PRId64 "\n", st->fleet_revision);
+	PUT("fleet_connected %d %" PRId64 "\n", st->fleet_connected, st->fleet_connected_unix);
 	for (size_t i = 0; i < st->nifaces; i++) {
 		const struct ts_state_iface *f = &st->ifaces[i];
 
@@ -131,7 +132,7 @@ static void parse_line(struct ts_loader_state *st, const char *line)
 	const char *v = sp ? sp + 1 : "";
 	size_t klen = sp ? (size_t)(sp - line) : strcspn(line, "\n");
 	struct ts_state_iface f = { 0 };
-	int xdp, tc, created;
+	int xdp, tc, created, up;
 	unsigned int mode, prog;
 
 #define KEY(k) (klen == sizeof(k) - 1 && !strncmp(line, k, klen))
@@ -175,6 +176,8 @@ static void parse_line(struct ts_loader_state *st, const char *line)
 		copy_value(st->fleet_gateway, sizeof(st->fleet_gateway), v);
 	else if (KEY("fleet_revision"))
 		st->fleet_revision = strtoll(v, NULL, 10);
+	else if (KEY("fleet_connected") && sscanf(v, "%d %" SCNd64, &up, &st->fleet_connected_unix) == 2)
+		st->fleet_connected = up != 0;
 	else if (KEY("iface") && st->nifaces < TS_STATE_MAX_IFACES &&
 		 sscanf(v, "%15s %d %u %d %d %u", f.name, &xdp, &mode, &tc, &created, &prog) == 6) {
 		f.xdp = xdp;

@@ -71,6 +71,8 @@ struct ts_loader_state {
 	char fleet[64];
 	char fleet_gateway[64];
 	int64_t fleet_revision;
+	bool fleet_connected;                 /* its watch on etcd is live */
+	int64_t fleet_connected_unix;         /* since when it is (or is not) */
 	struct ts_state_iface ifaces[TS_STATE_MAX_IFACES];
 	size_t nifaces;
 };

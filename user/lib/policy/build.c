@@ -105,10 +105,18 @@ out:
 	return err;
 }
 
-int ts_policy_build_file(const char *path, struct ts_diags *d, struct ts_compiled **out)
+/* A policy that may not include (ts_policy_build_file_alone): every
+ * include is refused before any file is opened. */
+static int refuse_include(void *ctx, const char *path, char **data, size_t *len)
+{
+	return -EPERM;
+}
+
+static int build_file(const char *path, bool alone, struct ts_diags *d, struct ts_compiled **out)
 {
 	struct ts_sha256 sha;
 	const struct ts_policy_reader hashed = { .read = read_hashed, .ctx = &sha };
+	const struct ts_policy_reader refuse = { .read = refuse_include };
 	char *buf = NULL;
 	size_t len = 0;
 	int err;
@@ -124,9 +132,19 @@ int ts_policy_build_file(const char *path, struct ts_diags *d, struct ts_compile
 	}
 	ts_sha256_init(&sha);
 	ts_sha256_update(&sha, buf, len);
-	err = ts_policy_build(path, buf, len, &hashed, d, out);
+	err = ts_policy_build(path, buf, len, alone ? &refuse : &hashed, d, out);
 	free(buf);
 	if (!err)
 		ts_sha256_hex(&sha, (*out)->text_sha256);
 	return err;
+}
+
+int ts_policy_build_file(const char *path, struct ts_diags *d, struct ts_compiled **out)
+{
+	return build_file(path, false, d, out);
+}
+
+int ts_policy_build_file_alone(const char *path, struct ts_diags *d, struct ts_compiled **out)
+{
+	return build_file(path, true, d, out);
 }

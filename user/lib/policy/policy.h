@@ -137,6 +137,11 @@ int ts_policy_build(const char *name, const char *buf, size_t len,
  * finding [unreadable] and its -errno (never -EINVAL: that is an invalid
  * policy). */
 int ts_policy_build_file(const char *path, struct ts_diags *d, struct ts_compiled **out);
+/* The same for a policy that must stand alone (a fleet's, from etcd): an
+ * include is an error (cannot read: operation not permitted) and no file
+ * but `path` is opened, so a policy text from the network never makes a
+ * gateway read, or report lines of, its local files. */
+int ts_policy_build_file_alone(const char *path, struct ts_diags *d, struct ts_compiled **out);
 
 /* Canonical text of a rule's ports: "tcp/443,8443 udp/443 icmp/echo". */
 void ts_ports_format(const struct ts_ports *p, char *buf, size_t len);
