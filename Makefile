@@ -135,7 +135,7 @@ $(LIVE_BIN): $(LIVE_SRCS) $(wildcard selftests/bench/live/*.h) | $(LIVE_BPF_OBJ)
 
 # ---- ThreadSanitizer: user/lib/dp/table.c with several writer threads,
 # built apart with -fsanitize=thread; found by selftests/run as a test.
-# clang: gcc refuses the acquire fence of ts_atomic.h under TSan ----------
+# clang: gcc refuses ts_atomic.h's fences under TSan (-Werror=tsan) -------
 TSAN_BIN  := $(BUILD)/selftests/tsan/test_table_tsan
 TSAN_SRCS := selftests/tsan/table_race.c user/lib/dp/table.c user/lib/common/log.c \
 	user/lib/common/pin.c selftests/testlib.c

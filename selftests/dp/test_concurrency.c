@@ -55,24 +55,25 @@
  * both sides compile, never committed; the default 20 s run, 2026-12-02,
  * on a host shared with other work, load 8-11):
  *   - ts_slot_publish makes the slot LIVE before the tag OR: FAIL ("live,
- *     tag byte 00, its key's 3e") in 2 runs of 3 (the checker must be
+ *     tag byte 00, its key's 3e") in 3 runs of 4 (the checker must be
  *     reading that slot in the nanoseconds between the two steps; before
  *     the protocol moved to ts_table.h, the same mutation in bpf/flow.h
  *     failed within a second on a quieter host).
  *   - ts_slot_claim takes the slot with a plain store instead of the CAS:
  *     FAIL (ts_table_fill one off the live slots: two writers claimed one
- *     slot), 2 of 2.
+ *     slot), 3 of 3.
  *   - ts_slot_claim leaves a claimed live slot's tag byte (removal and
  *     replacement): FAIL at the first pause (a tags word with the byte of
- *     an empty slot), 2 of 2.
+ *     an empty slot), 3 of 3.
  *   - ts_slot_publish's TS_TAG_DUPS undo without the decrement of the
  *     count for a replaced entry: NOT caught (20 s runs, and 150 s before
  *     the move). With two CPUs, inserters into one bucket pick the same
  *     slot (the home slot, or the first free one) and meet at the claim's
  *     CAS before either ORs its tag; an undo needs tags snapshots that
- *     differ, and for this one a replaced entry besides. test_table_tsan
- *     reaches that undo (its replacing writers run the same ts_slot_claim
- *     and ts_slot_publish, picking slots at random) and fails on this
+ *     differ, and for this one a replaced entry besides. test_slots sets
+ *     that undo up by hand, and test_table_tsan reaches it with threads
+ *     (its replacing writers run the same ts_slot_claim and
+ *     ts_slot_publish, picking slots at random): it fails on this
  *     mutation, and on the undo leaving its tag byte.
  */
 #include <arpa/inet.h>
