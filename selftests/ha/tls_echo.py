@@ -38,18 +38,24 @@ def echo(conn):
             conn.sendall(data)
 
 
+def handshake_and_echo(ctx, raw):
+    try:
+        conn = ctx.wrap_socket(raw, server_side=True)
+    except (OSError, ssl.SSLError):
+        raw.close()
+        return
+    echo(conn)
+
+
 def serve(ctx, sock):
+    # each connection's TLS handshake in its own thread: clients opening at
+    # once must not wait for each other's handshakes (their 2 s bound)
     while True:
         raw, _ = sock.accept()
         if not ctx:
             threading.Thread(target=echo, args=(raw,), daemon=True).start()
-            continue
-        try:
-            conn = ctx.wrap_socket(raw, server_side=True)
-        except (OSError, ssl.SSLError):
-            raw.close()
-            continue
-        threading.Thread(target=echo, args=(conn,), daemon=True).start()
+        else:
+            threading.Thread(target=handshake_and_echo, args=(ctx, raw), daemon=True).start()
 
 
 def server(cert, key, addr, ports):
