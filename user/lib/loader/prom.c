@@ -30,6 +30,13 @@ static void family(FILE *out, const char *name, const char *type, const char *he
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family of one sample without labels. */
+static void scalar(FILE *out, const char *name, const char *type, const char *help, uint64_t v)
+{
+	family(out, name, type, help);
+	fprintf(out, "%s %" PRIu64 "\n", name, v);
+}
+
 static void rule_family(FILE *out, const struct ts_dp_rule_stat *rules, size_t nrules,
 			const char *name, const char *help, int field)
 {
@@ -84,16 +91,16 @@ static void tables(FILE *out, const struct ts_dp_fill *f, const struct ts_dp_mem
 	for (int i = 0; i < 5; i++)
 		fprintf(out, "turnstile_table_memory_bytes{table=\"%s\"} %" PRIu64 "\n", names[i],
 			mem->table[i]);
-	family(out, "turnstile_maps_memory_bytes", "gauge", "Kernel memory of every pinned map.");
-	fprintf(out, "turnstile_maps_memory_bytes %" PRIu64 "\n", mem->total);
+	scalar(out, "turnstile_maps_memory_bytes", "gauge",
+	       "Kernel memory of every pinned map.", mem->total);
 }
 
 static void daemon_state(FILE *out, const struct ts_config *cfg, const struct ts_loader_state *st)
 {
-	family(out, "turnstile_policy_generation", "gauge", "Generation of the installed policy.");
-	fprintf(out, "turnstile_policy_generation %" PRIu64 "\n", (uint64_t)cfg->generation);
-	family(out, "turnstile_reloads_total", "counter", "Policy reloads the daemon finished, any result.");
-	fprintf(out, "turnstile_reloads_total %" PRIu64 "\n", st->reloads);
+	scalar(out, "turnstile_policy_generation", "gauge",
+	       "Generation of the installed policy.", (uint64_t)cfg->generation);
+	scalar(out, "turnstile_reloads_total", "counter",
+	       "Policy reloads the daemon finished, any result.", st->reloads);
 	family(out, "turnstile_last_reload_success", "gauge",
 	       "1 when the last reload installed the new policy, 0 when the old one stayed.");
 	family(out, "turnstile_last_reload_timestamp_seconds", "gauge", "When the last reload ended.");
@@ -120,22 +127,20 @@ static void names(FILE *out, const struct ts_names_metrics *m)
 {
 	uint64_t cum = 0;
 
-	family(out, "turnstile_names", "gauge", "Host names tracked (the policy's and learned ones).");
-	fprintf(out, "turnstile_names %" PRIu64 "\n", m->names);
-	family(out, "turnstile_names_learned", "gauge", "Names learned through the policy's wildcards.");
-	fprintf(out, "turnstile_names_learned %" PRIu64 "\n", m->learned_names);
-	family(out, "turnstile_names_stale", "gauge", "Names whose last refresh failed (last known good kept).");
-	fprintf(out, "turnstile_names_stale %" PRIu64 "\n", m->stale_names);
-	family(out, "turnstile_name_addresses", "gauge", "Addresses the names hold.");
-	fprintf(out, "turnstile_name_addresses %" PRIu64 "\n", m->addrs);
-	family(out, "turnstile_name_resolutions_total", "counter", "DNS queries answered.");
-	fprintf(out, "turnstile_name_resolutions_total %" PRIu64 "\n", m->resolutions);
-	family(out, "turnstile_name_failures_total", "counter", "DNS queries failed.");
-	fprintf(out, "turnstile_name_failures_total %" PRIu64 "\n", m->failures);
-	family(out, "turnstile_name_map_updates_total", "counter", "Map writes for answers, done.");
-	fprintf(out, "turnstile_name_map_updates_total %" PRIu64 "\n", m->map_updates);
-	family(out, "turnstile_name_map_errors_total", "counter", "Map writes for answers, failed.");
-	fprintf(out, "turnstile_name_map_errors_total %" PRIu64 "\n", m->map_errors);
+	scalar(out, "turnstile_names", "gauge",
+	       "Host names tracked (the policy's and learned ones).", m->names);
+	scalar(out, "turnstile_names_learned", "gauge",
+	       "Names learned through the policy's wildcards.", m->learned_names);
+	scalar(out, "turnstile_names_stale", "gauge",
+	       "Names whose last refresh failed (last known good kept).", m->stale_names);
+	scalar(out, "turnstile_name_addresses", "gauge", "Addresses the names hold.", m->addrs);
+	scalar(out, "turnstile_name_resolutions_total", "counter",
+	       "DNS queries answered.", m->resolutions);
+	scalar(out, "turnstile_name_failures_total", "counter", "DNS queries failed.", m->failures);
+	scalar(out, "turnstile_name_map_updates_total", "counter",
+	       "Map writes for answers, done.", m->map_updates);
+	scalar(out, "turnstile_name_map_errors_total", "counter",
+	       "Map writes for answers, failed.", m->map_errors);
 	family(out, "turnstile_name_answer_to_map_seconds", "histogram",
 	       "From a DNS answer's arrival to its last map write.");
 	for (int b = 0; b < TS_NAMES_LAT_BUCKETS; b++) {
@@ -152,8 +157,10 @@ static void names(FILE *out, const struct ts_names_metrics *m)
 
 static void proxy_counter(FILE *out, const char *name, const char *help, uint64_t v)
 {
-	fprintf(out, "# HELP turnstile_dns_proxy_%s %s\n# TYPE turnstile_dns_proxy_%s counter\n"
-		"turnstile_dns_proxy_%s %" PRIu64 "\n", name, help, name, name, v);
+	char full[96];
+
+	snprintf(full, sizeof(full), "turnstile_dns_proxy_%s", name);
+	scalar(out, full, "counter", help, v);
 }
 
 void ts_prom_dns_proxy(FILE *out, const struct ts_loader_state *st)
