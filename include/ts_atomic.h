@@ -43,6 +43,8 @@ typedef __u64 ts_word;
 #define ts_load_relaxed(p)      (*(const volatile __u64 *)(p))
 /* xchg: fully ordered, so every store before it is visible first */
 #define ts_store_release(p, v)  ((void)__sync_lock_test_and_set((p), (v)))
+/* a store no later load may pass: the same xchg */
+#define ts_store_fenced(p, v)   ts_store_release((p), (v))
 /* the word's previous value; the swap happened iff it equals `old` */
 #define ts_cas(p, old, new)     __sync_val_compare_and_swap((p), (old), (new))
 #define ts_fetch_or(p, v)       __sync_fetch_and_or((p), (v))
@@ -77,6 +79,13 @@ static inline __u64 ts_load_relaxed(const ts_word *p)
 static inline void ts_store_release(ts_word *p, __u64 v)
 {
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+/* a store no later load may pass (store-load order: a full fence) */
+static inline void ts_store_fenced(ts_word *p, __u64 v)
+{
+	__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 static inline __u64 ts_cas(ts_word *p, ts_word old, __u64 new_)

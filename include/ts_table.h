@@ -39,10 +39,11 @@
  *    from EMPTY (+1) or EMPTY from LIVE (-1): exact when no writer is
  *    between its steps; inserts at the same instant may each pass the
  *    capacity by one.
- * Not promised: that a key is LIVE only once. A writer inserts a key it
- *    did not find; userspace writers of a table are serialised by the
- *    loader's lock, but two CPUs may insert the same flow at the same
- *    instant. A find returns one of them; the other ages out.
+ * 6. A key is LIVE in one slot, once every insert of it has returned.
+ *    Two writers may each miss a key and publish it at the same instant
+ *    (two CPUs completing one handshake); each then settles
+ *    (ts_bucket_settle) and the copy in the lower slot stays. Between a
+ *    publish and its settle a find may meet either copy.
  */
 #ifndef TS_TABLE_H
 #define TS_TABLE_H
@@ -57,6 +58,12 @@ _Static_assert(TS_TAG_DUPS == 2, "ts_bucket_find checks two candidates, written 
 TS_INLINE __u64 ts_slot_want(__u64 h)
 {
 	return (h & TS_SLOT_TAG_MASK) | TS_SLOT_LIVE;
+}
+
+/* The state word of the entry of hash h a writer publishes, claimed as gen. */
+TS_INLINE __u64 ts_slot_live(__u64 h, __u64 gen)
+{
+	return (h & TS_SLOT_TAG_MASK) | gen | TS_SLOT_LIVE;
 }
 
 /* The bits of tag byte j in a tags word. */
@@ -207,7 +214,8 @@ TS_INLINE void ts_slot_release(ts_word *s, __u64 gen)
  * could miss another. And a LIVE slot always has its tag (invariant 3).
  * The OR is fully ordered (BPF) / acq_rel (userspace): the key and value
  * written before it are visible to whoever sees the tag. The publish is
- * a release: to whoever sees LIVE, the key and value too.
+ * a release: to whoever sees LIVE, the key and value too; and a full
+ * barrier, for the settle after it (ts_bucket_settle).
  */
 TS_INLINE bool ts_slot_publish(ts_word *tags, ts_word *s, __u32 j, __u64 h, __u64 gen, __u64 *live,
 			       bool replaced)
@@ -224,7 +232,8 @@ TS_INLINE bool ts_slot_publish(ts_word *tags, ts_word *s, __u32 j, __u64 h, __u6
 	}
 	if (!replaced)
 		ts_count_add(live, 1);
-	ts_store_release(s, (h & TS_SLOT_TAG_MASK) | gen | TS_SLOT_LIVE);
+	/* fenced: the loads of the settle that follows cannot pass it */
+	ts_store_fenced(s, ts_slot_live(h, gen));
 	return true;
 }
 
@@ -241,6 +250,55 @@ TS_INLINE bool ts_slot_remove(ts_word *tags, ts_word *s, __u32 j, __u64 st, __u6
 	ts_slot_release(s, gen);
 	ts_count_add(live, -1);
 	return true;
+}
+
+/*
+ * SETTLE, one bucket: after publishing a key in the slot at position
+ * `mine` (bucket index * TS_BUCKET_SLOTS + slot index), the copies of the
+ * key that bucket bi (bk, tags; slots of slot_size bytes) holds besides:
+ * one in a higher slot is removed; true if one is in a lower slot, and
+ * the caller's own copy must go (ts_slot_remove of it as published).
+ * A writer calls it for both of the key's buckets.
+ *
+ * Why one copy stays (invariant 6): two writers that publish one key
+ * each do so with a full barrier (ts_store_fenced) before they look, so
+ * at least one of them sees the other's copy LIVE (a writer whose look
+ * came first in the barriers' order had its publish seen by the other's
+ * look); whoever sees it removes the higher copy, the one below survives
+ * every such meeting. Removal is a compare-and-swap from the state seen:
+ * if both remove the same copy, one does. Candidates: at most
+ * TS_TAG_DUPS, one of them perhaps the caller's own slot.
+ */
+TS_INLINE bool ts_settle_slot(__u8 *bk, ts_word *tags, __u32 bi, __u32 j, const unsigned int slot_size,
+			      __u64 want, const __u64 *key, const unsigned int nwords, __u32 mine,
+			      __u64 *live)
+{
+	ts_word *s = (ts_word *)(bk + j * slot_size);
+	__u32 pos = bi * TS_BUCKET_SLOTS + j;
+	ts_word st;
+
+	if (pos == mine || !ts_slot_read(s, want, key, nwords, &st))
+		return false;
+	if (pos < mine)
+		return true;
+	ts_slot_remove(tags, s, j, st, live);
+	return false;
+}
+
+TS_INLINE bool ts_bucket_settle(__u8 *bk, ts_word *tags, __u32 bi, const unsigned int slot_size,
+				__u64 h, const __u64 *key, const unsigned int nwords, __u32 mine,
+				__u64 *live)
+{
+	__u64 m = ts_tags_candidates(tags, TS_TAG_BYTE(h)), want = ts_slot_want(h);
+
+	/* the candidates written out, as in ts_bucket_find */
+	if (!m)
+		return false;
+	if (ts_settle_slot(bk, tags, bi, ts_tags_first(m), slot_size, want, key, nwords, mine, live))
+		return true;
+	m &= m - 1;
+	return m && ts_settle_slot(bk, tags, bi, ts_tags_first(m), slot_size, want, key, nwords, mine,
+				   live);
 }
 
 /*

@@ -156,6 +156,72 @@ static void test_find_and_generation(void)
 	TS_CHECK(!ts_slot_unchanged(slot(&b, 6), st), "a reused slot reads as unchanged");
 }
 
+/* Two writers published one key (slots 2 and 6 of bucket 5, the tag's
+ * two slots there): whichever settles, in whichever order, and whether or
+ * not each sees the other, the copy in slot 2 is the one that stays. */
+static void test_settle_keeps_the_lower_copy(void)
+{
+	const __u32 bi = 5, lo = bi * TS_BUCKET_SLOTS + 2, hi = bi * TS_BUCKET_SLOTS + 6;
+	__u64 h = hash_with_tag(0x66, 1), key[KEY_WORDS] = { 42 };
+
+	for (int order = 0; order < 3; order++) {
+		struct bucket b = { 0 };
+		ts_word pub_hi;
+
+		put_live(&b, 2, h, 42);
+		put_live(&b, 4, hash_with_tag(0x67, 1), 43);
+		put_live(&b, 6, h, 42);
+		pub_hi = slot(&b, 6)[0];
+		if (order == 0) {        /* the lower copy's writer sees the other */
+			TS_CHECK(!ts_bucket_settle((__u8 *)b.w, &b.tags, bi, sizeof(struct ts_flow_slot), h, key,
+						   KEY_WORDS, lo, &b.live), "the lower copy was told to go");
+		} else {                 /* the higher copy's writer sees the other */
+			TS_CHECK(ts_bucket_settle((__u8 *)b.w, &b.tags, bi, sizeof(struct ts_flow_slot), h, key,
+						  KEY_WORDS, hi, &b.live), "the higher copy was not told to go");
+			ts_slot_remove(&b.tags, slot(&b, 6), 6, pub_hi, &b.live);
+		}
+		if (order == 2)          /* and the lower one's writer looks afterwards */
+			TS_CHECK(!ts_bucket_settle((__u8 *)b.w, &b.tags, bi, sizeof(struct ts_flow_slot), h, key,
+						   KEY_WORDS, lo, &b.live), "the lower copy was told to go");
+		TS_CHECK((slot(&b, 2)[0] & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE && tag_at(&b, 2) == 0x66,
+			 "order %d: the lower copy is gone", order);
+		TS_CHECK(!(slot(&b, 6)[0] & TS_SLOT_KIND_MASK) && !tag_at(&b, 6), "order %d: the higher copy "
+			 "stayed (state %#llx)", order, (unsigned long long)slot(&b, 6)[0]);
+		TS_CHECK((slot(&b, 4)[0] & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE && tag_at(&b, 4) == 0x67,
+			 "order %d: another key was removed", order);
+		TS_CHECK(b.live == 2, "order %d: live %llu, want 2", order, (unsigned long long)b.live);
+	}
+}
+
+/* The copies in the key's two buckets: the position (bucket index, then
+ * slot) orders them, so bucket 3's slot 7 stays against bucket 4's slot
+ * 0; a writer alone in its bucket keeps its copy; another key of the
+ * same tag is no copy. */
+static void test_settle_across_buckets(void)
+{
+	struct bucket b3 = { 0 }, b4 = { 0 };
+	__u64 h = hash_with_tag(0x21, 1), key[KEY_WORDS] = { 7 }, live;
+	const __u32 pos3 = 3 * TS_BUCKET_SLOTS + 7, pos4 = 4 * TS_BUCKET_SLOTS + 0;
+
+	put_live(&b3, 7, h, 7);
+	put_live(&b3, 1, h, 8);   /* another key, the same tag */
+	TS_CHECK(!ts_bucket_settle((__u8 *)b4.w, &b4.tags, 4, sizeof(struct ts_flow_slot), h, key, KEY_WORDS,
+				   pos3, &b3.live) &&
+		 !ts_bucket_settle((__u8 *)b3.w, &b3.tags, 3, sizeof(struct ts_flow_slot), h, key, KEY_WORDS,
+				   pos3, &b3.live), "a lone copy was told to go");
+	TS_CHECK(b3.live == 2 && (slot(&b3, 7)[0] & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE &&
+		 (slot(&b3, 1)[0] & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE, "a lone copy or another key was removed");
+	put_live(&b4, 0, h, 7);
+	live = b3.live + b4.live;
+	TS_CHECK(ts_bucket_settle((__u8 *)b3.w, &b3.tags, 3, sizeof(struct ts_flow_slot), h, key, KEY_WORDS,
+				  pos4, &live), "bucket 4's copy was not told to go");
+	TS_CHECK(!ts_bucket_settle((__u8 *)b4.w, &b4.tags, 4, sizeof(struct ts_flow_slot), h, key, KEY_WORDS,
+				   pos3, &live), "bucket 3's copy was told to go");
+	TS_CHECK(!(slot(&b4, 0)[0] & TS_SLOT_KIND_MASK) && !b4.tags && live == 2,
+		 "bucket 4's copy stayed (state %#llx, live %llu)", (unsigned long long)slot(&b4, 0)[0],
+		 (unsigned long long)live);
+}
+
 /* Scrub: a claimed slot is released, tags rebuilt from the live keys. */
 static void test_scrub_repairs(void)
 {
@@ -182,5 +248,7 @@ int main(void)
 	ts_run("slots_remove_takes_only_what_was_found", test_remove_takes_only_what_was_found);
 	ts_run("slots_find_and_generation", test_find_and_generation);
 	ts_run("slots_scrub_repairs", test_scrub_repairs);
+	ts_run("slots_settle_keeps_the_lower_copy", test_settle_keeps_the_lower_copy);
+	ts_run("slots_settle_across_buckets", test_settle_across_buckets);
 	return ts_done();
 }

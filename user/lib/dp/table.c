@@ -119,6 +119,25 @@ static void write_words(uint64_t *dst, const void *src, size_t bytes)
 	}
 }
 
+bool ts_table_settle(struct ts_dp_table *t, const void *key, uint64_t *s, uint64_t pub)
+{
+	size_t off = (uint8_t *)s - t->mem;
+	uint32_t bi = off / t->bucket_size, j = off % t->bucket_size / t->slot_size;
+	uint32_t mine = bi * TS_BUCKET_SLOTS + j;
+	uint64_t h = ts_hash(key, t->key_words, t->seed);
+
+	for (uint32_t w = 0; w < 2; w++) {
+		uint32_t b = ts_table_bucket(h, t->bucket_mask, w);
+
+		if (ts_bucket_settle(bucket_at(t, b), bucket_tags(t, b), b, t->slot_size, h, key,
+				     t->key_words, mine, t->live)) {
+			ts_slot_remove(bucket_tags(t, bi), s, j, pub, t->live);
+			return true;
+		}
+	}
+	return false;
+}
+
 int ts_table_insert(struct ts_dp_table *t, const void *key, const void *val)
 {
 	uint64_t h = ts_hash(key, t->key_words, t->seed);
@@ -151,8 +170,10 @@ int ts_table_insert(struct ts_dp_table *t, const void *key, const void *val)
 				continue;   /* the datapath took it this instant */
 			write_words(s + 1, key, (size_t)t->key_words * 8);
 			write_words(ts_table_val(t, s), val, t->val_size);
-			if (ts_slot_publish(bucket_tags(t, b[w]), s, j, h, gen, t->live, false))
-				return 0;
+			if (ts_slot_publish(bucket_tags(t, b[w]), s, j, h, gen, t->live, false)) {
+				/* another writer's copy stayed: the key is live */
+				return ts_table_settle(t, key, s, ts_slot_live(h, gen)) ? -EEXIST : 0;
+			}
 		}
 	}
 	return -ENOSPC;

@@ -57,6 +57,11 @@ uint64_t *ts_table_find(const struct ts_dp_table *t, const void *key);
 int ts_table_insert(struct ts_dp_table *t, const void *key, const void *val);
 /* Insert, or overwrite the value of the live entry. */
 int ts_table_put(struct ts_dp_table *t, const void *key, const void *val);
+/* After key was published in slot s (state pub), by an insert or a
+ * replacement: if another writer published it too at the same instant,
+ * one copy stays (ts_bucket_settle, both of the key's buckets). True when
+ * the copy at s is the one that went. */
+bool ts_table_settle(struct ts_dp_table *t, const void *key, uint64_t *s, uint64_t pub);
 /* Remove the entry of key: 0 or -ENOENT. */
 int ts_table_delete(struct ts_dp_table *t, const void *key);
 /* Remove a slot if it still holds the live state `seen`: true if removed. */
