@@ -93,7 +93,6 @@ static __always_inline __u32 dgram_packet(const struct ts_run *r, struct ts_pkt 
 	struct ts_flow_val nv = {};
 	__u32 settled, rule = 0;
 	struct ts_flow_slot *s = 0;
-	struct ts_flow_key *k;
 	struct ts_hit hit;
 	long err;
 
@@ -131,7 +130,6 @@ static __always_inline __u32 dgram_packet(const struct ts_run *r, struct ts_pkt 
 		return dgram_refused(p);
 	if (ts_dgram_key(p))
 		return TS_R_DROP_FLOW_FULL;
-	k = &p->key;
 	nv.created_ns = nv.last_seen_ns = r->now;
 	nv.rule_id = rule;
 	nv.ifindex = r->ifindex;
@@ -140,7 +138,7 @@ static __always_inline __u32 dgram_packet(const struct ts_run *r, struct ts_pkt 
 	 * that follow are reported once, not one by one */
 	nv.flags = (p->from_lo ? 0 : TS_FLOW_INIT_HI) | (rule ? 0 : TS_FLOW_AUDIT);
 	nv.vlan = p->vlan;
-	err = flows_insert(r, k, p->key_hash, &nv);
+	err = flow_insert(r, p, &nv, false);
 	if (!rule)
 		return dgram_refused(p);
 	if (err)

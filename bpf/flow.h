@@ -117,8 +117,8 @@ static __always_inline struct ts_flow_slot *first_live(__u64 *bk, __u64 occ, __u
 
 /* The first live slot of a bucket whose entry has expired (*j, *st: its
  * index and state), or NULL: what an insert into a full bucket reuses. */
-static __always_inline struct ts_flow_slot *first_expired(__u64 *bk, const struct ts_run *r, __u32 *j,
-							  __u64 *st)
+static __always_inline struct ts_flow_slot *first_expired(__u64 *bk, __u64 now, const struct ts_slot_cfg *sc,
+							  __u32 *j, __u64 *st)
 {
 	__u32 jj;
 
@@ -127,7 +127,7 @@ static __always_inline struct ts_flow_slot *first_expired(__u64 *bk, const struc
 		struct ts_flow_slot *c = flow_slot_at(bk, jj);
 		__u64 cst = ts_slot_state(&c->state);
 
-		if ((cst & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE && flow_expired(&c->val, r->now, r->sc)) {
+		if ((cst & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE && flow_expired(&c->val, now, sc)) {
 			*j = jj;
 			*st = cst;
 			return c;
@@ -166,10 +166,12 @@ static __always_inline void evict_next_bucket(void *map, const struct ts_config 
  * from the tags, so the verifier walks the rest once, not once per slot.
  */
 static __always_inline long flow_insert_into(void *map, enum ts_table t, bool evict,
-					     const struct ts_run *r, const struct ts_flow_key *k,
-					     __u64 h, const struct ts_flow_val *v)
+					     const struct ts_config *cfg, const struct ts_slot_cfg *sc,
+					     __u64 now, struct ts_pkt *p, const struct ts_flow_val *v)
 {
-	__u32 mask = r->cfg->bucket_mask[t], zero = 0, bi0, bi1, j = 0, sb = 0;
+	const struct ts_flow_key *k = &p->key;
+	__u64 h = p->key_hash;
+	__u32 mask = cfg->bucket_mask[t], zero = 0, bi0, bi1, j = 0, sb = 0;
 	struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, &zero);
 	__u64 *bk, *tg, st = 0, tags0, tags1, free0, free1, gen;
 	__u8 byte = TS_TAG_BYTE(h);
@@ -180,21 +182,21 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 		return -ENOSPC;
 	bi0 = ts_table_bucket(h, mask, 0);
 	bi1 = ts_table_bucket(h, mask, 1);
-	tg = bucket_tags(r->cfg, t, bi0);
+	tg = bucket_tags(cfg, t, bi0);
 	if (!tg)
 		return -ENOSPC;
 	tags0 = ts_load_acquire(tg);
-	tg = bucket_tags(r->cfg, t, bi1);
+	tg = bucket_tags(cfg, t, bi1);
 	if (!tg)
 		return -ENOSPC;
 	tags1 = ts_load_acquire(tg);
-	if (evict && !tags0 && !tags1 && TS_READ_ONCE(fill->live[t]) >= r->cfg->capacity[t])
-		evict_next_bucket(map, r->cfg, t, h, &fill->live[t]);
+	if (evict && !tags0 && !tags1 && TS_READ_ONCE(fill->live[t]) >= cfg->capacity[t])
+		evict_next_bucket(map, cfg, t, h, &fill->live[t]);
 	room0 = ts_tags_room_for(tags0, byte);
 	room1 = ts_tags_room_for(tags1, byte);
 	free0 = ts_tags_free_for(tags0, byte);
 	free1 = ts_tags_free_for(tags1, byte);
-	if ((free0 | free1) && TS_READ_ONCE(fill->live[t]) < r->cfg->capacity[t]) {
+	if ((free0 | free1) && TS_READ_ONCE(fill->live[t]) < cfg->capacity[t]) {
 		__u32 home = ts_home_slot(h);
 		bool home_free = free0 & TS_BYTES_80 & ts_tag_bits(home);
 
@@ -206,9 +208,9 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 	} else {
 		/* reuse an expired entry of a bucket with room for the tag */
 		if (room0 && (bk = bpf_map_lookup_elem(map, &bi0)))
-			s = first_expired(bk, r, &j, &st);
+			s = first_expired(bk, now, sc, &j, &st);
 		if (!s && room1 && (bk = bpf_map_lookup_elem(map, &bi1))) {
-			s = first_expired(bk, r, &j, &st);
+			s = first_expired(bk, now, sc, &j, &st);
 			sb = 1;
 		}
 		if (!s && evict) {
@@ -232,7 +234,7 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 	 * from the indices: fewer pointers kept, so the stack of the call
 	 * chain stays within its 512 bytes) */
 	bk = bpf_map_lookup_elem(map, sb ? &bi1 : &bi0);
-	tg = bucket_tags(r->cfg, t, sb ? bi1 : bi0);
+	tg = bucket_tags(cfg, t, sb ? bi1 : bi0);
 	if (!bk || !tg)
 		return -ENOSPC;
 	s = flow_slot_at(bk, j);
@@ -248,20 +250,98 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 	s->val = *v;
 	if (!ts_slot_publish(tg, &s->state, j, h, gen, &fill->live[t], !grow))
 		return -ENOSPC;     /* another CPU published this tag meanwhile */
+	/* for the settle that follows (ts_flow_settle) */
+	p->settle = t + 1;
+	p->settle_pos = (sb ? bi1 : bi0) * TS_BUCKET_SLOTS + j;
+	p->settle_gen = gen;
 	return 0;
 }
 
-/* Subprograms: the SYN path pays a call, the program holds one copy each. */
-static __noinline long halfopen_insert(const struct ts_run *r, const struct ts_flow_key *k, __u64 h,
-				       const struct ts_flow_val *v)
+/* Bucket *bi (the lookup key) of table t, one of the buckets of the key
+ * published at position `mine` (ts_bucket_settle): true if that copy
+ * must go. */
+static __always_inline bool settle_bucket(void *map, const struct ts_config *cfg, enum ts_table t,
+					  const __u32 *bi, const struct ts_pkt *p, __u32 mine,
+					  __u64 *live)
 {
-	return flow_insert_into(&ts_halfopen, TS_TBL_HALFOPEN, true, r, k, h, v);
+	__u8 *bk = bpf_map_lookup_elem(map, bi);
+	__u64 *tg = bucket_tags(cfg, t, *bi);
+
+	return bk && tg && ts_bucket_settle(bk, tg, *bi, sizeof(struct ts_flow_slot), p->key_hash,
+					    (const __u64 *)&p->key, sizeof(p->key) / 8, mine, live);
 }
 
-static __noinline long flows_insert(const struct ts_run *r, const struct ts_flow_key *k, __u64 h,
-				    const struct ts_flow_val *v)
+/* The packet's insert into map (table t) settled: if another CPU
+ * published the same key at the same instant, one copy stays (invariant
+ * 6 of ts_table.h). */
+static __always_inline void settle_in(void *map, enum ts_table t, const struct ts_pkt *p)
 {
-	return flow_insert_into(&ts_flows, TS_TBL_FLOWS, false, r, k, h, v);
+	__u32 bi = p->settle_pos / TS_BUCKET_SLOTS, j = p->settle_pos % TS_BUCKET_SLOTS;
+	__u32 zero = 0, mask, b0, b1;
+	const struct ts_config *cfg = bpf_map_lookup_elem(&ts_config, &zero);
+	struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, &zero);
+	__u8 *bk;
+	__u64 *tg;
+
+	if (!cfg || !fill)
+		return;
+	mask = cfg->bucket_mask[t];
+	b0 = ts_table_bucket(p->key_hash, mask, 0);
+	b1 = ts_table_bucket(p->key_hash, mask, 1);
+	if (!settle_bucket(map, cfg, t, &b0, p, p->settle_pos, &fill->live[t]) &&
+	    !settle_bucket(map, cfg, t, &b1, p, p->settle_pos, &fill->live[t]))
+		return;
+	bk = bpf_map_lookup_elem(map, &bi);
+	tg = bucket_tags(cfg, t, bi);
+	if (bk && tg)
+		ts_slot_remove(tg, (__u64 *)(bk + j * sizeof(struct ts_flow_slot)), j,
+			       ts_slot_live(p->key_hash, p->settle_gen), &fill->live[t]);
+}
+
+/* A global function, verified once: the settle of a packet's insert
+ * (flow_insert_into), right after it. Between the publish and this, a
+ * find may meet either copy: nanoseconds, the programs run without
+ * preemption. */
+__noinline int ts_flow_settle(const struct ts_pkt *p)
+{
+	if (!p)
+		return 0;
+	if (p->settle == TS_TBL_FLOWS + 1)
+		settle_in(&ts_flows, TS_TBL_FLOWS, p);
+	else if (p->settle == TS_TBL_HALFOPEN + 1)
+		settle_in(&ts_halfopen, TS_TBL_HALFOPEN, p);
+	return 0;
+}
+
+/* A global function: the SYN path pays a call, the program holds one
+ * copy, verified once (not once per call site and state). The run's map
+ * pointers cannot be passed into one: it looks them up again for the
+ * run's slot. Into ts_halfopen if `half`, else ts_flows; the key is the
+ * packet's (p->key, p->key_hash); a packet inserts once. */
+__noinline int ts_flow_put(struct ts_pkt *p, const struct ts_flow_val *v, __u32 slot, __u32 half)
+{
+	__u32 zero = 0;
+	const struct ts_config *cfg = bpf_map_lookup_elem(&ts_config, &zero);
+	const struct ts_slot_cfg *sc = bpf_map_lookup_elem(&ts_slot_cfg, &slot);
+
+	if (!p || !v || !cfg || !sc)
+		return -ENOSPC;
+	if (half)
+		return flow_insert_into(&ts_halfopen, TS_TBL_HALFOPEN, true, cfg, sc, ts_now(), p, v);
+	return flow_insert_into(&ts_flows, TS_TBL_FLOWS, false, cfg, sc, ts_now(), p, v);
+}
+
+/* Insert the packet's flow (ts_flow_put), then settle it: the settle is
+ * called from the caller's frame, not the insert's, so the call chain's
+ * stack stays within its 512 bytes. */
+static __always_inline long flow_insert(const struct ts_run *r, struct ts_pkt *p, const struct ts_flow_val *v,
+					bool half)
+{
+	long err = ts_flow_put(p, v, r->slot, half);
+
+	if (!err)
+		ts_flow_settle(p);
+	return err;
 }
 
 /* Remove an entry found by flow_find. */

@@ -74,9 +74,14 @@ struct ts_pkt {
 	/* a TCP segment's flow key, made once (tcp.h, flow_key_of) */
 	__u8 key_made;
 	__u8 from_lo;     /* the sender is the key's lo endpoint */
-	__u8 pad3[3];
+	/* an insert of key published, to be settled (flow.h, ts_flow_settle):
+	 * its table + 1 (0: none), slot position and generation */
+	__u8 settle;
+	__u8 pad3[2];
 	__u32 tcp_seq;    /* the TCP sequence number, host order */
 	__u32 tcp_ack;    /* the TCP acknowledgment number, host order */
+	__u32 settle_pos;
+	__u32 settle_gen;
 	__u32 pad4;
 	__u64 key_hash;
 	struct ts_flow_key key;

@@ -68,12 +68,12 @@ static __always_inline __u32 tcp_open(const struct ts_run *r, struct ts_pkt *p,
 	if (!rule) {
 		if (r->sc->flags & TS_CFG_AUDIT) {
 			nv.flags |= TS_FLOW_AUDIT;
-			halfopen_insert(r, k, h, &nv);
+			flow_insert(r, p, &nv, true);
 		}
 		return TS_R_DROP_NO_RULE;
 	}
 	p->rule_id = rule;
-	err = halfopen_insert(r, k, h, &nv);
+	err = flow_insert(r, p, &nv, true);
 	if (err)
 		return TS_R_DROP_HALFOPEN_FULL;
 	count_rule(rule, r->len, true);
@@ -101,7 +101,7 @@ static __always_inline __u32 tcp_pickup(const struct ts_run *r, struct ts_pkt *p
 	nv.flags = TS_FLOW_LOOSE | (init_hi ? TS_FLOW_INIT_HI : 0);
 	nv.vlan = p->vlan;
 	flow_track_close(&nv, p->tcp_flags, from_lo);
-	err = flows_insert(r, k, h, &nv);
+	err = flow_insert(r, p, &nv, false);
 	if (err)
 		return TS_R_DROP_FLOW_FULL;
 	p->rule_id = rule;
@@ -152,7 +152,7 @@ static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt
 	nv.state = TS_TCP_ESTABLISHED;
 	nv.last_seen_ns = r->now;
 	flow_track_close(&nv, f, from_lo);
-	err = flows_insert(r, k, hash, &nv);
+	err = flow_insert(r, p, &nv, false);
 	if (err)
 		return TS_R_DROP_FLOW_FULL;
 	flow_remove(true, hit);
