@@ -390,7 +390,7 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_registry *r, uint64_t *gener
 		goto out;
 
 	sc.generation = cfg.generation + 1;
-	sc.flags = c->settings.flags;
+	sc.flags = c->settings.flags | (r->audit ? TS_CFG_AUDIT : 0);
 	/* as the policy says: its defaults are the settings table's (policy/settings_table.c) */
 	sc.events_per_sec = c->settings.events_per_sec;
 	sc.timeout_syn_s = c->settings.timeout_syn_s;

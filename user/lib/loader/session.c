@@ -81,10 +81,9 @@ static int build_policy(const char *path, bool alone, bool audit, const char *re
 			snprintf(why, whylen, "%s: cannot read policy: %s", path, strerror(-err));
 		return err == -ENOMEM ? -EINVAL : err;
 	}
-	if (audit)
-		c->settings.flags |= TS_CFG_AUDIT; /* the last write: the registry takes it read only */
 	if (ts_registry_new(c, out))
 		return -EINVAL;
+	(*out)->audit = audit;
 	err = ts_resolvers_add(*out, resolvers);
 	if (!err)
 		err = ts_resolvers_add_listen(*out, dns_listen);

@@ -2,7 +2,7 @@
 /*
  * registry.h - what a running policy gains after it was compiled, kept
  * beside it: host entries the loader adds (resolvers, names prefilled from
- * the cache) and component sets (with their rule entries) created for
+ * the cache), the run's audit override and component sets (with their rule entries) created for
  * addresses names bring in. The compiled policy itself is never written
  * again once compiled; one registry owns it, and readers that need
  * "compiled + runtime" (the installer, the name glue) ask the registry.
@@ -28,6 +28,7 @@ struct ts_registry {
 	struct ts_addr_entry *hosts;        /* runtime host entries, one per address */
 	size_t nhosts;
 	struct ts_registry_index *index;    /* private */
+	bool audit;                         /* audit mode whatever the policy says (run --audit) */
 };
 
 /* A registry over `c`, which it owns from now on (also on failure: freed). */
