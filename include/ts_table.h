@@ -252,6 +252,23 @@ TS_INLINE bool ts_slot_remove(ts_word *tags, ts_word *s, __u32 j, __u64 st, __u6
 	return true;
 }
 
+/* One candidate slot j of a SETTLE (ts_bucket_settle, below). */
+TS_INLINE bool ts_settle_slot(__u8 *bk, ts_word *tags, __u32 bi, __u32 j, const unsigned int slot_size,
+			      __u64 want, const __u64 *key, const unsigned int nwords, __u32 mine,
+			      __u64 *live)
+{
+	ts_word *s = (ts_word *)(bk + j * slot_size);
+	__u32 pos = bi * TS_BUCKET_SLOTS + j;
+	ts_word st;
+
+	if (pos == mine || !ts_slot_read(s, want, key, nwords, &st))
+		return false;
+	if (pos < mine)
+		return true;
+	ts_slot_remove(tags, s, j, st, live);
+	return false;
+}
+
 /*
  * SETTLE, one bucket: after publishing a key in the slot at position
  * `mine` (bucket index * TS_BUCKET_SLOTS + slot index), the copies of the
@@ -269,22 +286,6 @@ TS_INLINE bool ts_slot_remove(ts_word *tags, ts_word *s, __u32 j, __u64 st, __u6
  * if both remove the same copy, one does. Candidates: at most
  * TS_TAG_DUPS, one of them perhaps the caller's own slot.
  */
-TS_INLINE bool ts_settle_slot(__u8 *bk, ts_word *tags, __u32 bi, __u32 j, const unsigned int slot_size,
-			      __u64 want, const __u64 *key, const unsigned int nwords, __u32 mine,
-			      __u64 *live)
-{
-	ts_word *s = (ts_word *)(bk + j * slot_size);
-	__u32 pos = bi * TS_BUCKET_SLOTS + j;
-	ts_word st;
-
-	if (pos == mine || !ts_slot_read(s, want, key, nwords, &st))
-		return false;
-	if (pos < mine)
-		return true;
-	ts_slot_remove(tags, s, j, st, live);
-	return false;
-}
-
 TS_INLINE bool ts_bucket_settle(__u8 *bk, ts_word *tags, __u32 bi, const unsigned int slot_size,
 				__u64 h, const __u64 *key, const unsigned int nwords, __u32 mine,
 				__u64 *live)
