@@ -193,7 +193,8 @@ test-run: all $(TEST_BINS) $(BENCH_BINS) $(FUZZ_TARGETS) $(TSAN_BIN)
 soak: deps
 	$(Q)$(MAKE) --no-print-directory soak-run
 
-soak-run: all $(BUILD)/selftests/dp/test_diff $(BUILD)/selftests/dp/test_concurrency $(FUZZ_TARGETS)
+soak-run: all $(BUILD)/selftests/dp/test_diff $(BUILD)/selftests/dp/test_concurrency \
+		$(BUILD)/selftests/dp/test_twins $(FUZZ_TARGETS)
 	$(Q)BUILD=$(BUILD) selftests/soak/run
 
 bench: deps
