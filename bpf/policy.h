@@ -170,7 +170,8 @@ static __always_inline __u64 prefix_val(const struct ts_run *r, __u8 family, con
 		if (s)
 			return ts_addr_val_word(&s->val);
 	}
-	return ts_prefix_set_rest(n, r->slot, family, a);
+	/* no call when the slot uses no more lengths (most policies) */
+	return n > TS_PREFIX_LENS_INLINE ? ts_prefix_set_rest(n, r->slot, family, a) : 0;
 }
 
 /* An address's entry (ts_addr_val_word): exact host entry, else longest
