@@ -83,9 +83,20 @@ struct ts_pkt {
 	__u32 settle_pos;
 	__u32 settle_gen;
 	__u32 pad4;
+	/* not cleared per packet (ts_pkt_clear): written whole, with
+	 * key_made, before any read */
 	__u64 key_hash;
 	struct ts_flow_key key;
 };
+
+/* A map value's record cleared for the next packet: all but the flow key
+ * and its hash (flow_key_build writes every word of the key), which are
+ * read only once key_made says they are this packet's. 48 of 120 bytes
+ * fewer stores on every packet of the full path. */
+static __always_inline void ts_pkt_clear(struct ts_pkt *p)
+{
+	__builtin_memset(p, 0, __builtin_offsetof(struct ts_pkt, key_hash));
+}
 
 /* Largest L4 offset handed to the L4 stage (Ethernet, 2 tags, IPv6 and 8
  * extension headers of up to 2 KiB each fit). */

@@ -44,7 +44,7 @@ __noinline int ts_xdp_full(struct xdp_md *ctx, __u32 fast_missed)
 	p = bpf_map_lookup_elem(&ts_scratch, &idx);
 	if (!p)
 		return XDP_DROP;   /* cannot happen: the array has this slot */
-	__builtin_memset(p, 0, sizeof(*p));
+	ts_pkt_clear(p);
 	reason = ts_begin(p, &r, data, data_end, 0, 0, fast_missed);
 	if (!reason)
 		reason = classify_l4(p, &r, data, data_end);
@@ -159,7 +159,7 @@ __noinline int ts_tc_full(struct __sk_buff *skb, __u32 fast_missed)
 	p = bpf_map_lookup_elem(&ts_scratch, &idx);
 	if (!p)
 		return TC_ACT_SHOT;   /* cannot happen: the array has this slot */
-	__builtin_memset(p, 0, sizeof(*p));
+	ts_pkt_clear(p);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	beyond = skb_beyond(skb, data, data_end);

@@ -76,8 +76,8 @@ enum ts_addr_flags {
 	 * set: no rule entry of the slot lets set S open connections to this
 	 * entry's set in port class C, so a SYN it would judge is refused
 	 * without the rule lookup; all 16 set: no rule entry leads to the set
-	 * at all, and the SYN is refused without looking up its source. A
-	 * clear bit promises nothing (0: the filter is unknown). */
+	 * at all, and the SYN is refused without a rule lookup whatever its
+	 * source. A clear bit promises nothing (0: the filter is unknown). */
 	TS_ADDR_NO_INBOUND = 0xffffu << 16,
 };
 

@@ -245,7 +245,8 @@ const struct bench_case bench_established[2] = {
 };
 
 const struct bench_case bench_stateless[BENCH_STATELESS] = {
-	/* to a component no rule leads to (every filter bit: no source lookup) */
+	/* from a client to a component no rule leads to (every filter bit:
+	 * no rule lookup) */
 	{ "refused SYN", "10.0.0.3", OTHER4, 7777, 443, SYN, XDP_DROP, false },
 	/* to a component a rule leads to, from one it does not come from
 	 * (the pair's filter bit is set: no rule lookup) */
@@ -253,7 +254,10 @@ const struct bench_case bench_stateless[BENCH_STATELESS] = {
 	/* the same, from a set whose filter bit is the clients' (clear):
 	 * the rule lookup is made and misses (bench_install finds it) */
 	{ "refused SYN, bit shared", collider4, SERVER4, 7777, 443, SYN, XDP_DROP, false },
-	/* the destination is in no component: decided without the source */
+	/* the flood: from a source in no component to the server (decided
+	 * without the destination's lookup) */
+	{ "refused SYN, unlisted src", "203.0.113.7", SERVER4, 7777, 443, SYN, XDP_DROP, false },
+	/* from a client to an address in no component: both looked up */
 	{ "refused SYN, unknown dst", "10.0.0.3", "198.18.0.1", 7777, 443, SYN, XDP_DROP, false },
 	{ "non-SYN without flow", "10.0.0.3", SERVER4, 7777, 443, ACK, XDP_DROP, false },
 	{ "out of scope (tcp/80)", "10.0.0.3", SERVER4, 7777, 80, SYN, XDP_PASS, false },

@@ -51,10 +51,10 @@ struct bench_case {
  * port and server are those of bench_v6_flows' flows) */
 extern const struct bench_case bench_established[2];
 /* refused SYN (to a component no rule leads to; to one some rule leads
- * to, with the pair's filter bit set and with it shared; to an address in
- * no component), non-SYN without flow, out of scope, refused first UDP
- * datagram (as the first refused SYN) */
-#define BENCH_STATELESS 7
+ * to, with the pair's filter bit set and with it shared; from an address
+ * in no component; to one), non-SYN without flow, out of scope, refused
+ * first UDP datagram (as the first refused SYN) */
+#define BENCH_STATELESS 8
 #define BENCH_FILLERS 16   /* components no rule names, for the shared bit */
 extern const struct bench_case bench_stateless[BENCH_STATELESS];
 void bench_case_frame(struct bench_frame *f, const struct bench_case *c);

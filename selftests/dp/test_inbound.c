@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * test_inbound - the "no inbound" filter (TS_ADDR_NO_INBOUND bits), which
- * lets a SYN be refused without the rule lookup (its pair's bit set), or
- * without looking up its source (every bit set: no rule leads to the set):
+ * lets a SYN be refused without the rule lookup (its pair's bit set, or
+ * every bit set: no rule leads to the set):
  * every bit of a set's entries is set but those of the pairs its rule
  * entries come from, it follows a name that resolves, and a bit goes
  * before a rule entry of its pair is written at run time, so that
