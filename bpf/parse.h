@@ -91,7 +91,7 @@ struct ts_pkt {
 
 /* A map value's record cleared for the next packet: all but the flow key
  * and its hash (flow_key_build writes every word of the key), which are
- * read only once key_made says they are this packet's. 48 of 120 bytes
+ * read only once key_made says they are this packet's. 48 of 128 bytes
  * fewer stores on every packet of the full path. */
 static __always_inline void ts_pkt_clear(struct ts_pkt *p)
 {
