@@ -161,6 +161,10 @@ static void test_twins(void)
 		TS_CHECK(live == ks.n[t], "%s: ts_table_fill says %u, %zu entries are live", name[t], live,
 			 ks.n[t]);
 	}
+	/* each ACK a CPU passed completed its round's flow (the test did
+	 * insert): at least as many flows as either CPU passed ACKs */
+	TS_CHECK(ks.n[0] >= passed[0][1] && ks.n[0] >= passed[1][1] && ks.n[0] > 0,
+		 "%zu flows live for %lu + %lu ACKs passed", ks.n[0], passed[0][1], passed[1][1]);
 	printf("# %u rounds: SYNs passed %lu + %lu, ACKs %lu + %lu; %zu flows, %zu half-open entries live\n",
 	       rounds, passed[0][0], passed[1][0], passed[0][1], passed[1][1], ks.n[0], ks.n[1]);
 out:
