@@ -50,8 +50,8 @@ static __always_inline bool tcp_flags_bad(__u8 f)
  * allowed -> half-open entry; refused in audit mode -> an audit half-open
  * entry, so the attempt is reported once, not per packet (a new attempt,
  * another ISN, is reported again). */
-static __always_inline __u32 tcp_open(const struct ts_run *r, struct ts_pkt *p,
-				      const struct ts_flow_key *k, __u64 h, bool from_lo, __u32 rule)
+static __always_inline __u32 tcp_open(const struct ts_run *r, struct ts_pkt *p, bool from_lo,
+				      __u32 rule)
 {
 	long err;
 	struct ts_flow_val nv = {
@@ -84,8 +84,7 @@ static __always_inline __u32 tcp_open(const struct ts_run *r, struct ts_pkt *p,
  * orientation (we did not see who opened it): the initiator recorded is
  * the side that rule lets open it (`reversed`: the receiver), so the
  * flow is one the policy could have made. */
-static __always_inline __u32 tcp_pickup(const struct ts_run *r, struct ts_pkt *p,
-					const struct ts_flow_key *k, __u64 h, bool from_lo,
+static __always_inline __u32 tcp_pickup(const struct ts_run *r, struct ts_pkt *p, bool from_lo,
 					__u32 rule, bool reversed)
 {
 	bool init_hi = reversed ? from_lo : !from_lo;
@@ -111,8 +110,7 @@ static __always_inline __u32 tcp_pickup(const struct ts_run *r, struct ts_pkt *p
 
 /* A packet of a half-open connection: SYN retransmit, SYN-ACK, the ACK
  * that completes it (moves it to ts_flows) or a RST that ends it. */
-static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt *p,
-					   const struct ts_flow_key *k, __u64 hash, bool from_lo,
+static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt *p, bool from_lo,
 					   const struct ts_hit *hit)
 {
 	struct ts_flow_val *h = &((struct ts_flow_slot *)hit->slot)->val;
@@ -240,12 +238,12 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 		hs = 0;
 	}
 	if (hs)
-		return tcp_handshake(r, p, k, h, from_lo, &hit);
+		return tcp_handshake(r, p, from_lo, &hit);
 	if (settled)
 		return settled;
 	if (opening)
-		return tcp_open(r, p, k, h, from_lo, rule);
-	return tcp_pickup(r, p, k, h, from_lo, rule, reversed);
+		return tcp_open(r, p, from_lo, rule);
+	return tcp_pickup(r, p, from_lo, rule, reversed);
 }
 
 /* The segment answers or completes the handshake of half-open entry v:

@@ -53,6 +53,22 @@ bool ts_is_root(void)
 	return geteuid() == 0;
 }
 
+bool ts_need_root_cpus(const char *name, long cpus)
+{
+	char why[32];
+
+	if (!ts_is_root()) {
+		ts_skip(name, "needs root");
+		return false;
+	}
+	if (sysconf(_SC_NPROCESSORS_ONLN) < cpus) {
+		snprintf(why, sizeof(why), "needs %ld CPUs", cpus);
+		ts_skip(name, why);
+		return false;
+	}
+	return true;
+}
+
 int ts_done(void)
 {
 	return n_failed_tests ? 1 : 0;

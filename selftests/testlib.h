@@ -29,6 +29,8 @@ bool ts_failed(void);
 void ts_run(const char *name, void (*fn)(void));
 void ts_skip(const char *name, const char *why);
 bool ts_is_root(void);
+/* Root and at least `cpus` CPUs online; otherwise "SKIP: name: ..." and false. */
+bool ts_need_root_cpus(const char *name, long cpus);
 int ts_done(void);
 
 #endif /* TS_TESTLIB_H */

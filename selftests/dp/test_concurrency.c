@@ -885,14 +885,8 @@ int main(void)
 {
 	const char *d = getenv("TS_STRESS_SECONDS");
 
-	if (!ts_is_root()) {
-		ts_skip("dp_concurrency", "needs root");
+	if (!ts_need_root_cpus("dp_concurrency", 2))
 		return 0;
-	}
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-		ts_skip("dp_concurrency", "needs two CPUs");
-		return 0;
-	}
 	duration_s = d ? strtod(d, NULL) : 20;
 	ts_run("dp_concurrency", test_concurrency);
 	ts_run("dp_concurrency_full_tables", test_concurrency_full);

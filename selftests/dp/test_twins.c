@@ -177,14 +177,8 @@ int main(void)
 {
 	const char *r = getenv("TS_TWIN_ROUNDS");
 
-	if (!ts_is_root()) {
-		ts_skip("dp_twins", "needs root");
+	if (!ts_need_root_cpus("dp_twins", 2))
 		return 0;
-	}
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-		ts_skip("dp_twins", "needs two CPUs");
-		return 0;
-	}
 	if (r)
 		rounds = strtoul(r, NULL, 10);
 	ts_run("dp_twins", test_twins);

@@ -2,8 +2,8 @@
 /*
  * registry.h - what a running policy gains after it was compiled, kept
  * beside it: host entries the loader adds (resolvers, names prefilled from
- * the cache), the run's audit override and component sets (with their rule entries) created for
- * addresses names bring in. The compiled policy itself is never written
+ * the cache), the run's audit override, and component sets (with their
+ * rule entries) created for addresses names bring in. The compiled policy itself is never written
  * again once compiled; one registry owns it, and readers that need
  * "compiled + runtime" (the installer, the name glue) ask the registry.
  *
