@@ -40,23 +40,19 @@ struct ts_addr_words {
 	__u32 w[4];
 };
 
-/* Key of `addr` cut to `plen` bits (the rest zeroed). */
-static __always_inline void addr_key(struct ts_addr_key *k, __u32 slot, __u8 family,
-				     const struct ts_addr_words *addr, __u32 plen)
+/* The address words of a key (ts_addr_key.addr as two host-order
+ * words) of `addr` cut to `plen` bits. */
+static __always_inline void addr_cut(__u8 family, const struct ts_addr_words *addr, __u32 plen,
+				     __u64 *w1, __u64 *w2)
 {
-	__u64 *w = (__u64 *)k;
 	__u32 a[4];
 	int i;
 
-	/* whole 8-byte words (prefixlen, slot, family, pad; then the address),
-	 * as the hash and the compare read them: fewer stores, and each load
-	 * is forwarded from one store */
-	w[0] = (__u64)(TS_ADDR_HDR_BITS + plen) | (__u64)(slot & 0xff) << 32 | (__u64)family << 40;
 	if (family == TS_FAMILY_V4) {   /* words 1-3 are zero */
 		__u32 m = plen >= 32 ? 0xffffffffu : plen ? ~(0xffffffffu >> plen) : 0;
 
-		w[1] = addr->w[0] & bpf_htonl(m);
-		w[2] = 0;
+		*w1 = addr->w[0] & bpf_htonl(m);
+		*w2 = 0;
 		return;
 	}
 #pragma unroll
@@ -67,8 +63,21 @@ static __always_inline void addr_key(struct ts_addr_key *k, __u32 slot, __u8 fam
 
 		a[i] = addr->w[i] & bpf_htonl(m);
 	}
-	w[1] = (__u64)a[0] | (__u64)a[1] << 32;
-	w[2] = (__u64)a[2] | (__u64)a[3] << 32;
+	*w1 = (__u64)a[0] | (__u64)a[1] << 32;
+	*w2 = (__u64)a[2] | (__u64)a[3] << 32;
+}
+
+/* Key of `addr` cut to `plen` bits (the rest zeroed). */
+static __always_inline void addr_key(struct ts_addr_key *k, __u32 slot, __u8 family,
+				     const struct ts_addr_words *addr, __u32 plen)
+{
+	__u64 *w = (__u64 *)k;
+
+	/* whole 8-byte words (prefixlen, slot, family, pad; then the address),
+	 * as the hash and the compare read them: fewer stores, and each load
+	 * is forwarded from one store */
+	w[0] = (__u64)(TS_ADDR_HDR_BITS + plen) | (__u64)(slot & 0xff) << 32 | (__u64)family << 40;
+	addr_cut(family, addr, plen, &w[1], &w[2]);
 }
 
 static __always_inline struct ts_addr_slot *addr_find(void *map, const struct ts_config *cfg,
@@ -174,11 +183,31 @@ static __always_inline __u64 prefix_val(const struct ts_run *r, __u8 family, con
 	return n > TS_PREFIX_LENS_INLINE ? ts_prefix_set_rest(n, r->slot, family, a) : 0;
 }
 
+/* May the slot's tables hold an entry for addr? False: none does (the
+ * address summary, include/turnstile.h), and no probe is needed. */
+static __always_inline bool addr_summary_may_hold(const struct ts_run *r, __u8 family,
+						  const struct ts_addr_words *a)
+{
+	__u64 w1, w2, h, *w;
+	__u32 i;
+
+	addr_cut(family, a, ts_summary_len(r->sc, family), &w1, &w2);
+	h = ts_summary_hash(w1, w2, r->cfg->hash_seed);
+	i = r->cfg->summary_base + (r->slot & 1) * (r->cfg->summary_mask + 1) +
+	    ts_summary_word(h, r->cfg->summary_mask);
+	w = bpf_map_lookup_elem(&ts_tags, &i);
+	return w && (TS_READ_ONCE(*w) & ts_summary_bit(h));
+}
+
 /* An address's entry (ts_addr_val_word): exact host entry, else longest
  * prefix; 0 = in no component. */
 static __always_inline __u64 addr_val(const struct ts_run *r, __u8 family, const __u32 addr[4])
 {
-	struct ts_addr_slot *s = host_lookup(r, family, addr);
+	struct ts_addr_slot *s;
+
+	if (!addr_summary_may_hold(r, family, (const struct ts_addr_words *)addr))
+		return 0;
+	s = host_lookup(r, family, addr);
 
 	if (s)
 		return ts_addr_val_word(&s->val);

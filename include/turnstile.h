@@ -16,7 +16,7 @@
 
 #include <linux/types.h>
 
-#define TS_SCHEMA_VERSION 7
+#define TS_SCHEMA_VERSION 8
 
 /* Where the loader pins maps and links (bpffs). */
 #define TS_PIN_DIR "/sys/fs/bpf/turnstile"
@@ -525,9 +525,56 @@ struct ts_slot_cfg {
 	__u8  n_prefix_lens_v6;
 	__u8  prefix_lens_v4[TS_V4_LENS];
 	__u8  prefix_lens_v6[TS_V6_LENS];
-	__u8  pad2[3];              /* zero */
+	/* The address summary's lengths: the shortest prefix length, else 32
+	 * or 128 (see ts_summary_len). */
+	__u8  summary_len_v4;
+	__u8  summary_len_v6;
+	__u8  pad2;                 /* zero */
 };
 _Static_assert(sizeof(struct ts_slot_cfg) == 208, "ts_slot_cfg size");
+
+/*
+ * The address summary: a bit per address of a slot's tables, so that an
+ * address in no component (most of a flood from forged sources) is
+ * refused by one load instead of a probe per table and prefix length.
+ * Each slot has summary_mask + 1 words in ts_tags from summary_base
+ * (ts_config). An entry of ts_hosts or ts_prefixes, address A in slot S,
+ * sets the bit of A cut to the slot's summary length (ts_slot_cfg's
+ * summary_len_*: its shortest prefix length, else the full one) before it
+ * is published; a
+ * clear bit says no entry of the slot holds the address. Bits are cleared
+ * only with the whole slot (an install), so a removed entry leaves a bit
+ * that costs a probe, never a wrong answer. The bit of a cut address is
+ * chosen by ts_summary_hash of its two address words (ts_addr_key.addr
+ * as two host-order words), keyed by the loader's seed: a forged source
+ * cannot aim at set bits, and one that hits one anyway costs the probes a
+ * summary saves, never a wrong answer.
+ */
+static inline __u32 ts_summary_len(const struct ts_slot_cfg *sc, __u8 family)
+{
+	return family == TS_FAMILY_V4 ? sc->summary_len_v4 : sc->summary_len_v6;
+}
+
+/* Two multiplications, not ts_hash: this runs for every address judged,
+ * listed or not, and a filter needs spread, not a key's full mixing. */
+static inline __u64 ts_summary_hash(__u64 w0, __u64 w1, __u64 seed)
+{
+	__u64 h = (w0 ^ seed) * 0x9e3779b97f4a7c15ull + (w1 ^ (seed >> 7)) * 0xc2b2ae3d27d4eb4full;
+
+	return h ^ (h >> 32);
+}
+
+/* The word (within a slot's summary) and the bit of a cut address's hash:
+ * bits 0-5 pick the bit, the bits above the word. */
+static inline __u32 ts_summary_word(__u64 h, __u32 summary_mask)
+{
+	return (__u32)(h >> 6) & summary_mask;
+}
+
+static inline __u64 ts_summary_bit(__u64 h)
+{
+	return 1ull << (h & 63);
+}
 
 /* A flow entry's idle lifetime in its state (enum ts_tcp_state): an entry
  * idle longer counts as absent (BPF) and is removed (GC). Without a
@@ -569,13 +616,13 @@ struct ts_config {
 	__u32 active_slot;    /* host; 0 or 1 */
 	__u64 generation;     /* host; generation of the active slot */
 	__u32 xdp_mode;       /* host; enum ts_xdp_mode the loader attached with */
-	__u32 pad;
+	__u32 summary_mask;   /* host; words per slot of the address summary - 1 */
 	/* The tables' shape, written once when the maps are created. */
 	__u64 hash_seed;                  /* host; random, keys ts_hash */
 	__u32 bucket_mask[TS_TBL_COUNT];  /* host; buckets - 1 (buckets: a power of two) */
 	__u32 capacity[TS_TBL_COUNT];     /* host; most live slots allowed */
 	__u32 tags_base[TS_TBL_COUNT];    /* host; index in ts_tags of the table's bucket 0 */
-	__u32 pad2;
+	__u32 summary_base;               /* host; index in ts_tags of slot 0's summary */
 };
 _Static_assert(sizeof(struct ts_config) == 96, "ts_config size");
 

@@ -143,6 +143,8 @@ static void print_text(const struct view *v)
 	for (int i = 0; i < 5; i++)
 		printf("  %-9s %10u / %-10u %5.1f%% %8.1f MiB\n", fill_names[i], used[i], max[i],
 		       max[i] ? 100.0 * used[i] / max[i] : 0.0, v->mem.table[i] / MIB);
+	printf("  %-9s %10" PRIu64 " / %-10" PRIu64 " %5.1f%%  bits set\n", "summary", v->fill.summary_set,
+	       v->fill.summary_bits, v->fill.summary_bits ? 100.0 * v->fill.summary_set / v->fill.summary_bits : 0.0);
 	printf("  %-41s %8.1f MiB\n", "other maps", v->mem.other / MIB);
 	printf("  %-41s %8.1f MiB\n", "total", v->mem.total / MIB);
 }
@@ -286,6 +288,10 @@ static void print_json(const struct view *v)
 		ts_json_u64(&j, "memory_bytes", v->mem.table[i]);
 		ts_json_obj_close(&j);
 	}
+	ts_json_obj_close(&j);
+	ts_json_obj_open(&j, "address_summary");
+	ts_json_u64(&j, "bits_set", v->fill.summary_set);
+	ts_json_u64(&j, "bits", v->fill.summary_bits);
 	ts_json_obj_close(&j);
 	ts_json_obj_open(&j, "memory");
 	ts_json_u64(&j, "tables_bytes", v->mem.total - v->mem.other);

@@ -91,18 +91,37 @@ static uint32_t wanted_capacity(const struct ts_dp_open_opts *o, enum ts_table t
 	return cap[t] ? cap[t] : table_shape[t].default_cap;
 }
 
+/* Where everything lives in ts_tags. */
+struct tags_layout {
+	uint32_t base[TS_TBL_COUNT];   /* ts_config.tags_base */
+	uint32_t summary_base;         /* ts_config.summary_base */
+	uint32_t summary_mask;         /* ts_config.summary_mask */
+	uint32_t total;                /* words of all */
+};
+
+/* Bits of the address summary per address entry the tables can hold: a
+ * full summary answers "maybe" for 1 - e^(-1/8), about 12%, of the
+ * addresses in no component. */
+#define TS_SUMMARY_BITS_PER_ENTRY 8u
+
 /* ts_tags' layout: each table's tags words, in table order, one per
- * bucket (buckets[t]); *total: the words of all. */
-static void tags_layout(const uint32_t buckets[TS_TBL_COUNT], uint32_t base[TS_TBL_COUNT],
-			uint32_t *total)
+ * bucket (buckets[t]); then the address summary of slot 0 and of slot 1,
+ * sized to the capacities of ts_hosts and ts_prefixes (cap). */
+static void tags_layout(const uint32_t buckets[TS_TBL_COUNT], const uint32_t cap[TS_TBL_COUNT],
+			struct tags_layout *l)
 {
-	uint32_t at = 0;
+	uint64_t bits = ((uint64_t)cap[TS_TBL_HOSTS] + cap[TS_TBL_PREFIXES]) * TS_SUMMARY_BITS_PER_ENTRY;
+	uint32_t words = 1, at = 0;
 
 	for (int t = 0; t < TS_TBL_COUNT; t++) {
-		base[t] = at;
+		l->base[t] = at;
 		at += buckets[t];
 	}
-	*total = at;
+	while ((uint64_t)words * 64 < bits)
+		words *= 2;
+	l->summary_base = at;
+	l->summary_mask = words - 1;
+	l->total = at + 2 * words;
 }
 
 /* The bucket counts of the tables as they will be loaded (pinned ones
@@ -149,8 +168,9 @@ static int map_tags(struct ts_dp *dp, bool writable)
 /* mmap the tables and their counters, with the shape ts_config records. */
 static int map_tables(struct ts_dp *dp, const struct ts_config *cfg, bool writable)
 {
-	uint32_t buckets[TS_TBL_COUNT], base[TS_TBL_COUNT], total;
+	uint32_t buckets[TS_TBL_COUNT];
 	size_t fill_bytes = sizeof(*dp->fill);
+	struct tags_layout l;
 	int err = 0;
 
 	dp->fill = map_shared(dp->fds[TS_MAP_TABLE_FILL], &fill_bytes, writable, ts_dp_map_name(TS_MAP_TABLE_FILL), &err);
@@ -161,11 +181,15 @@ static int map_tables(struct ts_dp *dp, const struct ts_config *cfg, bool writab
 		return err;
 	for (int t = 0; t < TS_TBL_COUNT; t++)
 		buckets[t] = cfg->bucket_mask[t] + 1;
-	tags_layout(buckets, base, &total);
-	if (memcmp(base, cfg->tags_base, sizeof(base)) || total > dp->ntags) {
+	tags_layout(buckets, cfg->capacity, &l);
+	if (memcmp(l.base, cfg->tags_base, sizeof(l.base)) || l.summary_base != cfg->summary_base ||
+	    l.summary_mask != cfg->summary_mask || l.total > dp->ntags) {
 		ts_err("dp: ts_tags (%u words) does not have the layout ts_config records", dp->ntags);
 		return -EPROTO;
 	}
+	dp->summary = dp->tags + cfg->summary_base;
+	dp->summary_mask = cfg->summary_mask;
+	dp->hash_seed = cfg->hash_seed;
 	for (int t = 0; t < TS_TBL_COUNT; t++) {
 		err = ts_table_map(&dp->tables[t], dp->fds[table_shape[t].map], dp->tags + cfg->tags_base[t],
 				   table_shape[t].key_size, table_shape[t].val_size, cfg->hash_seed,
@@ -276,7 +300,8 @@ static int label_reason_counters(struct ts_dp *dp)
  * hash seed, bucket masks, capacities); an adopted one must already. */
 static int check_schema(struct ts_dp *dp, const struct ts_dp_open_opts *o, struct ts_config *cfg)
 {
-	uint32_t zero = 0, buckets[TS_TBL_COUNT], total;
+	uint32_t zero = 0, buckets[TS_TBL_COUNT];
+	struct tags_layout l;
 
 	if (bpf_map_lookup_elem(dp->fds[TS_MAP_CONFIG], &zero, cfg))
 		return -errno;
@@ -297,7 +322,10 @@ static int check_schema(struct ts_dp *dp, const struct ts_dp_open_opts *o, struc
 		cfg->capacity[t] = wanted_capacity(o, t);
 		cfg->bucket_mask[t] = buckets[t] - 1;
 	}
-	tags_layout(buckets, cfg->tags_base, &total);
+	tags_layout(buckets, cfg->capacity, &l);
+	memcpy(cfg->tags_base, l.base, sizeof(l.base));
+	cfg->summary_base = l.summary_base;
+	cfg->summary_mask = l.summary_mask;
 	if (bpf_map_update_elem(dp->fds[TS_MAP_CONFIG], &zero, cfg, BPF_ANY))
 		return -errno;
 	return 0;
@@ -344,11 +372,14 @@ int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts)
 	if (err)
 		goto fail;
 	if (!(dp->adopted_maps & (1u << TS_MAP_TAGS))) {
-		uint32_t buckets[TS_TBL_COUNT], base[TS_TBL_COUNT], total;
+		uint32_t buckets[TS_TBL_COUNT], cap[TS_TBL_COUNT];
+		struct tags_layout l;
 
 		table_buckets(dp, buckets);
-		tags_layout(buckets, base, &total);
-		bpf_map__set_max_entries(skel_map(dp->skel, TS_MAP_TAGS), total);
+		for (int t = 0; t < TS_TBL_COUNT; t++)
+			cap[t] = wanted_capacity(opts, t);
+		tags_layout(buckets, cap, &l);
+		bpf_map__set_max_entries(skel_map(dp->skel, TS_MAP_TAGS), l.total);
 	}
 	if (opts->admit) {
 		struct ts_dp_mem planned;
@@ -513,17 +544,23 @@ uint32_t ts_dp_active_slot(const struct ts_dp *dp)
 	return ts_dp_config_read(dp, &cfg) ? 0 : cfg.active_slot & 1;
 }
 
-int ts_dp_slot_cfg_read(const struct ts_dp *dp, struct ts_slot_cfg *out)
+int ts_dp_active_slot_cfg(const struct ts_dp *dp, uint32_t *slot, struct ts_slot_cfg *out)
 {
-	uint32_t slot = ts_dp_active_slot(dp);
-
-	if (bpf_map_lookup_elem(dp->fds[TS_MAP_SLOT_CFG], &slot, out)) {
+	*slot = ts_dp_active_slot(dp);
+	if (bpf_map_lookup_elem(dp->fds[TS_MAP_SLOT_CFG], slot, out)) {
 		int err = -errno;
 
-		ts_err("dp: cannot read ts_slot_cfg[%u]: %s", slot, strerror(-err));
+		ts_err("dp: cannot read ts_slot_cfg[%u]: %s", *slot, strerror(-err));
 		return err;
 	}
 	return 0;
+}
+
+int ts_dp_slot_cfg_read(const struct ts_dp *dp, struct ts_slot_cfg *out)
+{
+	uint32_t slot;
+
+	return ts_dp_active_slot_cfg(dp, &slot, out);
 }
 
 int ts_dp_set_xdp_mode(struct ts_dp *dp, enum ts_xdp_mode mode)

@@ -210,8 +210,21 @@ struct ts_dp_fill {
 	uint32_t hosts, hosts_max;
 	uint32_t prefixes, prefixes_max;
 	uint32_t rules, rules_max;
+	/* the active slot's address summary (include/turnstile.h): bits set
+	 * of its bits; the more are set, the more unlisted addresses cost the
+	 * table probes it saves */
+	uint64_t summary_set, summary_bits;
 };
 int ts_dp_fill_levels(const struct ts_dp *dp, struct ts_dp_fill *out);
+
+/* The address summary of a slot (include/turnstile.h): may the slot's
+ * tables hold an entry for addr (a host), as the datapath judges it (sc:
+ * the slot's settings)? Bits set in the slot's summary, of
+ * ts_dp_summary_bits(). */
+bool ts_dp_summary_may_hold(const struct ts_dp *dp, uint32_t slot, const struct ts_slot_cfg *sc,
+			    const struct ts_net *addr);
+uint64_t ts_dp_summary_set_bits(const struct ts_dp *dp, uint32_t slot);
+uint64_t ts_dp_summary_bits(const struct ts_dp *dp);
 
 /* ---- events --------------------------------------------------------------- */
 

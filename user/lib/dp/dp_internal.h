@@ -29,6 +29,10 @@ struct ts_dp {
 	uint64_t *tags;        /* ts_tags, mmapped: every table's tags words */
 	size_t tags_bytes;     /* mapped */
 	uint32_t ntags;        /* words in ts_tags */
+	/* the address summary (include/turnstile.h), in ts_tags */
+	uint64_t *summary;     /* slot 0's words; slot 1's follow */
+	uint32_t summary_mask; /* words per slot - 1 */
+	uint64_t hash_seed;
 };
 
 /* The map of an enum ts_table. */
@@ -40,9 +44,17 @@ void ts_dp_memory_planned(const struct ts_dp *dp, struct ts_dp_mem *out);
 
 /* Active slot from ts_config (0 if unreadable). */
 uint32_t ts_dp_active_slot(const struct ts_dp *dp);
+/* The active slot and its settings. */
+int ts_dp_active_slot_cfg(const struct ts_dp *dp, uint32_t *slot, struct ts_slot_cfg *out);
 
 /* ts_addr_key of a net in a slot (hash key when plen is full). */
 void ts_dp_addr_key(struct ts_addr_key *k, uint32_t slot, const struct ts_net *net);
+
+/* summary.c: the address summary of a slot (include/turnstile.h). Set
+ * the bit of entry key k (its slot's summary length from sc) before the
+ * entry is written; clear a slot's bits with its entries. */
+void ts_dp_summary_add(struct ts_dp *dp, const struct ts_slot_cfg *sc, const struct ts_addr_key *k);
+void ts_dp_summary_clear(struct ts_dp *dp, uint32_t slot);
 
 /* inbound.c: (*out)[set] = the set's "no inbound" filter bits (>> 16)
  * under the rule entries of r's policy and of r. */

@@ -42,6 +42,15 @@ static int table_write(struct ts_dp *dp, enum ts_table t, const void *key, const
 	return err;
 }
 
+/* An address entry (t: ts_hosts or ts_prefixes) of the slot whose
+ * settings are sc: its summary bit before the entry. */
+static int addr_write(struct ts_dp *dp, enum ts_table t, const struct ts_slot_cfg *sc,
+		      const struct ts_addr_key *k, const struct ts_addr_val *v)
+{
+	ts_dp_summary_add(dp, sc, k);
+	return table_write(dp, t, k, v);
+}
+
 static int map_write(int fd, const char *what, const void *key, const void *val)
 {
 	if (bpf_map_update_elem(fd, key, val, BPF_ANY)) {
@@ -81,6 +90,7 @@ int ts_dp_clear_slot(struct ts_dp *dp, uint32_t slot)
 
 		ts_table_foreach(c.t, clear_one, &c);
 	}
+	ts_dp_summary_clear(dp, slot);   /* no entry of the slot is left */
 	return 0;
 }
 
@@ -224,7 +234,8 @@ static bool host_read(const struct ts_dp *dp, const struct ts_addr_key *k, struc
 	return s != NULL;
 }
 
-/* The prefix lengths of the slot's CIDRs, longest first, per family. */
+/* The prefix lengths of the slot's CIDRs, longest first, per family, and
+ * the address summary's. */
 static void prefix_lengths(const struct ts_compiled *c, struct ts_slot_cfg *sc)
 {
 	bool v4[TS_V4_LENS] = {}, v6[TS_V6_LENS] = {};
@@ -243,10 +254,13 @@ static void prefix_lengths(const struct ts_compiled *c, struct ts_slot_cfg *sc)
 	for (int l = TS_V6_LENS - 1; l >= 0; l--)
 		if (v6[l])
 			sc->prefix_lens_v6[sc->n_prefix_lens_v6++] = l;
+	/* the shortest, which every entry's address can be cut to */
+	sc->summary_len_v4 = sc->n_prefix_lens_v4 ? sc->prefix_lens_v4[sc->n_prefix_lens_v4 - 1] : 32;
+	sc->summary_len_v6 = sc->n_prefix_lens_v6 ? sc->prefix_lens_v6[sc->n_prefix_lens_v6 - 1] : 128;
 }
 
 static int write_entries(struct ts_dp *dp, enum ts_table t, const struct ts_addr_entry *e, size_t n,
-			 uint32_t slot, const uint16_t *in, size_t nin)
+			 uint32_t slot, const struct ts_slot_cfg *sc, const uint16_t *in, size_t nin)
 {
 	int err = 0;
 
@@ -258,23 +272,23 @@ static int write_entries(struct ts_dp *dp, enum ts_table t, const struct ts_addr
 		struct ts_addr_key k;
 
 		ts_dp_addr_key(&k, slot, &e[i].net);
-		err = table_write(dp, t, &k, &v);
+		err = addr_write(dp, t, sc, &k, &v);
 	}
 	return err;
 }
 
 static int write_addrs(struct ts_dp *dp, const struct ts_registry *r, uint32_t slot,
-		       const uint16_t *in, size_t nin)
+		       const struct ts_slot_cfg *sc, const uint16_t *in, size_t nin)
 {
 	const struct ts_compiled *c = r->policy;
 	int err;
 
 	/* compiled hosts first: a runtime entry for the same address replaces it */
-	err = write_entries(dp, TS_TBL_HOSTS, c->hosts, c->nhosts, slot, in, nin);
+	err = write_entries(dp, TS_TBL_HOSTS, c->hosts, c->nhosts, slot, sc, in, nin);
 	if (!err)
-		err = write_entries(dp, TS_TBL_HOSTS, r->hosts, r->nhosts, slot, in, nin);
+		err = write_entries(dp, TS_TBL_HOSTS, r->hosts, r->nhosts, slot, sc, in, nin);
 	if (!err)
-		err = write_entries(dp, TS_TBL_PREFIXES, c->prefixes, c->nprefixes, slot, in, nin);
+		err = write_entries(dp, TS_TBL_PREFIXES, c->prefixes, c->nprefixes, slot, sc, in, nin);
 	/* Resolvers of the policy's settings are exact entries flagged
 	 * TS_ADDR_RESOLVER, keeping the set the address has anyway. */
 	for (size_t i = 0; i < c->settings.nresolvers && !err; i++) {
@@ -289,7 +303,7 @@ static int write_addrs(struct ts_dp *dp, const struct ts_registry *r, uint32_t s
 			v.flags = ts_dp_inbound_flags(in, nin, v.set_id, 0);
 		}
 		v.flags |= TS_ADDR_RESOLVER;
-		err = table_write(dp, TS_TBL_HOSTS, &k, &v);
+		err = addr_write(dp, TS_TBL_HOSTS, sc, &k, &v);
 	}
 	return err;
 }
@@ -380,8 +394,10 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_registry *r, uint64_t *gener
 		err = assign_rule_ids(dp, c, t);
 	if (!err)
 		err = write_ports(dp, c, slot);
+	/* the prefix lengths before the entries: they give the summary's */
+	prefix_lengths(c, &sc);
 	if (!err)
-		err = write_addrs(dp, r, slot, in, nin);
+		err = write_addrs(dp, r, slot, &sc, in, nin);
 	if (!err)
 		err = write_rules(dp, c->rules, c->nrules_entries, slot);
 	if (!err)
@@ -398,7 +414,6 @@ int ts_dp_install(struct ts_dp *dp, const struct ts_registry *r, uint64_t *gener
 	sc.timeout_closing_s = c->settings.timeout_closing_s;
 	sc.timeout_unreplied_s = c->settings.timeout_unreplied_s;
 	sc.timeout_replied_s = c->settings.timeout_replied_s;
-	prefix_lengths(c, &sc);
 	err = map_write(dp->fds[TS_MAP_SLOT_CFG], ts_dp_map_name(TS_MAP_SLOT_CFG), &slot, &sc);
 	if (err)
 		goto out;
@@ -434,34 +449,45 @@ out:
 int ts_dp_host_upsert(struct ts_dp *dp, const struct ts_net *addr, uint32_t set_id)
 {
 	struct ts_addr_val v = {};
+	struct ts_slot_cfg sc;
 	struct ts_addr_key k;
+	uint32_t slot;
+	int err;
 
 	if (addr->plen != full_plen(addr->family)) {
 		ts_err("dp: host entry must be a full-length address (got /%u)", addr->plen);
 		return -EINVAL;
 	}
-	ts_dp_addr_key(&k, ts_dp_active_slot(dp), addr);
+	err = ts_dp_active_slot_cfg(dp, &slot, &sc);
+	if (err)
+		return err;
+	ts_dp_addr_key(&k, slot, addr);
 	/* keep the resolver flag of an address that is also a resolver */
 	if (!host_read(dp, &k, &v))
 		v.flags = 0;
 	v.set_id = set_id;
 	v.flags = ts_dp_inbound_flags(dp->inbound, dp->ninbound, set_id, v.flags);
-	return table_write(dp, TS_TBL_HOSTS, &k, &v);
+	return addr_write(dp, TS_TBL_HOSTS, &sc, &k, &v);
 }
 
 int ts_dp_host_flags_add(struct ts_dp *dp, const struct ts_net *addr, uint32_t set_id,
 			 uint32_t flags)
 {
 	struct ts_addr_val v = { .set_id = set_id };
-	struct ts_addr_key k;
 	struct ts_net host = *addr;
+	struct ts_slot_cfg sc;
+	struct ts_addr_key k;
+	uint32_t slot;
+	int err = ts_dp_active_slot_cfg(dp, &slot, &sc);
 
+	if (err)
+		return err;
 	host.plen = full_plen(addr->family);
-	ts_dp_addr_key(&k, ts_dp_active_slot(dp), &host);
+	ts_dp_addr_key(&k, slot, &host);
 	host_read(dp, &k, &v); /* missing: set_id, no flags */
 	v.flags |= flags & ~TS_ADDR_NO_INBOUND;
 	v.flags = ts_dp_inbound_flags(dp->inbound, dp->ninbound, v.set_id, v.flags);
-	return table_write(dp, TS_TBL_HOSTS, &k, &v);
+	return addr_write(dp, TS_TBL_HOSTS, &sc, &k, &v);
 }
 
 int ts_dp_host_delete(struct ts_dp *dp, const struct ts_net *addr)

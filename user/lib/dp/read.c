@@ -333,6 +333,8 @@ int ts_dp_fill_levels(const struct ts_dp *dp, struct ts_dp_fill *out)
 	out->prefixes_max = t[TS_TBL_PREFIXES].capacity;
 	out->rules = ts_table_live(&t[TS_TBL_RULES]);
 	out->rules_max = t[TS_TBL_RULES].capacity;
+	out->summary_set = ts_dp_summary_set_bits(dp, ts_dp_active_slot(dp));
+	out->summary_bits = ts_dp_summary_bits(dp);
 	return 0;
 }
 
@@ -348,6 +350,12 @@ int ts_dp_addr_find(const struct ts_dp *dp, uint32_t slot, const struct ts_net *
 	uint64_t *s;
 	unsigned nlens;
 
+	if (bpf_map_lookup_elem(dp->fds[TS_MAP_SLOT_CFG], &slot, &sc))
+		return -errno;
+	*exact = false;
+	/* as the datapath: an address the summary rules out has no entry */
+	if (!ts_dp_summary_may_hold(dp, slot, &sc, addr))
+		return -ENOENT;
 	n.plen = bits;
 	ts_dp_addr_key(&k, slot, &n);
 	s = ts_table_find(hosts, &k);
@@ -357,8 +365,6 @@ int ts_dp_addr_find(const struct ts_dp *dp, uint32_t slot, const struct ts_net *
 		*plen = bits;
 		return 0;
 	}
-	if (bpf_map_lookup_elem(dp->fds[TS_MAP_SLOT_CFG], &slot, &sc))
-		return -errno;
 	lens = bits == 32 ? sc.prefix_lens_v4 : sc.prefix_lens_v6;
 	nlens = bits == 32 ? sc.n_prefix_lens_v4 : sc.n_prefix_lens_v6;
 	for (unsigned i = 0; i < nlens; i++) {
