@@ -62,6 +62,8 @@ want 'turnstile_table_capacity{table="flows"}' 'v > 0'
 want 'turnstile_table_entries{table="rules"}' 'v >= 1'
 want 'turnstile_table_memory_bytes{table="flows"}' 'v >= 80 * 2 * 16384'
 want 'turnstile_maps_memory_bytes' 'v > 0'
+want 'turnstile_address_summary_bits' 'v >= 64'
+want 'turnstile_address_summary_bits_set' 'v >= 1'
 want 'turnstile_policy_generation' 'v >= 2'
 ts_g status | grep -q "^metrics *http://$M/metrics" || miss+=" status-line"
 want 'turnstile_reloads_total' 'v == 1'
