@@ -188,13 +188,14 @@ static __always_inline __u64 prefix_val(const struct ts_run *r, __u8 family, con
 static __always_inline bool addr_summary_may_hold(const struct ts_run *r, __u8 family,
 						  const struct ts_addr_words *a)
 {
+	__u32 i, plen = ts_summary_len(r->sc, family);
 	__u64 w1, w2, h, *w;
-	__u32 i;
 
-	addr_cut(family, a, ts_summary_len(r->sc, family), &w1, &w2);
+	if (!plen)   /* a /0 entry: every address has one */
+		return true;
+	addr_cut(family, a, plen, &w1, &w2);
 	h = ts_summary_hash(w1, w2, r->cfg->hash_seed);
-	i = r->cfg->summary_base + (r->slot & 1) * (r->cfg->summary_mask + 1) +
-	    ts_summary_word(h, r->cfg->summary_mask);
+	i = ts_summary_index(r->cfg->summary_base, r->cfg->summary_mask, r->slot, h);
 	w = bpf_map_lookup_elem(&ts_tags, &i);
 	return w && (TS_READ_ONCE(*w) & ts_summary_bit(h));
 }

@@ -526,7 +526,8 @@ struct ts_slot_cfg {
 	__u8  prefix_lens_v4[TS_V4_LENS];
 	__u8  prefix_lens_v6[TS_V6_LENS];
 	/* The address summary's lengths: the shortest prefix length, else 32
-	 * or 128 (see ts_summary_len). */
+	 * or 128 (see ts_summary_len); 0 (a /0 entry): no summary, since
+	 * every address has an entry. */
 	__u8  summary_len_v4;
 	__u8  summary_len_v6;
 	__u8  pad2;                 /* zero */
@@ -564,11 +565,17 @@ static inline __u64 ts_summary_hash(__u64 w0, __u64 w1, __u64 seed)
 	return h ^ (h >> 32);
 }
 
-/* The word (within a slot's summary) and the bit of a cut address's hash:
- * bits 0-5 pick the bit, the bits above the word. */
-static inline __u32 ts_summary_word(__u64 h, __u32 summary_mask)
+/* Index in ts_tags of the first summary word of `slot`, and of the word
+ * holding the bit of a cut address's hash h: bits 0-5 pick the bit
+ * (ts_summary_bit), the bits above the word. */
+static inline __u32 ts_summary_slot_base(__u32 summary_base, __u32 summary_mask, __u32 slot)
 {
-	return (__u32)(h >> 6) & summary_mask;
+	return summary_base + (slot & 1) * (summary_mask + 1);
+}
+
+static inline __u32 ts_summary_index(__u32 summary_base, __u32 summary_mask, __u32 slot, __u64 h)
+{
+	return ts_summary_slot_base(summary_base, summary_mask, slot) + ((__u32)(h >> 6) & summary_mask);
 }
 
 static inline __u64 ts_summary_bit(__u64 h)
@@ -616,7 +623,9 @@ struct ts_config {
 	__u32 active_slot;    /* host; 0 or 1 */
 	__u64 generation;     /* host; generation of the active slot */
 	__u32 xdp_mode;       /* host; enum ts_xdp_mode the loader attached with */
-	__u32 summary_mask;   /* host; words per slot of the address summary - 1 */
+	/* host; words per slot of the address summary - 1: the shape, like
+	 * what follows, written once */
+	__u32 summary_mask;
 	/* The tables' shape, written once when the maps are created. */
 	__u64 hash_seed;                  /* host; random, keys ts_hash */
 	__u32 bucket_mask[TS_TBL_COUNT];  /* host; buckets - 1 (buckets: a power of two) */

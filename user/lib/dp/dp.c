@@ -99,18 +99,20 @@ struct tags_layout {
 	uint32_t total;                /* words of all */
 };
 
-/* Bits of the address summary per address entry the tables can hold: a
- * full summary answers "maybe" for 1 - e^(-1/8), about 12%, of the
+/* Bits of the address summary per slot of ts_hosts and ts_prefixes (a
+ * table has about two slots per entry it can hold): a summary as full as
+ * the tables answers "maybe" for 1 - e^(-1/8), about 12%, of the
  * addresses in no component. */
-#define TS_SUMMARY_BITS_PER_ENTRY 8u
+#define TS_SUMMARY_BITS_PER_SLOT 4u
 
 /* ts_tags' layout: each table's tags words, in table order, one per
  * bucket (buckets[t]); then the address summary of slot 0 and of slot 1,
- * sized to the capacities of ts_hosts and ts_prefixes (cap). */
-static void tags_layout(const uint32_t buckets[TS_TBL_COUNT], const uint32_t cap[TS_TBL_COUNT],
-			struct tags_layout *l)
+ * sized to the buckets of ts_hosts and ts_prefixes: from the maps' shape
+ * alone, as the tags words are. */
+static void tags_layout(const uint32_t buckets[TS_TBL_COUNT], struct tags_layout *l)
 {
-	uint64_t bits = ((uint64_t)cap[TS_TBL_HOSTS] + cap[TS_TBL_PREFIXES]) * TS_SUMMARY_BITS_PER_ENTRY;
+	uint64_t bits = ((uint64_t)buckets[TS_TBL_HOSTS] + buckets[TS_TBL_PREFIXES]) * TS_BUCKET_SLOTS *
+			TS_SUMMARY_BITS_PER_SLOT;
 	uint32_t words = 1, at = 0;
 
 	for (int t = 0; t < TS_TBL_COUNT; t++) {
@@ -181,13 +183,13 @@ static int map_tables(struct ts_dp *dp, const struct ts_config *cfg, bool writab
 		return err;
 	for (int t = 0; t < TS_TBL_COUNT; t++)
 		buckets[t] = cfg->bucket_mask[t] + 1;
-	tags_layout(buckets, cfg->capacity, &l);
+	tags_layout(buckets, &l);
 	if (memcmp(l.base, cfg->tags_base, sizeof(l.base)) || l.summary_base != cfg->summary_base ||
 	    l.summary_mask != cfg->summary_mask || l.total > dp->ntags) {
 		ts_err("dp: ts_tags (%u words) does not have the layout ts_config records", dp->ntags);
 		return -EPROTO;
 	}
-	dp->summary = dp->tags + cfg->summary_base;
+	dp->summary_base = cfg->summary_base;
 	dp->summary_mask = cfg->summary_mask;
 	dp->hash_seed = cfg->hash_seed;
 	for (int t = 0; t < TS_TBL_COUNT; t++) {
@@ -322,7 +324,7 @@ static int check_schema(struct ts_dp *dp, const struct ts_dp_open_opts *o, struc
 		cfg->capacity[t] = wanted_capacity(o, t);
 		cfg->bucket_mask[t] = buckets[t] - 1;
 	}
-	tags_layout(buckets, cfg->capacity, &l);
+	tags_layout(buckets, &l);
 	memcpy(cfg->tags_base, l.base, sizeof(l.base));
 	cfg->summary_base = l.summary_base;
 	cfg->summary_mask = l.summary_mask;
@@ -372,13 +374,11 @@ int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts)
 	if (err)
 		goto fail;
 	if (!(dp->adopted_maps & (1u << TS_MAP_TAGS))) {
-		uint32_t buckets[TS_TBL_COUNT], cap[TS_TBL_COUNT];
+		uint32_t buckets[TS_TBL_COUNT];
 		struct tags_layout l;
 
 		table_buckets(dp, buckets);
-		for (int t = 0; t < TS_TBL_COUNT; t++)
-			cap[t] = wanted_capacity(opts, t);
-		tags_layout(buckets, cap, &l);
+		tags_layout(buckets, &l);
 		bpf_map__set_max_entries(skel_map(dp->skel, TS_MAP_TAGS), l.total);
 	}
 	if (opts->admit) {

@@ -30,8 +30,8 @@ struct ts_dp {
 	size_t tags_bytes;     /* mapped */
 	uint32_t ntags;        /* words in ts_tags */
 	/* the address summary (include/turnstile.h), in ts_tags */
-	uint64_t *summary;     /* slot 0's words; slot 1's follow */
-	uint32_t summary_mask; /* words per slot - 1 */
+	uint32_t summary_base; /* ts_config's */
+	uint32_t summary_mask;
 	uint64_t hash_seed;
 };
 
@@ -53,8 +53,8 @@ void ts_dp_addr_key(struct ts_addr_key *k, uint32_t slot, const struct ts_net *n
 /* summary.c: the address summary of a slot (include/turnstile.h). Set
  * the bit of entry key k (its slot's summary length from sc) before the
  * entry is written; clear a slot's bits with its entries. */
-void ts_dp_summary_add(struct ts_dp *dp, const struct ts_slot_cfg *sc, const struct ts_addr_key *k);
-void ts_dp_summary_clear(struct ts_dp *dp, uint32_t slot);
+int ts_dp_summary_add(struct ts_dp *dp, const struct ts_slot_cfg *sc, const struct ts_addr_key *k);
+int ts_dp_summary_clear(struct ts_dp *dp, uint32_t slot);
 
 /* inbound.c: (*out)[set] = the set's "no inbound" filter bits (>> 16)
  * under the rule entries of r's policy and of r. */

@@ -47,8 +47,9 @@ static int table_write(struct ts_dp *dp, enum ts_table t, const void *key, const
 static int addr_write(struct ts_dp *dp, enum ts_table t, const struct ts_slot_cfg *sc,
 		      const struct ts_addr_key *k, const struct ts_addr_val *v)
 {
-	ts_dp_summary_add(dp, sc, k);
-	return table_write(dp, t, k, v);
+	int err = ts_dp_summary_add(dp, sc, k);
+
+	return err ? err : table_write(dp, t, k, v);
 }
 
 static int map_write(int fd, const char *what, const void *key, const void *val)
@@ -85,13 +86,14 @@ int ts_dp_clear_slot(struct ts_dp *dp, uint32_t slot)
 {
 	static const enum ts_table policy_tables[] = { TS_TBL_HOSTS, TS_TBL_PREFIXES, TS_TBL_RULES };
 
+	if (dp->tables_ro)
+		return -EPERM;
 	for (size_t i = 0; i < sizeof(policy_tables) / sizeof(policy_tables[0]); i++) {
 		struct clear_ctx c = { &dp->tables[policy_tables[i]], policy_tables[i] == TS_TBL_RULES, slot };
 
 		ts_table_foreach(c.t, clear_one, &c);
 	}
-	ts_dp_summary_clear(dp, slot);   /* no entry of the slot is left */
-	return 0;
+	return ts_dp_summary_clear(dp, slot);   /* no entry of the slot is left */
 }
 
 /* ---- stable rule ids ---------------------------------------------------- */

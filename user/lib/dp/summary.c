@@ -3,6 +3,7 @@
  * entry sets before it is published, so that the datapath refuses an
  * address in no component with one load (include/turnstile.h, "The
  * address summary"; bpf/policy.h reads it). */
+#include <errno.h>
 #include <string.h>
 
 #include "dp/dp_internal.h"
@@ -10,8 +11,12 @@
 /* The word of the slot's summary that holds the bit of hash h. */
 static uint64_t *summary_word(const struct ts_dp *dp, uint32_t slot, uint64_t h)
 {
-	return dp->summary + (size_t)(slot & 1) * (dp->summary_mask + 1) +
-	       ts_summary_word(h, dp->summary_mask);
+	return dp->tags + ts_summary_index(dp->summary_base, dp->summary_mask, slot, h);
+}
+
+static uint64_t *slot_words(const struct ts_dp *dp, uint32_t slot)
+{
+	return dp->tags + ts_summary_slot_base(dp->summary_base, dp->summary_mask, slot);
 }
 
 /* The hash of an address (family, 16 bytes) cut to the slot's summary length. */
@@ -24,37 +29,47 @@ static uint64_t summary_hash(const struct ts_dp *dp, uint32_t slot, const struct
 
 	memcpy(net.addr, addr, sizeof(net.addr));
 	ts_dp_addr_key(&k, slot, &net);
-	memcpy(w, k.addr, sizeof(w));
+	memcpy(w, k.addr, sizeof(w));   /* the two words addr_cut makes */
 	return ts_summary_hash(w[0], w[1], dp->hash_seed);
 }
 
-void ts_dp_summary_add(struct ts_dp *dp, const struct ts_slot_cfg *sc, const struct ts_addr_key *k)
+int ts_dp_summary_add(struct ts_dp *dp, const struct ts_slot_cfg *sc, const struct ts_addr_key *k)
 {
-	uint64_t h = summary_hash(dp, k->slot, sc, k->family, k->addr);
+	uint64_t h;
 
+	if (dp->tables_ro)
+		return -EPERM;
+	h = summary_hash(dp, k->slot, sc, k->family, k->addr);
 	/* before the entry's publish, which orders it for the datapath */
 	__atomic_fetch_or(summary_word(dp, k->slot, h), ts_summary_bit(h), __ATOMIC_SEQ_CST);
+	return 0;
 }
 
-void ts_dp_summary_clear(struct ts_dp *dp, uint32_t slot)
+int ts_dp_summary_clear(struct ts_dp *dp, uint32_t slot)
 {
-	uint64_t *w = dp->summary + (size_t)(slot & 1) * (dp->summary_mask + 1);
+	uint64_t *w = slot_words(dp, slot);
 
+	if (dp->tables_ro)
+		return -EPERM;
 	for (uint64_t i = 0; i <= dp->summary_mask; i++)
 		__atomic_store_n(&w[i], 0, __ATOMIC_RELAXED);
+	return 0;
 }
 
 bool ts_dp_summary_may_hold(const struct ts_dp *dp, uint32_t slot, const struct ts_slot_cfg *sc,
 			    const struct ts_net *addr)
 {
-	uint64_t h = summary_hash(dp, slot, sc, addr->family, addr->addr);
+	uint64_t h;
 
+	if (!ts_summary_len(sc, addr->family))
+		return true;   /* as the datapath: no summary beside a /0 entry */
+	h = summary_hash(dp, slot, sc, addr->family, addr->addr);
 	return __atomic_load_n(summary_word(dp, slot, h), __ATOMIC_RELAXED) & ts_summary_bit(h);
 }
 
 uint64_t ts_dp_summary_set_bits(const struct ts_dp *dp, uint32_t slot)
 {
-	const uint64_t *w = dp->summary + (size_t)(slot & 1) * (dp->summary_mask + 1);
+	const uint64_t *w = slot_words(dp, slot);
 	uint64_t n = 0;
 
 	for (uint64_t i = 0; i <= dp->summary_mask; i++)
