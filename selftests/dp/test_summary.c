@@ -72,6 +72,16 @@ static uint64_t bits_set(struct dpt *t, uint32_t slot)
 	return ts_dp_summary_set_bits(t->dp, slot);
 }
 
+/* A SYN from src to dst's port 443 through XDP gets reason `want`. */
+static void expect_syn(struct dpt *t, const char *src, uint16_t sport, const char *dst, int want,
+		       const char *what)
+{
+	struct pkt p;
+
+	dpt_tcp(&p, src, sport, dst, 443, SYN, 0);
+	expect_reason(t, TS_HOOK_XDP, &p, want, what);
+}
+
 /* Clear the active slot's summary through the map, as nothing in the
  * product ever does while the slot is live. */
 static int clear_active_summary(struct dpt *t)
@@ -95,7 +105,6 @@ static void test_entries_have_their_bits(void)
 {
 	struct ts_slot_cfg sc;
 	struct dpt t = {};
-	struct pkt p;
 
 	if (dpt_open(&t, 1024, 1024) || dpt_install_text(&t, policy)) {
 		TS_CHECK(0, "setup");
@@ -114,18 +123,14 @@ static void test_entries_have_their_bits(void)
 	TS_CHECK(!may_hold(&t, "203.0.113.7"), "203.0.113.7: a bit before it is listed");
 	TS_CHECK(!dpt_resolve(&t, "api", "203.0.113.7"), "resolve api.example");
 	TS_CHECK(may_hold(&t, "203.0.113.7"), "the resolved address has its bit");
-	dpt_tcp(&p, "10.1.0.5", 1000, "203.0.113.7", 443, SYN, 0);
-	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "clients -> api once resolved");
-	dpt_tcp(&p, "198.19.200.1", 1000, "10.2.0.1", 443, SYN, 0);
-	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "wide -> server");
-	dpt_tcp(&p, "192.0.2.1", 1000, "10.2.0.1", 443, SYN, 0);
-	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_RULE, "an unlisted source");
+	expect_syn(&t, "10.1.0.5", 1000, "203.0.113.7", TS_R_PASS_NEW, "clients -> api once resolved");
+	expect_syn(&t, "198.19.200.1", 1000, "10.2.0.1", TS_R_PASS_NEW, "wide -> server");
+	expect_syn(&t, "192.0.2.1", 1000, "10.2.0.1", TS_R_DROP_NO_RULE, "an unlisted source");
 
 	/* the datapath trusts a clear bit: with the summary gone, the
 	 * listed client is in no component */
 	TS_CHECK(!clear_active_summary(&t), "clear the active summary");
-	dpt_tcp(&p, "10.1.0.5", 1001, "10.2.0.1", 443, SYN, 0);
-	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_RULE, "a listed client without its bit");
+	expect_syn(&t, "10.1.0.5", 1001, "10.2.0.1", TS_R_DROP_NO_RULE, "a listed client without its bit");
 	TS_CHECK(!may_hold(&t, "10.1.0.5"), "userspace reads the same summary");
 	dpt_close(&t);
 }
@@ -136,7 +141,6 @@ static void test_reload_makes_its_own(void)
 	struct ts_config cfg;
 	struct dpt t = {};
 	uint64_t before;
-	struct pkt p;
 
 	if (dpt_open(&t, 1024, 1024) || dpt_install_text(&t, policy)) {
 		TS_CHECK(0, "setup");
@@ -154,12 +158,9 @@ static void test_reload_makes_its_own(void)
 	TS_CHECK(bits_set(&t, cfg.active_slot) == 0, "the old slot's summary is cleared: %llu bits",
 		 (unsigned long long)bits_set(&t, cfg.active_slot));
 	TS_CHECK(may_hold(&t, "10.1.0.5") && may_hold(&t, "10.2.0.1"), "the new slot's entries have bits");
-	dpt_tcp(&p, "10.1.0.5", 1000, "10.2.0.1", 443, SYN, 0);
-	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "clients -> server after the reload");
-	dpt_tcp(&p, "2001:db8:1::5", 1000, "2001:db8:2::1", 443, SYN, 0);
-	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "clients -> server over IPv6");
-	dpt_tcp(&p, "198.19.200.1", 1000, "10.2.0.1", 443, SYN, 0);
-	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_RULE, "wide is gone");
+	expect_syn(&t, "10.1.0.5", 1000, "10.2.0.1", TS_R_PASS_NEW, "clients -> server after the reload");
+	expect_syn(&t, "2001:db8:1::5", 1000, "2001:db8:2::1", TS_R_PASS_NEW, "clients -> server over IPv6");
+	expect_syn(&t, "198.19.200.1", 1000, "10.2.0.1", TS_R_DROP_NO_RULE, "wide is gone");
 	dpt_close(&t);
 }
 
