@@ -146,6 +146,14 @@ static void ab_line(const char *name, int a_fd, int b_fd, const struct bench_fra
 	       arv == brv ? "" : " VERDICTS DIFFER");
 }
 
+/* TS_BENCH_ONLY=TEXT: only the lines whose name holds TEXT (to profile one path). */
+static bool wanted(const char *name)
+{
+	const char *only = getenv("TS_BENCH_ONLY");
+
+	return !only || strstr(name, only);
+}
+
 int main(int argc, char **argv)
 {
 	struct ts_dp_open_opts oo = { .cap_flows = NFLOWS + 65536, .cap_prefixes = 262144 };
@@ -182,14 +190,19 @@ int main(int argc, char **argv)
 	       argc == 3 ? argv[2] : "this build", argv[1], nprefixes, NFLOWS, rounds, bench_repeat);
 	printf("| scenario                   |   A ns |   B ns |   B/A |\n");
 	printf("|----------------------------|-------:|-------:|------:|\n");
-	ab_walk("established v4, 8k flows", &walk, walk_map, 4, a_fd, b_fd, rounds);
-	ab_walk("established v6, 8k flows", &walk, walk_map, 6, a_fd, b_fd, rounds);
+	if (wanted("established v4, 8k flows"))
+		ab_walk("established v4, 8k flows", &walk, walk_map, 4, a_fd, b_fd, rounds);
+	if (wanted("established v6, 8k flows"))
+		ab_walk("established v6, 8k flows", &walk, walk_map, 6, a_fd, b_fd, rounds);
 	for (size_t i = 0; i < BENCH_STATELESS; i++) {
+		if (!wanted(bench_stateless[i].name))
+			continue;
 		bench_case_frame(&f, &bench_stateless[i]);
 		ab_line(bench_stateless[i].name, a_fd, b_fd, &f, rounds);
 	}
 	/* last: its fresh connections leave the caches cold for what follows */
-	ab_moving(dp, &mover, a_fd, b_fd, rounds);
+	if (wanted("allowed SYN (new flow)"))
+		ab_moving(dp, &mover, a_fd, b_fd, rounds);
 	bpf_object__close(b_obj);
 	bpf_object__close(a_obj);
 	bpf_object__close(m_obj);

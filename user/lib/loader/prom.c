@@ -93,10 +93,10 @@ static void tables(FILE *out, const struct ts_dp_fill *f, const struct ts_dp_mem
 			mem->table[i]);
 	scalar(out, "turnstile_maps_memory_bytes", "gauge",
 	       "Kernel memory of every pinned map.", mem->total);
-	scalar(out, "turnstile_address_summary_bits_set", "gauge",
+	scalar(out, "turnstile_address_bitmap_bits_set", "gauge",
 	       "Bits set in the active policy's address summary (unlisted addresses refused with one load).",
 	       f->summary_set);
-	scalar(out, "turnstile_address_summary_bits", "gauge",
+	scalar(out, "turnstile_address_bitmap_bits", "gauge",
 	       "Bits of the address summary of a policy slot.", f->summary_bits);
 }
 
