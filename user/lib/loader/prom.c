@@ -93,11 +93,11 @@ static void tables(FILE *out, const struct ts_dp_fill *f, const struct ts_dp_mem
 			mem->table[i]);
 	scalar(out, "turnstile_maps_memory_bytes", "gauge",
 	       "Kernel memory of every pinned map.", mem->total);
-	scalar(out, "turnstile_address_bitmap_bits_set", "gauge",
-	       "Bits set in the active policy's address summary (unlisted addresses refused with one load).",
-	       f->summary_set);
-	scalar(out, "turnstile_address_bitmap_bits", "gauge",
-	       "Bits of the address summary of a policy slot.", f->summary_bits);
+	family(out, "turnstile_address_bitmap_fill_ratio", "gauge",
+	       "Share of the active policy's address summary bits set: the share of unlisted "
+	       "addresses that pay the table probes it saves.");
+	fprintf(out, "turnstile_address_bitmap_fill_ratio %.6f\n",
+		f->summary_bits ? (double)f->summary_set / (double)f->summary_bits : 0.0);
 }
 
 static void daemon_state(FILE *out, const struct ts_config *cfg, const struct ts_loader_state *st)
