@@ -174,6 +174,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bench_repeat_from_env();
+	if (bench_stats_off())
+		return 1;
 	ts_log_route_libbpf();
 	if (ts_dp_open(&dp, &oo) || bench_install(dp, nprefixes) || bench_fill_flows(dp))
 		return 1;

@@ -266,6 +266,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bench_repeat_from_env();
+	if (bench_stats_off())
+		return 1;
 	if (getenv("TS_BENCH_ROUNDS"))
 		rounds = strtoul(getenv("TS_BENCH_ROUNDS"), NULL, 0);
 	ts_log_route_libbpf();

@@ -22,6 +22,53 @@ void bench_repeat_from_env(void)
 		bench_repeat = strtoul(getenv("TS_BENCH_REPEAT"), NULL, 0);
 }
 
+#define STATS_SYSCTL "/proc/sys/kernel/bpf_stats_enabled"
+
+static int stats_write(const char *v)
+{
+	FILE *f = fopen(STATS_SYSCTL, "w");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (fputs(v, f) < 0)
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
+static void stats_back_on(void)
+{
+	stats_write("1");
+}
+
+int bench_stats_off(void)
+{
+	FILE *f = fopen(STATS_SYSCTL, "r");
+	int on = 0, err;
+
+	if (!f) {
+		err = -errno;
+		fprintf(stderr, "bench: cannot read %s: %s\n", STATS_SYSCTL, strerror(-err));
+		return err;
+	}
+	if (fscanf(f, "%d", &on) != 1)
+		on = 0;
+	fclose(f);
+	if (!on)
+		return 0;
+	err = stats_write("0");
+	if (err) {
+		fprintf(stderr, "bench: cannot turn kernel BPF stats off: %s\n", strerror(-err));
+		return err;
+	}
+	atexit(stats_back_on);
+	printf("# kernel.bpf_stats_enabled was 1: 0 for this run (each program run would read the clock "
+	       "twice), 1 again at exit\n");
+	return 0;
+}
+
 /* Ethernet + IPv4/IPv6 + TCP (20 bytes), as every scenario uses. */
 void bench_frame(struct bench_frame *f, const char *src, uint16_t sport, const char *dst,
 		 uint16_t dport, uint8_t flags)

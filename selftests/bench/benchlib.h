@@ -22,6 +22,11 @@ extern const char *const server4, *const server6, *const other4;
 /* Repetitions per PROG_TEST_RUN: TS_BENCH_REPEAT, else 2000000. */
 extern unsigned bench_repeat;
 void bench_repeat_from_env(void);
+/* Kernel BPF stats off for the run (kernel.bpf_stats_enabled), put back
+ * at exit: with them on, every program run reads the clock twice (40-45
+ * ns on this KVM host), which PROG_TEST_RUN's time would count as the
+ * program's. Says so when it turned them off; 0 or -errno. */
+int bench_stats_off(void);
 
 struct bench_frame {
 	uint8_t b[128];
