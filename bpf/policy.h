@@ -209,7 +209,6 @@ static __always_inline __u64 addr_val(const struct ts_run *r, __u8 family, const
 	if (!addr_summary_may_hold(r, family, (const struct ts_addr_words *)addr))
 		return 0;
 	s = host_lookup(r, family, addr);
-
 	if (s)
 		return ts_addr_val_word(&s->val);
 	return prefix_val(r, family, addr);

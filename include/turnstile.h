@@ -542,10 +542,9 @@ _Static_assert(sizeof(struct ts_slot_cfg) == 208, "ts_slot_cfg size");
  * (ts_config). An entry of ts_hosts or ts_prefixes, address A in slot S,
  * sets the bit of A cut to the slot's summary length (ts_slot_cfg's
  * summary_len_*: its shortest prefix length, else the full one) before it
- * is published; a
- * clear bit says no entry of the slot holds the address. Bits are cleared
- * only with the whole slot (an install), so a removed entry leaves a bit
- * that costs a probe, never a wrong answer. The bit of a cut address is
+ * is published; a clear bit says no entry of the slot holds the address.
+ * Bits are cleared only with the whole slot (an install), so a removed
+ * entry leaves a bit that costs a probe, never a wrong answer. The bit of a cut address is
  * chosen by ts_summary_hash of its two address words (ts_addr_key.addr
  * as two host-order words), keyed by the loader's seed: a forged source
  * cannot aim at set bits, and one that hits one anyway costs the probes a
