@@ -2,9 +2,12 @@
 /* benchlib.c - what the benchmarks share (benchlib.h). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -43,6 +46,21 @@ static void stats_back_on(void)
 	stats_write("1");
 }
 
+/* Interrupted: the sysctl as it was, then the signal's own end. */
+static void stats_back_on_signal(int sig)
+{
+	int fd = open(STATS_SYSCTL, O_WRONLY);
+
+	if (fd >= 0) {   /* write(2) only: async-signal-safe */
+		if (write(fd, "1", 1) < 0) {
+			/* nothing more can be done here */
+		}
+		close(fd);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 int bench_stats_off(void)
 {
 	FILE *f = fopen(STATS_SYSCTL, "r");
@@ -64,6 +82,9 @@ int bench_stats_off(void)
 		return err;
 	}
 	atexit(stats_back_on);
+	signal(SIGINT, stats_back_on_signal);
+	signal(SIGTERM, stats_back_on_signal);
+	signal(SIGHUP, stats_back_on_signal);
 	printf("# kernel.bpf_stats_enabled was 1: 0 for this run (each program run would read the clock "
 	       "twice), 1 again at exit\n");
 	return 0;
