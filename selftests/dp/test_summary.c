@@ -67,11 +67,6 @@ static bool may_hold(struct dpt *t, const char *addr)
 	return ts_dp_summary_may_hold(t->dp, cfg.active_slot & 1, &sc, &n);
 }
 
-static uint64_t bits_set(struct dpt *t, uint32_t slot)
-{
-	return ts_dp_summary_set_bits(t->dp, slot);
-}
-
 /* A SYN from src to dst's port 443 through XDP gets reason `want`. */
 static void expect_syn(struct dpt *t, const char *src, uint16_t sport, const char *dst, int want,
 		       const char *what)
@@ -93,7 +88,7 @@ static int clear_active_summary(struct dpt *t)
 	if (fd < 0 || ts_dp_config_read(t->dp, &cfg))
 		return -1;
 	for (uint32_t i = 0; i <= cfg.summary_mask; i++) {
-		uint32_t k = cfg.summary_base + (cfg.active_slot & 1) * (cfg.summary_mask + 1) + i;
+		uint32_t k = ts_summary_slot_base(cfg.summary_base, cfg.summary_mask, cfg.active_slot) + i;
 
 		if (bpf_map_update_elem(fd, &k, &zero, BPF_ANY))
 			return -1;
@@ -148,15 +143,15 @@ static void test_reload_makes_its_own(void)
 		return;
 	}
 	TS_CHECK(!ts_dp_config_read(t.dp, &cfg), "config");
-	before = bits_set(&t, cfg.active_slot);
-	TS_CHECK(before >= 3 && bits_set(&t, cfg.active_slot ^ 1) == 0,
+	before = ts_dp_summary_set_bits(t.dp, cfg.active_slot);
+	TS_CHECK(before >= 3 && ts_dp_summary_set_bits(t.dp, cfg.active_slot ^ 1) == 0,
 		 "bits set: active %llu (want >= 3), inactive %llu (want 0)", (unsigned long long)before,
-		 (unsigned long long)bits_set(&t, cfg.active_slot ^ 1));
+		 (unsigned long long)ts_dp_summary_set_bits(t.dp, cfg.active_slot ^ 1));
 	TS_CHECK(!dpt_install_text(&t, narrower), "reload without the /15");
 	TS_CHECK(!ts_dp_slot_cfg_read(t.dp, &sc) && sc.summary_len_v4 == 16, "v4 summary length %u, want 16",
 		 sc.summary_len_v4);
-	TS_CHECK(bits_set(&t, cfg.active_slot) == 0, "the old slot's summary is cleared: %llu bits",
-		 (unsigned long long)bits_set(&t, cfg.active_slot));
+	TS_CHECK(ts_dp_summary_set_bits(t.dp, cfg.active_slot) == 0, "the old slot's summary is cleared: %llu bits",
+		 (unsigned long long)ts_dp_summary_set_bits(t.dp, cfg.active_slot));
 	TS_CHECK(may_hold(&t, "10.1.0.5") && may_hold(&t, "10.2.0.1"), "the new slot's entries have bits");
 	expect_syn(&t, "10.1.0.5", 1000, "10.2.0.1", TS_R_PASS_NEW, "clients -> server after the reload");
 	expect_syn(&t, "2001:db8:1::5", 1000, "2001:db8:2::1", TS_R_PASS_NEW, "clients -> server over IPv6");

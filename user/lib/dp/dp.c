@@ -191,7 +191,6 @@ static int map_tables(struct ts_dp *dp, const struct ts_config *cfg, bool writab
 	}
 	dp->summary_base = cfg->summary_base;
 	dp->summary_mask = cfg->summary_mask;
-	dp->hash_seed = cfg->hash_seed;
 	for (int t = 0; t < TS_TBL_COUNT; t++) {
 		err = ts_table_map(&dp->tables[t], dp->fds[table_shape[t].map], dp->tags + cfg->tags_base[t],
 				   table_shape[t].key_size, table_shape[t].val_size, cfg->hash_seed,

@@ -32,7 +32,6 @@ struct ts_dp {
 	/* the address summary (include/turnstile.h), in ts_tags */
 	uint32_t summary_base; /* ts_config's */
 	uint32_t summary_mask;
-	uint64_t hash_seed;
 };
 
 /* The map of an enum ts_table. */

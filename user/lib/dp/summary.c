@@ -30,7 +30,8 @@ static uint64_t summary_hash(const struct ts_dp *dp, uint32_t slot, const struct
 	memcpy(net.addr, addr, sizeof(net.addr));
 	ts_dp_addr_key(&k, slot, &net);
 	memcpy(w, k.addr, sizeof(w));   /* the two words addr_cut makes */
-	return ts_summary_hash(w[0], w[1], dp->hash_seed);
+	/* the seed the address tables hash with (ts_config.hash_seed) */
+	return ts_summary_hash(w[0], w[1], dp->tables[TS_TBL_HOSTS].seed);
 }
 
 int ts_dp_summary_add(struct ts_dp *dp, const struct ts_slot_cfg *sc, const struct ts_addr_key *k)
