@@ -29,7 +29,8 @@ static const struct ts_cmd_syntax syntax = {
 	.name = "status",
 	.about = "Interfaces and their hooks and XDP modes, the policy file and its\n"
 		 "generation, enforce or audit, every name with its addresses (expiry,\n"
-		 "resolver), how full each table is and the kernel memory it takes.",
+		 "resolver), how full each table and the address summary are, and the\n"
+		 "kernel memory each table takes.",
 	.opts = { ts_cli_json_opt },
 };
 
