@@ -127,7 +127,8 @@ $(BENCH_BINS): | $(BENCH_BPF_OBJ)
 # ---- bench-live: live frames through a veth into each receiver (docs/bench.md)
 LIVE_SRCS := $(wildcard selftests/bench/live/*.c)
 LIVE_BIN  := $(BUILD)/bench/live
-LIVE_BPF_OBJ := $(BUILD)/bpf/bench_live_gen.bpf.o $(BUILD)/bpf/bench_live_bare.bpf.o
+LIVE_BPF_OBJ := $(BUILD)/bpf/bench_live_gen.bpf.o $(BUILD)/bpf/bench_live_bare.bpf.o \
+	$(BUILD)/bpf/bench_live_cand.bpf.o
 $(LIVE_BIN): $(LIVE_SRCS) $(wildcard selftests/bench/live/*.h) | $(LIVE_BPF_OBJ)
 	$(call msg,BENCH,$@)
 	$(Q)mkdir -p $(@D)

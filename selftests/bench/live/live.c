@@ -6,7 +6,12 @@
  *       send KIND frames (unlisted|established|allowed) of NFLOWS flows in
  *       random order into IFACE for SECONDS, by BPF_PROG_RUN with live
  *       frames; prints "sent N ns T"
- *   live attach OBJ IFACE drop|pass     attach a bare receiver (native XDP)
+ *   live attach OBJ IFACE PROG [FLOWS]
+ *       attach program PROG of OBJ (native XDP): a bare receiver
+ *       (live_drop, live_pass) or a candidate flow table
+ *       (bpf/bench_live_cand.bpf.c); prints its id. FLOWS: the
+ *       candidates' index sized for that many flows (at half load), not
+ *       for their capacity
  *   live handshake PROG_ID FAMILY NFLOWS
  *       open the clients' NFLOWS flows through an XDP program by real
  *       handshakes (SYN, SYN-ACK, ACK by PROG_TEST_RUN; each must pass)
@@ -180,20 +185,41 @@ static int cmd_gen(char **a)
 	return 0;
 }
 
+/* The candidates' index (cand_index, lines of 16 entries) sized for
+ * `flows` at half load: the lines, a power of two, and their mask in the
+ * object's .rodata (cand_line_mask, its only variable). */
+static void size_cand_index(struct bpf_object *obj, uint32_t flows)
+{
+	struct bpf_map *index = bpf_object__find_map_by_name(obj, "cand_index");
+	struct bpf_map *ro = bpf_object__find_map_by_name(obj, ".rodata");
+	uint32_t lines = 1, mask;
+
+	while (lines * 16 < 2 * flows)
+		lines <<= 1;
+	mask = lines - 1;
+	if (!index || !ro || bpf_map__set_max_entries(index, lines) ||
+	    bpf_map__set_initial_value(ro, &mask, sizeof(mask)))
+		die("sizing the candidates' index");
+}
+
 static int cmd_attach(char **a)
 {
-	const char *want = !strcmp(a[2], "drop") ? "live_drop" : "live_pass";
+	const char *want = a[2];
 	uint32_t ifindex = if_nametoindex(a[1]);
 	struct bpf_object *obj = bpf_object__open_file(a[0], NULL);
 	struct bpf_program *p;
 	struct bpf_prog_info info = {};
 	uint32_t ilen = sizeof(info);
 
-	if (!ifindex || !obj || bpf_object__load(obj))
+	if (!ifindex || !obj)
+		die("attach");
+	if (a[3])   /* argv ends with NULL */
+		size_cand_index(obj, flows_arg(a[3]));
+	if (bpf_object__load(obj))
 		die("attach");
 	p = bpf_object__find_program_by_name(obj, want);
 	if (!p || bpf_xdp_attach(ifindex, bpf_program__fd(p), XDP_FLAGS_DRV_MODE, NULL))
-		die("attaching the bare receiver");
+		die("attaching the receiver");
 	if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &ilen))
 		die("prog info");
 	printf("%u\n", info.id);
@@ -328,21 +354,22 @@ int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
-		int nargs;
+		int nargs, optional;   /* arguments, of which the last `optional` may be left out */
 		int (*fn)(char **a);
 	} cmds[] = {
-		{ "gen", 7, cmd_gen },
-		{ "attach", 3, cmd_attach },
-		{ "handshake", 3, cmd_handshake },
-		{ "ct", 2, cmd_ct },
-		{ "xdp-filter", 3, cmd_xdp_filter },
-		{ "prog-stats", 1, cmd_prog_stats },
+		{ "gen", 7, 0, cmd_gen },
+		{ "attach", 4, 1, cmd_attach },
+		{ "handshake", 3, 0, cmd_handshake },
+		{ "ct", 2, 0, cmd_ct },
+		{ "xdp-filter", 3, 0, cmd_xdp_filter },
+		{ "prog-stats", 1, 0, cmd_prog_stats },
 	};
 
 	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name)) {
-			if (argc - 2 != cmds[i].nargs) {
-				fprintf(stderr, "live %s: %d arguments\n", cmds[i].name, cmds[i].nargs);
+			if (argc - 2 > cmds[i].nargs || argc - 2 < cmds[i].nargs - cmds[i].optional) {
+				fprintf(stderr, "live %s: %d arguments (the last %d optional)\n", cmds[i].name,
+					cmds[i].nargs, cmds[i].optional);
 				return 2;
 			}
 			return cmds[i].fn(argv + 2);

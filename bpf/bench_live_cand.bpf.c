@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * bench_live_cand.bpf.c - make bench-live's candidate flow tables, not
+ * part of the product: the designs issue 17 asks to measure on live
+ * traffic beside turnstile's, each behind the same parse as the bare
+ * receivers and with turnstile's direction-free key (flow_key.h) and
+ * capacity (TS_DEFAULT_FLOWS). A SYN without ACK stores its flow (or
+ * renews it: another ISN), any other segment of a stored flow passes
+ * (its last-seen time written at most once a second), the rest drops.
+ * No policy, no half-open stage, no removal or expiry: the tables'
+ * lookup and insert alone.
+ *  - cand_lru: a kernel LRU_HASH (its lookup and update calls).
+ *  - cand_pool: slots taken in order from a pool (so the live flows are
+ *    compact whatever the capacity), found through an index of 64-byte
+ *    lines, 16 entries each (12 bits of the hash, 20 of slot number),
+ *    two lines per key; the index sized for the capacity, or for the
+ *    scenario's flows (cand-pool-fit: a table that grows with its
+ *    flows). One writer at a time (the benchmark's one generator CPU):
+ *    the entries are plain stores, with no protocol for concurrent
+ *    writers or readers.
+ */
+#include "bench_live_parse.h"
+#include "flow_key.h"
+#include "ts_table.h"
+
+#define CAND_CAPACITY TS_DEFAULT_FLOWS
+#define CAND_LINE_ENTRIES 16u
+#define CAND_LINES (2u * CAND_CAPACITY / CAND_LINE_ENTRIES)   /* by default */
+#define CAND_SLOT_BITS 20u
+#define CAND_SLOT_MASK ((1u << CAND_SLOT_BITS) - 1)
+#define CAND_SEED 0x243f6a8885a308d3ull
+#define CAND_TIMEOUT_NS (3600ull * 1000000000ull)
+_Static_assert(CAND_CAPACITY < CAND_SLOT_MASK, "slot numbers + 1 fit the entry");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CAND_CAPACITY);
+	__type(key, struct ts_flow_key);
+	__type(value, struct ts_flow_val);
+} cand_lru_flows SEC(".maps");
+
+/* Set by `live attach` before load, with cand_index's size: the index's
+ * lines - 1 (a power of two), sized for the capacity or for the flows of
+ * a scenario (what a table sized to its live flows would have). The only
+ * .rodata, at offset 0. */
+const volatile __u32 cand_line_mask = CAND_LINES - 1;
+
+struct cand_line {
+	__u32 e[CAND_LINE_ENTRIES];   /* tag << 20 | (slot + 1); 0 = free */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CAND_LINES);
+	__type(key, __u32);
+	__type(value, struct cand_line);
+} cand_index SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CAND_CAPACITY);
+	__type(key, __u32);
+	__type(value, struct ts_flow_slot);
+} cand_pool_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} cand_next SEC(".maps");   /* the pool's next free slot */
+
+/* The frame's flow key; *syn: a SYN without ACK; *seq: its sequence number. */
+static __always_inline bool cand_key(struct xdp_md *ctx, struct ts_flow_key *k, bool *syn, __u32 *seq)
+{
+	void *end = (void *)(long)ctx->data_end;
+	struct live_pkt p;
+	__u8 *sa, *da;
+
+	if (!live_parse_count(ctx, &p))
+		return false;
+	sa = p.l3 + (p.family == 4 ? 12 : 8);
+	da = p.l3 + (p.family == 4 ? 16 : 24);
+	if ((void *)(da + 16) > end)
+		return false;
+	flow_key_build(k, p.family == 4 ? TS_FAMILY_V4 : TS_FAMILY_V6, sa, da, *(__be16 *)p.tcp,
+		       *(__be16 *)(p.tcp + 2), IPPROTO_TCP);
+	*syn = (p.tcp[13] & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN;
+	*seq = bpf_ntohl(*(__be32 *)(p.tcp + 4));
+	return true;
+}
+
+/* A stored flow's segment: passed unless expired; touched once a second. */
+static __always_inline int cand_seen(struct ts_flow_val *v)
+{
+	__u64 now = bpf_ktime_get_coarse_ns();
+
+	if (now - v->last_seen_ns > CAND_TIMEOUT_NS)
+		return XDP_DROP;
+	if (now - v->last_seen_ns >= 1000000000ull)
+		v->last_seen_ns = now;
+	return XDP_PASS;
+}
+
+static __always_inline void cand_val(struct ts_flow_val *v, __u32 seq)
+{
+	__u64 now = bpf_ktime_get_coarse_ns();
+
+	__builtin_memset(v, 0, sizeof(*v));
+	v->created_ns = v->last_seen_ns = now;
+	v->rule_id = 1;
+	v->state = TS_TCP_SYN_SENT;
+	v->isn = seq;
+}
+
+SEC("xdp")
+int cand_lru(struct xdp_md *ctx)
+{
+	struct ts_flow_key k;
+	struct ts_flow_val nv, *v;
+	bool syn;
+	__u32 seq;
+
+	if (!cand_key(ctx, &k, &syn, &seq))
+		return XDP_DROP;
+	if (syn) {
+		cand_val(&nv, seq);
+		return bpf_map_update_elem(&cand_lru_flows, &k, &nv, BPF_ANY) ? XDP_DROP : XDP_PASS;
+	}
+	v = bpf_map_lookup_elem(&cand_lru_flows, &k);
+	return v ? cand_seen(v) : XDP_DROP;
+}
+
+/* 1 if x is 0, else 0, without a branch (a branch per entry would give
+ * the verifier a path per combination; the barrier keeps clang from
+ * seeing a compare in it). */
+static __always_inline __u32 is_zero(__u32 x)
+{
+	__u32 t = x | -x;
+
+	asm volatile("" : "+r"(t));
+	return (t >> 31) ^ 1;
+}
+
+/* Entries of line l whose tag bits equal those of `want`, one bit per entry. */
+static __always_inline __u32 line_match(const struct cand_line *l, __u32 want)
+{
+	__u32 m = 0, j;
+
+#pragma unroll
+	for (j = 0; j < CAND_LINE_ENTRIES; j++)
+		m |= is_zero((l->e[j] ^ want) >> CAND_SLOT_BITS) << j;
+	return m;
+}
+
+/* The free entries of line l, one bit per entry. */
+static __always_inline __u32 line_free(const struct cand_line *l)
+{
+	__u32 m = 0, j;
+
+#pragma unroll
+	for (j = 0; j < CAND_LINE_ENTRIES; j++)
+		m |= is_zero(l->e[j]) << j;
+	return m;
+}
+
+/* The bits set in the low 16 of v. */
+static __always_inline __u32 count16(__u32 v)
+{
+	v &= 0xffff;
+	v = v - ((v >> 1) & 0x5555);
+	v = (v & 0x3333) + ((v >> 2) & 0x3333);
+	v = (v + (v >> 4)) & 0x0f0f;
+	return (v + (v >> 8)) & 0x1f;
+}
+
+/* The index of the lowest bit of m (nonzero): the bits below it, counted. */
+static __always_inline __u32 lowest(__u32 m)
+{
+	return count16((m & -m) - 1);
+}
+
+/* The slot number of entry j of line l if that slot holds key k, else -1. */
+static __always_inline int entry_slot(const struct cand_line *l, __u32 j, const struct ts_flow_key *k)
+{
+	__u32 n = (l->e[j & (CAND_LINE_ENTRIES - 1)] & CAND_SLOT_MASK) - 1;
+	struct ts_flow_slot *s = bpf_map_lookup_elem(&cand_pool_slots, &n);
+
+	return s && ts_key_eq((const ts_word *)&s->key, (const __u64 *)k, sizeof(*k) / 8) ? (int)n : -1;
+}
+
+/* Key k (tag bits `want`) in line l (its first two candidates): its slot number, or -1. */
+static __always_inline int line_find(const struct cand_line *l, __u32 want, const struct ts_flow_key *k)
+{
+	__u32 m = line_match(l, want);
+	int n;
+
+	if (!m)
+		return -1;
+	n = entry_slot(l, lowest(m), k);
+	if (n >= 0)
+		return n;
+	m &= m - 1;
+	return m ? entry_slot(l, lowest(m), k) : -1;
+}
+
+/* The key's two lines and its tag bits. */
+static __always_inline bool key_lines(const struct ts_flow_key *k, struct cand_line **l0,
+				      struct cand_line **l1, __u32 *want)
+{
+	__u64 h = ts_hash((const __u64 *)k, sizeof(*k) / 8, CAND_SEED);
+	__u32 b0 = (__u32)h & cand_line_mask, b1 = (__u32)(h >> 32) & cand_line_mask;
+	__u32 tag = (__u32)(h >> 52);
+
+	*want = (tag | is_zero(tag)) << CAND_SLOT_BITS;   /* tag 0 is no tag */
+	*l0 = bpf_map_lookup_elem(&cand_index, &b0);
+	*l1 = bpf_map_lookup_elem(&cand_index, &b1);
+	return *l0 && *l1;
+}
+
+/* Global functions, each verified once from a clean state: the slot
+ * number of key k in the pool, or -1. */
+__noinline int cand_pool_find(const struct ts_flow_key *k)
+{
+	struct cand_line *l0, *l1;
+	__u32 want;
+	int n;
+
+	if (!k || !key_lines(k, &l0, &l1, &want))
+		return -1;
+	n = line_find(l0, want, k);
+	return n >= 0 ? n : line_find(l1, want, k);
+}
+
+/* Store key k's new connection (ISN seq): renewed in place when stored
+ * (another attempt on its ports), else the pool's next slot and an entry
+ * of the emptier line. 0, or -1: no room. */
+__noinline int cand_pool_store(const struct ts_flow_key *k, __u32 seq)
+{
+	struct cand_line *l0, *l1, *l;
+	struct ts_flow_slot *s;
+	__u32 want, zero = 0, free, n;
+	__u64 *next;
+	int found;
+
+	if (!k)
+		return -1;
+	found = cand_pool_find(k);
+	if (found >= 0) {
+		n = found;
+		s = bpf_map_lookup_elem(&cand_pool_slots, &n);
+		if (!s)
+			return -1;
+		cand_val(&s->val, seq);
+		return 0;
+	}
+	if (!key_lines(k, &l0, &l1, &want))
+		return -1;
+	free = line_free(l0);
+	l = l0;
+	if (count16(line_free(l1)) > count16(free)) {
+		free = line_free(l1);
+		l = l1;
+	}
+	next = bpf_map_lookup_elem(&cand_next, &zero);
+	if (!free || !next || *next >= CAND_CAPACITY)
+		return -1;
+	n = (*next)++;
+	s = bpf_map_lookup_elem(&cand_pool_slots, &n);
+	if (!s)
+		return -1;
+	s->key = *k;
+	cand_val(&s->val, seq);
+	s->state = TS_SLOT_LIVE;
+	l->e[lowest(free) & (CAND_LINE_ENTRIES - 1)] = want | (n + 1);
+	return 0;
+}
+
+SEC("xdp")
+int cand_pool(struct xdp_md *ctx)
+{
+	struct ts_flow_slot *s;
+	struct ts_flow_key k;
+	__u32 seq, n;
+	bool syn;
+	int found;
+
+	if (!cand_key(ctx, &k, &syn, &seq))
+		return XDP_DROP;
+	if (syn)
+		return cand_pool_store(&k, seq) ? XDP_DROP : XDP_PASS;
+	found = cand_pool_find(&k);
+	if (found < 0)
+		return XDP_DROP;
+	n = found;
+	s = bpf_map_lookup_elem(&cand_pool_slots, &n);
+	return s ? cand_seen(&s->val) : XDP_DROP;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
