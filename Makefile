@@ -187,7 +187,7 @@ deps:
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-run
 
-test-run: all $(TEST_BINS) $(BENCH_BINS) $(FUZZ_TARGETS) $(TSAN_BIN)
+test-run: all $(TEST_BINS) $(BENCH_BINS) $(LIVE_BIN) $(FUZZ_TARGETS) $(TSAN_BIN)
 	$(Q)BUILD=$(BUILD) selftests/run
 
 # The long runs (selftests/soak/run says what and for how long: SOAK_*).

@@ -32,6 +32,30 @@
 #define CAND_TIMEOUT_NS (3600ull * 1000000000ull)
 _Static_assert(CAND_CAPACITY < CAND_SLOT_MASK, "slot numbers + 1 fit the entry");
 
+/* The frames passed, per CPU: bench-live checks that every frame of its
+ * established and new-connection scenarios passed (live_count has them
+ * all, whatever the verdict). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} cand_passed SEC(".maps");
+
+/* The verdict, a pass counted. */
+static __always_inline int cand_verdict(bool pass)
+{
+	__u32 zero = 0;
+	__u64 *n;
+
+	if (!pass)
+		return XDP_DROP;
+	n = bpf_map_lookup_elem(&cand_passed, &zero);
+	if (n)
+		*n += 1;
+	return XDP_PASS;
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, CAND_CAPACITY);
@@ -99,7 +123,7 @@ static __always_inline int cand_seen(struct ts_flow_val *v)
 		return XDP_DROP;
 	if (now - v->last_seen_ns >= 1000000000ull)
 		v->last_seen_ns = now;
-	return XDP_PASS;
+	return cand_verdict(true);
 }
 
 static __always_inline void cand_val(struct ts_flow_val *v, __u32 seq)
@@ -125,7 +149,7 @@ int cand_lru(struct xdp_md *ctx)
 		return XDP_DROP;
 	if (syn) {
 		cand_val(&nv, seq);
-		return bpf_map_update_elem(&cand_lru_flows, &k, &nv, BPF_ANY) ? XDP_DROP : XDP_PASS;
+		return cand_verdict(!bpf_map_update_elem(&cand_lru_flows, &k, &nv, BPF_ANY));
 	}
 	v = bpf_map_lookup_elem(&cand_lru_flows, &k);
 	return v ? cand_seen(v) : XDP_DROP;
@@ -288,7 +312,7 @@ int cand_pool(struct xdp_md *ctx)
 	if (!cand_key(ctx, &k, &syn, &seq))
 		return XDP_DROP;
 	if (syn)
-		return cand_pool_store(&k, seq) ? XDP_DROP : XDP_PASS;
+		return cand_verdict(!cand_pool_store(&k, seq));
 	found = cand_pool_find(&k);
 	if (found < 0)
 		return XDP_DROP;
