@@ -9,7 +9,8 @@
  * (its last-seen time written at most once a second), the rest drops.
  * No policy, no half-open stage, no removal or expiry: the tables'
  * lookup and insert alone.
- *  - cand_lru: a kernel LRU_HASH (its lookup and update calls).
+ *  - cand_hash, cand_lru: a kernel HASH, LRU_HASH (their lookup and
+ *    update calls; the HASH preallocated, as the LRU always is).
  *  - cand_pool: slots taken in order from a pool (so the live flows are
  *    compact whatever the capacity), found through an index of 64-byte
  *    lines, 16 entries each (12 bits of the hash, 20 of slot number),
@@ -55,6 +56,13 @@ static __always_inline int cand_verdict(bool pass)
 		*n += 1;
 	return XDP_PASS;
 }
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CAND_CAPACITY);
+	__type(key, struct ts_flow_key);
+	__type(value, struct ts_flow_val);
+} cand_hash_flows SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -137,8 +145,8 @@ static __always_inline void cand_val(struct ts_flow_val *v, __u32 seq)
 	v->isn = seq;
 }
 
-SEC("xdp")
-int cand_lru(struct xdp_md *ctx)
+/* A kernel hash map of flows: a SYN's update, another segment's lookup. */
+static __always_inline int cand_kernel_map(struct xdp_md *ctx, void *map)
 {
 	struct ts_flow_key k;
 	struct ts_flow_val nv, *v;
@@ -149,10 +157,22 @@ int cand_lru(struct xdp_md *ctx)
 		return XDP_DROP;
 	if (syn) {
 		cand_val(&nv, seq);
-		return cand_verdict(!bpf_map_update_elem(&cand_lru_flows, &k, &nv, BPF_ANY));
+		return cand_verdict(!bpf_map_update_elem(map, &k, &nv, BPF_ANY));
 	}
-	v = bpf_map_lookup_elem(&cand_lru_flows, &k);
+	v = bpf_map_lookup_elem(map, &k);
 	return v ? cand_seen(v) : XDP_DROP;
+}
+
+SEC("xdp")
+int cand_hash(struct xdp_md *ctx)
+{
+	return cand_kernel_map(ctx, &cand_hash_flows);
+}
+
+SEC("xdp")
+int cand_lru(struct xdp_md *ctx)
+{
+	return cand_kernel_map(ctx, &cand_lru_flows);
 }
 
 /* 1 if x is 0, else 0, without a branch (a branch per entry would give

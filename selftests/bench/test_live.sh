@@ -12,7 +12,7 @@ ts_require_root
 [ -x "$BUILD/bench/live" ] || { ts_skip bench_live "$BUILD/bench/live not built"; ts_exit; }
 
 out=$TS_TMP/live
-receivers="turnstile cand-lru cand-pool cand-pool-fit"
+receivers="turnstile cand-hash cand-lru cand-pool cand-pool-fit"
 if TS_LIVE_OUT=$out TS_LIVE_RUNS=1 TS_LIVE_SECONDS=0.3 TS_LIVE_STATS_SECONDS=0.2 \
 	TS_LIVE_FAMILIES="4 6" TS_LIVE_SCENARIOS="drop-10p est-8k new-8k" TS_LIVE_RECEIVERS="$receivers" \
 	selftests/bench/live/run >"$TS_TMP/run.log" 2>&1; then
