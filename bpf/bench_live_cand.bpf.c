@@ -7,16 +7,19 @@
  * capacity (TS_DEFAULT_FLOWS). A SYN without ACK stores its flow (or
  * renews it: another ISN), any other segment of a stored flow passes
  * (its last-seen time written at most once a second), the rest drops.
- * No policy, no half-open stage, no removal or expiry: the tables'
- * lookup and insert alone.
+ * No policy, no half-open stage, no removal and no GC (an expiry check
+ * only): the tables' lookup and insert alone.
  *  - cand_hash, cand_lru: a kernel HASH, LRU_HASH (their lookup and
- *    update calls; the HASH preallocated, as the LRU always is).
+ *    update calls, an update allocating the new element; the HASH
+ *    preallocated, as the LRU always is).
  *  - cand_pool: slots taken in order from a pool (so the live flows are
  *    compact whatever the capacity), found through an index of 64-byte
  *    lines, 16 entries each (12 bits of the hash, 20 of slot number),
- *    two lines per key; the index sized for the capacity, or for the
- *    scenario's flows (cand-pool-fit: a table that grows with its
- *    flows). One writer at a time (the benchmark's one generator CPU):
+ *    two lines per key, at most two entries of one tag per line (a find
+ *    checks two, as turnstile's TS_TAG_DUPS); the index sized for the
+ *    capacity, or for the scenario's flows (cand-pool-fit: the memory a
+ *    table that grew with its flows would touch). One writer at a time
+ *    (bench-live refuses cand-pool with more than one generator CPU):
  *    the entries are plain stores, with no protocol for concurrent
  *    writers or readers.
  */
@@ -224,6 +227,13 @@ static __always_inline __u32 lowest(__u32 m)
 	return count16((m & -m) - 1);
 }
 
+/* The free entries of line l that a key of tag bits `want` may take:
+ * none when two entries carry its tag already (a find checks two). */
+static __always_inline __u32 line_room(const struct cand_line *l, __u32 want)
+{
+	return count16(line_match(l, want)) < 2 ? line_free(l) : 0;
+}
+
 /* The slot number of entry j of line l if that slot holds key k, else -1. */
 static __always_inline int entry_slot(const struct cand_line *l, __u32 j, const struct ts_flow_key *k)
 {
@@ -283,7 +293,8 @@ __noinline int cand_pool_store(const struct ts_flow_key *k, __u32 seq)
 {
 	struct cand_line *l0, *l1, *l;
 	struct ts_flow_slot *s;
-	__u32 want, zero = 0, free, n;
+	__u32 want, zero = 0, free0, free1, free_mask, n;
+	bool use1;
 	__u64 *next;
 	int found;
 
@@ -300,23 +311,21 @@ __noinline int cand_pool_store(const struct ts_flow_key *k, __u32 seq)
 	}
 	if (!key_lines(k, &l0, &l1, &want))
 		return -1;
-	free = line_free(l0);
-	l = l0;
-	if (count16(line_free(l1)) > count16(free)) {
-		free = line_free(l1);
-		l = l1;
-	}
+	free0 = line_room(l0, want);
+	free1 = line_room(l1, want);
+	use1 = count16(free1) > count16(free0);   /* the emptier line, the first on a tie */
+	l = use1 ? l1 : l0;
+	free_mask = use1 ? free1 : free0;
 	next = bpf_map_lookup_elem(&cand_next, &zero);
-	if (!free || !next || *next >= CAND_CAPACITY)
+	if (!free_mask || !next || *next >= CAND_CAPACITY)
 		return -1;
 	n = (*next)++;
 	s = bpf_map_lookup_elem(&cand_pool_slots, &n);
 	if (!s)
 		return -1;
-	s->key = *k;
+	s->key = *k;   /* the slot's state word is not used: the slot is turnstile's, for its size */
 	cand_val(&s->val, seq);
-	s->state = TS_SLOT_LIVE;
-	l->e[lowest(free) & (CAND_LINE_ENTRIES - 1)] = want | (n + 1);
+	l->e[lowest(free_mask) & (CAND_LINE_ENTRIES - 1)] = want | (n + 1);
 	return 0;
 }
 

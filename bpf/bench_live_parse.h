@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* bench_live_parse.h - make bench-live's receivers' one parse and count
  * (not the product's): Ethernet/IPv4 or IPv6/TCP with data_end checks,
- * counted in the object's live_count (a per-CPU array of one), the count
- * bench-live checks against the frames sent. */
+ * counted in the object's live_count (a per-CPU array of one): the bare
+ * receivers' own count, which bench-live checks against the frames sent
+ * (the candidates are checked by their passes, cand_passed). */
 #ifndef TS_BPF_BENCH_LIVE_PARSE_H
 #define TS_BPF_BENCH_LIVE_PARSE_H
 

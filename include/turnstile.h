@@ -158,7 +158,7 @@ struct ts_flow_key {
 	__u8   pad[2];      /* zero */
 } __attribute__((aligned(8)));
 _Static_assert(sizeof(struct ts_flow_key) == 40, "ts_flow_key size");
-/* flow_key_build (bpf/flow.h) writes whole words: the addresses as
+/* flow_key_build (bpf/flow_key.h) writes whole words: the addresses as
  * words 0-3, then lo_port | hi_port << 16 | family << 32 | proto << 40 */
 _Static_assert(__builtin_offsetof(struct ts_flow_key, hi_addr) == 16 &&
 	       __builtin_offsetof(struct ts_flow_key, lo_port) == 32 &&

@@ -193,12 +193,16 @@ static void size_cand_index(struct bpf_object *obj, uint32_t flows)
 	struct bpf_map *index = bpf_object__find_map_by_name(obj, "cand_index");
 	struct bpf_map *ro = bpf_object__find_map_by_name(obj, ".rodata");
 	uint32_t lines = 1, mask;
+	size_t ro_size = 0;
 
 	while (lines * 16 < 2 * flows)
 		lines <<= 1;
 	mask = lines - 1;
-	if (!index || !ro || bpf_map__set_max_entries(index, lines) ||
-	    bpf_map__set_initial_value(ro, &mask, sizeof(mask)))
+	if (!index || !ro || !bpf_map__initial_value(ro, &ro_size) || ro_size != sizeof(mask)) {
+		fprintf(stderr, "live: the object has no cand_index, or its .rodata holds more than cand_line_mask\n");
+		exit(1);
+	}
+	if (bpf_map__set_max_entries(index, lines) || bpf_map__set_initial_value(ro, &mask, sizeof(mask)))
 		die("sizing the candidates' index");
 }
 
@@ -207,7 +211,7 @@ static int cmd_attach(char **a)
 	const char *want = a[2];
 	uint32_t ifindex = if_nametoindex(a[1]);
 	struct bpf_object *obj = bpf_object__open_file(a[0], NULL);
-	struct bpf_program *p;
+	struct bpf_program *p, *other;
 	struct bpf_prog_info info = {};
 	uint32_t ilen = sizeof(info);
 
@@ -215,10 +219,18 @@ static int cmd_attach(char **a)
 		die("attach");
 	if (a[3])   /* argv ends with NULL */
 		size_cand_index(obj, flows_arg(a[3]));
+	p = bpf_object__find_program_by_name(obj, want);
+	if (!p) {
+		fprintf(stderr, "live: no program %s in %s\n", want, a[0]);
+		exit(1);
+	}
+	/* the object's other receivers are not verified for nothing */
+	bpf_object__for_each_program(other, obj)
+		if (other != p)
+			bpf_program__set_autoload(other, false);
 	if (bpf_object__load(obj))
 		die("attach");
-	p = bpf_object__find_program_by_name(obj, want);
-	if (!p || bpf_xdp_attach(ifindex, bpf_program__fd(p), XDP_FLAGS_DRV_MODE, NULL))
+	if (bpf_xdp_attach(ifindex, bpf_program__fd(p), XDP_FLAGS_DRV_MODE, NULL))
 		die("attaching the receiver");
 	if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &ilen))
 		die("prog info");
@@ -368,8 +380,10 @@ int main(int argc, char **argv)
 	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name)) {
 			if (argc - 2 > cmds[i].nargs || argc - 2 < cmds[i].nargs - cmds[i].optional) {
-				fprintf(stderr, "live %s: %d arguments (the last %d optional)\n", cmds[i].name,
-					cmds[i].nargs, cmds[i].optional);
+				fprintf(stderr, "live %s: %d arguments", cmds[i].name, cmds[i].nargs);
+				if (cmds[i].optional)
+					fprintf(stderr, ", the last %d optional", cmds[i].optional);
+				fputc('\n', stderr);
 				return 2;
 			}
 			return cmds[i].fn(argv + 2);
