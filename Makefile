@@ -128,7 +128,7 @@ $(BENCH_BINS): | $(BENCH_BPF_OBJ)
 LIVE_SRCS := $(wildcard selftests/bench/live/*.c)
 LIVE_BIN  := $(BUILD)/bench/live
 LIVE_BPF_OBJ := $(BUILD)/bpf/bench_live_gen.bpf.o $(BUILD)/bpf/bench_live_bare.bpf.o \
-	$(BUILD)/bpf/bench_live_cand.bpf.o
+	$(BUILD)/bpf/bench_live_cand.bpf.o $(BUILD)/bpf/bench_live_dense.bpf.o
 $(LIVE_BIN): $(LIVE_SRCS) $(wildcard selftests/bench/live/*.h) | $(LIVE_BPF_OBJ)
 	$(call msg,BENCH,$@)
 	$(Q)mkdir -p $(@D)

@@ -23,42 +23,13 @@
  *    the entries are plain stores, with no protocol for concurrent
  *    writers or readers.
  */
-#include "bench_live_parse.h"
-#include "flow_key.h"
-#include "ts_table.h"
+#include "bench_live_cand.h"
 
-#define CAND_CAPACITY TS_DEFAULT_FLOWS
 #define CAND_LINE_ENTRIES 16u
 #define CAND_LINES (2u * CAND_CAPACITY / CAND_LINE_ENTRIES)   /* by default */
 #define CAND_SLOT_BITS 20u
 #define CAND_SLOT_MASK ((1u << CAND_SLOT_BITS) - 1)
-#define CAND_SEED 0x243f6a8885a308d3ull
-#define CAND_TIMEOUT_NS (3600ull * 1000000000ull)
 _Static_assert(CAND_CAPACITY < CAND_SLOT_MASK, "slot numbers + 1 fit the entry");
-
-/* The frames passed, per CPU: bench-live checks that every frame of its
- * established and new-connection scenarios passed (live_count has them
- * all, whatever the verdict). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} cand_passed SEC(".maps");
-
-/* The verdict, a pass counted. */
-static __always_inline int cand_verdict(bool pass)
-{
-	__u32 zero = 0;
-	__u64 *n;
-
-	if (!pass)
-		return XDP_DROP;
-	n = bpf_map_lookup_elem(&cand_passed, &zero);
-	if (n)
-		*n += 1;
-	return XDP_PASS;
-}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -104,49 +75,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } cand_next SEC(".maps");   /* the pool's next free slot */
-
-/* The frame's flow key; *syn: a SYN without ACK; *seq: its sequence number. */
-static __always_inline bool cand_key(struct xdp_md *ctx, struct ts_flow_key *k, bool *syn, __u32 *seq)
-{
-	void *end = (void *)(long)ctx->data_end;
-	struct live_pkt p;
-	__u8 *sa, *da;
-
-	if (!live_parse_count(ctx, &p))
-		return false;
-	sa = p.l3 + (p.family == 4 ? 12 : 8);
-	da = p.l3 + (p.family == 4 ? 16 : 24);
-	if ((void *)(da + 16) > end)
-		return false;
-	flow_key_build(k, p.family == 4 ? TS_FAMILY_V4 : TS_FAMILY_V6, sa, da, *(__be16 *)p.tcp,
-		       *(__be16 *)(p.tcp + 2), IPPROTO_TCP);
-	*syn = (p.tcp[13] & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN;
-	*seq = bpf_ntohl(*(__be32 *)(p.tcp + 4));
-	return true;
-}
-
-/* A stored flow's segment: passed unless expired; touched once a second. */
-static __always_inline int cand_seen(struct ts_flow_val *v)
-{
-	__u64 now = bpf_ktime_get_coarse_ns();
-
-	if (now - v->last_seen_ns > CAND_TIMEOUT_NS)
-		return XDP_DROP;
-	if (now - v->last_seen_ns >= 1000000000ull)
-		v->last_seen_ns = now;
-	return cand_verdict(true);
-}
-
-static __always_inline void cand_val(struct ts_flow_val *v, __u32 seq)
-{
-	__u64 now = bpf_ktime_get_coarse_ns();
-
-	__builtin_memset(v, 0, sizeof(*v));
-	v->created_ns = v->last_seen_ns = now;
-	v->rule_id = 1;
-	v->state = TS_TCP_SYN_SENT;
-	v->isn = seq;
-}
 
 /* A kernel hash map of flows: a SYN's update, another segment's lookup. */
 static __always_inline int cand_kernel_map(struct xdp_md *ctx, void *map)

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * bench_live_dense.bpf.c - make bench-live's candidate of a dense home
+ * bucket (not the product): turnstile's flow table layout (buckets of
+ * TS_BUCKET_SLOTS 80-byte slots, a tags word per bucket kept apart, a
+ * key's two buckets over the table, at most TS_TAG_DUPS slots of a tag
+ * per bucket, the home slot read with the tags) in two variants:
+ *  - cand_two: the home slot in the key's first bucket, as turnstile's;
+ *  - cand_dense: the home slot in a third bucket, in a dense region of
+ *    its own (a sixteenth of the table's buckets, after them), so that
+ *    while the flows are few most live there (docs/bench.md, "What
+ *    remains"; selftests/bench/table_choices.py simulates its fill).
+ * The insert rule is turnstile's: the home slot when free, else the
+ * emptiest of the key's buckets with room, the first on a tie. One
+ * writer, plain stores (no claim, publish or settle: bench-live refuses
+ * these with more than one generator CPU); as in bench_live_cand.bpf.c,
+ * a SYN stores (or renews) its flow, other segments of a stored flow pass.
+ */
+#include "bench_live_cand.h"
+
+#define DT_BUCKETS (2u * CAND_CAPACITY / TS_BUCKET_SLOTS)   /* the default flow table's */
+#define DT_DENSE (DT_BUCKETS / 16)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DT_BUCKETS + DT_DENSE);
+	__type(key, __u32);
+	__type(value, struct ts_flow_bucket);
+} dt_buckets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DT_BUCKETS + DT_DENSE);
+	__type(key, __u32);
+	__type(value, __u64);
+} dt_tags SEC(".maps");
+
+/* The buckets of a key of hash h: b[0] holds its home slot; cand_two's
+ * third is its first again (no third bucket). */
+static __always_inline void dt_buckets_of(__u64 h, __u32 dense, __u32 b[3])
+{
+	b[1] = (__u32)h & (DT_BUCKETS - 1);
+	b[2] = (__u32)(h >> 32) & (DT_BUCKETS - 1);
+	b[0] = dense ? DT_BUCKETS + ((__u32)(h >> 16) & (DT_DENSE - 1)) : b[1];
+}
+
+/* Slot j of bucket b holds key k (of hash h): its position b * slots + j, else -1. */
+static __always_inline int dt_slot_is(__u32 b, __u32 j, const struct ts_flow_key *k, __u64 h)
+{
+	struct ts_flow_bucket *bk = bpf_map_lookup_elem(&dt_buckets, &b);
+	struct ts_flow_slot *s;
+
+	if (!bk)
+		return -1;
+	s = &bk->slot[j & (TS_BUCKET_SLOTS - 1)];
+	if ((s->state & (TS_SLOT_TAG_MASK | TS_SLOT_KIND_MASK)) != ts_slot_want(h) ||
+	    !ts_key_eq((const ts_word *)&s->key, (const __u64 *)k, sizeof(*k) / 8))
+		return -1;
+	return (int)(b * TS_BUCKET_SLOTS + (j & (TS_BUCKET_SLOTS - 1)));
+}
+
+/* Key k among the tag candidates m of bucket b (at most TS_TAG_DUPS). */
+static __always_inline int dt_bucket_find(__u32 b, __u64 m, const struct ts_flow_key *k, __u64 h)
+{
+	int pos;
+
+	if (!m)
+		return -1;
+	pos = dt_slot_is(b, ts_tags_first(m), k, h);
+	if (pos >= 0)
+		return pos;
+	m &= m - 1;
+	return m ? dt_slot_is(b, ts_tags_first(m), k, h) : -1;
+}
+
+/* Global functions, each verified once: key k's position, or -1. The
+ * tags words and the home slot are read before any is tested, as
+ * turnstile's flow_find does. */
+__noinline int dt_find(const struct ts_flow_key *k, __u32 dense)
+{
+	__u64 h, t[3], m;
+	__u32 b[3], home;
+	__u8 byte;
+	int pos;
+
+	if (!k)
+		return -1;
+	h = ts_hash((const __u64 *)k, sizeof(*k) / 8, CAND_SEED);
+	byte = TS_TAG_BYTE(h);
+	home = ts_home_slot(h);
+	dt_buckets_of(h, dense, b);
+	for (int i = 0; i < 3; i++) {
+		__u64 *tg = bpf_map_lookup_elem(&dt_tags, &b[i]);
+
+		if (!tg)
+			return -1;
+		t[i] = *(volatile __u64 *)tg;
+	}
+	pos = dt_slot_is(b[0], home, k, h);
+	if (pos >= 0)
+		return pos;
+	m = ts_tags_match(t[0], byte) & ~(TS_BYTES_80 & ts_tag_bits(home));
+	pos = dt_bucket_find(b[0], m, k, h);
+	if (pos >= 0 || !dense)   /* cand_two: b[0] is b[1] */
+		return pos >= 0 ? pos : dt_bucket_find(b[2], ts_tags_match(t[2], byte), k, h);
+	pos = dt_bucket_find(b[1], ts_tags_match(t[1], byte), k, h);
+	return pos >= 0 ? pos : dt_bucket_find(b[2], ts_tags_match(t[2], byte), k, h);
+}
+
+/* Occupied slots of a tags word. */
+static __always_inline __u32 dt_used(__u64 tags)
+{
+	return ts_tags_count(~ts_tags_match(tags, 0) & TS_BYTES_80);
+}
+
+/* Store key k's new connection (ISN seq): renewed where it is, else in its
+ * home slot when free, else in the emptiest of its buckets with room. 0,
+ * or -1: no room. */
+__noinline int dt_store(const struct ts_flow_key *k, __u32 seq, __u32 dense)
+{
+	__u64 h, *tg, tags;
+	__u32 b[3], home, pos, best = 0, j, best_used = TS_BUCKET_SLOTS + 1;
+	struct ts_flow_bucket *bk;
+	struct ts_flow_slot *s;
+	int found;
+	__u8 byte;
+
+	if (!k)
+		return -1;
+	found = dt_find(k, dense);
+	if (found >= 0) {
+		pos = (__u32)found / TS_BUCKET_SLOTS;
+		bk = bpf_map_lookup_elem(&dt_buckets, &pos);
+		if (!bk)
+			return -1;
+		cand_val(&bk->slot[found & (TS_BUCKET_SLOTS - 1)].val, seq);
+		return 0;
+	}
+	h = ts_hash((const __u64 *)k, sizeof(*k) / 8, CAND_SEED);
+	byte = TS_TAG_BYTE(h);
+	home = ts_home_slot(h);
+	dt_buckets_of(h, dense, b);
+	tg = bpf_map_lookup_elem(&dt_tags, &b[0]);
+	if (!tg)
+		return -1;
+	tags = *tg;
+	if (ts_tags_room_for(tags, byte) && !(tags & ts_tag_bits(home))) {
+		best = b[0];
+		j = home;
+	} else {
+		for (int i = 0; i < 3; i++) {
+			__u64 *t = bpf_map_lookup_elem(&dt_tags, &b[i]);
+			__u32 used;
+
+			if (!t || !ts_tags_free_for(*t, byte))
+				continue;
+			used = dt_used(*t);
+			if (used < best_used) {
+				best_used = used;
+				best = b[i];
+			}
+		}
+		if (best_used > TS_BUCKET_SLOTS)
+			return -1;
+		tg = bpf_map_lookup_elem(&dt_tags, &best);
+		if (!tg)
+			return -1;
+		j = ts_tags_first(ts_tags_match(*tg, 0));
+	}
+	bk = bpf_map_lookup_elem(&dt_buckets, &best);
+	tg = bpf_map_lookup_elem(&dt_tags, &best);
+	if (!bk || !tg)
+		return -1;
+	s = &bk->slot[j & (TS_BUCKET_SLOTS - 1)];
+	s->key = *k;
+	cand_val(&s->val, seq);
+	s->state = ts_slot_live(h, 0);
+	*tg |= (__u64)byte << (8 * (j & (TS_BUCKET_SLOTS - 1)));
+	return 0;
+}
+
+static __always_inline int dt_run(struct xdp_md *ctx, __u32 dense)
+{
+	struct ts_flow_bucket *bk;
+	struct ts_flow_key k;
+	__u32 seq, b;
+	bool syn;
+	int pos;
+
+	if (!cand_key(ctx, &k, &syn, &seq))
+		return XDP_DROP;
+	if (syn)
+		return cand_verdict(!dt_store(&k, seq, dense));
+	pos = dt_find(&k, dense);
+	if (pos < 0)
+		return XDP_DROP;
+	b = (__u32)pos / TS_BUCKET_SLOTS;
+	bk = bpf_map_lookup_elem(&dt_buckets, &b);
+	return bk ? cand_seen(&bk->slot[pos & (TS_BUCKET_SLOTS - 1)].val) : XDP_DROP;
+}
+
+SEC("xdp")
+int cand_two(struct xdp_md *ctx)
+{
+	return dt_run(ctx, 0);
+}
+
+SEC("xdp")
+int cand_dense(struct xdp_md *ctx)
+{
+	return dt_run(ctx, 1);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
