@@ -63,7 +63,7 @@ static __always_inline struct ts_flow_slot *flow_slot_at(__u64 *bk, __u32 j)
 	return (struct ts_flow_slot *)((__u8 *)bk + j * sizeof(struct ts_flow_slot));
 }
 
-/* The first occupied slot of a bucket (occ: tags_occupied of it) if it is
+/* The first occupied slot of a bucket (occ: ts_tags_occupied of it) if it is
  * live; *j and *st get its index and state. What a half-open insert
  * gives up when it has to. */
 static __always_inline struct ts_flow_slot *first_live(__u64 *bk, __u64 occ, __u32 *j, __u64 *st)
@@ -112,7 +112,7 @@ static __always_inline void evict_next_bucket(void *map, const struct ts_config 
 
 	if (!bk || !tg)
 		return;
-	s = first_live(bk, tags_occupied(ts_load_acquire(tg)), &j, &st);
+	s = first_live(bk, ts_tags_occupied(ts_load_acquire(tg)), &j, &st);
 	if (s)
 		ts_slot_remove(tg, &s->state, j, st, live);
 }
@@ -182,8 +182,8 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 			 * tag (its replacement keeps the bucket within
 			 * TS_TAG_DUPS): an empty bucket beside one without room
 			 * must not refuse the SYN */
-			__u64 occ0 = room0 ? tags_occupied(tags0) : ts_tags_match(tags0, byte);
-			__u64 occ1 = room1 ? tags_occupied(tags1) : ts_tags_match(tags1, byte);
+			__u64 occ0 = room0 ? ts_tags_occupied(tags0) : ts_tags_match(tags0, byte);
+			__u64 occ1 = room1 ? ts_tags_occupied(tags1) : ts_tags_match(tags1, byte);
 
 			sb = !occ0;
 			bk = bpf_map_lookup_elem(map, sb ? &bi1 : &bi0);

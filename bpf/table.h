@@ -30,12 +30,6 @@ static __always_inline __u64 *bucket_tags(const struct ts_config *cfg, enum ts_t
 	return bpf_map_lookup_elem(&ts_tags, &i);
 }
 
-/* The tags' flags of the occupied slots. */
-static __always_inline __u64 tags_occupied(__u64 tags)
-{
-	return ~ts_tags_match(tags, 0) & TS_BYTES_80;
-}
-
 /* The live entry of key among the tag candidates m of bucket bi (tags
  * word tg), or NULL; *hit (when asked for) says where. */
 static __always_inline __u64 *bucket_find(void *map, __u32 bi, __u64 *tg, __u64 m,

@@ -81,6 +81,12 @@ TS_INLINE __u64 ts_tags_candidates(const ts_word *tags, __u8 byte)
 	return ts_tags_match(ts_load_acquire(tags), byte);
 }
 
+/* The flags of a tags word's occupied slots (ts_tags_match's form). */
+TS_INLINE __u64 ts_tags_occupied(__u64 tags)
+{
+	return ~ts_tags_match(tags, 0) & TS_BYTES_80;
+}
+
 /* A bucket (tags word `tags`, as read) may take another entry with tag
  * `byte`: fewer than TS_TAG_DUPS slots carry it (invariant 4). */
 TS_INLINE bool ts_tags_room_for(__u64 tags, __u8 byte)

@@ -132,7 +132,7 @@ static void replace(const struct ts_flow_key *k, const struct ts_flow_val *v, ui
 
 	tags = &table.tags[b];
 	st = ts_load_acquire(tags);
-	occ = ~ts_tags_match(st, 0) & TS_BYTES_80;
+	occ = ts_tags_occupied(st);
 	if (!ts_tags_room_for(st, TS_TAG_BYTE(h)) || !occ)
 		return;
 	for (n = (r >> 8) % ts_tags_count(occ); n; n--)
