@@ -107,12 +107,6 @@ __noinline int dt_find(const struct ts_flow_key *k, __u32 dense)
 	return pos >= 0 ? pos : dt_bucket_find(b[2], ts_tags_match(t[2], byte), k, h);
 }
 
-/* Occupied slots of a tags word. */
-static __always_inline __u32 dt_used(__u64 tags)
-{
-	return ts_tags_count(~ts_tags_match(tags, 0) & TS_BYTES_80);
-}
-
 /* Store key k's new connection (ISN seq): renewed where it is, else in its
  * home slot when free, else in the emptiest of its buckets with room. 0,
  * or -1: no room. */
@@ -154,7 +148,7 @@ __noinline int dt_store(const struct ts_flow_key *k, __u32 seq, __u32 dense)
 
 			if (!t || !ts_tags_free_for(*t, byte))
 				continue;
-			used = dt_used(*t);
+			used = ts_tags_count(ts_tags_occupied(*t));
 			if (used < best_used) {
 				best_used = used;
 				best = b[i];
@@ -167,9 +161,8 @@ __noinline int dt_store(const struct ts_flow_key *k, __u32 seq, __u32 dense)
 			return -1;
 		j = ts_tags_first(ts_tags_match(*tg, 0));
 	}
-	bk = bpf_map_lookup_elem(&dt_buckets, &best);
-	tg = bpf_map_lookup_elem(&dt_tags, &best);
-	if (!bk || !tg)
+	bk = bpf_map_lookup_elem(&dt_buckets, &best);   /* tg: best's tags word, either way */
+	if (!bk)
 		return -1;
 	s = &bk->slot[j & (TS_BUCKET_SLOTS - 1)];
 	s->key = *k;
