@@ -22,8 +22,17 @@
  *    (bench-live refuses cand-pool with more than one generator CPU):
  *    the entries are plain stores, with no protocol for concurrent
  *    writers or readers.
+ *  - cand_direct: the floor under every flow table, not a table: flow
+ *    n's slot is slot n, its number read from the frame as bench-live's
+ *    traffic assigns them (numbering.h), so the live flows are packed in
+ *    order and a frame reads one slot, with no index, no hash and no
+ *    probe. The key is still stored and compared, and the value read and
+ *    touched. What any table pays beyond it is its index; what this
+ *    costs over bare pass is the per-flow state itself. One writer, as
+ *    cand_pool.
  */
 #include "bench_live_cand.h"
+#include "../selftests/bench/live/numbering.h"
 
 #define CAND_LINE_ENTRIES 16u
 #define CAND_LINES (2u * CAND_CAPACITY / CAND_LINE_ENTRIES)   /* by default */
@@ -276,6 +285,59 @@ int cand_pool(struct xdp_md *ctx)
 	n = found;
 	s = bpf_map_lookup_elem(&cand_pool_slots, &n);
 	return s ? cand_seen(&s->val) : XDP_DROP;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CAND_CAPACITY);
+	__type(key, __u32);
+	__type(value, struct ts_flow_slot);
+} cand_direct_slots SEC(".maps");
+
+/* The number bench-live gave the flow of parsed frame p (numbering.h):
+ * its client is the side not on the server's port. Past the capacity
+ * (not bench-live's traffic): CAND_CAPACITY. */
+static __always_inline __u32 direct_number(struct xdp_md *ctx, const struct live_pkt *p)
+{
+	void *end = (void *)(long)ctx->data_end;
+	bool from_client = bpf_ntohs(*(__be16 *)p->tcp) != LIVE_SERVER_PORT;
+	__u16 port = bpf_ntohs(*(__be16 *)(p->tcp + (from_client ? 0 : 2)));
+	/* the address's last byte: IPv4 source 15, destination 19; IPv6 23, 39 */
+	__u8 *last = p->l3 + (p->family == 4 ? 15 : 23) + (from_client ? 0 : (p->family == 4 ? 4 : 16));
+	__u32 host, n;
+
+	if ((void *)(last + 1) > end)
+		return CAND_CAPACITY;
+	host = *last;
+	if (port < LIVE_FIRST_PORT || host < 1 || host > LIVE_HOSTS)
+		return CAND_CAPACITY;
+	n = (port - LIVE_FIRST_PORT) * LIVE_HOSTS + host - 1;
+	return n < CAND_CAPACITY ? n : CAND_CAPACITY;
+}
+
+SEC("xdp")
+int cand_direct(struct xdp_md *ctx)
+{
+	struct ts_flow_slot *s;
+	struct ts_flow_key k;
+	struct live_pkt p;
+	__u32 seq, n;
+	bool syn;
+
+	if (!live_parse_count(ctx, &p) || !cand_key_of(ctx, &p, &k, &syn, &seq))
+		return XDP_DROP;
+	n = direct_number(ctx, &p);
+	s = bpf_map_lookup_elem(&cand_direct_slots, &n);
+	if (!s)
+		return XDP_DROP;
+	if (syn) {
+		s->key = k;   /* the state word is not used, as in cand_pool */
+		cand_val(&s->val, seq);
+		return cand_verdict(true);
+	}
+	if (!ts_key_eq((const ts_word *)&s->key, (const __u64 *)&k, sizeof(k) / 8))
+		return XDP_DROP;
+	return cand_seen(&s->val);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -38,24 +38,29 @@ static __always_inline int cand_verdict(bool pass)
 	return XDP_PASS;
 }
 
-/* The frame's flow key; *syn: a SYN without ACK; *seq: its sequence number. */
-static __always_inline bool cand_key(struct xdp_md *ctx, struct ts_flow_key *k, bool *syn, __u32 *seq)
+/* The flow key of parsed frame p; *syn: a SYN without ACK; *seq: its
+ * sequence number. */
+static __always_inline bool cand_key_of(struct xdp_md *ctx, const struct live_pkt *p, struct ts_flow_key *k,
+					bool *syn, __u32 *seq)
 {
 	void *end = (void *)(long)ctx->data_end;
-	struct live_pkt p;
-	__u8 *sa, *da;
+	__u8 *sa = p->l3 + (p->family == 4 ? 12 : 8), *da = p->l3 + (p->family == 4 ? 16 : 24);
 
-	if (!live_parse_count(ctx, &p))
-		return false;
-	sa = p.l3 + (p.family == 4 ? 12 : 8);
-	da = p.l3 + (p.family == 4 ? 16 : 24);
 	if ((void *)(da + 16) > end)
 		return false;
-	flow_key_build(k, p.family == 4 ? TS_FAMILY_V4 : TS_FAMILY_V6, sa, da, *(__be16 *)p.tcp,
-		       *(__be16 *)(p.tcp + 2), IPPROTO_TCP);
-	*syn = (p.tcp[13] & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN;
-	*seq = bpf_ntohl(*(__be32 *)(p.tcp + 4));
+	flow_key_build(k, p->family == 4 ? TS_FAMILY_V4 : TS_FAMILY_V6, sa, da, *(__be16 *)p->tcp,
+		       *(__be16 *)(p->tcp + 2), IPPROTO_TCP);
+	*syn = (p->tcp[13] & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN;
+	*seq = bpf_ntohl(*(__be32 *)(p->tcp + 4));
 	return true;
+}
+
+/* The frame's flow key, parsed and counted (live_parse_count). */
+static __always_inline bool cand_key(struct xdp_md *ctx, struct ts_flow_key *k, bool *syn, __u32 *seq)
+{
+	struct live_pkt p;
+
+	return live_parse_count(ctx, &p) && cand_key_of(ctx, &p, k, syn, seq);
 }
 
 /* A stored flow's segment: passed unless expired; touched once a second. */

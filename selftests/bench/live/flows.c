@@ -12,7 +12,7 @@ void live_flow(uint32_t i, int family, enum live_kind kind, struct live_tuple *t
 	memset(t, 0, sizeof(*t));
 	t->family = family;
 	t->sport = LIVE_FIRST_PORT + i / LIVE_HOSTS;
-	t->dport = 443;
+	t->dport = LIVE_SERVER_PORT;
 	if (family == 4) {
 		inet_pton(AF_INET, kind == LIVE_SYN_UNLISTED ? "203.0.113.0" : "198.51.100.0", t->src);
 		t->src[3] = host;

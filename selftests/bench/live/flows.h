@@ -14,10 +14,9 @@
 #include <stdint.h>
 
 #include "turnstile.h"
+#include "numbering.h"
 
 #define LIVE_MAX_FLOWS  (1u << 20)
-#define LIVE_HOSTS      250u     /* client (or unlisted) hosts; ports vary above them */
-#define LIVE_FIRST_PORT 10000u
 #define LIVE_CLIENT_ISN 1000u    /* flow i's client ISN is this + i */
 #define LIVE_SERVER_ISN 500000u
 
