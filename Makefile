@@ -121,7 +121,7 @@ $(BUILD)/bench/%: selftests/bench/%.c $(BENCH_SUPPORT) $(TESTLIB_OBJS) $(LIB) $(
 	$(Q)$(CC) $(ALL_CFLAGS) -Iselftests -o $@ $< $(BENCH_SUPPORT) $(TESTLIB_OBJS) $(LIB) $(LDLIBS)
 
 # ---- bench only: the BPF objects the benchmark loads at run time -----------
-BENCH_BPF_OBJ := $(BUILD)/bpf/bench_baseline.bpf.o $(BUILD)/bpf/bench_blocks.bpf.o
+BENCH_BPF_OBJ := $(BUILD)/bpf/bench_baseline.bpf.o $(BUILD)/bpf/bench_blocks.bpf.o $(BUILD)/bpf/bench_mem.bpf.o
 $(BENCH_BINS): | $(BENCH_BPF_OBJ)
 
 # ---- bench-live: live frames through a veth into each receiver (docs/bench.md)
