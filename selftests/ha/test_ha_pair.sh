@@ -65,8 +65,14 @@ conns=8
 export HA_STOP=$TS_TMP/stop
 ts_bg clients ts_nsexec "$NS_C" python3 "$HERE/tls_echo.py" clients "$conns" "$PAIR_SERVER" 443 60
 clients_pid=$TS_BG_PID
+# the drops ga counted: what refused an open, if the gateway did
+ga_drops() {
+	pair_ts ga stats --json | python3 -c 'import json, sys
+print(" ".join("%s=%d" % (r["reason"], r["packets"]) for r in json.load(sys.stdin)["reasons"]
+               if r["verdict"] == "drop" and r["packets"]) or "none")'
+}
 ts_wait_for 10 sh -c "[ \$(grep -c '^up' '$TS_TMP/clients.log') -eq $conns ]" ||
-	{ ts_fail ha_pair_no_connection_lost "connections did not open: $(tail -3 "$TS_TMP/clients.log")"; ts_exit; }
+	{ ts_fail ha_pair_no_connection_lost "connections did not open: $(grep -c '^up' "$TS_TMP/clients.log") of $conns up; $(grep FAIL "$TS_TMP/clients.log" | head -3 | tr '\n' ' ')ga's drops: $(ga_drops)"; ts_exit; }
 
 # ---- fresh wildcard names, resolved through the active gateway ----
 names=(1 2 3)
