@@ -7,8 +7,9 @@ BUILD_PKGS="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 # dnsmasq-base: the binary without a host service; dnsutils (dig) and
 # knot-dnsutils (kdig) are the DNS proxy tests' clients; xdp-tools and nftables are
 # the benchmark peers; gnuplot-nox draws bench-live's plot, conntrack empties its
-# conntrack table between receivers, ethtool turns GRO on for the receivers without XDP.
-TEST_PKGS="iproute2 dnsmasq-base dnsutils knot-dnsutils openssl curl util-linux xdp-tools nftables procps python3 groff-base man-db bsdextrautils jq strace gnuplot-nox conntrack ethtool"
+# conntrack table between receivers, ethtool turns GRO on for the receivers without XDP,
+# linux-perf profiles a receiver (docs/bench.md, bench_jitlines).
+TEST_PKGS="iproute2 dnsmasq-base dnsutils knot-dnsutils openssl curl util-linux xdp-tools nftables procps python3 groff-base man-db bsdextrautils jq strace gnuplot-nox conntrack ethtool linux-perf"
 # The deployment tests (selftests/deploy, docs/deploy.md): systemd-nspawn
 # boots a systemd for the service test, lintian checks the package,
 # prometheus brings promtool and the server that scrapes `run --metrics`
