@@ -10,6 +10,7 @@
  *    KiB each, so kmalloc'd: the kernel's direct map, whose pages may
  *    be larger), through an ARRAY_OF_MAPS.
  */
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -70,14 +71,24 @@ int mem_none(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
-SEC("xdp")
-int mem_array(struct xdp_md *ctx)
+/* Line k: in mem_lines, or in the inner ARRAY that holds it. */
+static __always_inline struct mem_line *mem_find(bool inner, __u32 k)
+{
+	__u32 o = k / MEM_INNER_LINES, j = k % MEM_INNER_LINES;
+	void *m;
+
+	if (!inner)
+		return bpf_map_lookup_elem(&mem_lines, &k);
+	m = bpf_map_lookup_elem(&mem_inners, &o);
+	return m ? bpf_map_lookup_elem(m, &j) : NULL;
+}
+
+static __always_inline int mem_walk(bool inner)
 {
 	__u64 v = mem_carry;
 
 	for (__u32 i = 0; i < MEM_READS; i++) {
-		__u32 k = mem_next(v, i);
-		struct mem_line *l = bpf_map_lookup_elem(&mem_lines, &k);
+		struct mem_line *l = mem_find(inner, mem_next(v, i));
 
 		if (!l)
 			return XDP_ABORTED;
@@ -88,24 +99,15 @@ int mem_array(struct xdp_md *ctx)
 }
 
 SEC("xdp")
+int mem_array(struct xdp_md *ctx)
+{
+	return mem_walk(false);
+}
+
+SEC("xdp")
 int mem_inner(struct xdp_md *ctx)
 {
-	__u64 v = mem_carry;
-
-	for (__u32 i = 0; i < MEM_READS; i++) {
-		__u32 k = mem_next(v, i), o = k / MEM_INNER_LINES, j = k % MEM_INNER_LINES;
-		void *inner = bpf_map_lookup_elem(&mem_inners, &o);
-		struct mem_line *l;
-
-		if (!inner)
-			return XDP_ABORTED;
-		l = bpf_map_lookup_elem(inner, &j);
-		if (!l)
-			return XDP_ABORTED;
-		v = v * 0x9e3779b97f4a7c15ull + l->w[0] + i;
-	}
-	mem_carry = v;
-	return XDP_PASS;
+	return mem_walk(true);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -30,11 +30,12 @@ struct prog_lines {
 	__u32 nfuncs, nlines;
 	__u64 ksym[MAX_FUNCS];
 	char name[MAX_FUNCS][64];
+	char tag[MAX_FUNCS][2 * BPF_TAG_SIZE + 1];   /* each function's, in hex, as its symbol has it */
 	struct bpf_line_info *li;
 	__u64 *jli;                 /* the JIT address of each line_info entry */
 	struct btf *btf;
 	unsigned long *samples;     /* per line_info entry */
-	unsigned long func_samples[MAX_FUNCS], unknown;
+	unsigned long func_samples[MAX_FUNCS], unknown, other_build;
 };
 
 static int first_named(const char *want)
@@ -60,10 +61,12 @@ static int load_lines(int fd, struct prog_lines *p)
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info), nfi;
 	struct bpf_func_info *fi;
+	__u8 tags[MAX_FUNCS][BPF_TAG_SIZE];
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -1;
 	if (info.nr_jited_ksyms > MAX_FUNCS || info.nr_func_info != info.nr_jited_ksyms ||
+	    info.nr_prog_tags != info.nr_jited_ksyms ||
 	    info.nr_line_info != info.nr_jited_line_info || !info.nr_line_info) {
 		fprintf(stderr, "bench_jitlines: the program has no line info matching its JIT image\n");
 		return -1;
@@ -89,6 +92,8 @@ static int load_lines(int fd, struct prog_lines *p)
 	info.nr_func_info = nfi;
 	info.func_info_rec_size = sizeof(*fi);
 	info.func_info = (__u64)(unsigned long)fi;
+	info.nr_prog_tags = p->nfuncs;
+	info.prog_tags = (__u64)(unsigned long)tags;
 	len = sizeof(info);
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -1;
@@ -99,12 +104,16 @@ static int load_lines(int fd, struct prog_lines *p)
 		const struct btf_type *t = btf__type_by_id(p->btf, fi[k].type_id);
 
 		snprintf(p->name[k], sizeof(p->name[k]), "%s", t ? btf__name_by_offset(p->btf, t->name_off) : "?");
+		for (int b = 0; b < BPF_TAG_SIZE; b++)
+			snprintf(p->tag[k] + 2 * b, 3, "%02x", tags[k][b]);
 	}
 	free(fi);
 	return 0;
 }
 
-/* Count one sample at "bpf_prog_TAG_FUNC+0xOFF" (other symbols: ignored). */
+/* Count one sample at "bpf_prog_TAG_FUNC+0xOFF" (other symbols and
+ * programs: ignored; an offset before the function's first line: not
+ * placed). */
 static void count(struct prog_lines *p, const char *sym)
 {
 	const char *plus = strrchr(sym, '+');
@@ -122,8 +131,10 @@ static void count(struct prog_lines *p, const char *sym)
 		if ((size_t)(plus - sym) == 26 + n && !strncmp(sym + 26, p->name[k], n))
 			f = k;
 	}
-	if (f < 0) {
-		p->unknown++;
+	if (f < 0)   /* another program's */
+		return;
+	if (strncmp(sym + 9, p->tag[f], 2 * BPF_TAG_SIZE)) {   /* another build's code */
+		p->other_build++;
 		return;
 	}
 	p->func_samples[f]++;
@@ -179,7 +190,6 @@ int main(int argc, char **argv)
 
 		if (!p.samples[i])
 			continue;
-		total += p.samples[i];
 		for (j = 0; j < nt; j++)
 			if (t[j].line == line && !strcmp(t[j].file, file))
 				break;
@@ -188,7 +198,17 @@ int main(int argc, char **argv)
 		t[j].n += p.samples[i];
 	}
 	qsort(t, nt, sizeof(*t), by_samples);
-	printf("# %lu samples in the program's functions (%lu not placed)\n", total, p.unknown);
+	for (__u32 k = 0; k < p.nfuncs; k++)
+		total += p.func_samples[k];
+	if (!total) {
+		fprintf(stderr, "bench_jitlines: no sample is in the program's functions\n");
+		return 1;
+	}
+	if (p.other_build)
+		fprintf(stderr, "bench_jitlines: %lu samples are of functions whose tag differs from the "
+			"loaded program's: another build, left out\n", p.other_build);
+	printf("# %lu samples in the program's functions (%lu before any line), shares of them:\n", total,
+	       p.unknown);
 	for (__u32 k = 0; k < p.nfuncs; k++)
 		if (p.func_samples[k])
 			printf("#   %-24s %5.1f%%\n", p.name[k], 100.0 * p.func_samples[k] / total);
