@@ -13,7 +13,7 @@ cd "$TS_ROOT" || exit 1
 [ -x "$BUILD/bench/live" ] || { ts_skip bench_live "$BUILD/bench/live not built"; ts_exit; }
 
 out=$TS_TMP/live
-receivers="turnstile cand-hash cand-lru cand-pool cand-pool-fit cand-two cand-dense cand-direct cand-direct-min"
+receivers="turnstile cand-hash cand-lru cand-pool cand-pool-fit cand-two cand-dense cand-spill cand-direct cand-direct-min"
 # CPU 0: there on any host (bench-live's default, 1, leaves CPU 0 to the rest)
 if TS_LIVE_OUT=$out TS_LIVE_RUNS=1 TS_LIVE_SECONDS=0.3 TS_LIVE_STATS_SECONDS=0.2 TS_LIVE_CPU=0 \
 	TS_LIVE_FAMILIES="4 6" TS_LIVE_SCENARIOS="drop-10p est-8k new-8k" TS_LIVE_RECEIVERS="$receivers" \
