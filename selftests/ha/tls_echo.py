@@ -26,6 +26,17 @@ import time
 STALL_S = 30.0
 CONNECT_S = 2.0
 PERIOD_S = 0.05
+OUT_LOCK = threading.Lock()
+
+
+def say(line):
+    """One whole line on stdout, flushed. print() from several threads is
+    not: it writes the text and the newline apart, so two threads' lines
+    can merge ("up 2up 3", then an empty line) and a reader counting
+    lines that start with "up" misses one."""
+    with OUT_LOCK:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def echo(conn):
@@ -70,7 +81,7 @@ def server(cert, key, addr, ports):
         sock.bind((addr, int(port[4:] if plain else port)))
         sock.listen(64)
         threading.Thread(target=serve, args=(None if plain else ctx, sock), daemon=True).start()
-    print("ready", flush=True)
+    say("ready")
     threading.Event().wait()
 
 
@@ -84,12 +95,12 @@ def client(i, addr, port, until, results):
         conn = ctx.wrap_socket(socket.create_connection((addr, port), timeout=CONNECT_S))
     except (OSError, ssl.SSLError) as e:
         # at once: the test stops waiting for the opens long before "done"
-        print("open %d FAIL: %s" % (i, e), flush=True)
+        say("open %d FAIL: %s" % (i, e))
         results[i] = "conn %d FAIL did not open: %s" % (i, e)
         return
     try:
         conn.settimeout(STALL_S)
-        print("up %d" % i, flush=True)
+        say("up %d" % i)
         last = time.monotonic()
         while time.monotonic() < until and not (stop and os.path.exists(stop)):
             line = b"%d %d\n" % (i, n)
@@ -120,12 +131,12 @@ def clients(count, addr, port, seconds):
                for i in range(count)]
     for t in threads:
         t.start()
-    print("started", flush=True)
+    say("started")
     for t in threads:
         t.join()
     for r in results:
-        print(r, flush=True)
-    print("done", flush=True)
+        say(r)
+    say("done")
     return 0 if all(" ok " in r for r in results) else 1
 
 
