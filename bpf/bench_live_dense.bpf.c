@@ -4,7 +4,7 @@
  * bucket (not the product): turnstile's flow table layout (buckets of
  * TS_BUCKET_SLOTS 80-byte slots, a tags word per bucket kept apart, a
  * key's two buckets over the table, at most TS_TAG_DUPS slots of a tag
- * per bucket, the home slot read with the tags) in two variants:
+ * per bucket, the home slot read with the tags) in three variants:
  *  - cand_two: the home slot in the key's first bucket, as turnstile's;
  *  - cand_dense: the home slot in a third bucket, in a dense region of
  *    its own (a sixteenth of the table's buckets, after them), so that
@@ -226,7 +226,10 @@ struct {
 
 /* cand_spill's buckets of a key of hash h: in the small table (the dense
  * region; bits apart from the home slot's and the tag's), then in the
- * large one (cand_two's). */
+ * large one (cand_two's). The small second bucket shares hash bits 40-47
+ * with the large second one: the flows one small bucket spills go to 256
+ * of the large table's second buckets (and anywhere for their first),
+ * where selftests/bench/table_choices.py's spill mode draws both apart. */
 static __always_inline void sp_buckets_of(__u64 h, __u32 small[3], __u32 large[3])
 {
 	small[0] = DT_BUCKETS + ((__u32)(h >> 16) & (DT_DENSE - 1));

@@ -7,17 +7,15 @@
  *  - mem_none: the same address arithmetic, no read (subtracted);
  *  - mem_array: the lines in one ARRAY (vmalloc'd: 4 KiB pages);
  *  - mem_inner: the lines in inner ARRAYs of MEM_INNER_LINES (under 32
- *    KiB each, so kmalloc'd: the kernel's direct map, whose pages may
- *    be larger), through an ARRAY_OF_MAPS.
+ *    KiB each, so kmalloc'd when the allocator has the pages, else
+ *    vmalloc'd: the kernel's direct map, whose pages may be larger),
+ *    through an ARRAY_OF_MAPS (whose read is part of what it measures).
  */
 #include <stdbool.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-#define MEM_READS 64
-#define MEM_LINES 655360u        /* 40 MiB */
-#define MEM_INNER_LINES 480u     /* 30 KiB + the map's header: one kmalloc */
-#define MEM_INNERS ((MEM_LINES + MEM_INNER_LINES - 1) / MEM_INNER_LINES)
+#include "bench_mem.h"
 
 struct mem_line {
 	__u64 w[8];

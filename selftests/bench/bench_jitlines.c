@@ -11,9 +11,11 @@
  *   perf record -e cpu-clock -a -o P -- sleep 3     (while the traffic runs)
  *   perf script -i P -F ip,sym,symoff | bench_jitlines [PROG_ID]
  *
- * PROG_ID: the program whose subprograms the samples are in (the JIT
- * layout of the same object loaded again is the same: load the build
- * that was profiled); default: the first loaded program named ts_xdp.
+ * PROG_ID: the program whose functions the samples are in, still loaded
+ * (another load may be another build, or the same object laid out
+ * otherwise: samples whose function's tag is not this program's are left
+ * out and counted); default: the first loaded program named ts_xdp.
+ * Needs the kernel's addresses (root; kernel.kptr_restrict below 2).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +99,10 @@ static int load_lines(int fd, struct prog_lines *p)
 	len = sizeof(info);
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -1;
+	if (!p->ksym[0] || !p->jli[0]) {   /* kernel.kptr_restrict hides them: all zero */
+		fprintf(stderr, "bench_jitlines: the kernel gave no JIT addresses (root, and kernel.kptr_restrict below 2)\n");
+		return -1;
+	}
 	p->btf = btf__load_from_kernel_by_id(info.btf_id);
 	if (!p->btf)
 		return -1;
