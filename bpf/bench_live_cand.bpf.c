@@ -369,12 +369,30 @@ int cand_direct(struct xdp_md *ctx)
 	return cand_seen(&s->val);
 }
 
+/* A direct slot's time in seconds, *last: set by a SYN (whose caller
+ * stored its key), else the segment passes if its key is the slot's
+ * (same_key) and the flow has not expired, touched once a second. */
+static __always_inline int direct_seen(__u32 *last, bool syn, bool same_key)
+{
+	__u32 now = bpf_ktime_get_coarse_ns() / 1000000000ull;
+
+	if (syn) {
+		*last = now;
+		return cand_verdict(true);
+	}
+	if (!same_key || now - *last > CAND_TIMEOUT_NS / 1000000000ull)
+		return XDP_DROP;
+	if (now != *last)
+		*last = now;
+	return cand_verdict(true);
+}
+
 SEC("xdp")
 int cand_direct_min(struct xdp_md *ctx)
 {
 	struct direct_min_slot *s;
 	struct ts_flow_key k;
-	__u32 seq, n, now;
+	__u32 seq, n;
 	bool syn;
 
 	if (!direct_frame(ctx, &k, &syn, &seq, &n))
@@ -382,19 +400,12 @@ int cand_direct_min(struct xdp_md *ctx)
 	s = bpf_map_lookup_elem(&cand_direct_min_slots, &n);
 	if (!s)
 		return XDP_DROP;
-	now = bpf_ktime_get_coarse_ns() / 1000000000ull;
 	if (syn) {
 		s->key = k;
-		s->last_seen_s = now;
 		s->rule_id = 1;
-		return cand_verdict(true);
 	}
-	if (!ts_key_eq((const ts_word *)&s->key, (const __u64 *)&k, sizeof(k) / 8) ||
-	    now - s->last_seen_s > CAND_TIMEOUT_NS / 1000000000ull)
-		return XDP_DROP;
-	if (now != s->last_seen_s)
-		s->last_seen_s = now;
-	return cand_verdict(true);
+	return direct_seen(&s->last_seen_s, syn,
+			   syn || ts_key_eq((const ts_word *)&s->key, (const __u64 *)&k, sizeof(k) / 8));
 }
 
 /* cand_direct_v4's slot: an IPv4 flow's key in two words (both
@@ -418,7 +429,7 @@ int cand_direct_v4(struct xdp_md *ctx)
 {
 	struct direct_v4_slot *s;
 	struct ts_flow_key k;
-	__u32 seq, n, now;
+	__u32 seq, n;
 	__u64 addrs, ports;
 	bool syn;
 
@@ -430,19 +441,12 @@ int cand_direct_v4(struct xdp_md *ctx)
 	s = bpf_map_lookup_elem(&cand_direct_v4_slots, &n);
 	if (!s)
 		return XDP_DROP;
-	now = bpf_ktime_get_coarse_ns() / 1000000000ull;
 	if (syn) {
 		s->addrs = addrs;
 		s->ports = ports;
-		s->last_seen_s = now;
 		s->rule_id = 1;
-		return cand_verdict(true);
 	}
-	if (((s->addrs ^ addrs) | (s->ports ^ ports)) || now - s->last_seen_s > CAND_TIMEOUT_NS / 1000000000ull)
-		return XDP_DROP;
-	if (now != s->last_seen_s)
-		s->last_seen_s = now;
-	return cand_verdict(true);
+	return direct_seen(&s->last_seen_s, syn, syn || !((s->addrs ^ addrs) | (s->ports ^ ports)));
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
