@@ -202,7 +202,7 @@ static __always_inline int line_find(const struct cand_line *l, __u32 want, cons
 static __always_inline bool key_lines(const struct ts_flow_key *k, struct cand_line **l0,
 				      struct cand_line **l1, __u32 *want)
 {
-	__u64 h = ts_hash((const __u64 *)k, sizeof(*k) / 8, CAND_SEED);
+	__u64 h = cand_hash_key(k);
 	__u32 b0 = (__u32)h & cand_line_mask, b1 = (__u32)(h >> 32) & cand_line_mask;
 	__u32 tag = (__u32)(h >> 52);
 
@@ -333,30 +333,28 @@ struct {
 	__type(value, struct direct_min_slot);
 } cand_direct_min_slots SEC(".maps");
 
-/* The frame's flow number, key, SYN and sequence number; false: not
- * bench-live's TCP. */
-static __always_inline bool direct_frame(struct xdp_md *ctx, struct ts_flow_key *k, bool *syn, __u32 *seq,
-					 __u32 *n)
+/* The slot in map (an ARRAY by flow number) of the frame's flow, with
+ * its key, SYN and sequence number; NULL: not bench-live's TCP. */
+static __always_inline void *direct_slot(struct xdp_md *ctx, void *map, struct ts_flow_key *k, bool *syn,
+					 __u32 *seq)
 {
 	struct live_pkt p;
+	__u32 n;
 
 	if (!live_parse_count(ctx, &p) || !cand_key_of(ctx, &p, k, syn, seq))
-		return false;
-	*n = direct_number(ctx, &p);
-	return true;
+		return NULL;
+	n = direct_number(ctx, &p);
+	return bpf_map_lookup_elem(map, &n);
 }
 
 SEC("xdp")
 int cand_direct(struct xdp_md *ctx)
 {
-	struct ts_flow_slot *s;
 	struct ts_flow_key k;
-	__u32 seq, n;
+	__u32 seq;
 	bool syn;
+	struct ts_flow_slot *s = direct_slot(ctx, &cand_direct_slots, &k, &syn, &seq);
 
-	if (!direct_frame(ctx, &k, &syn, &seq, &n))
-		return XDP_DROP;
-	s = bpf_map_lookup_elem(&cand_direct_slots, &n);
 	if (!s)
 		return XDP_DROP;
 	if (syn) {
@@ -390,14 +388,11 @@ static __always_inline int direct_seen(__u32 *last, bool syn, bool same_key)
 SEC("xdp")
 int cand_direct_min(struct xdp_md *ctx)
 {
-	struct direct_min_slot *s;
 	struct ts_flow_key k;
-	__u32 seq, n;
+	__u32 seq;
 	bool syn;
+	struct direct_min_slot *s = direct_slot(ctx, &cand_direct_min_slots, &k, &syn, &seq);
 
-	if (!direct_frame(ctx, &k, &syn, &seq, &n))
-		return XDP_DROP;
-	s = bpf_map_lookup_elem(&cand_direct_min_slots, &n);
 	if (!s)
 		return XDP_DROP;
 	if (syn) {
@@ -427,20 +422,17 @@ struct {
 SEC("xdp")
 int cand_direct_v4(struct xdp_md *ctx)
 {
-	struct direct_v4_slot *s;
 	struct ts_flow_key k;
-	__u32 seq, n;
-	__u64 addrs, ports;
+	__u32 seq;
 	bool syn;
+	struct direct_v4_slot *s = direct_slot(ctx, &cand_direct_v4_slots, &k, &syn, &seq);
+	__u64 addrs, ports;
 
-	if (!direct_frame(ctx, &k, &syn, &seq, &n) || k.family != TS_FAMILY_V4)
+	if (!s || k.family != TS_FAMILY_V4)
 		return XDP_DROP;
 	/* flow_key_build's words: the addresses in words 0 and 2, ports and protocol in word 4 */
 	addrs = (((__u64 *)&k)[0] & 0xffffffffull) | ((__u64 *)&k)[2] << 32;
 	ports = ((__u64 *)&k)[4];
-	s = bpf_map_lookup_elem(&cand_direct_v4_slots, &n);
-	if (!s)
-		return XDP_DROP;
 	if (syn) {
 		s->addrs = addrs;
 		s->ports = ports;

@@ -14,6 +14,12 @@
 #define CAND_SEED 0x243f6a8885a308d3ull
 #define CAND_TIMEOUT_NS (3600ull * 1000000000ull)
 
+/* A candidate table's hash of key k. */
+static __always_inline __u64 cand_hash_key(const struct ts_flow_key *k)
+{
+	return ts_hash((const __u64 *)k, sizeof(*k) / 8, CAND_SEED);
+}
+
 /* The frames passed, per CPU: bench-live checks that every frame of its
  * established and new-connection scenarios passed (live_count has them
  * all, whatever the verdict). */

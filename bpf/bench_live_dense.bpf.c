@@ -112,7 +112,7 @@ __noinline int dt_find(const struct ts_flow_key *k, __u32 dense)
 
 	if (!k)
 		return -1;
-	h = ts_hash((const __u64 *)k, sizeof(*k) / 8, CAND_SEED);
+	h = cand_hash_key(k);
 	dt_buckets_of(h, dense, b);
 	if (!dense)   /* cand_two: b[0] is b[1] */
 		return dt_find_in(k, h, b[1], b[2]);
@@ -210,7 +210,7 @@ __noinline int dt_store(const struct ts_flow_key *k, __u32 seq, __u32 dense)
 	found = dt_find(k, dense);
 	if (found >= 0)
 		return dt_renew(found, seq);
-	h = ts_hash((const __u64 *)k, sizeof(*k) / 8, CAND_SEED);
+	h = cand_hash_key(k);
 	dt_buckets_of(h, dense, b);
 	return dt_put(k, seq, h, b, 3);
 }
@@ -255,7 +255,7 @@ __noinline int sp_find(const struct ts_flow_key *k)
 
 	if (!k)
 		return -1;
-	h = ts_hash((const __u64 *)k, sizeof(*k) / 8, CAND_SEED);
+	h = cand_hash_key(k);
 	sp_buckets_of(h, small, large);
 	pos = dt_find_in(k, h, small[0], small[1]);
 	if (pos >= 0 || !sp_any_spilled())
@@ -274,7 +274,7 @@ __noinline int sp_store(const struct ts_flow_key *k, __u32 seq)
 	found = sp_find(k);
 	if (found >= 0)
 		return dt_renew(found, seq);
-	h = ts_hash((const __u64 *)k, sizeof(*k) / 8, CAND_SEED);
+	h = cand_hash_key(k);
 	sp_buckets_of(h, small, large);
 	if (!dt_put(k, seq, h, small, 2))
 		return 0;
