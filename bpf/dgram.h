@@ -93,7 +93,7 @@ static __always_inline __u32 dgram_packet(const struct ts_run *r, struct ts_pkt 
 	struct ts_flow_val nv = {};
 	__u32 settled, rule = 0;
 	struct ts_flow_slot *s = 0;
-	struct ts_hit hit;
+	struct ts_hit hit = {};
 	long err;
 
 	/* the key is made only for a lookup or an insert: a datagram the
@@ -101,10 +101,10 @@ static __always_inline __u32 dgram_packet(const struct ts_run *r, struct ts_pkt 
 	if (!p->flow_missed) {
 		if (ts_dgram_key(p))
 			return TS_R_DROP_FLOW_FULL;   /* cannot happen: the config was read */
-		s = flow_find(&ts_flows, r->cfg, TS_TBL_FLOWS, &p->key, p->key_hash, &hit);
+		s = flows_find(r->cfg, &p->key, p->key_hash, &hit);
 	}
 	if (s && flow_expired(&s->val, r->now, r->sc)) {
-		flow_remove(false, &hit);
+		flow_remove(&hit);
 		s = 0;
 	}
 	if (s) {

@@ -59,20 +59,30 @@ enum ts_fast_result {
 	TS_FAST_PASS = 2,   /* a live established flow: passed and counted */
 };
 
-static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, __u32 len, __u32 beyond)
+static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, __u32 len, __u32 beyond,
+						   enum ts_hook hook)
 {
 	const struct ts_slot_cfg *sc;
 	const struct ts_config *cfg;
 	struct ethhdr *eth = data;
+	__u32 avail, idx = hook - 1;
 	__u64 now;
 	struct ts_l4_ports *th;
 	struct ts_flow_slot *s;
+	struct ts_pkt *scratch;
+	struct ts_flow_key *k;
 	__u8 proto;
-	struct ts_flow_key k;
-	__u32 avail;
 
 	if (beyond || (void *)(eth + 1) > data_end)
 		return TS_FAST_NO;
+	/* the key in the hook's packet record, not on the stack: this frame
+	 * is in the deepest call chain (512 bytes), and the flow tables'
+	 * two finds (table.h, flows_find) need room for their spills. The
+	 * full path rebuilds it (key_made is 0 until then). */
+	scratch = bpf_map_lookup_elem(&ts_scratch, &idx);
+	if (!scratch)
+		return TS_FAST_NO;
+	k = &scratch->key;
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		struct ts_ipv4_hdr *ip = (void *)(eth + 1);
 		__u32 tot;
@@ -89,7 +99,7 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 		th = fast_l4(ip + 1, data_end, tot - sizeof(*ip), proto);
 		if (!th)
 			return TS_FAST_NO;
-		flow_key_build(&k, TS_FAMILY_V4, &ip->saddr, &ip->daddr, th->source, th->dest, proto);
+		flow_key_build(k, TS_FAMILY_V4, &ip->saddr, &ip->daddr, th->source, th->dest, proto);
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ts_ipv6_hdr *ip6 = (void *)(eth + 1);
 		__u32 plen;
@@ -105,21 +115,22 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 		th = fast_l4(ip6 + 1, data_end, plen, proto);
 		if (!th)
 			return TS_FAST_NO;
-		flow_key_build(&k, TS_FAMILY_V6, ip6->saddr, ip6->daddr, th->source, th->dest, proto);
+		flow_key_build(k, TS_FAMILY_V6, ip6->saddr, ip6->daddr, th->source, th->dest, proto);
 	} else {
 		return TS_FAST_NO;
 	}
 	cfg = bpf_map_lookup_elem(&ts_config, (void *)&ts_key_zero);
 	if (!cfg)
 		return TS_FAST_NO;
-	/* keyed by the map value itself: this frame is in the deepest call
-	 * chain (the 512-byte stack); a slot other than 0/1 is the full path's */
+	s = flows_find(cfg, k, flow_hash(cfg, k), NULL);
+	if (!s)
+		return TS_FAST_MISS;
+	/* looked up after the find, and keyed by the map value itself: this
+	 * frame is in the deepest call chain (the 512-byte stack); a slot
+	 * other than 0/1 is the full path's */
 	sc = bpf_map_lookup_elem(&ts_slot_cfg, (void *)&cfg->active_slot);
 	if (!sc)
 		return TS_FAST_NO;
-	s = flow_find(&ts_flows, cfg, TS_TBL_FLOWS, &k, flow_hash(cfg, &k), NULL);
-	if (!s)
-		return TS_FAST_MISS;
 	/* audit: reported; closing: may be superseded; unreplied: a reply
 	 * changes its state */
 	if ((s->val.flags & TS_FLOW_AUDIT) || s->val.state == TS_TCP_CLOSING ||
@@ -130,7 +141,7 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 		return TS_FAST_NO;
 	flow_touch(&s->val, now);
 	count_rule_at(&s->val.rule_id, len, false);
-	count_reason(proto == IPPROTO_UDP ? TS_R_PASS_UDP : TS_R_PASS_ESTABLISHED, len);
+	count_reason(k->proto == IPPROTO_UDP ? TS_R_PASS_UDP : TS_R_PASS_ESTABLISHED, len);
 	return TS_FAST_PASS;
 }
 

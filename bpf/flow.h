@@ -117,11 +117,21 @@ static __always_inline void evict_next_bucket(void *map, const struct ts_config 
 		ts_slot_remove(tg, &s->state, j, st, live);
 }
 
+/* The live entries table t's capacity bounds: the two established-flow
+ * tables' together (turnstile.h). */
+static __always_inline __u64 table_used(const struct ts_table_fill *fill, enum ts_table t)
+{
+	__u32 other = ts_table_partner(t);
+
+	return TS_READ_ONCE(fill->live[t]) + (other < TS_TBL_COUNT ? TS_READ_ONCE(fill->live[other]) : 0);
+}
+
 /*
- * Insert k -> v into a flow table (ts_flows or ts_halfopen: `map`, table
- * `t`); the caller has just not found k. 0, or -ENOSPC: the table is at its
- * capacity or neither bucket has room (a free slot, fewer than TS_TAG_DUPS
- * slots of this tag), and no entry there has expired. With `evict`
+ * Insert k -> v into a flow table (ts_flows_small, ts_flows or
+ * ts_halfopen: `map`, table `t`); the caller has just not found k. 0, or
+ * -ENOSPC: the table is at its capacity or neither bucket has room (a free
+ * slot, fewer than TS_TAG_DUPS slots of this tag), and no entry there has
+ * expired. With `evict`
  * (half-open) an entry of the key's buckets is replaced instead (of the
  * next bucket, when the key's are both empty): a SYN flood churns
  * half-open state, never established flows. A new entry takes its home
@@ -153,13 +163,13 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 	if (!tg)
 		return -ENOSPC;
 	tags1 = ts_load_acquire(tg);
-	if (evict && !tags0 && !tags1 && TS_READ_ONCE(fill->live[t]) >= cfg->capacity[t])
+	if (evict && !tags0 && !tags1 && table_used(fill, t) >= cfg->capacity[t])
 		evict_next_bucket(map, cfg, t, h, &fill->live[t]);
 	room0 = ts_tags_room_for(tags0, byte);
 	room1 = ts_tags_room_for(tags1, byte);
 	free0 = ts_tags_free_for(tags0, byte);
 	free1 = ts_tags_free_for(tags1, byte);
-	if ((free0 | free1) && TS_READ_ONCE(fill->live[t]) < cfg->capacity[t]) {
+	if ((free0 | free1) && table_used(fill, t) < cfg->capacity[t]) {
 		__u32 home = ts_home_slot(h);
 		bool home_free = free0 & TS_BYTES_80 & ts_tag_bits(home);
 
@@ -215,83 +225,105 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 		return -ENOSPC;     /* another CPU published this tag meanwhile */
 	/* for the settle that follows (ts_flow_settle) */
 	p->settle = t + 1;
-	p->settle_pos = (sb ? bi1 : bi0) * TS_BUCKET_SLOTS + j;
+	p->settle_pos = ts_table_first_pos(t, cfg->bucket_mask[TS_TBL_FLOWS_SMALL]) +
+			(sb ? bi1 : bi0) * TS_BUCKET_SLOTS + j;
 	p->settle_gen = gen;
 	return 0;
 }
 
 /* Bucket *bi (the lookup key) of table t, one of the buckets of the key
- * published at position `mine` (ts_bucket_settle): true if that copy
- * must go. */
+ * published at position p->settle_pos (ts_bucket_settle): true if that
+ * copy must go. */
 static __always_inline bool settle_bucket(void *map, const struct ts_config *cfg, enum ts_table t,
-					  const __u32 *bi, const struct ts_pkt *p, __u32 mine,
-					  __u64 *live)
+					  const __u32 *bi, const struct ts_pkt *p, __u64 *live)
 {
 	__u8 *bk = bpf_map_lookup_elem(map, bi);
 	__u64 *tg = bucket_tags(cfg, t, *bi);
+	__u32 first = ts_table_first_pos(t, cfg->bucket_mask[TS_TBL_FLOWS_SMALL]) + *bi * TS_BUCKET_SLOTS;
 
-	return bk && tg && ts_bucket_settle(bk, tg, *bi, sizeof(struct ts_flow_slot), p->key_hash,
-					    (const __u64 *)&p->key, sizeof(p->key) / 8, mine, live);
+	return bk && tg && ts_bucket_settle(bk, tg, first, sizeof(struct ts_flow_slot), p->key_hash,
+					    (const __u64 *)&p->key, sizeof(p->key) / 8, p->settle_pos, live);
 }
 
-/* The packet's insert into map (table t) settled: if another CPU
- * published the same key at the same instant, one copy stays (invariant
- * 6 of ts_table.h). */
-static __always_inline void settle_in(void *map, enum ts_table t, const struct ts_pkt *p)
+/* The key's two buckets of table t settled against the packet's copy:
+ * true if that copy must go. */
+static __always_inline bool settle_table(void *map, enum ts_table t, const struct ts_config *cfg,
+					 struct ts_table_fill *fill, const struct ts_pkt *p)
 {
-	__u32 bi = p->settle_pos / TS_BUCKET_SLOTS, j = p->settle_pos % TS_BUCKET_SLOTS;
-	__u32 zero = 0, mask, b0, b1;
-	const struct ts_config *cfg = bpf_map_lookup_elem(&ts_config, &zero);
-	struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, &zero);
-	__u8 *bk;
-	__u64 *tg;
+	__u32 b0 = ts_table_bucket(p->key_hash, cfg->bucket_mask[t], 0);
+	__u32 b1 = ts_table_bucket(p->key_hash, cfg->bucket_mask[t], 1);
 
-	if (!cfg || !fill)
-		return;
-	mask = cfg->bucket_mask[t];
-	b0 = ts_table_bucket(p->key_hash, mask, 0);
-	b1 = ts_table_bucket(p->key_hash, mask, 1);
-	if (!settle_bucket(map, cfg, t, &b0, p, p->settle_pos, &fill->live[t]) &&
-	    !settle_bucket(map, cfg, t, &b1, p, p->settle_pos, &fill->live[t]))
-		return;
-	bk = bpf_map_lookup_elem(map, &bi);
-	tg = bucket_tags(cfg, t, bi);
+	return settle_bucket(map, cfg, t, &b0, p, &fill->live[t]) ||
+	       settle_bucket(map, cfg, t, &b1, p, &fill->live[t]);
+}
+
+/* The packet's copy, in table t, gives way to another. */
+static __always_inline void settle_remove(void *map, enum ts_table t, const struct ts_config *cfg,
+					  struct ts_table_fill *fill, const struct ts_pkt *p)
+{
+	__u32 at = p->settle_pos - ts_table_first_pos(t, cfg->bucket_mask[TS_TBL_FLOWS_SMALL]);
+	__u32 bi = at / TS_BUCKET_SLOTS, j = at % TS_BUCKET_SLOTS;
+	__u8 *bk = bpf_map_lookup_elem(map, &bi);
+	__u64 *tg = bucket_tags(cfg, t, bi);
+
 	if (bk && tg)
 		ts_slot_remove(tg, (__u64 *)(bk + j * sizeof(struct ts_flow_slot)), j,
 			       ts_slot_live(p->key_hash, p->settle_gen), &fill->live[t]);
 }
 
 /* A global function, verified once: the settle of a packet's insert
- * (flow_insert_into), right after it. Between the publish and this, a
- * find may meet either copy: nanoseconds, the programs run without
- * preemption. */
+ * (flow_insert_into), right after it: if another CPU published the same
+ * key at the same instant, one copy stays (invariant 6 of ts_table.h); of
+ * an established flow, over both its tables, the small one's copy first
+ * (ts_flows is looked at only while it holds an entry: invariant 6 says
+ * why that is enough). Between the publish and this, a find may meet
+ * either copy: nanoseconds, the programs run without preemption. */
 __noinline int ts_flow_settle(const struct ts_pkt *p)
 {
-	if (!p)
+	__u32 zero = 0;
+	const struct ts_config *cfg = bpf_map_lookup_elem(&ts_config, &zero);
+	struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, &zero);
+
+	if (!p || !cfg || !fill)
 		return 0;
-	if (p->settle == TS_TBL_FLOWS + 1)
-		settle_in(&ts_flows, TS_TBL_FLOWS, p);
-	else if (p->settle == TS_TBL_HALFOPEN + 1)
-		settle_in(&ts_halfopen, TS_TBL_HALFOPEN, p);
+	if (p->settle == TS_TBL_HALFOPEN + 1) {
+		if (settle_table(&ts_halfopen, TS_TBL_HALFOPEN, cfg, fill, p))
+			settle_remove(&ts_halfopen, TS_TBL_HALFOPEN, cfg, fill, p);
+		return 0;
+	}
+	if (p->settle != TS_TBL_FLOWS_SMALL + 1 && p->settle != TS_TBL_FLOWS + 1)
+		return 0;
+	if (!settle_table(&ts_flows_small, TS_TBL_FLOWS_SMALL, cfg, fill, p) &&
+	    !(TS_READ_ONCE(fill->live[TS_TBL_FLOWS]) && settle_table(&ts_flows, TS_TBL_FLOWS, cfg, fill, p)))
+		return 0;
+	if (p->settle == TS_TBL_FLOWS_SMALL + 1)
+		settle_remove(&ts_flows_small, TS_TBL_FLOWS_SMALL, cfg, fill, p);
+	else
+		settle_remove(&ts_flows, TS_TBL_FLOWS, cfg, fill, p);
 	return 0;
 }
 
 /* A global function: the SYN path pays a call, the program holds one
  * copy, verified once (not once per call site and state). The run's map
  * pointers cannot be passed into one: it looks them up again for the
- * run's slot. Into ts_halfopen if `half`, else ts_flows; the key is the
- * packet's (p->key, p->key_hash); a packet inserts once. */
+ * run's slot. Into ts_halfopen if `half`, else an established flow: into
+ * the small table when the key's buckets there have room (or an expired
+ * entry), else into ts_flows. The key is the packet's (p->key,
+ * p->key_hash); a packet inserts once. */
 __noinline int ts_flow_put(struct ts_pkt *p, const struct ts_flow_val *v, __u32 slot, __u32 half)
 {
 	__u32 zero = 0;
 	const struct ts_config *cfg = bpf_map_lookup_elem(&ts_config, &zero);
 	const struct ts_slot_cfg *sc = bpf_map_lookup_elem(&ts_slot_cfg, &slot);
+	__u64 now = ts_now();
 
 	if (!p || !v || !cfg || !sc)
 		return -ENOSPC;
 	if (half)
-		return flow_insert_into(&ts_halfopen, TS_TBL_HALFOPEN, true, cfg, sc, ts_now(), p, v);
-	return flow_insert_into(&ts_flows, TS_TBL_FLOWS, false, cfg, sc, ts_now(), p, v);
+		return flow_insert_into(&ts_halfopen, TS_TBL_HALFOPEN, true, cfg, sc, now, p, v);
+	if (!flow_insert_into(&ts_flows_small, TS_TBL_FLOWS_SMALL, false, cfg, sc, now, p, v))
+		return 0;
+	return flow_insert_into(&ts_flows, TS_TBL_FLOWS, false, cfg, sc, now, p, v);
 }
 
 /* Insert the packet's flow (ts_flow_put), then settle it: the settle is
@@ -307,14 +339,14 @@ static __always_inline long flow_insert(const struct ts_run *r, struct ts_pkt *p
 	return err;
 }
 
-/* Remove an entry found by flow_find. */
-static __always_inline void flow_remove(bool half, const struct ts_hit *hit)
+/* Remove an entry a find landed on (its table in hit->table). */
+static __always_inline void flow_remove(const struct ts_hit *hit)
 {
 	__u32 zero = 0;
 	struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, &zero);
 
-	if (fill)
-		table_remove(hit, &fill->live[half ? TS_TBL_HALFOPEN : TS_TBL_FLOWS]);
+	if (fill && hit->table < TS_TBL_COUNT)
+		table_remove(hit, &fill->live[hit->table]);
 }
 
 #endif /* TS_BPF_FLOW_H */

@@ -14,7 +14,7 @@
 static __always_inline bool flow_tracked(const struct ts_run *r, const struct ts_flow_key *k)
 {
 	__u64 h = flow_hash(r->cfg, k);
-	struct ts_flow_slot *s = flow_find(&ts_flows, r->cfg, TS_TBL_FLOWS, k, h, NULL);
+	struct ts_flow_slot *s = flows_find(r->cfg, k, h, NULL);
 
 	if (s && !flow_expired(&s->val, r->now, r->sc))
 		return true;

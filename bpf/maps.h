@@ -47,13 +47,16 @@ TS_TABLE_MAP(ts_prefixes, struct ts_addr_bucket, TS_DEFAULT_PREFIXES);
 TS_TABLE_MAP(ts_rules, struct ts_rule_bucket, TS_DEFAULT_RULES);
 TS_TABLE_MAP(ts_flows, struct ts_flow_bucket, TS_DEFAULT_FLOWS);
 TS_TABLE_MAP(ts_halfopen, struct ts_flow_bucket, TS_DEFAULT_HALFOPEN);
+/* read before ts_flows (turnstile.h); sized by the loader from ts_flows' */
+TS_TABLE_MAP(ts_flows_small, struct ts_flow_bucket, TS_FLOWS_SMALL_BUCKETS * TS_BUCKET_SLOTS / 2);
 
 /* The tags words of every table's buckets, table t's from
  * ts_config.tags_base[t]; sized by the loader to the buckets' sum. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 2 * (TS_DEFAULT_HOSTS + TS_DEFAULT_PREFIXES + TS_DEFAULT_RULES +
-				 TS_DEFAULT_FLOWS + TS_DEFAULT_HALFOPEN) / TS_BUCKET_SLOTS);
+				 TS_DEFAULT_FLOWS + TS_DEFAULT_HALFOPEN) / TS_BUCKET_SLOTS +
+				 TS_FLOWS_SMALL_BUCKETS);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, __u64);

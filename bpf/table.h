@@ -14,12 +14,15 @@
 
 #define TS_READ_ONCE(x) (*(volatile typeof(x) *)&(x))
 
-/* Where a find landed: the bucket's tags word, the slot, its index. */
+/* Where a find landed: the bucket's tags word, the slot, its position
+ * (bucket index * TS_BUCKET_SLOTS + slot index), the table (whose count a
+ * removal moves). */
 struct ts_hit {
 	__u64 *tags;
 	__u64 *slot;
 	__u64 st;       /* the slot's state when it was found */
-	__u32 j;
+	__u32 pos;
+	__u32 table;    /* enum ts_table */
 };
 
 /* The tags word of bucket bi of table t (in ts_tags), or NULL. */
@@ -31,14 +34,14 @@ static __always_inline __u64 *bucket_tags(const struct ts_config *cfg, enum ts_t
 }
 
 /* The live entry of key among the tag candidates m of bucket bi (tags
- * word tg), or NULL; *hit (when asked for) says where. */
-static __always_inline __u64 *bucket_find(void *map, __u32 bi, __u64 *tg, __u64 m,
+ * word tg) of table t, or NULL; *hit (when asked for) says where. */
+static __always_inline __u64 *bucket_find(void *map, enum ts_table t, __u32 bi, __u64 *tg, __u64 m,
 					  const unsigned int slot_size, const __u64 *key,
 					  const unsigned int nwords, __u64 want, struct ts_hit *hit)
 {
 	__u8 *bk = bpf_map_lookup_elem(map, &bi);
-	__u64 *s, st;
-	__u32 j;
+	__u64 *s = NULL, st = 0;   /* set on every path: the verifier refuses a register the compiler left undefined on one (2026-12-03) */
+	__u32 j = 0;
 
 	if (!bk)
 		return NULL;
@@ -47,7 +50,8 @@ static __always_inline __u64 *bucket_find(void *map, __u32 bi, __u64 *tg, __u64 
 		hit->tags = tg;
 		hit->slot = s;
 		hit->st = st;
-		hit->j = j;
+		hit->pos = bi * TS_BUCKET_SLOTS + j;
+		hit->table = t;
 	}
 	return s;
 }
@@ -78,17 +82,17 @@ static __always_inline __u64 *table_find(void *map, const struct ts_config *cfg,
 		return NULL;
 	m0 = ts_tags_candidates(tg0, byte);
 	m1 = ts_tags_candidates(tg1, byte);
-	if (m0 && (s = bucket_find(map, bi0, tg0, m0, slot_size, key, nwords, want, hit)))
+	if (m0 && (s = bucket_find(map, t, bi0, tg0, m0, slot_size, key, nwords, want, hit)))
 		return s;
 	if (m1)
-		return bucket_find(map, bi1, tg1, m1, slot_size, key, nwords, want, hit);
+		return bucket_find(map, t, bi1, tg1, m1, slot_size, key, nwords, want, hit);
 	return NULL;
 }
 
 /* Remove an entry a find landed on, if its slot still holds it. */
 static __always_inline void table_remove(const struct ts_hit *hit, __u64 *live)
 {
-	ts_slot_remove(hit->tags, hit->slot, hit->j, hit->st, live);
+	ts_slot_remove(hit->tags, hit->slot, hit->pos % TS_BUCKET_SLOTS, hit->st, live);
 }
 
 /* The found entry is still the one found (a flood may reuse a half-open
@@ -103,13 +107,13 @@ static __always_inline __u64 flow_hash(const struct ts_config *cfg, const struct
 	return ts_hash((const __u64 *)k, sizeof(*k) / 8, cfg->hash_seed);
 }
 
-/* The live entry of k in ts_flows or ts_halfopen (table t), or NULL. */
+/* The live entry of k in one flow table (t, its buckets in map), or NULL. */
 static __always_inline struct ts_flow_slot *flow_find(void *map, const struct ts_config *cfg,
 						      enum ts_table t, const struct ts_flow_key *k,
 						      __u64 h, struct ts_hit *hit)
 {
 	const unsigned int size = sizeof(struct ts_flow_slot), nwords = sizeof(*k) / 8;
-	__u64 want = ts_slot_want(h), t0, t1, m0, m1, st, *s;
+	__u64 want = ts_slot_want(h), t0, t1, m0, m1, st = 0, *s;
 	__u32 mask = cfg->bucket_mask[t], base = cfg->tags_base[t], home = ts_home_slot(h);
 	__u32 bi0 = ts_table_bucket(h, mask, 0), bi1 = ts_table_bucket(h, mask, 1);
 	__u32 i0 = base + bi0, i1 = base + bi1;
@@ -130,19 +134,41 @@ static __always_inline struct ts_flow_slot *flow_find(void *map, const struct ts
 			hit->tags = tg0;
 			hit->slot = s;
 			hit->st = st;
-			hit->j = home;
+			hit->pos = bi0 * TS_BUCKET_SLOTS + home;
+			hit->table = t;
 		}
 		return (struct ts_flow_slot *)s;
 	}
 	/* elsewhere in its buckets (the home slot is not read twice) */
 	m0 = ts_tags_match(t0, byte) & ~(TS_BYTES_80 & ts_tag_bits(home));
 	m1 = ts_tags_match(t1, byte);
-	if (m0 && (s = bucket_find(map, bi0, tg0, m0, size, (const __u64 *)k, nwords, want, hit)))
+	if (m0 && (s = bucket_find(map, t, bi0, tg0, m0, size, (const __u64 *)k, nwords, want, hit)))
 		return (struct ts_flow_slot *)s;
 	if (m1)
-		return (struct ts_flow_slot *)bucket_find(map, bi1, tg1, m1, size, (const __u64 *)k, nwords,
+		return (struct ts_flow_slot *)bucket_find(map, t, bi1, tg1, m1, size, (const __u64 *)k, nwords,
 							  want, hit);
 	return NULL;
+}
+
+/* ts_flows holds an entry: a find reads it after the small table. */
+static __always_inline bool flows_spilled(void)
+{
+	__u32 zero = 0;
+	struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, &zero);
+
+	return fill && TS_READ_ONCE(fill->live[TS_TBL_FLOWS]);
+}
+
+/* The live entry of established flow k, or NULL: in the small table, or
+ * in ts_flows while that holds any (turnstile.h). */
+static __always_inline struct ts_flow_slot *flows_find(const struct ts_config *cfg, const struct ts_flow_key *k,
+						       __u64 h, struct ts_hit *hit)
+{
+	struct ts_flow_slot *s = flow_find(&ts_flows_small, cfg, TS_TBL_FLOWS_SMALL, k, h, hit);
+
+	if (!s && flows_spilled())
+		s = flow_find(&ts_flows, cfg, TS_TBL_FLOWS, k, h, hit);
+	return s;
 }
 
 #endif /* TS_BPF_TABLE_H */

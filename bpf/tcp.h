@@ -126,7 +126,7 @@ static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt
 	if (tcp_flags_bad(f))
 		return TS_R_DROP_BAD_FLAGS;
 	if (f & TS_TCP_RST) {
-		flow_remove(true, hit);
+		flow_remove(hit);
 		count_rule(nv.rule_id, r->len, false);
 		return pass;
 	}
@@ -153,7 +153,7 @@ static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt
 	err = flow_insert(r, p, &nv, false);
 	if (err)
 		return TS_R_DROP_FLOW_FULL;
-	flow_remove(true, hit);
+	flow_remove(hit);
 	count_rule(nv.rule_id, r->len, false);
 	return pass;
 }
@@ -217,7 +217,7 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	bool opening = tcp_opening(f), reversed = false, from_lo;
 	__u32 settled, rule = 0;
 	struct ts_flow_slot *hs;
-	struct ts_hit hit;
+	struct ts_hit hit = {};
 	__u64 h;
 
 	settled = tcp_judge(r, p, opening, &rule, &reversed);
@@ -234,7 +234,7 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	if (hs && (flow_expired(&hs->val, r->now, r->sc) ||
 		   (opening && !settled && hs->val.isn != p->tcp_seq &&
 		    flow_from_initiator(&hs->val, from_lo)))) {
-		flow_remove(true, &hit);
+		flow_remove(&hit);
 		hs = 0;
 	}
 	if (hs)
@@ -286,25 +286,25 @@ static __always_inline bool flow_superseded(const struct ts_run *r, const struct
  * removed), or an opening SYN, which the policy judges whatever ts_flows
  * holds: a new connection does not read the flow table, whose lines no
  * earlier packet brought into the cache (docs/dataplane.md, "TCP"). */
-static __always_inline __u32 tcp_established(const struct ts_run *r, struct ts_pkt *p)
+static __noinline __u32 tcp_established(const struct ts_run *r, struct ts_pkt *p)
 {
 	__u8 f = p->tcp_flags;
 	struct ts_flow_slot *s;
 	struct ts_flow_key *k;
 	struct ts_flow_val *v;
-	struct ts_hit hit;
+	struct ts_hit hit = {};
 	bool from_lo;
 
 	if (tcp_opening(f))
 		return TS_R_NONE;
 	k = flow_key_of(r, p);
 	from_lo = p->from_lo;
-	s = flow_find(&ts_flows, r->cfg, TS_TBL_FLOWS, k, p->key_hash, &hit);
+	s = flows_find(r->cfg, k, p->key_hash, &hit);
 	if (!s)
 		return TS_R_NONE;
 	v = &s->val;
 	if (flow_expired(v, r->now, r->sc) || flow_superseded(r, p, v, k, p->key_hash)) {
-		flow_remove(false, &hit);
+		flow_remove(&hit);
 		return TS_R_NONE;
 	}
 	p->rule_id = v->rule_id;

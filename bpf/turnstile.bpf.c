@@ -62,7 +62,7 @@ int ts_xdp(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 
-	enum ts_fast_result f = ts_fast(data, data_end, data_end - data, 0);
+	enum ts_fast_result f = ts_fast(data, data_end, data_end - data, 0, TS_HOOK_XDP);
 
 	if (f == TS_FAST_PASS) {
 		count_iface(ctx->ingress_ifindex, TS_HOOK_XDP, data_end - data, false);
@@ -184,7 +184,7 @@ int ts_tc_egress(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, skb->len < TS_TC_PULL_LEN ? skb->len : TS_TC_PULL_LEN);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	enum ts_fast_result f = ts_fast(data, data_end, skb->len, skb_beyond(skb, data, data_end));
+	enum ts_fast_result f = ts_fast(data, data_end, skb->len, skb_beyond(skb, data, data_end), TS_HOOK_TC_EGRESS);
 
 	if (f == TS_FAST_PASS) {
 		count_iface(skb->ifindex, TS_HOOK_TC_EGRESS, skb->len, false);

@@ -43,7 +43,14 @@
  *    Two writers may each miss a key and publish it at the same instant
  *    (two CPUs completing one handshake); each then settles
  *    (ts_bucket_settle) and the copy in the lower slot stays. Between a
- *    publish and its settle a find may meet either copy.
+ *    publish and its settle a find may meet either copy. For the two
+ *    flow tables this holds over both: positions run through the small
+ *    table's slots, then ts_flows' (ts_table_first_pos), and a settle
+ *    looks in the key's buckets of both, so the small table's copy stays.
+ *    It may skip ts_flows while that table's count is 0: a writer
+ *    publishing there counts first, then publishes and looks, both behind
+ *    full barriers, so if this look read the count before that count,
+ *    that writer's look sees this copy.
  */
 #ifndef TS_TABLE_H
 #define TS_TABLE_H
@@ -258,13 +265,20 @@ TS_INLINE bool ts_slot_remove(ts_word *tags, ts_word *s, __u32 j, __u64 st, __u6
 	return true;
 }
 
+/* Where slot 0 of a table's bucket 0 is in the order a settle keeps
+ * (invariant 6): ts_flows' slots come after the small table's. */
+TS_INLINE __u32 ts_table_first_pos(__u32 t, __u32 small_bucket_mask)
+{
+	return t == TS_TBL_FLOWS ? (small_bucket_mask + 1) * TS_BUCKET_SLOTS : 0;
+}
+
 /* One candidate slot j of a SETTLE (ts_bucket_settle, below). */
-TS_INLINE bool ts_settle_slot(__u8 *bk, ts_word *tags, __u32 bi, __u32 j, const unsigned int slot_size,
+TS_INLINE bool ts_settle_slot(__u8 *bk, ts_word *tags, __u32 first, __u32 j, const unsigned int slot_size,
 			      __u64 want, const __u64 *key, const unsigned int nwords, __u32 mine,
 			      __u64 *live)
 {
 	ts_word *s = (ts_word *)(bk + j * slot_size);
-	__u32 pos = bi * TS_BUCKET_SLOTS + j;
+	__u32 pos = first + j;
 	ts_word st;
 
 	if (pos == mine || !ts_slot_read(s, want, key, nwords, &st))
@@ -277,8 +291,9 @@ TS_INLINE bool ts_settle_slot(__u8 *bk, ts_word *tags, __u32 bi, __u32 j, const 
 
 /*
  * SETTLE, one bucket: after publishing a key in the slot at position
- * `mine` (bucket index * TS_BUCKET_SLOTS + slot index), the copies of the
- * key that bucket bi (bk, tags; slots of slot_size bytes) holds besides:
+ * `mine` (its table's first position + bucket index * TS_BUCKET_SLOTS +
+ * slot index), the copies of the key that a bucket (bk, tags; slots of
+ * slot_size bytes; its slot 0 at position `first`) holds besides:
  * one in a higher slot is removed; true if one is in a lower slot, and
  * the caller's own copy must go (ts_slot_remove of it as published).
  * A writer calls it for both of the key's buckets.
@@ -292,7 +307,7 @@ TS_INLINE bool ts_settle_slot(__u8 *bk, ts_word *tags, __u32 bi, __u32 j, const 
  * if both remove the same copy, one does. Candidates: at most
  * TS_TAG_DUPS, one of them perhaps the caller's own slot.
  */
-TS_INLINE bool ts_bucket_settle(__u8 *bk, ts_word *tags, __u32 bi, const unsigned int slot_size,
+TS_INLINE bool ts_bucket_settle(__u8 *bk, ts_word *tags, __u32 first, const unsigned int slot_size,
 				__u64 h, const __u64 *key, const unsigned int nwords, __u32 mine,
 				__u64 *live)
 {
@@ -301,10 +316,10 @@ TS_INLINE bool ts_bucket_settle(__u8 *bk, ts_word *tags, __u32 bi, const unsigne
 	/* the candidates written out, as in ts_bucket_find */
 	if (!m)
 		return false;
-	if (ts_settle_slot(bk, tags, bi, ts_tags_first(m), slot_size, want, key, nwords, mine, live))
+	if (ts_settle_slot(bk, tags, first, ts_tags_first(m), slot_size, want, key, nwords, mine, live))
 		return true;
 	m &= m - 1;
-	return m && ts_settle_slot(bk, tags, bi, ts_tags_first(m), slot_size, want, key, nwords, mine,
+	return m && ts_settle_slot(bk, tags, first, ts_tags_first(m), slot_size, want, key, nwords, mine,
 				   live);
 }
 

@@ -16,7 +16,7 @@
 
 #include <linux/types.h>
 
-#define TS_SCHEMA_VERSION 8
+#define TS_SCHEMA_VERSION 9
 
 /* Where the loader pins maps and links (bpffs). */
 #define TS_PIN_DIR "/sys/fs/bpf/turnstile"
@@ -24,6 +24,11 @@
 /* Default capacities; the policy's `table` settings override them. */
 #define TS_DEFAULT_FLOWS       262144u /* established/closing flows */
 #define TS_DEFAULT_HALFOPEN     65536u /* SYN seen, handshake not done */
+/* The small flow table read before ts_flows: at most this many buckets
+ * (2.5 MiB of slots, within this kind of host's L2 and TLB reach), and at
+ * most 1/16 of ts_flows' (TS_FLOWS_SMALL_SHARE). */
+#define TS_FLOWS_SMALL_BUCKETS   4096u
+#define TS_FLOWS_SMALL_SHARE       16u
 #define TS_DEFAULT_HOSTS       262144u /* exact addresses, both slots */
 #define TS_DEFAULT_PREFIXES    262144u /* CIDRs, both slots */
 #define TS_DEFAULT_RULES       262144u /* (src set, dst set, port class) */
@@ -228,6 +233,16 @@ _Static_assert(sizeof(struct ts_flow_val) == 32, "ts_flow_val size");
  * any slot of its buckets stays valid. ts_table_fill counts live slots per
  * table; a table's capacity (ts_config.capacity) bounds that count
  * (CPUs inserting at the same instant may pass it by one each).
+ *
+ * Established flows live in two tables, one set of entries: the small
+ * ts_flows_small (TS_FLOWS_SMALL_BUCKETS) first, ts_flows behind it. An
+ * insert takes the small table when one of the key's buckets there has
+ * room, else ts_flows; a find reads the small table, and ts_flows only
+ * while it holds an entry (its count). So while the flows are few they all
+ * sit in a few MB, and a packet does not wait for a page walk and a miss
+ * in a table of hundreds. The two share one capacity (both record the
+ * flows' in ts_config.capacity; their counts' sum is bounded), and a key
+ * is live in one slot of the two (ts_table.h, invariant 6).
  */
 #define TS_BUCKET_SLOTS 8u
 
@@ -237,8 +252,16 @@ enum ts_table {
 	TS_TBL_HOSTS    = 2,
 	TS_TBL_PREFIXES = 3,
 	TS_TBL_RULES    = 4,
-	TS_TBL_COUNT    = 5,
+	TS_TBL_FLOWS_SMALL = 5, /* read before ts_flows; one capacity with it */
+	TS_TBL_COUNT    = 6,
 };
+
+/* The flow table a flow table shares its capacity and its entries with,
+ * or TS_TBL_COUNT. */
+static inline __u32 ts_table_partner(__u32 t)
+{
+	return t == TS_TBL_FLOWS ? TS_TBL_FLOWS_SMALL : t == TS_TBL_FLOWS_SMALL ? TS_TBL_FLOWS : TS_TBL_COUNT;
+}
 
 enum ts_slot_kind {
 	TS_SLOT_EMPTY = 0,
@@ -397,7 +420,7 @@ _Static_assert(sizeof(struct ts_rule_bucket) == 256, "ts_rule_bucket size");
 struct ts_table_fill {
 	__u64 live[TS_TBL_COUNT];
 };
-_Static_assert(sizeof(struct ts_table_fill) == 40, "ts_table_fill size");
+_Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
 
 /*
  * Verdict reasons. Every packet is counted under exactly one reason in
@@ -631,8 +654,9 @@ struct ts_config {
 	__u32 capacity[TS_TBL_COUNT];     /* host; most live slots allowed */
 	__u32 tags_base[TS_TBL_COUNT];    /* host; index in ts_tags of the table's bucket 0 */
 	__u32 summary_base;               /* host; index in ts_tags of slot 0's summary */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct ts_config) == 96, "ts_config size");
+_Static_assert(sizeof(struct ts_config) == 112, "ts_config size");
 
 /* Per-CPU token bucket for the event ring (ts_ratelimit, PERCPU_ARRAY of 1). */
 struct ts_ratelimit {

@@ -496,7 +496,7 @@ static uint64_t hash_of(const struct ts_dp_table *t, const uint64_t *key)
 }
 
 static const char *const tbl_name[TS_TBL_COUNT] = { "ts_flows", "ts_halfopen", "ts_hosts",
-						    "ts_prefixes", "ts_rules" };
+						    "ts_prefixes", "ts_rules", "ts_flows_small" };
 
 struct live_slot {
 	uint64_t *slot, st;
@@ -529,11 +529,11 @@ static void duplicate(enum ts_table ti, const uint64_t *key, const char *when)
 }
 
 /* One pass over table t while everything runs: findings only when the
- * slot's state read again is unchanged (one instant's truth). */
-static void scan_live(enum ts_table ti, struct live_slot *seen, size_t cap)
+ * slot's state read again is unchanged (one instant's truth). Its live
+ * slots go on after the n already in seen. */
+static size_t scan_table(enum ts_table ti, struct live_slot *seen, size_t n, size_t cap)
 {
 	const struct ts_dp_table *t = &tbl[ti];
-	size_t n = 0;
 
 	for (uint32_t b = 0; b < t->nbuckets; b++) {
 		for (uint32_t j = 0; j < TS_BUCKET_SLOTS; j++) {
@@ -559,6 +559,17 @@ static void scan_live(enum ts_table ti, struct live_slot *seen, size_t cap)
 				seen[n++] = ls;
 		}
 	}
+	return n;
+}
+
+/* One pass over table ti (and the table behind it: the established
+ * flows' two are one set of entries), then the keys met live twice. */
+static void scan_live(enum ts_table ti, struct live_slot *seen, size_t cap)
+{
+	size_t n = scan_table(ti, seen, 0, cap);
+
+	if (tbl[ti].behind)
+		n = scan_table(TS_TBL_FLOWS, seen, n, cap);
 	qsort(seen, n, sizeof(*seen), cmp_live);
 	for (size_t i = 1; i < n; i++) {
 		if (memcmp(seen[i - 1].key, seen[i].key, sizeof(seen[i].key)))
@@ -581,25 +592,28 @@ static void *checker_main(void *arg)
 	struct live_slot *seen;
 
 	for (int t = 0; t < TS_TBL_COUNT; t++)
-		cap = cap > tbl[t].nbuckets * TS_BUCKET_SLOTS ? cap : tbl[t].nbuckets * TS_BUCKET_SLOTS;
+		cap += tbl[t].nbuckets * TS_BUCKET_SLOTS;
 	seen = calloc(cap, sizeof(*seen));
 	/* back to back over the flow tables, where both CPUs write (a slot
 	 * caught between two steps of an insert is seen only by a scan that
 	 * is running at that instant); the policy tables one time in 16 */
 	while (seen && !stopping()) {
-		for (int t = 0; t < TS_TBL_COUNT; t++)
-			if (t <= TS_TBL_HALFOPEN || checker_scans % 16 == 0)
-				scan_live(t, seen, cap);
+		scan_live(TS_TBL_FLOWS_SMALL, seen, cap);   /* and ts_flows behind it */
+		scan_live(TS_TBL_HALFOPEN, seen, cap);
+		for (int t = TS_TBL_HOSTS; checker_scans % 16 == 0 && t <= TS_TBL_RULES; t++)
+			scan_live(t, seen, cap);
 		checker_scans++;
 	}
 	free(seen);
 	return NULL;
 }
 
-/* With every writer parked: the table is exactly whole. */
+/* With every writer parked: the table is exactly whole. A key is found
+ * from the table a find starts at (for ts_flows, the small table ahead of
+ * it), so a key live in both flow tables is live twice. */
 static void check_table_whole(enum ts_table ti)
 {
-	const struct ts_dp_table *t = &tbl[ti];
+	const struct ts_dp_table *t = &tbl[ti], *from = t->ahead ? t->ahead : t;
 	uint64_t nlive = 0;
 
 	for (uint32_t b = 0; b < t->nbuckets; b++) {
@@ -615,9 +629,9 @@ static void check_table_whole(enum ts_table ti)
 			nlive++;
 			h = hash_of(t, s + 1);
 			want |= (uint64_t)TS_TAG_BYTE(h) << (8 * j);
-			if (!ts_table_find(t, s + 1))
+			if (!ts_table_find(from, s + 1))
 				violation("%s bucket %u slot %u: its key is found nowhere", tbl_name[ti], b, j);
-			else if (ts_table_find(t, s + 1) != s)
+			else if (ts_table_find(from, s + 1) != s)
 				duplicate(ti, s + 1, "with every writer parked");
 		}
 		if (load(&t->tags[b]) != want)
@@ -748,6 +762,7 @@ static const struct {
 	{ TS_MAP_HOSTS, sizeof(struct ts_addr_key), sizeof(struct ts_addr_val) },
 	{ TS_MAP_PREFIXES, sizeof(struct ts_addr_key), sizeof(struct ts_addr_val) },
 	{ TS_MAP_RULES, sizeof(struct ts_rule_key), sizeof(struct ts_rule_val) },
+	{ TS_MAP_FLOWS_SMALL, sizeof(struct ts_flow_key), sizeof(struct ts_flow_val) },
 };
 
 /* The tables, ts_tags and ts_table_fill mapped read-only. */
@@ -769,6 +784,8 @@ static int map_for_checks(void)
 		err = ts_table_map(&tbl[t], ts_dp_map_fd(T.dp, shape[t].map), tags_mem + cfg.tags_base[t],
 				   shape[t].key, shape[t].val, cfg.hash_seed, cfg.capacity[t], &fill->live[t],
 				   false);
+	if (!err)
+		ts_table_link(&tbl[TS_TBL_FLOWS_SMALL], &tbl[TS_TBL_FLOWS]);
 	return err;
 }
 

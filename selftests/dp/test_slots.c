@@ -173,15 +173,15 @@ static void test_settle_keeps_the_lower_copy(void)
 		put_live(&b, 6, h, 42);
 		pub_hi = slot(&b, 6)[0];
 		if (order == 0) {        /* the lower copy's writer sees the other */
-			TS_CHECK(!ts_bucket_settle((__u8 *)b.w, &b.tags, bi, sizeof(struct ts_flow_slot), h, key,
+			TS_CHECK(!ts_bucket_settle((__u8 *)b.w, &b.tags, bi * TS_BUCKET_SLOTS, sizeof(struct ts_flow_slot), h, key,
 						   KEY_WORDS, lo, &b.live), "the lower copy was told to go");
 		} else {                 /* the higher copy's writer sees the other */
-			TS_CHECK(ts_bucket_settle((__u8 *)b.w, &b.tags, bi, sizeof(struct ts_flow_slot), h, key,
+			TS_CHECK(ts_bucket_settle((__u8 *)b.w, &b.tags, bi * TS_BUCKET_SLOTS, sizeof(struct ts_flow_slot), h, key,
 						  KEY_WORDS, hi, &b.live), "the higher copy was not told to go");
 			ts_slot_remove(&b.tags, slot(&b, 6), 6, pub_hi, &b.live);
 		}
 		if (order == 2)          /* and the lower one's writer looks afterwards */
-			TS_CHECK(!ts_bucket_settle((__u8 *)b.w, &b.tags, bi, sizeof(struct ts_flow_slot), h, key,
+			TS_CHECK(!ts_bucket_settle((__u8 *)b.w, &b.tags, bi * TS_BUCKET_SLOTS, sizeof(struct ts_flow_slot), h, key,
 						   KEY_WORDS, lo, &b.live), "the lower copy was told to go");
 		TS_CHECK((slot(&b, 2)[0] & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE && tag_at(&b, 2) == 0x66,
 			 "order %d: the lower copy is gone", order);
@@ -205,20 +205,55 @@ static void test_settle_across_buckets(void)
 
 	put_live(&b3, 7, h, 7);
 	put_live(&b3, 1, h, 8);   /* another key, the same tag */
-	TS_CHECK(!ts_bucket_settle((__u8 *)b4.w, &b4.tags, 4, sizeof(struct ts_flow_slot), h, key, KEY_WORDS,
+	TS_CHECK(!ts_bucket_settle((__u8 *)b4.w, &b4.tags, 4 * TS_BUCKET_SLOTS, sizeof(struct ts_flow_slot), h, key, KEY_WORDS,
 				   pos3, &b3.live) &&
-		 !ts_bucket_settle((__u8 *)b3.w, &b3.tags, 3, sizeof(struct ts_flow_slot), h, key, KEY_WORDS,
+		 !ts_bucket_settle((__u8 *)b3.w, &b3.tags, 3 * TS_BUCKET_SLOTS, sizeof(struct ts_flow_slot), h, key, KEY_WORDS,
 				   pos3, &b3.live), "a lone copy was told to go");
 	TS_CHECK(b3.live == 2 && (slot(&b3, 7)[0] & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE &&
 		 (slot(&b3, 1)[0] & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE, "a lone copy or another key was removed");
 	put_live(&b4, 0, h, 7);
 	live = b3.live + b4.live;
-	TS_CHECK(ts_bucket_settle((__u8 *)b3.w, &b3.tags, 3, sizeof(struct ts_flow_slot), h, key, KEY_WORDS,
+	TS_CHECK(ts_bucket_settle((__u8 *)b3.w, &b3.tags, 3 * TS_BUCKET_SLOTS, sizeof(struct ts_flow_slot), h, key, KEY_WORDS,
 				  pos4, &live), "bucket 4's copy was not told to go");
-	TS_CHECK(!ts_bucket_settle((__u8 *)b4.w, &b4.tags, 4, sizeof(struct ts_flow_slot), h, key, KEY_WORDS,
+	TS_CHECK(!ts_bucket_settle((__u8 *)b4.w, &b4.tags, 4 * TS_BUCKET_SLOTS, sizeof(struct ts_flow_slot), h, key, KEY_WORDS,
 				   pos3, &live), "bucket 3's copy was told to go");
 	TS_CHECK(!(slot(&b4, 0)[0] & TS_SLOT_KIND_MASK) && !b4.tags && live == 2,
 		 "bucket 4's copy stayed (state %#llx, live %llu)", (unsigned long long)slot(&b4, 0)[0],
+		 (unsigned long long)live);
+}
+
+/* The two flow tables (turnstile.h): the small table's copy stays against
+ * ts_flows', even where ts_flows' bucket index is the lower (bucket 0
+ * against the small table's bucket 3): ts_table_first_pos puts every
+ * ts_flows slot after the small table's. */
+static void test_settle_across_flow_tables(void)
+{
+	const __u32 small_mask = 15;   /* 16 buckets */
+	const __u32 first_small = ts_table_first_pos(TS_TBL_FLOWS_SMALL, small_mask) + 3 * TS_BUCKET_SLOTS;
+	const __u32 first_large = ts_table_first_pos(TS_TBL_FLOWS, small_mask) + 0 * TS_BUCKET_SLOTS;
+	struct bucket small = { 0 }, large = { 0 };
+	__u64 h = hash_with_tag(0x31, 1), key[KEY_WORDS] = { 9 }, live = 0;
+	ts_word pub_large;
+
+	TS_CHECK(first_small == 3 * TS_BUCKET_SLOTS && first_large == 16 * TS_BUCKET_SLOTS,
+		 "positions %u and %u", first_small, first_large);
+	put_live(&small, 7, h, 9);
+	put_live(&large, 0, h, 9);
+	pub_large = slot(&large, 0)[0];
+	live = 2;
+	/* ts_flows' writer sees the small copy: its own goes */
+	TS_CHECK(ts_bucket_settle((__u8 *)small.w, &small.tags, first_small, sizeof(struct ts_flow_slot), h, key,
+				  KEY_WORDS, first_large + 0, &live), "ts_flows' copy was not told to go");
+	ts_slot_remove(&large.tags, slot(&large, 0), 0, pub_large, &live);
+	TS_CHECK((slot(&small, 7)[0] & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE && live == 1,
+		 "the small table's copy went (live %llu)", (unsigned long long)live);
+	/* the small table's writer sees ts_flows' copy: that one goes */
+	put_live(&large, 0, h, 9);
+	live = 2;
+	TS_CHECK(!ts_bucket_settle((__u8 *)large.w, &large.tags, first_large, sizeof(struct ts_flow_slot), h, key,
+				   KEY_WORDS, first_small + 7, &live), "the small table's copy was told to go");
+	TS_CHECK(!(slot(&large, 0)[0] & TS_SLOT_KIND_MASK) && !large.tags && live == 1,
+		 "ts_flows' copy stayed (state %#llx, live %llu)", (unsigned long long)slot(&large, 0)[0],
 		 (unsigned long long)live);
 }
 
@@ -250,5 +285,6 @@ int main(void)
 	ts_run("slots_scrub_repairs", test_scrub_repairs);
 	ts_run("slots_settle_keeps_the_lower_copy", test_settle_keeps_the_lower_copy);
 	ts_run("slots_settle_across_buckets", test_settle_across_buckets);
+	ts_run("slots_settle_across_flow_tables", test_settle_across_flow_tables);
 	return ts_done();
 }

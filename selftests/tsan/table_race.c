@@ -44,7 +44,22 @@
  * insert, which two CPUs running the programs do not reach
  * (test_concurrency). With that undo leaving out the decrement of the
  * count, the count is off at the end (3 runs of 3, 2026-12-02).
+ *
+ * Last, the established flows' two tables (turnstile.h): a small table of
+ * two buckets linked ahead of the eight (ts_table_link), one set of
+ * entries, every writer over every key. Two writers insert from the small
+ * table (it fills, the rest go on behind it), two straight into the large
+ * one, as a CPU does that found the small buckets full an instant before
+ * another freed a slot there: a key may then be published in both, and
+ * the settle across the two must leave the small table's copy. After the
+ * writers, every key is found from the small table at its own slot, once.
+ * Before the writers start, by hand: a key live in the small table and
+ * inserted into the large one is refused there (shown to fail, 2026-12-03,
+ * with ts_table_settle not looking in the table ahead; the race alone did
+ * not catch that: deletes and sweeps remove the extra copies before the
+ * end).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +77,9 @@
 
 static struct ts_dp_table table;
 static __u64 live;
+static struct ts_dp_table front;      /* the small table ahead of `table` (pair mode) */
+static __u64 front_live;
+static bool pair;   /* front linked ahead of table; writers 2 and 3 insert into table directly */
 static struct ts_flow_key keys[WRITERS][PER];
 static bool overlap;   /* every writer over every key */
 static unsigned long undone, replaced;   /* by the replacers */
@@ -98,6 +116,7 @@ static void make_keys(void)
 }
 
 struct sweep {
+	struct ts_dp_table *t;
 	unsigned me;
 	unsigned every;   /* remove one of its live slots in `every` */
 	unsigned n;
@@ -109,7 +128,7 @@ static int sweep_slot(uint64_t *slot, void *ctx)
 	uint64_t st = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 
 	if ((overlap || owner_of(st) == s->me) && ++s->n % s->every == 0)
-		ts_table_remove_slot(&table, slot, st);
+		ts_table_remove_slot(s->t, slot, st);
 	return 0;
 }
 
@@ -172,79 +191,126 @@ static void *writer(void *arg)
 		if (replacers && me >= 2) {
 			replace(k, &v, r >> 40);
 		} else if (op < (replacers ? 12 : 8)) {
-			ts_table_insert(&table, k, &v);
+			ts_table_insert(pair && me < 2 ? &front : &table, k, &v);
 		} else if (op < 15) {
-			ts_table_delete(&table, k);
+			ts_table_delete(pair ? &front : &table, k);
 		} else {
-			struct sweep s = { .me = me, .every = 3 };
+			struct sweep s = { .t = &table, .me = me, .every = 3 };
 
 			ts_table_foreach(&table, sweep_slot, &s);
+			s.t = &front;
+			if (pair)
+				ts_table_foreach(&front, sweep_slot, &s);
 		}
 	}
 	return NULL;
 }
 
 
-/* The table after the writers: whole, as after any sequence of writes. */
-static void check_whole(void)
+/* Table t after the writers: whole, as after any sequence of writes;
+ * each key found from `from` (the table a find starts at) at its slot. */
+static void check_whole(const struct ts_dp_table *t, const struct ts_dp_table *from)
 {
 	uint32_t nlive = 0;
 
-	for (uint32_t b = 0; b < table.nbuckets; b++) {
+	for (uint32_t b = 0; b < t->nbuckets; b++) {
 		uint64_t tags = 0;
 
 		for (uint32_t j = 0; j < TS_BUCKET_SLOTS; j++) {
-			uint64_t *s = slot_at(b, j), *f, h;
+			uint64_t *s = (uint64_t *)(t->mem + (size_t)b * t->bucket_size + (size_t)j * t->slot_size);
+			uint64_t *f, h;
 
 			TS_CHECK((*s & TS_SLOT_KIND_MASK) != TS_SLOT_BUSY, "bucket %u slot %u left claimed", b, j);
 			if ((*s & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE)
 				continue;
 			nlive++;
-			h = ts_hash((const __u64 *)(s + 1), table.key_words, table.seed);
+			h = ts_hash((const __u64 *)(s + 1), t->key_words, t->seed);
 			tags |= (uint64_t)TS_TAG_BYTE(h) << (8 * j);
-			f = ts_table_find(&table, s + 1);
+			f = ts_table_find(from, s + 1);
 			TS_CHECK(f == s, "bucket %u slot %u: its key is found %s", b, j,
 				 f ? "in another slot (live twice)" : "nowhere");
 		}
-		TS_CHECK(table.tags[b] == tags, "bucket %u: tags %016llx, its slots' bytes %016llx", b,
-			 (unsigned long long)table.tags[b], (unsigned long long)tags);
+		TS_CHECK(t->tags[b] == tags, "bucket %u: tags %016llx, its slots' bytes %016llx", b,
+			 (unsigned long long)t->tags[b], (unsigned long long)tags);
 	}
-	TS_CHECK(live == nlive, "live count %llu, live slots %u", (unsigned long long)live, nlive);
+	TS_CHECK(*t->live == nlive, "live count %llu, live slots %u", (unsigned long long)*t->live, nlive);
+}
+
+/* Before the race, one writer: a key live in the small table, inserted
+ * again straight into the large one (its settle looks ahead), is refused
+ * and stays live once, in the small table. */
+static void settle_across_by_hand(void)
+{
+	const struct ts_flow_val v = { .isn = 1 };
+
+	for (unsigned i = 0; i < PER; i++) {
+		const struct ts_flow_key *k = &keys[0][i];
+		int err;
+
+		if (ts_table_insert(&front, k, &v))
+			continue;   /* the small table's buckets are full: nothing to test with k */
+		err = ts_table_insert(&table, k, &v);
+		TS_CHECK(err == -EEXIST && !ts_table_find(&table, k) && ts_table_find(&front, k),
+			 "key %u, live in the small table, inserted into the large one: %d, %s", i, err,
+			 ts_table_find(&table, k) ? "live in both" : "not live once");
+		ts_table_delete(&front, k);
+	}
+	TS_CHECK(!live && !front_live, "%llu and %llu left live", (unsigned long long)front_live,
+		 (unsigned long long)live);
+}
+
+/* A table of n buckets, empty, counting into *count. */
+static bool table_new(struct ts_dp_table *t, uint32_t n, __u64 *count)
+{
+	size_t slot = 8 + sizeof(struct ts_flow_key) + sizeof(struct ts_flow_val);
+
+	*count = 0;
+	*t = (struct ts_dp_table){
+		.nbuckets = n, .bucket_mask = n - 1, .slot_size = slot,
+		.bucket_size = TS_BUCKET_SLOTS * slot, .key_words = sizeof(struct ts_flow_key) / 8,
+		.val_size = sizeof(struct ts_flow_val), .capacity = BUCKETS * TS_BUCKET_SLOTS,
+		.seed = SEED, .live = count, .writable = true,
+	};
+	t->mem = calloc(n, t->bucket_size);
+	t->tags = calloc(n, sizeof(*t->tags));
+	return t->mem && t->tags;
 }
 
 static void test_table_writers(void)
 {
 	pthread_t th[WRITERS];
-	size_t slot = 8 + sizeof(struct ts_flow_key) + sizeof(struct ts_flow_val);
 
-	live = 0, settled = 0;
-	table = (struct ts_dp_table){
-		.nbuckets = BUCKETS, .bucket_mask = BUCKETS - 1, .slot_size = slot,
-		.bucket_size = TS_BUCKET_SLOTS * slot, .key_words = sizeof(struct ts_flow_key) / 8,
-		.val_size = sizeof(struct ts_flow_val), .capacity = BUCKETS * TS_BUCKET_SLOTS,
-		.seed = SEED, .live = &live, .writable = true,
-	};
-	table.mem = calloc(BUCKETS, table.bucket_size);
-	table.tags = calloc(BUCKETS, sizeof(*table.tags));
-	if (!table.mem || !table.tags) {
+	settled = 0;
+	if (!table_new(&table, BUCKETS, &live) || !table_new(&front, 2, &front_live)) {
 		TS_CHECK(0, "out of memory");
-		return;
+		goto out;
 	}
 	make_keys();
+	if (pair) {
+		ts_table_link(&front, &table);
+		settle_across_by_hand();
+	}
 	for (uintptr_t i = 0; i < WRITERS; i++)
 		pthread_create(&th[i], NULL, writer, (void *)i);
 	for (int i = 0; i < WRITERS; i++)
 		pthread_join(th[i], NULL);
-	check_whole();
+	check_whole(&table, pair ? &front : &table);
+	if (pair)
+		check_whole(&front, &front);
 	printf("# %u writers x %u operations over %u keys (%s); %llu live at the end", WRITERS, rounds,
 	       WRITERS * PER, overlap ? "every writer over every key" : "each writer its own",
-	       (unsigned long long)live);
+	       (unsigned long long)(live + front_live));
+	if (pair)
+		printf(" (%llu in the small table)", (unsigned long long)front_live);
 	if (replacers)
 		printf("; %lu entries replaced, %lu replacements undone (their tag taken twice), %lu gave way "
 		       "to a copy already live", replaced, undone, settled);
 	printf("\n");
+out:
 	free(table.mem);
 	free(table.tags);
+	free(front.mem);
+	free(front.tags);
 }
 
 int main(void)
@@ -255,6 +321,10 @@ int main(void)
 	replacers = true;
 	rounds = 4 * ROUNDS;   /* undos are rare: tens in a run */
 	ts_run("table_replacers_tsan", test_table_writers);
+	replacers = false;
+	pair = true;
+	rounds = ROUNDS;
+	ts_run("table_pair_tsan", test_table_writers);
 	return ts_done();
 }
 

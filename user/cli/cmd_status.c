@@ -34,20 +34,7 @@ static const struct ts_cmd_syntax syntax = {
 	.opts = { ts_cli_json_opt },
 };
 
-/* indexed by enum ts_table */
-static const char *fill_names[] = { "flows", "halfopen", "hosts", "prefixes", "rules" };
-_Static_assert(TS_TBL_FLOWS == 0 && TS_TBL_RULES == 4 && TS_TBL_COUNT == 5, "fill_names order");
-
 #define MIB (1024.0 * 1024.0)
-
-static void fill_pairs(const struct ts_dp_fill *f, uint32_t used[5], uint32_t max[5])
-{
-	used[0] = f->flows;    max[0] = f->flows_max;
-	used[1] = f->halfopen; max[1] = f->halfopen_max;
-	used[2] = f->hosts;    max[2] = f->hosts_max;
-	used[3] = f->prefixes; max[3] = f->prefixes_max;
-	used[4] = f->rules;    max[4] = f->rules_max;
-}
 
 /* Our pinned link still holds a program on the interface. */
 static bool xdp_live(const char *ifname)
@@ -60,7 +47,7 @@ static bool xdp_live(const char *ifname)
 
 static void print_text(const struct view *v)
 {
-	uint32_t used[5], max[5];
+	struct ts_dp_table_row rows[TS_DP_TABLE_ROWS];
 	time_t now = time(NULL);
 
 	printf("version     %s (installed by %s)\n", ts_version(), v->st.version[0] ? v->st.version : "?");
@@ -139,11 +126,14 @@ static void print_text(const struct view *v)
 			       ai.expires_ms / 1000 - (int64_t)now, ai.resolver);
 		}
 	}
-	fill_pairs(&v->fill, used, max);
+	ts_dp_table_rows(&v->fill, &v->mem, rows);
 	printf("tables         entries / capacity     fill      memory\n");
-	for (int i = 0; i < 5; i++)
-		printf("  %-9s %10u / %-10u %5.1f%% %8.1f MiB\n", fill_names[i], used[i], max[i],
-		       max[i] ? 100.0 * used[i] / max[i] : 0.0, v->mem.table[i] / MIB);
+	for (int i = 0; i < TS_DP_TABLE_ROWS; i++)
+		printf("  %-9s %10u / %-10u %5.1f%% %8.1f MiB\n", rows[i].name, rows[i].used, rows[i].max,
+		       rows[i].max ? 100.0 * rows[i].used / rows[i].max : 0.0, rows[i].memory_bytes / MIB);
+	printf("  %-9s %10u / %-10u %5.1f%%  in the small flow table (read first)\n", "", v->fill.flows_small,
+	       v->fill.flows_small_slots,
+	       v->fill.flows_small_slots ? 100.0 * v->fill.flows_small / v->fill.flows_small_slots : 0.0);
 	printf("  %-9s %10" PRIu64 " / %-10" PRIu64 " %5.1f%%  bits set\n", "summary", v->fill.summary_set,
 	       v->fill.summary_bits, v->fill.summary_bits ? 100.0 * v->fill.summary_set / v->fill.summary_bits : 0.0);
 	printf("  %-41s %8.1f MiB\n", "other maps", v->mem.other / MIB);
@@ -193,7 +183,7 @@ static void json_metrics(struct ts_json *j, const struct ts_names_state *names)
 
 static void print_json(const struct view *v)
 {
-	uint32_t used[5], max[5];
+	struct ts_dp_table_row rows[TS_DP_TABLE_ROWS];
 	struct ts_json j;
 
 	ts_json_init(&j, stdout);
@@ -280,13 +270,17 @@ static void print_json(const struct view *v)
 	ts_json_arr_close(&j);
 	json_metrics(&j, v->names);
 	ts_proxy_view_json(&j, &v->st);
-	fill_pairs(&v->fill, used, max);
+	ts_dp_table_rows(&v->fill, &v->mem, rows);
 	ts_json_obj_open(&j, "tables");
-	for (int i = 0; i < 5; i++) {
-		ts_json_obj_open(&j, fill_names[i]);
-		ts_json_u64(&j, "used", used[i]);
-		ts_json_u64(&j, "max", max[i]);
-		ts_json_u64(&j, "memory_bytes", v->mem.table[i]);
+	for (int i = 0; i < TS_DP_TABLE_ROWS; i++) {
+		ts_json_obj_open(&j, rows[i].name);
+		ts_json_u64(&j, "used", rows[i].used);
+		ts_json_u64(&j, "max", rows[i].max);
+		ts_json_u64(&j, "memory_bytes", rows[i].memory_bytes);
+		if (i == 0) {
+			ts_json_u64(&j, "small_table_used", v->fill.flows_small);
+			ts_json_u64(&j, "small_table_slots", v->fill.flows_small_slots);
+		}
 		ts_json_obj_close(&j);
 	}
 	ts_json_obj_close(&j);

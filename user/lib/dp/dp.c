@@ -44,6 +44,7 @@ static const struct {
 	[TS_MAP_TABLE_FILL] = SKEL_MAP(ts_table_fill),
 	[TS_MAP_TAGS] = SKEL_MAP(ts_tags),
 	[TS_MAP_IFACE_STATS] = SKEL_MAP(ts_iface_stats),
+	[TS_MAP_FLOWS_SMALL] = SKEL_MAP(ts_flows_small),
 };
 
 const char *ts_dp_map_name(enum ts_dp_map map)
@@ -70,6 +71,9 @@ static const struct {
 			      TS_DEFAULT_PREFIXES },
 	[TS_TBL_RULES] = { TS_MAP_RULES, sizeof(struct ts_rule_key), sizeof(struct ts_rule_val),
 			   TS_DEFAULT_RULES },
+	/* its capacity is ts_flows' (shared); its size follows ts_flows' (small_buckets) */
+	[TS_TBL_FLOWS_SMALL] = { TS_MAP_FLOWS_SMALL, sizeof(struct ts_flow_key), sizeof(struct ts_flow_val),
+				 TS_DEFAULT_FLOWS },
 };
 
 enum ts_dp_map ts_dp_table_map(enum ts_table t)
@@ -77,11 +81,13 @@ enum ts_dp_map ts_dp_table_map(enum ts_table t)
 	return table_shape[t].map;
 }
 
-/* Capacity the caller asked for a table (0 = TS_DEFAULT_*). */
+/* Capacity the caller asked for a table (0 = TS_DEFAULT_*); the small
+ * flow table's is ts_flows', the one they share. */
 static uint32_t wanted_capacity(const struct ts_dp_open_opts *o, enum ts_table t)
 {
 	uint32_t cap[TS_TBL_COUNT] = {
 		[TS_TBL_FLOWS] = o->cap_flows,
+		[TS_TBL_FLOWS_SMALL] = o->cap_flows,
 		[TS_TBL_HALFOPEN] = o->cap_halfopen,
 		[TS_TBL_HOSTS] = o->cap_hosts,
 		[TS_TBL_PREFIXES] = o->cap_prefixes,
@@ -89,6 +95,19 @@ static uint32_t wanted_capacity(const struct ts_dp_open_opts *o, enum ts_table t
 	};
 
 	return cap[t] ? cap[t] : table_shape[t].default_cap;
+}
+
+/* The buckets a table is made with: twice its capacity in slots; the
+ * small flow table 1/TS_FLOWS_SMALL_SHARE of ts_flows', at most
+ * TS_FLOWS_SMALL_BUCKETS. */
+static uint32_t wanted_buckets(const struct ts_dp_open_opts *o, enum ts_table t)
+{
+	uint32_t b = ts_table_slots_for(wanted_capacity(o, t)) / TS_BUCKET_SLOTS;
+
+	if (t != TS_TBL_FLOWS_SMALL)
+		return b;
+	b /= TS_FLOWS_SMALL_SHARE;
+	return b < TS_FLOWS_SMALL_BUCKETS ? b : TS_FLOWS_SMALL_BUCKETS;
 }
 
 /* Where everything lives in ts_tags. */
@@ -203,6 +222,7 @@ static int map_tables(struct ts_dp *dp, const struct ts_config *cfg, bool writab
 			return -EPROTO;
 		}
 	}
+	ts_table_link(&dp->tables[TS_TBL_FLOWS_SMALL], &dp->tables[TS_TBL_FLOWS]);
 	return 0;
 }
 
@@ -358,8 +378,7 @@ int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts)
 	/* explain's program is loaded apart, by whoever judges (judge.c) */
 	bpf_program__set_autoload(dp->skel->progs.ts_judge, false);
 	for (int t = 0; t < TS_TBL_COUNT; t++)
-		bpf_map__set_max_entries(skel_map(dp->skel, table_shape[t].map),
-					 ts_table_slots_for(wanted_capacity(opts, t)) / TS_BUCKET_SLOTS);
+		bpf_map__set_max_entries(skel_map(dp->skel, table_shape[t].map), wanted_buckets(opts, t));
 	for (int m = 0; m < TS_MAP_COUNT; m++) {
 		struct bpf_map *map = skel_map(dp->skel, m);
 

@@ -85,6 +85,7 @@ enum ts_dp_map {
 	TS_MAP_TABLE_FILL,
 	TS_MAP_TAGS,
 	TS_MAP_IFACE_STATS,
+	TS_MAP_FLOWS_SMALL,
 	TS_MAP_COUNT,
 };
 int ts_dp_map_fd(const struct ts_dp *dp, enum ts_dp_map map);
@@ -168,10 +169,11 @@ bool ts_reason_is_drop(uint32_t reason);
 struct ts_dp_flow {
 	struct ts_flow_key key;
 	struct ts_flow_val val;
-	bool halfopen;                     /* from ts_halfopen, else ts_flows */
+	bool halfopen;                     /* from ts_halfopen, else an established flow */
 };
-/* Calls fn for every entry of ts_flows and ts_halfopen; fn returning
- * nonzero stops the walk and is returned. */
+/* Calls fn for every entry of the flow tables (the established flows'
+ * two, then ts_halfopen); fn returning nonzero stops the walk and is
+ * returned. */
 int ts_dp_flows_foreach(const struct ts_dp *dp,
 			int (*fn)(const struct ts_dp_flow *f, void *ctx), void *ctx);
 
@@ -182,7 +184,7 @@ int ts_dp_flows_foreach(const struct ts_dp *dp,
 int ts_dp_flows_remove(struct ts_dp *dp, bool (*match)(const struct ts_dp_flow *f, void *ctx),
 		       void *ctx, uint32_t *removed);
 
-/* The live entry of k in ts_halfopen or ts_flows (a pointer into the
+/* The live entry of k in ts_halfopen or the established flows' tables (a pointer into the
  * mapped table: tests age entries through it), or NULL. */
 struct ts_flow_val *ts_dp_flow_find(const struct ts_dp *dp, bool halfopen, const struct ts_flow_key *k);
 /* Insert as the datapath does: -EEXIST, -ENOSPC (bench, tests). */
@@ -205,7 +207,10 @@ int ts_dp_gc(struct ts_dp *dp, uint64_t now_ns, struct ts_dp_gc_result *res);
 int ts_dp_memory(const struct ts_dp *dp, struct ts_dp_mem *out);
 
 struct ts_dp_fill {
-	uint32_t flows, flows_max;
+	uint32_t flows, flows_max;         /* established flows, in both their tables */
+	/* of them in the small table read first (turnstile.h), of its slots:
+	 * while flows_small is all of flows, no packet reads ts_flows */
+	uint32_t flows_small, flows_small_slots;
 	uint32_t halfopen, halfopen_max;
 	uint32_t hosts, hosts_max;
 	uint32_t prefixes, prefixes_max;
@@ -216,6 +221,18 @@ struct ts_dp_fill {
 	uint64_t summary_set, summary_bits;
 };
 int ts_dp_fill_levels(const struct ts_dp *dp, struct ts_dp_fill *out);
+
+/* A table as `status` and the metrics show it: the established flows'
+ * two tables are one row, "flows" (their entries, their one capacity,
+ * their memory together). */
+#define TS_DP_TABLE_ROWS 5
+struct ts_dp_table_row {
+	const char *name;
+	uint32_t used, max;
+	uint64_t memory_bytes;
+};
+void ts_dp_table_rows(const struct ts_dp_fill *f, const struct ts_dp_mem *mem,
+		      struct ts_dp_table_row rows[TS_DP_TABLE_ROWS]);
 
 /* The address summary of a slot (include/turnstile.h): may the slot's
  * tables hold an entry for addr (a host), as the datapath judges it (sc:

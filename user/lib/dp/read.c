@@ -180,6 +180,9 @@ out:
 	return err;
 }
 
+/* The flow tables, the established flows' two first (turnstile.h). */
+static const enum ts_table flow_tables[] = { TS_TBL_FLOWS_SMALL, TS_TBL_FLOWS, TS_TBL_HALFOPEN };
+
 struct flow_walk {
 	const struct ts_dp_table *t;
 	bool halfopen;
@@ -213,13 +216,14 @@ static int visit_flow(uint64_t *slot, void *arg)
 int ts_dp_flows_foreach(const struct ts_dp *dp,
 			int (*fn)(const struct ts_dp_flow *f, void *ctx), void *ctx)
 {
-	struct flow_walk w = { &dp->tables[TS_TBL_FLOWS], false, fn, ctx };
-	int ret = ts_table_foreach(w.t, visit_flow, &w);
+	int ret = 0;
 
-	if (ret)
-		return ret;
-	w = (struct flow_walk){ &dp->tables[TS_TBL_HALFOPEN], true, fn, ctx };
-	return ts_table_foreach(w.t, visit_flow, &w);
+	for (size_t i = 0; i < sizeof(flow_tables) / sizeof(flow_tables[0]) && !ret; i++) {
+		struct flow_walk w = { &dp->tables[flow_tables[i]], flow_tables[i] == TS_TBL_HALFOPEN, fn, ctx };
+
+		ret = ts_table_foreach(w.t, visit_flow, &w);
+	}
+	return ret;
 }
 
 struct flow_cut {
@@ -245,21 +249,23 @@ static int cut_flow(uint64_t *slot, void *arg)
 int ts_dp_flows_remove(struct ts_dp *dp, bool (*match)(const struct ts_dp_flow *f, void *ctx),
 		       void *ctx, uint32_t *removed)
 {
-	struct flow_cut w = { &dp->tables[TS_TBL_FLOWS], false, match, ctx, 0 };
+	struct flow_cut w = { NULL, false, match, ctx, 0 };
 
 	if (dp->tables_ro)
 		return -EROFS;
-	ts_table_foreach(w.t, cut_flow, &w);
-	w.t = &dp->tables[TS_TBL_HALFOPEN];
-	w.halfopen = true;
-	ts_table_foreach(w.t, cut_flow, &w);
+	for (size_t i = 0; i < sizeof(flow_tables) / sizeof(flow_tables[0]); i++) {
+		w.t = &dp->tables[flow_tables[i]];
+		w.halfopen = flow_tables[i] == TS_TBL_HALFOPEN;
+		ts_table_foreach(w.t, cut_flow, &w);
+	}
 	*removed = w.removed;
 	return 0;
 }
 
 struct ts_flow_val *ts_dp_flow_find(const struct ts_dp *dp, bool halfopen, const struct ts_flow_key *k)
 {
-	const struct ts_dp_table *t = &dp->tables[halfopen ? TS_TBL_HALFOPEN : TS_TBL_FLOWS];
+	/* the established flows' small table, and ts_flows behind it */
+	const struct ts_dp_table *t = &dp->tables[halfopen ? TS_TBL_HALFOPEN : TS_TBL_FLOWS_SMALL];
 	uint64_t *s = ts_table_find(t, k);
 
 	return s ? ts_table_val(t, s) : NULL;
@@ -268,7 +274,7 @@ struct ts_flow_val *ts_dp_flow_find(const struct ts_dp *dp, bool halfopen, const
 int ts_dp_flow_insert(struct ts_dp *dp, bool halfopen, const struct ts_flow_key *k,
 		      const struct ts_flow_val *v)
 {
-	return ts_table_insert(&dp->tables[halfopen ? TS_TBL_HALFOPEN : TS_TBL_FLOWS], k, v);
+	return ts_table_insert(&dp->tables[halfopen ? TS_TBL_HALFOPEN : TS_TBL_FLOWS_SMALL], k, v);
 }
 
 /* Same rule as the BPF side (bpf/flow.h): idle longer than its state's timeout
@@ -305,14 +311,11 @@ int ts_dp_gc(struct ts_dp *dp, uint64_t now_ns, struct ts_dp_gc_result *res)
 	struct ts_slot_cfg sc;
 	int err = ts_dp_slot_cfg_read(dp, &sc);
 
-	if (!err) {
-		struct gc_walk w = { &dp->tables[TS_TBL_FLOWS], &sc, now_ns, 0 };
+	for (size_t i = 0; !err && i < sizeof(flow_tables) / sizeof(flow_tables[0]); i++) {
+		struct gc_walk w = { &dp->tables[flow_tables[i]], &sc, now_ns, 0 };
 
 		ts_table_foreach(w.t, gc_slot, &w);
-		r.flows_removed = w.removed;
-		w = (struct gc_walk){ &dp->tables[TS_TBL_HALFOPEN], &sc, now_ns, 0 };
-		ts_table_foreach(w.t, gc_slot, &w);
-		r.halfopen_removed = w.removed;
+		*(flow_tables[i] == TS_TBL_HALFOPEN ? &r.halfopen_removed : &r.flows_removed) += w.removed;
 	}
 	if (res)
 		*res = r;
@@ -323,8 +326,10 @@ int ts_dp_fill_levels(const struct ts_dp *dp, struct ts_dp_fill *out)
 {
 	const struct ts_dp_table *t = dp->tables;
 
-	out->flows = ts_table_live(&t[TS_TBL_FLOWS]);
+	out->flows = ts_table_used(&t[TS_TBL_FLOWS]);
 	out->flows_max = t[TS_TBL_FLOWS].capacity;
+	out->flows_small = ts_table_live(&t[TS_TBL_FLOWS_SMALL]);
+	out->flows_small_slots = t[TS_TBL_FLOWS_SMALL].nbuckets * TS_BUCKET_SLOTS;
 	out->halfopen = ts_table_live(&t[TS_TBL_HALFOPEN]);
 	out->halfopen_max = t[TS_TBL_HALFOPEN].capacity;
 	out->hosts = ts_table_live(&t[TS_TBL_HOSTS]);
@@ -389,4 +394,17 @@ int ts_dp_rule_find(const struct ts_dp *dp, const struct ts_rule_key *k, uint32_
 		return -ENOENT;
 	*rule_id = ((const struct ts_rule_val *)ts_table_val(t, s))->rule_id;
 	return 0;
+}
+
+void ts_dp_table_rows(const struct ts_dp_fill *f, const struct ts_dp_mem *mem,
+		      struct ts_dp_table_row rows[TS_DP_TABLE_ROWS])
+{
+	const uint64_t *m = mem->table;
+
+	rows[0] = (struct ts_dp_table_row){ "flows", f->flows, f->flows_max,
+					    m[TS_TBL_FLOWS] + m[TS_TBL_FLOWS_SMALL] };
+	rows[1] = (struct ts_dp_table_row){ "halfopen", f->halfopen, f->halfopen_max, m[TS_TBL_HALFOPEN] };
+	rows[2] = (struct ts_dp_table_row){ "hosts", f->hosts, f->hosts_max, m[TS_TBL_HOSTS] };
+	rows[3] = (struct ts_dp_table_row){ "prefixes", f->prefixes, f->prefixes_max, m[TS_TBL_PREFIXES] };
+	rows[4] = (struct ts_dp_table_row){ "rules", f->rules, f->rules_max, m[TS_TBL_RULES] };
 }

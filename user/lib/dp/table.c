@@ -72,6 +72,24 @@ void ts_table_unmap(struct ts_dp_table *t)
 	t->mem = NULL;
 }
 
+void ts_table_link(struct ts_dp_table *small, struct ts_dp_table *large)
+{
+	small->behind = large;
+	large->ahead = small;
+	small->first_pos = ts_table_first_pos(TS_TBL_FLOWS_SMALL, small->bucket_mask);
+	large->first_pos = ts_table_first_pos(TS_TBL_FLOWS, small->bucket_mask);
+}
+
+static __u64 count_of(const struct ts_dp_table *t)
+{
+	return t && t->live ? __atomic_load_n(t->live, __ATOMIC_RELAXED) : 0;
+}
+
+uint64_t ts_table_used(const struct ts_dp_table *t)
+{
+	return count_of(t) + count_of(t->ahead) + count_of(t->behind);
+}
+
 static uint64_t *bucket_tags(const struct ts_dp_table *t, uint32_t b)
 {
 	return &t->tags[b];
@@ -82,8 +100,9 @@ static uint8_t *bucket_at(const struct ts_dp_table *t, uint32_t b)
 	return t->mem + (size_t)b * t->bucket_size;
 }
 
-/* The live slot holding key, the state it was found with (ts_table.h). */
-static uint64_t *find(const struct ts_dp_table *t, const void *key, uint64_t *seen)
+/* The live slot holding key in t alone, the state it was found with
+ * (ts_table.h). */
+static uint64_t *find_in(const struct ts_dp_table *t, const void *key, uint64_t *seen)
 {
 	uint64_t h = ts_hash(key, t->key_words, t->seed);
 
@@ -102,9 +121,11 @@ static uint64_t *find(const struct ts_dp_table *t, const void *key, uint64_t *se
 
 uint64_t *ts_table_find(const struct ts_dp_table *t, const void *key)
 {
-	uint64_t seen;
+	uint64_t seen, *s = NULL;
 
-	return find(t, key, &seen);
+	for (; t && !s; t = t->behind)
+		s = find_in(t, key, &seen);
+	return s;
 }
 
 /* Key and value into a claimed slot, word by word: readers may be reading
@@ -119,37 +140,41 @@ static void write_words(uint64_t *dst, const void *src, size_t bytes)
 	}
 }
 
-bool ts_table_settle(struct ts_dp_table *t, const void *key, uint64_t *s, uint64_t pub)
+/* The key's copies in table u settled against the one at position mine:
+ * true if that one must go. */
+static bool settle_in(const struct ts_dp_table *u, const void *key, uint64_t h, uint32_t mine)
 {
-	size_t off = (uint8_t *)s - t->mem;
-	uint32_t bi = off / t->bucket_size, j = off % t->bucket_size / t->slot_size;
-	uint32_t mine = bi * TS_BUCKET_SLOTS + j;
-	uint64_t h = ts_hash(key, t->key_words, t->seed);
+	for (uint32_t w = 0; u && u->mem && w < 2; w++) {
+		uint32_t b = ts_table_bucket(h, u->bucket_mask, w);
 
-	for (uint32_t w = 0; w < 2; w++) {
-		uint32_t b = ts_table_bucket(h, t->bucket_mask, w);
-
-		if (ts_bucket_settle(bucket_at(t, b), bucket_tags(t, b), b, t->slot_size, h, key,
-				     t->key_words, mine, t->live)) {
-			ts_slot_remove(bucket_tags(t, bi), s, j, pub, t->live);
+		if (ts_bucket_settle(bucket_at(u, b), bucket_tags(u, b), u->first_pos + b * TS_BUCKET_SLOTS,
+				     u->slot_size, h, key, u->key_words, mine, u->live))
 			return true;
-		}
 	}
 	return false;
 }
 
-int ts_table_insert(struct ts_dp_table *t, const void *key, const void *val)
+bool ts_table_settle(struct ts_dp_table *t, const void *key, uint64_t *s, uint64_t pub)
 {
+	size_t off = (uint8_t *)s - t->mem;
+	uint32_t bi = off / t->bucket_size, j = off % t->bucket_size / t->slot_size;
+	uint32_t mine = t->first_pos + bi * TS_BUCKET_SLOTS + j;
 	uint64_t h = ts_hash(key, t->key_words, t->seed);
+
+	if (!settle_in(t, key, h, mine) && !settle_in(t->ahead, key, h, mine) &&
+	    !settle_in(t->behind, key, h, mine))
+		return false;
+	ts_slot_remove(bucket_tags(t, bi), s, j, pub, t->live);
+	return true;
+}
+
+/* Insert into t alone: 0, -EEXIST (another writer's copy stayed), or
+ * -ENOSPC (neither bucket has room). */
+static int insert_in(struct ts_dp_table *t, const void *key, const void *val, uint64_t h)
+{
 	uint32_t b[2] = { ts_table_bucket(h, t->bucket_mask, 0), ts_table_bucket(h, t->bucket_mask, 1) };
 	uint64_t freem[2];
 
-	if (!t->mem || !t->writable)
-		return -EPERM;
-	if (ts_table_find(t, key))
-		return -EEXIST;
-	if (__atomic_load_n(t->live, __ATOMIC_RELAXED) >= t->capacity)
-		return -ENOSPC;
 	for (int w = 0; w < 2; w++)
 		freem[w] = ts_tags_free_for(ts_load_acquire(bucket_tags(t, b[w])), TS_TAG_BYTE(h));
 	if (ts_tags_count(freem[1]) > ts_tags_count(freem[0])) {   /* the emptier bucket first */
@@ -177,6 +202,22 @@ int ts_table_insert(struct ts_dp_table *t, const void *key, const void *val)
 		}
 	}
 	return -ENOSPC;
+}
+
+int ts_table_insert(struct ts_dp_table *t, const void *key, const void *val)
+{
+	uint64_t h = ts_hash(key, t->key_words, t->seed);
+	int err = -ENOSPC;
+
+	if (!t->mem || !t->writable)
+		return -EPERM;
+	if (ts_table_find(t, key))
+		return -EEXIST;
+	if (ts_table_used(t) >= t->capacity)
+		return -ENOSPC;
+	for (; t && err == -ENOSPC; t = t->behind)
+		err = t->mem ? insert_in(t, key, val, h) : -ENOSPC;
+	return err;
 }
 
 int ts_table_put(struct ts_dp_table *t, const void *key, const void *val)
@@ -209,11 +250,13 @@ bool ts_table_remove_slot(struct ts_dp_table *t, uint64_t *slot, uint64_t seen)
 
 int ts_table_delete(struct ts_dp_table *t, const void *key)
 {
-	uint64_t seen, *s = find(t, key, &seen);
+	for (; t; t = t->behind) {
+		uint64_t seen, *s = find_in(t, key, &seen);
 
-	if (!s)
-		return -ENOENT;
-	return ts_table_remove_slot(t, s, seen) ? 0 : -ENOENT;
+		if (s)
+			return ts_table_remove_slot(t, s, seen) ? 0 : -ENOENT;
+	}
+	return -ENOENT;
 }
 
 /* A writer that died mid-insert or mid-removal leaves a slot claimed, or

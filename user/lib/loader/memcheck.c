@@ -176,7 +176,7 @@ static void breakdown(const struct ts_dp_mem *m, char *buf, size_t len)
 {
 	static const char *const names[TS_TBL_COUNT] = {
 		[TS_TBL_FLOWS] = "flows", [TS_TBL_HALFOPEN] = "half-open", [TS_TBL_HOSTS] = "hosts",
-		[TS_TBL_PREFIXES] = "prefixes", [TS_TBL_RULES] = "rules",
+		[TS_TBL_PREFIXES] = "prefixes", [TS_TBL_RULES] = "rules", [TS_TBL_FLOWS_SMALL] = "small flows",
 	};
 	size_t off = 0;
 

@@ -76,21 +76,23 @@ void ts_prom_counters(FILE *out, const struct ts_dp_rule_stat *rules, size_t nru
 
 static void tables(FILE *out, const struct ts_dp_fill *f, const struct ts_dp_mem *mem)
 {
-	static const char *const names[] = { "flows", "halfopen", "hosts", "prefixes", "rules" };
-	const uint32_t used[] = { f->flows, f->halfopen, f->hosts, f->prefixes, f->rules };
-	const uint32_t max[] = { f->flows_max, f->halfopen_max, f->hosts_max, f->prefixes_max, f->rules_max };
+	struct ts_dp_table_row rows[TS_DP_TABLE_ROWS];
 
+	ts_dp_table_rows(f, mem, rows);
 	family(out, "turnstile_table_entries", "gauge", "Entries in each dataplane table.");
-	for (int i = 0; i < 5; i++)
-		fprintf(out, "turnstile_table_entries{table=\"%s\"} %u\n", names[i], used[i]);
+	for (int i = 0; i < TS_DP_TABLE_ROWS; i++)
+		fprintf(out, "turnstile_table_entries{table=\"%s\"} %u\n", rows[i].name, rows[i].used);
 	family(out, "turnstile_table_capacity", "gauge", "Entries each dataplane table can hold.");
-	for (int i = 0; i < 5; i++)
-		fprintf(out, "turnstile_table_capacity{table=\"%s\"} %u\n", names[i], max[i]);
+	for (int i = 0; i < TS_DP_TABLE_ROWS; i++)
+		fprintf(out, "turnstile_table_capacity{table=\"%s\"} %u\n", rows[i].name, rows[i].max);
 	family(out, "turnstile_table_memory_bytes", "gauge",
 	       "Kernel memory of each dataplane table (buckets and tags words).");
-	for (int i = 0; i < 5; i++)
-		fprintf(out, "turnstile_table_memory_bytes{table=\"%s\"} %" PRIu64 "\n", names[i],
-			mem->table[i]);
+	for (int i = 0; i < TS_DP_TABLE_ROWS; i++)
+		fprintf(out, "turnstile_table_memory_bytes{table=\"%s\"} %" PRIu64 "\n", rows[i].name,
+			rows[i].memory_bytes);
+	scalar(out, "turnstile_flows_small_table_entries", "gauge",
+	       "Established flows in the small flow table, which every packet reads first; "
+	       "the rest are in the large one behind it.", f->flows_small);
 	scalar(out, "turnstile_maps_memory_bytes", "gauge",
 	       "Kernel memory of every pinned map.", mem->total);
 	family(out, "turnstile_address_bitmap_fill_ratio", "gauge",
