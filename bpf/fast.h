@@ -59,30 +59,34 @@ enum ts_fast_result {
 	TS_FAST_PASS = 2,   /* a live established flow: passed and counted */
 };
 
+/* Where the fast path builds a packet's flow key: the hook's packet
+ * record (maps.h, ts_scratch), not the stack: this frame is in the
+ * deepest call chain (512 bytes), and the flow tables' two finds (table.h,
+ * flows_find) need room for their spills. The full path builds the key
+ * again (key_made is 0 until it does). */
+static __always_inline struct ts_pkt *fast_record(enum ts_hook hook)
+{
+	__u32 idx = hook - 1;
+
+	return bpf_map_lookup_elem(&ts_scratch, &idx);
+}
+
 static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, __u32 len, __u32 beyond,
 						   enum ts_hook hook)
 {
 	const struct ts_slot_cfg *sc;
 	const struct ts_config *cfg;
 	struct ethhdr *eth = data;
-	__u32 avail, idx = hook - 1;
+	__u32 avail;
 	__u64 now;
 	struct ts_l4_ports *th;
 	struct ts_flow_slot *s;
-	struct ts_pkt *scratch;
 	struct ts_flow_key *k;
+	struct ts_pkt *rec;
 	__u8 proto;
 
 	if (beyond || (void *)(eth + 1) > data_end)
 		return TS_FAST_NO;
-	/* the key in the hook's packet record, not on the stack: this frame
-	 * is in the deepest call chain (512 bytes), and the flow tables'
-	 * two finds (table.h, flows_find) need room for their spills. The
-	 * full path rebuilds it (key_made is 0 until then). */
-	scratch = bpf_map_lookup_elem(&ts_scratch, &idx);
-	if (!scratch)
-		return TS_FAST_NO;
-	k = &scratch->key;
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		struct ts_ipv4_hdr *ip = (void *)(eth + 1);
 		__u32 tot;
@@ -99,6 +103,10 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 		th = fast_l4(ip + 1, data_end, tot - sizeof(*ip), proto);
 		if (!th)
 			return TS_FAST_NO;
+		rec = fast_record(hook);
+		if (!rec)
+			return TS_FAST_NO;
+		k = &rec->key;
 		flow_key_build(k, TS_FAMILY_V4, &ip->saddr, &ip->daddr, th->source, th->dest, proto);
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ts_ipv6_hdr *ip6 = (void *)(eth + 1);
@@ -115,6 +123,10 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 		th = fast_l4(ip6 + 1, data_end, plen, proto);
 		if (!th)
 			return TS_FAST_NO;
+		rec = fast_record(hook);
+		if (!rec)
+			return TS_FAST_NO;
+		k = &rec->key;
 		flow_key_build(k, TS_FAMILY_V6, ip6->saddr, ip6->daddr, th->source, th->dest, proto);
 	} else {
 		return TS_FAST_NO;
