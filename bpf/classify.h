@@ -78,10 +78,11 @@ static __always_inline __u32 classify_l4(struct ts_pkt *p, const struct ts_run *
 }
 
 /*
- * Stage 1 for both programs, then the in-program established path: a TCP
- * segment of a live flow (without IPv6 extension headers) is decided here,
- * with no function call: calls and returns are what costs most per packet
- * (return thunks). TS_R_NONE: continue with the L4 stage.
+ * Stage 1 for both programs, then the established path: a TCP segment of
+ * a live flow (without IPv6 extension headers) is decided here. Its
+ * lookup is a call of its own (tcp_established_flow, for the stack), paid
+ * by the segments the fast path left, not by a SYN. TS_R_NONE: continue
+ * with the L4 stage.
  */
 static __always_inline __u32 ts_begin(struct ts_pkt *p, const struct ts_run *r, void *data,
 				      void *data_end, __u32 beyond, __u32 big, __u32 fast_missed)

@@ -129,14 +129,14 @@ static __always_inline __u64 table_used(const struct ts_table_fill *fill, enum t
 /*
  * Insert k -> v into a flow table (ts_flows_small, ts_flows or
  * ts_halfopen: `map`, table `t`); the caller has just not found k. 0, or
- * -ENOSPC: the table is at its capacity or neither bucket has room (a free
- * slot, fewer than TS_TAG_DUPS slots of this tag), and no entry there has
- * expired. With `evict`
- * (half-open) an entry of the key's buckets is replaced instead (of the
- * next bucket, when the key's are both empty): a SYN flood churns
- * half-open state, never established flows. A new entry takes its home
- * slot when that is free, else goes to the emptier bucket; its slot comes
- * from the tags, so the verifier walks the rest once, not once per slot.
+ * -ENOSPC: the table is at its capacity (table_used) or neither bucket has
+ * room (a free slot, fewer than TS_TAG_DUPS slots of this tag), and no
+ * entry there has expired. With `evict` (half-open) an entry of the key's
+ * buckets is replaced instead (of the next bucket, when the key's are both
+ * empty): a SYN flood churns half-open state, never established flows. A
+ * new entry takes its home slot when that is free, else goes to the
+ * emptier bucket; its slot comes from the tags, so the verifier walks the
+ * rest once, not once per slot.
  */
 static __always_inline long flow_insert_into(void *map, enum ts_table t, bool evict,
 					     const struct ts_config *cfg, const struct ts_slot_cfg *sc,

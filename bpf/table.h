@@ -40,7 +40,9 @@ static __always_inline __u64 *bucket_find(void *map, enum ts_table t, __u32 bi, 
 					  const unsigned int nwords, __u64 want, struct ts_hit *hit)
 {
 	__u8 *bk = bpf_map_lookup_elem(map, &bi);
-	__u64 *s = NULL, st = 0;   /* set on every path: the verifier refuses a register the compiler left undefined on one (2026-12-03) */
+	/* set on every path: a register the compiler leaves undefined on
+	 * one is refused by the verifier (it did, 2026-12-03) */
+	__u64 *s = NULL, st = 0;
 	__u32 j = 0;
 
 	if (!bk)
@@ -153,8 +155,7 @@ static __always_inline struct ts_flow_slot *flow_find(void *map, const struct ts
 /* ts_flows holds an entry: a find reads it after the small table. */
 static __always_inline bool flows_spilled(void)
 {
-	__u32 zero = 0;
-	struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, &zero);
+	struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, (void *)&ts_key_zero);
 
 	return fill && TS_READ_ONCE(fill->live[TS_TBL_FLOWS]);
 }

@@ -281,12 +281,13 @@ static __always_inline bool flow_superseded(const struct ts_run *r, const struct
 	       handshake_segment(&s->val, p);
 }
 
-/* TCP, the established path: one hash lookup plus array counters, inline
- * in the program. TS_R_NONE: no live flow (a stale or superseded entry is
- * removed), or an opening SYN, which the policy judges whatever ts_flows
- * holds: a new connection does not read the flow table, whose lines no
- * earlier packet brought into the cache (docs/dataplane.md, "TCP"). */
-static __noinline __u32 tcp_established(const struct ts_run *r, struct ts_pkt *p)
+/* The established path of a segment the fast path left (a FIN or RST,
+ * an audit or closing flow, a frame it does not parse): the flow tables'
+ * lookup plus array counters. A static function, in a frame of its own:
+ * inlined, the two tables' finds took the full path's frame past the 512
+ * bytes of the deepest call chain (ts_xdp, ts_xdp_full, ts_flow_put).
+ * TS_R_NONE: no live flow (a stale or superseded entry is removed). */
+static __noinline __u32 tcp_established_flow(const struct ts_run *r, struct ts_pkt *p)
 {
 	__u8 f = p->tcp_flags;
 	struct ts_flow_slot *s;
@@ -295,8 +296,6 @@ static __noinline __u32 tcp_established(const struct ts_run *r, struct ts_pkt *p
 	struct ts_hit hit = {};
 	bool from_lo;
 
-	if (tcp_opening(f))
-		return TS_R_NONE;
 	k = flow_key_of(r, p);
 	from_lo = p->from_lo;
 	s = flows_find(r->cfg, k, p->key_hash, &hit);
@@ -313,6 +312,15 @@ static __noinline __u32 tcp_established(const struct ts_run *r, struct ts_pkt *p
 		flow_track_close(v, f, from_lo);
 	count_rule(v->rule_id, r->len, false);
 	return (v->flags & TS_FLOW_AUDIT) ? TS_R_PASS_AUDIT : TS_R_PASS_ESTABLISHED;
+}
+
+/* TCP, the established path. TS_R_NONE: no live flow, or an opening SYN,
+ * which the policy judges whatever the flow tables hold: a new connection
+ * does not read them, whose lines no earlier packet brought into the
+ * cache (docs/dataplane.md, "TCP"); nor does it pay the call. */
+static __always_inline __u32 tcp_established(const struct ts_run *r, struct ts_pkt *p)
+{
+	return tcp_opening(p->tcp_flags) ? TS_R_NONE : tcp_established_flow(r, p);
 }
 
 #endif /* TS_BPF_TCP_H */

@@ -61,6 +61,8 @@ want 'turnstile_reason_packets_total{reason="drop_no_rule",verdict="drop"}' 'v >
 want 'turnstile_table_capacity{table="flows"}' 'v > 0'
 want 'turnstile_table_entries{table="rules"}' 'v >= 1'
 want 'turnstile_table_memory_bytes{table="flows"}' 'v >= 80 * 2 * 16384'
+# the connections just opened sit in the small flow table read first
+want 'turnstile_flows_small_table_entries' 'v >= 1'
 want 'turnstile_maps_memory_bytes' 'v > 0'
 want 'turnstile_address_bitmap_fill_ratio' 'v > 0 and v < 0.5'
 want 'turnstile_policy_generation' 'v >= 2'

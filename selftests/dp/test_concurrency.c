@@ -49,6 +49,13 @@
  * live twice in each 20 s run, in ts_flows (two CPUs completing one
  * handshake) and ts_halfopen (two SYNs of one connection).
  *
+ * The established flows' two tables (turnstile.h) are one set of entries
+ * here too: with a capacity of 256 flows the small table has 4 buckets
+ * (32 slots), so the steady, handshake and churn connections fill it and
+ * go on into ts_flows. The checker scans both as one (a key live in both
+ * is live twice), a find at a pause starts at the small table, and each
+ * table's count must be its live slots.
+ *
  * TS_STRESS_SECONDS: how long (default 20: two thirds with room in the
  * tables, one third full; `make soak` runs it longer). Needs root, 2 CPUs.
  *
