@@ -2,7 +2,7 @@
 /*
  * dgram.h - UDP and ICMP echo: flows opened by a datagram. The first
  * datagram from A to B on a governed port (an echo request, for
- * icmp/echo) is judged; allowed, it makes a flow in ts_flows
+ * icmp/echo) is judged; allowed, it makes a flow in the flow tables
  * (TS_DGRAM_UNREPLIED), and every later datagram of the flow, either way,
  * passes by that one lookup; B's first answer marks it replied. A
  * datagram no flow explains is judged as its sender opening to its

@@ -3,8 +3,8 @@
  * fast.h - the established fast path, tried first on every packet: an
  * untagged Ethernet frame with IPv4 without options or fragmentation (or
  * IPv6 without extension headers) carrying a TCP segment without SYN,
- * FIN or RST, of a live flow in ts_flows, neither audit nor closing, or a
- * UDP datagram of a live replied flow (dgram.h).
+ * FIN or RST, of a live flow in the flow tables, neither audit nor
+ * closing, or a UDP datagram of a live replied flow (dgram.h).
  * Such a packet is passed and counted here exactly as the full path
  * would (tcp_established, ts_end): same length checks, same flow, same
  * counters. Anything else returns having changed nothing, and the full
@@ -55,7 +55,7 @@ static __always_inline struct ts_l4_ports *fast_l4(void *l4, void *data_end, __u
 
 enum ts_fast_result {
 	TS_FAST_NO = 0,     /* not decided: the full path */
-	TS_FAST_MISS = 1,   /* not decided, and ts_flows has no entry for it */
+	TS_FAST_MISS = 1,   /* not decided, and the flow tables have no entry for it */
 	TS_FAST_PASS = 2,   /* a live established flow: passed and counted */
 };
 

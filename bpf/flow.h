@@ -128,10 +128,12 @@ static __always_inline __u64 table_used(const struct ts_table_fill *fill, enum t
 
 /*
  * Insert k -> v into a flow table (ts_flows_small, ts_flows or
- * ts_halfopen: `map`, table `t`); the caller has just not found k. 0, or
+ * ts_halfopen: `map`, table `t`); the caller has just not found k. 0;
  * -ENOSPC: the table is at its capacity (table_used) or neither bucket has
  * room (a free slot, fewer than TS_TAG_DUPS slots of this tag), and no
- * entry there has expired. With `evict` (half-open) an entry of the key's
+ * entry there has expired; -EAGAIN: another CPU took the chosen slot, or
+ * published the tag, at the same instant (the insert fails closed: a
+ * retransmission repairs it). With `evict` (half-open) an entry of the key's
  * buckets is replaced instead (of the next bucket, when the key's are both
  * empty): a SYN flood churns half-open state, never established flows. A
  * new entry takes its home slot when that is free, else goes to the
@@ -214,15 +216,15 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 	if (grow) {
 		st = ts_slot_state(&s->state);
 		if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_EMPTY)
-			return -ENOSPC;     /* another CPU took it this instant */
+			return -EAGAIN;     /* another CPU took it this instant */
 	}
 	gen = ts_slot_next_gen(st);
 	if (!ts_slot_claim(tg, &s->state, j, st, gen))
-		return -ENOSPC;     /* another CPU took it this instant */
+		return -EAGAIN;     /* another CPU took it this instant */
 	s->key = *k;
 	s->val = *v;
 	if (!ts_slot_publish(tg, &s->state, j, h, gen, &fill->live[t], !grow))
-		return -ENOSPC;     /* another CPU published this tag meanwhile */
+		return -EAGAIN;     /* another CPU published this tag meanwhile */
 	/* for the settle that follows (ts_flow_settle) */
 	p->settle = t + 1;
 	p->settle_pos = ts_table_first_pos(t, cfg->bucket_mask[TS_TBL_FLOWS_SMALL]) +
@@ -308,21 +310,24 @@ __noinline int ts_flow_settle(const struct ts_pkt *p)
  * pointers cannot be passed into one: it looks them up again for the
  * run's slot. Into ts_halfopen if `half`, else an established flow: into
  * the small table when the key's buckets there have room (or an expired
- * entry), else into ts_flows. The key is the packet's (p->key,
- * p->key_hash); a packet inserts once. */
+ * entry), else into ts_flows; a race lost in the small table fails
+ * closed, as in one table, rather than put the flow behind it for good.
+ * The key is the packet's (p->key, p->key_hash); a packet inserts once. */
 __noinline int ts_flow_put(struct ts_pkt *p, const struct ts_flow_val *v, __u32 slot, __u32 half)
 {
 	__u32 zero = 0;
 	const struct ts_config *cfg = bpf_map_lookup_elem(&ts_config, &zero);
 	const struct ts_slot_cfg *sc = bpf_map_lookup_elem(&ts_slot_cfg, &slot);
 	__u64 now = ts_now();
+	long err;
 
 	if (!p || !v || !cfg || !sc)
 		return -ENOSPC;
 	if (half)
 		return flow_insert_into(&ts_halfopen, TS_TBL_HALFOPEN, true, cfg, sc, now, p, v);
-	if (!flow_insert_into(&ts_flows_small, TS_TBL_FLOWS_SMALL, false, cfg, sc, now, p, v))
-		return 0;
+	err = flow_insert_into(&ts_flows_small, TS_TBL_FLOWS_SMALL, false, cfg, sc, now, p, v);
+	if (err != -ENOSPC)
+		return err;
 	return flow_insert_into(&ts_flows, TS_TBL_FLOWS, false, cfg, sc, now, p, v);
 }
 

@@ -69,8 +69,9 @@ struct ts_pkt {
 	__u32 l4_len;     /* bytes from the L4 header to the end of the L3 payload */
 	__u32 rule_id;    /* for the event */
 	__u16 l4_off;     /* L4 header offset from the start of the frame */
-	__u8 flow_missed; /* ts_flows is not to be read: the fast path found no
-			   * live flow there, or the segment opens a connection */
+	__u8 flow_missed; /* the flow tables are not to be read: the fast path
+			   * found no live flow there, or the segment opens a
+			   * connection */
 	/* a TCP segment's flow key, made once (tcp.h, flow_key_of) */
 	__u8 key_made;
 	__u8 from_lo;     /* the sender is the key's lo endpoint */

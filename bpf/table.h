@@ -11,17 +11,19 @@
 #ifndef ENOSPC
 #define ENOSPC 28
 #endif
+#ifndef EAGAIN
+#define EAGAIN 11
+#endif
 
 #define TS_READ_ONCE(x) (*(volatile typeof(x) *)&(x))
 
-/* Where a find landed: the bucket's tags word, the slot, its position
- * (bucket index * TS_BUCKET_SLOTS + slot index), the table (whose count a
- * removal moves). */
+/* Where a find landed: the bucket's tags word, the slot, its index, the
+ * table (whose count a removal moves). */
 struct ts_hit {
 	__u64 *tags;
 	__u64 *slot;
 	__u64 st;       /* the slot's state when it was found */
-	__u32 pos;
+	__u32 j;
 	__u32 table;    /* enum ts_table */
 };
 
@@ -52,7 +54,7 @@ static __always_inline __u64 *bucket_find(void *map, enum ts_table t, __u32 bi, 
 		hit->tags = tg;
 		hit->slot = s;
 		hit->st = st;
-		hit->pos = bi * TS_BUCKET_SLOTS + j;
+		hit->j = j;
 		hit->table = t;
 	}
 	return s;
@@ -94,7 +96,7 @@ static __always_inline __u64 *table_find(void *map, const struct ts_config *cfg,
 /* Remove an entry a find landed on, if its slot still holds it. */
 static __always_inline void table_remove(const struct ts_hit *hit, __u64 *live)
 {
-	ts_slot_remove(hit->tags, hit->slot, hit->pos % TS_BUCKET_SLOTS, hit->st, live);
+	ts_slot_remove(hit->tags, hit->slot, hit->j, hit->st, live);
 }
 
 /* The found entry is still the one found (a flood may reuse a half-open
@@ -136,7 +138,7 @@ static __always_inline struct ts_flow_slot *flow_find(void *map, const struct ts
 			hit->tags = tg0;
 			hit->slot = s;
 			hit->st = st;
-			hit->pos = bi0 * TS_BUCKET_SLOTS + home;
+			hit->j = home;
 			hit->table = t;
 		}
 		return (struct ts_flow_slot *)s;

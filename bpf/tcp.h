@@ -109,7 +109,7 @@ static __always_inline __u32 tcp_pickup(const struct ts_run *r, struct ts_pkt *p
 }
 
 /* A packet of a half-open connection: SYN retransmit, SYN-ACK, the ACK
- * that completes it (moves it to ts_flows) or a RST that ends it. */
+ * that completes it (moves it to the flow tables) or a RST that ends it. */
 static __always_inline __u32 tcp_handshake(const struct ts_run *r, struct ts_pkt *p, bool from_lo,
 					   const struct ts_hit *hit)
 {
@@ -263,7 +263,7 @@ static __always_inline bool handshake_segment(const struct ts_flow_val *v, const
 }
 
 /* A closing flow gives way to a newer connection on the same addresses and
- * ports. An opening SYN is judged without reading ts_flows, so a live
+ * ports. An opening SYN is judged without reading the flow tables, so a live
  * half-open entry can sit beside a CLOSING flow; the flow gives way when
  * the entry has another ISN (not a late retransmit of the flow's own SYN)
  * and the segment belongs to the entry's handshake (not a late segment of

@@ -94,7 +94,7 @@ int ts_judge(struct xdp_md *ctx)
 	if (len < sizeof(*out) || len > TS_JUDGE_FRAME_MAX || !run_start(&r, len, 0, TS_HOOK_XDP))
 		return XDP_ABORTED;
 	__builtin_memset(&p, 0, sizeof(p));
-	/* fast_missed: ts_flows is not read (an opening segment never reads it) */
+	/* fast_missed: the flow tables are not read (an opening segment never reads it) */
 	reason = ts_begin(&p, &r, data, data_end, 0, 0, 1);
 	if (reason || !p.flow_missed)
 		return XDP_ABORTED;

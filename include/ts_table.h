@@ -47,10 +47,14 @@
  *    flow tables this holds over both: positions run through the small
  *    table's slots, then ts_flows' (ts_table_first_pos), and a settle
  *    looks in the key's buckets of both, so the small table's copy stays.
- *    It may skip ts_flows while that table's count is 0: a writer
- *    publishing there counts first, then publishes and looks, both behind
- *    full barriers, so if this look read the count before that count,
- *    that writer's look sees this copy.
+ *    It may skip ts_flows while that table's count is 0. A writer that
+ *    makes a new entry there counts it first (a replacement takes a slot
+ *    already counted, so the count is not 0), then publishes, whose full
+ *    barrier orders the count before its look; this writer publishes,
+ *    behind its own full barrier, before it reads the count. If the read
+ *    came before that count, the other writer's look sees this copy (two
+ *    stores and two loads, a full barrier between each pair: at least
+ *    one load sees the other's store).
  */
 #ifndef TS_TABLE_H
 #define TS_TABLE_H

@@ -25,7 +25,8 @@
 #define TS_DEFAULT_FLOWS       262144u /* established/closing flows */
 #define TS_DEFAULT_HALFOPEN     65536u /* SYN seen, handshake not done */
 /* The small flow table read before ts_flows: at most this many buckets
- * (2.5 MiB of slots, within this kind of host's L2 and TLB reach), and at
+ * (2.5 MiB of slots, where the default ts_flows has 40: about the L2 of
+ * this kind of host, 2 MB a core, and within its TLB's reach), and at
  * most 1/16 of ts_flows' (TS_FLOWS_SMALL_SHARE). */
 #define TS_FLOWS_SMALL_BUCKETS   4096u
 #define TS_FLOWS_SMALL_SHARE       16u
@@ -178,7 +179,7 @@ enum ts_tcp_state {
 	TS_TCP_ESTABLISHED = 3, /* handshake done (flow table) */
 	TS_TCP_FIN_WAIT    = 4, /* one side sent FIN */
 	TS_TCP_CLOSING     = 5, /* both FINs, or a RST: short timeout */
-	/* datagram flows (UDP, ICMP echo), in ts_flows from their first packet */
+	/* datagram flows (UDP, ICMP echo), in the flow tables from their first packet */
 	TS_DGRAM_UNREPLIED = 6, /* only the opener has sent: the unreplied timeout */
 	TS_DGRAM_REPLIED   = 7, /* the other side answered: the replied timeout */
 };

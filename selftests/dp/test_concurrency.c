@@ -34,9 +34,9 @@
  * in two slots. Checked with every thread parked, every 250 ms and at the
  * end: no slot left claimed, each tags word exactly the bytes of its live
  * slots, ts_table_fill exactly the live slots, every live key found (by
- * the userspace find) at its own slot, every steady connection in
- * ts_flows as established, every handshake a worker completed in
- * ts_flows, every one still in flight in ts_halfopen, every name the
+ * the userspace find) at its own slot, every steady connection in the
+ * flow tables as established, every handshake a worker completed in the
+ * flow tables, every one still in flight in ts_halfopen, every name the
  * control thread resolved found and every one it deleted gone. Then the
  * handshake connections are removed, to be opened again.
  *
@@ -52,9 +52,10 @@
  * The established flows' two tables (turnstile.h) are one set of entries
  * here too: with a capacity of 256 flows the small table has 4 buckets
  * (32 slots), so the steady, handshake and churn connections fill it and
- * go on into ts_flows. The checker scans both as one (a key live in both
- * is live twice), a find at a pause starts at the small table, and each
- * table's count must be its live slots.
+ * go on into ts_flows (the run fails if ts_flows held no flow at any
+ * pause). The checker scans both as one (a key live in both is live
+ * twice), a find at a pause starts at the small table, and each table's
+ * count must be its live slots.
  *
  * TS_STRESS_SECONDS: how long (default 20: two thirds with room in the
  * tables, one third full; `make soak` runs it longer). Needs root, 2 CPUs.
@@ -667,6 +668,7 @@ static bool hand_range(const struct ts_dp_flow *f, void *ctx)
 }
 
 static unsigned long epochs_done;
+static bool behind_used;   /* ts_flows held a flow at some pause */
 
 /* Every thread parked: the whole truth, then the handshakes start over
  * (with full tables: the next window of cold keys, every other time). */
@@ -677,19 +679,20 @@ static void check_quiet(void)
 
 	for (int t = 0; t < TS_TBL_COUNT; t++)
 		check_table_whole(t);
+	behind_used |= __atomic_load_n(&fill->live[TS_TBL_FLOWS], __ATOMIC_RELAXED) > 0;
 	for (unsigned i = 0; i < NSTEADY; i++) {
 		struct ts_flow_val *v = flow_of(STEADY, i, false);
 
 		if (!v || v->state != TS_TCP_ESTABLISHED)
 			violation("steady connection :%u %s", kport(STEADY, i),
-				  v ? "is no longer established" : "is gone from ts_flows");
+				  v ? "is no longer established" : "is gone from the flow tables");
 	}
 	for (int w = 0; w < 2; w++) {
 		for (unsigned i = w; i < NHAND; i += 2) {
 			uint8_t st = workers[w].step[i];
 
 			if (st >= 3 && !flow_of(HAND, i, false))
-				violation("handshake :%u completed by cpu %d is not in ts_flows", kport(HAND, i),
+				violation("handshake :%u completed by cpu %d is not in the flow tables", kport(HAND, i),
 					  workers[w].cpu);
 			if ((st == 1 || st == 2) && !flow_of(HAND, i, true))
 				violation("handshake :%u in flight on cpu %d lost its half-open entry",
@@ -827,7 +830,7 @@ static void run_stress(uint32_t cap_flows, uint32_t cap_halfopen, double secs)
 	int err;
 
 	stop = 0, violations = 0, dups = 0, gc_removed = 0, checker_scans = 0;
-	epochs_done = 0, cold_window = 0;
+	epochs_done = 0, cold_window = 0, behind_used = false;
 	memset(&names, 0, sizeof(names));
 	mkdir(DIR, 0700);
 	ts_log_route_libbpf();
@@ -867,6 +870,7 @@ static void run_stress(uint32_t cap_flows, uint32_t cap_halfopen, double secs)
 	pthread_mutex_lock(&park_lock);   /* every thread is gone: nothing runs */
 	check_quiet();
 	pthread_mutex_unlock(&park_lock);
+	TS_CHECK(behind_used, "ts_flows held no flow at any pause: the two tables were not tested together");
 	if (!ts_dp_reason_stats(T.dp, rs))
 		printf("# reasons: %llu new, %llu handshake, %llu established, %llu half-open full, "
 		       "%llu flows full, %llu no flow\n",

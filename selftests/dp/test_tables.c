@@ -212,6 +212,77 @@ static void test_adopt_refuses_partial_pins(void)
 	dpt_unpin(DIR, TS_MAP_COUNT);
 }
 
+/* What `fn` writes to stderr, in buf (NUL-terminated); fn's result. */
+static int stderr_of(int (*fn)(void), char *buf, size_t len)
+{
+	FILE *f = tmpfile();
+	int saved = dup(2), ret;
+	size_t n = 0;
+
+	fflush(stderr);
+	if (f)
+		dup2(fileno(f), 2);
+	ret = fn();
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	if (f) {
+		rewind(f);
+		n = fread(buf, 1, len - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return ret;
+}
+
+static int open_rw(void)
+{
+	struct ts_dp_open_opts o = { .pin_dir = DIR, .cap_flows = 1024, .cap_halfopen = 1024 };
+	struct ts_dp *dp = NULL;
+	int err = ts_dp_open(&dp, &o);
+
+	ts_dp_close(dp);
+	return err;
+}
+
+static int open_ro(void)
+{
+	struct ts_dp *dp = NULL;
+	int err = ts_dp_open_pinned(&dp, DIR);
+
+	ts_dp_close(dp);
+	return err;
+}
+
+/* Maps pinned by a build of the schema before (no ts_flows_small, which
+ * schema 9 added) are named as maps of another schema, by `up` and by
+ * the readers (`status`), not as pins left incomplete or a map missing. */
+static void test_adopt_names_another_schema(void)
+{
+	char msg[2048];
+	uint32_t zero = 0;
+	int fd, err;
+
+	mkdir(DIR, 0700);
+	TS_CHECK(!open_rw(), "open pinned");
+	fd = bpf_obj_get(DIR "/ts_config");
+	if (fd >= 0) {
+		struct ts_config cfg;
+
+		if (!bpf_map_lookup_elem(fd, &zero, &cfg)) {
+			cfg.schema_version = TS_SCHEMA_VERSION - 1;
+			bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY);
+		}
+		close(fd);
+	}
+	unlink(DIR "/ts_flows_small");
+	err = stderr_of(open_rw, msg, sizeof(msg));
+	TS_CHECK(err == -EPROTO && strstr(msg, "have schema"), "up: %d, %s", err, msg);
+	err = stderr_of(open_ro, msg, sizeof(msg));
+	TS_CHECK(err == -EPROTO && strstr(msg, "have schema"), "a reader: %d, %s", err, msg);
+	dpt_unpin(DIR, TS_MAP_COUNT);
+}
+
 /* ts_hash of a key, copied into words of the type ts_hash reads (an
  * array of another 64-bit type would break strict aliasing: gcc -O2 then
  * hashes stale words). */
@@ -339,5 +410,6 @@ int main(void)
 	}
 	ts_run("dp_adopt_repairs_torn_writes", test_adopt_repairs_torn_writes);
 	ts_run("dp_adopt_refuses_partial_pins", test_adopt_refuses_partial_pins);
+	ts_run("dp_adopt_names_another_schema", test_adopt_names_another_schema);
 	return ts_done();
 }

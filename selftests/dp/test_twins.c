@@ -22,7 +22,9 @@
  * ts_flows, so twins meet in each and across the two (one CPU takes the
  * last room in a key's small buckets, the other finds none and goes on);
  * a key live in both is live twice. The test checks that both tables
- * hold flows, so the settle across them is what it proves.
+ * hold flows and that each table's count is its own entries. Shown to
+ * fail (2026-12-03): with ts_table_first_pos giving ts_flows' slots the
+ * small table's positions, 2 and 6 keys stayed live twice in two runs.
  *
  * Shown to fail: with ts_flow_settle (bpf/flow.h) returning at once,
  * three runs (2026-12-03) ended with 18,075-19,771 keys live twice in
@@ -106,6 +108,7 @@ static void *twin_main(void *arg)
 struct keys {
 	struct ts_flow_key *k[2];   /* [established (both tables), ts_halfopen] */
 	size_t n[2], cap;
+	size_t in_small;            /* of n[0], read from ts_flows_small */
 };
 
 static int collect(const struct ts_dp_flow *f, void *ctx)
@@ -113,6 +116,7 @@ static int collect(const struct ts_dp_flow *f, void *ctx)
 	struct keys *ks = ctx;
 	int t = f->halfopen;
 
+	ks->in_small += f->table == TS_TBL_FLOWS_SMALL;
 	if (ks->n[t] == ks->cap)
 		return -ENOSPC;
 	ks->k[t][ks->n[t]++] = f->key;
@@ -175,6 +179,10 @@ static void test_twins(void)
 	TS_CHECK(!err && fill.flows_small > 0 && fill.flows > fill.flows_small,
 		 "the flows are not in both tables (%u of %u in the small one): the settle across them "
 		 "is not tested", fill.flows_small, fill.flows);
+	/* each table's own count: the small one's, and ts_flows' (whether a
+	 * find reads ts_flows at all) */
+	TS_CHECK(fill.flows_small == ks.in_small, "ts_flows_small: ts_table_fill says %u, %zu entries are live",
+		 fill.flows_small, ks.in_small);
 	printf("# %u rounds: SYNs passed %lu + %lu, ACKs %lu + %lu; %zu flows (%u in the small table), "
 	       "%zu half-open entries live\n", rounds, passed[0][0], passed[1][0], passed[0][1], passed[1][1],
 	       ks.n[0], fill.flows_small, ks.n[1]);

@@ -74,7 +74,7 @@ if up "$TS_TMP/five.policy" && status_json; then
 	sum=$(py 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(t["memory_bytes"] for t in d["tables"].values()) + d["memory"]["other_bytes"] == d["memory"]["total_bytes"] and d["memory"]["other_bytes"] > 0)')
 	chk status_total_adds_up "[ '$sum' = True ]" "$(cat "$TS_TMP/status.json")"
 	ts_g status >"$TS_TMP/status.txt" 2>&1
-	chk status_text_memory "grep -Eq '^  flows .* MiB$' '$TS_TMP/status.txt' && grep -Eq '^  total +[0-9.]+ MiB$' '$TS_TMP/status.txt'" \
+	chk status_text_memory "grep -Eq '^  flows .* MiB$' '$TS_TMP/status.txt' && grep -q 'of them in the small table' '$TS_TMP/status.txt' && grep -Eq '^  total +[0-9.]+ MiB$' '$TS_TMP/status.txt'" \
 		"$(grep -A8 '^tables' "$TS_TMP/status.txt")"
 
 	# 2. pinned maps are adopted at their size, whatever the policy asks now

@@ -255,8 +255,8 @@ static void settle_across_by_hand(void)
 			 ts_table_find(&table, k) ? "live in both" : "not live once");
 		ts_table_delete(&front, k);
 	}
-	TS_CHECK(!live && !front_live, "%llu and %llu left live", (unsigned long long)front_live,
-		 (unsigned long long)live);
+	TS_CHECK(!live && !front_live, "left live: %llu in the small table, %llu in the large one",
+		 (unsigned long long)front_live, (unsigned long long)live);
 }
 
 /* A table of n buckets, empty, counting into *count. */

@@ -128,12 +128,15 @@ static void print_text(const struct view *v)
 	}
 	ts_dp_table_rows(&v->fill, &v->mem, rows);
 	printf("tables         entries / capacity     fill      memory\n");
-	for (int i = 0; i < TS_DP_TABLE_ROWS; i++)
+	for (int i = 0; i < TS_DP_TABLE_ROWS; i++) {
 		printf("  %-9s %10u / %-10u %5.1f%% %8.1f MiB\n", rows[i].name, rows[i].used, rows[i].max,
 		       rows[i].max ? 100.0 * rows[i].used / rows[i].max : 0.0, rows[i].memory_bytes / MIB);
-	printf("  %-9s %10u / %-10u %5.1f%%  in the small flow table (read first)\n", "", v->fill.flows_small,
-	       v->fill.flows_small_slots,
-	       v->fill.flows_small_slots ? 100.0 * v->fill.flows_small / v->fill.flows_small_slots : 0.0);
+		if (i == TS_DP_ROW_FLOWS)
+			printf("  %-9s %10u / %-10u %5.1f%%  of them in the small table, read first (slots)\n", "",
+			       v->fill.flows_small, v->fill.flows_small_slots,
+			       v->fill.flows_small_slots ? 100.0 * v->fill.flows_small / v->fill.flows_small_slots
+							 : 0.0);
+	}
 	printf("  %-9s %10" PRIu64 " / %-10" PRIu64 " %5.1f%%  bits set\n", "summary", v->fill.summary_set,
 	       v->fill.summary_bits, v->fill.summary_bits ? 100.0 * v->fill.summary_set / v->fill.summary_bits : 0.0);
 	printf("  %-41s %8.1f MiB\n", "other maps", v->mem.other / MIB);
@@ -277,7 +280,7 @@ static void print_json(const struct view *v)
 		ts_json_u64(&j, "used", rows[i].used);
 		ts_json_u64(&j, "max", rows[i].max);
 		ts_json_u64(&j, "memory_bytes", rows[i].memory_bytes);
-		if (i == 0) {
+		if (i == TS_DP_ROW_FLOWS) {
 			ts_json_u64(&j, "small_table_used", v->fill.flows_small);
 			ts_json_u64(&j, "small_table_slots", v->fill.flows_small_slots);
 		}

@@ -71,7 +71,7 @@ static const struct {
 			      TS_DEFAULT_PREFIXES },
 	[TS_TBL_RULES] = { TS_MAP_RULES, sizeof(struct ts_rule_key), sizeof(struct ts_rule_val),
 			   TS_DEFAULT_RULES },
-	/* its capacity is ts_flows' (shared); its size follows ts_flows' (small_buckets) */
+	/* its capacity is ts_flows' (shared); its size follows ts_flows' (wanted_buckets) */
 	[TS_TBL_FLOWS_SMALL] = { TS_MAP_FLOWS_SMALL, sizeof(struct ts_flow_key), sizeof(struct ts_flow_val),
 				 TS_DEFAULT_FLOWS },
 };
@@ -268,6 +268,41 @@ static int setup_pin(struct ts_dp *dp, struct bpf_map *map, const char *pin_dir,
 	return err;
 }
 
+/* Maps pinned by a build of another schema are named as such before
+ * anything else of them is opened: they may lack a map this build has
+ * (schema 9 added ts_flows_small), which would otherwise read as pins
+ * left incomplete. 0 when pin_dir holds no config or one of this schema. */
+static int check_pinned_schema(const char *pin_dir)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0, schema;
+	char path[PATH_MAX];
+	__u8 *val;
+	int fd, err = 0;
+
+	if (snprintf(path, sizeof(path), "%s/%s", pin_dir, ts_dp_map_name(TS_MAP_CONFIG)) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = ts_pin_get(path);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size < sizeof(schema) ||
+	    !(val = calloc(1, info.value_size))) {
+		close(fd);
+		return 0;   /* not ours to judge here: the open that follows says what is wrong */
+	}
+	if (!bpf_map_lookup_elem(fd, &zero, val)) {
+		memcpy(&schema, val, sizeof(schema));   /* ts_config.schema_version, its first word */
+		if (schema && schema != TS_SCHEMA_VERSION) {
+			ts_err("dp: pinned maps in %s have schema %u, this build speaks %u; remove them first",
+			       pin_dir, schema, TS_SCHEMA_VERSION);
+			err = -EPROTO;
+		}
+	}
+	free(val);
+	close(fd);
+	return err;
+}
+
 /* The config, the tables and ts_tags describe each other: pinned
  * together, or made together (a tags word adopted apart from its bucket
  * would be stale, or missing). */
@@ -379,6 +414,9 @@ int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts)
 	bpf_program__set_autoload(dp->skel->progs.ts_judge, false);
 	for (int t = 0; t < TS_TBL_COUNT; t++)
 		bpf_map__set_max_entries(skel_map(dp->skel, table_shape[t].map), wanted_buckets(opts, t));
+	err = opts->pin_dir ? check_pinned_schema(opts->pin_dir) : 0;
+	if (err)
+		goto fail;
 	for (int m = 0; m < TS_MAP_COUNT; m++) {
 		struct bpf_map *map = skel_map(dp->skel, m);
 
@@ -462,6 +500,9 @@ static int open_pinned(struct ts_dp **out, const char *pin_dir, bool writable)
 		err = dp->ncpus ? dp->ncpus : -EINVAL;
 		goto fail;
 	}
+	err = check_pinned_schema(pin_dir);
+	if (err)
+		goto fail;
 	for (int m = 0; m < TS_MAP_COUNT; m++) {
 		char path[PATH_MAX];
 

@@ -170,6 +170,7 @@ struct ts_dp_flow {
 	struct ts_flow_key key;
 	struct ts_flow_val val;
 	bool halfopen;                     /* from ts_halfopen, else an established flow */
+	uint8_t table;                     /* enum ts_table it was read from */
 };
 /* Calls fn for every entry of the flow tables (the established flows'
  * two, then ts_halfopen); fn returning nonzero stops the walk and is
@@ -226,6 +227,7 @@ int ts_dp_fill_levels(const struct ts_dp *dp, struct ts_dp_fill *out);
  * two tables are one row, "flows" (their entries, their one capacity,
  * their memory together). */
 #define TS_DP_TABLE_ROWS 5
+#define TS_DP_ROW_FLOWS  0   /* the established flows' row */
 struct ts_dp_table_row {
 	const char *name;
 	uint32_t used, max;

@@ -182,23 +182,25 @@ out:
 
 /* The flow tables, the established flows' two first (turnstile.h). */
 static const enum ts_table flow_tables[] = { TS_TBL_FLOWS_SMALL, TS_TBL_FLOWS, TS_TBL_HALFOPEN };
+#define NFLOW_TABLES (sizeof(flow_tables) / sizeof(flow_tables[0]))
 
 struct flow_walk {
 	const struct ts_dp_table *t;
-	bool halfopen;
+	enum ts_table ti;
 	int (*fn)(const struct ts_dp_flow *f, void *ctx);
 	void *ctx;
 };
 
-/* A copy of a live slot's flow, taken only if it held one entry
- * throughout; *st: the state word it was read with. */
-static bool copy_flow(const struct ts_dp_table *t, uint64_t *slot, bool halfopen,
+/* A copy of a live slot of table ti's flow, taken only if it held one
+ * entry throughout; *st: the state word it was read with. */
+static bool copy_flow(const struct ts_dp_table *t, enum ts_table ti, uint64_t *slot,
 		      struct ts_dp_flow *f, uint64_t *st)
 {
 	*st = ts_slot_state(slot);
 	if ((*st & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE)
 		return false;
-	f->halfopen = halfopen;
+	f->halfopen = ti == TS_TBL_HALFOPEN;
+	f->table = ti;
 	memcpy(&f->key, ts_table_key(slot), sizeof(f->key));
 	memcpy(&f->val, ts_table_val(t, slot), sizeof(f->val));
 	return ts_slot_unchanged(slot, *st);   /* else removed or reused meanwhile */
@@ -210,7 +212,7 @@ static int visit_flow(uint64_t *slot, void *arg)
 	struct ts_dp_flow f;
 	uint64_t st;
 
-	return copy_flow(w->t, slot, w->halfopen, &f, &st) ? w->fn(&f, w->ctx) : 0;
+	return copy_flow(w->t, w->ti, slot, &f, &st) ? w->fn(&f, w->ctx) : 0;
 }
 
 int ts_dp_flows_foreach(const struct ts_dp *dp,
@@ -218,8 +220,8 @@ int ts_dp_flows_foreach(const struct ts_dp *dp,
 {
 	int ret = 0;
 
-	for (size_t i = 0; i < sizeof(flow_tables) / sizeof(flow_tables[0]) && !ret; i++) {
-		struct flow_walk w = { &dp->tables[flow_tables[i]], flow_tables[i] == TS_TBL_HALFOPEN, fn, ctx };
+	for (size_t i = 0; i < NFLOW_TABLES && !ret; i++) {
+		struct flow_walk w = { &dp->tables[flow_tables[i]], flow_tables[i], fn, ctx };
 
 		ret = ts_table_foreach(w.t, visit_flow, &w);
 	}
@@ -228,7 +230,7 @@ int ts_dp_flows_foreach(const struct ts_dp *dp,
 
 struct flow_cut {
 	struct ts_dp_table *t;
-	bool halfopen;
+	enum ts_table ti;
 	bool (*match)(const struct ts_dp_flow *f, void *ctx);
 	void *ctx;
 	uint32_t removed;
@@ -240,7 +242,7 @@ static int cut_flow(uint64_t *slot, void *arg)
 	struct ts_dp_flow f;
 	uint64_t st;
 
-	if (!copy_flow(w->t, slot, w->halfopen, &f, &st) || !w->match(&f, w->ctx))
+	if (!copy_flow(w->t, w->ti, slot, &f, &st) || !w->match(&f, w->ctx))
 		return 0;
 	w->removed += ts_table_remove_slot(w->t, slot, st);
 	return 0;
@@ -249,13 +251,13 @@ static int cut_flow(uint64_t *slot, void *arg)
 int ts_dp_flows_remove(struct ts_dp *dp, bool (*match)(const struct ts_dp_flow *f, void *ctx),
 		       void *ctx, uint32_t *removed)
 {
-	struct flow_cut w = { NULL, false, match, ctx, 0 };
+	struct flow_cut w = { NULL, TS_TBL_FLOWS, match, ctx, 0 };
 
 	if (dp->tables_ro)
 		return -EROFS;
-	for (size_t i = 0; i < sizeof(flow_tables) / sizeof(flow_tables[0]); i++) {
+	for (size_t i = 0; i < NFLOW_TABLES; i++) {
 		w.t = &dp->tables[flow_tables[i]];
-		w.halfopen = flow_tables[i] == TS_TBL_HALFOPEN;
+		w.ti = flow_tables[i];
 		ts_table_foreach(w.t, cut_flow, &w);
 	}
 	*removed = w.removed;
@@ -311,7 +313,7 @@ int ts_dp_gc(struct ts_dp *dp, uint64_t now_ns, struct ts_dp_gc_result *res)
 	struct ts_slot_cfg sc;
 	int err = ts_dp_slot_cfg_read(dp, &sc);
 
-	for (size_t i = 0; !err && i < sizeof(flow_tables) / sizeof(flow_tables[0]); i++) {
+	for (size_t i = 0; !err && i < NFLOW_TABLES; i++) {
 		struct gc_walk w = { &dp->tables[flow_tables[i]], &sc, now_ns, 0 };
 
 		ts_table_foreach(w.t, gc_slot, &w);
@@ -401,8 +403,8 @@ void ts_dp_table_rows(const struct ts_dp_fill *f, const struct ts_dp_mem *mem,
 {
 	const uint64_t *m = mem->table;
 
-	rows[0] = (struct ts_dp_table_row){ "flows", f->flows, f->flows_max,
-					    m[TS_TBL_FLOWS] + m[TS_TBL_FLOWS_SMALL] };
+	rows[TS_DP_ROW_FLOWS] = (struct ts_dp_table_row){ "flows", f->flows, f->flows_max,
+							  m[TS_TBL_FLOWS] + m[TS_TBL_FLOWS_SMALL] };
 	rows[1] = (struct ts_dp_table_row){ "halfopen", f->halfopen, f->halfopen_max, m[TS_TBL_HALFOPEN] };
 	rows[2] = (struct ts_dp_table_row){ "hosts", f->hosts, f->hosts_max, m[TS_TBL_HOSTS] };
 	rows[3] = (struct ts_dp_table_row){ "prefixes", f->prefixes, f->prefixes_max, m[TS_TBL_PREFIXES] };

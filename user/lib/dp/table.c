@@ -2,7 +2,7 @@
 /* table.c - the exact-match tables from userspace, on the maps mmapped:
  * the slot protocol of include/ts_table.h, the one the datapath runs.
  * Writers of one table are serialised by the loader's lock; the datapath
- * writes ts_flows/ts_halfopen concurrently. */
+ * writes the flow tables concurrently. */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>

@@ -63,7 +63,9 @@ static inline void *ts_table_val(const struct ts_dp_table *t, uint64_t *slot)
  * Its value is at slot + 1 + key_words. */
 uint64_t *ts_table_find(const struct ts_dp_table *t, const void *key);
 /* -EEXIST if the key is live, -ENOSPC at capacity or with both buckets
- * full (of t and of each table behind it, tried in turn). */
+ * full (of t and of each table behind it, tried in turn). The key is
+ * looked for in t and behind it, not ahead: an insert into ts_flows itself
+ * publishes a key the small table holds, and its settle removes it. */
 int ts_table_insert(struct ts_dp_table *t, const void *key, const void *val);
 /* Insert, or overwrite the value of the live entry. */
 int ts_table_put(struct ts_dp_table *t, const void *key, const void *val);
