@@ -296,7 +296,7 @@ __noinline int ts_flow_settle(const struct ts_pkt *p)
 	if (p->settle != TS_TBL_FLOWS_SMALL + 1 && p->settle != TS_TBL_FLOWS + 1)
 		return 0;
 	if (!settle_table(&ts_flows_small, TS_TBL_FLOWS_SMALL, cfg, fill, p) &&
-	    !(TS_READ_ONCE(fill->live[TS_TBL_FLOWS]) && settle_table(&ts_flows, TS_TBL_FLOWS, cfg, fill, p)))
+	    !(flows_spilled(fill) && settle_table(&ts_flows, TS_TBL_FLOWS, cfg, fill, p)))
 		return 0;
 	if (p->settle == TS_TBL_FLOWS_SMALL + 1)
 		settle_remove(&ts_flows_small, TS_TBL_FLOWS_SMALL, cfg, fill, p);

@@ -154,12 +154,11 @@ static __always_inline struct ts_flow_slot *flow_find(void *map, const struct ts
 	return NULL;
 }
 
-/* ts_flows holds an entry: a find reads it after the small table. */
-static __always_inline bool flows_spilled(void)
+/* ts_flows holds an entry: a find, or a settle, reads it after the small
+ * table (ts_table.h, invariant 6, says why a settle may skip it too). */
+static __always_inline bool flows_spilled(const struct ts_table_fill *fill)
 {
-	struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, (void *)&ts_key_zero);
-
-	return fill && TS_READ_ONCE(fill->live[TS_TBL_FLOWS]);
+	return TS_READ_ONCE(fill->live[TS_TBL_FLOWS]);
 }
 
 /* The live entry of established flow k, or NULL: in the small table, or
@@ -168,10 +167,14 @@ static __always_inline struct ts_flow_slot *flows_find(const struct ts_config *c
 						       __u64 h, struct ts_hit *hit)
 {
 	struct ts_flow_slot *s = flow_find(&ts_flows_small, cfg, TS_TBL_FLOWS_SMALL, k, h, hit);
+	const struct ts_table_fill *fill;
 
-	if (!s && flows_spilled())
-		s = flow_find(&ts_flows, cfg, TS_TBL_FLOWS, k, h, hit);
-	return s;
+	if (s)
+		return s;
+	fill = bpf_map_lookup_elem(&ts_table_fill, (void *)&ts_key_zero);
+	if (!fill || !flows_spilled(fill))
+		return NULL;
+	return flow_find(&ts_flows, cfg, TS_TBL_FLOWS, k, h, hit);
 }
 
 #endif /* TS_BPF_TABLE_H */
