@@ -100,19 +100,31 @@ static __always_inline struct ts_flow_slot *first_expired(__u64 *bk, __u64 now, 
 }
 
 /* A full half-open table whose two buckets for a key are both empty has
- * nothing of the key's to give up: take the first entry of the next
- * bucket instead, so the count stays at the capacity. */
-static __always_inline void evict_next_bucket(void *map, const struct ts_config *cfg, enum ts_table t,
-					      __u64 h, __u64 *live)
+ * nothing of the key's to give up: the first entry of the first occupied
+ * bucket among the TS_HALFOPEN_EVICT_REACH after the key's first goes,
+ * so the count stays at the capacity. With all of them empty as well,
+ * nothing goes and the SYN is refused. */
+static __always_inline void evict_near(void *map, const struct ts_config *cfg, enum ts_table t, __u64 h,
+				       __u64 *live)
 {
-	__u32 bi = (ts_table_bucket(h, cfg->bucket_mask[t], 0) + 1) & cfg->bucket_mask[t];
-	__u64 *bk = bpf_map_lookup_elem(map, &bi), *tg = bucket_tags(cfg, t, bi), st;
+	__u32 mask = cfg->bucket_mask[t], bi = ts_table_bucket(h, mask, 0), d, j;
+	__u64 *bk, *tg = 0, tags = 0, st;
 	struct ts_flow_slot *s;
-	__u32 j;
 
-	if (!bk || !tg)
+#pragma unroll
+	for (d = 0; d < TS_HALFOPEN_EVICT_REACH; d++) {
+		bi = (bi + 1) & mask;
+		tg = bucket_tags(cfg, t, bi);
+		if (!tg)
+			return;
+		tags = ts_load_acquire(tg);
+		if (tags)
+			break;
+	}
+	bk = bpf_map_lookup_elem(map, &bi);
+	if (!bk || !tags)
 		return;
-	s = first_live(bk, ts_tags_occupied(ts_load_acquire(tg)), &j, &st);
+	s = first_live(bk, ts_tags_occupied(tags), &j, &st);
 	if (s)
 		ts_slot_remove(tg, &s->state, j, st, live);
 }
@@ -134,8 +146,8 @@ static __always_inline __u64 table_used(const struct ts_table_fill *fill, enum t
  * entry there has expired; -EAGAIN: another CPU took the chosen slot, or
  * published the tag, at the same instant (the insert fails closed: a
  * retransmission repairs it). With `evict` (half-open) an entry of the key's
- * buckets is replaced instead (of the next bucket, when the key's are both
- * empty): a SYN flood churns half-open state, never established flows. A
+ * buckets is replaced instead (of a bucket near, when the key's are both
+ * empty: evict_near): a SYN flood churns half-open state, never established flows. A
  * new entry takes its home slot when that is free, else goes to the
  * emptier bucket; its slot comes from the tags, so the verifier walks the
  * rest once, not once per slot.
@@ -166,7 +178,7 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 		return -ENOSPC;
 	tags1 = ts_load_acquire(tg);
 	if (evict && !tags0 && !tags1 && table_used(fill, t) >= cfg->capacity[t])
-		evict_next_bucket(map, cfg, t, h, &fill->live[t]);
+		evict_near(map, cfg, t, h, &fill->live[t]);
 	room0 = ts_tags_room_for(tags0, byte);
 	room1 = ts_tags_room_for(tags1, byte);
 	free0 = ts_tags_free_for(tags0, byte);

@@ -288,6 +288,10 @@ _Static_assert(TS_TAG_BYTE(0ull) == 1 && TS_TAG_BYTE(0x00ffffffffffffffull) == 1
 /* Most slots of one bucket that may carry the same tag byte: a find
  * checks that many candidates per bucket, an insert keeps to it. */
 #define TS_TAG_DUPS 2u
+/* Buckets after a key's first that a SYN into a full half-open table
+ * looks through for an entry to replace when both of its own buckets are
+ * empty (bpf/flow.h, evict_near). */
+#define TS_HALFOPEN_EVICT_REACH 8u
 
 /* Words of a key (every key is 8-byte aligned, a multiple of 8 long),
  * keyed by the seed. Each word is mixed on its own, NH-style (the product

@@ -99,9 +99,9 @@ static void test_full_flow_table(void)
 	dpt_close(&t);
 }
 
-/* The entry of a connection from client address c, port cport, to the
- * server's 443 in ts_flows or ts_halfopen (table m), or NULL. */
-static struct ts_flow_val *entry_of(struct dpt *t, enum ts_dp_map m, const char *c, uint16_t cport)
+/* The flow key of a connection from client address c, port cport, to
+ * the server's 443. */
+static struct ts_flow_key key_of(const char *c, uint16_t cport)
 {
 	struct ts_flow_key k = {};
 	struct pkt_addr ca = pkt_ip(c), sa = pkt_ip(server);
@@ -113,6 +113,14 @@ static struct ts_flow_val *entry_of(struct dpt *t, enum ts_dp_map m, const char 
 	k.hi_port = htons(443);
 	k.family = TS_FAMILY_V4;
 	k.proto = 6;
+	return k;
+}
+
+/* Its entry in ts_flows or ts_halfopen (table m), or NULL. */
+static struct ts_flow_val *entry_of(struct dpt *t, enum ts_dp_map m, const char *c, uint16_t cport)
+{
+	struct ts_flow_key k = key_of(c, cport);
+
 	return ts_dp_flow_find(t->dp, m == TS_MAP_HALFOPEN, &k);
 }
 
@@ -125,6 +133,94 @@ static bool age_entry(struct dpt *t, enum ts_dp_map m, const char *c, uint16_t c
 		return false;
 	v->last_seen_ns -= secs * 1000000000ull;
 	return true;
+}
+
+/* Whether half-open bucket bi holds an entry (its tags word). */
+static bool halfopen_bucket_used(struct dpt *t, const struct ts_config *cfg, uint32_t bi)
+{
+	uint32_t i = cfg->tags_base[TS_TBL_HALFOPEN] + bi;
+	uint64_t tags = 0;
+
+	TS_CHECK(!bpf_map_lookup_elem(ts_dp_map_fd(t->dp, TS_MAP_TAGS), &i, &tags), "tags of bucket %u", bi);
+	return tags != 0;
+}
+
+/* The half-open buckets of client c's connection from port cport. */
+static void halfopen_buckets(const struct ts_config *cfg, const char *c, uint16_t cport, uint32_t bi[2])
+{
+	struct ts_flow_key k = key_of(c, cport);
+	uint64_t h = ts_hash((const __u64 *)&k, sizeof(k) / 8, cfg->hash_seed);
+
+	bi[0] = ts_table_bucket(h, cfg->bucket_mask[TS_TBL_HALFOPEN], 0);
+	bi[1] = ts_table_bucket(h, cfg->bucket_mask[TS_TBL_HALFOPEN], 1);
+}
+
+/* The SYN of client c from port cport has both half-open buckets
+ * empty, and the bucket after its first, and one of the next
+ * TS_HALFOPEN_EVICT_REACH after its first is used. */
+static bool empty_then_used(struct dpt *t, const struct ts_config *cfg, const char *c, uint16_t cport,
+			    uint32_t bi[2])
+{
+	uint32_t mask = cfg->bucket_mask[TS_TBL_HALFOPEN];
+
+	halfopen_buckets(cfg, c, cport, bi);
+	if (halfopen_bucket_used(t, cfg, bi[0]) || halfopen_bucket_used(t, cfg, bi[1]) ||
+	    halfopen_bucket_used(t, cfg, (bi[0] + 1) & mask))
+		return false;
+	for (uint32_t d = 2; d <= TS_HALFOPEN_EVICT_REACH; d++)
+		if (halfopen_bucket_used(t, cfg, (bi[0] + d) & mask))
+			return true;
+	return false;
+}
+
+/*
+ * A full half-open table and a SYN whose two buckets are empty, and the
+ * bucket after its first too: an entry of a bucket further on gives way,
+ * the SYN passes and the count stays at the capacity. The table is filled
+ * from its own seed (every entry's buckets in the first half); a SYN
+ * flood meets this case now and then at a random seed.
+ */
+static void test_halfopen_full_empty_buckets(void)
+{
+	const uint32_t cap = 64;
+	const char *src = "10.1.9.9";
+	struct ts_dp_fill fill = {};
+	struct ts_config cfg;
+	uint32_t half, bi[2];
+	uint16_t port = 1024;
+	struct dpt t;
+	struct pkt p;
+
+	if (open_with(&t, 4096, cap, POLICY_HEAD "}\n" PAIR))
+		return;
+	TS_CHECK(!ts_dp_config_read(t.dp, &cfg), "config");
+	if (ts_failed())
+		goto out;
+	half = (cfg.bucket_mask[TS_TBL_HALFOPEN] + 1) / 2;
+	while (fill.halfopen < cap && !ts_failed()) {
+		halfopen_buckets(&cfg, src, ++port, bi);
+		if (bi[0] >= half || bi[1] >= half)
+			continue;
+		dpt_tcp(&p, src, port, server, 443, SYN, 0);
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "SYN filling the table");
+		TS_CHECK(!ts_dp_fill_levels(t.dp, &fill), "fill levels");
+	}
+	/* a SYN whose buckets and the next are empty, with an occupied one
+	 * within the reach of the eviction */
+	while (!ts_failed() && port < UINT16_MAX && !empty_then_used(&t, &cfg, src, ++port, bi))
+		;
+	TS_CHECK(port < UINT16_MAX, "no SYN with empty buckets near a used one");
+	if (ts_failed())
+		goto out;
+	printf("# SYN with buckets %u and %u, %u buckets, %u/%u half-open\n", bi[0], bi[1], 2 * half,
+	       fill.halfopen, cap);
+	dpt_tcp(&p, src, port, server, 443, SYN, 0);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_NEW, "SYN with empty buckets in a full table");
+	TS_CHECK(entry_of(&t, TS_MAP_HALFOPEN, src, port), "its half-open entry is missing");
+	TS_CHECK(!ts_dp_fill_levels(t.dp, &fill) && fill.halfopen == cap, "half-open holds %u, want %u",
+		 fill.halfopen, cap);
+out:
+	dpt_close(&t);
 }
 
 static void test_expiry_and_gc(void)
@@ -629,6 +725,7 @@ int main(void)
 		return 0;
 	}
 	ts_run("dp_syn_flood_keeps_established", test_syn_flood);
+	ts_run("dp_halfopen_full_empty_buckets", test_halfopen_full_empty_buckets);
 	ts_run("dp_full_flow_table_fails_closed", test_full_flow_table);
 	ts_run("dp_expiry_and_gc", test_expiry_and_gc);
 	ts_run("dp_loose_pickup", test_loose_pickup);
