@@ -15,10 +15,12 @@ byte, '\\X' is X (so '\\.' is a dot inside a label).
   dnsprobe.py flood SERVER SUFFIX --count N --seconds S [--src A] [--window W]
       N queries for fresh random names under SUFFIX, at most W outstanding,
       for at most S seconds: "sent N answered M"
-  dnsprobe.py storm SERVER SUFFIX --stop-file F [--src A] [--port P] [--type T]
-      resolves a fresh name under SUFFIX and connects, again and again,
-      until F exists: "queries N unanswered U badanswer B connfail C"
-      then the first failures, one a line.
+  dnsprobe.py storm SERVER SUFFIX --stop-file F [--src A] [--port P] [--type T] [--max N]
+                   [--pause S]
+      resolves a fresh name under SUFFIX and connects, again and again (S
+      seconds apart), until F exists or N names were asked: "queries N
+      unanswered U badanswer B connfail C" then the first failures, one a
+      line.
 """
 import argparse
 import os
@@ -190,7 +192,7 @@ def cmd_flood(a):
 def cmd_storm(a):
     n = unanswered = bad = connfail = 0
     failures = []
-    while not os.path.exists(a.stop_file):
+    while not os.path.exists(a.stop_file) and (a.max is None or n < a.max):
         name = fresh_label() + "." + a.suffix
         n += 1
         try:
@@ -207,6 +209,7 @@ def cmd_storm(a):
         if got != "ok":
             connfail += 1
             failures.append("%.3f %s %s %s" % (time.monotonic(), name, addrs[0], got))
+        time.sleep(a.pause)
     print("queries %d unanswered %d badanswer %d connfail %d" % (n, unanswered, bad, connfail))
     for f in failures[:10]:
         print(" ", f)
@@ -237,6 +240,8 @@ def main():
     s.add_argument("--stop-file", required=True)
     s.add_argument("--port", type=int, default=443)
     s.add_argument("--type", default="A", choices=QTYPES)
+    s.add_argument("--max", type=int)
+    s.add_argument("--pause", type=float, default=0.0)
     a = p.parse_args()
     {"resolve": cmd_resolve, "flood": cmd_flood, "storm": cmd_storm}[a.cmd](a)
 
