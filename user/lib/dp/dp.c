@@ -268,6 +268,15 @@ static int setup_pin(struct ts_dp *dp, struct bpf_map *map, const char *pin_dir,
 	return err;
 }
 
+/* Maps pinned in pin_dir by a build of another schema (`schema`): said
+ * once, the same way by every open. */
+static int other_schema(const char *pin_dir, __u32 schema)
+{
+	ts_err("dp: pinned maps in %s have schema %u, this build speaks %u; remove them first",
+	       pin_dir ? pin_dir : "?", schema, TS_SCHEMA_VERSION);
+	return -EPROTO;
+}
+
 /* Maps pinned by a build of another schema are named as such before
  * anything else of them is opened: they may lack a map this build has
  * (schema 9 added ts_flows_small), which would otherwise read as pins
@@ -292,11 +301,8 @@ static int check_pinned_schema(const char *pin_dir)
 	}
 	if (!bpf_map_lookup_elem(fd, &zero, val)) {
 		memcpy(&schema, val, sizeof(schema));   /* ts_config.schema_version, its first word */
-		if (schema && schema != TS_SCHEMA_VERSION) {
-			ts_err("dp: pinned maps in %s have schema %u, this build speaks %u; remove them first",
-			       pin_dir, schema, TS_SCHEMA_VERSION);
-			err = -EPROTO;
-		}
+		if (schema && schema != TS_SCHEMA_VERSION)
+			err = other_schema(pin_dir, schema);
 	}
 	free(val);
 	close(fd);
@@ -363,11 +369,8 @@ static int check_schema(struct ts_dp *dp, const struct ts_dp_open_opts *o, struc
 		return -errno;
 	if (cfg->schema_version == TS_SCHEMA_VERSION)
 		return 0;
-	if (cfg->schema_version != 0) {
-		ts_err("dp: pinned maps have schema %u, this build speaks %u; remove them first",
-		       cfg->schema_version, TS_SCHEMA_VERSION);
-		return -EPROTO;
-	}
+	if (cfg->schema_version != 0)   /* adopted: pinned */
+		return other_schema(o->pin_dir, cfg->schema_version);
 	cfg->schema_version = TS_SCHEMA_VERSION;
 	do {
 		if (getrandom(&cfg->hash_seed, sizeof(cfg->hash_seed), 0) != sizeof(cfg->hash_seed))
@@ -521,9 +524,7 @@ static int open_pinned(struct ts_dp **out, const char *pin_dir, bool writable)
 	if (err)
 		goto fail;
 	if (cfg.schema_version != TS_SCHEMA_VERSION) {
-		ts_err("dp: pinned maps in %s have schema %u, this build speaks %u", pin_dir,
-		       cfg.schema_version, TS_SCHEMA_VERSION);
-		err = -EPROTO;
+		err = other_schema(pin_dir, cfg.schema_version);
 		goto fail;
 	}
 	err = map_tables(dp, &cfg, writable);
