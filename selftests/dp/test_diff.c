@@ -206,18 +206,18 @@ struct flow_cmp {
 static int cmp_flow(const struct ts_dp_flow *f, void *ctx)
 {
 	struct flow_cmp *fc = ctx;
-	struct ref_table *t = f->halfopen ? &fc->d->r.halfopen : &fc->d->r.flows;
+	struct ref_table *t = ts_dp_flow_halfopen(f) ? &fc->d->r.halfopen : &fc->d->r.flows;
 	struct ref_flow *rf = NULL;
 
 	for (size_t i = 0; i < t->cap && !rf; i++)
 		if (t->v[i].used && !memcmp(t->v[i].key, &f->key, sizeof(f->key)))
 			rf = &t->v[i];
-	fc->seen[f->halfopen]++;
+	fc->seen[ts_dp_flow_halfopen(f)]++;
 	if (!rf || rf->state != f->val.state || rf->flags != f->val.flags || rf->isn != f->val.isn ||
 	    ts_dp_stable_rule_id(fc->d->t.dp, rf->rule_id) != f->val.rule_id) {
 		if (fc->bad++ < 5)
 			TS_CHECK(0, "%s entry differs: bpf state %u flags 0x%x rule %u isn %u; ref %s",
-				 f->halfopen ? "half-open" : "flow", f->val.state, f->val.flags,
+				 ts_dp_flow_halfopen(f) ? "half-open" : "flow", f->val.state, f->val.flags,
 				 f->val.rule_id, f->val.isn, rf ? "has other values" : "has no entry");
 	}
 	return 0;

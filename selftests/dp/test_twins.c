@@ -114,7 +114,7 @@ struct keys {
 static int collect(const struct ts_dp_flow *f, void *ctx)
 {
 	struct keys *ks = ctx;
-	int t = f->halfopen;
+	int t = ts_dp_flow_halfopen(f);
 
 	ks->in_small += f->table == TS_TBL_FLOWS_SMALL;
 	if (ks->n[t] == ks->cap)

@@ -183,7 +183,7 @@ static int print_flow(const struct ts_dp_flow *f, void *ctx)
 	ts_json_str(w->j, "dst", b);
 	ts_json_u64(w->j, "dport", bp);
 	ts_json_str(w->j, "state", state_name(f->val.state));
-	ts_json_bool(w->j, "halfopen", f->halfopen);
+	ts_json_bool(w->j, "halfopen", ts_dp_flow_halfopen(f));
 	ts_json_double(w->j, "age_s", age);
 	ts_json_double(w->j, "idle_s", idle);
 	ts_json_u64(w->j, "rule_id", f->val.rule_id);

@@ -169,9 +169,13 @@ bool ts_reason_is_drop(uint32_t reason);
 struct ts_dp_flow {
 	struct ts_flow_key key;
 	struct ts_flow_val val;
-	bool halfopen;                     /* from ts_halfopen, else an established flow */
 	uint8_t table;                     /* enum ts_table it was read from */
 };
+/* From ts_halfopen, else an established flow. */
+static inline bool ts_dp_flow_halfopen(const struct ts_dp_flow *f)
+{
+	return f->table == TS_TBL_HALFOPEN;
+}
 /* Calls fn for every entry of the flow tables (the established flows'
  * two, then ts_halfopen); fn returning nonzero stops the walk and is
  * returned. */

@@ -199,7 +199,6 @@ static bool copy_flow(const struct ts_dp_table *t, enum ts_table ti, uint64_t *s
 	*st = ts_slot_state(slot);
 	if ((*st & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE)
 		return false;
-	f->halfopen = ti == TS_TBL_HALFOPEN;
 	f->table = ti;
 	memcpy(&f->key, ts_table_key(slot), sizeof(f->key));
 	memcpy(&f->val, ts_table_val(t, slot), sizeof(f->val));
