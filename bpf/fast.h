@@ -1,26 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * fast.h - the established fast path, tried first on every packet: an
- * untagged Ethernet frame with IPv4 without options or fragmentation (or
- * IPv6 without extension headers) carrying a TCP segment without SYN,
- * FIN or RST, of a live flow in the flow tables, neither audit nor
- * closing, or a UDP datagram of a live replied flow (dgram.h).
- * Such a packet is passed and counted here exactly as the full path
- * would (tcp_established, ts_end): same length checks, same flow, same
- * counters. Anything else returns having changed nothing, and the full
- * path decides from scratch (told when the flow table has no entry for
- * the packet, so it does not look again). It exists because the full
- * parser's generality (tags, options, extension chains, the verdict
- * record) costs more than the lookup on this path.
+ * fast.h - the fast path, tried first on every packet: an untagged
+ * Ethernet frame with IPv4 without options or fragmentation (or IPv6
+ * without extension headers) carrying
+ * - a TCP segment without SYN, FIN or RST, of a live flow in the flow
+ *   tables, neither audit nor closing, or a UDP datagram of a live
+ *   replied flow (dgram.h): passed and counted here exactly as the full
+ *   path would (tcp_established, ts_end): same length checks, same flow,
+ *   same counters;
+ * - an opening SYN the policy refuses: judged and dropped here by the
+ *   full path's own code (tcp_judge, ts_end), as tcp_untracked drops it
+ *   before it reads any table.
+ * Anything else returns having changed nothing but the packet record,
+ * and the full path decides from scratch (told when the flow table has
+ * no entry for the packet, so it does not look again). It exists because
+ * the full parser's generality (tags, options, extension chains, the
+ * verdict record cleared and filled again) costs more than the lookup on
+ * these paths: most of a refused SYN's time (docs/bench.md).
  */
 #ifndef TS_BPF_FAST_H
 #define TS_BPF_FAST_H
 
 #include "flow.h"
+#include "run.h"
 #include "stats.h"
+#include "tcp.h"
+#include "verdict.h"
 
 /* The TCP header after an L3 header ending at l4 with l4_len bytes of
- * payload, if parse_tcp would accept it and its flags stay on this path. */
+ * payload, if parse_tcp would accept it (its flags: the caller's). */
 static __always_inline struct ts_tcp_hdr *fast_tcp(void *l4, void *data_end, __u32 l4_len)
 {
 	struct ts_tcp_hdr *th = l4;
@@ -31,12 +39,10 @@ static __always_inline struct ts_tcp_hdr *fast_tcp(void *l4, void *data_end, __u
 	doff = (th->doff_res >> 4) * 4;
 	if (doff < sizeof(*th) || doff > l4_len)
 		return NULL;
-	if (th->flags & (TS_TCP_SYN | TS_TCP_FIN | TS_TCP_RST))
-		return NULL;
 	return th;
 }
 
-/* The ports of a TCP segment or UDP datagram that stays on this path. */
+/* The ports of a TCP segment or UDP datagram parse would accept. */
 static __always_inline struct ts_l4_ports *fast_l4(void *l4, void *data_end, __u32 l4_len, __u8 proto)
 {
 	if (proto == IPPROTO_UDP) {
@@ -56,7 +62,10 @@ static __always_inline struct ts_l4_ports *fast_l4(void *l4, void *data_end, __u
 enum ts_fast_result {
 	TS_FAST_NO = 0,     /* not decided: the full path */
 	TS_FAST_MISS = 1,   /* not decided, and the flow tables have no entry for it */
-	TS_FAST_PASS = 2,   /* a live established flow: passed and counted */
+	TS_FAST_PASS = 2,   /* passed and counted */
+	TS_FAST_DROP = 3,   /* dropped and counted */
+	TS_FAST_JUDGED = 4, /* not decided: an opening SYN the policy allows,
+			     * its rule in the packet record (judged_rule) */
 };
 
 /* Where the fast path builds a packet's flow key: the hook's packet
@@ -71,19 +80,65 @@ static __always_inline struct ts_pkt *fast_record(enum ts_hook hook)
 	return bpf_map_lookup_elem(&ts_scratch, &idx);
 }
 
-static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, __u32 len, __u32 beyond,
+/* The end of an opening SYN's run on the fast path (fast_opening): the
+ * judgement, outside audit mode, as tcp_untracked's first step makes it,
+ * and the full path's end for a refusal; an allowed SYN's rule is handed
+ * to the full path. A function of its own: its run
+ * (struct ts_run) inlined took the fast path's frame past the 512 bytes
+ * of the deepest call chain (ts_xdp, ts_xdp_full, ts_flow_put). */
+static __noinline enum ts_fast_result fast_refused(struct ts_pkt *rec, __u32 len, __u32 ifindex,
 						   enum ts_hook hook)
+{
+	__u32 rule = 0;
+	bool reversed;
+	struct ts_run r;
+
+	if (!rec || !run_start(&r, len, ifindex, hook) || (r.sc->flags & TS_CFG_AUDIT))
+		return TS_FAST_NO;
+	if (tcp_judge(&r, rec, true, &rule, &reversed))
+		return TS_FAST_NO;
+	if (rule) {
+		/* allowed: the full path opens it without judging it again
+		 * (the judgement is most of an allowed SYN's time) */
+		rec->judged_rule = rule;
+		rec->judged_slot = r.slot;
+		return TS_FAST_JUDGED;
+	}
+	return ts_end(&r, rec, TS_R_DROP_NO_RULE) ? TS_FAST_DROP : TS_FAST_PASS;
+}
+
+/* A SYN, FIN or RST: an opening SYN the policy refuses is decided here,
+ * on a record filled by the parser's own setters, as tcp_untracked
+ * decides it before it reads any table; any other such segment goes to
+ * the full path. */
+static __always_inline enum ts_fast_result fast_opening(struct ts_pkt *rec, __u8 family, const __u32 *sa,
+							const __u32 *da, const struct ts_tcp_hdr *th,
+							__u32 len, __u32 ifindex, enum ts_hook hook)
+{
+	if (!tcp_opening(th->flags))
+		return TS_FAST_NO;
+	ts_pkt_clear(rec);
+	pkt_addrs(rec, family, sa, da);
+	rec->proto = IPPROTO_TCP;
+	pkt_tcp(rec, th);
+	return fast_refused(rec, len, ifindex, hook);
+}
+
+static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, __u32 len, __u32 beyond,
+						   __u32 ifindex, enum ts_hook hook)
 {
 	const struct ts_slot_cfg *sc;
 	const struct ts_config *cfg;
 	struct ethhdr *eth = data;
-	__u32 avail;
+	const __u32 *sa, *da;
+	void *l4;
+	__u32 avail, l4_len;
 	__u64 now;
 	struct ts_l4_ports *th;
 	struct ts_flow_slot *s;
 	struct ts_flow_key *k;
 	struct ts_pkt *rec;
-	__u8 proto;
+	__u8 proto, family;
 
 	if (beyond || (void *)(eth + 1) > data_end)
 		return TS_FAST_NO;
@@ -95,42 +150,45 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 		    (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP) ||
 		    (ip->frag_off & bpf_htons(0x3fff)))
 			return TS_FAST_NO;
-		proto = ip->protocol;
 		tot = bpf_ntohs(ip->tot_len);
 		avail = data_end - (void *)(ip + 1);
 		if (tot < sizeof(*ip) || tot - sizeof(*ip) > avail)
 			return TS_FAST_NO;
-		th = fast_l4(ip + 1, data_end, tot - sizeof(*ip), proto);
-		if (!th)
-			return TS_FAST_NO;
-		rec = fast_record(hook);
-		if (!rec)
-			return TS_FAST_NO;
-		k = &rec->key;
-		flow_key_build(k, TS_FAMILY_V4, &ip->saddr, &ip->daddr, th->source, th->dest, proto);
+		family = TS_FAMILY_V4;
+		proto = ip->protocol;
+		sa = &ip->saddr;
+		da = &ip->daddr;
+		l4 = ip + 1;
+		l4_len = tot - sizeof(*ip);
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ts_ipv6_hdr *ip6 = (void *)(eth + 1);
-		__u32 plen;
 
 		if ((void *)(ip6 + 1) > data_end || (bpf_ntohl(ip6->ver_tc_flow) >> 28) != 6 ||
 		    (ip6->nexthdr != IPPROTO_TCP && ip6->nexthdr != IPPROTO_UDP))
 			return TS_FAST_NO;
-		proto = ip6->nexthdr;
-		plen = bpf_ntohs(ip6->payload_len);
+		l4_len = bpf_ntohs(ip6->payload_len);
 		avail = data_end - (void *)(ip6 + 1);
-		if (plen > avail)
+		if (l4_len > avail)
 			return TS_FAST_NO;
-		th = fast_l4(ip6 + 1, data_end, plen, proto);
-		if (!th)
-			return TS_FAST_NO;
-		rec = fast_record(hook);
-		if (!rec)
-			return TS_FAST_NO;
-		k = &rec->key;
-		flow_key_build(k, TS_FAMILY_V6, ip6->saddr, ip6->daddr, th->source, th->dest, proto);
+		family = TS_FAMILY_V6;
+		proto = ip6->nexthdr;
+		sa = ip6->saddr;
+		da = ip6->daddr;
+		l4 = ip6 + 1;
 	} else {
 		return TS_FAST_NO;
 	}
+	th = fast_l4(l4, data_end, l4_len, proto);
+	if (!th)
+		return TS_FAST_NO;
+	rec = fast_record(hook);
+	if (!rec)
+		return TS_FAST_NO;
+	if (proto == IPPROTO_TCP &&
+	    (((struct ts_tcp_hdr *)th)->flags & (TS_TCP_SYN | TS_TCP_FIN | TS_TCP_RST)))
+		return fast_opening(rec, family, sa, da, (struct ts_tcp_hdr *)th, len, ifindex, hook);
+	k = &rec->key;
+	flow_key_build(k, family, sa, da, th->source, th->dest, proto);
 	cfg = bpf_map_lookup_elem(&ts_config, (void *)&ts_key_zero);
 	if (!cfg)
 		return TS_FAST_NO;

@@ -78,22 +78,27 @@ struct ts_pkt {
 	/* an insert of key published, to be settled (flow.h, ts_flow_settle):
 	 * its table + 1 (0: none), slot position and generation */
 	__u8 settle;
-	__u8 pad3[2];
+	__u8 judged;      /* an opening SYN the fast path judged allowed:
+			   * judged_rule and judged_slot are this packet's */
+	__u8 pad3;
 	__u32 tcp_seq;    /* the TCP sequence number, host order */
 	__u32 tcp_ack;    /* the TCP acknowledgment number, host order */
 	__u32 settle_pos;
 	__u32 settle_gen;
 	__u32 pad4;
 	/* not cleared per packet (ts_pkt_clear): written whole, with
-	 * key_made, before any read */
+	 * key_made or judged, before any read */
 	__u64 key_hash;
 	struct ts_flow_key key;
+	__u32 judged_rule;   /* the rule the fast path's judgement found */
+	__u32 judged_slot;   /* the policy slot it judged by */
 };
 
 /* A map value's record cleared for the next packet: all but the flow key
  * and its hash (flow_key_build writes every word of the key), which are
- * read only once key_made says they are this packet's. 48 of 128 bytes
- * fewer stores on every packet of the full path. */
+ * read only once key_made says they are this packet's, and the fast
+ * path's judgement (judged). 56 of 136 bytes fewer stores on every
+ * packet of the full path. */
 static __always_inline void ts_pkt_clear(struct ts_pkt *p)
 {
 	__builtin_memset(p, 0, __builtin_offsetof(struct ts_pkt, key_hash));
@@ -102,6 +107,22 @@ static __always_inline void ts_pkt_clear(struct ts_pkt *p)
 /* Largest L4 offset handed to the L4 stage (Ethernet, 2 tags, IPv6 and 8
  * extension headers of up to 2 KiB each fit). */
 #define TS_L4_OFF_MAX 0x7fff
+
+/* The record's family and addresses from a header's (IPv4's in word 0,
+ * the rest zero): the parser's and the fast path's one copy. */
+static __always_inline void pkt_addrs(struct ts_pkt *p, __u8 family, const __u32 *sa, const __u32 *da)
+{
+	p->family = family;
+	if (family == TS_FAMILY_V4) {
+		p->saddr[0] = sa[0];
+		p->daddr[0] = da[0];
+		p->saddr[1] = p->saddr[2] = p->saddr[3] = 0;
+		p->daddr[1] = p->daddr[2] = p->daddr[3] = 0;
+	} else {
+		__builtin_memcpy(p->saddr, sa, 16);
+		__builtin_memcpy(p->daddr, da, 16);
+	}
+}
 
 static __always_inline void *cur_pull(struct ts_cursor *c, __u32 len)
 {
@@ -226,12 +247,8 @@ static __always_inline __u32 parse_ipv4(struct ts_cursor *c, struct ts_pkt *p, b
 	p->frag = (frag & 0x1fff) ? TS_FRAG_NONFIRST : (frag & 0x2000) ? TS_FRAG_FIRST : TS_FRAG_NONE;
 	if (frag & 0x3fff)
 		*plain = 0;
-	p->family = TS_FAMILY_V4;
 	p->proto = ip->protocol;
-	p->saddr[0] = ip->saddr;
-	p->daddr[0] = ip->daddr;
-	p->saddr[1] = p->saddr[2] = p->saddr[3] = 0;
-	p->daddr[1] = p->daddr[2] = p->daddr[3] = 0;
+	pkt_addrs(p, TS_FAMILY_V4, &ip->saddr, &ip->daddr);
 	return TS_R_NONE;
 }
 
@@ -283,9 +300,7 @@ static __always_inline __u32 parse_ipv6(struct ts_cursor *c, struct ts_pkt *p, b
 		rem = cur_avail(c);
 	else if (rem > cur_avail_total(c))
 		return bad;
-	p->family = TS_FAMILY_V6;
-	__builtin_memcpy(p->saddr, ip6->saddr, 16);
-	__builtin_memcpy(p->daddr, ip6->daddr, 16);
+	pkt_addrs(p, TS_FAMILY_V6, ip6->saddr, ip6->daddr);
 	nh = ip6->nexthdr;
 	if (quoted) {
 		/* a quote is judged only when TCP follows directly */
@@ -346,6 +361,17 @@ struct ts_tcp_hdr {
 	__be16 urg_ptr;
 };
 
+/* What the record keeps of a TCP header: the parser's and the fast
+ * path's one copy. */
+static __always_inline void pkt_tcp(struct ts_pkt *p, const struct ts_tcp_hdr *th)
+{
+	p->sport = th->source;
+	p->dport = th->dest;
+	p->tcp_flags = th->flags;
+	p->tcp_seq = bpf_ntohl(th->seq);
+	p->tcp_ack = bpf_ntohl(th->ack_seq);
+}
+
 static __always_inline __u32 parse_tcp(struct ts_cursor *c, struct ts_pkt *p)
 {
 	struct ts_tcp_hdr *th;
@@ -359,11 +385,7 @@ static __always_inline __u32 parse_tcp(struct ts_cursor *c, struct ts_pkt *p)
 	doff = (th->doff_res >> 4) * 4;
 	if (doff < sizeof(*th) || doff > p->l4_len)
 		return TS_R_DROP_MALFORMED_TCP;
-	p->sport = th->source;
-	p->dport = th->dest;
-	p->tcp_flags = th->flags;
-	p->tcp_seq = bpf_ntohl(th->seq);
-	p->tcp_ack = bpf_ntohl(th->ack_seq);
+	pkt_tcp(p, th);
 	return TS_R_NONE;
 }
 

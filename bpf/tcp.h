@@ -196,7 +196,13 @@ static __always_inline __u32 tcp_judge(const struct ts_run *r, const struct ts_p
 		return TS_R_DROP_BAD_FLAGS;
 	if (!opening && !loose)
 		return TS_R_DROP_NO_FLOW;
-	*rule = policy_rule(r, p, fwd_class, sclass, reversed);
+	if (p->judged && p->judged_slot == r->slot) {
+		/* the fast path found this rule for it (fast.h) */
+		*rule = p->judged_rule;
+		*reversed = false;
+	} else {
+		*rule = policy_rule(r, p, fwd_class, sclass, reversed);
+	}
 	return TS_R_NONE;
 }
 

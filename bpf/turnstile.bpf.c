@@ -31,7 +31,7 @@
  * verifier's walk of all that follows). The call costs only the packets
  * the fast path does not take.
  */
-__noinline int ts_xdp_full(struct xdp_md *ctx, __u32 fast_missed)
+__noinline int ts_xdp_full(struct xdp_md *ctx, __u32 fast)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -45,7 +45,8 @@ __noinline int ts_xdp_full(struct xdp_md *ctx, __u32 fast_missed)
 	if (!p)
 		return XDP_DROP;   /* cannot happen: the array has this slot */
 	ts_pkt_clear(p);
-	reason = ts_begin(p, &r, data, data_end, 0, 0, fast_missed);
+	p->judged = fast == TS_FAST_JUDGED;
+	reason = ts_begin(p, &r, data, data_end, 0, 0, fast == TS_FAST_MISS);
 	if (!reason)
 		reason = classify_l4(p, &r, data, data_end);
 	if (ts_end(&r, p, reason)) {
@@ -62,13 +63,13 @@ int ts_xdp(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 
-	enum ts_fast_result f = ts_fast(data, data_end, data_end - data, 0, TS_HOOK_XDP);
+	enum ts_fast_result f = ts_fast(data, data_end, data_end - data, 0, ctx->ingress_ifindex, TS_HOOK_XDP);
 
-	if (f == TS_FAST_PASS) {
-		count_iface(ctx->ingress_ifindex, TS_HOOK_XDP, data_end - data, false);
-		return XDP_PASS;
+	if (f == TS_FAST_PASS || f == TS_FAST_DROP) {
+		count_iface(ctx->ingress_ifindex, TS_HOOK_XDP, data_end - data, f == TS_FAST_DROP);
+		return f == TS_FAST_DROP ? XDP_DROP : XDP_PASS;
 	}
-	return ts_xdp_full(ctx, f == TS_FAST_MISS);
+	return ts_xdp_full(ctx, f);
 }
 
 /*
@@ -147,7 +148,7 @@ static __always_inline __u32 skb_beyond(struct __sk_buff *skb, void *data, void 
 }
 
 /* tc's full path; the headers were pulled linear by ts_tc_egress. */
-__noinline int ts_tc_full(struct __sk_buff *skb, __u32 fast_missed)
+__noinline int ts_tc_full(struct __sk_buff *skb, __u32 fast)
 {
 	__u32 idx = TS_HOOK_TC_EGRESS - 1, reason, beyond, big;
 	void *data, *data_end;
@@ -160,11 +161,12 @@ __noinline int ts_tc_full(struct __sk_buff *skb, __u32 fast_missed)
 	if (!p)
 		return TC_ACT_SHOT;   /* cannot happen: the array has this slot */
 	ts_pkt_clear(p);
+	p->judged = fast == TS_FAST_JUDGED;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	beyond = skb_beyond(skb, data, data_end);
 	big = skb->gso_size && skb->len > TS_IP_LEN_MAX ? TS_IP_LEN_MAX : 0;   /* BIG TCP */
-	reason = ts_begin(p, &r, data, data_end, beyond, big, fast_missed);
+	reason = ts_begin(p, &r, data, data_end, beyond, big, fast == TS_FAST_MISS);
 	if (!reason)
 		reason = classify_l4(p, &r, data, data_end);
 	if (ts_end(&r, p, reason)) {
@@ -184,13 +186,14 @@ int ts_tc_egress(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, skb->len < TS_TC_PULL_LEN ? skb->len : TS_TC_PULL_LEN);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	enum ts_fast_result f = ts_fast(data, data_end, skb->len, skb_beyond(skb, data, data_end), TS_HOOK_TC_EGRESS);
+	enum ts_fast_result f = ts_fast(data, data_end, skb->len, skb_beyond(skb, data, data_end),
+					skb->ifindex, TS_HOOK_TC_EGRESS);
 
-	if (f == TS_FAST_PASS) {
-		count_iface(skb->ifindex, TS_HOOK_TC_EGRESS, skb->len, false);
-		return TC_ACT_OK;
+	if (f == TS_FAST_PASS || f == TS_FAST_DROP) {
+		count_iface(skb->ifindex, TS_HOOK_TC_EGRESS, skb->len, f == TS_FAST_DROP);
+		return f == TS_FAST_DROP ? TC_ACT_SHOT : TC_ACT_OK;
 	}
-	return ts_tc_full(skb, f == TS_FAST_MISS);
+	return ts_tc_full(skb, f);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

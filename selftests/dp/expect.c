@@ -29,3 +29,12 @@ bool expect_reason(struct dpt *t, enum ts_hook hook, const struct pkt *p, int wa
 	TS_CHECK(got == want, "%s: got %s, want %s", what, gn ? gn : "?", ts_reason_name(want));
 	return got == want;
 }
+
+int ev_log_add(const struct ts_event *ev, void *ctx)
+{
+	struct ev_log *l = ctx;
+
+	if (l->n < 64)
+		l->ev[l->n++] = *ev;
+	return 0;
+}

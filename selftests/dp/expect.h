@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* expect.h - check that a frame is counted under the expected reason. */
+/* expect.h - check that a frame is counted under the expected reason;
+ * keep the events a test saw. */
 #ifndef TS_TEST_EXPECT_H
 #define TS_TEST_EXPECT_H
 
@@ -14,5 +15,13 @@ bool expect_reason(struct dpt *t, enum ts_hook hook, const struct pkt *p, int wa
  * as new, the SYN-ACK as handshake, the ACK under want_last. */
 bool expect_handshake(struct dpt *t, const char *c, uint16_t cport, const char *s, uint16_t sport,
 		      int want_last);
+
+/* The events a ring buffer reader saw: the callback of
+ * ts_dp_events_open is ev_log_add, its context a struct ev_log. */
+struct ev_log {
+	struct ts_event ev[64];
+	int n;   /* kept: at most 64 */
+};
+int ev_log_add(const struct ts_event *ev, void *ctx);
 
 #endif /* TS_TEST_EXPECT_H */

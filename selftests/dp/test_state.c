@@ -308,20 +308,6 @@ static void test_loose_pickup(void)
 	dpt_close(&t);
 }
 
-struct ev_log {
-	struct ts_event ev[64];
-	int n;
-};
-
-static int on_event(const struct ts_event *ev, void *ctx)
-{
-	struct ev_log *l = ctx;
-
-	if (l->n < 64)
-		l->ev[l->n++] = *ev;
-	return 0;
-}
-
 static void test_audit_and_events(void)
 {
 	struct ts_dp_events *evs = NULL;
@@ -332,7 +318,7 @@ static void test_audit_and_events(void)
 
 	if (open_with(&t, 1024, 1024, POLICY_HEAD " audit on\n}\n" PAIR))
 		return;
-	TS_CHECK(!ts_dp_events_open(t.dp, on_event, &log, &evs), "events open");
+	TS_CHECK(!ts_dp_events_open(t.dp, ev_log_add, &log, &evs), "events open");
 	if (!evs)
 		goto out;
 	/* a refused connection passes, reported once */
@@ -399,7 +385,7 @@ static void test_event_rate_limit(void)
 	sched_setaffinity(0, sizeof(one), &one);
 	if (open_with(&t, 1024, 1024, POLICY_HEAD " events-per-second 5\n}\n" PAIR))
 		return;
-	TS_CHECK(!ts_dp_events_open(t.dp, on_event, &log, &evs), "events open");
+	TS_CHECK(!ts_dp_events_open(t.dp, ev_log_add, &log, &evs), "events open");
 	if (!evs)
 		goto out;
 	for (int i = 0; i < 20; i++) {
