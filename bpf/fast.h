@@ -8,9 +8,10 @@
  *   replied flow (dgram.h): passed and counted here exactly as the full
  *   path would (tcp_established, ts_end): same length checks, same flow,
  *   same counters;
- * - an opening SYN the policy refuses: judged and dropped here by the
- *   full path's own code (tcp_judge, ts_end), as tcp_untracked drops it
- *   before it reads any table.
+ * - an opening SYN: judged here by the full path's own code (tcp_judge);
+ *   refused, dropped and counted here (ts_end), as tcp_untracked drops
+ *   it before it reads any table; allowed, handed to the full path with
+ *   its rule (TS_FAST_JUDGED).
  * Anything else returns having changed nothing but the packet record,
  * and the full path decides from scratch (told when the flow table has
  * no entry for the packet, so it does not look again). It exists because
@@ -80,13 +81,13 @@ static __always_inline struct ts_pkt *fast_record(enum ts_hook hook)
 	return bpf_map_lookup_elem(&ts_scratch, &idx);
 }
 
-/* The end of an opening SYN's run on the fast path (fast_opening): the
- * judgement, outside audit mode, as tcp_untracked's first step makes it,
- * and the full path's end for a refusal; an allowed SYN's rule is handed
- * to the full path. A function of its own: its run
- * (struct ts_run) inlined took the fast path's frame past the 512 bytes
- * of the deepest call chain (ts_xdp, ts_xdp_full, ts_flow_put). */
-static __noinline enum ts_fast_result fast_refused(struct ts_pkt *rec, __u32 len, __u32 ifindex,
+/* An opening SYN's judgement on the fast path (fast_opening), outside
+ * audit mode, as tcp_untracked's first step makes it: refused, the full
+ * path's end; allowed, its rule handed to the full path. A function of
+ * its own: its run (struct ts_run) inlined took the fast path's frame
+ * past the 512 bytes of the deepest call chain (ts_xdp, ts_xdp_full,
+ * ts_flow_put). */
+static __noinline enum ts_fast_result fast_syn_judge(struct ts_pkt *rec, __u32 len, __u32 ifindex,
 						   enum ts_hook hook)
 {
 	__u32 rule = 0;
@@ -107,9 +108,8 @@ static __noinline enum ts_fast_result fast_refused(struct ts_pkt *rec, __u32 len
 	return ts_end(&r, rec, TS_R_DROP_NO_RULE) ? TS_FAST_DROP : TS_FAST_PASS;
 }
 
-/* A SYN, FIN or RST: an opening SYN the policy refuses is decided here,
- * on a record filled by the parser's own setters, as tcp_untracked
- * decides it before it reads any table; any other such segment goes to
+/* A SYN, FIN or RST: an opening SYN is judged on a record filled by the
+ * parser's own setters (fast_syn_judge); any other such segment goes to
  * the full path. */
 static __always_inline enum ts_fast_result fast_opening(struct ts_pkt *rec, __u8 family, const __u32 *sa,
 							const __u32 *da, const struct ts_tcp_hdr *th,
@@ -121,7 +121,7 @@ static __always_inline enum ts_fast_result fast_opening(struct ts_pkt *rec, __u8
 	pkt_addrs(rec, family, sa, da);
 	rec->proto = IPPROTO_TCP;
 	pkt_tcp(rec, th);
-	return fast_refused(rec, len, ifindex, hook);
+	return fast_syn_judge(rec, len, ifindex, hook);
 }
 
 static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, __u32 len, __u32 beyond,

@@ -174,7 +174,9 @@ static __always_inline struct ts_flow_key *flow_key_of(const struct ts_run *r, s
  * table: settled without the policy (resolver DNS, outside the scope, bad
  * flags, no flow), or TS_R_NONE and the policy's rule in *rule (0: none;
  * *reversed: a loose pickup's receiver opened). Reads only the policy,
- * writes nothing: explain's program (ts_judge) makes this same call.
+ * writes nothing: explain's program (ts_judge) and the fast path
+ * (fast.h) make this same call. The rule of a SYN the fast path judged
+ * (p->judged) is not looked up again, when judged by the same policy slot.
  */
 static __always_inline __u32 tcp_judge(const struct ts_run *r, const struct ts_pkt *p, bool opening,
 				       __u32 *rule, bool *reversed)
