@@ -3,6 +3,9 @@
 
 BUILD    ?= build
 V        ?= 0
+# The entry points below (test, demo, bench, ...) build with this many
+# jobs, then run their one command alone.
+JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
 ifeq ($(V),1)
 Q :=
 msg :=
@@ -185,21 +188,21 @@ deps:
 	$(Q)scripts/install-deps.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory test-run
+	$(Q)$(MAKE) -j$(JOBS) --no-print-directory test-run
 
 test-run: all $(TEST_BINS) $(BENCH_BINS) $(LIVE_BIN) $(FUZZ_TARGETS) $(TSAN_BIN)
 	$(Q)BUILD=$(BUILD) selftests/run
 
 # The long runs (selftests/soak/run says what and for how long: SOAK_*).
 soak: deps
-	$(Q)$(MAKE) --no-print-directory soak-run
+	$(Q)$(MAKE) -j$(JOBS) --no-print-directory soak-run
 
 soak-run: all $(BUILD)/selftests/dp/test_diff $(BUILD)/selftests/dp/test_concurrency \
 		$(BUILD)/selftests/dp/test_twins $(FUZZ_TARGETS)
 	$(Q)BUILD=$(BUILD) selftests/soak/run
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory bench-run
+	$(Q)$(MAKE) -j$(JOBS) --no-print-directory bench-run
 
 bench-run: all $(BENCH_BINS)
 	$(Q)BUILD=$(BUILD) selftests/bench/run
@@ -210,13 +213,13 @@ bench-dns: deps
 	$(Q)BUILD=$(BUILD) selftests/bench/dns_proxy
 
 bench-live: deps
-	$(Q)$(MAKE) --no-print-directory bench-live-run
+	$(Q)$(MAKE) -j$(JOBS) --no-print-directory bench-live-run
 
 bench-live-run: all $(LIVE_BIN)
 	$(Q)BUILD=$(BUILD) selftests/bench/live/run
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) -j$(JOBS) --no-print-directory all
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
 
 # turnstile(8) from docs/cli.md, the one source of the CLI reference.
