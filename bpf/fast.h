@@ -3,8 +3,9 @@
  * fast.h - the fast path, tried first on every packet: an untagged
  * Ethernet frame with IPv4 without options or fragmentation (or IPv6
  * without extension headers) carrying
- * - a TCP segment without SYN, FIN or RST, of a live flow in the flow
- *   tables, neither audit nor closing, or a UDP datagram of a live
+ * - a TCP segment without SYN, FIN or RST, of a flow in the pass cache
+ *   (pass.h), or live in the flow tables, neither audit nor closing (and
+ *   then cached), or a UDP datagram of a live
  *   replied flow (dgram.h): passed and counted here exactly as the full
  *   path would (tcp_established, ts_end): same length checks, same flow,
  *   same counters;
@@ -23,6 +24,7 @@
 #define TS_BPF_FAST_H
 
 #include "flow.h"
+#include "pass.h"
 #include "run.h"
 #include "stats.h"
 #include "tcp.h"
@@ -124,19 +126,63 @@ static __always_inline enum ts_fast_result fast_opening(struct ts_pkt *rec, __u8
 	return fast_syn_judge(rec, len, ifindex, hook);
 }
 
-static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, __u32 len, __u32 beyond,
-						   __u32 ifindex, enum ts_hook hook)
+/* A segment without SYN, FIN or RST or a datagram, its flow key built in
+ * rec: passed if the pass cache has its flow (TCP), or the flow tables
+ * have it live and passable (and then cached). A function of its own: the
+ * cache's probe inlined took the fast path's frame past the 512 bytes of
+ * the deepest call chain. */
+static __noinline enum ts_fast_result fast_flow(struct ts_pkt *rec, __u32 len, __u8 proto)
 {
 	const struct ts_slot_cfg *sc;
 	const struct ts_config *cfg;
+	struct ts_pass_probe pp;
+	struct ts_flow_slot *s;
+	struct ts_flow_key *k;
+	__u64 now, h;
+
+	if (!rec)
+		return TS_FAST_NO;
+	k = &rec->key;
+	cfg = bpf_map_lookup_elem(&ts_config, (void *)&ts_key_zero);
+	if (!cfg)
+		return TS_FAST_NO;
+	h = flow_hash(cfg, k);
+	now = ts_now();
+	pp.line = NULL;
+	if (proto == IPPROTO_TCP) {
+		__u32 rule = pass_find(cfg, k, h, now, &pp);
+
+		if (rule) {
+			count_rule_at(&rule, len, false);
+			count_reason(TS_R_PASS_ESTABLISHED, len);
+			return TS_FAST_PASS;
+		}
+	}
+	s = flows_find(cfg, k, h, NULL);
+	if (!s)
+		return TS_FAST_MISS;
+	/* keyed by the map value itself; a slot other than 0/1 is the full
+	 * path's */
+	sc = bpf_map_lookup_elem(&ts_slot_cfg, (void *)&cfg->active_slot);
+	if (!sc)
+		return TS_FAST_NO;
+	if (!flow_fast_passes(&s->val) || flow_expired(&s->val, now, sc))
+		return TS_FAST_NO;
+	flow_touch(&s->val, now);
+	count_rule_at(&s->val.rule_id, len, false);
+	count_reason(k->proto == IPPROTO_UDP ? TS_R_PASS_UDP : TS_R_PASS_ESTABLISHED, len);
+	pass_fill(&pp, s, k, sc, h);
+	return TS_FAST_PASS;
+}
+
+static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, __u32 len, __u32 beyond,
+						   __u32 ifindex, enum ts_hook hook)
+{
 	struct ethhdr *eth = data;
 	const __u32 *sa, *da;
 	void *l4;
 	__u32 avail, l4_len;
-	__u64 now;
 	struct ts_l4_ports *th;
-	struct ts_flow_slot *s;
-	struct ts_flow_key *k;
 	struct ts_pkt *rec;
 	__u8 proto, family;
 
@@ -187,32 +233,8 @@ static __always_inline enum ts_fast_result ts_fast(void *data, void *data_end, _
 	if (proto == IPPROTO_TCP &&
 	    (((struct ts_tcp_hdr *)th)->flags & (TS_TCP_SYN | TS_TCP_FIN | TS_TCP_RST)))
 		return fast_opening(rec, family, sa, da, (struct ts_tcp_hdr *)th, len, ifindex, hook);
-	k = &rec->key;
-	flow_key_build(k, family, sa, da, th->source, th->dest, proto);
-	cfg = bpf_map_lookup_elem(&ts_config, (void *)&ts_key_zero);
-	if (!cfg)
-		return TS_FAST_NO;
-	s = flows_find(cfg, k, flow_hash(cfg, k), NULL);
-	if (!s)
-		return TS_FAST_MISS;
-	/* looked up after the find, and keyed by the map value itself: this
-	 * frame is in the deepest call chain (the 512-byte stack); a slot
-	 * other than 0/1 is the full path's */
-	sc = bpf_map_lookup_elem(&ts_slot_cfg, (void *)&cfg->active_slot);
-	if (!sc)
-		return TS_FAST_NO;
-	/* audit: reported; closing: may be superseded; unreplied: a reply
-	 * changes its state */
-	if ((s->val.flags & TS_FLOW_AUDIT) || s->val.state == TS_TCP_CLOSING ||
-	    s->val.state == TS_DGRAM_UNREPLIED)
-		return TS_FAST_NO;
-	now = ts_now();
-	if (flow_expired(&s->val, now, sc))
-		return TS_FAST_NO;
-	flow_touch(&s->val, now);
-	count_rule_at(&s->val.rule_id, len, false);
-	count_reason(k->proto == IPPROTO_UDP ? TS_R_PASS_UDP : TS_R_PASS_ESTABLISHED, len);
-	return TS_FAST_PASS;
+	flow_key_build(&rec->key, family, sa, da, th->source, th->dest, proto);
+	return fast_flow(rec, len, proto);
 }
 
 #endif /* TS_BPF_FAST_H */

@@ -30,6 +30,17 @@ static __always_inline bool flow_expired(const struct ts_flow_val *v, __u64 now,
 	return (__s64)(now - v->last_seen_ns) > (__s64)flow_timeout_ns(v, sc);
 }
 
+/* The fast path may pass a segment of this live, unexpired entry without
+ * SYN, FIN or RST (fast.h): not audit (reported), not closing (may be
+ * superseded), not an unreplied datagram flow (a reply changes it). */
+static __always_inline bool flow_fast_passes(const struct ts_flow_val *v)
+{
+	__u8 state = TS_READ_ONCE(v->state);
+
+	return !(TS_READ_ONCE(v->flags) & TS_FLOW_AUDIT) && state != TS_TCP_CLOSING &&
+	       state != TS_DGRAM_UNREPLIED;
+}
+
 /* last_seen is written at most once a second: the hot path stays read-only. */
 static __always_inline void flow_touch(struct ts_flow_val *v, __u64 now)
 {

@@ -70,6 +70,25 @@ struct {
 	__type(value, struct ts_table_fill);
 } ts_table_fill SEC(".maps");
 
+/* The pass cache (turnstile.h, ts_pass_line; bpf/pass.h): lines sized by
+ * the loader to the flows' capacity, mmapable so that userspace can clear
+ * it after cutting flows; the lines in use, in a map of their own so that
+ * the counts' writes (ts_table_fill) do not take its line from readers. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TS_DEFAULT_FLOWS / 2);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct ts_pass_line);
+} ts_pass_cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ts_pass_shape);
+} ts_pass_shape SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, TS_MAX_RULE_IDS);

@@ -16,6 +16,7 @@
 #endif
 
 #define TS_READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+#define TS_WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
 
 /* Where a find landed: the bucket's tags word, the slot, its index, the
  * table (whose count a removal moves). */

@@ -8,6 +8,7 @@
 #include "parse.h"
 #include "run.h"
 #include "flow.h"
+#include "pass.h"
 #include "policy.h"
 #include "stats.h"
 #include "dns.h"
@@ -316,8 +317,10 @@ static __noinline __u32 tcp_established_flow(const struct ts_run *r, struct ts_p
 	}
 	p->rule_id = v->rule_id;
 	flow_touch(v, r->now);
-	if (f & (TS_TCP_FIN | TS_TCP_RST))
+	if (f & (TS_TCP_FIN | TS_TCP_RST)) {
 		flow_track_close(v, f, from_lo);
+		pass_forget(r, k, p->key_hash);
+	}
 	count_rule(v->rule_id, r->len, false);
 	return (v->flags & TS_FLOW_AUDIT) ? TS_R_PASS_AUDIT : TS_R_PASS_ESTABLISHED;
 }

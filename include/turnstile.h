@@ -16,7 +16,7 @@
 
 #include <linux/types.h>
 
-#define TS_SCHEMA_VERSION 9
+#define TS_SCHEMA_VERSION 10
 
 /* Where the loader pins maps and links (bpffs). */
 #define TS_PIN_DIR "/sys/fs/bpf/turnstile"
@@ -293,6 +293,16 @@ _Static_assert(TS_TAG_BYTE(0ull) == 1 && TS_TAG_BYTE(0x00ffffffffffffffull) == 1
  * empty (bpf/flow.h, evict_near). */
 #define TS_HALFOPEN_EVICT_REACH 8u
 
+/* murmur3's fmix64: a full avalanche, and a bijection of 64-bit words. */
+static inline __u64 ts_fmix64(__u64 h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
+}
+
 /* Words of a key (every key is 8-byte aligned, a multiple of 8 long),
  * keyed by the seed. Each word is mixed on its own, NH-style (the product
  * of its two halves, each offset by a secret), so the products run in
@@ -317,11 +327,7 @@ static inline __u64 ts_hash(const __u64 *w, const unsigned int nwords, __u64 see
 
 		h += (__u64)(__u32)x * (__u32)(x >> 32);
 	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 33);
+	return ts_fmix64(h);
 }
 
 /* Words hashed with a seed the loader keeps (ts_config.hash_seed). Each
@@ -426,6 +432,64 @@ struct ts_table_fill {
 	__u64 live[TS_TBL_COUNT];
 };
 _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
+
+/*
+ * The pass cache (bpf/pass.h; docs/dataplane.md, "The pass cache"): what
+ * the fast path reads first for a TCP segment without SYN, FIN or RST, so
+ * that a live flow's packet reads one 64-byte line, not the flow tables'
+ * tags words and 80-byte slot. A way holds a flow the fast path passed in
+ * this epoch (2^TS_PASS_EPOCH_SHIFT ns of the coarse clock) under the
+ * active policy generation: a 64-bit fingerprint of its key, keyed by a
+ * seed of its own (ts_pass_shape) and by the epoch and generation, and the
+ * rule it counts under. A hit passes the segment as the fast path's find
+ * would; anything else is the tables' to decide. The lines in use
+ * (ts_pass_shape.mask + 1) follow the live flows, so the cache stays as
+ * compact as they are. Userspace clears it after it cuts live flows.
+ */
+#define TS_PASS_WAYS 4u
+#define TS_PASS_EPOCH_SHIFT 31u      /* 2.1 s */
+/* A flow whose timeout is shorter is not cached: a way lives at most one
+ * epoch after its flow was last found live and touched (flow_touch). */
+#define TS_PASS_MIN_TIMEOUT_S 8u
+#define TS_PASS_MIN_LINES 64u
+#define TS_PASS_RULE_MASK 0xfffu
+#define TS_PASS_EPOCH_MASK 0xfffu    /* a way's epoch, as its writer saw it */
+_Static_assert(TS_MAX_RULE_IDS - 1 <= TS_PASS_RULE_MASK, "a rule id fits a way");
+
+/* fp: the fingerprint, never 0 (an empty way); meta: the high half of
+ * the table hash, the epoch's low 12 bits, the rule id (ts_pass_meta). A
+ * hit needs both words: 64 bits of one seeded hash and 32 more of the
+ * other, whose low bits chose the line. A way caught between its two
+ * stores (meta, then fp) is a miss, or at worst counts under the rule of
+ * the flow it held before. */
+struct ts_pass_way {
+	__u64 fp;
+	__u64 meta;
+};
+
+struct ts_pass_line {
+	struct ts_pass_way way[TS_PASS_WAYS];
+};
+_Static_assert(sizeof(struct ts_pass_line) == 64, "a pass line is a cache line");
+
+/* The lines in use (mask + 1, a power of two; the datapath moves it with
+ * the live flows), the most the map holds (max_mask + 1) and the
+ * fingerprints' seed, drawn apart from the tables' (both set by the loader
+ * when it makes the map; max_mask 0: the cache is off). */
+struct ts_pass_shape {
+	__u32 mask;
+	__u32 max_mask;
+	__u64 seed;
+};
+_Static_assert(sizeof(struct ts_pass_shape) == 16, "ts_pass_shape size");
+
+/* A way's meta word for a flow of table hash h: h's high half (the line
+ * is from its low half), the epoch's low bits, the rule id. */
+static inline __u64 ts_pass_meta(__u64 h, __u64 epoch, __u32 rule_id)
+{
+	return (h & 0xffffffff00000000ull) | ((epoch & TS_PASS_EPOCH_MASK) << 12) |
+	       (rule_id & TS_PASS_RULE_MASK);
+}
 
 /*
  * Verdict reasons. Every packet is counted under exactly one reason in

@@ -132,7 +132,9 @@ static bool age_entry(struct dpt *t, enum ts_dp_map m, const char *c, uint16_t c
 	if (!v)
 		return false;
 	v->last_seen_ns -= secs * 1000000000ull;
-	return true;
+	/* the clock moved on by secs, past the pass cache's epoch: its ways
+	 * with it (bpf/pass.h) */
+	return !ts_dp_pass_clear(t->dp);
 }
 
 /* Whether half-open bucket bi holds an entry (its tags word). */

@@ -45,6 +45,8 @@ static const struct {
 	[TS_MAP_TAGS] = SKEL_MAP(ts_tags),
 	[TS_MAP_IFACE_STATS] = SKEL_MAP(ts_iface_stats),
 	[TS_MAP_FLOWS_SMALL] = SKEL_MAP(ts_flows_small),
+	[TS_MAP_PASS_CACHE] = SKEL_MAP(ts_pass_cache),
+	[TS_MAP_PASS_SHAPE] = SKEL_MAP(ts_pass_shape),
 };
 
 const char *ts_dp_map_name(enum ts_dp_map map)
@@ -417,6 +419,8 @@ int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts)
 	bpf_program__set_autoload(dp->skel->progs.ts_judge, false);
 	for (int t = 0; t < TS_TBL_COUNT; t++)
 		bpf_map__set_max_entries(skel_map(dp->skel, table_shape[t].map), wanted_buckets(opts, t));
+	bpf_map__set_max_entries(skel_map(dp->skel, TS_MAP_PASS_CACHE),
+				 ts_dp_pass_lines(wanted_capacity(opts, TS_TBL_FLOWS)));
 	err = opts->pin_dir ? check_pinned_schema(opts->pin_dir) : 0;
 	if (err)
 		goto fail;
@@ -463,6 +467,8 @@ int ts_dp_open(struct ts_dp **out, const struct ts_dp_open_opts *opts)
 		ts_table_scrub(&dp->tables[t]);
 	if (!err)
 		err = label_reason_counters(dp);
+	if (!err)
+		err = ts_dp_pass_init(dp);
 	if (err)
 		goto fail;
 	*out = dp;

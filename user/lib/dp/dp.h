@@ -86,6 +86,8 @@ enum ts_dp_map {
 	TS_MAP_TAGS,
 	TS_MAP_IFACE_STATS,
 	TS_MAP_FLOWS_SMALL,
+	TS_MAP_PASS_CACHE,
+	TS_MAP_PASS_SHAPE,
 	TS_MAP_COUNT,
 };
 int ts_dp_map_fd(const struct ts_dp *dp, enum ts_dp_map map);
@@ -182,10 +184,14 @@ static inline bool ts_dp_flow_halfopen(const struct ts_dp_flow *f)
 int ts_dp_flows_foreach(const struct ts_dp *dp,
 			int (*fn)(const struct ts_dp_flow *f, void *ctx), void *ctx);
 
+/* Empties the pass cache (bpf/pass.h): done after live flows are cut, so
+ * that none of them passes on a way filled before. */
+int ts_dp_pass_clear(struct ts_dp *dp);
+
 /* Removes every flow (both tables) that match() accepts, as the
  * programs remove one (a claim of the slot as it was read: an entry
- * changed meanwhile stays). *removed gets the count. -EROFS on a ts_dp
- * opened read-only. */
+ * changed meanwhile stays), then empties the pass cache if any went.
+ * *removed gets the count. -EROFS on a ts_dp opened read-only. */
 int ts_dp_flows_remove(struct ts_dp *dp, bool (*match)(const struct ts_dp_flow *f, void *ctx),
 		       void *ctx, uint32_t *removed);
 

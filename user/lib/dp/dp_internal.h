@@ -41,6 +41,11 @@ enum ts_dp_map ts_dp_table_map(enum ts_table t);
  * skeleton's shapes, adopted maps left out). */
 void ts_dp_memory_planned(const struct ts_dp *dp, struct ts_dp_mem *out);
 
+/* pass.c: the pass cache's lines for a flow capacity; its shape and
+ * seed, set once on a map just made (an adopted one keeps its own). */
+uint32_t ts_dp_pass_lines(uint32_t cap_flows);
+int ts_dp_pass_init(struct ts_dp *dp);
+
 /* Active slot from ts_config (0 if unreadable). */
 uint32_t ts_dp_active_slot(const struct ts_dp *dp);
 /* The active slot and its settings. */

@@ -260,7 +260,7 @@ int ts_dp_flows_remove(struct ts_dp *dp, bool (*match)(const struct ts_dp_flow *
 		ts_table_foreach(w.t, cut_flow, &w);
 	}
 	*removed = w.removed;
-	return 0;
+	return w.removed ? ts_dp_pass_clear(dp) : 0;
 }
 
 struct ts_flow_val *ts_dp_flow_find(const struct ts_dp *dp, bool halfopen, const struct ts_flow_key *k)

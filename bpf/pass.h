@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * pass.h - the pass cache (turnstile.h, ts_pass_line; docs/dataplane.md,
+ * "The pass cache"): the fast path's first read for a TCP segment without
+ * SYN, FIN or RST. A hit says the fast path found the segment's flow live
+ * and passable (flow_fast_passes) in this epoch under this policy
+ * generation, so the segment passes as that find would have passed it;
+ * a miss goes to the flow tables, and a pass there fills a way.
+ *
+ * Why a way can be trusted for the rest of its epoch (at most 2.1 s):
+ * - the flow is not cached if its timeout is shorter than
+ *   TS_PASS_MIN_TIMEOUT_S, so it cannot expire before the epoch ends;
+ * - every change that makes a flow's next segment something else than
+ *   the fast path's pass comes with a FIN or RST (flow_track_close),
+ *   which the full path follows with pass_forget; a way filled at the
+ *   same instant is taken back by its writer (pass_fill's re-check);
+ * - a reload changes the generation, which keys every fingerprint;
+ *   userspace clears the cache after it cuts live flows (flows --kill, a
+ *   reload's cut), after the cut.
+ */
+#ifndef TS_BPF_PASS_H
+#define TS_BPF_PASS_H
+
+#include "flow.h"
+#include "table.h"
+
+/* Where a segment's flow is, or would be, in the cache. */
+struct ts_pass_probe {
+	struct ts_pass_line *line;   /* NULL: the cache is off */
+	struct ts_pass_shape *shape;
+	__u64 fp;
+	__u64 epoch;
+};
+
+/* The fingerprint of flow k in an epoch, under policy generation gen,
+ * with the lines in use `mask` (a way written under another mask is in
+ * a line a find may not look at, and must not pass if the mask comes
+ * back): never 0, the empty way's. */
+static __always_inline __u64 pass_fp(const struct ts_flow_key *k, __u64 seed, __u64 epoch, __u64 gen,
+				     __u32 mask)
+{
+	__u64 f = ts_hash((const __u64 *)k, sizeof(*k) / 8, seed);
+
+	f ^= epoch * 0x9e3779b97f4a7c15ull ^ gen * 0xc2b2ae3d27d4eb4full ^ mask * 0x165667b19e3779f9ull;
+	return ts_fmix64(f) | 1;
+}
+
+/* The rule of flow k (table hash h) if the cache holds it, else 0; *pp
+ * says where it is or would go (pass_fill, pass_forget). */
+static __always_inline __u32 pass_find(const struct ts_config *cfg, const struct ts_flow_key *k, __u64 h,
+				       __u64 now, struct ts_pass_probe *pp)
+{
+	struct ts_pass_shape *sh = bpf_map_lookup_elem(&ts_pass_shape, (void *)&ts_key_zero);
+	struct ts_pass_line *ln;
+	__u64 meta = ts_pass_meta(h, 0, 0);
+	__u32 idx, mask, w, rule = 0;
+
+	pp->line = NULL;
+	if (!sh || !sh->max_mask)
+		return 0;
+	mask = (sh->mask | (TS_PASS_MIN_LINES - 1)) & sh->max_mask;
+	idx = (__u32)h & mask;
+	ln = bpf_map_lookup_elem(&ts_pass_cache, &idx);
+	if (!ln)
+		return 0;
+	pp->line = ln;
+	pp->shape = sh;
+	pp->epoch = now >> TS_PASS_EPOCH_SHIFT;
+	pp->fp = pass_fp(k, sh->seed, pp->epoch, cfg->generation, mask);
+	/* fp before meta, as pass_fill stores them the other way round */
+#pragma unroll
+	for (w = 0; w < TS_PASS_WAYS; w++) {
+		__u64 f = TS_READ_ONCE(ln->way[w].fp), m = TS_READ_ONCE(ln->way[w].meta);
+
+		if (f == pp->fp && (m & 0xffffffff00000000ull) == meta)
+			rule = m & TS_PASS_RULE_MASK;
+	}
+	return rule;
+}
+
+/* The smallest mask of a power of two of lines, at least
+ * TS_PASS_MIN_LINES, for n lines. */
+static __always_inline __u32 pass_mask_for(__u64 n)
+{
+	__u32 m = n > TS_PASS_MIN_LINES ? (__u32)n - 1 : TS_PASS_MIN_LINES - 1;
+
+	m |= m >> 1;
+	m |= m >> 2;
+	m |= m >> 4;
+	m |= m >> 8;
+	return m | (m >> 16);
+}
+
+/* Keep the lines in use at one to three live flows each (of four ways):
+ * resized only past those bounds, so a count near one does not move it
+ * back and forth (a resize makes most flows miss once). */
+static __always_inline void pass_reshape(struct ts_pass_shape *sh)
+{
+	const struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, (void *)&ts_key_zero);
+	__u64 live, lines;
+	__u32 mask;
+
+	if (!fill)
+		return;
+	live = TS_READ_ONCE(fill->live[TS_TBL_FLOWS_SMALL]) + TS_READ_ONCE(fill->live[TS_TBL_FLOWS]);
+	lines = (__u64)(sh->mask | (TS_PASS_MIN_LINES - 1)) + 1;
+	if (live <= 3 * lines && (live >= lines || lines == TS_PASS_MIN_LINES))
+		return;
+	mask = pass_mask_for(live / 2) & sh->max_mask;
+	if (mask != sh->mask)
+		sh->mask = mask;
+}
+
+/* After the fast path passed a segment of flow k (table hash h), found in
+ * slot s, under settings sc, through the tables: cache it. The way taken
+ * is one of an older epoch, else one the fingerprint picks. Its writer
+ * then reads the slot again, behind the fp store's full barrier: a FIN or
+ * RST that changed it meanwhile either is seen here, and the way is taken
+ * back, or its pass_forget comes after this store and clears it. (The
+ * slot is checked for k, not for the entry found: no room on the fast
+ * path's stack for the find's state word, and a new entry of k that is
+ * live and passable is as good.) */
+static __always_inline void pass_fill(const struct ts_pass_probe *pp, struct ts_flow_slot *s,
+				      const struct ts_flow_key *k, const struct ts_slot_cfg *sc, __u64 h)
+{
+	struct ts_pass_line *ln = pp->line;
+	__u32 rule = s->val.rule_id, w, victim = pp->fp >> 62;
+	struct ts_pass_way *way;
+	__u64 st;
+
+	if (!ln || !rule || rule > TS_PASS_RULE_MASK ||
+	    ts_flow_timeout_s(s->val.state, sc) < TS_PASS_MIN_TIMEOUT_S)
+		return;
+#pragma unroll
+	for (w = 0; w < TS_PASS_WAYS; w++) {
+		__u64 m = TS_READ_ONCE(ln->way[TS_PASS_WAYS - 1 - w].meta);
+
+		if (((m >> 12) & TS_PASS_EPOCH_MASK) != (pp->epoch & TS_PASS_EPOCH_MASK))
+			victim = TS_PASS_WAYS - 1 - w;
+	}
+	way = &ln->way[victim & (TS_PASS_WAYS - 1)];
+	TS_WRITE_ONCE(way->meta, ts_pass_meta(h, pp->epoch, rule));
+	ts_store_fenced(&way->fp, pp->fp);
+	if (!ts_slot_read(&s->state, ts_slot_want(h), (const __u64 *)k, sizeof(*k) / 8, &st) ||
+	    !flow_fast_passes(&s->val))
+		ts_cas(&way->fp, pp->fp, 0);
+	pass_reshape(pp->shape);
+}
+
+/* A FIN or RST changed flow k's entry (flow_track_close): no way may pass
+ * its segments now. Compare-and-swaps, fully ordered: the first keeps the
+ * change before the ways' reads (pass_fill says why that is enough). */
+static __always_inline void pass_forget(const struct ts_run *r, const struct ts_flow_key *k, __u64 h)
+{
+	struct ts_pass_probe pp;
+	__u32 w;
+
+	pass_find(r->cfg, k, h, r->now, &pp);
+	if (!pp.line)
+		return;
+#pragma unroll
+	for (w = 0; w < TS_PASS_WAYS; w++)
+		ts_cas(&pp.line->way[w].fp, pp.fp, 0);
+}
+
+#endif /* TS_BPF_PASS_H */

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The pass cache (bpf/pass.h): a cached flow's segments pass on the cache
+ * alone, counted under its rule; and nothing that changes a flow's
+ * verdict leaves a way that still passes it: a FIN or RST, a cut
+ * (flows --kill, a reload's), a reload. Each test changes the flow's
+ * entry behind the cache's back afterwards (its clock moved past the
+ * timeout, as the tests move time): a way left behind would pass the
+ * next segment, which the tables drop.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include "expect.h"
+#include "testlib.h"
+#include "pkt.h"
+
+#define POLICY "settings {\n scope tcp/443\n outside-scope pass\n timeout established 1h\n timeout closing 5s\n}\n" \
+	"component clients { 10.1.0.0/16 }\n" \
+	"component server { 10.2.0.1 }\n" \
+	"rule \"C\": clients -> server tcp/443\n"
+
+static const char *const client = "10.1.0.5", *const server = "10.2.0.1";
+
+static struct ts_flow_key key_of(uint16_t cport)
+{
+	struct ts_flow_key k = {};
+	struct pkt_addr ca = pkt_ip(client), sa = pkt_ip(server);
+
+	memcpy(k.lo_addr, ca.a, 16);   /* 10.1.0.5 < 10.2.0.1: the client is "lo" */
+	memcpy(k.hi_addr, sa.a, 16);
+	k.lo_port = htons(cport);
+	k.hi_port = htons(443);
+	k.family = TS_FAMILY_V4;
+	k.proto = 6;
+	return k;
+}
+
+/* A connection from cport, open, and one data segment through the fast
+ * path, which caches it. */
+static bool open_cached(struct dpt *t, uint16_t cport, struct pkt *ack)
+{
+	if (!expect_handshake(t, client, cport, server, 443, TS_R_PASS_HANDSHAKE))
+		return false;
+	dpt_tcp(ack, client, cport, server, 443, PSH | ACK, 0);
+	return expect_reason(t, TS_HOOK_XDP, ack, TS_R_PASS_ESTABLISHED, "data, cached");
+}
+
+/* The flow's entry idle past its timeout, written behind the cache's back. */
+static bool expire_silently(struct dpt *t, uint16_t cport)
+{
+	struct ts_flow_key k = key_of(cport);
+	struct ts_flow_val *v = ts_dp_flow_find(t->dp, false, &k);
+
+	if (!v)
+		return false;
+	v->last_seen_ns -= 7200ull * 1000000000ull;
+	return true;
+}
+
+static uint64_t rule_packets(struct dpt *t)
+{
+	struct ts_dp_rule_stat *st = NULL;
+	uint64_t packets = 0;
+	size_t n = 0;
+
+	TS_CHECK(!ts_dp_rule_stats(t->dp, &st, &n), "rule stats");
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(st[i].label, "C"))
+			packets = st[i].packets;
+	free(st);
+	return packets;
+}
+
+static int setup(struct dpt *t)
+{
+	int err = dpt_open(t, 1024, 1024);
+
+	if (!err)
+		err = dpt_install_text(t, POLICY);
+	TS_CHECK(!err, "setup: %d", err);
+	return err;
+}
+
+static bool match_all(const struct ts_dp_flow *f, void *ctx)
+{
+	(void)f;
+	(void)ctx;
+	return true;
+}
+
+static void test_hit(void)
+{
+	struct dpt t;
+	struct pkt p;
+	uint64_t before;
+
+	if (setup(&t))
+		return;
+	if (open_cached(&t, 1000, &p) && expire_silently(&t, 1000)) {
+		/* the tables would drop it now: a pass is the cache's */
+		before = rule_packets(&t);
+		for (int i = 0; i < 5; i++)
+			expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "a cached flow's data");
+		TS_CHECK(rule_packets(&t) == before + 5, "rule C counted %llu of 5 cache hits",
+			 (unsigned long long)(rule_packets(&t) - before));
+		TS_CHECK(!ts_dp_pass_clear(t.dp), "clear");
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "after the cache is cleared");
+	}
+	dpt_close(&t);
+}
+
+static void test_rst_forgets(void)
+{
+	struct dpt t;
+	struct pkt p, rst;
+
+	if (setup(&t))
+		return;
+	if (open_cached(&t, 1001, &p)) {
+		dpt_tcp(&rst, client, 1001, server, 443, RST, 0);
+		expect_reason(&t, TS_HOOK_XDP, &rst, TS_R_PASS_ESTABLISHED, "RST");
+		TS_CHECK(expire_silently(&t, 1001), "expire");
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "data after RST and the closing timeout");
+	}
+	dpt_close(&t);
+}
+
+static void test_fin_forgets(void)
+{
+	struct dpt t;
+	struct pkt p, fin;
+
+	if (setup(&t))
+		return;
+	if (open_cached(&t, 1002, &p)) {
+		dpt_tcp(&fin, client, 1002, server, 443, FIN | ACK, 0);
+		expect_reason(&t, TS_HOOK_XDP, &fin, TS_R_PASS_ESTABLISHED, "FIN");
+		TS_CHECK(expire_silently(&t, 1002), "expire");
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "data after FIN, idle past the timeout");
+	}
+	dpt_close(&t);
+}
+
+static void test_cut_clears(void)
+{
+	uint32_t removed = 0;
+	struct dpt t;
+	struct pkt p;
+
+	if (setup(&t))
+		return;
+	if (open_cached(&t, 1003, &p)) {
+		TS_CHECK(!ts_dp_flows_remove(t.dp, match_all, NULL, &removed) && removed == 1,
+			 "cut: %u removed", removed);
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "data of a cut flow");
+	}
+	dpt_close(&t);
+}
+
+static void test_reload_rekeys(void)
+{
+	struct dpt t;
+	struct pkt p;
+
+	if (setup(&t))
+		return;
+	if (open_cached(&t, 1004, &p)) {
+		TS_CHECK(!dpt_install_text(&t, POLICY), "reload");
+		TS_CHECK(expire_silently(&t, 1004), "expire");
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "data after a reload, idle past the timeout");
+	}
+	dpt_close(&t);
+}
+
+int main(void)
+{
+	if (!ts_is_root()) {
+		ts_skip("dp_pass", "needs root");
+		return 0;
+	}
+	ts_run("dp_pass_cache_hit", test_hit);
+	ts_run("dp_pass_rst_forgets", test_rst_forgets);
+	ts_run("dp_pass_fin_forgets", test_fin_forgets);
+	ts_run("dp_pass_cut_clears", test_cut_clears);
+	ts_run("dp_pass_reload_rekeys", test_reload_rekeys);
+	return ts_done();
+}
