@@ -110,36 +110,31 @@ static void test_hit(void)
 	dpt_close(&t);
 }
 
-static void test_rst_forgets(void)
+/* A segment with `flags` (FIN or RST) of a cached flow forgets it. */
+static void close_forgets(uint16_t cport, uint8_t flags, const char *after)
 {
 	struct dpt t;
-	struct pkt p, rst;
+	struct pkt p, close;
 
 	if (setup(&t))
 		return;
-	if (open_cached(&t, 1001, &p)) {
-		dpt_tcp(&rst, client, 1001, server, 443, RST, 0);
-		expect_reason(&t, TS_HOOK_XDP, &rst, TS_R_PASS_ESTABLISHED, "RST");
-		TS_CHECK(expire_silently(&t, 1001), "expire");
-		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "data after RST and the closing timeout");
+	if (open_cached(&t, cport, &p)) {
+		dpt_tcp(&close, client, cport, server, 443, flags, 0);
+		expect_reason(&t, TS_HOOK_XDP, &close, TS_R_PASS_ESTABLISHED, "FIN or RST");
+		TS_CHECK(expire_silently(&t, cport), "expire");
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, after);
 	}
 	dpt_close(&t);
 }
 
+static void test_rst_forgets(void)
+{
+	close_forgets(1001, RST, "data after RST and the closing timeout");
+}
+
 static void test_fin_forgets(void)
 {
-	struct dpt t;
-	struct pkt p, fin;
-
-	if (setup(&t))
-		return;
-	if (open_cached(&t, 1002, &p)) {
-		dpt_tcp(&fin, client, 1002, server, 443, FIN | ACK, 0);
-		expect_reason(&t, TS_HOOK_XDP, &fin, TS_R_PASS_ESTABLISHED, "FIN");
-		TS_CHECK(expire_silently(&t, 1002), "expire");
-		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "data after FIN, idle past the timeout");
-	}
-	dpt_close(&t);
+	close_forgets(1002, FIN | ACK, "data after FIN, idle past the timeout");
 }
 
 static void test_cut_clears(void)
