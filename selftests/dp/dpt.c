@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,4 +224,18 @@ void dpt_unpin(const char *dir, int keep)
 			unlink(path);
 	}
 	rmdir(dir);
+}
+
+struct ts_flow_key dpt_flow_key(uint8_t proto, const char *a, uint16_t aport, const char *b, uint16_t bport)
+{
+	struct pkt_addr x = pkt_ip(a), y = pkt_ip(b);
+	struct ts_flow_key k = { .family = x.family, .proto = proto };
+	int c = memcmp(x.a, y.a, 16);
+	bool x_lo = c ? c < 0 : aport < bport;
+
+	memcpy(k.lo_addr, x_lo ? x.a : y.a, 16);
+	memcpy(k.hi_addr, x_lo ? y.a : x.a, 16);
+	k.lo_port = htons(x_lo ? aport : bport);
+	k.hi_port = htons(x_lo ? bport : aport);
+	return k;
 }

@@ -45,6 +45,10 @@ int dpt_resolve(struct dpt *t, const char *comp, const char *addr);
 int dpt_resolve_seed_names(struct dpt *t);
 int dpt_note_host(struct dpt *t, const struct ts_net *n, uint32_t set_id);
 
+/* The flow key of protocol proto between a (port aport) and b (bport),
+ * as the programs build it: the lower address, then port, is "lo". */
+struct ts_flow_key dpt_flow_key(uint8_t proto, const char *a, uint16_t aport, const char *b, uint16_t bport);
+
 /* Run one frame; returns 0 and *drop, or -errno. */
 int dpt_run(struct dpt *t, enum ts_hook hook, const struct pkt *p, bool *drop);
 /* Run and say which reason counter moved (exactly one must); -errno on error. */

@@ -51,14 +51,8 @@ static void echo(struct pkt *p, const struct fam *f, const char *src, const char
 static struct ts_flow_val *flow_of(struct dpt *t, uint8_t proto, const char *a, uint16_t aport,
 				   const char *b, uint16_t bport)
 {
-	struct pkt_addr x = pkt_ip(a), y = pkt_ip(b);
-	struct ts_flow_key k = { .family = x.family, .proto = proto };
-	bool x_lo = memcmp(x.a, y.a, 16) < 0;
+	struct ts_flow_key k = dpt_flow_key(proto, a, aport, b, bport);
 
-	memcpy(k.lo_addr, x_lo ? x.a : y.a, 16);
-	memcpy(k.hi_addr, x_lo ? y.a : x.a, 16);
-	k.lo_port = htons(x_lo ? aport : bport);
-	k.hi_port = htons(x_lo ? bport : aport);
 	return ts_dp_flow_find(t->dp, false, &k);
 }
 

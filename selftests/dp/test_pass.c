@@ -22,20 +22,6 @@
 
 static const char *const client = "10.1.0.5", *const server = "10.2.0.1";
 
-static struct ts_flow_key key_of(uint16_t cport)
-{
-	struct ts_flow_key k = {};
-	struct pkt_addr ca = pkt_ip(client), sa = pkt_ip(server);
-
-	memcpy(k.lo_addr, ca.a, 16);   /* 10.1.0.5 < 10.2.0.1: the client is "lo" */
-	memcpy(k.hi_addr, sa.a, 16);
-	k.lo_port = htons(cport);
-	k.hi_port = htons(443);
-	k.family = TS_FAMILY_V4;
-	k.proto = 6;
-	return k;
-}
-
 /* A connection from cport, open, and one data segment through the fast
  * path, which caches it. */
 static bool open_cached(struct dpt *t, uint16_t cport, struct pkt *ack)
@@ -49,7 +35,7 @@ static bool open_cached(struct dpt *t, uint16_t cport, struct pkt *ack)
 /* The flow's entry idle past its timeout, written behind the cache's back. */
 static bool expire_silently(struct dpt *t, uint16_t cport)
 {
-	struct ts_flow_key k = key_of(cport);
+	struct ts_flow_key k = dpt_flow_key(6, client, cport, server, 443);
 	struct ts_flow_val *v = ts_dp_flow_find(t->dp, false, &k);
 
 	if (!v)

@@ -103,17 +103,7 @@ static void test_full_flow_table(void)
  * the server's 443. */
 static struct ts_flow_key key_of(const char *c, uint16_t cport)
 {
-	struct ts_flow_key k = {};
-	struct pkt_addr ca = pkt_ip(c), sa = pkt_ip(server);
-
-	/* 10.1.x < 10.2.0.1: the client is "lo" */
-	memcpy(k.lo_addr, ca.a, 16);
-	memcpy(k.hi_addr, sa.a, 16);
-	k.lo_port = htons(cport);
-	k.hi_port = htons(443);
-	k.family = TS_FAMILY_V4;
-	k.proto = 6;
-	return k;
+	return dpt_flow_key(6, c, cport, server, 443);
 }
 
 /* Its entry in ts_flows or ts_halfopen (table m), or NULL. */
