@@ -30,20 +30,8 @@ struct ts_pass_probe {
 	struct ts_pass_shape *shape;
 	__u64 fp;
 	__u64 epoch;
+	__u32 mask;                  /* the lines in use, as read */
 };
-
-/* The fingerprint of flow k in an epoch, under policy generation gen,
- * with the lines in use `mask` (a way written under another mask is in
- * a line a find may not look at, and must not pass if the mask comes
- * back): never 0, the empty way's. */
-static __always_inline __u64 pass_fp(const struct ts_flow_key *k, __u64 seed, __u64 epoch, __u64 gen,
-				     __u32 mask)
-{
-	__u64 f = ts_hash((const __u64 *)k, sizeof(*k) / 8, seed);
-
-	f ^= epoch * 0x9e3779b97f4a7c15ull ^ gen * 0xc2b2ae3d27d4eb4full ^ mask * 0x165667b19e3779f9ull;
-	return ts_fmix64(f) | 1;
-}
 
 /* The rule of flow k (table hash h) if the cache holds it, else 0; *pp
  * says where it is or would go (pass_fill, pass_forget). */
@@ -65,8 +53,9 @@ static __always_inline __u32 pass_find(const struct ts_config *cfg, const struct
 		return 0;
 	pp->line = ln;
 	pp->shape = sh;
+	pp->mask = mask;
 	pp->epoch = now >> TS_PASS_EPOCH_SHIFT;
-	pp->fp = pass_fp(k, sh->seed, pp->epoch, cfg->generation, mask);
+	pp->fp = ts_pass_fp(k, sh->seed, pp->epoch, cfg->generation, mask);
 	/* fp before meta, as pass_fill stores them the other way round */
 #pragma unroll
 	for (w = 0; w < TS_PASS_WAYS; w++) {
@@ -159,18 +148,24 @@ reshape:
 
 /* A FIN or RST changed flow k's entry (flow_track_close): no way may pass
  * its segments now. Compare-and-swaps, fully ordered: the first keeps the
- * change before the ways' reads (pass_fill says why that is enough). */
+ * change before the ways' reads (pass_fill says why that is enough). The
+ * previous epoch's fingerprint goes too: each CPU reads the clock once a
+ * jiffy (ts_now), so at an epoch's start another may still be in the one
+ * before, for a tick. */
 static __always_inline void pass_forget(const struct ts_run *r, const struct ts_flow_key *k, __u64 h)
 {
 	struct ts_pass_probe pp;
+	__u64 before;
 	__u32 w;
 
 	pass_find(r->cfg, k, h, r->now, &pp);
 	if (!pp.line)
 		return;
+	before = ts_pass_fp(k, pp.shape->seed, pp.epoch - 1, r->cfg->generation, pp.mask);
 #pragma unroll
 	for (w = 0; w < TS_PASS_WAYS; w++)
-		ts_cas(&pp.line->way[w].fp, pp.fp, 0);
+		if (ts_cas(&pp.line->way[w].fp, pp.fp, 0) == before)
+			ts_cas(&pp.line->way[w].fp, before, 0);
 }
 
 #endif /* TS_BPF_PASS_H */

@@ -483,6 +483,18 @@ struct ts_pass_shape {
 };
 _Static_assert(sizeof(struct ts_pass_shape) == 16, "ts_pass_shape size");
 
+/* The fingerprint of flow key k in an epoch, under policy generation
+ * gen, with the lines in use `mask` (a way written under another mask is
+ * in a line a find may not look at, and must not pass if the mask comes
+ * back), hashed with the cache's seed: never 0, the empty way's. */
+static inline __u64 ts_pass_fp(const struct ts_flow_key *k, __u64 seed, __u64 epoch, __u64 gen, __u32 mask)
+{
+	__u64 f = ts_hash((const __u64 *)k, sizeof(*k) / 8, seed);
+
+	f ^= epoch * 0x9e3779b97f4a7c15ull ^ gen * 0xc2b2ae3d27d4eb4full ^ mask * 0x165667b19e3779f9ull;
+	return ts_fmix64(f) | 1;
+}
+
 /* A way's meta word for a flow of table hash h: h's high half (the line
  * is from its low half), the epoch's low bits, the rule id. */
 static inline __u64 ts_pass_meta(__u64 h, __u64 epoch, __u32 rule_id)

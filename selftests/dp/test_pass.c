@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include "expect.h"
 #include "testlib.h"
 #include "pkt.h"
@@ -154,6 +155,48 @@ static void test_reload_rekeys(void)
 	dpt_close(&t);
 }
 
+/* At an epoch's start another CPU may still be in the one before (its
+ * clock is read once a jiffy): a RST forgets the flow's way written in
+ * the previous epoch too. The way is written here as a CPU one tick
+ * behind would have written it. */
+static void test_rst_forgets_previous_epoch(void)
+{
+	struct dpt t;
+	struct pkt rst;
+	struct ts_config cfg;
+	struct ts_pass_shape sh;
+	struct ts_pass_line line = {};
+	struct ts_flow_key k = dpt_flow_key(6, client, 1005, server, 443);
+	__u32 zero = 0, idx, mask;
+	__u64 h, epoch;
+
+	if (setup(&t))
+		return;
+	if (!expect_handshake(&t, client, 1005, server, 443, TS_R_PASS_HANDSHAKE))
+		goto out;
+	TS_CHECK(!ts_dp_config_read(t.dp, &cfg) &&
+		 !bpf_map_lookup_elem(ts_dp_map_fd(t.dp, TS_MAP_PASS_SHAPE), &zero, &sh), "read the shape");
+	if (ts_failed())
+		goto out;
+	h = ts_hash((const __u64 *)&k, sizeof(k) / 8, cfg.hash_seed);
+	mask = (sh.mask | (TS_PASS_MIN_LINES - 1)) & sh.max_mask;
+	idx = (__u32)h & mask;
+	dpt_tcp(&rst, client, 1005, server, 443, RST, 0);
+	/* not across an epoch's end: the way would be two epochs old */
+	do {
+		epoch = ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT;
+		line.way[0].meta = ts_pass_meta(h, epoch - 1, 1);
+		line.way[0].fp = ts_pass_fp(&k, sh.seed, epoch - 1, cfg.generation, mask);
+		TS_CHECK(!bpf_map_update_elem(ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE), &idx, &line, BPF_ANY),
+			 "write the way");
+		expect_reason(&t, TS_HOOK_XDP, &rst, TS_R_PASS_ESTABLISHED, "RST");
+	} while (ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT != epoch && !ts_failed());
+	TS_CHECK(!bpf_map_lookup_elem(ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE), &idx, &line) && !line.way[0].fp,
+		 "the previous epoch's way is still there");
+out:
+	dpt_close(&t);
+}
+
 int main(void)
 {
 	if (!ts_is_root()) {
@@ -165,5 +208,6 @@ int main(void)
 	ts_run("dp_pass_fin_forgets", test_fin_forgets);
 	ts_run("dp_pass_cut_clears", test_cut_clears);
 	ts_run("dp_pass_reload_rekeys", test_reload_rekeys);
+	ts_run("dp_pass_rst_forgets_previous_epoch", test_rst_forgets_previous_epoch);
 	return ts_done();
 }
