@@ -30,7 +30,7 @@ struct ts_pass_probe {
 	struct ts_pass_shape *shape;
 	__u64 fp;
 	__u64 epoch;
-	__u32 mask;                  /* the lines in use, as read */
+	__u64 version;               /* the shape's, as read */
 };
 
 /* The rule of flow k (table hash h) if the cache holds it, else 0; *pp
@@ -53,9 +53,9 @@ static __always_inline __u32 pass_find(const struct ts_config *cfg, const struct
 		return 0;
 	pp->line = ln;
 	pp->shape = sh;
-	pp->mask = mask;
+	pp->version = TS_READ_ONCE(sh->version);
 	pp->epoch = now >> TS_PASS_EPOCH_SHIFT;
-	pp->fp = ts_pass_fp(k, sh->seed, pp->epoch, cfg->generation, mask);
+	pp->fp = ts_pass_fp(k, sh->seed, pp->epoch, cfg->generation, pp->version);
 	/* fp before meta, as pass_fill stores them the other way round */
 #pragma unroll
 	for (w = 0; w < TS_PASS_WAYS; w++) {
@@ -98,8 +98,10 @@ static __always_inline void pass_reshape(struct ts_pass_shape *sh)
 	if (live <= lines && (4 * live >= lines || lines == TS_PASS_MIN_LINES))
 		return;
 	mask = pass_mask_for(live) & sh->max_mask;
-	if (mask != sh->mask)
+	if (mask != sh->mask) {
 		sh->mask = mask;
+		__sync_fetch_and_add(&sh->version, 1);
+	}
 }
 
 /* After the fast path passed a segment of flow k (table hash h), found in
@@ -146,26 +148,39 @@ reshape:
 	pass_reshape(pp->shape);
 }
 
-/* A FIN or RST changed flow k's entry (flow_track_close): no way may pass
- * its segments now. Compare-and-swaps, fully ordered: the first keeps the
+/* A full barrier: a fetching atomic (BPF orders those fully; a failed
+ * compare-and-swap may not be ordered, as on arm64). */
+static __always_inline void pass_fence(__u64 *w)
+{
+	__u64 seen = __sync_fetch_and_add(w, 0);
+
+	__asm__ __volatile__("" : : "r"(seen) : "memory");
+}
+
+/* A FIN or RST changed flow k's entry (flow_track_close), or the full path
+ * removed it: no way may pass its segments now. The fence keeps that
  * change before the ways' reads (pass_fill says why that is enough). The
- * previous epoch's fingerprint goes too: each CPU reads the clock once a
- * jiffy (ts_now), so at an epoch's start another may still be in the one
- * before, for a tick. */
+ * ways of the epochs on either side go too: each CPU reads the clock once
+ * a jiffy (ts_now), so around an epoch's start another CPU may be a tick
+ * behind this one, or ahead of the clock this run read when it began. */
 static __always_inline void pass_forget(const struct ts_run *r, const struct ts_flow_key *k, __u64 h)
 {
 	struct ts_pass_probe pp;
-	__u64 before;
+	__u64 before, after, f;
 	__u32 w;
 
 	pass_find(r->cfg, k, h, r->now, &pp);
 	if (!pp.line)
 		return;
-	before = ts_pass_fp(k, pp.shape->seed, pp.epoch - 1, r->cfg->generation, pp.mask);
+	before = ts_pass_fp(k, pp.shape->seed, pp.epoch - 1, r->cfg->generation, pp.version);
+	after = ts_pass_fp(k, pp.shape->seed, pp.epoch + 1, r->cfg->generation, pp.version);
+	pass_fence(&pp.line->way[0].meta);
 #pragma unroll
-	for (w = 0; w < TS_PASS_WAYS; w++)
-		if (ts_cas(&pp.line->way[w].fp, pp.fp, 0) == before)
-			ts_cas(&pp.line->way[w].fp, before, 0);
+	for (w = 0; w < TS_PASS_WAYS; w++) {
+		f = TS_READ_ONCE(pp.line->way[w].fp);
+		if (f == pp.fp || f == before || f == after)
+			ts_cas(&pp.line->way[w].fp, f, 0);
+	}
 }
 
 #endif /* TS_BPF_PASS_H */

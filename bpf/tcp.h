@@ -313,6 +313,7 @@ static __noinline __u32 tcp_established_flow(const struct ts_run *r, struct ts_p
 	v = &s->val;
 	if (flow_expired(v, r->now, r->sc) || flow_superseded(r, p, v, k, p->key_hash)) {
 		flow_remove(&hit);
+		pass_forget(r, k, p->key_hash);
 		return TS_R_NONE;
 	}
 	p->rule_id = v->rule_id;

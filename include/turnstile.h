@@ -439,9 +439,9 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
  * that a live flow's packet reads one 64-byte line, not the flow tables'
  * tags words and 80-byte slot. A way holds a flow the fast path passed in
  * this epoch (2^TS_PASS_EPOCH_SHIFT ns of the coarse clock) under the
- * active policy generation: a 64-bit fingerprint of its key, keyed by a
- * seed of its own (ts_pass_shape) and by the epoch and generation, and the
- * rule it counts under. A hit passes the segment as the fast path's find
+ * active policy generation: a 63-bit fingerprint of its key, keyed by a
+ * seed of its own (ts_pass_shape) and by the epoch, generation and shape
+ * version, and the rule it counts under. A hit passes the segment as the fast path's find
  * would; anything else is the tables' to decide. The lines in use
  * (ts_pass_shape.mask + 1) follow the live flows, so the cache stays as
  * compact as they are. Userspace clears it after it cuts live flows.
@@ -458,7 +458,7 @@ _Static_assert(TS_MAX_RULE_IDS - 1 <= TS_PASS_RULE_MASK, "a rule id fits a way")
 
 /* fp: the fingerprint, never 0 (an empty way); meta: the high half of
  * the table hash, the epoch's low 12 bits, the rule id (ts_pass_meta). A
- * hit needs both words: 64 bits of one seeded hash and 32 more of the
+ * hit needs both words: 63 bits of one seeded hash and 32 more of the
  * other, whose low bits chose the line. A way caught between its two
  * stores (meta, then fp) is a miss, or at worst counts under the rule of
  * the flow it held before. */
@@ -473,25 +473,28 @@ struct ts_pass_line {
 _Static_assert(sizeof(struct ts_pass_line) == 64, "a pass line is a cache line");
 
 /* The lines in use (mask + 1, a power of two; the datapath moves it with
- * the live flows), the most the map holds (max_mask + 1) and the
- * fingerprints' seed, drawn apart from the tables' (both set by the loader
- * when it makes the map; max_mask 0: the cache is off). */
+ * the live flows) and the count of its moves (version: only ever up, so
+ * a way written before a move never matches again, even if the mask comes
+ * back); the most the map holds (max_mask + 1) and the fingerprints'
+ * seed, drawn apart from the tables' (both set by the loader when it
+ * makes the map; max_mask 0: the cache is off). */
 struct ts_pass_shape {
 	__u32 mask;
 	__u32 max_mask;
 	__u64 seed;
+	__u64 version;
 };
-_Static_assert(sizeof(struct ts_pass_shape) == 16, "ts_pass_shape size");
+_Static_assert(sizeof(struct ts_pass_shape) == 24, "ts_pass_shape size");
 
 /* The fingerprint of flow key k in an epoch, under policy generation
- * gen, with the lines in use `mask` (a way written under another mask is
- * in a line a find may not look at, and must not pass if the mask comes
- * back), hashed with the cache's seed: never 0, the empty way's. */
-static inline __u64 ts_pass_fp(const struct ts_flow_key *k, __u64 seed, __u64 epoch, __u64 gen, __u32 mask)
+ * gen and shape version `version` (a way written before the cache was
+ * resized sits in a line a find may not look at), hashed with the
+ * cache's seed: 63 bits, never 0 (the empty way's). */
+static inline __u64 ts_pass_fp(const struct ts_flow_key *k, __u64 seed, __u64 epoch, __u64 gen, __u64 version)
 {
 	__u64 f = ts_hash((const __u64 *)k, sizeof(*k) / 8, seed);
 
-	f ^= epoch * 0x9e3779b97f4a7c15ull ^ gen * 0xc2b2ae3d27d4eb4full ^ mask * 0x165667b19e3779f9ull;
+	f ^= epoch * 0x9e3779b97f4a7c15ull ^ gen * 0xc2b2ae3d27d4eb4full ^ version * 0x165667b19e3779f9ull;
 	return ts_fmix64(f) | 1;
 }
 

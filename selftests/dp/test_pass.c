@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include "expect.h"
 #include "testlib.h"
@@ -59,6 +60,19 @@ static uint64_t rule_packets(struct dpt *t)
 	return packets;
 }
 
+/* Wait, if need be, for an epoch to begin: a test's segments then all
+ * fall in one epoch (it takes milliseconds; an epoch is 2.1 s), so a
+ * way does not die between its fill and the segment meant to hit it, nor
+ * does the end of an epoch drop what a test means the cache to drop. */
+static void settle_in_epoch(void)
+{
+	const uint64_t len = 1ull << TS_PASS_EPOCH_SHIFT, margin = 200000000ull;
+	uint64_t into = ts_dp_now_ns() & (len - 1);
+
+	if (into > len - margin)
+		usleep((len - into) / 1000 + 10000);
+}
+
 static int setup(struct dpt *t)
 {
 	int err = dpt_open(t, 1024, 1024);
@@ -66,6 +80,7 @@ static int setup(struct dpt *t)
 	if (!err)
 		err = dpt_install_text(t, POLICY);
 	TS_CHECK(!err, "setup: %d", err);
+	settle_in_epoch();
 	return err;
 }
 
@@ -155,11 +170,11 @@ static void test_reload_rekeys(void)
 	dpt_close(&t);
 }
 
-/* At an epoch's start another CPU may still be in the one before (its
- * clock is read once a jiffy): a RST forgets the flow's way written in
- * the previous epoch too. The way is written here as a CPU one tick
- * behind would have written it. */
-static void test_rst_forgets_previous_epoch(void)
+/* Around an epoch's start another CPU may be a tick behind or ahead (its
+ * clock is read once a jiffy): a RST forgets the flow's ways of the
+ * epochs on either side too. They are written here as such a CPU would
+ * have written them. */
+static void test_rst_forgets_next_epochs(void)
 {
 	struct dpt t;
 	struct pkt rst;
@@ -167,7 +182,7 @@ static void test_rst_forgets_previous_epoch(void)
 	struct ts_pass_shape sh;
 	struct ts_pass_line line = {};
 	struct ts_flow_key k = dpt_flow_key(6, client, 1005, server, 443);
-	__u32 zero = 0, idx, mask;
+	__u32 zero = 0, idx;
 	__u64 h, epoch;
 
 	if (setup(&t))
@@ -179,21 +194,46 @@ static void test_rst_forgets_previous_epoch(void)
 	if (ts_failed())
 		goto out;
 	h = ts_hash((const __u64 *)&k, sizeof(k) / 8, cfg.hash_seed);
-	mask = (sh.mask | (TS_PASS_MIN_LINES - 1)) & sh.max_mask;
-	idx = (__u32)h & mask;
+	idx = (__u32)h & (sh.mask | (TS_PASS_MIN_LINES - 1)) & sh.max_mask;
 	dpt_tcp(&rst, client, 1005, server, 443, RST, 0);
-	/* not across an epoch's end: the way would be two epochs old */
-	do {
-		epoch = ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT;
-		line.way[0].meta = ts_pass_meta(h, epoch - 1, 1);
-		line.way[0].fp = ts_pass_fp(&k, sh.seed, epoch - 1, cfg.generation, mask);
-		TS_CHECK(!bpf_map_update_elem(ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE), &idx, &line, BPF_ANY),
-			 "write the way");
-		expect_reason(&t, TS_HOOK_XDP, &rst, TS_R_PASS_ESTABLISHED, "RST");
-	} while (ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT != epoch && !ts_failed());
-	TS_CHECK(!bpf_map_lookup_elem(ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE), &idx, &line) && !line.way[0].fp,
-		 "the previous epoch's way is still there");
+	settle_in_epoch();
+	epoch = ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT;
+	for (int w = 0; w < 2; w++) {
+		__u64 e = w ? epoch + 1 : epoch - 1;
+
+		line.way[w].meta = ts_pass_meta(h, e, 1);
+		line.way[w].fp = ts_pass_fp(&k, sh.seed, e, cfg.generation, sh.version);
+	}
+	TS_CHECK(!bpf_map_update_elem(ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE), &idx, &line, BPF_ANY),
+		 "write the ways");
+	expect_reason(&t, TS_HOOK_XDP, &rst, TS_R_PASS_ESTABLISHED, "RST");
+	TS_CHECK(!bpf_map_lookup_elem(ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE), &idx, &line) &&
+		 !line.way[0].fp && !line.way[1].fp,
+		 "ways left: the previous epoch's %s, the next one's %s", line.way[0].fp ? "yes" : "no",
+		 line.way[1].fp ? "yes" : "no");
 out:
+	dpt_close(&t);
+}
+
+/* A flow whose timeout is shorter than the cache's ways may live is not
+ * cached: its data idle past the timeout is the tables' to drop. */
+static void test_short_timeout_not_cached(void)
+{
+	struct dpt t;
+	struct pkt p;
+	int err = dpt_open(&t, 1024, 1024);
+
+	if (!err)
+		err = dpt_install_text(&t, "settings {\n scope tcp/443\n outside-scope pass\n"
+				       " timeout established 5s\n}\n"
+				       "component clients { 10.1.0.0/16 }\ncomponent server { 10.2.0.1 }\n"
+				       "rule \"C\": clients -> server tcp/443\n");
+	TS_CHECK(!err, "setup: %d", err);
+	if (err)
+		return;
+	settle_in_epoch();
+	if (open_cached(&t, 1006, &p) && expire_silently(&t, 1006))
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "data of a 5 s flow, idle past it");
 	dpt_close(&t);
 }
 
@@ -208,6 +248,7 @@ int main(void)
 	ts_run("dp_pass_fin_forgets", test_fin_forgets);
 	ts_run("dp_pass_cut_clears", test_cut_clears);
 	ts_run("dp_pass_reload_rekeys", test_reload_rekeys);
-	ts_run("dp_pass_rst_forgets_previous_epoch", test_rst_forgets_previous_epoch);
+	ts_run("dp_pass_rst_forgets_next_epochs", test_rst_forgets_next_epochs);
+	ts_run("dp_pass_short_timeout_not_cached", test_short_timeout_not_cached);
 	return ts_done();
 }

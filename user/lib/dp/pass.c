@@ -13,8 +13,9 @@
 #include "dp/dp.h"
 #include "dp/dp_internal.h"
 
-/* One line for every two flows of the capacity (the datapath keeps one
- * to three live flows a line: bpf/pass.h, pass_reshape), a power of two. */
+/* One line for every two flows of the capacity, a power of two: the
+ * datapath keeps a quarter to one live flow a line while the map has the
+ * lines for it (bpf/pass.h, pass_reshape), two at the capacity. */
 uint32_t ts_dp_pass_lines(uint32_t cap_flows)
 {
 	uint32_t lines = TS_PASS_MIN_LINES;
@@ -39,6 +40,7 @@ int ts_dp_pass_init(struct ts_dp *dp)
 	if (sh.max_mask)   /* set when the maps were made: adopted */
 		return sh.max_mask == info.max_entries - 1 ? 0 : -EPROTO;
 	sh.mask = 0;
+	sh.version = 0;
 	sh.max_mask = info.max_entries - 1;
 	do {
 		if (getrandom(&sh.seed, sizeof(sh.seed), 0) != sizeof(sh.seed))

@@ -320,6 +320,10 @@ int ts_dp_gc(struct ts_dp *dp, uint64_t now_ns, struct ts_dp_gc_result *res)
 	}
 	if (res)
 		*res = r;
+	/* a CPU whose clock was a tick behind may have found one of them
+	 * live and cached it as it went (bpf/pass.h) */
+	if (!err && r.flows_removed)
+		err = ts_dp_pass_clear(dp);
 	return err;
 }
 
