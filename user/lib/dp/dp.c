@@ -155,9 +155,7 @@ static void table_buckets(struct ts_dp *dp, uint32_t buckets[TS_TBL_COUNT])
 		buckets[t] = bpf_map__max_entries(skel_map(dp->skel, table_shape[t].map));
 }
 
-/* mmap *bytes (rounded up to whole pages) of map `fd`, shared; NULL
- * with the error reported and in *err. */
-static void *map_shared(int fd, size_t *bytes, bool writable, const char *name, int *err)
+void *ts_dp_map_shared(int fd, size_t *bytes, bool writable, const char *name, int *err)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	void *mem;
@@ -183,7 +181,7 @@ static int map_tags(struct ts_dp *dp, bool writable)
 		return -EPROTO;
 	}
 	dp->tags_bytes = (size_t)info.max_entries * sizeof(*dp->tags);
-	dp->tags = map_shared(dp->fds[TS_MAP_TAGS], &dp->tags_bytes, writable, ts_dp_map_name(TS_MAP_TAGS), &err);
+	dp->tags = ts_dp_map_shared(dp->fds[TS_MAP_TAGS], &dp->tags_bytes, writable, ts_dp_map_name(TS_MAP_TAGS), &err);
 	dp->ntags = info.max_entries;
 	return err;
 }
@@ -196,7 +194,7 @@ static int map_tables(struct ts_dp *dp, const struct ts_config *cfg, bool writab
 	struct tags_layout l;
 	int err = 0;
 
-	dp->fill = map_shared(dp->fds[TS_MAP_TABLE_FILL], &fill_bytes, writable, ts_dp_map_name(TS_MAP_TABLE_FILL), &err);
+	dp->fill = ts_dp_map_shared(dp->fds[TS_MAP_TABLE_FILL], &fill_bytes, writable, ts_dp_map_name(TS_MAP_TABLE_FILL), &err);
 	if (err)
 		return err;
 	err = map_tags(dp, writable);

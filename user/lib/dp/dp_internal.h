@@ -41,6 +41,10 @@ enum ts_dp_map ts_dp_table_map(enum ts_table t);
  * skeleton's shapes, adopted maps left out). */
 void ts_dp_memory_planned(const struct ts_dp *dp, struct ts_dp_mem *out);
 
+/* mmap *bytes (rounded up to whole pages) of map `fd`, shared; NULL
+ * with the error reported and in *err. */
+void *ts_dp_map_shared(int fd, size_t *bytes, bool writable, const char *name, int *err);
+
 /* pass.c: the pass cache's lines for a flow capacity; its shape and
  * seed, set once on a map just made (an adopted one keeps its own). */
 uint32_t ts_dp_pass_lines(uint32_t cap_flows);

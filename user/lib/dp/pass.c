@@ -9,7 +9,6 @@
 #include <bpf/bpf.h>
 
 #include "common/log.h"
-#include "common/pin.h"
 #include "dp/dp.h"
 #include "dp/dp_internal.h"
 
@@ -39,7 +38,7 @@ int ts_dp_pass_init(struct ts_dp *dp)
 	}
 	if (sh.max_mask)   /* set when the maps were made: adopted */
 		return sh.max_mask == info.max_entries - 1 ? 0 : -EPROTO;
-	sh.mask = 0;
+	sh.mask = TS_PASS_MIN_LINES - 1;   /* ts_dp_pass_lines: never fewer */
 	sh.version = 0;
 	sh.max_mask = info.max_entries - 1;
 	do {
@@ -55,17 +54,14 @@ int ts_dp_pass_clear(struct ts_dp *dp)
 	__u32 len = sizeof(info);
 	size_t bytes;
 	void *mem;
+	int err = 0;
 
 	if (bpf_obj_get_info_by_fd(dp->fds[TS_MAP_PASS_CACHE], &info, &len))
 		return -errno;
 	bytes = (size_t)info.max_entries * sizeof(struct ts_pass_line);
-	mem = ts_pin_mmap(dp->fds[TS_MAP_PASS_CACHE], bytes, true);
-	if (mem == MAP_FAILED) {
-		int err = -errno;
-
-		ts_err("dp: cannot mmap ts_pass_cache: %s", strerror(-err));
+	mem = ts_dp_map_shared(dp->fds[TS_MAP_PASS_CACHE], &bytes, true, ts_dp_map_name(TS_MAP_PASS_CACHE), &err);
+	if (!mem)
 		return err;
-	}
 	/* a way the programs fill meanwhile is of a flow they found live
 	 * after the cut, or is taken back by its writer (bpf/pass.h) */
 	memset(mem, 0, bytes);
