@@ -33,33 +33,42 @@ struct ts_pass_probe {
 	__u64 version;               /* the shape's, as read */
 };
 
-/* The rule of flow k (table hash h) if the cache holds it, else 0; *pp
- * says where it is or would go (pass_fill, pass_forget). */
-static __always_inline __u32 pass_find(const struct ts_config *cfg, const struct ts_flow_key *k, __u64 h,
+/* Where flow k (table hash h) is, or would be, in the cache, and its
+ * fingerprint now: false if the cache is off. */
+static __always_inline bool pass_probe(const struct ts_config *cfg, const struct ts_flow_key *k, __u64 h,
 				       __u64 now, struct ts_pass_probe *pp)
 {
 	struct ts_pass_shape *sh = bpf_map_lookup_elem(&ts_pass_shape, (void *)&ts_key_zero);
-	struct ts_pass_line *ln;
-	__u64 meta = ts_pass_meta(h, 0, 0);
-	__u32 idx, mask, w, rule = 0;
+	__u32 idx;
 
 	pp->line = NULL;
 	if (!sh || !sh->max_mask)
-		return 0;
-	mask = (sh->mask | (TS_PASS_MIN_LINES - 1)) & sh->max_mask;
-	idx = (__u32)h & mask;
-	ln = bpf_map_lookup_elem(&ts_pass_cache, &idx);
-	if (!ln)
-		return 0;
-	pp->line = ln;
+		return false;
+	idx = (__u32)h & TS_READ_ONCE(sh->mask);
+	pp->line = bpf_map_lookup_elem(&ts_pass_cache, &idx);
+	if (!pp->line)
+		return false;
 	pp->shape = sh;
 	pp->version = TS_READ_ONCE(sh->version);
 	pp->epoch = now >> TS_PASS_EPOCH_SHIFT;
 	pp->fp = ts_pass_fp(k, sh->seed, pp->epoch, cfg->generation, pp->version);
+	return true;
+}
+
+/* The rule of flow k (table hash h) if the cache holds it, else 0; *pp
+ * says where it is or would go (pass_fill). */
+static __always_inline __u32 pass_find(const struct ts_config *cfg, const struct ts_flow_key *k, __u64 h,
+				       __u64 now, struct ts_pass_probe *pp)
+{
+	__u64 meta = ts_pass_meta(h, 0, 0);
+	__u32 w, rule = 0;
+
+	if (!pass_probe(cfg, k, h, now, pp))
+		return 0;
 	/* fp before meta, as pass_fill stores them the other way round */
 #pragma unroll
 	for (w = 0; w < TS_PASS_WAYS; w++) {
-		__u64 f = TS_READ_ONCE(ln->way[w].fp), m = TS_READ_ONCE(ln->way[w].meta);
+		__u64 f = TS_READ_ONCE(pp->line->way[w].fp), m = TS_READ_ONCE(pp->line->way[w].meta);
 
 		if (f == pp->fp && (m & 0xffffffff00000000ull) == meta)
 			rule = m & TS_PASS_RULE_MASK;
@@ -94,7 +103,7 @@ static __always_inline void pass_reshape(struct ts_pass_shape *sh)
 	if (!fill)
 		return;
 	live = TS_READ_ONCE(fill->live[TS_TBL_FLOWS_SMALL]) + TS_READ_ONCE(fill->live[TS_TBL_FLOWS]);
-	lines = (__u64)(sh->mask | (TS_PASS_MIN_LINES - 1)) + 1;
+	lines = (__u64)sh->mask + 1;
 	if (live <= lines && (4 * live >= lines || lines == TS_PASS_MIN_LINES))
 		return;
 	mask = pass_mask_for(live) & sh->max_mask;
@@ -169,8 +178,7 @@ static __always_inline void pass_forget(const struct ts_run *r, const struct ts_
 	__u64 before, after, f;
 	__u32 w;
 
-	pass_find(r->cfg, k, h, r->now, &pp);
-	if (!pp.line)
+	if (!pass_probe(r->cfg, k, h, r->now, &pp))
 		return;
 	before = ts_pass_fp(k, pp.shape->seed, pp.epoch - 1, r->cfg->generation, pp.version);
 	after = ts_pass_fp(k, pp.shape->seed, pp.epoch + 1, r->cfg->generation, pp.version);

@@ -472,8 +472,9 @@ struct ts_pass_line {
 };
 _Static_assert(sizeof(struct ts_pass_line) == 64, "a pass line is a cache line");
 
-/* The lines in use (mask + 1, a power of two; the datapath moves it with
- * the live flows) and the count of its moves (version: only ever up, so
+/* The lines in use (mask + 1, a power of two, at least
+ * TS_PASS_MIN_LINES; the datapath moves it with the live flows, from
+ * TS_PASS_MIN_LINES when the loader makes the map) and the count of its moves (version: only ever up, so
  * a way written before a move never matches again, even if the mask comes
  * back); the most the map holds (max_mask + 1) and the fingerprints'
  * seed, drawn apart from the tables' (both set by the loader when it

@@ -194,7 +194,7 @@ static void test_rst_forgets_next_epochs(void)
 	if (ts_failed())
 		goto out;
 	h = ts_hash((const __u64 *)&k, sizeof(k) / 8, cfg.hash_seed);
-	idx = (__u32)h & (sh.mask | (TS_PASS_MIN_LINES - 1)) & sh.max_mask;
+	idx = (__u32)h & sh.mask;
 	dpt_tcp(&rst, client, 1005, server, 443, RST, 0);
 	settle_in_epoch();
 	epoch = ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT;
