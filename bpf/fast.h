@@ -146,11 +146,10 @@ static __noinline enum ts_fast_result fast_flow(struct ts_pkt *rec, __u32 len, _
 	cfg = bpf_map_lookup_elem(&ts_config, (void *)&ts_key_zero);
 	if (!cfg)
 		return TS_FAST_NO;
-	h = flow_hash(cfg, k);
 	now = ts_now();
 	pp.line = NULL;
 	if (proto == IPPROTO_TCP) {
-		__u32 rule = pass_find(cfg, k, h, now, &pp);
+		__u32 rule = pass_find(cfg, k, now, &pp);
 
 		if (rule) {
 			count_rule_at(&rule, len, false);
@@ -158,6 +157,7 @@ static __noinline enum ts_fast_result fast_flow(struct ts_pkt *rec, __u32 len, _
 			return TS_FAST_PASS;
 		}
 	}
+	h = flow_hash(cfg, k);
 	s = flows_find(cfg, k, h, NULL);
 	if (!s)
 		return TS_FAST_MISS;

@@ -76,7 +76,7 @@ struct {
  * the counts' writes (ts_table_fill) do not take its line from readers. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, TS_DEFAULT_FLOWS / 2);
+	__uint(max_entries, TS_DEFAULT_FLOWS / 4);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct ts_pass_line);

@@ -28,87 +28,74 @@
 struct ts_pass_probe {
 	struct ts_pass_line *line;   /* NULL: the cache is off */
 	struct ts_pass_shape *shape;
-	__u64 fp;
+	__u64 tag;                   /* its way's bits but the rule's */
 	__u64 epoch;
 	__u64 version;               /* the shape's, as read */
 };
 
-/* Where flow k (table hash h) is, or would be, in the cache, and its
- * fingerprint now: false if the cache is off. */
-static __always_inline bool pass_probe(const struct ts_config *cfg, const struct ts_flow_key *k, __u64 h,
-				       __u64 now, struct ts_pass_probe *pp)
+/* Where flow k is, or would be, in the cache now: false if the cache is
+ * off. */
+static __always_inline bool pass_probe(const struct ts_config *cfg, const struct ts_flow_key *k, __u64 now,
+				       struct ts_pass_probe *pp)
 {
 	struct ts_pass_shape *sh = bpf_map_lookup_elem(&ts_pass_shape, (void *)&ts_key_zero);
-	__u32 idx;
+	struct ts_pass_spot sp;
+	__u32 lines;
 
 	pp->line = NULL;
-	if (!sh || !sh->max_mask)
+	if (!sh || !sh->max_lines)
 		return false;
-	idx = (__u32)h & TS_READ_ONCE(sh->mask);
-	pp->line = bpf_map_lookup_elem(&ts_pass_cache, &idx);
-	if (!pp->line)
-		return false;
+	lines = TS_READ_ONCE(sh->lines);
 	pp->shape = sh;
 	pp->version = TS_READ_ONCE(sh->version);
 	pp->epoch = now >> TS_PASS_EPOCH_SHIFT;
-	pp->fp = ts_pass_fp(k, sh->seed, pp->epoch, cfg->generation, pp->version);
-	return true;
+	sp = ts_pass_hash(k, sh, lines, pp->version, pp->epoch, cfg->generation);
+	pp->tag = sp.tag;
+	pp->line = bpf_map_lookup_elem(&ts_pass_cache, &sp.line);
+	return pp->line != NULL;
 }
 
-/* The rule of flow k (table hash h) if the cache holds it, else 0; *pp
- * says where it is or would go (pass_fill). */
-static __always_inline __u32 pass_find(const struct ts_config *cfg, const struct ts_flow_key *k, __u64 h,
-				       __u64 now, struct ts_pass_probe *pp)
+/* The rule of flow k if the cache holds it, else 0; *pp says where it is
+ * or would go (pass_fill). */
+static __always_inline __u32 pass_find(const struct ts_config *cfg, const struct ts_flow_key *k, __u64 now,
+				       struct ts_pass_probe *pp)
 {
-	__u64 meta = ts_pass_meta(h, 0, 0);
 	__u32 w, rule = 0;
 
-	if (!pass_probe(cfg, k, h, now, pp))
+	if (!pass_probe(cfg, k, now, pp))
 		return 0;
-	/* fp before meta, as pass_fill stores them the other way round */
 #pragma unroll
 	for (w = 0; w < TS_PASS_WAYS; w++) {
-		__u64 f = TS_READ_ONCE(pp->line->way[w].fp), m = TS_READ_ONCE(pp->line->way[w].meta);
+		__u64 way = TS_READ_ONCE(pp->line->way[w]);
 
-		if (f == pp->fp && (m & 0xffffffff00000000ull) == meta)
-			rule = m & TS_PASS_RULE_MASK;
+		if ((way & ~(__u64)TS_PASS_RULE_MASK) == pp->tag)
+			rule = way & TS_PASS_RULE_MASK;
 	}
 	return rule;
 }
 
-/* The smallest mask of a power of two of lines, at least
- * TS_PASS_MIN_LINES, for n lines. */
-static __always_inline __u32 pass_mask_for(__u64 n)
-{
-	__u32 m = n > TS_PASS_MIN_LINES ? (__u32)n - 1 : TS_PASS_MIN_LINES - 1;
-
-	m |= m >> 1;
-	m |= m >> 2;
-	m |= m >> 4;
-	m |= m >> 8;
-	return m | (m >> 16);
-}
-
-/* Keep the lines in use at a quarter to one live flow each (of four
- * ways: at one a line, 0.4% of the flows find theirs full, at two 3.7%):
- * resized only past those bounds, to between a half and one, so a count
- * near one does not move it back and forth (a resize makes every flow
- * miss once). */
+/* Keep the lines in use at TS_PASS_LOAD_LO to TS_PASS_LOAD_HI live flows
+ * each: resized only past those bounds, to TS_PASS_LOAD, so a count near
+ * a bound does not move it back and forth (a resize makes every flow miss
+ * once). */
 static __always_inline void pass_reshape(struct ts_pass_shape *sh)
 {
 	const struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, (void *)&ts_key_zero);
-	__u64 live, lines;
-	__u32 mask;
+	__u64 live, lines, want;
 
 	if (!fill)
 		return;
 	live = TS_READ_ONCE(fill->live[TS_TBL_FLOWS_SMALL]) + TS_READ_ONCE(fill->live[TS_TBL_FLOWS]);
-	lines = (__u64)sh->mask + 1;
-	if (live <= lines && (4 * live >= lines || lines == TS_PASS_MIN_LINES))
+	lines = TS_READ_ONCE(sh->lines);
+	if (live <= TS_PASS_LOAD_HI * lines && (live >= TS_PASS_LOAD_LO * lines || lines == TS_PASS_MIN_LINES))
 		return;
-	mask = pass_mask_for(live) & sh->max_mask;
-	if (mask != sh->mask) {
-		sh->mask = mask;
+	want = live / TS_PASS_LOAD;
+	if (want < TS_PASS_MIN_LINES)
+		want = TS_PASS_MIN_LINES;
+	if (want > sh->max_lines)
+		want = sh->max_lines;
+	if (want != lines) {
+		sh->lines = want;
 		__sync_fetch_and_add(&sh->version, 1);
 	}
 }
@@ -117,21 +104,22 @@ static __always_inline void pass_reshape(struct ts_pass_shape *sh)
  * slot s, under settings sc, through the tables: cache it, in an empty way
  * or one of an older epoch. A line full of this epoch's flows is left as
  * it is: evicting one would have the two flows miss in turn, each miss a
- * find in the tables and a fill (the first design did, and 8% of the
- * segments over 8,192 flows missed). Its writer
- * then reads the slot again, behind the fp store's full barrier: a FIN or
- * RST that changed it meanwhile either is seen here, and the way is taken
- * back, or its pass_forget comes after this store and clears it. (The
- * slot is checked for k, not for the entry found: no room on the fast
- * path's stack for the find's state word, and a new entry of k that is
- * live and passable is as good.) */
+ * find in the tables and a fill (a first design did, and 8% of the
+ * segments over 8,192 flows missed). Its writer then reads the slot
+ * again, behind the way's exchange (a full barrier): a FIN or RST that
+ * changed it meanwhile either is seen here, and the way is taken back, or
+ * its pass_forget comes after this store and clears it. (The slot is
+ * checked for k, not for the entry found: no room on the fast path's
+ * stack for the find's state word, and a new entry of k that is live and
+ * passable is as good.) */
 static __always_inline void pass_fill(const struct ts_pass_probe *pp, struct ts_flow_slot *s,
 				      const struct ts_flow_key *k, const struct ts_slot_cfg *sc, __u64 h)
 {
+	const __u64 now_bits = (pp->epoch & ((1u << TS_PASS_EPOCH_BITS) - 1)) << TS_PASS_TAG_SHIFT;
+	const __u64 epoch_bits = ((1ull << TS_PASS_EPOCH_BITS) - 1) << TS_PASS_TAG_SHIFT;
 	struct ts_pass_line *ln = pp->line;
 	__u32 rule = s->val.rule_id, w, victim = TS_PASS_WAYS;
-	struct ts_pass_way *way;
-	__u64 st;
+	__u64 way, st;
 
 	if (!ln || !rule || rule > TS_PASS_RULE_MASK ||
 	    ts_flow_timeout_s(s->val.state, sc) < TS_PASS_MIN_TIMEOUT_S)
@@ -139,20 +127,18 @@ static __always_inline void pass_fill(const struct ts_pass_probe *pp, struct ts_
 #pragma unroll
 	for (w = 0; w < TS_PASS_WAYS; w++) {
 		__u32 j = TS_PASS_WAYS - 1 - w;
-		__u64 m = TS_READ_ONCE(ln->way[j].meta);
+		__u64 old = TS_READ_ONCE(ln->way[j]);
 
-		if (!TS_READ_ONCE(ln->way[j].fp) ||
-		    ((m >> 12) & TS_PASS_EPOCH_MASK) != (pp->epoch & TS_PASS_EPOCH_MASK))
+		if (!old || (old & epoch_bits) != now_bits)
 			victim = j;
 	}
 	if (victim >= TS_PASS_WAYS)
 		goto reshape;
-	way = &ln->way[victim];
-	TS_WRITE_ONCE(way->meta, ts_pass_meta(h, pp->epoch, rule));
-	ts_store_fenced(&way->fp, pp->fp);
+	way = pp->tag | rule;
+	ts_store_fenced(&ln->way[victim], way);
 	if (!ts_slot_read(&s->state, ts_slot_want(h), (const __u64 *)k, sizeof(*k) / 8, &st) ||
 	    !flow_fast_passes(&s->val))
-		ts_cas(&way->fp, pp->fp, 0);
+		ts_cas(&ln->way[victim], way, 0);
 reshape:
 	pass_reshape(pp->shape);
 }
@@ -168,26 +154,27 @@ static __always_inline void pass_fence(__u64 *w)
 
 /* A FIN or RST changed flow k's entry (flow_track_close), or the full path
  * removed it: no way may pass its segments now. The fence keeps that
- * change before the ways' reads (pass_fill says why that is enough). The
- * ways of the epochs on either side go too: each CPU reads the clock once
- * a jiffy (ts_now), so around an epoch's start another CPU may be a tick
- * behind this one, or ahead of the clock this run read when it began. */
-static __always_inline void pass_forget(const struct ts_run *r, const struct ts_flow_key *k, __u64 h)
+ * change before the ways' reads (pass_fill says why that is enough). Its
+ * ways of every epoch go, found by the fingerprint's epoch-free bits: each
+ * CPU reads the clock once a jiffy (ts_now), so around an epoch's start
+ * another CPU may be a tick behind this one or ahead of it. (Another
+ * flow's way with the same 18 bits in the line goes too, and refills.) */
+static __always_inline void pass_forget(const struct ts_run *r, const struct ts_flow_key *k)
 {
 	struct ts_pass_probe pp;
-	__u64 before, after, f;
+	__u64 mine;
 	__u32 w;
 
-	if (!pass_probe(r->cfg, k, h, r->now, &pp))
+	if (!pass_probe(r->cfg, k, r->now, &pp))
 		return;
-	before = ts_pass_fp(k, pp.shape->seed, pp.epoch - 1, r->cfg->generation, pp.version);
-	after = ts_pass_fp(k, pp.shape->seed, pp.epoch + 1, r->cfg->generation, pp.version);
-	pass_fence(&pp.line->way[0].meta);
+	mine = pp.tag & TS_PASS_LINE_FP;
+	pass_fence(&pp.line->way[0]);
 #pragma unroll
 	for (w = 0; w < TS_PASS_WAYS; w++) {
-		f = TS_READ_ONCE(pp.line->way[w].fp);
-		if (f == pp.fp || f == before || f == after)
-			ts_cas(&pp.line->way[w].fp, f, 0);
+		__u64 way = TS_READ_ONCE(pp.line->way[w]);
+
+		if (way && (way & TS_PASS_LINE_FP) == mine)
+			ts_cas(&pp.line->way[w], way, 0);
 	}
 }
 

@@ -313,14 +313,14 @@ static __noinline __u32 tcp_established_flow(const struct ts_run *r, struct ts_p
 	v = &s->val;
 	if (flow_expired(v, r->now, r->sc) || flow_superseded(r, p, v, k, p->key_hash)) {
 		flow_remove(&hit);
-		pass_forget(r, k, p->key_hash);
+		pass_forget(r, k);
 		return TS_R_NONE;
 	}
 	p->rule_id = v->rule_id;
 	flow_touch(v, r->now);
 	if (f & (TS_TCP_FIN | TS_TCP_RST)) {
 		flow_track_close(v, f, from_lo);
-		pass_forget(r, k, p->key_hash);
+		pass_forget(r, k);
 	}
 	count_rule(v->rule_id, r->len, false);
 	return (v->flags & TS_FLOW_AUDIT) ? TS_R_PASS_AUDIT : TS_R_PASS_ESTABLISHED;

@@ -16,7 +16,7 @@
 
 #include <linux/types.h>
 
-#define TS_SCHEMA_VERSION 10
+#define TS_SCHEMA_VERSION 11
 
 /* Where the loader pins maps and links (bpffs). */
 #define TS_PIN_DIR "/sys/fs/bpf/turnstile"
@@ -436,75 +436,111 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
 /*
  * The pass cache (bpf/pass.h; docs/dataplane.md, "The pass cache"): what
  * the fast path reads first for a TCP segment without SYN, FIN or RST, so
- * that a live flow's packet reads one 64-byte line, not the flow tables'
- * tags words and 80-byte slot. A way holds a flow the fast path passed in
- * this epoch (2^TS_PASS_EPOCH_SHIFT ns of the coarse clock) under the
- * active policy generation: a 63-bit fingerprint of its key, keyed by a
- * seed of its own (ts_pass_shape) and by the epoch, generation and shape
- * version, and the rule it counts under. A hit passes the segment as the fast path's find
- * would; anything else is the tables' to decide. The lines in use
- * (ts_pass_shape.mask + 1) follow the live flows, so the cache stays as
- * compact as they are. Userspace clears it after it cuts live flows.
+ * that a live flow's packet reads 8 bytes of one 64-byte line, not the
+ * flow tables' tags words and 80-byte slot. A way holds a flow the fast
+ * path passed in this epoch (2^TS_PASS_EPOCH_SHIFT ns of the coarse
+ * clock) under the active policy generation: 50 bits of two strongly
+ * universal hashes of its key, the epoch, the generation and the shape
+ * version (ts_pass_hash), the epoch's low bits, and the rule it counts
+ * under. A hit passes the segment as the fast path's find would; anything
+ * else is the tables' to decide. The lines in use (ts_pass_shape.lines)
+ * follow the live flows, so the cache stays as compact as they are.
+ * Userspace clears it after it cuts live flows.
  */
-#define TS_PASS_WAYS 4u
+#define TS_PASS_WAYS 8u
 #define TS_PASS_EPOCH_SHIFT 31u      /* 2.1 s */
 /* A flow whose timeout is shorter is not cached: a way lives at most one
  * epoch after its flow was last found live and touched (flow_touch). */
 #define TS_PASS_MIN_TIMEOUT_S 8u
 #define TS_PASS_MIN_LINES 64u
+/* live flows a line: the lines in use are resized to TS_PASS_LOAD a line
+ * when the flows leave [TS_PASS_LOAD_LO, TS_PASS_LOAD_HI] a line (at 5 of
+ * 8 ways, about 2% of the flows find their line full) */
+#define TS_PASS_LOAD 5u
+#define TS_PASS_LOAD_LO 2u
+#define TS_PASS_LOAD_HI 7u
 #define TS_PASS_RULE_MASK 0xfffu
-#define TS_PASS_EPOCH_MASK 0xfffu    /* a way's epoch, as its writer saw it */
+#define TS_PASS_EPOCH_BITS 2u        /* a way's epoch, as its writer saw it */
+#define TS_PASS_TAG_SHIFT 12u        /* the rule id is below it */
+#define TS_PASS_FP_SHIFT 14u         /* the fingerprint's 50 bits are above it */
+/* the fingerprint's bits of the epoch-free half (ts_pass_hash) */
+#define TS_PASS_LINE_FP (0x3ffffull << TS_PASS_FP_SHIFT)
 _Static_assert(TS_MAX_RULE_IDS - 1 <= TS_PASS_RULE_MASK, "a rule id fits a way");
+_Static_assert(TS_PASS_TAG_SHIFT + TS_PASS_EPOCH_BITS == TS_PASS_FP_SHIFT, "a way's fields");
 
-/* fp: the fingerprint, never 0 (an empty way); meta: the high half of
- * the table hash, the epoch's low 12 bits, the rule id (ts_pass_meta). A
- * hit needs both words: 63 bits of one seeded hash and 32 more of the
- * other, whose low bits chose the line. A way caught between its two
- * stores (meta, then fp) is a miss, or at worst counts under the rule of
- * the flow it held before. */
-struct ts_pass_way {
-	__u64 fp;
-	__u64 meta;
-};
-
+/* A way: fingerprint << TS_PASS_FP_SHIFT | epoch's low bits <<
+ * TS_PASS_TAG_SHIFT | rule id; 0 is empty (no way is written with rule 0).
+ * One word, written and cleared whole. */
 struct ts_pass_line {
-	struct ts_pass_way way[TS_PASS_WAYS];
+	__u64 way[TS_PASS_WAYS];
 };
 _Static_assert(sizeof(struct ts_pass_line) == 64, "a pass line is a cache line");
 
-/* The lines in use (mask + 1, a power of two, at least
- * TS_PASS_MIN_LINES; the datapath moves it with the live flows, from
- * TS_PASS_MIN_LINES when the loader makes the map) and the count of its moves (version: only ever up, so
- * a way written before a move never matches again, even if the mask comes
- * back); the most the map holds (max_mask + 1) and the fingerprints'
- * seed, drawn apart from the tables' (both set by the loader when it
- * makes the map; max_mask 0: the cache is off). */
+/* The hash's 32-bit input words (ts_pass_hash): the key's ten, then the
+ * generation, the epoch, the shape version and a zero. */
+#define TS_PASS_HASH_WORDS 14u
+_Static_assert(sizeof(struct ts_flow_key) == 10 * 4, "the key's words");
+
+/* The lines in use (at least TS_PASS_MIN_LINES; the datapath moves it
+ * with the live flows, from TS_PASS_MIN_LINES when the loader makes the
+ * map) and the count of its moves (version: only ever up, so a way written
+ * before a move never matches again, even if the count comes back); the
+ * most the map holds (max_lines; 0: the cache is off) and the two hashes'
+ * seeds (a_0..a_13, then b), drawn by the loader when it makes the map,
+ * apart from the tables' seed. */
 struct ts_pass_shape {
-	__u32 mask;
-	__u32 max_mask;
-	__u64 seed;
+	__u32 lines;
+	__u32 max_lines;
 	__u64 version;
+	__u64 seed[2][TS_PASS_HASH_WORDS + 1];
 };
-_Static_assert(sizeof(struct ts_pass_shape) == 24, "ts_pass_shape size");
+_Static_assert(sizeof(struct ts_pass_shape) == 256, "ts_pass_shape size");
 
-/* The fingerprint of flow key k in an epoch, under policy generation
- * gen and shape version `version` (a way written before the cache was
- * resized sits in a line a find may not look at), hashed with the
- * cache's seed: 63 bits, never 0 (the empty way's). */
-static inline __u64 ts_pass_fp(const struct ts_flow_key *k, __u64 seed, __u64 epoch, __u64 gen, __u64 version)
+/* Where a flow goes in the cache and the way it would hold there, rule
+ * id aside (ts_pass_hash). */
+struct ts_pass_spot {
+	__u32 line;
+	__u64 tag;   /* fingerprint and epoch bits: a way's bits from TS_PASS_TAG_SHIFT up */
+};
+
+/* Thorup's pair-multiply-shift over the 32-bit words x (the key's, then
+ * gen, epoch, version, 0) with 64-bit seeds a: strongly universal on the
+ * 32 bits returned, so two distinct inputs agree with probability 2^-32
+ * over the seeds, whatever inputs a sender picks. */
+static inline __u32 ts_pass_half(const __u32 *kw, __u32 gen, __u32 epoch, __u32 version, const __u64 *a)
 {
-	__u64 f = ts_hash((const __u64 *)k, sizeof(*k) / 8, seed);
+	__u64 s = a[TS_PASS_HASH_WORDS];
+	unsigned int i;
 
-	f ^= epoch * 0x9e3779b97f4a7c15ull ^ gen * 0xc2b2ae3d27d4eb4full ^ version * 0x165667b19e3779f9ull;
-	return ts_fmix64(f) | 1;
+#ifdef __bpf__
+#pragma clang loop unroll(full)
+#endif
+	for (i = 0; i < 10; i += 2)
+		s += (a[i] + kw[i + 1]) * (a[i + 1] + kw[i]);
+	s += (a[10] + epoch) * (a[11] + gen);
+	s += a[12] * (a[13] + version);
+	return s >> 32;
 }
 
-/* A way's meta word for a flow of table hash h: h's high half (the line
- * is from its low half), the epoch's low bits, the rule id. */
-static inline __u64 ts_pass_meta(__u64 h, __u64 epoch, __u32 rule_id)
+/* Where flow key k goes under shape sh in an epoch under policy
+ * generation gen, and its way's bits but the rule's. Two independently
+ * seeded halves: the first, of the key, generation and shape version,
+ * picks the line (its high bits, scaled to the lines in use) and gives
+ * its low 18 bits to the fingerprint (TS_PASS_LINE_FP: the same in every
+ * epoch, so a FIN or RST clears the flow's ways of all epochs); the
+ * second, of those and the epoch, gives 32. */
+static inline struct ts_pass_spot ts_pass_hash(const struct ts_flow_key *k, const struct ts_pass_shape *sh,
+					       __u32 lines, __u64 version, __u64 epoch, __u64 gen)
 {
-	return (h & 0xffffffff00000000ull) | ((epoch & TS_PASS_EPOCH_MASK) << 12) |
-	       (rule_id & TS_PASS_RULE_MASK);
+	const __u32 *kw = (const __u32 *)k;
+	__u32 a = ts_pass_half(kw, (__u32)gen, 0, (__u32)version, sh->seed[0]);
+	__u32 b = ts_pass_half(kw, (__u32)gen, (__u32)epoch, (__u32)version, sh->seed[1]);
+	struct ts_pass_spot sp;
+
+	sp.line = (__u32)(((__u64)a * lines) >> 32);
+	sp.tag = ((__u64)b << 18 | (a & 0x3ffffu)) << TS_PASS_FP_SHIFT |
+		 (epoch & ((1u << TS_PASS_EPOCH_BITS) - 1)) << TS_PASS_TAG_SHIFT;
+	return sp;
 }
 
 /*

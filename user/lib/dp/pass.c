@@ -12,14 +12,14 @@
 #include "dp/dp.h"
 #include "dp/dp_internal.h"
 
-/* One line for every two flows of the capacity, a power of two: the
- * datapath keeps a quarter to one live flow a line while the map has the
- * lines for it (bpf/pass.h, pass_reshape), two at the capacity. */
+/* Lines for the capacity at TS_PASS_LOAD flows each, the datapath's
+ * target (bpf/pass.h, pass_reshape), rounded up to a power of two: the
+ * cache keeps its load with the tables full. */
 uint32_t ts_dp_pass_lines(uint32_t cap_flows)
 {
 	uint32_t lines = TS_PASS_MIN_LINES;
 
-	while (lines < cap_flows / 2 && lines < (1u << 30))
+	while (lines < cap_flows / TS_PASS_LOAD && lines < (1u << 30))
 		lines <<= 1;
 	return lines;
 }
@@ -31,20 +31,19 @@ int ts_dp_pass_init(struct ts_dp *dp)
 	__u32 len = sizeof(info), zero = 0;
 
 	if (bpf_obj_get_info_by_fd(dp->fds[TS_MAP_PASS_CACHE], &info, &len) ||
-	    info.value_size != sizeof(struct ts_pass_line) || info.max_entries & (info.max_entries - 1) ||
+	    info.value_size != sizeof(struct ts_pass_line) || info.max_entries < TS_PASS_MIN_LINES ||
 	    bpf_map_lookup_elem(dp->fds[TS_MAP_PASS_SHAPE], &zero, &sh)) {
 		ts_err("dp: ts_pass_cache has an unexpected shape");
 		return -EPROTO;
 	}
-	if (sh.max_mask)   /* set when the maps were made: adopted */
-		return sh.max_mask == info.max_entries - 1 ? 0 : -EPROTO;
-	sh.mask = TS_PASS_MIN_LINES - 1;   /* ts_dp_pass_lines: never fewer */
+	if (sh.max_lines)   /* set when the maps were made: adopted */
+		return sh.max_lines == info.max_entries ? 0 : -EPROTO;
+	sh.lines = TS_PASS_MIN_LINES;   /* ts_dp_pass_lines: never fewer */
 	sh.version = 0;
-	sh.max_mask = info.max_entries - 1;
-	do {
-		if (getrandom(&sh.seed, sizeof(sh.seed), 0) != sizeof(sh.seed))
-			return -errno;
-	} while (!ts_hash_seed_ok(sh.seed));
+	sh.max_lines = info.max_entries;
+	/* the hashes' strong universality needs every seed word uniform */
+	if (getrandom(sh.seed, sizeof(sh.seed), 0) != sizeof(sh.seed))
+		return -errno;
 	return bpf_map_update_elem(dp->fds[TS_MAP_PASS_SHAPE], &zero, &sh, BPF_ANY) ? -errno : 0;
 }
 
