@@ -448,17 +448,22 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
  * Userspace clears it after it cuts live flows.
  */
 #define TS_PASS_WAYS 8u
-#define TS_PASS_EPOCH_SHIFT 31u      /* 2.1 s */
-/* A flow whose timeout is shorter is not cached: a way lives at most one
- * epoch after its flow was last found live and touched (flow_touch). */
-#define TS_PASS_MIN_TIMEOUT_S 8u
+#define TS_PASS_EPOCH_SHIFT 33u      /* 8.6 s */
+/* A flow whose timeout is shorter is not cached. A way lives at most one
+ * epoch after its flow was last found live and touched (flow_touch), so
+ * the tables may see a cached flow's last segment up to an epoch late, and
+ * expire it that much early: under 15% of a 60 s timeout, and nothing
+ * beside the 6 h default. */
+#define TS_PASS_MIN_TIMEOUT_S 60u
 #define TS_PASS_MIN_LINES 64u
-/* live flows a line: the lines in use are resized to TS_PASS_LOAD a line
- * when the flows leave [TS_PASS_LOAD_LO, TS_PASS_LOAD_HI] a line (at 5 of
- * 8 ways, about 2% of the flows find their line full) */
-#define TS_PASS_LOAD 5u
+/* Live flows a line: the lines in use are resized to TS_PASS_LOAD a line
+ * when the flows leave [TS_PASS_LOAD_LO, TS_PASS_LOAD_HI] a line. With 4
+ * of 8 ways taken on average about 0.8% of the flows find their line full
+ * (Poisson), and miss on every segment until the next epoch; with 5,
+ * 2.4%. */
+#define TS_PASS_LOAD 4u
 #define TS_PASS_LOAD_LO 2u
-#define TS_PASS_LOAD_HI 7u
+#define TS_PASS_LOAD_HI 5u
 #define TS_PASS_RULE_MASK 0xfffu
 #define TS_PASS_EPOCH_BITS 2u        /* a way's epoch, as its writer saw it */
 #define TS_PASS_TAG_SHIFT 12u        /* the rule id is below it */

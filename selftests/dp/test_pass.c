@@ -227,7 +227,7 @@ static void test_short_timeout_not_cached(void)
 
 	if (!err)
 		err = dpt_install_text(&t, "settings {\n scope tcp/443\n outside-scope pass\n"
-				       " timeout established 5s\n}\n"
+				       " timeout established 59s\n}\n"
 				       "component clients { 10.1.0.0/16 }\ncomponent server { 10.2.0.1 }\n"
 				       "rule \"C\": clients -> server tcp/443\n");
 	TS_CHECK(!err, "setup: %d", err);
@@ -235,7 +235,7 @@ static void test_short_timeout_not_cached(void)
 		return;
 	settle_in_epoch();
 	if (open_cached(&t, 1006, &p) && expire_silently(&t, 1006))
-		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "data of a 5 s flow, idle past it");
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "data of a 59 s flow, idle past it");
 	dpt_close(&t);
 }
 
