@@ -7,7 +7,7 @@
  * generation, so the segment passes as that find would have passed it;
  * a miss goes to the flow tables, and a pass there fills a way.
  *
- * Why a way can be trusted for the rest of its epoch (at most 2.1 s):
+ * Why a way can be trusted for the rest of its epoch (at most 8.6 s):
  * - the flow is not cached if its timeout is shorter than
  *   TS_PASS_MIN_TIMEOUT_S, so it cannot expire before the epoch ends;
  * - every change that makes a flow's next segment something else than

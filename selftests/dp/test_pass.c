@@ -9,6 +9,9 @@
  * next segment, which the tables drop.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,12 +65,12 @@ static uint64_t rule_packets(struct dpt *t)
 }
 
 /* Wait, if need be, for an epoch to begin: a test's segments then all
- * fall in one epoch (it takes milliseconds; an epoch is 2.1 s), so a
+ * fall in one epoch (it takes under a second; an epoch is 8.6 s), so a
  * way does not die between its fill and the segment meant to hit it, nor
  * does the end of an epoch drop what a test means the cache to drop. */
 static void settle_in_epoch(void)
 {
-	const uint64_t len = 1ull << TS_PASS_EPOCH_SHIFT, margin = 200000000ull;
+	const uint64_t len = 1ull << TS_PASS_EPOCH_SHIFT, margin = 1000000000ull;
 	uint64_t into = ts_dp_now_ns() & (len - 1);
 
 	if (into > len - margin)
@@ -344,6 +347,167 @@ static void test_hash_strongly_universal(void)
 	}
 }
 
+static bool read_shape(struct dpt *t, struct ts_pass_shape *sh)
+{
+	__u32 zero = 0;
+
+	return !bpf_map_lookup_elem(ts_dp_map_fd(t->dp, TS_MAP_PASS_SHAPE), &zero, sh);
+}
+
+/* The lines in use follow the live flows: 600 flows, then a fill, make
+ * them TS_PASS_LOAD flows a line (past TS_PASS_LOAD_HI a line of the 64
+ * they start at); cut, the next fill takes them back to 64. Each move is
+ * a new shape version. */
+static void test_lines_follow_flows(void)
+{
+	enum { FLOWS = 600 };
+	struct ts_pass_shape sh;
+	uint32_t removed = 0;
+	struct dpt t;
+	struct pkt p;
+	int i;
+
+	if (setup(&t))
+		return;
+	TS_CHECK(read_shape(&t, &sh) && sh.lines == TS_PASS_MIN_LINES && sh.version == 0,
+		 "lines at the start: %u, version %llu", sh.lines, (unsigned long long)sh.version);
+	for (i = 0; i < FLOWS && !ts_failed(); i++)
+		expect_handshake(&t, client, 2000 + i, server, 443, TS_R_PASS_HANDSHAKE);
+	for (i = 0; i < FLOWS && !ts_failed(); i++) {
+		dpt_tcp(&p, client, 2000 + i, server, 443, PSH | ACK, 0);
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "data");
+	}
+	TS_CHECK(read_shape(&t, &sh) && sh.lines == FLOWS / TS_PASS_LOAD && sh.version == 1,
+		 "lines over %d flows: %u, version %llu", FLOWS, sh.lines, (unsigned long long)sh.version);
+	TS_CHECK(!ts_dp_flows_remove(t.dp, match_all, NULL, &removed) && removed == FLOWS, "cut: %u", removed);
+	if (open_cached(&t, 1007, &p))
+		TS_CHECK(read_shape(&t, &sh) && sh.lines == TS_PASS_MIN_LINES && sh.version == 2,
+			 "lines over one flow: %u, version %llu", sh.lines, (unsigned long long)sh.version);
+	dpt_close(&t);
+}
+
+/* A fill racing a RST (pass_fill's re-check against pass_forget's
+ * fence): each round opens a flow, then a worker pinned to one CPU sends
+ * its first data segment (a miss, a find and a fill) while this thread,
+ * on the other CPU, sends its RST, both released at once, each after a
+ * spin of its own length, so that over the rounds one lands anywhere in
+ * the other. Once both are done no way of the flow may be left (its
+ * line, any epoch): a way written after the RST's forget would pass the
+ * closed flow's segments. 1.5 s of rounds. */
+struct race {
+	struct dpt *t;
+	struct pkt data;
+	atomic_uint round;   /* the worker's go: the round to send in */
+	atomic_uint done;    /* the last round the worker sent in */
+	atomic_int quit;
+	unsigned int spin;
+};
+
+static void pin_cpu(int cpu)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+}
+
+static void spin(unsigned int n)
+{
+	for (volatile unsigned int i = 0; i < n; i++)
+		;
+}
+
+static void *race_data(void *arg)
+{
+	struct race *r = arg;
+	unsigned int seen = 0, now;
+	bool drop;
+
+	pin_cpu(0);
+	while (!atomic_load(&r->quit)) {
+		now = atomic_load(&r->round);
+		if (now == seen)
+			continue;
+		seen = now;
+		spin(r->spin);
+		dpt_run(r->t, TS_HOOK_XDP, &r->data, &drop);
+		atomic_store(&r->done, now);
+	}
+	return NULL;
+}
+
+static unsigned int ways_of(struct dpt *t, const struct ts_flow_key *k)
+{
+	struct ts_pass_shape sh;
+	struct ts_pass_line line;
+	struct ts_pass_spot sp;
+	struct ts_config cfg;
+	unsigned int n = 0;
+
+	if (ts_dp_config_read(t->dp, &cfg) || !read_shape(t, &sh))
+		return 0;
+	sp = ts_pass_hash(k, &sh, sh.lines, sh.version, ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT, cfg.generation);
+	if (bpf_map_lookup_elem(ts_dp_map_fd(t->dp, TS_MAP_PASS_CACHE), &sp.line, &line))
+		return 0;
+	for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
+		n += line.way[w] && (line.way[w] & TS_PASS_LINE_FP) == (sp.tag & TS_PASS_LINE_FP);
+	return n;
+}
+
+static void test_fill_races_rst(void)
+{
+	struct race r = { 0 };
+	unsigned long left = 0;
+	unsigned int rounds = 0;
+	uint64_t end, seed = 0x2545f4914f6cdd1dull;
+	pthread_t worker;
+	cpu_set_t was;
+	struct pkt rst;
+	struct dpt t;
+	bool drop;
+	int err = dpt_open(&t, 65536, 1024);
+
+	if (!err)
+		err = dpt_install_text(&t, POLICY);
+	TS_CHECK(!err, "setup: %d", err);
+	if (err)
+		return;
+	r.t = &t;
+	if (pthread_create(&worker, NULL, race_data, &r)) {
+		TS_CHECK(false, "worker");
+		dpt_close(&t);
+		return;
+	}
+	sched_getaffinity(0, sizeof(was), &was);
+	pin_cpu(1);
+	end = ts_dp_now_ns() + 1500000000ull;
+	for (uint16_t cport = 5000; ts_dp_now_ns() < end && cport < 65000 && !ts_failed(); cport++) {
+		struct ts_flow_key k = dpt_flow_key(6, client, cport, server, 443);
+		unsigned int mine;
+
+		if (!expect_handshake(&t, client, cport, server, 443, TS_R_PASS_HANDSHAKE))
+			break;
+		dpt_tcp(&r.data, client, cport, server, 443, PSH | ACK, 0);
+		dpt_tcp(&rst, client, cport, server, 443, RST, 0);
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		r.spin = (seed >> 33) % 2048;
+		mine = (seed >> 45) % 2048;
+		atomic_store(&r.round, ++rounds);
+		spin(mine);
+		TS_CHECK(!dpt_run(&t, TS_HOOK_XDP, &rst, &drop) && !drop, "RST of port %u dropped", cport);
+		while (atomic_load(&r.done) != rounds)
+			;
+		left += ways_of(&t, &k) != 0;
+	}
+	TS_CHECK(left == 0, "%lu of %u flows left a way after their RST", left, rounds);
+	TS_CHECK(rounds >= 200, "only %u rounds", rounds);
+	atomic_store(&r.quit, 1);
+	pthread_join(worker, NULL);
+	sched_setaffinity(0, sizeof(was), &was);
+	dpt_close(&t);
+}
+
 int main(void)
 {
 	ts_run("dp_pass_hash_strongly_universal", test_hash_strongly_universal);
@@ -358,5 +522,7 @@ int main(void)
 	ts_run("dp_pass_reload_rekeys", test_reload_rekeys);
 	ts_run("dp_pass_rst_forgets_other_epochs", test_rst_forgets_other_epochs);
 	ts_run("dp_pass_short_timeout_not_cached", test_short_timeout_not_cached);
+	ts_run("dp_pass_lines_follow_flows", test_lines_follow_flows);
+	ts_run("dp_pass_fill_races_rst", test_fill_races_rst);
 	return ts_done();
 }
