@@ -7,9 +7,9 @@
 #   MemTotal: the flow table is at most 262144 entries there (one per
 #   128 KiB, rounded up to a power of two: 40.5 MiB with its tags), the
 #   half-open table at most 32768 (5.1 MiB), the policy tables are at their
-#   floors (0.7 MiB), the pass cache has a 64-byte line per two flows
-#   (8 MiB), and the other maps take 1.3 MiB plus 96 KiB per possible CPU
-#   for the rule counters (the bound holds up to 89 of them);
+#   floors (0.7 MiB), the pass cache has a 64-byte line per four flows
+#   (4 MiB), and the other maps take 1.3 MiB plus 96 KiB per possible CPU
+#   for the rule counters (the bound holds up to 132 of them);
 # - `status` reports each table's memory as the kernel's map info gives it
 #   (bpftool agrees) and a total;
 # - `up` refuses tables larger than MemAvailable allows (exit 14) before it
