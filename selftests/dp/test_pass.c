@@ -445,11 +445,15 @@ static unsigned int ways_of(struct dpt *t, const struct ts_flow_key *k)
 	struct ts_config cfg;
 	unsigned int n = 0;
 
-	if (ts_dp_config_read(t->dp, &cfg) || !read_shape(t, &sh))
+	if (ts_dp_config_read(t->dp, &cfg) || !read_shape(t, &sh)) {
+		TS_CHECK(false, "read the configuration and the shape");
 		return 0;
+	}
 	sp = ts_pass_hash(k, &sh, sh.lines, sh.version, ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT, cfg.generation);
-	if (bpf_map_lookup_elem(ts_dp_map_fd(t->dp, TS_MAP_PASS_CACHE), &sp.line, &line))
+	if (bpf_map_lookup_elem(ts_dp_map_fd(t->dp, TS_MAP_PASS_CACHE), &sp.line, &line)) {
+		TS_CHECK(false, "read line %u", sp.line);
 		return 0;
+	}
 	for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
 		n += line.way[w] && (line.way[w] & TS_PASS_LINE_FP) == (sp.tag & TS_PASS_LINE_FP);
 	return n;
