@@ -95,7 +95,7 @@ static __always_inline void pass_reshape(struct ts_pass_shape *sh)
 	if (want > sh->max_lines)
 		want = sh->max_lines;
 	if (want != lines) {
-		sh->lines = want;
+		TS_WRITE_ONCE(sh->lines, want);
 		__sync_fetch_and_add(&sh->version, 1);
 	}
 }
@@ -111,11 +111,12 @@ static __always_inline void pass_reshape(struct ts_pass_shape *sh)
  * its pass_forget comes after this store and clears it. (The slot is
  * checked for k, not for the entry found: no room on the fast path's
  * stack for the find's state word, and a new entry of k that is live and
- * passable is as good.) */
+ * passable is as good.) A way of the shape version before a resize counts
+ * as older (ts_pass_epoch_bits): no find looks for it again. */
 static __always_inline void pass_fill(const struct ts_pass_probe *pp, struct ts_flow_slot *s,
 				      const struct ts_flow_key *k, const struct ts_slot_cfg *sc, __u64 h)
 {
-	const __u64 now_bits = (pp->epoch & ((1u << TS_PASS_EPOCH_BITS) - 1)) << TS_PASS_TAG_SHIFT;
+	const __u64 now_bits = ts_pass_epoch_bits(pp->epoch, pp->version);
 	const __u64 epoch_bits = ((1ull << TS_PASS_EPOCH_BITS) - 1) << TS_PASS_TAG_SHIFT;
 	struct ts_pass_line *ln = pp->line;
 	__u32 rule = s->val.rule_id, w, victim = TS_PASS_WAYS;

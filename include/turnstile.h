@@ -441,7 +441,7 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
  * path passed in this epoch (2^TS_PASS_EPOCH_SHIFT ns of the coarse
  * clock) under the active policy generation: 50 bits of two strongly
  * universal hashes of its key, the epoch, the generation and the shape
- * version (ts_pass_hash), the epoch's low bits, and the rule it counts
+ * version (ts_pass_hash), 2 bits of the epoch and version, and the rule it counts
  * under. A hit passes the segment as the fast path's find would; anything
  * else is the tables' to decide. The lines in use (ts_pass_shape.lines)
  * follow the live flows, so the cache stays as compact as they are.
@@ -451,9 +451,9 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
 #define TS_PASS_EPOCH_SHIFT 33u      /* 8.6 s */
 /* A flow whose timeout is shorter is not cached. A way lives at most one
  * epoch after its flow was last found live and touched (flow_touch), so
- * the tables may see a cached flow's last segment up to an epoch late, and
- * expire it that much early: under 15% of a 60 s timeout, and nothing
- * beside the 6 h default. */
+ * the tables may see a cached flow's last segment up to an epoch late (and
+ * flow_touch's second), and expire it that much early: 16% of a 60 s
+ * timeout, and nothing beside the 6 h default. */
 #define TS_PASS_MIN_TIMEOUT_S 60u
 #define TS_PASS_MIN_LINES 64u
 /* Live flows a line: the lines in use are resized to TS_PASS_LOAD a line
@@ -465,7 +465,7 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
 #define TS_PASS_LOAD_LO 2u
 #define TS_PASS_LOAD_HI 5u
 #define TS_PASS_RULE_MASK 0xfffu
-#define TS_PASS_EPOCH_BITS 2u        /* a way's epoch, as its writer saw it */
+#define TS_PASS_EPOCH_BITS 2u        /* a way's epoch and version, as its writer saw them */
 #define TS_PASS_TAG_SHIFT 12u        /* the rule id is below it */
 #define TS_PASS_FP_SHIFT 14u         /* the fingerprint's 50 bits are above it */
 /* the fingerprint's bits of the epoch-free half (ts_pass_hash) */
@@ -473,9 +473,9 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
 _Static_assert(TS_MAX_RULE_IDS - 1 <= TS_PASS_RULE_MASK, "a rule id fits a way");
 _Static_assert(TS_PASS_TAG_SHIFT + TS_PASS_EPOCH_BITS == TS_PASS_FP_SHIFT, "a way's fields");
 
-/* A way: fingerprint << TS_PASS_FP_SHIFT | epoch's low bits <<
- * TS_PASS_TAG_SHIFT | rule id; 0 is empty (no way is written with rule 0).
- * One word, written and cleared whole. */
+/* A way: fingerprint << TS_PASS_FP_SHIFT | ts_pass_epoch_bits (at
+ * TS_PASS_TAG_SHIFT) | rule id; 0 is empty (no way is written with rule
+ * 0). One word, written and cleared whole. */
 struct ts_pass_line {
 	__u64 way[TS_PASS_WAYS];
 };
@@ -527,6 +527,14 @@ static inline __u32 ts_pass_half(const __u32 *kw, __u32 gen, __u32 epoch, __u32 
 	return s >> 32;
 }
 
+/* A way's epoch bits: the low bits of the epoch and the shape version
+ * together, so that a fill takes a way of the version before a resize,
+ * which no find looks for again, as it takes an older epoch's. */
+static inline __u64 ts_pass_epoch_bits(__u64 epoch, __u64 version)
+{
+	return ((epoch + version) & ((1u << TS_PASS_EPOCH_BITS) - 1)) << TS_PASS_TAG_SHIFT;
+}
+
 /* Where flow key k goes under shape sh in an epoch under policy
  * generation gen, and its way's bits but the rule's. Two independently
  * seeded halves: the first, of the key, generation and shape version,
@@ -543,8 +551,7 @@ static inline struct ts_pass_spot ts_pass_hash(const struct ts_flow_key *k, cons
 	struct ts_pass_spot sp;
 
 	sp.line = (__u32)(((__u64)a * lines) >> 32);
-	sp.tag = ((__u64)b << 18 | (a & 0x3ffffu)) << TS_PASS_FP_SHIFT |
-		 (epoch & ((1u << TS_PASS_EPOCH_BITS) - 1)) << TS_PASS_TAG_SHIFT;
+	sp.tag = ((__u64)b << 18 | (a & 0x3ffffu)) << TS_PASS_FP_SHIFT | ts_pass_epoch_bits(epoch, version);
 	return sp;
 }
 

@@ -43,7 +43,7 @@ int ts_dp_pass_init(struct ts_dp *dp)
 	sh.max_lines = info.max_entries;
 	/* the hashes' strong universality needs every seed word uniform */
 	if (getrandom(sh.seed, sizeof(sh.seed), 0) != sizeof(sh.seed))
-		return -errno;
+		return errno ? -errno : -EIO;   /* a short read sets none */
 	return bpf_map_update_elem(dp->fds[TS_MAP_PASS_SHAPE], &zero, &sh, BPF_ANY) ? -errno : 0;
 }
 
