@@ -29,8 +29,6 @@ struct ts_pass_probe {
 	struct ts_pass_line *line;   /* NULL: the cache is off */
 	struct ts_pass_shape *shape;
 	__u64 tag;                   /* its way's bits but the rule's */
-	__u64 epoch;
-	__u64 version;               /* the shape's, as read */
 };
 
 /* Where flow k is, or would be, in the cache now: false if the cache is
@@ -47,9 +45,7 @@ static __always_inline bool pass_probe(const struct ts_config *cfg, const struct
 		return false;
 	lines = TS_READ_ONCE(sh->lines);
 	pp->shape = sh;
-	pp->version = TS_READ_ONCE(sh->version);
-	pp->epoch = now >> TS_PASS_EPOCH_SHIFT;
-	sp = ts_pass_hash(k, sh, lines, pp->version, pp->epoch, cfg->generation);
+	sp = ts_pass_hash(k, sh, lines, TS_READ_ONCE(sh->version), now >> TS_PASS_EPOCH_SHIFT, cfg->generation);
 	pp->tag = sp.tag;
 	pp->line = bpf_map_lookup_elem(&ts_pass_cache, &sp.line);
 	return pp->line != NULL;
@@ -116,8 +112,8 @@ static __always_inline void pass_reshape(struct ts_pass_shape *sh)
 static __always_inline void pass_fill(const struct ts_pass_probe *pp, struct ts_flow_slot *s,
 				      const struct ts_flow_key *k, const struct ts_slot_cfg *sc, __u64 h)
 {
-	const __u64 now_bits = ts_pass_epoch_bits(pp->epoch, pp->version);
 	const __u64 epoch_bits = ((1ull << TS_PASS_EPOCH_BITS) - 1) << TS_PASS_TAG_SHIFT;
+	const __u64 now_bits = pp->tag & epoch_bits;
 	struct ts_pass_line *ln = pp->line;
 	__u32 rule = s->val.rule_id, w, victim = TS_PASS_WAYS;
 	__u64 way, st;
