@@ -24,9 +24,11 @@
 #include "flow.h"
 #include "table.h"
 
-/* Where a segment's flow is, or would be, in the cache. */
+/* Where a segment's flow is, or would be, in the cache: in its first
+ * line, or in its second when the first was full. */
 struct ts_pass_probe {
 	struct ts_pass_line *line;   /* NULL: the cache is off */
+	struct ts_pass_line *line2;
 	struct ts_pass_shape *shape;
 	__u64 tag;                   /* its way's bits but the rule's */
 };
@@ -47,27 +49,38 @@ static __always_inline bool pass_probe(const struct ts_config *cfg, const struct
 	pp->shape = sh;
 	sp = ts_pass_hash(k, sh, lines, TS_READ_ONCE(sh->version), now >> TS_PASS_EPOCH_SHIFT, cfg->generation);
 	pp->tag = sp.tag;
+	pp->line2 = bpf_map_lookup_elem(&ts_pass_cache, &sp.line2);
 	pp->line = bpf_map_lookup_elem(&ts_pass_cache, &sp.line);
-	return pp->line != NULL;
+	return pp->line && pp->line2;
 }
 
-/* The rule of flow k if the cache holds it, else 0; *pp says where it is
- * or would go (pass_fill). */
-static __always_inline __u32 pass_find(const struct ts_config *cfg, const struct ts_flow_key *k, __u64 now,
-				       struct ts_pass_probe *pp)
+/* The rule of the way in ln that holds tag, else 0. */
+static __always_inline __u32 pass_match(const struct ts_pass_line *ln, __u64 tag)
 {
 	__u32 w, rule = 0;
 
-	if (!pass_probe(cfg, k, now, pp))
-		return 0;
 #pragma unroll
 	for (w = 0; w < TS_PASS_WAYS; w++) {
-		__u64 way = TS_READ_ONCE(pp->line->way[w]);
+		__u64 way = TS_READ_ONCE(ln->way[w]);
 
-		if ((way & ~(__u64)TS_PASS_RULE_MASK) == pp->tag)
+		if ((way & ~(__u64)TS_PASS_RULE_MASK) == tag)
 			rule = way & TS_PASS_RULE_MASK;
 	}
 	return rule;
+}
+
+/* The rule of flow k if the cache holds it, else 0; *pp says where it is
+ * or would go (pass_fill). The second line is read only when the first
+ * does not hold it: most flows are in their first (docs/dataplane.md). */
+static __always_inline __u32 pass_find(const struct ts_config *cfg, const struct ts_flow_key *k, __u64 now,
+				       struct ts_pass_probe *pp)
+{
+	__u32 rule;
+
+	if (!pass_probe(cfg, k, now, pp))
+		return 0;
+	rule = pass_match(pp->line, pp->tag);
+	return rule ? rule : pass_match(pp->line2, pp->tag);
 }
 
 /* Keep the lines in use at TS_PASS_LOAD_LO to TS_PASS_LOAD_HI live flows
@@ -96,12 +109,31 @@ static __always_inline void pass_reshape(struct ts_pass_shape *sh)
 	}
 }
 
+/* A way of ln that a fill may take (empty, or of an older epoch or shape
+ * version), else TS_PASS_WAYS. */
+static __always_inline __u32 pass_victim(const struct ts_pass_line *ln, __u64 now_bits)
+{
+	const __u64 epoch_bits = ((1ull << TS_PASS_EPOCH_BITS) - 1) << TS_PASS_TAG_SHIFT;
+	__u32 w, victim = TS_PASS_WAYS;
+
+#pragma unroll
+	for (w = 0; w < TS_PASS_WAYS; w++) {
+		__u32 j = TS_PASS_WAYS - 1 - w;
+		__u64 old = TS_READ_ONCE(ln->way[j]);
+
+		if (!old || (old & epoch_bits) != now_bits)
+			victim = j;
+	}
+	return victim;
+}
+
 /* After the fast path passed a segment of flow k (table hash h), found in
  * slot s, under settings sc, through the tables: cache it, in an empty way
- * or one of an older epoch. A line full of this epoch's flows is left as
- * it is: evicting one would have the two flows miss in turn, each miss a
- * find in the tables and a fill (a first design did, and 8% of the
- * segments over 8,192 flows missed). Its writer then reads the slot
+ * or one of an older epoch of its first line, else of its second. Lines
+ * full of this epoch's flows are left as they are: evicting one would
+ * have the two flows miss in turn, each miss a find in the tables and a
+ * fill (a first design did, and 8% of the segments over 8,192 flows
+ * missed). Its writer then reads the slot
  * again, behind the way's exchange (a full barrier): a FIN or RST that
  * changed it meanwhile either is seen here, and the way is taken back, or
  * its pass_forget comes after this store and clears it. (The slot is
@@ -112,25 +144,21 @@ static __always_inline void pass_reshape(struct ts_pass_shape *sh)
 static __always_inline void pass_fill(const struct ts_pass_probe *pp, struct ts_flow_slot *s,
 				      const struct ts_flow_key *k, const struct ts_slot_cfg *sc, __u64 h)
 {
-	const __u64 epoch_bits = ((1ull << TS_PASS_EPOCH_BITS) - 1) << TS_PASS_TAG_SHIFT;
-	const __u64 now_bits = pp->tag & epoch_bits;
+	const __u64 now_bits = pp->tag & (((1ull << TS_PASS_EPOCH_BITS) - 1) << TS_PASS_TAG_SHIFT);
 	struct ts_pass_line *ln = pp->line;
-	__u32 rule = s->val.rule_id, w, victim = TS_PASS_WAYS;
+	__u32 rule = s->val.rule_id, victim;
 	__u64 way, st;
 
-	if (!ln || !rule || rule > TS_PASS_RULE_MASK ||
+	if (!ln || !pp->line2 || !rule || rule > TS_PASS_RULE_MASK ||
 	    ts_flow_timeout_s(s->val.state, sc) < TS_PASS_MIN_TIMEOUT_S)
 		return;
-#pragma unroll
-	for (w = 0; w < TS_PASS_WAYS; w++) {
-		__u32 j = TS_PASS_WAYS - 1 - w;
-		__u64 old = TS_READ_ONCE(ln->way[j]);
-
-		if (!old || (old & epoch_bits) != now_bits)
-			victim = j;
+	victim = pass_victim(ln, now_bits);
+	if (victim >= TS_PASS_WAYS) {
+		ln = pp->line2;
+		victim = pass_victim(ln, now_bits);
+		if (victim >= TS_PASS_WAYS)
+			goto reshape;
 	}
-	if (victim >= TS_PASS_WAYS)
-		goto reshape;
 	way = pp->tag | rule;
 	ts_store_fenced(&ln->way[victim], way);
 	if (!ts_slot_read(&s->state, ts_slot_want(h), (const __u64 *)k, sizeof(*k) / 8, &st) ||
@@ -149,30 +177,37 @@ static __always_inline void pass_fence(__u64 *w)
 	__asm__ __volatile__("" : : "r"(seen) : "memory");
 }
 
+/* Clear the ways of ln whose epoch-free bits are mine. */
+static __always_inline void pass_clear(struct ts_pass_line *ln, __u64 mine)
+{
+	__u32 w;
+
+#pragma unroll
+	for (w = 0; w < TS_PASS_WAYS; w++) {
+		__u64 way = TS_READ_ONCE(ln->way[w]);
+
+		if (way && (way & TS_PASS_LINE_FP) == mine)
+			ts_cas(&ln->way[w], way, 0);
+	}
+}
+
 /* A FIN or RST changed flow k's entry (flow_track_close), or the full path
  * removed it: no way may pass its segments now. The fence keeps that
  * change before the ways' reads (pass_fill says why that is enough). Its
- * ways of every epoch go, found by the fingerprint's epoch-free bits: each
- * CPU reads the clock once a jiffy (ts_now), so around an epoch's start
- * another CPU may be a tick behind this one or ahead of it. (Another
- * flow's way with the same 18 bits in the line goes too, and refills.) */
+ * ways of every epoch go, from both its lines, found by the fingerprint's
+ * epoch-free bits: each CPU reads the clock once a jiffy (ts_now), so
+ * around an epoch's start another CPU may be a tick behind this one or
+ * ahead of it. (Another flow's way with the same 18 bits in those lines
+ * goes too, and refills.) */
 static __always_inline void pass_forget(const struct ts_run *r, const struct ts_flow_key *k)
 {
 	struct ts_pass_probe pp;
-	__u64 mine;
-	__u32 w;
 
 	if (!pass_probe(r->cfg, k, r->now, &pp))
 		return;
-	mine = pp.tag & TS_PASS_LINE_FP;
 	pass_fence(&pp.line->way[0]);
-#pragma unroll
-	for (w = 0; w < TS_PASS_WAYS; w++) {
-		__u64 way = TS_READ_ONCE(pp.line->way[w]);
-
-		if (way && (way & TS_PASS_LINE_FP) == mine)
-			ts_cas(&pp.line->way[w], way, 0);
-	}
+	pass_clear(pp.line, pp.tag & TS_PASS_LINE_FP);
+	pass_clear(pp.line2, pp.tag & TS_PASS_LINE_FP);
 }
 
 #endif /* TS_BPF_PASS_H */

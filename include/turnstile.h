@@ -303,6 +303,16 @@ static inline __u64 ts_fmix64(__u64 h)
 	return h ^ (h >> 33);
 }
 
+/* murmur3's fmix32: a full avalanche, and a bijection of 32-bit words. */
+static inline __u32 ts_fmix32(__u32 h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
+}
+
 /* Words of a key (every key is 8-byte aligned, a multiple of 8 long),
  * keyed by the seed. Each word is mixed on its own, NH-style (the product
  * of its two halves, each offset by a secret), so the products run in
@@ -436,8 +446,9 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
 /*
  * The pass cache (bpf/pass.h; docs/dataplane.md, "The pass cache"): what
  * the fast path reads first for a TCP segment without SYN, FIN or RST, so
- * that a live flow's packet reads 8 bytes of one 64-byte line, not the
- * flow tables' tags words and 80-byte slot. A way holds a flow the fast
+ * that a live flow's packet reads 8 bytes of one 64-byte line (of two,
+ * when the first was full), not the flow tables' tags words and 80-byte
+ * slot. A way holds a flow the fast
  * path passed in this epoch (2^TS_PASS_EPOCH_SHIFT ns of the coarse
  * clock) under the active policy generation: 50 bits of two strongly
  * universal hashes of its key, the epoch, the generation and the shape
@@ -457,13 +468,16 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
 #define TS_PASS_MIN_TIMEOUT_S 60u
 #define TS_PASS_MIN_LINES 64u
 /* Live flows a line: the lines in use are resized to TS_PASS_LOAD a line
- * when the flows leave [TS_PASS_LOAD_LO, TS_PASS_LOAD_HI] a line. With 4
- * of 8 ways taken on average about 0.8% of the flows find their line full
- * (Poisson), and miss on every segment until the next epoch; with 5,
- * 2.4%. */
-#define TS_PASS_LOAD 4u
-#define TS_PASS_LOAD_LO 2u
-#define TS_PASS_LOAD_HI 5u
+ * when the flows leave [TS_PASS_LOAD_LO, TS_PASS_LOAD_HI] a line. A flow
+ * whose first line is full takes its second (ts_pass_hash): with 7 of 8
+ * ways taken on average, 7.6% of the flows are in their second line and
+ * 3.3% find both full, and miss on every segment until the next epoch
+ * (selftests/bench/pass_lines.py; with one line, 9.1% would); at 8, 9.5%
+ * and 7.7%. So 100k flows take 0.8 to 0.9 MB of lines, under a 1 MiB
+ * L2. */
+#define TS_PASS_LOAD 7u
+#define TS_PASS_LOAD_LO 5u
+#define TS_PASS_LOAD_HI 8u
 #define TS_PASS_RULE_MASK 0xfffu
 #define TS_PASS_EPOCH_BITS 2u        /* a way's epoch and version, as its writer saw them */
 #define TS_PASS_TAG_SHIFT 12u        /* the rule id is below it */
@@ -502,9 +516,11 @@ struct ts_pass_shape {
 _Static_assert(sizeof(struct ts_pass_shape) == 256, "ts_pass_shape size");
 
 /* Where a flow goes in the cache and the way it would hold there, rule
- * id aside (ts_pass_hash). */
+ * id aside (ts_pass_hash): its first line, or its second when the first
+ * is full. */
 struct ts_pass_spot {
 	__u32 line;
+	__u32 line2;
 	__u64 tag;   /* fingerprint and epoch bits: a way's bits from TS_PASS_TAG_SHIFT up */
 };
 
@@ -541,16 +557,25 @@ static inline __u64 ts_pass_epoch_bits(__u64 epoch, __u64 version)
  * picks the line (its high bits, scaled to the lines in use) and gives
  * its low 18 bits to the fingerprint (TS_PASS_LINE_FP: the same in every
  * epoch, so a FIN or RST clears the flow's ways of all epochs); the
- * second, of those and the epoch, gives 32. */
+ * second, of those and the epoch, gives 32. The second line is the first
+ * moved on by 1 to lines - 1 lines, scaled from those 18 bits: never the
+ * first, and as epoch-free. The first half goes through a fixed bijection
+ * (fmix32) before it is used: that keeps it strongly universal, and
+ * keys that differ by a step in one word (a client's ports, one after
+ * another) would otherwise take lines along a line of their own, bunched
+ * for some seeds. */
 static inline struct ts_pass_spot ts_pass_hash(const struct ts_flow_key *k, const struct ts_pass_shape *sh,
 					       __u32 lines, __u64 version, __u64 epoch, __u64 gen)
 {
 	const __u32 *kw = (const __u32 *)k;
-	__u32 a = ts_pass_half(kw, (__u32)gen, 0, (__u32)version, sh->seed[0]);
+	__u32 a = ts_fmix32(ts_pass_half(kw, (__u32)gen, 0, (__u32)version, sh->seed[0]));
 	__u32 b = ts_pass_half(kw, (__u32)gen, (__u32)epoch, (__u32)version, sh->seed[1]);
 	struct ts_pass_spot sp;
 
 	sp.line = (__u32)(((__u64)a * lines) >> 32);
+	sp.line2 = sp.line + 1 + (__u32)(((__u64)(a & 0x3ffffu) * (lines - 1)) >> 18);
+	if (sp.line2 >= lines)
+		sp.line2 -= lines;
 	sp.tag = ((__u64)b << 18 | (a & 0x3ffffu)) << TS_PASS_FP_SHIFT | ts_pass_epoch_bits(epoch, version);
 	return sp;
 }

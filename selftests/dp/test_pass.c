@@ -176,8 +176,8 @@ static void test_reload_rekeys(void)
 
 /* Around an epoch's start another CPU may be a tick behind or ahead (its
  * clock is read once a jiffy): a RST forgets the flow's ways of every
- * epoch, written here as such a CPU would have written them, and leaves
- * a way of other bits in the line as it is. */
+ * epoch, written here as such a CPU would have written them, in both its
+ * lines, and leaves a way of other bits in each line as it is. */
 static void test_rst_forgets_other_epochs(void)
 {
 	static const int delta[] = { -2, -1, 1 };
@@ -188,8 +188,9 @@ static void test_rst_forgets_other_epochs(void)
 	struct ts_pass_line line = {};
 	struct ts_flow_key k = dpt_flow_key(6, client, 1005, server, 443);
 	struct ts_pass_spot sp[3];
-	__u32 zero = 0;
+	__u32 zero = 0, at[2];
 	__u64 epoch, other;
+	int fd;
 
 	if (setup(&t))
 		return;
@@ -205,17 +206,67 @@ static void test_rst_forgets_other_epochs(void)
 	for (int w = 0; w < 3; w++) {
 		sp[w] = ts_pass_hash(&k, &sh, sh.lines, sh.version, epoch + delta[w], cfg.generation);
 		line.way[w] = sp[w].tag | 1;
-		TS_CHECK(sp[w].line == sp[0].line, "epoch %+d's line", delta[w]);
+		TS_CHECK(sp[w].line == sp[0].line && sp[w].line2 == sp[0].line2, "epoch %+d's lines", delta[w]);
 	}
 	other = (sp[0].tag ^ (1ull << TS_PASS_FP_SHIFT)) | 1;
 	line.way[3] = other;
-	TS_CHECK(!bpf_map_update_elem(ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE), &sp[0].line, &line, BPF_ANY),
-		 "write the ways");
+	at[0] = sp[0].line;
+	at[1] = sp[0].line2;
+	fd = ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE);
+	for (int l = 0; l < 2; l++)
+		TS_CHECK(!bpf_map_update_elem(fd, &at[l], &line, BPF_ANY), "write the ways of line %u", at[l]);
 	expect_reason(&t, TS_HOOK_XDP, &rst, TS_R_PASS_ESTABLISHED, "RST");
-	TS_CHECK(!bpf_map_lookup_elem(ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE), &sp[0].line, &line), "read");
-	for (int w = 0; w < 3; w++)
-		TS_CHECK(!line.way[w], "the way of epoch %+d is left", delta[w]);
-	TS_CHECK(line.way[3] == other, "another flow's way went too");
+	for (int l = 0; l < 2 && !ts_failed(); l++) {
+		TS_CHECK(!bpf_map_lookup_elem(fd, &at[l], &line), "read line %u", at[l]);
+		for (int w = 0; w < 3; w++)
+			TS_CHECK(!line.way[w], "line %d: the way of epoch %+d is left", l + 1, delta[w]);
+		TS_CHECK(line.way[3] == other, "line %d: another flow's way went too", l + 1);
+	}
+out:
+	dpt_close(&t);
+}
+
+/* A flow whose first line is full of this epoch's flows is cached in its
+ * second, and its segments pass from there: the first line's ways are
+ * left as they are. */
+static void test_second_line(void)
+{
+	struct dpt t;
+	struct pkt p;
+	struct ts_config cfg;
+	struct ts_pass_shape sh;
+	struct ts_pass_line full, line;
+	struct ts_flow_key k = dpt_flow_key(6, client, 1008, server, 443);
+	struct ts_pass_spot sp;
+	__u32 zero = 0;
+	int fd, held = 0;
+
+	if (setup(&t))
+		return;
+	if (!expect_handshake(&t, client, 1008, server, 443, TS_R_PASS_HANDSHAKE))
+		goto out;
+	TS_CHECK(!ts_dp_config_read(t.dp, &cfg) &&
+		 !bpf_map_lookup_elem(ts_dp_map_fd(t.dp, TS_MAP_PASS_SHAPE), &zero, &sh), "read the shape");
+	if (ts_failed())
+		goto out;
+	settle_in_epoch();
+	sp = ts_pass_hash(&k, &sh, sh.lines, sh.version, ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT, cfg.generation);
+	/* other flows of this epoch: fingerprints apart above the 18 bits */
+	for (int w = 0; w < (int)TS_PASS_WAYS; w++)
+		full.way[w] = (sp.tag ^ ((__u64)(w + 1) << (TS_PASS_FP_SHIFT + 18))) | 1;
+	fd = ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE);
+	TS_CHECK(!bpf_map_update_elem(fd, &sp.line, &full, BPF_ANY), "fill line %u", sp.line);
+	dpt_tcp(&p, client, 1008, server, 443, PSH | ACK, 0);
+	if (!expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "data, through the tables"))
+		goto out;
+	TS_CHECK(!bpf_map_lookup_elem(fd, &sp.line, &line) && !memcmp(&line, &full, sizeof(line)),
+		 "the full first line changed");
+	TS_CHECK(!bpf_map_lookup_elem(fd, &sp.line2, &line), "read line %u", sp.line2);
+	for (int w = 0; w < (int)TS_PASS_WAYS; w++)
+		held += (line.way[w] & ~(__u64)TS_PASS_RULE_MASK) == sp.tag;
+	TS_CHECK(held == 1, "the second line holds %d ways of the flow", held);
+	if (!ts_failed() && expire_silently(&t, 1008))
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "a flow cached in its second line");
 out:
 	dpt_close(&t);
 }
@@ -343,13 +394,18 @@ static void test_hash_strongly_universal(void)
 
 		fill_random(sh.seed, sizeof(sh.seed));
 		fill_random(&k, sizeof(k));
-		a = ts_pass_half((const __u32 *)&k, g, 0, v, sh.seed[0]);
+		a = ts_fmix32(ts_pass_half((const __u32 *)&k, g, 0, v, sh.seed[0]));
 		b = ts_pass_half((const __u32 *)&k, g, e, v, sh.seed[1]);
 		sp = ts_pass_hash(&k, &sh, lines, v, e, g);
 		TS_CHECK(sp.line == (((__u64)a * lines) >> 32) && sp.line < lines && sp.tag >> 32 == b &&
 			 ((sp.tag >> TS_PASS_FP_SHIFT) & 0x3ffff) == (a & 0x3ffff) && !(sp.tag & TS_PASS_RULE_MASK),
 			 "ts_pass_hash's line %u and tag %#llx from halves %#x, %#x", sp.line,
 			 (unsigned long long)sp.tag, a, b);
+		/* the second line: 1 to lines - 1 on from the first, by the
+		 * epoch-free bits */
+		TS_CHECK(sp.line2 == (sp.line + 1 + (((__u64)(a & 0x3ffff) * (lines - 1)) >> 18)) % lines &&
+			 (lines == 1 || sp.line2 != sp.line),
+			 "ts_pass_hash's second line %u of %u (first %u, half %#x)", sp.line2, lines, sp.line, a);
 	}
 
 	for (int half = 0; half < 2; half++) {
@@ -367,6 +423,46 @@ static void test_hash_strongly_universal(void)
 	}
 }
 
+/* Flows of one client to one server differ in the client's port, often
+ * by one from one to the next: placed by ts_pass_hash under fresh seeds,
+ * 600 such flows in 85 lines (seven a line), filled in turn as pass_fill
+ * does (the first line, else the second), find both lines full about as
+ * often as random placement says: 20 on average, at most 44 in 5,000
+ * simulated runs. Without the first half's bijection the lines of the
+ * ports follow a line of their own, and under about one seed in ten
+ * over 60 flows found no room. */
+static void test_ports_spread(void)
+{
+	enum { FLOWS = 600, LINES = FLOWS / TS_PASS_LOAD, SEEDS = 200 };
+	unsigned int worst = 0, total = 0;
+
+	TS_CHECK(getrandom(&mix_state, sizeof(mix_state), 0) == sizeof(mix_state), "getrandom");
+	for (int seed = 0; seed < SEEDS; seed++) {
+		struct ts_pass_shape sh = { 0 };
+		unsigned char taken[LINES] = { 0 };
+		unsigned int missed = 0;
+
+		fill_random(sh.seed, sizeof(sh.seed));
+		for (int i = 0; i < FLOWS; i++) {
+			struct ts_flow_key k = dpt_flow_key(6, client, 40000 + i, server, 443);
+			struct ts_pass_spot sp = ts_pass_hash(&k, &sh, LINES, 0, 0, 1);
+
+			if (taken[sp.line] < TS_PASS_WAYS)
+				taken[sp.line]++;
+			else if (taken[sp.line2] < TS_PASS_WAYS)
+				taken[sp.line2]++;
+			else
+				missed++;
+		}
+		total += missed;
+		worst = missed > worst ? missed : worst;
+	}
+	TS_CHECK(worst <= FLOWS / 10, "under one seed %u of %d flows of sequential ports found no room", worst,
+		 FLOWS);
+	TS_CHECK(total <= SEEDS * FLOWS / 20, "on average %u of %d flows of sequential ports found no room",
+		 total / SEEDS, FLOWS);
+}
+
 static bool read_shape(struct dpt *t, struct ts_pass_shape *sh)
 {
 	__u32 zero = 0;
@@ -379,10 +475,11 @@ static bool read_shape(struct dpt *t, struct ts_pass_shape *sh)
  * epoch's. 300 flows cached in the 64 lines the cache starts at, 300
  * more make it grow (150 lines, a new version), then all 600 are filled
  * again and aged behind the cache's back: each one the cache holds
- * passes, each one it could not take is the tables' to drop. At four
- * flows a line about 1% find their line full; had the old ways stayed,
- * the 43% of flows whose line is one of the first 64 would find about
- * 4.7 of its 8 ways taken by them. */
+ * passes, each one it could not take is the tables' to drop. At seven
+ * flows a line about 3.4% find both their lines full (20 of 600, at most
+ * 44 in 5,000 simulated runs); had the old ways stayed, about 4.7 of the
+ * 8 ways of each of the first 64 lines would be taken by them, and about
+ * 226 flows (at least 217) would find no room. */
 static void test_resize_frees_ways(void)
 {
 	enum { HALF = 300, FLOWS = 2 * HALF, PORT = 3000 };
@@ -407,6 +504,9 @@ static void test_resize_frees_ways(void)
 	}
 	TS_CHECK(read_shape(&t, &sh) && sh.version == 1 && sh.lines == FLOWS / TS_PASS_LOAD,
 		 "lines over %d flows: %u, version %llu", FLOWS, sh.lines, (unsigned long long)sh.version);
+	/* the fills and the segments meant to hit them in one epoch: the
+	 * handshakes before may have taken the setup's margin */
+	settle_in_epoch();
 	for (i = 0; i < FLOWS && !ts_failed(); i++) {
 		dpt_tcp(&p, client, PORT + i, server, 443, PSH | ACK, 0);
 		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "data, filled again");
@@ -418,7 +518,7 @@ static void test_resize_frees_ways(void)
 		TS_CHECK(!dpt_run(&t, TS_HOOK_XDP, &p, &drop), "run");
 		dropped += drop;
 	}
-	TS_CHECK(dropped <= FLOWS / 20, "%u of %d flows not cached after the resize", dropped, FLOWS);
+	TS_CHECK(dropped <= FLOWS / 10, "%u of %d flows not cached after the resize", dropped, FLOWS);
 	dpt_close(&t);
 }
 
@@ -460,7 +560,7 @@ static void test_lines_follow_flows(void)
  * on the other CPU, sends its RST, both released at once, each after a
  * spin of its own length, so that over the rounds one lands anywhere in
  * the other. Once both are done no way of the flow may be left (its
- * line, any epoch): a way written after the RST's forget would pass the
+ * lines, any epoch): a way written after the RST's forget would pass the
  * closed flow's segments. 1.5 s of rounds. */
 struct race {
 	struct dpt *t;
@@ -526,12 +626,16 @@ static unsigned int ways_of(struct dpt *t, const struct ts_flow_key *k)
 		return 0;
 	}
 	sp = ts_pass_hash(k, &sh, sh.lines, sh.version, ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT, cfg.generation);
-	if (bpf_map_lookup_elem(ts_dp_map_fd(t->dp, TS_MAP_PASS_CACHE), &sp.line, &line)) {
-		TS_CHECK(false, "read line %u", sp.line);
-		return 0;
+	for (int l = 0; l < 2; l++) {
+		__u32 at = l ? sp.line2 : sp.line;
+
+		if (bpf_map_lookup_elem(ts_dp_map_fd(t->dp, TS_MAP_PASS_CACHE), &at, &line)) {
+			TS_CHECK(false, "read line %u", at);
+			return 0;
+		}
+		for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
+			n += line.way[w] && (line.way[w] & TS_PASS_LINE_FP) == (sp.tag & TS_PASS_LINE_FP);
 	}
-	for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
-		n += line.way[w] && (line.way[w] & TS_PASS_LINE_FP) == (sp.tag & TS_PASS_LINE_FP);
 	return n;
 }
 
@@ -591,6 +695,7 @@ static void test_fill_races_rst(void)
 int main(void)
 {
 	ts_run("dp_pass_hash_strongly_universal", test_hash_strongly_universal);
+	ts_run("dp_pass_ports_spread", test_ports_spread);
 	if (!ts_is_root()) {
 		ts_skip("dp_pass", "needs root");
 		return 0;
@@ -601,6 +706,7 @@ int main(void)
 	ts_run("dp_pass_cut_clears", test_cut_clears);
 	ts_run("dp_pass_reload_rekeys", test_reload_rekeys);
 	ts_run("dp_pass_rst_forgets_other_epochs", test_rst_forgets_other_epochs);
+	ts_run("dp_pass_second_line", test_second_line);
 	ts_run("dp_pass_short_timeout_not_cached", test_short_timeout_not_cached);
 	ts_run("dp_pass_lines_follow_flows", test_lines_follow_flows);
 	ts_run("dp_pass_resize_frees_ways", test_resize_frees_ways);
