@@ -135,7 +135,7 @@ static __noinline enum ts_fast_result fast_flow(struct ts_pkt *rec, __u32 len, _
 {
 	const struct ts_slot_cfg *sc;
 	const struct ts_config *cfg;
-	struct ts_pass_probe pp;
+	struct ts_pass_probe pp = {};   /* whole: the verifier refuses a spill of a field never set */
 	struct ts_flow_slot *s;
 	struct ts_flow_key *k;
 	__u64 now, h;
@@ -147,7 +147,6 @@ static __noinline enum ts_fast_result fast_flow(struct ts_pkt *rec, __u32 len, _
 	if (!cfg)
 		return TS_FAST_NO;
 	now = ts_now();
-	pp.line = NULL;
 	if (proto == IPPROTO_TCP) {
 		__u32 rule = pass_find(cfg, k, now, &pp);
 

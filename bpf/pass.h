@@ -25,12 +25,13 @@
 #include "table.h"
 
 /* Where a segment's flow is, or would be, in the cache: in its first
- * line, or in its second when the first was full. */
+ * line, or in its second when the first was full (looked up only then,
+ * pass_line2). */
 struct ts_pass_probe {
 	struct ts_pass_line *line;   /* NULL: the cache is off */
-	struct ts_pass_line *line2;
 	struct ts_pass_shape *shape;
 	__u64 tag;                   /* its way's bits but the rule's */
+	__u32 at, lines;             /* the first line's index, of the lines in use */
 };
 
 /* Where flow k is, or would be, in the cache now: false if the cache is
@@ -49,9 +50,17 @@ static __always_inline bool pass_probe(const struct ts_config *cfg, const struct
 	pp->shape = sh;
 	sp = ts_pass_hash(k, sh, lines, TS_READ_ONCE(sh->version), now >> TS_PASS_EPOCH_SHIFT, cfg->generation);
 	pp->tag = sp.tag;
-	pp->line2 = bpf_map_lookup_elem(&ts_pass_cache, &sp.line2);
+	pp->at = sp.line;
+	pp->lines = lines;
 	pp->line = bpf_map_lookup_elem(&ts_pass_cache, &sp.line);
-	return pp->line && pp->line2;
+	return pp->line != NULL;
+}
+
+static __always_inline struct ts_pass_line *pass_line2(const struct ts_pass_probe *pp)
+{
+	__u32 at = ts_pass_line2(pp->at, pp->lines, pp->tag);
+
+	return bpf_map_lookup_elem(&ts_pass_cache, &at);
 }
 
 /* The rule of the way in ln that holds tag, else 0. */
@@ -75,18 +84,22 @@ static __always_inline __u32 pass_match(const struct ts_pass_line *ln, __u64 tag
 static __always_inline __u32 pass_find(const struct ts_config *cfg, const struct ts_flow_key *k, __u64 now,
 				       struct ts_pass_probe *pp)
 {
+	struct ts_pass_line *ln2;
 	__u32 rule;
 
 	if (!pass_probe(cfg, k, now, pp))
 		return 0;
 	rule = pass_match(pp->line, pp->tag);
-	return rule ? rule : pass_match(pp->line2, pp->tag);
+	if (rule)
+		return rule;
+	ln2 = pass_line2(pp);
+	return ln2 ? pass_match(ln2, pp->tag) : 0;
 }
 
-/* Keep the lines in use at TS_PASS_LOAD_LO to TS_PASS_LOAD_HI live flows
- * each: resized only past those bounds, to TS_PASS_LOAD, so a count near
- * a bound does not move it back and forth (a resize makes every flow miss
- * once). */
+/* Keep the lines in use near ts_pass_want_lines of the live flows:
+ * resized only when they fall an eighth short of it or are more than
+ * twice it, so a count near a bound does not move them back and forth (a
+ * resize makes every flow miss once). */
 static __always_inline void pass_reshape(struct ts_pass_shape *sh)
 {
 	const struct ts_table_fill *fill = bpf_map_lookup_elem(&ts_table_fill, (void *)&ts_key_zero);
@@ -96,11 +109,9 @@ static __always_inline void pass_reshape(struct ts_pass_shape *sh)
 		return;
 	live = TS_READ_ONCE(fill->live[TS_TBL_FLOWS_SMALL]) + TS_READ_ONCE(fill->live[TS_TBL_FLOWS]);
 	lines = TS_READ_ONCE(sh->lines);
-	if (live <= TS_PASS_LOAD_HI * lines && (live >= TS_PASS_LOAD_LO * lines || lines == TS_PASS_MIN_LINES))
+	want = ts_pass_want_lines(live);
+	if (lines >= want - want / 8 && lines <= 2 * want)
 		return;
-	want = live / TS_PASS_LOAD;
-	if (want < TS_PASS_MIN_LINES)
-		want = TS_PASS_MIN_LINES;
 	if (want > sh->max_lines)
 		want = sh->max_lines;
 	if (want != lines) {
@@ -149,12 +160,14 @@ static __always_inline void pass_fill(const struct ts_pass_probe *pp, struct ts_
 	__u32 rule = s->val.rule_id, victim;
 	__u64 way, st;
 
-	if (!ln || !pp->line2 || !rule || rule > TS_PASS_RULE_MASK ||
+	if (!ln || !rule || rule > TS_PASS_RULE_MASK ||
 	    ts_flow_timeout_s(s->val.state, sc) < TS_PASS_MIN_TIMEOUT_S)
 		return;
 	victim = pass_victim(ln, now_bits);
 	if (victim >= TS_PASS_WAYS) {
-		ln = pp->line2;
+		ln = pass_line2(pp);
+		if (!ln)
+			goto reshape;
 		victim = pass_victim(ln, now_bits);
 		if (victim >= TS_PASS_WAYS)
 			goto reshape;
@@ -202,12 +215,15 @@ static __always_inline void pass_clear(struct ts_pass_line *ln, __u64 mine)
 static __always_inline void pass_forget(const struct ts_run *r, const struct ts_flow_key *k)
 {
 	struct ts_pass_probe pp;
+	struct ts_pass_line *ln2;
 
 	if (!pass_probe(r->cfg, k, r->now, &pp))
 		return;
 	pass_fence(&pp.line->way[0]);
 	pass_clear(pp.line, pp.tag & TS_PASS_LINE_FP);
-	pass_clear(pp.line2, pp.tag & TS_PASS_LINE_FP);
+	ln2 = pass_line2(&pp);
+	if (ln2)
+		pass_clear(ln2, pp.tag & TS_PASS_LINE_FP);
 }
 
 #endif /* TS_BPF_PASS_H */

@@ -303,16 +303,6 @@ static inline __u64 ts_fmix64(__u64 h)
 	return h ^ (h >> 33);
 }
 
-/* murmur3's fmix32: a full avalanche, and a bijection of 32-bit words. */
-static inline __u32 ts_fmix32(__u32 h)
-{
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	return h ^ (h >> 16);
-}
-
 /* Words of a key (every key is 8-byte aligned, a multiple of 8 long),
  * keyed by the seed. Each word is mixed on its own, NH-style (the product
  * of its two halves, each offset by a secret), so the products run in
@@ -467,17 +457,18 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
  * timeout, and nothing beside the 6 h default. */
 #define TS_PASS_MIN_TIMEOUT_S 60u
 #define TS_PASS_MIN_LINES 64u
-/* Live flows a line: the lines in use are resized to TS_PASS_LOAD a line
- * when the flows leave [TS_PASS_LOAD_LO, TS_PASS_LOAD_HI] a line. A flow
- * whose first line is full takes its second (ts_pass_hash): with 7 of 8
- * ways taken on average, 7.6% of the flows are in their second line and
- * 3.3% find both full, and miss on every segment until the next epoch
- * (selftests/bench/pass_lines.py; with one line, 9.1% would); at 8, 9.5%
- * and 7.7%. So 100k flows take 0.8 to 0.9 MB of lines, under a 1 MiB
- * L2. */
-#define TS_PASS_LOAD 7u
-#define TS_PASS_LOAD_LO 5u
-#define TS_PASS_LOAD_HI 8u
+/* Live flows a line (ts_pass_want_lines). A flow whose first line is
+ * full takes its second (ts_pass_hash). With 4 of 8 ways taken on
+ * average about 0.02% of the flows find both full, and miss on every
+ * segment until the next epoch; with 7, 7.6% of the flows are in their
+ * second line and 3.3% in neither (selftests/bench/pass_lines.py; with
+ * one line, 9.1%). So four a line while the lines fit
+ * TS_PASS_SPARSE_LINES (512 KiB, half a 1 MiB L2, where the bytes cost
+ * little and a miss in the tables costs more), and beyond that up to
+ * seven: 100k flows take 0.9 MB, not 1.6. */
+#define TS_PASS_LOAD_SPARSE 4u
+#define TS_PASS_LOAD_DENSE 7u
+#define TS_PASS_SPARSE_LINES 8192u
 #define TS_PASS_RULE_MASK 0xfffu
 #define TS_PASS_EPOCH_BITS 2u        /* a way's epoch and version, as its writer saw them */
 #define TS_PASS_TAG_SHIFT 12u        /* the rule id is below it */
@@ -494,6 +485,23 @@ struct ts_pass_line {
 	__u64 way[TS_PASS_WAYS];
 };
 _Static_assert(sizeof(struct ts_pass_line) == 64, "a pass line is a cache line");
+
+/* The lines the cache wants for `live` flows: TS_PASS_LOAD_SPARSE a line
+ * up to TS_PASS_SPARSE_LINES lines, then that many lines up to
+ * TS_PASS_LOAD_DENSE a line, then TS_PASS_LOAD_DENSE a line; at least
+ * TS_PASS_MIN_LINES. The datapath resizes to it (pass_reshape) and the
+ * loader sizes the map for the capacity by it (ts_dp_pass_lines). */
+static inline __u64 ts_pass_want_lines(__u64 live)
+{
+	__u64 want = live / TS_PASS_LOAD_SPARSE;
+
+	if (want > TS_PASS_SPARSE_LINES) {
+		want = live / TS_PASS_LOAD_DENSE;
+		if (want < TS_PASS_SPARSE_LINES)
+			want = TS_PASS_SPARSE_LINES;
+	}
+	return want < TS_PASS_MIN_LINES ? TS_PASS_MIN_LINES : want;
+}
 
 /* The hash's 32-bit input words (ts_pass_hash): the key's ten, then the
  * generation, the epoch, the shape version and a zero. */
@@ -516,11 +524,10 @@ struct ts_pass_shape {
 _Static_assert(sizeof(struct ts_pass_shape) == 256, "ts_pass_shape size");
 
 /* Where a flow goes in the cache and the way it would hold there, rule
- * id aside (ts_pass_hash): its first line, or its second when the first
- * is full. */
+ * id aside (ts_pass_hash): its first line (the second, when the first is
+ * full: ts_pass_line2). */
 struct ts_pass_spot {
 	__u32 line;
-	__u32 line2;
 	__u64 tag;   /* fingerprint and epoch bits: a way's bits from TS_PASS_TAG_SHIFT up */
 };
 
@@ -551,33 +558,53 @@ static inline __u64 ts_pass_epoch_bits(__u64 epoch, __u64 version)
 	return ((epoch + version) & ((1u << TS_PASS_EPOCH_BITS) - 1)) << TS_PASS_TAG_SHIFT;
 }
 
+/* A bijection of 32-bit words that breaks arithmetic progressions: an
+ * xor-shift, then an odd multiplier (the first round of Wellons'
+ * lowbias32). Pair-multiply-shift is linear in each word, so keys a step
+ * apart in one word hash to a progression; its lines bunched under about
+ * one seed in ten. One round is enough for that (murmur3's two-round
+ * fmix32 did no better, at twice the latency before the line's read). */
+static inline __u32 ts_pass_unstep(__u32 h)
+{
+	h ^= h >> 16;
+	return h * 0x7feb352du;
+}
+
 /* Where flow key k goes under shape sh in an epoch under policy
  * generation gen, and its way's bits but the rule's. Two independently
  * seeded halves: the first, of the key, generation and shape version,
  * picks the line (its high bits, scaled to the lines in use) and gives
  * its low 18 bits to the fingerprint (TS_PASS_LINE_FP: the same in every
  * epoch, so a FIN or RST clears the flow's ways of all epochs); the
- * second, of those and the epoch, gives 32. The second line is the first
- * moved on by 1 to lines - 1 lines, scaled from those 18 bits: never the
- * first, and as epoch-free. The first half goes through a fixed bijection
- * (fmix32) before it is used: that keeps it strongly universal, and
- * keys that differ by a step in one word (a client's ports, one after
- * another) would otherwise take lines along a line of their own, bunched
- * for some seeds. */
+ * second, of those and the epoch, gives 32. The first half goes through a fixed bijection
+ * before it is used (ts_pass_unstep): that keeps it strongly universal,
+ * and keys that differ by a step in one word (a client's ports, one after
+ * another) would otherwise take lines in a progression of their own,
+ * bunched under some seeds. */
 static inline struct ts_pass_spot ts_pass_hash(const struct ts_flow_key *k, const struct ts_pass_shape *sh,
 					       __u32 lines, __u64 version, __u64 epoch, __u64 gen)
 {
 	const __u32 *kw = (const __u32 *)k;
-	__u32 a = ts_fmix32(ts_pass_half(kw, (__u32)gen, 0, (__u32)version, sh->seed[0]));
+	__u32 a = ts_pass_unstep(ts_pass_half(kw, (__u32)gen, 0, (__u32)version, sh->seed[0]));
 	__u32 b = ts_pass_half(kw, (__u32)gen, (__u32)epoch, (__u32)version, sh->seed[1]);
 	struct ts_pass_spot sp;
 
 	sp.line = (__u32)(((__u64)a * lines) >> 32);
-	sp.line2 = sp.line + 1 + (__u32)(((__u64)(a & 0x3ffffu) * (lines - 1)) >> 18);
-	if (sp.line2 >= lines)
-		sp.line2 -= lines;
 	sp.tag = ((__u64)b << 18 | (a & 0x3ffffu)) << TS_PASS_FP_SHIFT | ts_pass_epoch_bits(epoch, version);
 	return sp;
+}
+
+/* A flow's second line, where it goes when its first (line, of `lines`
+ * in use) is full: the first moved on by 1 to lines - 1 lines, scaled
+ * from the epoch-free 18 bits of its tag (ts_pass_hash); never the
+ * first, and like it the same in every epoch. Apart from ts_pass_hash:
+ * a hit needs only the first. */
+static inline __u32 ts_pass_line2(__u32 line, __u32 lines, __u64 tag)
+{
+	__u32 fp = (__u32)((tag & TS_PASS_LINE_FP) >> TS_PASS_FP_SHIFT);
+	__u32 l2 = line + 1 + (__u32)(((__u64)fp * (lines - 1)) >> 18);
+
+	return l2 >= lines ? l2 - lines : l2;
 }
 
 /*

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """pass_lines.py - how the pass cache's lines fill, simulated.
 
-Not a benchmark and not the product: the arithmetic behind the load
-chosen in include/turnstile.h (TS_PASS_LOAD) and docs/dataplane.md ("The
-pass cache"). N flows are filled in turn, within one epoch, into L lines
+Not a benchmark and not the product: the arithmetic behind the loads
+chosen in include/turnstile.h (TS_PASS_LOAD_SPARSE, TS_PASS_LOAD_DENSE)
+and docs/dataplane.md ("The pass cache"). N flows are filled in turn, within one epoch, into L lines
 of 8 ways, L = N / load, with the fill rule of bpf/pass.h: a free way of
 the flow's first line, else of its second (the first moved on by 1 to
 L - 1 lines, as ts_pass_hash does), else none (the flow misses until the

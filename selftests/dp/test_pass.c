@@ -206,12 +206,13 @@ static void test_rst_forgets_other_epochs(void)
 	for (int w = 0; w < 3; w++) {
 		sp[w] = ts_pass_hash(&k, &sh, sh.lines, sh.version, epoch + delta[w], cfg.generation);
 		line.way[w] = sp[w].tag | 1;
-		TS_CHECK(sp[w].line == sp[0].line && sp[w].line2 == sp[0].line2, "epoch %+d's lines", delta[w]);
+		TS_CHECK(sp[w].line == sp[0].line && (sp[w].tag & TS_PASS_LINE_FP) == (sp[0].tag & TS_PASS_LINE_FP),
+			 "epoch %+d's lines", delta[w]);
 	}
 	other = (sp[0].tag ^ (1ull << TS_PASS_FP_SHIFT)) | 1;
 	line.way[3] = other;
 	at[0] = sp[0].line;
-	at[1] = sp[0].line2;
+	at[1] = ts_pass_line2(sp[0].line, sh.lines, sp[0].tag);
 	fd = ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE);
 	for (int l = 0; l < 2; l++)
 		TS_CHECK(!bpf_map_update_elem(fd, &at[l], &line, BPF_ANY), "write the ways of line %u", at[l]);
@@ -238,7 +239,7 @@ static void test_second_line(void)
 	struct ts_pass_line full, line;
 	struct ts_flow_key k = dpt_flow_key(6, client, 1008, server, 443);
 	struct ts_pass_spot sp;
-	__u32 zero = 0;
+	__u32 zero = 0, line2;
 	int fd, held = 0;
 
 	if (setup(&t))
@@ -261,7 +262,8 @@ static void test_second_line(void)
 		goto out;
 	TS_CHECK(!bpf_map_lookup_elem(fd, &sp.line, &line) && !memcmp(&line, &full, sizeof(line)),
 		 "the full first line changed");
-	TS_CHECK(!bpf_map_lookup_elem(fd, &sp.line2, &line), "read line %u", sp.line2);
+	line2 = ts_pass_line2(sp.line, sh.lines, sp.tag);
+	TS_CHECK(!bpf_map_lookup_elem(fd, &line2, &line), "read line %u", line2);
 	for (int w = 0; w < (int)TS_PASS_WAYS; w++)
 		held += (line.way[w] & ~(__u64)TS_PASS_RULE_MASK) == sp.tag;
 	TS_CHECK(held == 1, "the second line holds %d ways of the flow", held);
@@ -390,11 +392,11 @@ static void test_hash_strongly_universal(void)
 		struct ts_flow_key k;
 		struct ts_pass_spot sp;
 		__u64 e = next_random() >> 33, g = next_random() >> 33, v = next_random() >> 33;
-		__u32 lines = 1 + next_random() % 1000000, a, b;
+		__u32 lines = 1 + next_random() % 1000000, a, b, line2;
 
 		fill_random(sh.seed, sizeof(sh.seed));
 		fill_random(&k, sizeof(k));
-		a = ts_fmix32(ts_pass_half((const __u32 *)&k, g, 0, v, sh.seed[0]));
+		a = ts_pass_unstep(ts_pass_half((const __u32 *)&k, g, 0, v, sh.seed[0]));
 		b = ts_pass_half((const __u32 *)&k, g, e, v, sh.seed[1]);
 		sp = ts_pass_hash(&k, &sh, lines, v, e, g);
 		TS_CHECK(sp.line == (((__u64)a * lines) >> 32) && sp.line < lines && sp.tag >> 32 == b &&
@@ -403,9 +405,10 @@ static void test_hash_strongly_universal(void)
 			 (unsigned long long)sp.tag, a, b);
 		/* the second line: 1 to lines - 1 on from the first, by the
 		 * epoch-free bits */
-		TS_CHECK(sp.line2 == (sp.line + 1 + (((__u64)(a & 0x3ffff) * (lines - 1)) >> 18)) % lines &&
-			 (lines == 1 || sp.line2 != sp.line),
-			 "ts_pass_hash's second line %u of %u (first %u, half %#x)", sp.line2, lines, sp.line, a);
+		line2 = ts_pass_line2(sp.line, lines, sp.tag);
+		TS_CHECK(line2 == (sp.line + 1 + (((__u64)(a & 0x3ffff) * (lines - 1)) >> 18)) % lines &&
+			 (lines == 1 || line2 != sp.line),
+			 "the second line %u of %u (first %u, half %#x)", line2, lines, sp.line, a);
 	}
 
 	for (int half = 0; half < 2; half++) {
@@ -433,7 +436,7 @@ static void test_hash_strongly_universal(void)
  * over 60 flows found no room. */
 static void test_ports_spread(void)
 {
-	enum { FLOWS = 600, LINES = FLOWS / TS_PASS_LOAD, SEEDS = 200 };
+	enum { FLOWS = 600, LINES = FLOWS / TS_PASS_LOAD_DENSE, SEEDS = 200 };
 	unsigned int worst = 0, total = 0;
 
 	TS_CHECK(getrandom(&mix_state, sizeof(mix_state), 0) == sizeof(mix_state), "getrandom");
@@ -449,8 +452,8 @@ static void test_ports_spread(void)
 
 			if (taken[sp.line] < TS_PASS_WAYS)
 				taken[sp.line]++;
-			else if (taken[sp.line2] < TS_PASS_WAYS)
-				taken[sp.line2]++;
+			else if (taken[ts_pass_line2(sp.line, LINES, sp.tag)] < TS_PASS_WAYS)
+				taken[ts_pass_line2(sp.line, LINES, sp.tag)]++;
 			else
 				missed++;
 		}
@@ -472,17 +475,17 @@ static bool read_shape(struct dpt *t, struct ts_pass_shape *sh)
 
 /* A resize leaves the ways of the version before in the lines, where no
  * find looks for them again: a fill must take them as it takes an older
- * epoch's. 300 flows cached in the 64 lines the cache starts at, 300
- * more make it grow (150 lines, a new version), then all 600 are filled
- * again and aged behind the cache's back: each one the cache holds
- * passes, each one it could not take is the tables' to drop. At seven
- * flows a line about 3.4% find both their lines full (20 of 600, at most
- * 44 in 5,000 simulated runs); had the old ways stayed, about 4.7 of the
+ * epoch's. 290 flows cached in the 64 lines the cache starts at, 50
+ * more make it grow (85 lines, four flows a line, a new version), then
+ * all 340 are filled again and aged behind the cache's back: each one
+ * the cache holds passes, each one it could not take is the tables' to
+ * drop. With its two lines about 0.1 of 340 flows find no room (at most
+ * 4 in 3,000 simulated runs); had the old ways stayed, about 4.5 of the
  * 8 ways of each of the first 64 lines would be taken by them, and about
- * 226 flows (at least 217) would find no room. */
+ * 42 flows (at least 22) would find no room. */
 static void test_resize_frees_ways(void)
 {
-	enum { HALF = 300, FLOWS = 2 * HALF, PORT = 3000 };
+	enum { FIRST = 290, FLOWS = 340, PORT = 3000 };
 	struct ts_pass_shape sh;
 	unsigned int dropped = 0;
 	struct dpt t;
@@ -494,15 +497,16 @@ static void test_resize_frees_ways(void)
 		return;
 	for (i = 0; i < FLOWS && !ts_failed(); i++) {
 		expect_handshake(&t, client, PORT + i, server, 443, TS_R_PASS_HANDSHAKE);
-		if (i % HALF == HALF - 1)   /* after each half, its data: cached */
-			for (int j = i + 1 - HALF; j <= i && !ts_failed(); j++) {
-				dpt_tcp(&p, client, PORT + j, server, 443, PSH | ACK, 0);
-				expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "data");
-			}
-		if (i == HALF - 1)
-			TS_CHECK(read_shape(&t, &sh) && sh.version == 0, "resized over %d flows", HALF);
+		if (i != FIRST - 1 && i != FLOWS - 1)
+			continue;
+		for (int j = i < FIRST ? 0 : FIRST; j <= i && !ts_failed(); j++) {   /* their data: cached */
+			dpt_tcp(&p, client, PORT + j, server, 443, PSH | ACK, 0);
+			expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "data");
+		}
+		if (i == FIRST - 1)
+			TS_CHECK(read_shape(&t, &sh) && sh.version == 0, "resized over %d flows", FIRST);
 	}
-	TS_CHECK(read_shape(&t, &sh) && sh.version == 1 && sh.lines == FLOWS / TS_PASS_LOAD,
+	TS_CHECK(read_shape(&t, &sh) && sh.version == 1 && sh.lines == ts_pass_want_lines(FLOWS),
 		 "lines over %d flows: %u, version %llu", FLOWS, sh.lines, (unsigned long long)sh.version);
 	/* the fills and the segments meant to hit them in one epoch: the
 	 * handshakes before may have taken the setup's margin */
@@ -518,14 +522,15 @@ static void test_resize_frees_ways(void)
 		TS_CHECK(!dpt_run(&t, TS_HOOK_XDP, &p, &drop), "run");
 		dropped += drop;
 	}
-	TS_CHECK(dropped <= FLOWS / 10, "%u of %d flows not cached after the resize", dropped, FLOWS);
+	TS_CHECK(dropped <= 10, "%u of %d flows not cached after the resize", dropped, FLOWS);
 	dpt_close(&t);
 }
 
 /* The lines in use follow the live flows: 600 flows, then a fill, make
- * them TS_PASS_LOAD flows a line (past TS_PASS_LOAD_HI a line of the 64
- * they start at); cut, the next fill takes them back to 64. Each move is
- * a new shape version. */
+ * them four flows a line (ts_pass_want_lines: 150, far past the 64 they
+ * start at); cut, the next fill takes them back to 64. Each move is a new
+ * shape version. And the lines wanted: four flows a line up to 8,192
+ * lines, then 8,192 lines up to seven a line, then seven a line. */
 static void test_lines_follow_flows(void)
 {
 	enum { FLOWS = 600 };
@@ -545,13 +550,23 @@ static void test_lines_follow_flows(void)
 		dpt_tcp(&p, client, 2000 + i, server, 443, PSH | ACK, 0);
 		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "data");
 	}
-	TS_CHECK(read_shape(&t, &sh) && sh.lines == FLOWS / TS_PASS_LOAD && sh.version == 1,
+	TS_CHECK(read_shape(&t, &sh) && sh.lines == FLOWS / TS_PASS_LOAD_SPARSE && sh.version == 1,
 		 "lines over %d flows: %u, version %llu", FLOWS, sh.lines, (unsigned long long)sh.version);
 	TS_CHECK(!ts_dp_flows_remove(t.dp, match_all, NULL, &removed) && removed == FLOWS, "cut: %u", removed);
 	if (open_cached(&t, 1007, &p))
 		TS_CHECK(read_shape(&t, &sh) && sh.lines == TS_PASS_MIN_LINES && sh.version == 2,
 			 "lines over one flow: %u, version %llu", sh.lines, (unsigned long long)sh.version);
 	dpt_close(&t);
+	static const struct {
+		__u64 live, lines;
+	} want[] = {
+		{ 0, TS_PASS_MIN_LINES }, { 600, 150 },      { 32768, 8192 },   { 40000, 8192 },
+		{ 57344, 8192 },         { 100000, 14285 }, { 262144, 37449 },
+	};
+	for (unsigned int w = 0; w < sizeof(want) / sizeof(want[0]); w++)
+		TS_CHECK(ts_pass_want_lines(want[w].live) == want[w].lines, "lines for %llu flows: %llu, want %llu",
+			 (unsigned long long)want[w].live, (unsigned long long)ts_pass_want_lines(want[w].live),
+			 (unsigned long long)want[w].lines);
 }
 
 /* A fill racing a RST (pass_fill's re-check against pass_forget's
@@ -627,7 +642,7 @@ static unsigned int ways_of(struct dpt *t, const struct ts_flow_key *k)
 	}
 	sp = ts_pass_hash(k, &sh, sh.lines, sh.version, ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT, cfg.generation);
 	for (int l = 0; l < 2; l++) {
-		__u32 at = l ? sp.line2 : sp.line;
+		__u32 at = l ? ts_pass_line2(sp.line, sh.lines, sp.tag) : sp.line;
 
 		if (bpf_map_lookup_elem(ts_dp_map_fd(t->dp, TS_MAP_PASS_CACHE), &at, &line)) {
 			TS_CHECK(false, "read line %u", at);

@@ -12,14 +12,14 @@
 #include "dp/dp.h"
 #include "dp/dp_internal.h"
 
-/* Lines for the capacity at TS_PASS_LOAD flows each, the datapath's
- * target (bpf/pass.h, pass_reshape), rounded up to a power of two: the
- * cache keeps its load with the tables full. */
+/* Lines for the capacity as the datapath wants them for that many live
+ * flows (ts_pass_want_lines), rounded up to a power of two: the cache
+ * keeps its load with the tables full. */
 uint32_t ts_dp_pass_lines(uint32_t cap_flows)
 {
 	uint32_t lines = TS_PASS_MIN_LINES;
 
-	while (lines < cap_flows / TS_PASS_LOAD && lines < (1u << 30))
+	while (lines < ts_pass_want_lines(cap_flows) && lines < (1u << 30))
 		lines <<= 1;
 	return lines;
 }
