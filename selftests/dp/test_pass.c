@@ -77,6 +77,23 @@ static void settle_in_epoch(void)
 		usleep((len - into) / 1000 + 10000);
 }
 
+static bool read_shape(struct dpt *t, struct ts_pass_shape *sh)
+{
+	__u32 zero = 0;
+
+	return !bpf_map_lookup_elem(ts_dp_map_fd(t->dp, TS_MAP_PASS_SHAPE), &zero, sh);
+}
+
+/* A connection from cport, open and not yet cached, and the configuration
+ * and the cache's shape its ways are placed by. */
+static bool open_with_shape(struct dpt *t, uint16_t cport, struct ts_config *cfg, struct ts_pass_shape *sh)
+{
+	if (!expect_handshake(t, client, cport, server, 443, TS_R_PASS_HANDSHAKE))
+		return false;
+	TS_CHECK(!ts_dp_config_read(t->dp, cfg) && read_shape(t, sh), "read the configuration and the shape");
+	return !ts_failed();
+}
+
 static int setup(struct dpt *t)
 {
 	int err = dpt_open(t, 1024, 1024);
@@ -188,17 +205,13 @@ static void test_rst_forgets_other_epochs(void)
 	struct ts_pass_line line = {};
 	struct ts_flow_key k = dpt_flow_key(6, client, 1005, server, 443);
 	struct ts_pass_spot sp[3];
-	__u32 zero = 0, at[2];
+	__u32 at[2];
 	__u64 epoch, other;
 	int fd;
 
 	if (setup(&t))
 		return;
-	if (!expect_handshake(&t, client, 1005, server, 443, TS_R_PASS_HANDSHAKE))
-		goto out;
-	TS_CHECK(!ts_dp_config_read(t.dp, &cfg) &&
-		 !bpf_map_lookup_elem(ts_dp_map_fd(t.dp, TS_MAP_PASS_SHAPE), &zero, &sh), "read the shape");
-	if (ts_failed())
+	if (!open_with_shape(&t, 1005, &cfg, &sh))
 		goto out;
 	dpt_tcp(&rst, client, 1005, server, 443, RST, 0);
 	settle_in_epoch();
@@ -239,16 +252,12 @@ static void test_second_line(void)
 	struct ts_pass_line full, line;
 	struct ts_flow_key k = dpt_flow_key(6, client, 1008, server, 443);
 	struct ts_pass_spot sp;
-	__u32 zero = 0, line2;
+	__u32 line2;
 	int fd, held = 0;
 
 	if (setup(&t))
 		return;
-	if (!expect_handshake(&t, client, 1008, server, 443, TS_R_PASS_HANDSHAKE))
-		goto out;
-	TS_CHECK(!ts_dp_config_read(t.dp, &cfg) &&
-		 !bpf_map_lookup_elem(ts_dp_map_fd(t.dp, TS_MAP_PASS_SHAPE), &zero, &sh), "read the shape");
-	if (ts_failed())
+	if (!open_with_shape(&t, 1008, &cfg, &sh))
 		goto out;
 	settle_in_epoch();
 	sp = ts_pass_hash(&k, &sh, sh.lines, sh.version, ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT, cfg.generation);
@@ -464,13 +473,6 @@ static void test_ports_spread(void)
 		 FLOWS);
 	TS_CHECK(total <= SEEDS * FLOWS / 20, "on average %u of %d flows of sequential ports found no room",
 		 total / SEEDS, FLOWS);
-}
-
-static bool read_shape(struct dpt *t, struct ts_pass_shape *sh)
-{
-	__u32 zero = 0;
-
-	return !bpf_map_lookup_elem(ts_dp_map_fd(t->dp, TS_MAP_PASS_SHAPE), &zero, sh);
 }
 
 /* A resize leaves the ways of the version before in the lines, where no
