@@ -438,12 +438,11 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
  * the fast path reads first for a TCP segment without SYN, FIN or RST, so
  * that a live flow's packet reads 8 bytes of one 64-byte line (of two,
  * when the first was full), not the flow tables' tags words and 80-byte
- * slot. A way holds a flow the fast
- * path passed in this epoch (2^TS_PASS_EPOCH_SHIFT ns of the coarse
- * clock) under the active policy generation: 50 bits of two strongly
- * universal hashes of its key, the epoch, the generation and the shape
- * version (ts_pass_hash), 2 bits of the epoch and version, and the rule it counts
- * under. A hit passes the segment as the fast path's find would; anything
+ * slot. A way holds a flow the fast path passed in this epoch
+ * (2^TS_PASS_EPOCH_SHIFT ns of the coarse clock) under the active policy
+ * generation: 50 bits of two strongly universal hashes of its key, the
+ * epoch, the generation and the shape version (ts_pass_hash), 2 bits of
+ * the epoch and version, and the rule it counts under. A hit passes the segment as the fast path's find would; anything
  * else is the tables' to decide. The lines in use (ts_pass_shape.lines)
  * follow the live flows, so the cache stays as compact as they are.
  * Userspace clears it after it cuts live flows.
@@ -576,11 +575,11 @@ static inline __u32 ts_pass_unstep(__u32 h)
  * picks the line (its high bits, scaled to the lines in use) and gives
  * its low 18 bits to the fingerprint (TS_PASS_LINE_FP: the same in every
  * epoch, so a FIN or RST clears the flow's ways of all epochs); the
- * second, of those and the epoch, gives 32. The first half goes through a fixed bijection
- * before it is used (ts_pass_unstep): that keeps it strongly universal,
- * and keys that differ by a step in one word (a client's ports, one after
- * another) would otherwise take lines in a progression of their own,
- * bunched under some seeds. */
+ * second, of those and the epoch, gives 32. The first half goes through
+ * a fixed bijection before it is used (ts_pass_unstep): that keeps it
+ * strongly universal, and keys that differ by a step in one word (a
+ * client's ports, one after another) would otherwise take lines in a
+ * progression of their own, bunched under some seeds. */
 static inline struct ts_pass_spot ts_pass_hash(const struct ts_flow_key *k, const struct ts_pass_shape *sh,
 					       __u32 lines, __u64 version, __u64 epoch, __u64 gen)
 {
