@@ -456,15 +456,17 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
  * timeout, and nothing beside the 6 h default. */
 #define TS_PASS_MIN_TIMEOUT_S 60u
 #define TS_PASS_MIN_LINES 64u
-/* Live flows a line (ts_pass_want_lines). A flow whose first line is
- * full takes its second (ts_pass_hash). With 4 of 8 ways taken on
+/* Live flows a line (ts_pass_want_lines; pass_reshape lets the load run
+ * an eighth over it before it grows the lines). A flow whose first line
+ * is full takes its second (ts_pass_line2). With 4 of 8 ways taken on
  * average about 0.02% of the flows find both full, and miss on every
- * segment until the next epoch; with 7, 7.6% of the flows are in their
- * second line and 3.3% in neither (selftests/bench/pass_lines.py; with
- * one line, 9.1%). So four a line while the lines fit
- * TS_PASS_SPARSE_LINES (512 KiB, half a 1 MiB L2, where the bytes cost
- * little and a miss in the tables costs more), and beyond that up to
- * seven: 100k flows take 0.9 MB, not 1.6. */
+ * segment until the next epoch (0.2% at 4.6); with 7, 7.6% of the flows
+ * are in their second line and 3.3% in neither, at 8 7.7%
+ * (selftests/bench/pass_lines.py; with one line, 9.1% and 13.9%). So
+ * four a line while the lines fit TS_PASS_SPARSE_LINES (512 KiB, half a
+ * 1 MiB L2, where the bytes cost little and a miss in the tables costs
+ * more), and beyond that seven to eight: 100k flows take 0.8 to 0.9 MB,
+ * not 1.3 to 1.6. */
 #define TS_PASS_LOAD_SPARSE 4u
 #define TS_PASS_LOAD_DENSE 7u
 #define TS_PASS_SPARSE_LINES 8192u
@@ -598,6 +600,7 @@ static inline struct ts_pass_spot ts_pass_hash(const struct ts_flow_key *k, cons
  * from the epoch-free 18 bits of its tag (ts_pass_hash); never the
  * first, and like it the same in every epoch. Apart from ts_pass_hash:
  * a hit needs only the first. */
+_Static_assert(TS_PASS_MIN_LINES >= 2, "a second line apart from the first");
 static inline __u32 ts_pass_line2(__u32 line, __u32 lines, __u64 tag)
 {
 	__u32 fp = (__u32)((tag & TS_PASS_LINE_FP) >> TS_PASS_FP_SHIFT);

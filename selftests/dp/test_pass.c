@@ -68,13 +68,18 @@ static uint64_t rule_packets(struct dpt *t)
  * fall in one epoch (it takes under a second; an epoch is 8.6 s), so a
  * way does not die between its fill and the segment meant to hit it, nor
  * does the end of an epoch drop what a test means the cache to drop. */
-static void settle_in_epoch(void)
+static void settle_for(uint64_t margin)
 {
-	const uint64_t len = 1ull << TS_PASS_EPOCH_SHIFT, margin = 1000000000ull;
+	const uint64_t len = 1ull << TS_PASS_EPOCH_SHIFT;
 	uint64_t into = ts_dp_now_ns() & (len - 1);
 
 	if (into > len - margin)
 		usleep((len - into) / 1000 + 10000);
+}
+
+static void settle_in_epoch(void)
+{
+	settle_for(1000000000ull);
 }
 
 static bool read_shape(struct dpt *t, struct ts_pass_shape *sh)
@@ -490,6 +495,7 @@ static void test_resize_frees_ways(void)
 	enum { FIRST = 290, FLOWS = 340, PORT = 3000 };
 	struct ts_pass_shape sh;
 	unsigned int dropped = 0;
+	uint64_t epoch;
 	struct dpt t;
 	struct pkt p;
 	bool drop;
@@ -497,6 +503,11 @@ static void test_resize_frees_ways(void)
 
 	if (setup(&t))
 		return;
+	/* the old ways must be this epoch's to the end, or a fill would take
+	 * them as an older epoch's and the bug would not show: the whole test
+	 * in one epoch (it takes well under a second) */
+	settle_for(3000000000ull);
+	epoch = ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT;
 	for (i = 0; i < FLOWS && !ts_failed(); i++) {
 		expect_handshake(&t, client, PORT + i, server, 443, TS_R_PASS_HANDSHAKE);
 		if (i != FIRST - 1 && i != FLOWS - 1)
@@ -510,9 +521,6 @@ static void test_resize_frees_ways(void)
 	}
 	TS_CHECK(read_shape(&t, &sh) && sh.version == 1 && sh.lines == ts_pass_want_lines(FLOWS),
 		 "lines over %d flows: %u, version %llu", FLOWS, sh.lines, (unsigned long long)sh.version);
-	/* the fills and the segments meant to hit them in one epoch: the
-	 * handshakes before may have taken the setup's margin */
-	settle_in_epoch();
 	for (i = 0; i < FLOWS && !ts_failed(); i++) {
 		dpt_tcp(&p, client, PORT + i, server, 443, PSH | ACK, 0);
 		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "data, filled again");
@@ -525,14 +533,14 @@ static void test_resize_frees_ways(void)
 		dropped += drop;
 	}
 	TS_CHECK(dropped <= 10, "%u of %d flows not cached after the resize", dropped, FLOWS);
+	TS_CHECK(ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT == epoch, "the test outlived its epoch");
 	dpt_close(&t);
 }
 
 /* The lines in use follow the live flows: 600 flows, then a fill, make
  * them four flows a line (ts_pass_want_lines: 150, far past the 64 they
  * start at); cut, the next fill takes them back to 64. Each move is a new
- * shape version. And the lines wanted: four flows a line up to 8,192
- * lines, then 8,192 lines up to seven a line, then seven a line. */
+ * shape version. */
 static void test_lines_follow_flows(void)
 {
 	enum { FLOWS = 600 };
@@ -559,12 +567,19 @@ static void test_lines_follow_flows(void)
 		TS_CHECK(read_shape(&t, &sh) && sh.lines == TS_PASS_MIN_LINES && sh.version == 2,
 			 "lines over one flow: %u, version %llu", sh.lines, (unsigned long long)sh.version);
 	dpt_close(&t);
+}
+
+/* The lines wanted: four flows a line up to 8,192 lines, then 8,192
+ * lines up to seven a line, then seven a line; never under 64. */
+static void test_want_lines(void)
+{
 	static const struct {
 		__u64 live, lines;
 	} want[] = {
-		{ 0, TS_PASS_MIN_LINES }, { 600, 150 },      { 32768, 8192 },   { 40000, 8192 },
-		{ 57344, 8192 },         { 100000, 14285 }, { 262144, 37449 },
+		{ 0, TS_PASS_MIN_LINES }, { 600, 150 },     { 32768, 8192 },    { 40000, 8192 },    { 57344, 8192 },
+		{ 57351, 8193 },         { 100000, 14285 }, { 262144, 37449 },
 	};
+
 	for (unsigned int w = 0; w < sizeof(want) / sizeof(want[0]); w++)
 		TS_CHECK(ts_pass_want_lines(want[w].live) == want[w].lines, "lines for %llu flows: %llu, want %llu",
 			 (unsigned long long)want[w].live, (unsigned long long)ts_pass_want_lines(want[w].live),
@@ -576,7 +591,8 @@ static void test_lines_follow_flows(void)
  * its first data segment (a miss, a find and a fill) while this thread,
  * on the other CPU, sends its RST, both released at once, each after a
  * spin of its own length, so that over the rounds one lands anywhere in
- * the other. Once both are done no way of the flow may be left (its
+ * the other; every other round its first line is full, so the fill goes
+ * to its second. Once both are done no way of the flow may be left (its
  * lines, any epoch): a way written after the RST's forget would pass the
  * closed flow's segments. 1.5 s of rounds. */
 struct race {
@@ -656,6 +672,26 @@ static unsigned int ways_of(struct dpt *t, const struct ts_flow_key *k)
 	return n;
 }
 
+/* Fill flow k's first line with other flows' ways of this epoch (their
+ * 18 epoch-free bits apart from k's): k's fill then goes to its second. */
+static void fill_first_line(struct dpt *t, const struct ts_flow_key *k)
+{
+	struct ts_pass_shape sh;
+	struct ts_pass_line full;
+	struct ts_pass_spot sp;
+	struct ts_config cfg;
+
+	if (ts_dp_config_read(t->dp, &cfg) || !read_shape(t, &sh)) {
+		TS_CHECK(false, "read the configuration and the shape");
+		return;
+	}
+	sp = ts_pass_hash(k, &sh, sh.lines, sh.version, ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT, cfg.generation);
+	for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
+		full.way[w] = (sp.tag ^ ((__u64)(w + 1) << TS_PASS_FP_SHIFT)) | 1;
+	TS_CHECK(!bpf_map_update_elem(ts_dp_map_fd(t->dp, TS_MAP_PASS_CACHE), &sp.line, &full, BPF_ANY),
+		 "fill line %u", sp.line);
+}
+
 static void test_fill_races_rst(void)
 {
 	struct race r = { 0 };
@@ -689,6 +725,8 @@ static void test_fill_races_rst(void)
 
 		if (!expect_handshake(&t, client, cport, server, 443, TS_R_PASS_HANDSHAKE))
 			break;
+		if (rounds % 2)   /* every other round in the second line */
+			fill_first_line(&t, &k);
 		dpt_tcp(&r.data, client, cport, server, 443, PSH | ACK, 0);
 		dpt_tcp(&rst, client, cport, server, 443, RST, 0);
 		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
@@ -713,6 +751,7 @@ int main(void)
 {
 	ts_run("dp_pass_hash_strongly_universal", test_hash_strongly_universal);
 	ts_run("dp_pass_ports_spread", test_ports_spread);
+	ts_run("dp_pass_want_lines", test_want_lines);
 	if (!ts_is_root()) {
 		ts_skip("dp_pass", "needs root");
 		return 0;
