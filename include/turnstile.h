@@ -442,9 +442,10 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
  * (2^TS_PASS_EPOCH_SHIFT ns of the coarse clock) under the active policy
  * generation: 50 bits of two strongly universal hashes of its key, the
  * epoch, the generation and the shape version (ts_pass_hash), 2 bits of
- * the epoch and version, and the rule it counts under. A hit passes the segment as the fast path's find would; anything
- * else is the tables' to decide. The lines in use (ts_pass_shape.lines)
- * follow the live flows, so the cache stays as compact as they are.
+ * the epoch and version, and the rule it counts under. A hit passes the
+ * segment as the fast path's find would; anything else is the tables' to
+ * decide. The lines in use (ts_pass_shape.lines) follow the live flows,
+ * so the cache stays as compact as they are.
  * Userspace clears it after it cuts live flows.
  */
 #define TS_PASS_WAYS 8u
@@ -474,8 +475,10 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
 #define TS_PASS_EPOCH_BITS 2u        /* a way's epoch and version, as its writer saw them */
 #define TS_PASS_TAG_SHIFT 12u        /* the rule id is below it */
 #define TS_PASS_FP_SHIFT 14u         /* the fingerprint's 50 bits are above it */
+#define TS_PASS_EPOCH_MASK (((1ull << TS_PASS_EPOCH_BITS) - 1) << TS_PASS_TAG_SHIFT)
 /* the fingerprint's bits of the epoch-free half (ts_pass_hash) */
-#define TS_PASS_LINE_FP (0x3ffffull << TS_PASS_FP_SHIFT)
+#define TS_PASS_LINE_FP_BITS 18u
+#define TS_PASS_LINE_FP (((1ull << TS_PASS_LINE_FP_BITS) - 1) << TS_PASS_FP_SHIFT)
 _Static_assert(TS_MAX_RULE_IDS - 1 <= TS_PASS_RULE_MASK, "a rule id fits a way");
 _Static_assert(TS_PASS_TAG_SHIFT + TS_PASS_EPOCH_BITS == TS_PASS_FP_SHIFT, "a way's fields");
 
@@ -556,7 +559,7 @@ static inline __u32 ts_pass_half(const __u32 *kw, __u32 gen, __u32 epoch, __u32 
  * which no find looks for again, as it takes an older epoch's. */
 static inline __u64 ts_pass_epoch_bits(__u64 epoch, __u64 version)
 {
-	return ((epoch + version) & ((1u << TS_PASS_EPOCH_BITS) - 1)) << TS_PASS_TAG_SHIFT;
+	return ((epoch + version) << TS_PASS_TAG_SHIFT) & TS_PASS_EPOCH_MASK;
 }
 
 /* A bijection of 32-bit words that breaks arithmetic progressions: an
@@ -591,7 +594,8 @@ static inline struct ts_pass_spot ts_pass_hash(const struct ts_flow_key *k, cons
 	struct ts_pass_spot sp;
 
 	sp.line = (__u32)(((__u64)a * lines) >> 32);
-	sp.tag = ((__u64)b << 18 | (a & 0x3ffffu)) << TS_PASS_FP_SHIFT | ts_pass_epoch_bits(epoch, version);
+	sp.tag = ((__u64)b << TS_PASS_LINE_FP_BITS | (a & ((1u << TS_PASS_LINE_FP_BITS) - 1))) << TS_PASS_FP_SHIFT |
+		 ts_pass_epoch_bits(epoch, version);
 	return sp;
 }
 
@@ -604,7 +608,7 @@ _Static_assert(TS_PASS_MIN_LINES >= 2, "a second line apart from the first");
 static inline __u32 ts_pass_line2(__u32 line, __u32 lines, __u64 tag)
 {
 	__u32 fp = (__u32)((tag & TS_PASS_LINE_FP) >> TS_PASS_FP_SHIFT);
-	__u32 l2 = line + 1 + (__u32)(((__u64)fp * (lines - 1)) >> 18);
+	__u32 l2 = line + 1 + (__u32)(((__u64)fp * (lines - 1)) >> TS_PASS_LINE_FP_BITS);
 
 	return l2 >= lines ? l2 - lines : l2;
 }
