@@ -89,14 +89,29 @@ static bool read_shape(struct dpt *t, struct ts_pass_shape *sh)
 	return !bpf_map_lookup_elem(ts_dp_map_fd(t->dp, TS_MAP_PASS_SHAPE), &zero, sh);
 }
 
-/* A connection from cport, open and not yet cached, and the configuration
- * and the cache's shape its ways are placed by. */
-static bool open_with_shape(struct dpt *t, uint16_t cport, struct ts_config *cfg, struct ts_pass_shape *sh)
+/* Where flow k's way of this epoch goes (sp) under the cache's shape now
+ * (sh); false, and a failed check, if they cannot be read. */
+static bool spot_now(struct dpt *t, const struct ts_flow_key *k, struct ts_pass_shape *sh, struct ts_pass_spot *sp)
 {
-	if (!expect_handshake(t, client, cport, server, 443, TS_R_PASS_HANDSHAKE))
+	struct ts_config cfg;
+
+	if (ts_dp_config_read(t->dp, &cfg) || !read_shape(t, sh)) {
+		TS_CHECK(false, "read the configuration and the shape");
 		return false;
-	TS_CHECK(!ts_dp_config_read(t->dp, cfg) && read_shape(t, sh), "read the configuration and the shape");
-	return !ts_failed();
+	}
+	*sp = ts_pass_hash(k, sh, sh->lines, sh->version, ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT, cfg.generation);
+	return true;
+}
+
+/* A line full of other flows' ways of the epoch and shape of tag (their
+ * 18 epoch-free bits apart from its flow's): no fill may take one. */
+static struct ts_pass_line foreign_line(__u64 tag)
+{
+	struct ts_pass_line full;
+
+	for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
+		full.way[w] = (tag ^ ((__u64)(w + 1) << TS_PASS_FP_SHIFT)) | 1;
+	return full;
 }
 
 static int setup(struct dpt *t)
@@ -216,7 +231,10 @@ static void test_rst_forgets_other_epochs(void)
 
 	if (setup(&t))
 		return;
-	if (!open_with_shape(&t, 1005, &cfg, &sh))
+	if (!expect_handshake(&t, client, 1005, server, 443, TS_R_PASS_HANDSHAKE))
+		goto out;
+	TS_CHECK(!ts_dp_config_read(t.dp, &cfg) && read_shape(&t, &sh), "read the configuration and the shape");
+	if (ts_failed())
 		goto out;
 	dpt_tcp(&rst, client, 1005, server, 443, RST, 0);
 	settle_in_epoch();
@@ -252,7 +270,6 @@ static void test_second_line(void)
 {
 	struct dpt t;
 	struct pkt p;
-	struct ts_config cfg;
 	struct ts_pass_shape sh;
 	struct ts_pass_line full, line;
 	struct ts_flow_key k = dpt_flow_key(6, client, 1008, server, 443);
@@ -262,13 +279,12 @@ static void test_second_line(void)
 
 	if (setup(&t))
 		return;
-	if (!open_with_shape(&t, 1008, &cfg, &sh))
+	if (!expect_handshake(&t, client, 1008, server, 443, TS_R_PASS_HANDSHAKE))
 		goto out;
 	settle_in_epoch();
-	sp = ts_pass_hash(&k, &sh, sh.lines, sh.version, ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT, cfg.generation);
-	/* other flows of this epoch: fingerprints apart above the 18 bits */
-	for (int w = 0; w < (int)TS_PASS_WAYS; w++)
-		full.way[w] = (sp.tag ^ ((__u64)(w + 1) << (TS_PASS_FP_SHIFT + 18))) | 1;
+	if (!spot_now(&t, &k, &sh, &sp))
+		goto out;
+	full = foreign_line(sp.tag);
 	fd = ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE);
 	TS_CHECK(!bpf_map_update_elem(fd, &sp.line, &full, BPF_ANY), "fill line %u", sp.line);
 	dpt_tcp(&p, client, 1008, server, 443, PSH | ACK, 0);
@@ -651,14 +667,10 @@ static unsigned int ways_of(struct dpt *t, const struct ts_flow_key *k)
 	struct ts_pass_shape sh;
 	struct ts_pass_line line;
 	struct ts_pass_spot sp;
-	struct ts_config cfg;
 	unsigned int n = 0;
 
-	if (ts_dp_config_read(t->dp, &cfg) || !read_shape(t, &sh)) {
-		TS_CHECK(false, "read the configuration and the shape");
+	if (!spot_now(t, k, &sh, &sp))
 		return 0;
-	}
-	sp = ts_pass_hash(k, &sh, sh.lines, sh.version, ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT, cfg.generation);
 	for (int l = 0; l < 2; l++) {
 		__u32 at = l ? ts_pass_line2(sp.line, sh.lines, sp.tag) : sp.line;
 
@@ -672,22 +684,17 @@ static unsigned int ways_of(struct dpt *t, const struct ts_flow_key *k)
 	return n;
 }
 
-/* Fill flow k's first line with other flows' ways of this epoch (their
- * 18 epoch-free bits apart from k's): k's fill then goes to its second. */
+/* Fill flow k's first line with other flows' ways: its fill then goes to
+ * its second. */
 static void fill_first_line(struct dpt *t, const struct ts_flow_key *k)
 {
 	struct ts_pass_shape sh;
 	struct ts_pass_line full;
 	struct ts_pass_spot sp;
-	struct ts_config cfg;
 
-	if (ts_dp_config_read(t->dp, &cfg) || !read_shape(t, &sh)) {
-		TS_CHECK(false, "read the configuration and the shape");
+	if (!spot_now(t, k, &sh, &sp))
 		return;
-	}
-	sp = ts_pass_hash(k, &sh, sh.lines, sh.version, ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT, cfg.generation);
-	for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
-		full.way[w] = (sp.tag ^ ((__u64)(w + 1) << TS_PASS_FP_SHIFT)) | 1;
+	full = foreign_line(sp.tag);
 	TS_CHECK(!bpf_map_update_elem(ts_dp_map_fd(t->dp, TS_MAP_PASS_CACHE), &sp.line, &full, BPF_ANY),
 		 "fill line %u", sp.line);
 }
