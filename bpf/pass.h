@@ -124,7 +124,6 @@ static __always_inline void pass_reshape(struct ts_pass_shape *sh)
  * version), else TS_PASS_WAYS. */
 static __always_inline __u32 pass_victim(const struct ts_pass_line *ln, __u64 now_bits)
 {
-	const __u64 epoch_bits = ((1ull << TS_PASS_EPOCH_BITS) - 1) << TS_PASS_TAG_SHIFT;
 	__u32 w, victim = TS_PASS_WAYS;
 
 #pragma unroll
@@ -132,7 +131,7 @@ static __always_inline __u32 pass_victim(const struct ts_pass_line *ln, __u64 no
 		__u32 j = TS_PASS_WAYS - 1 - w;
 		__u64 old = TS_READ_ONCE(ln->way[j]);
 
-		if (!old || (old & epoch_bits) != now_bits)
+		if (!old || (old & TS_PASS_EPOCH_MASK) != now_bits)
 			victim = j;
 	}
 	return victim;
@@ -155,7 +154,7 @@ static __always_inline __u32 pass_victim(const struct ts_pass_line *ln, __u64 no
 static __always_inline void pass_fill(const struct ts_pass_probe *pp, struct ts_flow_slot *s,
 				      const struct ts_flow_key *k, const struct ts_slot_cfg *sc, __u64 h)
 {
-	const __u64 now_bits = pp->tag & (((1ull << TS_PASS_EPOCH_BITS) - 1) << TS_PASS_TAG_SHIFT);
+	const __u64 now_bits = pp->tag & TS_PASS_EPOCH_MASK;
 	struct ts_pass_line *ln = pp->line;
 	__u32 rule = s->val.rule_id, victim;
 	__u64 way, st;
