@@ -26,7 +26,7 @@
 
 /* Where a segment's flow is, or would be, in the cache: in its first
  * line, or in its second when the first was full (looked up only then,
- * pass_line2). */
+ * pass_line2), its way's tag marked there (TS_PASS_SECOND). */
 struct ts_pass_probe {
 	struct ts_pass_line *line;   /* NULL: the cache is off */
 	struct ts_pass_shape *shape;
@@ -93,7 +93,7 @@ static __always_inline __u32 pass_find(const struct ts_config *cfg, const struct
 	if (rule)
 		return rule;
 	ln2 = pass_line2(pp);
-	return ln2 ? pass_match(ln2, pp->tag) : 0;
+	return ln2 ? pass_match(ln2, pp->tag ^ TS_PASS_SECOND) : 0;
 }
 
 /* Keep the lines in use near ts_pass_want_lines of the live flows:
@@ -137,13 +137,53 @@ static __always_inline __u32 pass_victim(const struct ts_pass_line *ln, __u64 no
 	return victim;
 }
 
+/* Ways of a fill's first line pass_move looks at, from a random one on:
+ * a flow that finds no room tries again on its next segment. */
+#define TS_PASS_MOVE_TRIES 4u
+
+/* Room in line ln (index at) when it and the second line of the flow to
+ * be cached are full of this epoch's ways: one of ln's ways that lies in
+ * its own flow's first line goes to that flow's second, if that has
+ * room. Returns the way left empty in ln, else TS_PASS_WAYS. The copy is
+ * written before the original is taken (a full barrier between), so the
+ * way is in one of its flow's lines at every instant, and a FIN or RST's
+ * pass_forget, which reads the first line before the second, finds it in
+ * one of them; when the original has changed meanwhile (that forget, or
+ * another fill), the copy is taken back. */
+static __always_inline __u32 pass_move(struct ts_pass_line *ln, __u32 at, __u32 lines, __u64 now_bits)
+{
+	__u32 i = bpf_get_prandom_u32(), t;
+
+	for (t = 0; t < TS_PASS_MOVE_TRIES; t++, i++) {
+		__u32 w = i & (TS_PASS_WAYS - 1), to_at, v;
+		__u64 way = TS_READ_ONCE(ln->way[w]), moved = way ^ TS_PASS_SECOND;
+		struct ts_pass_line *to;
+
+		if (!way || (way & TS_PASS_SECOND) || (way & TS_PASS_EPOCH_MASK) != now_bits)
+			continue;
+		to_at = ts_pass_line2(at, lines, way);
+		to = bpf_map_lookup_elem(&ts_pass_cache, &to_at);
+		if (!to)
+			continue;
+		v = pass_victim(to, now_bits);
+		if (v >= TS_PASS_WAYS)
+			continue;
+		ts_store_fenced(&to->way[v], moved);
+		if (ts_cas(&ln->way[w], way, 0) == way)
+			return w;
+		ts_cas(&to->way[v], moved, 0);
+		return TS_PASS_WAYS;
+	}
+	return TS_PASS_WAYS;
+}
+
 /* After the fast path passed a segment of flow k (table hash h), found in
  * slot s, under settings sc, through the tables: cache it, in an empty way
- * or one of an older epoch of its first line, else of its second. Lines
- * full of this epoch's flows are left as they are: evicting one would
- * have the two flows miss in turn, each miss a find in the tables and a
- * fill (a first design did, and 8% of the segments over 8,192 flows
- * missed). Its writer then reads the slot
+ * or one of an older epoch of its first line, else of its second, else
+ * in a way of its first that pass_move empties. No flow of this epoch is
+ * evicted: two flows would miss in turn, each miss a find in the tables
+ * and a fill (a first design did, and 8% of the segments over 8,192
+ * flows missed); a move keeps both. Its writer then reads the slot
  * again, behind the way's exchange (a full barrier): a FIN or RST that
  * changed it meanwhile either is seen here, and the way is taken back, or
  * its pass_forget comes after this store and clears it. (The slot is
@@ -162,16 +202,22 @@ static __always_inline void pass_fill(const struct ts_pass_probe *pp, struct ts_
 	if (!ln || !rule || rule > TS_PASS_RULE_MASK ||
 	    ts_flow_timeout_s(s->val.state, sc) < TS_PASS_MIN_TIMEOUT_S)
 		return;
+	way = pp->tag | rule;
 	victim = pass_victim(ln, now_bits);
 	if (victim >= TS_PASS_WAYS) {
 		ln = pass_line2(pp);
 		if (!ln)
 			goto reshape;
+		way ^= TS_PASS_SECOND;
 		victim = pass_victim(ln, now_bits);
-		if (victim >= TS_PASS_WAYS)
-			goto reshape;
+		if (victim >= TS_PASS_WAYS) {
+			ln = pp->line;
+			way ^= TS_PASS_SECOND;
+			victim = pass_move(ln, pp->at, pp->lines, now_bits);
+			if (victim >= TS_PASS_WAYS)
+				goto reshape;
+		}
 	}
-	way = pp->tag | rule;
 	ts_store_fenced(&ln->way[victim], way);
 	if (!ts_slot_read(&s->state, ts_slot_want(h), (const __u64 *)k, sizeof(*k) / 8, &st) ||
 	    !flow_fast_passes(&s->val))
@@ -209,8 +255,9 @@ static __always_inline void pass_clear(struct ts_pass_line *ln, __u64 mine)
  * ways of every epoch go, from both its lines, found by the fingerprint's
  * epoch-free bits: each CPU reads the clock once a jiffy (ts_now), so
  * around an epoch's start another CPU may be a tick behind this one or
- * ahead of it. (Another flow's way with the same 18 bits in those lines
- * goes too, and refills.) */
+ * ahead of it. The first line is read before the second, with a full
+ * barrier between, as pass_move needs. (Another flow's way with the same
+ * 18 bits in those lines goes too, and refills.) */
 static __always_inline void pass_forget(const struct ts_run *r, const struct ts_flow_key *k)
 {
 	struct ts_pass_probe pp;
@@ -221,8 +268,10 @@ static __always_inline void pass_forget(const struct ts_run *r, const struct ts_
 	pass_fence(&pp.line->way[0]);
 	pass_clear(pp.line, pp.tag & TS_PASS_LINE_FP);
 	ln2 = pass_line2(&pp);
-	if (ln2)
+	if (ln2) {
+		pass_fence(&ln2->way[0]);   /* the first line read before the second (pass_move) */
 		pass_clear(ln2, pp.tag & TS_PASS_LINE_FP);
+	}
 }
 
 #endif /* TS_BPF_PASS_H */

@@ -440,9 +440,10 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
  * when the first was full), not the flow tables' tags words and 80-byte
  * slot. A way holds a flow the fast path passed in this epoch
  * (2^TS_PASS_EPOCH_SHIFT ns of the coarse clock) under the active policy
- * generation: 50 bits of two strongly universal hashes of its key, the
- * epoch, the generation and the shape version (ts_pass_hash), 2 bits of
- * the epoch and version, and the rule it counts under. A hit passes the
+ * generation: 49 bits of two strongly universal hashes of its key, the
+ * epoch, the generation and the shape version (ts_pass_hash), whether it
+ * lies in the flow's second line (TS_PASS_SECOND), 2 bits of the epoch
+ * and version, and the rule it counts under. A hit passes the
  * segment as the fast path's find would; anything else is the tables' to
  * decide. The lines in use (ts_pass_shape.lines) follow the live flows,
  * so the cache stays as compact as they are.
@@ -459,26 +460,33 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
 #define TS_PASS_MIN_LINES 64u
 /* Live flows a line (ts_pass_want_lines; pass_reshape lets the load run
  * an eighth over it before it grows the lines). A flow whose first line
- * is full takes its second (ts_pass_line2). With 4 of 8 ways taken on
- * average about 0.02% of the flows find both full, and miss on every
- * segment until the next epoch (0.2% at 4.6); with 7, 7.6% of the flows
- * are in their second line and 3.3% in neither, at 8 7.7%
- * (selftests/bench/pass_lines.py; with one line, 9.1% and 13.9%). So
- * four a line while the lines fit TS_PASS_SPARSE_LINES (512 KiB, half a
- * 1 MiB L2, where the bytes cost little and a miss in the tables costs
- * more), and beyond that seven to eight: 100k flows take 0.8 to 0.9 MB,
- * not 1.3 to 1.6. */
+ * is full takes its second (ts_pass_line2), or a way of its first that
+ * moves to its own second (pass_move). With 7 of 8 ways taken on average
+ * 11.3% of the flows are in their second line and 0.29% find no room on
+ * their first segment, and miss until they do or the epoch ends; at 8,
+ * 3.3%; at 6 or fewer, under 0.01% (selftests/bench/pass_lines.py;
+ * without moves 3.3% and 7.6% at 7 and 8, 0.02% at 4). So four a line
+ * while the lines fit TS_PASS_SPARSE_LINES (512 KiB, half a 1 MiB L2,
+ * where the bytes cost little and a miss in the tables costs more), and
+ * beyond that seven to eight: 100k flows take 0.8 to 0.9 MB, not 1.3 to
+ * 1.6. */
 #define TS_PASS_LOAD_SPARSE 4u
 #define TS_PASS_LOAD_DENSE 7u
 #define TS_PASS_SPARSE_LINES 8192u
 #define TS_PASS_RULE_MASK 0xfffu
 #define TS_PASS_EPOCH_BITS 2u        /* a way's epoch and version, as its writer saw them */
 #define TS_PASS_TAG_SHIFT 12u        /* the rule id is below it */
-#define TS_PASS_FP_SHIFT 14u         /* the fingerprint's 50 bits are above it */
+#define TS_PASS_FP_SHIFT 14u         /* the fingerprint's 49 bits are above it */
 #define TS_PASS_EPOCH_MASK (((1ull << TS_PASS_EPOCH_BITS) - 1) << TS_PASS_TAG_SHIFT)
 /* the fingerprint's bits of the epoch-free half (ts_pass_hash) */
 #define TS_PASS_LINE_FP_BITS 18u
 #define TS_PASS_LINE_FP (((1ull << TS_PASS_LINE_FP_BITS) - 1) << TS_PASS_FP_SHIFT)
+/* Set in a way in its flow's second line, clear in every tag (the
+ * fingerprint is the 49 bits below it): a fill that finds both lines
+ * full can tell which ways of its first line lie in their own first and
+ * may move to their second (pass_move), and a forged key meets a way only
+ * from the first line of the way's flow (docs/dataplane.md). */
+#define TS_PASS_SECOND (1ull << 63)
 _Static_assert(TS_MAX_RULE_IDS - 1 <= TS_PASS_RULE_MASK, "a rule id fits a way");
 _Static_assert(TS_PASS_TAG_SHIFT + TS_PASS_EPOCH_BITS == TS_PASS_FP_SHIFT, "a way's fields");
 
@@ -580,7 +588,8 @@ static inline __u32 ts_pass_unstep(__u32 h)
  * picks the line (its high bits, scaled to the lines in use) and gives
  * its low 18 bits to the fingerprint (TS_PASS_LINE_FP: the same in every
  * epoch, so a FIN or RST clears the flow's ways of all epochs); the
- * second, of those and the epoch, gives 32. The first half goes through
+ * second, of those and the epoch, gives its low 31 (the top bit is
+ * TS_PASS_SECOND's). The first half goes through
  * a fixed bijection before it is used (ts_pass_unstep): that keeps it
  * strongly universal, and keys that differ by a step in one word (a
  * client's ports, one after another) would otherwise take lines in a
@@ -594,8 +603,8 @@ static inline struct ts_pass_spot ts_pass_hash(const struct ts_flow_key *k, cons
 	struct ts_pass_spot sp;
 
 	sp.line = (__u32)(((__u64)a * lines) >> 32);
-	sp.tag = ((__u64)b << TS_PASS_LINE_FP_BITS | (a & ((1u << TS_PASS_LINE_FP_BITS) - 1))) << TS_PASS_FP_SHIFT |
-		 ts_pass_epoch_bits(epoch, version);
+	sp.tag = (((__u64)b << TS_PASS_LINE_FP_BITS | (a & ((1u << TS_PASS_LINE_FP_BITS) - 1))) << TS_PASS_FP_SHIFT &
+		  ~TS_PASS_SECOND) | ts_pass_epoch_bits(epoch, version);
 	return sp;
 }
 

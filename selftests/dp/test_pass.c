@@ -9,6 +9,7 @@
  * next segment, which the tables drop.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -295,10 +296,105 @@ static void test_second_line(void)
 	line2 = ts_pass_line2(sp.line, sh.lines, sp.tag);
 	TS_CHECK(!bpf_map_lookup_elem(fd, &line2, &line), "read line %u", line2);
 	for (int w = 0; w < (int)TS_PASS_WAYS; w++)
-		held += (line.way[w] & ~(__u64)TS_PASS_RULE_MASK) == sp.tag;
-	TS_CHECK(held == 1, "the second line holds %d ways of the flow", held);
+		held += (line.way[w] & ~(__u64)TS_PASS_RULE_MASK) == (sp.tag ^ TS_PASS_SECOND);
+	TS_CHECK(held == 1, "the second line holds %d ways of the flow, marked as in its second", held);
 	if (!ts_failed() && expire_silently(&t, 1008))
 		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "a flow cached in its second line");
+out:
+	dpt_close(&t);
+}
+
+/* A way of the epoch and shape of tag, its 18 epoch-free bits moved by
+ * `step` in their top 4 (so its second line is another), in its first
+ * line; 0 if that second line would be `avoid`. */
+static __u64 movable_way(const struct ts_pass_shape *sh, __u32 at, __u64 tag, unsigned int step, __u32 avoid)
+{
+	__u64 way = (tag ^ ((__u64)step << (TS_PASS_FP_SHIFT + TS_PASS_LINE_FP_BITS - 4))) | 1;
+
+	return ts_pass_line2(at, sh->lines, way) == avoid ? 0 : way;
+}
+
+/* A flow whose two lines are full of this epoch's ways takes a way of its
+ * first line that lies in its own first: that way moves to its second
+ * line, marked so, and the flow is cached where it was; its segments pass
+ * from there. When no way of the first line can move, nothing changes. */
+static void test_move_makes_room(void)
+{
+	struct dpt t;
+	struct pkt p;
+	struct ts_pass_shape sh;
+	struct ts_pass_line first = {}, second, line, full, empty = {}, marked;
+	struct ts_flow_key k = dpt_flow_key(6, client, 1009, server, 443);
+	struct ts_pass_spot sp;
+	__u32 line2, to[TS_PASS_WAYS];
+	unsigned int mine = 0, kept = 0, moved = 0, w, step;
+	int fd;
+
+	if (setup(&t))
+		return;
+	if (!expect_handshake(&t, client, 1009, server, 443, TS_R_PASS_HANDSHAKE))
+		goto out;
+	settle_in_epoch();
+	if (!spot_now(&t, &k, &sh, &sp))
+		goto out;
+	line2 = ts_pass_line2(sp.line, sh.lines, sp.tag);
+	for (w = 0, step = 1; w < TS_PASS_WAYS && step < 16; step++) {
+		first.way[w] = movable_way(&sh, sp.line, sp.tag, step, line2);
+		if (first.way[w])
+			to[w] = ts_pass_line2(sp.line, sh.lines, first.way[w]), w++;
+	}
+	TS_CHECK(w == TS_PASS_WAYS, "only %u ways whose second line is not the flow's", w);
+	second = foreign_line(sp.tag ^ TS_PASS_SECOND);
+	fd = ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE);
+	/* the same ways, each in its own second line (their lines empty):
+	 * none moves */
+	for (w = 0; w < TS_PASS_WAYS; w++)
+		marked.way[w] = first.way[w] | TS_PASS_SECOND;
+	TS_CHECK(!bpf_map_update_elem(fd, &sp.line, &marked, BPF_ANY) &&
+		 !bpf_map_update_elem(fd, &line2, &second, BPF_ANY), "fill lines %u and %u", sp.line, line2);
+	dpt_tcp(&p, client, 1009, server, 443, PSH | ACK, 0);
+	if (!expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "data, with ways in their second lines"))
+		goto out;
+	TS_CHECK(!bpf_map_lookup_elem(fd, &sp.line, &line) && !memcmp(&line, &marked, sizeof(line)),
+		 "a way in its second line moved");
+	TS_CHECK(!bpf_map_update_elem(fd, &sp.line, &first, BPF_ANY), "fill line %u", sp.line);
+	/* no room in any of their second lines: nothing moves */
+	full = foreign_line(sp.tag ^ (0xfull << (TS_PASS_FP_SHIFT + TS_PASS_LINE_FP_BITS - 4)));
+	for (w = 0; w < TS_PASS_WAYS && !ts_failed(); w++)
+		TS_CHECK(!bpf_map_update_elem(fd, &to[w], &full, BPF_ANY), "fill line %u", to[w]);
+	if (ts_failed())
+		goto out;
+	if (!expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "data, with no way to move"))
+		goto out;
+	TS_CHECK(!bpf_map_lookup_elem(fd, &sp.line, &line) && !memcmp(&line, &first, sizeof(line)),
+		 "the first line changed with no way to move");
+	for (w = 0; w < TS_PASS_WAYS && !ts_failed(); w++)
+		TS_CHECK(!bpf_map_update_elem(fd, &to[w], &empty, BPF_ANY), "empty line %u", to[w]);
+	if (!expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "data, through the tables"))
+		goto out;
+	TS_CHECK(!bpf_map_lookup_elem(fd, &sp.line, &line), "read line %u", sp.line);
+	for (w = 0; w < TS_PASS_WAYS; w++) {
+		struct ts_pass_line there;
+		bool found = false;
+
+		if (line.way[w] == first.way[w]) {
+			kept++;
+		} else if ((line.way[w] & ~(__u64)TS_PASS_RULE_MASK) == sp.tag) {
+			/* the way it took: the one there before is in its second line */
+			mine++;
+			TS_CHECK(!bpf_map_lookup_elem(fd, &to[w], &there), "read line %u", to[w]);
+			for (unsigned int v = 0; v < TS_PASS_WAYS; v++)
+				found |= there.way[v] == (first.way[w] ^ TS_PASS_SECOND);
+			moved += found;
+		}
+	}
+	TS_CHECK(mine == 1 && kept == TS_PASS_WAYS - 1, "the first line holds %u ways of the flow, %u of its own",
+		 mine, kept);
+	TS_CHECK(moved == mine, "the way the flow took is not in its second line, marked");
+	TS_CHECK(!bpf_map_lookup_elem(fd, &line2, &line) && !memcmp(&line, &second, sizeof(line)),
+		 "the full second line changed");
+	if (!ts_failed() && expire_silently(&t, 1009))
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "a flow cached by a move");
 out:
 	dpt_close(&t);
 }
@@ -416,7 +512,7 @@ static void test_hash_strongly_universal(void)
 	TS_CHECK(getrandom(&mix_state, sizeof(mix_state), 0) == sizeof(mix_state), "getrandom");
 	/* ts_pass_hash takes the line and the fingerprint from the halves as
 	 * the bounds say: the first, epoch-free, seeded by seed[0]; the second
-	 * by seed[1] */
+	 * by seed[1], its top bit left for TS_PASS_SECOND */
 	for (int i = 0; i < 1000 && !ts_failed(); i++) {
 		struct ts_pass_shape sh = { 0 };
 		struct ts_flow_key k;
@@ -429,7 +525,7 @@ static void test_hash_strongly_universal(void)
 		a = ts_pass_unstep(ts_pass_half((const __u32 *)&k, g, 0, v, sh.seed[0]));
 		b = ts_pass_half((const __u32 *)&k, g, e, v, sh.seed[1]);
 		sp = ts_pass_hash(&k, &sh, lines, v, e, g);
-		TS_CHECK(sp.line == (((__u64)a * lines) >> 32) && sp.line < lines && sp.tag >> 32 == b &&
+		TS_CHECK(sp.line == (((__u64)a * lines) >> 32) && sp.line < lines && sp.tag >> 32 == (b & 0x7fffffff) &&
 			 ((sp.tag >> TS_PASS_FP_SHIFT) & 0x3ffff) == (a & 0x3ffff) && !(sp.tag & TS_PASS_RULE_MASK),
 			 "ts_pass_hash's line %u and tag %#llx from halves %#x, %#x", sp.line,
 			 (unsigned long long)sp.tag, a, b);
@@ -607,10 +703,12 @@ static void test_want_lines(void)
  * its first data segment (a miss, a find and a fill) while this thread,
  * on the other CPU, sends its RST, both released at once, each after a
  * spin of its own length, so that over the rounds one lands anywhere in
- * the other; every other round its first line is full, so the fill goes
- * to its second. Once both are done no way of the flow may be left (its
- * lines, any epoch): a way written after the RST's forget would pass the
- * closed flow's segments. 1.5 s of rounds. */
+ * the other. In turn, the fill goes to the flow's first line, to its
+ * second (the first full), to its first again, or is another flow's fill
+ * that moves the flow's way to its second line (pass_move against
+ * pass_forget's order of reading). Once both are done no way of the flow
+ * may be left (its lines, any epoch): a way written after the RST's
+ * forget would pass the closed flow's segments. 2 s of rounds. */
 struct race {
 	struct dpt *t;
 	struct pkt data;
@@ -699,11 +797,97 @@ static void fill_first_line(struct dpt *t, const struct ts_flow_key *k)
 		 "fill line %u", sp.line);
 }
 
+/* Set up a move of flow k's way: its first line holds its way in every
+ * other place (so pass_move's four tries meet it) and, between, four that
+ * may not move (each in its own second line), its second line is empty;
+ * returns the data segment of another open flow with the same first line
+ * whose second line is full, whose fill moves k's way to make room.
+ * False if no such flow was found. */
+static bool prepare_move(struct dpt *t, const struct ts_flow_key *k, uint32_t *others, struct pkt *data)
+{
+	int fd = ts_dp_map_fd(t->dp, TS_MAP_PASS_CACHE);
+	struct ts_pass_line first, empty = {}, full;
+	struct ts_pass_shape sh;
+	struct ts_pass_spot sp, gp;
+	struct ts_config cfg;
+	__u32 line2, gline2;
+	__u64 epoch;
+
+	if (!spot_now(t, k, &sh, &sp) || ts_dp_config_read(t->dp, &cfg))
+		return false;
+	epoch = ts_dp_now_ns() >> TS_PASS_EPOCH_SHIFT;
+	line2 = ts_pass_line2(sp.line, sh.lines, sp.tag);
+	for (unsigned int tries = 0; tries < 4096; tries++) {
+		/* each tried once: 10.1.1.1 to 10.1.1.255, ports 1024 to 61023 */
+		uint16_t gport = 1024 + ++*others % 60000;
+		char other[16];
+		struct ts_flow_key g;
+
+		snprintf(other, sizeof(other), "10.1.1.%u", 1 + *others / 60000 % 255);
+		g = dpt_flow_key(6, other, gport, server, 443);
+		gp = ts_pass_hash(&g, &sh, sh.lines, sh.version, epoch, cfg.generation);
+		gline2 = ts_pass_line2(gp.line, sh.lines, gp.tag);
+		if (gp.line != sp.line || gline2 == line2)
+			continue;
+		if (!expect_handshake(t, other, gport, server, 443, TS_R_PASS_HANDSHAKE))
+			return false;
+		first = foreign_line(sp.tag | TS_PASS_SECOND);
+		for (unsigned int w = 0; w < TS_PASS_WAYS; w += 2)   /* one in any four ways tried */
+			first.way[w] = sp.tag | 1;
+		full = foreign_line(gp.tag);
+		TS_CHECK(!bpf_map_update_elem(fd, &sp.line, &first, BPF_ANY) &&
+			 !bpf_map_update_elem(fd, &line2, &empty, BPF_ANY) &&
+			 !bpf_map_update_elem(fd, &gline2, &full, BPF_ANY), "write lines %u, %u, %u",
+			 sp.line, line2, gline2);
+		dpt_tcp(data, other, gport, server, 443, PSH | ACK, 0);
+		return !ts_failed();
+	}
+	return false;
+}
+
+/* A way moved to its flow's second line goes with the flow's RST. */
+static void test_rst_forgets_moved(void)
+{
+	struct ts_flow_key k = dpt_flow_key(6, client, 1011, server, 443);
+	struct ts_pass_shape sh;
+	struct ts_pass_spot sp;
+	struct ts_pass_line line;
+	struct pkt data, rst;
+	uint32_t others = 0;
+	unsigned int marked = 0;
+	struct dpt t;
+	__u32 line2;
+
+	if (setup(&t))
+		return;
+	if (!expect_handshake(&t, client, 1011, server, 443, TS_R_PASS_HANDSHAKE))
+		goto out;
+	settle_in_epoch();
+	if (!prepare_move(&t, &k, &others, &data)) {
+		TS_CHECK(false, "no other flow with the same first line");
+		goto out;
+	}
+	if (!expect_reason(&t, TS_HOOK_XDP, &data, TS_R_PASS_ESTABLISHED, "the other flow's data") ||
+	    !spot_now(&t, &k, &sh, &sp))
+		goto out;
+	line2 = ts_pass_line2(sp.line, sh.lines, sp.tag);
+	TS_CHECK(!bpf_map_lookup_elem(ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE), &line2, &line), "read line %u", line2);
+	for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
+		marked += (line.way[w] & ~(__u64)TS_PASS_RULE_MASK) == (sp.tag | TS_PASS_SECOND);
+	TS_CHECK(marked == 1, "%u of the flow's ways moved to its second line", marked);
+	dpt_tcp(&rst, client, 1011, server, 443, RST, 0);
+	if (!ts_failed() && expect_reason(&t, TS_HOOK_XDP, &rst, TS_R_PASS_ESTABLISHED, "RST"))
+		TS_CHECK(ways_of(&t, &k) == 0, "the flow's ways outlive its RST");
+out:
+	dpt_close(&t);
+}
+
 static void test_fill_races_rst(void)
 {
 	struct race r = { 0 };
 	unsigned long left = 0;
-	unsigned int rounds = 0;
+	unsigned int rounds = 0, moves = 0;
+	uint32_t others = 0;
 	uint64_t end, seed = 0x2545f4914f6cdd1dull;
 	pthread_t worker;
 	cpu_set_t was;
@@ -725,16 +909,21 @@ static void test_fill_races_rst(void)
 	}
 	sched_getaffinity(0, sizeof(was), &was);
 	pin_cpu(1);
-	end = ts_dp_now_ns() + 1500000000ull;
+	end = ts_dp_now_ns() + 2000000000ull;
 	for (uint16_t cport = 5000; ts_dp_now_ns() < end && cport < 65000 && !ts_failed(); cport++) {
 		struct ts_flow_key k = dpt_flow_key(6, client, cport, server, 443);
 		unsigned int mine;
 
 		if (!expect_handshake(&t, client, cport, server, 443, TS_R_PASS_HANDSHAKE))
 			break;
-		if (rounds % 2)   /* every other round in the second line */
-			fill_first_line(&t, &k);
-		dpt_tcp(&r.data, client, cport, server, 443, PSH | ACK, 0);
+		if (rounds % 4 == 3 && prepare_move(&t, &k, &others, &r.data)) {
+			/* the worker's fill moves this flow's way */
+			moves++;
+		} else {
+			if (rounds % 4 == 1)   /* the fill in the second line */
+				fill_first_line(&t, &k);
+			dpt_tcp(&r.data, client, cport, server, 443, PSH | ACK, 0);
+		}
 		dpt_tcp(&rst, client, cport, server, 443, RST, 0);
 		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
 		r.spin = (seed >> 33) % 2048;
@@ -747,7 +936,7 @@ static void test_fill_races_rst(void)
 		left += ways_of(&t, &k) != 0;
 	}
 	TS_CHECK(left == 0, "%lu of %u flows left a way after their RST", left, rounds);
-	TS_CHECK(rounds >= 200, "only %u rounds", rounds);
+	TS_CHECK(rounds >= 200 && moves >= rounds / 5, "only %u rounds, %u with a move", rounds, moves);
 	atomic_store(&r.quit, 1);
 	pthread_join(worker, NULL);
 	sched_setaffinity(0, sizeof(was), &was);
@@ -770,6 +959,8 @@ int main(void)
 	ts_run("dp_pass_reload_rekeys", test_reload_rekeys);
 	ts_run("dp_pass_rst_forgets_other_epochs", test_rst_forgets_other_epochs);
 	ts_run("dp_pass_second_line", test_second_line);
+	ts_run("dp_pass_move_makes_room", test_move_makes_room);
+	ts_run("dp_pass_rst_forgets_moved", test_rst_forgets_moved);
 	ts_run("dp_pass_short_timeout_not_cached", test_short_timeout_not_cached);
 	ts_run("dp_pass_lines_follow_flows", test_lines_follow_flows);
 	ts_run("dp_pass_resize_frees_ways", test_resize_frees_ways);
