@@ -156,7 +156,7 @@ static __always_inline __u32 pass_move(struct ts_pass_line *ln, __u32 at, __u32 
 
 	for (t = 0; t < TS_PASS_MOVE_TRIES; t++, i++) {
 		__u32 w = i & (TS_PASS_WAYS - 1), to_at, v;
-		__u64 way = TS_READ_ONCE(ln->way[w]), moved = way ^ TS_PASS_SECOND;
+		__u64 way = TS_READ_ONCE(ln->way[w]), moved = way | TS_PASS_SECOND;
 		struct ts_pass_line *to;
 
 		if (!way || (way & TS_PASS_SECOND) || (way & TS_PASS_EPOCH_MASK) != now_bits)
@@ -195,7 +195,7 @@ static __always_inline void pass_fill(const struct ts_pass_probe *pp, struct ts_
 				      const struct ts_flow_key *k, const struct ts_slot_cfg *sc, __u64 h)
 {
 	const __u64 now_bits = pp->tag & TS_PASS_EPOCH_MASK;
-	struct ts_pass_line *ln = pp->line;
+	struct ts_pass_line *ln = pp->line, *ln2;
 	__u32 rule = s->val.rule_id, victim;
 	__u64 way, st;
 
@@ -205,14 +205,14 @@ static __always_inline void pass_fill(const struct ts_pass_probe *pp, struct ts_
 	way = pp->tag | rule;
 	victim = pass_victim(ln, now_bits);
 	if (victim >= TS_PASS_WAYS) {
-		ln = pass_line2(pp);
-		if (!ln)
+		ln2 = pass_line2(pp);
+		if (!ln2)
 			goto reshape;
-		way ^= TS_PASS_SECOND;
-		victim = pass_victim(ln, now_bits);
-		if (victim >= TS_PASS_WAYS) {
-			ln = pp->line;
-			way ^= TS_PASS_SECOND;
+		victim = pass_victim(ln2, now_bits);
+		if (victim < TS_PASS_WAYS) {
+			ln = ln2;
+			way |= TS_PASS_SECOND;
+		} else {
 			victim = pass_move(ln, pp->at, pp->lines, now_bits);
 			if (victim >= TS_PASS_WAYS)
 				goto reshape;
