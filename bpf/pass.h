@@ -93,7 +93,7 @@ static __always_inline __u32 pass_find(const struct ts_config *cfg, const struct
 	if (rule)
 		return rule;
 	ln2 = pass_line2(pp);
-	return ln2 ? pass_match(ln2, pp->tag ^ TS_PASS_SECOND) : 0;
+	return ln2 ? pass_match(ln2, pp->tag | TS_PASS_SECOND) : 0;
 }
 
 /* Keep the lines in use near ts_pass_want_lines of the live flows:
