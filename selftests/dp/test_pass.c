@@ -9,10 +9,10 @@
  * next segment, which the tables drop.
  */
 #include <arpa/inet.h>
-#include <stdio.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
