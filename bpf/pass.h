@@ -235,11 +235,13 @@ static __always_inline void pass_fence(__u64 *w)
 	__asm__ __volatile__("" : : "r"(seen) : "memory");
 }
 
-/* Clear the ways of ln whose epoch-free bits are mine. */
+/* Clear the ways of ln whose epoch-free bits are mine, read behind a full
+ * barrier (pass_forget says why). */
 static __always_inline void pass_clear(struct ts_pass_line *ln, __u64 mine)
 {
 	__u32 w;
 
+	pass_fence(&ln->way[0]);
 #pragma unroll
 	for (w = 0; w < TS_PASS_WAYS; w++) {
 		__u64 way = TS_READ_ONCE(ln->way[w]);
@@ -250,13 +252,13 @@ static __always_inline void pass_clear(struct ts_pass_line *ln, __u64 mine)
 }
 
 /* A FIN or RST changed flow k's entry (flow_track_close), or the full path
- * removed it: no way may pass its segments now. The fence keeps that
+ * removed it: no way may pass its segments now. A fence keeps that
  * change before the ways' reads (pass_fill says why that is enough). Its
  * ways of every epoch go, from both its lines, found by the fingerprint's
  * epoch-free bits: each CPU reads the clock once a jiffy (ts_now), so
  * around an epoch's start another CPU may be a tick behind this one or
  * ahead of it. The first line is read before the second, with a full
- * barrier between, as pass_move needs. (Another flow's way with the same
+ * barrier between (the second pass_clear's), as pass_move needs. (Another flow's way with the same
  * 18 bits in those lines goes too, and refills.) */
 static __always_inline void pass_forget(const struct ts_run *r, const struct ts_flow_key *k)
 {
@@ -265,13 +267,10 @@ static __always_inline void pass_forget(const struct ts_run *r, const struct ts_
 
 	if (!pass_probe(r->cfg, k, r->now, &pp))
 		return;
-	pass_fence(&pp.line->way[0]);
 	pass_clear(pp.line, pp.tag & TS_PASS_LINE_FP);
 	ln2 = pass_line2(&pp);
-	if (ln2) {
-		pass_fence(&ln2->way[0]);   /* the first line read before the second (pass_move) */
+	if (ln2)
 		pass_clear(ln2, pp.tag & TS_PASS_LINE_FP);
-	}
 }
 
 #endif /* TS_BPF_PASS_H */
