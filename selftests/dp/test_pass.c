@@ -126,6 +126,31 @@ static int setup(struct dpt *t)
 	return err;
 }
 
+/* A connection from cport opened in t, then the start of an epoch with a
+ * second of it left at least (settle_in_epoch). */
+static bool open_settled(struct dpt *t, uint16_t cport)
+{
+	if (!expect_handshake(t, client, cport, server, 443, TS_R_PASS_HANDSHAKE))
+		return false;
+	settle_in_epoch();
+	return true;
+}
+
+/* The ways of line `at` whose bits but the rule id are tag. */
+static unsigned int tagged_ways(struct dpt *t, __u32 at, __u64 tag)
+{
+	struct ts_pass_line line;
+	unsigned int n = 0;
+
+	if (bpf_map_lookup_elem(ts_dp_map_fd(t->dp, TS_MAP_PASS_CACHE), &at, &line)) {
+		TS_CHECK(false, "read line %u", at);
+		return 0;
+	}
+	for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
+		n += (line.way[w] & ~(__u64)TS_PASS_RULE_MASK) == tag;
+	return n;
+}
+
 static bool match_all(const struct ts_dp_flow *f, void *ctx)
 {
 	(void)f;
@@ -275,15 +300,12 @@ static void test_second_line(void)
 	struct ts_pass_line full, line;
 	struct ts_flow_key k = dpt_flow_key(6, client, 1008, server, 443);
 	struct ts_pass_spot sp;
-	__u32 line2;
-	int fd, held = 0;
+	unsigned int held;
+	int fd;
 
 	if (setup(&t))
 		return;
-	if (!expect_handshake(&t, client, 1008, server, 443, TS_R_PASS_HANDSHAKE))
-		goto out;
-	settle_in_epoch();
-	if (!spot_now(&t, &k, &sh, &sp))
+	if (!open_settled(&t, 1008) || !spot_now(&t, &k, &sh, &sp))
 		goto out;
 	full = foreign_line(sp.tag);
 	fd = ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE);
@@ -293,11 +315,8 @@ static void test_second_line(void)
 		goto out;
 	TS_CHECK(!bpf_map_lookup_elem(fd, &sp.line, &line) && !memcmp(&line, &full, sizeof(line)),
 		 "the full first line changed");
-	line2 = ts_pass_line2(sp.line, sh.lines, sp.tag);
-	TS_CHECK(!bpf_map_lookup_elem(fd, &line2, &line), "read line %u", line2);
-	for (int w = 0; w < (int)TS_PASS_WAYS; w++)
-		held += (line.way[w] & ~(__u64)TS_PASS_RULE_MASK) == (sp.tag | TS_PASS_SECOND);
-	TS_CHECK(held == 1, "the second line holds %d ways of the flow, marked as in its second", held);
+	held = tagged_ways(&t, ts_pass_line2(sp.line, sh.lines, sp.tag), sp.tag | TS_PASS_SECOND);
+	TS_CHECK(held == 1, "the second line holds %u ways of the flow, marked as in its second", held);
 	if (!ts_failed() && expire_silently(&t, 1008))
 		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "a flow cached in its second line");
 out:
@@ -332,10 +351,7 @@ static void test_move_makes_room(void)
 
 	if (setup(&t))
 		return;
-	if (!expect_handshake(&t, client, 1009, server, 443, TS_R_PASS_HANDSHAKE))
-		goto out;
-	settle_in_epoch();
-	if (!spot_now(&t, &k, &sh, &sp))
+	if (!open_settled(&t, 1009) || !spot_now(&t, &k, &sh, &sp))
 		goto out;
 	line2 = ts_pass_line2(sp.line, sh.lines, sp.tag);
 	for (w = 0, step = 1; w < TS_PASS_WAYS && step < 16; step++) {
@@ -851,18 +867,15 @@ static void test_rst_forgets_moved(void)
 	struct ts_flow_key k = dpt_flow_key(6, client, 1011, server, 443);
 	struct ts_pass_shape sh;
 	struct ts_pass_spot sp;
-	struct ts_pass_line line;
 	struct pkt data, rst;
 	uint32_t others = 0;
-	unsigned int marked = 0;
+	unsigned int marked;
 	struct dpt t;
-	__u32 line2;
 
 	if (setup(&t))
 		return;
-	if (!expect_handshake(&t, client, 1011, server, 443, TS_R_PASS_HANDSHAKE))
+	if (!open_settled(&t, 1011))
 		goto out;
-	settle_in_epoch();
 	if (!prepare_move(&t, &k, &others, &data)) {
 		TS_CHECK(false, "no other flow with the same first line");
 		goto out;
@@ -870,10 +883,7 @@ static void test_rst_forgets_moved(void)
 	if (!expect_reason(&t, TS_HOOK_XDP, &data, TS_R_PASS_ESTABLISHED, "the other flow's data") ||
 	    !spot_now(&t, &k, &sh, &sp))
 		goto out;
-	line2 = ts_pass_line2(sp.line, sh.lines, sp.tag);
-	TS_CHECK(!bpf_map_lookup_elem(ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE), &line2, &line), "read line %u", line2);
-	for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
-		marked += (line.way[w] & ~(__u64)TS_PASS_RULE_MASK) == (sp.tag | TS_PASS_SECOND);
+	marked = tagged_ways(&t, ts_pass_line2(sp.line, sh.lines, sp.tag), sp.tag | TS_PASS_SECOND);
 	TS_CHECK(marked == 1, "%u of the flow's ways moved to its second line", marked);
 	dpt_tcp(&rst, client, 1011, server, 443, RST, 0);
 	if (!ts_failed() && expect_reason(&t, TS_HOOK_XDP, &rst, TS_R_PASS_ESTABLISHED, "RST"))
