@@ -10,7 +10,8 @@
  *
  * A slot's life: EMPTY -claim-> BUSY -publish-> LIVE -claim-> BUSY
  * -release-> EMPTY (removal), or LIVE -claim-> BUSY -publish-> LIVE
- * (the datapath replacing an expired or evicted entry). Only the writer
+ * (the datapath replacing an expired or evicted entry, or a half-open
+ * entry by a new attempt of its key: ts_slot_claim_same). Only the writer
  * whose compare-and-swap made a slot BUSY writes its key, value, tag byte
  * or state, until it publishes or releases it.
  *
@@ -27,9 +28,10 @@
  *    fool it.
  * 3. Tag byte j of a bucket's tags word belongs to slot j's owner: set
  *    (the key's TS_TAG_BYTE) before the slot is published, cleared while
- *    the slot is BUSY, before it is released. So a LIVE slot's tag byte is
- *    its key's, an EMPTY slot's is 0, and a find that looks only at the
- *    slots the tags point to misses no live entry.
+ *    the slot is BUSY, before it is released (kept by a claim for a new
+ *    entry of the same key, which is published, never released). So a
+ *    LIVE slot's tag byte is its key's, an EMPTY slot's is 0, and a find
+ *    that looks only at the slots the tags point to misses no live entry.
  * 4. No bucket has more than TS_TAG_DUPS slots with one tag byte, even
  *    with writers on every CPU: the tag is set with an atomic OR whose
  *    result says how many were there, and the writer that went over the
@@ -182,23 +184,31 @@ TS_INLINE ts_word *ts_bucket_find(__u8 *bk, const unsigned int slot_size, __u64 
 	return ts_slot_read(s, want, key, nwords, st) ? s : 0;
 }
 
-/* CLAIM slot j (state word s, its bucket's tags word `tags`) from the
- * state st it was seen in, as generation gen: true if this writer now owns
- * it (BUSY). A compare-and-swap: of writers racing for a slot, one wins;
- * and it fails if the slot changed since it was seen (a removal claims
- * exactly the entry it found). Claiming a LIVE slot takes its entry out
- * of the tags (invariant 3: cleared while BUSY, so no inserter that sees
- * the slot EMPTY later can have its own tag byte cleared by us). The
- * release fence after the swap orders it before the key and value
- * written next: a reader whose key read saw one of those writes then
- * sees the slot changed when it reads the state again (the fence pairs
- * with ts_slot_unchanged's; the swap's own release covers only what came
- * before it). */
-TS_INLINE bool ts_slot_claim(ts_word *tags, ts_word *s, __u32 j, __u64 st, __u64 gen)
+/* Slot s, seen in state st, made BUSY as generation gen: true if this
+ * writer now owns it. A compare-and-swap: of writers racing for a slot,
+ * one wins; and it fails if the slot changed since it was seen (a removal
+ * claims exactly the entry it found). The release fence after the swap
+ * orders it before the key and value written next: a reader whose key
+ * read saw one of those writes then sees the slot changed when it reads
+ * the state again (the fence pairs with ts_slot_unchanged's; the swap's
+ * own release covers only what came before it). */
+TS_INLINE bool ts_slot_take(ts_word *s, __u64 st, __u64 gen)
 {
 	if (ts_cas(s, st, gen | TS_SLOT_BUSY) != st)
 		return false;
 	ts_fence_release();
+	return true;
+}
+
+/* CLAIM slot j (state word s, its bucket's tags word `tags`) from the
+ * state st it was seen in, as generation gen (ts_slot_take). Claiming a
+ * LIVE slot takes its entry out of the tags (invariant 3: cleared while
+ * BUSY, so no inserter that sees the slot EMPTY later can have its own
+ * tag byte cleared by us). */
+TS_INLINE bool ts_slot_claim(ts_word *tags, ts_word *s, __u32 j, __u64 st, __u64 gen)
+{
+	if (!ts_slot_take(s, st, gen))
+		return false;
 	if ((st & TS_SLOT_KIND_MASK) == TS_SLOT_LIVE)
 		ts_clear_bits(tags, ts_tag_bits(j));
 	return true;
@@ -209,6 +219,21 @@ TS_INLINE bool ts_slot_claim(ts_word *tags, ts_word *s, __u32 j, __u64 st, __u64
 TS_INLINE __u64 ts_slot_next_gen(__u64 st)
 {
 	return (st + TS_SLOT_GEN_ONE) & TS_SLOT_GEN_MASK;
+}
+
+/* CLAIM the LIVE entry found in slot s in state st (a find's *st) for a
+ * new entry of the same key, as the next generation, into *gen: the
+ * owner writes the value and publishes with ts_slot_republish. The tag
+ * byte stays: it is the key's before and after, the slot is never EMPTY
+ * between (invariant 3), and the bucket's count of that byte does not
+ * change (invariant 4); nor does the live count (invariant 5). False:
+ * the slot changed since it was found. */
+TS_INLINE bool ts_slot_claim_same(ts_word *s, __u64 st, __u64 *gen)
+{
+	if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_LIVE)
+		return false;
+	*gen = ts_slot_next_gen(st);
+	return ts_slot_take(s, st, *gen);
 }
 
 /* RELEASE an owned slot empty (its tag byte already cleared). A release
@@ -252,6 +277,15 @@ TS_INLINE bool ts_slot_publish(ts_word *tags, ts_word *s, __u32 j, __u64 h, __u6
 	/* fenced: the loads of the settle that follows cannot pass it */
 	ts_store_fenced(s, ts_slot_live(h, gen));
 	return true;
+}
+
+/* PUBLISH the new entry of the same key (hash h) the owner of slot s
+ * claimed with ts_slot_claim_same as gen: a release (key and value
+ * visible first) and a full barrier (for the settle after it), as
+ * ts_slot_publish's. */
+TS_INLINE void ts_slot_republish(ts_word *s, __u64 h, __u64 gen)
+{
+	ts_store_fenced(s, ts_slot_live(h, gen));
 }
 
 /* REMOVE the entry found in slot j in state st (a find's *st): claim it

@@ -130,6 +130,44 @@ static void test_remove_takes_only_what_was_found(void)
 		 (unsigned long long)b.live, (unsigned long long)slot(&b, 4)[0]);
 }
 
+/* A new attempt of a half-open entry's key takes its slot (bpf/flow.h,
+ * flow_replace): claimed from exactly the state found, as the next
+ * generation, with its tag byte and the count left as they are, then
+ * published LIVE again; a slot reused or claimed since, or not live,
+ * is refused and left alone. */
+static void test_claim_same_keeps_tag_and_count(void)
+{
+	struct bucket b = { 0 };
+	__u64 h = hash_with_tag(0x44, 1), st, gen = 0, reused, tags;
+
+	put_live(&b, 6, h, 5);
+	put_live(&b, 2, hash_with_tag(0x44, 2), 6);
+	tags = b.tags;
+	st = slot(&b, 6)[0];
+	reused = (st & ~TS_SLOT_GEN_MASK) | ts_slot_next_gen(st);
+	slot(&b, 6)[0] = reused;   /* replaced by another writer meanwhile */
+	TS_CHECK(!ts_slot_claim_same(slot(&b, 6), st, &gen), "a slot reused since the find was claimed");
+	TS_CHECK(slot(&b, 6)[0] == reused, "a refused claim changed the slot: %#llx",
+		 (unsigned long long)slot(&b, 6)[0]);
+	TS_CHECK(!ts_slot_claim_same(slot(&b, 6), (reused & TS_SLOT_GEN_MASK) | TS_SLOT_BUSY, &gen),
+		 "a BUSY state was claimed");
+	TS_CHECK(!ts_slot_claim_same(slot(&b, 0), 0, &gen), "an empty slot was claimed");
+
+	st = reused;
+	TS_CHECK(ts_slot_claim_same(slot(&b, 6), st, &gen), "claiming the found entry failed");
+	TS_CHECK(gen == ts_slot_next_gen(st) && slot(&b, 6)[0] == (gen | TS_SLOT_BUSY),
+		 "claimed as gen %#llx, state %#llx; want the next generation, BUSY", (unsigned long long)gen,
+		 (unsigned long long)slot(&b, 6)[0]);
+	TS_CHECK(b.tags == tags && b.live == 2, "the claim moved the tags (%#llx, were %#llx) or the count (%llu)",
+		 (unsigned long long)b.tags, (unsigned long long)tags, (unsigned long long)b.live);
+	ts_slot_republish(slot(&b, 6), h, gen);
+	TS_CHECK(slot(&b, 6)[0] == ts_slot_live(h, gen) && b.tags == tags && b.live == 2,
+		 "republished: state %#llx tags %#llx live %llu", (unsigned long long)slot(&b, 6)[0],
+		 (unsigned long long)b.tags, (unsigned long long)b.live);
+	TS_CHECK((slot(&b, 6)[0] & (TS_SLOT_TAG_MASK | TS_SLOT_KIND_MASK)) == ts_slot_want(h) && st != slot(&b, 6)[0],
+		 "a find of the key does not meet the new entry, or meets it as the old");
+}
+
 /* A find reads the candidates the tags name and answers with the state
  * it read; any reuse of the slot since then changes that state. */
 static void test_find_and_generation(void)
@@ -281,6 +319,7 @@ int main(void)
 	ts_run("slots_publish_undoes_over_tag_bound", test_publish_undoes_over_tag_bound);
 	ts_run("slots_replace_undo_counts_the_replaced", test_replace_undo_counts_the_replaced);
 	ts_run("slots_remove_takes_only_what_was_found", test_remove_takes_only_what_was_found);
+	ts_run("slots_claim_same_keeps_tag_and_count", test_claim_same_keeps_tag_and_count);
 	ts_run("slots_find_and_generation", test_find_and_generation);
 	ts_run("slots_scrub_repairs", test_scrub_repairs);
 	ts_run("slots_settle_keeps_the_lower_copy", test_settle_keeps_the_lower_copy);
