@@ -367,6 +367,28 @@ static __always_inline long flow_insert(const struct ts_run *r, struct ts_pkt *p
 	return err;
 }
 
+/* Replace the half-open entry a find landed on (hit) by the packet's new
+ * attempt v of the same key, in its slot, then settle it (as
+ * flow_insert): two locked operations (the claim, the publish), where a
+ * removal and an insert take seven (theirs, the tag's and the count's:
+ * most of a new attempt's time but the judgement and the slot's read,
+ * docs/bench.md). -EAGAIN: the slot changed since the find. */
+static __always_inline long flow_replace(struct ts_pkt *p, const struct ts_flow_val *v, const struct ts_hit *hit)
+{
+	struct ts_flow_slot *s = (struct ts_flow_slot *)hit->slot;
+	__u64 gen;
+
+	if (hit->table != TS_TBL_HALFOPEN || !ts_slot_claim_same(&s->state, hit->st, &gen))
+		return -EAGAIN;
+	s->val = *v;
+	ts_slot_republish(&s->state, p->key_hash, gen);
+	p->settle = TS_TBL_HALFOPEN + 1;
+	p->settle_pos = ts_table_first_pos(TS_TBL_HALFOPEN, 0) + hit->bi * TS_BUCKET_SLOTS + hit->j;
+	p->settle_gen = gen;
+	ts_flow_settle(p);
+	return 0;
+}
+
 /* Remove an entry a find landed on (its table in hit->table). */
 static __always_inline void flow_remove(const struct ts_hit *hit)
 {

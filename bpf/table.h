@@ -19,13 +19,15 @@
 #define TS_WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
 
 /* Where a find landed: the bucket's tags word, the slot, its index, the
- * table (whose count a removal moves). */
+ * table (whose count a removal moves), the bucket's index (a replacement's
+ * settle names the slot by its position). */
 struct ts_hit {
 	__u64 *tags;
 	__u64 *slot;
 	__u64 st;       /* the slot's state when it was found */
 	__u32 j;
 	__u32 table;    /* enum ts_table */
+	__u32 bi;
 };
 
 /* The tags word of bucket bi of table t (in ts_tags), or NULL. */
@@ -57,6 +59,7 @@ static __always_inline __u64 *bucket_find(void *map, enum ts_table t, __u32 bi, 
 		hit->st = st;
 		hit->j = j;
 		hit->table = t;
+		hit->bi = bi;
 	}
 	return s;
 }
@@ -141,6 +144,7 @@ static __always_inline struct ts_flow_slot *flow_find(void *map, const struct ts
 			hit->st = st;
 			hit->j = home;
 			hit->table = t;
+			hit->bi = bi0;
 		}
 		return (struct ts_flow_slot *)s;
 	}

@@ -48,11 +48,12 @@ static __always_inline bool tcp_flags_bad(__u8 f)
 }
 
 /* A SYN without ACK and without flow, in scope, judged (rule, 0 if none):
- * allowed -> half-open entry; refused in audit mode -> an audit half-open
- * entry, so the attempt is reported once, not per packet (a new attempt,
- * another ISN, is reported again). */
+ * allowed -> half-open entry, in the slot of the earlier attempt it
+ * supersedes if any (`old`, tcp_untracked); refused in audit mode -> an
+ * audit half-open entry, so the attempt is reported once, not per packet
+ * (a new attempt, another ISN, is reported again). */
 static __always_inline __u32 tcp_open(const struct ts_run *r, struct ts_pkt *p, bool from_lo,
-				      __u32 rule)
+				      __u32 rule, const struct ts_hit *old)
 {
 	long err;
 	struct ts_flow_val nv = {
@@ -74,7 +75,10 @@ static __always_inline __u32 tcp_open(const struct ts_run *r, struct ts_pkt *p, 
 		return TS_R_DROP_NO_RULE;
 	}
 	p->rule_id = rule;
-	err = flow_insert(r, p, &nv, true);
+	/* the attempt it supersedes, replaced in place; else an insert */
+	err = old ? flow_replace(p, &nv, old) : -EAGAIN;
+	if (err)
+		err = flow_insert(r, p, &nv, true);
 	if (err)
 		return TS_R_DROP_HALFOPEN_FULL;
 	count_rule(rule, r->len, true);
@@ -226,7 +230,7 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	bool opening = tcp_opening(f), reversed = false, from_lo;
 	__u32 settled, rule = 0;
 	struct ts_flow_slot *hs;
-	struct ts_hit hit = {};
+	struct ts_hit hit = {}, *old = NULL;
 	__u64 h;
 
 	settled = tcp_judge(r, p, opening, &rule, &reversed);
@@ -243,7 +247,11 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	if (hs && (flow_expired(&hs->val, r->now, r->sc) ||
 		   (opening && !settled && hs->val.isn != p->tcp_seq &&
 		    flow_from_initiator(&hs->val, from_lo)))) {
-		flow_remove(&hit);
+		/* an allowed attempt takes the old one's slot (tcp_open) */
+		if (opening && !settled && rule)
+			old = &hit;
+		else
+			flow_remove(&hit);
 		hs = 0;
 	}
 	if (hs)
@@ -251,7 +259,7 @@ static __always_inline __u32 tcp_untracked(const struct ts_run *r, struct ts_pkt
 	if (settled)
 		return settled;
 	if (opening)
-		return tcp_open(r, p, from_lo, rule);
+		return tcp_open(r, p, from_lo, rule, old);
 	return tcp_pickup(r, p, from_lo, rule, reversed);
 }
 
