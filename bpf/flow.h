@@ -149,6 +149,16 @@ static __always_inline __u64 table_used(const struct ts_table_fill *fill, enum t
 	return TS_READ_ONCE(fill->live[t]) + (other < TS_TBL_COUNT ? TS_READ_ONCE(fill->live[other]) : 0);
 }
 
+/* The copy of the packet's key it published in table t, slot j of bucket
+ * bi, as generation gen: for the settle that follows (ts_flow_settle). */
+static __always_inline void settle_note(struct ts_pkt *p, const struct ts_config *cfg, enum ts_table t,
+					__u32 bi, __u32 j, __u64 gen)
+{
+	p->settle = t + 1;
+	p->settle_pos = ts_table_first_pos(t, cfg->bucket_mask[TS_TBL_FLOWS_SMALL]) + bi * TS_BUCKET_SLOTS + j;
+	p->settle_gen = gen;
+}
+
 /*
  * Insert k -> v into a flow table (ts_flows_small, ts_flows or
  * ts_halfopen: `map`, table `t`); the caller has just not found k. 0;
@@ -248,11 +258,7 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 	s->val = *v;
 	if (!ts_slot_publish(tg, &s->state, j, h, gen, &fill->live[t], !grow))
 		return -EAGAIN;     /* another CPU published this tag meanwhile */
-	/* for the settle that follows (ts_flow_settle) */
-	p->settle = t + 1;
-	p->settle_pos = ts_table_first_pos(t, cfg->bucket_mask[TS_TBL_FLOWS_SMALL]) +
-			(sb ? bi1 : bi0) * TS_BUCKET_SLOTS + j;
-	p->settle_gen = gen;
+	settle_note(p, cfg, t, sb ? bi1 : bi0, j, gen);
 	return 0;
 }
 
@@ -373,7 +379,8 @@ static __always_inline long flow_insert(const struct ts_run *r, struct ts_pkt *p
  * removal and an insert take seven (theirs, the tag's and the count's:
  * most of a new attempt's time but the judgement and the slot's read,
  * docs/bench.md). -EAGAIN: the slot changed since the find. */
-static __always_inline long flow_replace(struct ts_pkt *p, const struct ts_flow_val *v, const struct ts_hit *hit)
+static __always_inline long flow_replace(const struct ts_run *r, struct ts_pkt *p, const struct ts_flow_val *v,
+					 const struct ts_hit *hit)
 {
 	struct ts_flow_slot *s = (struct ts_flow_slot *)hit->slot;
 	__u64 gen;
@@ -382,9 +389,7 @@ static __always_inline long flow_replace(struct ts_pkt *p, const struct ts_flow_
 		return -EAGAIN;
 	s->val = *v;
 	ts_slot_republish(&s->state, p->key_hash, gen);
-	p->settle = TS_TBL_HALFOPEN + 1;
-	p->settle_pos = ts_table_first_pos(TS_TBL_HALFOPEN, 0) + hit->bi * TS_BUCKET_SLOTS + hit->j;
-	p->settle_gen = gen;
+	settle_note(p, r->cfg, TS_TBL_HALFOPEN, hit->bi, hit->j, gen);
 	ts_flow_settle(p);
 	return 0;
 }

@@ -258,8 +258,9 @@ static __always_inline void pass_clear(struct ts_pass_line *ln, __u64 mine)
  * epoch-free bits: each CPU reads the clock once a jiffy (ts_now), so
  * around an epoch's start another CPU may be a tick behind this one or
  * ahead of it. The first line is read before the second, with a full
- * barrier between (the second pass_clear's), as pass_move needs. (Another flow's way with the same
- * 18 bits in those lines goes too, and refills.) */
+ * barrier between (the second pass_clear's), as pass_move needs.
+ * (Another flow's way with the same 18 bits in those lines goes too, and
+ * refills.) */
 static __always_inline void pass_forget(const struct ts_run *r, const struct ts_flow_key *k)
 {
 	struct ts_pass_probe pp;

@@ -76,7 +76,7 @@ static __always_inline __u32 tcp_open(const struct ts_run *r, struct ts_pkt *p, 
 	}
 	p->rule_id = rule;
 	/* the attempt it supersedes, replaced in place; else an insert */
-	err = old ? flow_replace(p, &nv, old) : -EAGAIN;
+	err = old ? flow_replace(r, p, &nv, old) : -EAGAIN;
 	if (err)
 		err = flow_insert(r, p, &nv, true);
 	if (err)

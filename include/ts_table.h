@@ -243,6 +243,16 @@ TS_INLINE void ts_slot_release(ts_word *s, __u64 gen)
 	ts_store_release(s, gen);
 }
 
+/* Slot s, owned as generation gen, made LIVE with the entry of hash h:
+ * a release (the key, value and tag byte written before it are visible
+ * first) and a full barrier (for the settle after it: ts_bucket_settle).
+ * The last step of ts_slot_publish; alone, the PUBLISH of a new entry of
+ * the same key claimed with ts_slot_claim_same (its tag byte is there). */
+TS_INLINE void ts_slot_republish(ts_word *s, __u64 h, __u64 gen)
+{
+	ts_store_fenced(s, ts_slot_live(h, gen));
+}
+
 /*
  * PUBLISH the entry the owner of slot j (claimed as gen) has written, of
  * hash h: set its tag byte, then make it LIVE. False: TS_TAG_DUPS slots
@@ -274,18 +284,8 @@ TS_INLINE bool ts_slot_publish(ts_word *tags, ts_word *s, __u32 j, __u64 h, __u6
 	}
 	if (!replaced)
 		ts_count_add(live, 1);
-	/* fenced: the loads of the settle that follows cannot pass it */
-	ts_store_fenced(s, ts_slot_live(h, gen));
+	ts_slot_republish(s, h, gen);
 	return true;
-}
-
-/* PUBLISH the new entry of the same key (hash h) the owner of slot s
- * claimed with ts_slot_claim_same as gen: a release (key and value
- * visible first) and a full barrier (for the settle after it), as
- * ts_slot_publish's. */
-TS_INLINE void ts_slot_republish(ts_word *s, __u64 h, __u64 gen)
-{
-	ts_store_fenced(s, ts_slot_live(h, gen));
 }
 
 /* REMOVE the entry found in slot j in state st (a find's *st): claim it
