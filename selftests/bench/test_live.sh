@@ -7,7 +7,9 @@
 # bench-live fails a window whose receiver did not count every frame sent
 # itself (turnstile: its reason counters; a candidate: its passes, so a
 # frame of a flow it did not pass is a failure); the table must then hold
-# each receiver where it ran. Two invocations, so that make test keeps
+# each receiver where it ran. Then one window with a generator on each of
+# two CPUs (the scaling run), each sending its share of the flows. Two
+# invocations for the first part, so that make test keeps
 # within its time on a slower host: the candidates in every scenario and
 # family took three of its minutes there.
 . "$(dirname "$0")/../lib.sh"
@@ -27,6 +29,18 @@ if live "$TS_TMP/ts" "4 6" "drop-10p est-8k new-8k" turnstile && live "$TS_TMP/c
 	ts_pass bench_live_counters_agree
 else
 	ts_fail bench_live_counters_agree "$(grep -v '^ ' "$TS_TMP/run.log" | tail -5 | tr '\n' ' ')"
+fi
+
+# The scaling run: one generator per CPU, each with its share of the
+# flows; their frames must add up to what the receiver counted.
+if [ "$(nproc)" -lt 2 ]; then
+	ts_skip bench_live_two_cpus_counters_agree "one CPU"
+elif TS_LIVE_OUT=$TS_TMP/two TS_LIVE_RUNS=1 TS_LIVE_SECONDS=0.3 TS_LIVE_STATS_SECONDS=0.2 TS_LIVE_CPU="0 1" \
+	TS_LIVE_FAMILIES=4 TS_LIVE_SCENARIOS=new-8k TS_LIVE_RECEIVERS=turnstile \
+	selftests/bench/live/run >>"$TS_TMP/run.log" 2>&1 && grep -qF "| new-8k | v4 | turnstile |" "$TS_TMP/two/table.txt"; then
+	ts_pass bench_live_two_cpus_counters_agree
+else
+	ts_fail bench_live_two_cpus_counters_agree "$(grep -v '^ ' "$TS_TMP/run.log" | tail -5 | tr '\n' ' ')"
 fi
 
 # rows OUT FAMILIES SCENARIOS RECEIVERS: the rows the table lacks

@@ -2,10 +2,12 @@
 /*
  * live - make bench-live's tool (selftests/bench/live/run drives it):
  *
- *   live gen OBJ IFACE DSTMAC FAMILY KIND NFLOWS SECONDS
+ *   live gen OBJ IFACE DSTMAC FAMILY KIND NFLOWS SECONDS [K/N]
  *       send KIND frames (unlisted|established|allowed) of NFLOWS flows in
  *       random order into IFACE for SECONDS, by BPF_PROG_RUN with live
- *       frames; prints "sent N ns T"
+ *       frames; prints "sent N ns T". K/N: only share K of N, the flows
+ *       i with i % N == K (one generator per CPU, each flow on one CPU as
+ *       a NIC's RSS keeps it on one queue)
  *   live attach OBJ IFACE PROG [FLOWS]
  *       attach program PROG of OBJ (native XDP): a bare receiver
  *       (live_drop, live_pass) or a candidate flow table
@@ -105,8 +107,9 @@ static int cmd_gen(char **a)
 	const char *obj_path = a[0], *iface = a[1];
 	int family = family_arg(a[3]);
 	enum live_kind kind = kind_of(a[4]);
-	uint32_t n = flows_arg(a[5]);
+	uint32_t n = flows_arg(a[5]), share = 0, parts = 1, m;
 	double seconds = atof(a[6]);
+	char tail;
 	unsigned mac[6];
 	uint8_t dmac[6];
 	size_t len = live_frame_len(family);
@@ -125,17 +128,22 @@ static int cmd_gen(char **a)
 	}
 	for (int k = 0; k < 6; k++)
 		dmac[k] = mac[k];
+	if (a[7] && (sscanf(a[7], "%u/%u%c", &share, &parts, &tail) != 2 || share >= parts || parts > n)) {
+		fprintf(stderr, "live gen: bad share %s (K/N, K < N <= NFLOWS)\n", a[7]);
+		return 2;
+	}
+	m = (n - share + parts - 1) / parts;   /* flows share, share + parts, ... below n */
 	obj = bpf_object__open_file(obj_path, NULL);
 	if (!obj)
 		die(obj_path);
 	frames = bpf_object__find_map_by_name(obj, "live_frames");
 	prog = bpf_object__find_program_by_name(obj, "live_gen");
-	if (!frames || !prog || bpf_map__set_max_entries(frames, n))
+	if (!frames || !prog || bpf_map__set_max_entries(frames, m))
 		die("generator object");
 	{
 		struct bpf_map *ro = bpf_object__find_map_by_name(obj, ".rodata");
 		/* live_cfg: nframes, ifindex, tcp_off (new ISN every pass: SYNs of new connections) */
-		uint32_t cfg[4] = { n, ifindex, kind == LIVE_SYN_ALLOWED ? (family == 4 ? 34 : 54) : 0, 0 };
+		uint32_t cfg[4] = { m, ifindex, kind == LIVE_SYN_ALLOWED ? (family == 4 ? 34 : 54) : 0, 0 };
 
 		if (!ro || bpf_map__set_initial_value(ro, cfg, sizeof(cfg)))
 			die("generator .rodata");
@@ -144,13 +152,13 @@ static int cmd_gen(char **a)
 		die("loading the generator");
 
 	/* the flows in random order (Fisher-Yates, a fixed xorshift) */
-	order = malloc(n * sizeof(*order));
+	order = malloc(m * sizeof(*order));
 	frame = calloc(1, 80);
 	if (!order || !frame)
 		die("malloc");
-	for (uint32_t i = 0; i < n; i++)
-		order[i] = i;
-	for (uint32_t i = n - 1; i > 0; i--) {
+	for (uint32_t i = 0; i < m; i++)
+		order[i] = share + i * parts;
+	for (uint32_t i = m - 1; i > 0; i--) {
 		uint32_t j, tmp;
 
 		x ^= x << 13;
@@ -161,7 +169,7 @@ static int cmd_gen(char **a)
 		order[i] = order[j];
 		order[j] = tmp;
 	}
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < m; i++) {
 		kind_frame(frame, 80, dmac, order[i], family, kind);
 		if (bpf_map_update_elem(bpf_map__fd(frames), &i, frame, BPF_ANY))
 			die("frame table");
@@ -369,7 +377,7 @@ int main(int argc, char **argv)
 		int nargs, optional;   /* arguments, of which the last `optional` may be left out */
 		int (*fn)(char **a);
 	} cmds[] = {
-		{ "gen", 7, 0, cmd_gen },
+		{ "gen", 8, 1, cmd_gen },
 		{ "attach", 4, 1, cmd_attach },
 		{ "handshake", 3, 0, cmd_handshake },
 		{ "ct", 2, 0, cmd_ct },
