@@ -5,9 +5,10 @@
  *   live gen OBJ IFACE DSTMAC FAMILY KIND NFLOWS SECONDS [K/N]
  *       send KIND frames (unlisted|established|allowed) of NFLOWS flows in
  *       random order into IFACE for SECONDS, by BPF_PROG_RUN with live
- *       frames; prints "sent N ns T". K/N: only share K of N, the flows
- *       i with i % N == K (one generator per CPU, each flow on one CPU as
- *       a NIC's RSS keeps it on one queue)
+ *       frames; prints "sent N ns T flows M sum S" (M flows sent, S the
+ *       sum of their numbers). K/N: only share K of N, the flows i with
+ *       i % N == K (one generator per CPU, each flow on one CPU as a
+ *       NIC's RSS keeps it on one queue)
  *   live attach OBJ IFACE PROG [FLOWS]
  *       attach program PROG of OBJ (native XDP): a bare receiver
  *       (live_drop, live_pass) or a candidate flow table
@@ -118,7 +119,7 @@ static int cmd_gen(char **a)
 	struct bpf_program *prog;
 	struct bpf_map *frames;
 	uint8_t *frame;
-	uint64_t sent = 0, t0, t1;
+	uint64_t sent = 0, t0, t1, sum = 0;
 
 	if (!ifindex)
 		die(iface);
@@ -156,8 +157,10 @@ static int cmd_gen(char **a)
 	frame = calloc(1, 80);
 	if (!order || !frame)
 		die("malloc");
-	for (uint32_t i = 0; i < m; i++)
+	for (uint32_t i = 0; i < m; i++) {
 		order[i] = share + i * parts;
+		sum += order[i];
+	}
 	for (uint32_t i = m - 1; i > 0; i--) {
 		uint32_t j, tmp;
 
@@ -186,7 +189,8 @@ static int cmd_gen(char **a)
 		sent += o.repeat;
 		t1 = now_ns();
 	} while (t1 - t0 < seconds * 1e9);
-	printf("sent %llu ns %llu\n", (unsigned long long)sent, (unsigned long long)(t1 - t0));
+	printf("sent %llu ns %llu flows %u sum %llu\n", (unsigned long long)sent, (unsigned long long)(t1 - t0), m,
+	       (unsigned long long)sum);
 	free(order);
 	free(frame);
 	bpf_object__close(obj);
