@@ -33,8 +33,8 @@ fi
 
 # The scaling run's generators share the flows out: two shares of an odd
 # number of flows hold each flow once (their counts and the sums of their
-# flows' numbers add up to the whole, and neither holds one more than the
-# other's count plus one).
+# flows' numbers add up to the whole's, and their counts differ by at
+# most one).
 share() {
 	ts_nsexec "$gns" "$BUILD/bench/live" gen "$BUILD/bpf/bench_live_gen.bpf.o" lvS 02:00:00:00:00:01 4 \
 		established 8191 0.05 "$1" 2>&1
