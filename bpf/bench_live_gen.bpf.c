@@ -31,9 +31,10 @@ struct {
 } live_pos SEC(".maps");
 
 /* Set by the generator before load: the only .rodata, at offset 0.
- * tcp_off != 0: each pass over the table adds the pass number to the TCP
- * sequence number (checksum updated), so a SYN of a flow is a new
- * connection attempt (another ISN) every time it comes round. */
+ * tcp_off != 0: each pass over the table adds the pass number to the
+ * initiator's sequence numbers (checksum updated), so each time a flow
+ * comes round its SYN is a new connection attempt (another ISN), and the
+ * rest of that connection's handshake follows it. */
 const volatile struct {
 	__u32 nframes;
 	__u32 ifindex;
@@ -41,7 +42,9 @@ const volatile struct {
 	__u32 pad;
 } live_cfg = { 1, 0, 0, 0 };
 
-/* Per CPU: passes over the table so far. */
+/* Per CPU: passes over the table so far, from a base the generator sets
+ * (another each window: a window's first pass is not its predecessor's
+ * again). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -60,15 +63,18 @@ static __always_inline __u16 csum_replace16(__u16 check, __u16 o, __u16 n)
 	return ~s;
 }
 
-/* Add `add` to the TCP sequence number at l4 (host order arithmetic on
- * the big-endian field), keeping the checksum right. */
+/* Add `add` to the initiator's sequence number in the TCP header at tcp
+ * (host order arithmetic on the big-endian field), keeping the checksum
+ * right: the sequence number of a segment from the initiator, the
+ * acknowledgment of a SYN-ACK (the responder's ISN stays). */
 static __always_inline void bump_seq(__u8 *tcp, void *end, __u32 add)
 {
-	__u16 *w = (__u16 *)(tcp + 4), *ck = (__u16 *)(tcp + 16);
+	__u16 *w, *ck = (__u16 *)(tcp + 16);
 	__u32 old, seq;
 
 	if ((void *)(tcp + 20) > end)
 		return;
+	w = (__u16 *)(tcp + ((tcp[13] & 0x12) == 0x12 ? 8 : 4));   /* SYN|ACK: the ack field */
 	old = (__u32)__builtin_bswap16(w[0]) << 16 | __builtin_bswap16(w[1]);
 	seq = old + add;
 	/* the checksum field is big-endian like the words: work in that order */

@@ -6,8 +6,11 @@
 # for either family), and in the drop scenario to see them left out.
 # bench-live fails a window whose receiver did not count every frame sent
 # itself (turnstile: its reason counters; a candidate: its passes, so a
-# frame of a flow it did not pass is a failure); the table must then hold
-# each receiver where it ran. Then the scaling run's generators, each with
+# frame of a flow it did not pass is a failure; in the whole-connection
+# scenario, every frame must also have left through the gateway's sink:
+# a handshake segment turnstile or conntrack refused is a failure); the
+# table must then hold each receiver where it ran, and no stateless peer
+# in the whole-connection scenario. Then the scaling run's generators, each with
 # its share of the flows, alone and in one window on two CPUs. Two
 # invocations for the first part, so that make test keeps
 # within its time on a slower host: the candidates in every scenario and
@@ -18,14 +21,17 @@ cd "$TS_ROOT" || exit 1
 [ -x "$BUILD/bench/live" ] || { ts_skip bench_live "$BUILD/bench/live not built"; ts_exit; }
 
 cands="cand-hash cand-lru cand-pool cand-pool-fit cand-two cand-dense cand-spill cand-direct cand-direct-min"
-# live OUT FAMILIES SCENARIOS RECEIVERS; CPU 0: there on any host
+# live OUT FAMILIES SCENARIOS RECEIVERS (whole connections in IPv4 only:
+# make test's time); CPU 0: there on any host
 # (bench-live's default, 1, leaves CPU 0 to the rest)
 live() {
 	TS_LIVE_OUT=$1 TS_LIVE_RUNS=1 TS_LIVE_SECONDS=0.3 TS_LIVE_STATS_SECONDS=0.2 TS_LIVE_CPU=0 \
 		TS_LIVE_FAMILIES="$2" TS_LIVE_SCENARIOS="$3" TS_LIVE_RECEIVERS="$4" \
 		selftests/bench/live/run >>"$TS_TMP/run.log" 2>&1
 }
-if live "$TS_TMP/ts" "4 6" "drop-10p est-8k new-8k" turnstile && live "$TS_TMP/cand" 4 "drop-10p est-8k" "$cands"; then
+if live "$TS_TMP/ts" "4 6" "drop-10p est-8k new-8k" turnstile &&
+	live "$TS_TMP/conn" 4 conn-8k "turnstile nft-inet xdp-filter nft-netdev" &&
+	live "$TS_TMP/cand" 4 "drop-10p est-8k" "$cands"; then
 	ts_pass bench_live_counters_agree
 else
 	ts_fail bench_live_counters_agree "$(grep -v '^ ' "$TS_TMP/run.log" | tail -5 | tr '\n' ' ')"
@@ -73,9 +79,12 @@ rows() {
 		done
 	done
 }
-missing="$(rows "$TS_TMP/ts" "4 6" "drop-10p est-8k new-8k" turnstile)$(rows "$TS_TMP/cand" 4 est-8k "$cands")"
-# the candidates have no policy: bench-live runs none in a drop scenario
-unexpected=$(grep -o '| drop-[^|]* | v4 | cand-[^ ]* |' "$TS_TMP/cand/table.txt" 2>/dev/null | tr '\n' ' ')
+missing="$(rows "$TS_TMP/ts" "4 6" "drop-10p est-8k new-8k" turnstile)$(rows "$TS_TMP/conn" 4 conn-8k "turnstile nft-inet")"
+missing="$missing$(rows "$TS_TMP/cand" 4 est-8k "$cands")"
+# the candidates have no policy: bench-live runs none in a drop scenario;
+# nor a stateless peer, which answers no handshake, through whole connections
+unexpected=$(grep -o -e '| drop-[^|]* | v4 | cand-[^ ]* |' -e '| conn-[^|]* | v4 | \(xdp-filter\|nft-netdev\) |' \
+	"$TS_TMP/cand/table.txt" "$TS_TMP/conn/table.txt" 2>/dev/null | tr '\n' ' ')
 if [ -z "$missing$unexpected" ]; then
 	ts_pass bench_live_table_rows
 else

@@ -33,6 +33,31 @@ void live_reverse(const struct live_tuple *t, struct live_tuple *r)
 	r->dport = t->sport;
 }
 
+void live_conn_segment(uint32_t i, int family, enum live_segment seg, struct live_tuple *t,
+		       uint8_t *flags, uint32_t *seq, uint32_t *ack)
+{
+	struct live_tuple c;
+	uint32_t isn = LIVE_CLIENT_ISN + i;
+
+	live_flow(i, family, LIVE_CONNECTIONS, &c);
+	*t = c;
+	switch (seg) {
+	case LIVE_SEG_SYN:
+		*flags = LIVE_SYN, *seq = isn, *ack = 0;
+		break;
+	case LIVE_SEG_SYN_ACK:
+		live_reverse(&c, t);
+		*flags = LIVE_SYN | LIVE_ACK, *seq = LIVE_SERVER_ISN, *ack = isn + 1;
+		break;
+	case LIVE_SEG_ACK:
+		*flags = LIVE_ACK, *seq = isn + 1, *ack = LIVE_SERVER_ISN + 1;
+		break;
+	default:
+		*flags = LIVE_RST, *seq = isn + 1, *ack = 0;
+		break;
+	}
+}
+
 size_t live_frame_len(int family)
 {
 	return family == 4 ? 64 : 80;

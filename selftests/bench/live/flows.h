@@ -24,7 +24,13 @@ enum live_kind {
 	LIVE_SYN_UNLISTED,   /* SYNs from unlisted sources to the server: dropped */
 	LIVE_ESTABLISHED,    /* data segments (ACK|PSH) of the clients' open flows */
 	LIVE_SYN_ALLOWED,    /* SYNs of new connections from the clients */
+	LIVE_CONNECTIONS,    /* whole connections of the clients: SYN, SYN-ACK, ACK, RST */
 };
+
+/* A connection's segments in the order they are sent: the handshake
+ * (live handshake, LIVE_CONNECTIONS), then the client's RST
+ * (LIVE_CONNECTIONS), which ends it. */
+enum live_segment { LIVE_SEG_SYN, LIVE_SEG_SYN_ACK, LIVE_SEG_ACK, LIVE_SEG_RST, LIVE_CONN_SEGMENTS };
 
 struct live_tuple {
 	int family;          /* 4 or 6 */
@@ -36,6 +42,11 @@ struct live_tuple {
 void live_flow(uint32_t i, int family, enum live_kind kind, struct live_tuple *t);
 /* The same flow seen from the other side. */
 void live_reverse(const struct live_tuple *t, struct live_tuple *r);
+/* Segment `seg` of the clients' connection on flow i (ISN LIVE_CLIENT_ISN
+ * + i, the server's LIVE_SERVER_ISN): its tuple (the SYN-ACK's from the
+ * server), flags, sequence and acknowledgment numbers. */
+void live_conn_segment(uint32_t i, int family, enum live_segment seg, struct live_tuple *t,
+		       uint8_t *flags, uint32_t *seq, uint32_t *ack);
 
 /* An Ethernet frame of t with TCP flags/seq/ack, checksums right, padded
  * to `len` bytes (64 for IPv4, 80 for IPv6). Returns len. */

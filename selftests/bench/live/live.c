@@ -3,8 +3,9 @@
  * live - make bench-live's tool (selftests/bench/live/run drives it):
  *
  *   live gen OBJ IFACE DSTMAC FAMILY KIND NFLOWS SECONDS [K/N]
- *       send KIND frames (unlisted|established|allowed) of NFLOWS flows in
- *       random order into IFACE for SECONDS, by BPF_PROG_RUN with live
+ *       send KIND frames (unlisted|established|allowed|connections) of
+ *       NFLOWS flows in random order into IFACE for SECONDS (connections:
+ *       each flow's SYN, SYN-ACK, ACK and RST), by BPF_PROG_RUN with live
  *       frames; prints "sent N ns T flows M sum S" (M flows sent, S the
  *       sum of their numbers). K/N: only share K of N, the flows i with
  *       i % N == K (one generator per CPU, each flow on one CPU as a
@@ -63,6 +64,8 @@ static enum live_kind kind_of(const char *s)
 		return LIVE_ESTABLISHED;
 	if (!strcmp(s, "allowed"))
 		return LIVE_SYN_ALLOWED;
+	if (!strcmp(s, "connections"))
+		return LIVE_CONNECTIONS;
 	fprintf(stderr, "live: unknown kind %s\n", s);
 	exit(2);
 }
@@ -89,18 +92,59 @@ static int family_arg(const char *s)
 	return f;
 }
 
-/* The frame of flow i as the generator sends it. */
-static void kind_frame(uint8_t *b, size_t len, const uint8_t dmac[6], uint32_t i, int family,
-		       enum live_kind kind)
+/* Flows a block of whole connections (LIVE_CONNECTIONS) holds: the
+ * table sends each block's SYNs, then their SYN-ACKs, their ACKs and their
+ * RSTs, so a connection's segments come in order with others' between
+ * them, as on a gateway, and a whole table pass leaves none half done. */
+#define LIVE_CONN_BLOCK 64u
+
+/* Frames in the table of m flows of `kind`. */
+static uint32_t table_frames(enum live_kind kind, uint32_t m)
+{
+	return kind == LIVE_CONNECTIONS ? m * LIVE_CONN_SEGMENTS : m;
+}
+
+/* Frame k of the table of m flows, order[0..m), as the generator sends it. */
+static void table_frame(uint8_t *b, size_t len, const uint8_t dmac[6], const uint32_t *order, uint32_t m,
+			uint32_t k, int family, enum live_kind kind)
 {
 	struct live_tuple t;
+	uint32_t first, n, seq, ack;
+	uint8_t flags;
 
-	live_flow(i, family, kind, &t);
+	if (kind == LIVE_CONNECTIONS) {
+		first = k / (LIVE_CONN_BLOCK * LIVE_CONN_SEGMENTS) * LIVE_CONN_BLOCK;   /* k's block */
+		n = m - first < LIVE_CONN_BLOCK ? m - first : LIVE_CONN_BLOCK;        /* its flows */
+		k -= first * LIVE_CONN_SEGMENTS;
+		live_conn_segment(order[first + k % n], family, k / n, &t, &flags, &seq, &ack);
+		live_frame(b, len, dmac, &t, flags, seq, ack);
+		return;
+	}
+	live_flow(order[k], family, kind, &t);
 	if (kind == LIVE_ESTABLISHED)
-		live_frame(b, len, dmac, &t, LIVE_ACK | LIVE_PSH, LIVE_CLIENT_ISN + i + 1,
+		live_frame(b, len, dmac, &t, LIVE_ACK | LIVE_PSH, LIVE_CLIENT_ISN + order[k] + 1,
 			   LIVE_SERVER_ISN + 1);
 	else
-		live_frame(b, len, dmac, &t, LIVE_SYN, LIVE_CLIENT_ISN + i, 0);
+		live_frame(b, len, dmac, &t, LIVE_SYN, LIVE_CLIENT_ISN + order[k], 0);
+}
+
+/* The generator's pass counter on every CPU from `base`: another each
+ * window, so that a window's first pass does not repeat the ISNs of the
+ * last window's. */
+static void set_pass_base(struct bpf_object *obj, uint32_t base)
+{
+	struct bpf_map *pass = bpf_object__find_map_by_name(obj, "live_pass");
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *v = calloc(ncpu > 0 ? ncpu : 1, sizeof(*v));   /* per-CPU values, 8 bytes apart */
+	uint32_t zero = 0;
+
+	if (!pass || ncpu <= 0 || !v)
+		die("the generator's live_pass");
+	for (int c = 0; c < ncpu; c++)
+		v[c] = base;
+	if (bpf_map_update_elem(bpf_map__fd(pass), &zero, v, BPF_ANY))
+		die("the generator's live_pass");
+	free(v);
 }
 
 static int cmd_gen(char **a)
@@ -108,7 +152,7 @@ static int cmd_gen(char **a)
 	const char *obj_path = a[0], *iface = a[1];
 	int family = family_arg(a[3]);
 	enum live_kind kind = kind_of(a[4]);
-	uint32_t n = flows_arg(a[5]), share = 0, parts = 1, m;
+	uint32_t n = flows_arg(a[5]), share = 0, parts = 1, m, nframes;
 	double seconds = atof(a[6]);
 	char tail;
 	unsigned mac[6];
@@ -134,23 +178,26 @@ static int cmd_gen(char **a)
 		return 2;
 	}
 	m = (n - share + parts - 1) / parts;   /* flows share, share + parts, ... below n */
+	nframes = table_frames(kind, m);
 	obj = bpf_object__open_file(obj_path, NULL);
 	if (!obj)
 		die(obj_path);
 	frames = bpf_object__find_map_by_name(obj, "live_frames");
 	prog = bpf_object__find_program_by_name(obj, "live_gen");
-	if (!frames || !prog || bpf_map__set_max_entries(frames, m))
+	if (!frames || !prog || bpf_map__set_max_entries(frames, nframes))
 		die("generator object");
 	{
 		struct bpf_map *ro = bpf_object__find_map_by_name(obj, ".rodata");
-		/* live_cfg: nframes, ifindex, tcp_off (new ISN every pass: SYNs of new connections) */
-		uint32_t cfg[4] = { m, ifindex, kind == LIVE_SYN_ALLOWED ? (family == 4 ? 34 : 54) : 0, 0 };
+		/* live_cfg: nframes, ifindex, tcp_off (new ISN every pass: new connections) */
+		bool fresh = kind == LIVE_SYN_ALLOWED || kind == LIVE_CONNECTIONS;
+		uint32_t cfg[4] = { nframes, ifindex, fresh ? (family == 4 ? 34 : 54) : 0, 0 };
 
 		if (!ro || bpf_map__set_initial_value(ro, cfg, sizeof(cfg)))
 			die("generator .rodata");
 	}
 	if (bpf_object__load(obj))
 		die("loading the generator");
+	set_pass_base(obj, (uint32_t)(now_ns() / 1000));
 
 	/* the flows in random order (Fisher-Yates, a fixed xorshift) */
 	order = malloc(m * sizeof(*order));
@@ -172,12 +219,12 @@ static int cmd_gen(char **a)
 		order[i] = order[j];
 		order[j] = tmp;
 	}
-	for (uint32_t i = 0; i < m; i++) {
-		kind_frame(frame, 80, dmac, order[i], family, kind);
-		if (bpf_map_update_elem(bpf_map__fd(frames), &i, frame, BPF_ANY))
+	for (uint32_t k = 0; k < nframes; k++) {
+		table_frame(frame, 80, dmac, order, m, k, family, kind);
+		if (bpf_map_update_elem(bpf_map__fd(frames), &k, frame, BPF_ANY))
 			die("frame table");
 	}
-	kind_frame(frame, 80, dmac, order[0], family, kind);
+	table_frame(frame, 80, dmac, order, m, 0, family, kind);
 
 	t0 = now_ns();
 	do {
@@ -270,16 +317,15 @@ static int cmd_handshake(char **a)
 
 	if (fd < 0)
 		die("program id");
-	for (uint32_t i = 0; i < n; i++) {
-		struct live_tuple t, r;
-		uint32_t isn = LIVE_CLIENT_ISN + i;
+	for (uint32_t i = 0; i < n; i++)
+		for (enum live_segment seg = LIVE_SEG_SYN; seg <= LIVE_SEG_ACK; seg++) {
+			struct live_tuple t;
+			uint32_t seq, ack;
+			uint8_t flags;
 
-		live_flow(i, family, LIVE_ESTABLISHED, &t);
-		live_reverse(&t, &r);
-		bad += run_frame(fd, &t, LIVE_SYN, isn, 0) != XDP_PASS;
-		bad += run_frame(fd, &r, LIVE_SYN | LIVE_ACK, LIVE_SERVER_ISN, isn + 1) != XDP_PASS;
-		bad += run_frame(fd, &t, LIVE_ACK, isn + 1, LIVE_SERVER_ISN + 1) != XDP_PASS;
-	}
+			live_conn_segment(i, family, seg, &t, &flags, &seq, &ack);
+			bad += run_frame(fd, &t, flags, seq, ack) != XDP_PASS;
+		}
 	if (bad) {
 		fprintf(stderr, "live: %u handshake segments not passed\n", bad);
 		return 1;
