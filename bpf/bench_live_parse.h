@@ -28,10 +28,10 @@ struct live_pkt {
 	__u8 family;   /* 4 or 6 */
 };
 
-/* True when the frame is Ethernet/IPv4 or IPv6/TCP; then counted. */
-static __always_inline bool live_parse_count(struct xdp_md *ctx, struct live_pkt *p)
+/* True when the frame at data..end is Ethernet/IPv4 or IPv6/TCP; then
+ * counted. */
+static __always_inline bool live_parse_count_at(void *data, void *end, struct live_pkt *p)
 {
-	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	__u8 *l3 = (__u8 *)(eth + 1), *tcp;
 	__u32 zero = 0;
@@ -62,6 +62,11 @@ static __always_inline bool live_parse_count(struct xdp_md *ctx, struct live_pkt
 	p->l3 = l3;
 	p->tcp = tcp;
 	return true;
+}
+
+static __always_inline bool live_parse_count(struct xdp_md *ctx, struct live_pkt *p)
+{
+	return live_parse_count_at((void *)(long)ctx->data, (void *)(long)ctx->data_end, p);
 }
 
 #endif /* TS_BPF_BENCH_LIVE_PARSE_H */

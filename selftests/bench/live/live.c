@@ -16,6 +16,9 @@
  *       (bpf/bench_live_cand.bpf.c); prints its id. FLOWS: the
  *       candidates' index sized for that many flows (at half load), not
  *       for their capacity
+ *   live sink OBJ IFACE PROG
+ *       attach tc program PROG of OBJ (live_sink) to IFACE's egress;
+ *       prints its id
  *   live handshake PROG_ID FAMILY NFLOWS
  *       open the clients' NFLOWS flows through an XDP program by real
  *       handshakes (SYN, SYN-ACK, ACK by PROG_TEST_RUN; each must pass)
@@ -297,6 +300,41 @@ static int cmd_attach(char **a)
 	return 0;
 }
 
+static int cmd_sink(char **a)
+{
+	uint32_t ifindex = if_nametoindex(a[1]);
+	struct bpf_object *obj = bpf_object__open_file(a[0], NULL);
+	struct bpf_program *p, *other;
+	struct bpf_prog_info info = {};
+	uint32_t ilen = sizeof(info);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts);
+	int err;
+
+	if (!ifindex || !obj || !(p = bpf_object__find_program_by_name(obj, a[2])))
+		die("sink");
+	bpf_object__for_each_program(other, obj)
+		if (other != p)
+			bpf_program__set_autoload(other, false);
+	if (bpf_object__load(obj))
+		die("loading the sink");
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		errno = -err;
+		die("the sink's clsact");
+	}
+	opts.prog_fd = bpf_program__fd(p);
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		errno = -err;
+		die("attaching the sink");
+	}
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &ilen))
+		die("prog info");
+	printf("%u\n", info.id);
+	return 0;
+}
+
 /* One PROG_TEST_RUN of one frame: the verdict. */
 static uint32_t run_frame(int fd, const struct live_tuple *t, uint8_t flags, uint32_t seq, uint32_t ack)
 {
@@ -429,6 +467,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "gen", 8, 1, cmd_gen },
 		{ "attach", 4, 1, cmd_attach },
+		{ "sink", 3, 0, cmd_sink },
 		{ "handshake", 3, 0, cmd_handshake },
 		{ "ct", 2, 0, cmd_ct },
 		{ "xdp-filter", 3, 0, cmd_xdp_filter },
