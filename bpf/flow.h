@@ -165,15 +165,19 @@ static __always_inline void settle_note(struct ts_pkt *p, const struct ts_config
  * -ENOSPC: the table is at its capacity (table_used) or neither bucket has
  * room (a free slot, fewer than TS_TAG_DUPS slots of this tag), and no
  * entry there has expired; -EAGAIN: another CPU took the chosen slot, or
- * published the tag, at the same instant (the insert fails closed: a
- * retransmission repairs it). With `evict` (half-open) an entry of the key's
+ * published the tag, at the same instant (flow_insert tries once more,
+ * `again`; lost again, the insert fails closed: a retransmission repairs
+ * it). With `evict` (half-open) an entry of the key's
  * buckets is replaced instead (of a bucket near, when the key's are both
  * empty: evict_near): a SYN flood churns half-open state, never established flows. A
  * new entry takes its home slot when that is free, else goes to the
- * emptier bucket; its slot comes from the tags, so the verifier walks the
- * rest once, not once per slot.
+ * emptier bucket's first free slot; `again`, its last: the slot another
+ * CPU took a moment ago still looks free in the tags until that CPU
+ * publishes, and two inserters into one bucket choose alike. Its slot
+ * comes from the tags, so the verifier walks the rest once, not once per
+ * slot.
  */
-static __always_inline long flow_insert_into(void *map, enum ts_table t, bool evict,
+static __always_inline long flow_insert_into(void *map, enum ts_table t, bool evict, bool again,
 					     const struct ts_config *cfg, const struct ts_slot_cfg *sc,
 					     __u64 now, struct ts_pkt *p, const struct ts_flow_val *v)
 {
@@ -206,12 +210,12 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 	free1 = ts_tags_free_for(tags1, byte);
 	if ((free0 | free1) && table_used(fill, t) < cfg->capacity[t]) {
 		__u32 home = ts_home_slot(h);
-		bool home_free = free0 & TS_BYTES_80 & ts_tag_bits(home);
+		bool home_free = !again && (free0 & TS_BYTES_80 & ts_tag_bits(home));
 
 		/* the key's home slot when free (a find reads it first), else
-		 * the emptier bucket's first free slot */
+		 * the emptier bucket's first free slot (again: its last) */
 		sb = !home_free && ts_tags_count(free1) > ts_tags_count(free0);
-		j = home_free ? home : ts_tags_first(sb ? free1 : free0);
+		j = home_free ? home : again ? ts_tags_last(sb ? free1 : free0) : ts_tags_first(sb ? free1 : free0);
 		grow = true;
 	} else {
 		/* reuse an expired entry of a bucket with room for the tag */
@@ -342,7 +346,7 @@ __noinline int ts_flow_settle(const struct ts_pkt *p)
  * entry), else into ts_flows; a race lost in the small table fails
  * closed, as in one table, rather than put the flow behind it for good.
  * The key is the packet's (p->key, p->key_hash); a packet inserts once. */
-__noinline int ts_flow_put(struct ts_pkt *p, const struct ts_flow_val *v, __u32 slot, __u32 half)
+__noinline int ts_flow_put(struct ts_pkt *p, const struct ts_flow_val *v, __u32 slot, __u32 half, __u32 again)
 {
 	__u32 zero = 0;
 	const struct ts_config *cfg = bpf_map_lookup_elem(&ts_config, &zero);
@@ -353,21 +357,30 @@ __noinline int ts_flow_put(struct ts_pkt *p, const struct ts_flow_val *v, __u32 
 	if (!p || !v || !cfg || !sc)
 		return -ENOSPC;
 	if (half)
-		return flow_insert_into(&ts_halfopen, TS_TBL_HALFOPEN, true, cfg, sc, now, p, v);
-	err = flow_insert_into(&ts_flows_small, TS_TBL_FLOWS_SMALL, false, cfg, sc, now, p, v);
+		return flow_insert_into(&ts_halfopen, TS_TBL_HALFOPEN, true, again, cfg, sc, now, p, v);
+	err = flow_insert_into(&ts_flows_small, TS_TBL_FLOWS_SMALL, false, again, cfg, sc, now, p, v);
 	if (err != -ENOSPC)
 		return err;
-	return flow_insert_into(&ts_flows, TS_TBL_FLOWS, false, cfg, sc, now, p, v);
+	return flow_insert_into(&ts_flows, TS_TBL_FLOWS, false, again, cfg, sc, now, p, v);
 }
 
 /* Insert the packet's flow (ts_flow_put), then settle it: the settle is
  * called from the caller's frame, not the insert's, so the call chain's
- * stack stays within its 512 bytes. */
+ * stack stays within its 512 bytes. An insert that lost its slot (or its
+ * tag) to another CPU at the same instant is tried once more, on the
+ * buckets as they are then, from the other end of the free slots (see
+ * flow_insert_into): another flow taking the same free slot is no reason
+ * to refuse this one. Two CPUs inserting different flows into
+ * one bucket did lose a few frames in a million on live traffic
+ * (bench-live's whole connections on two CPUs, 2026-12-05); a second
+ * loss in a row needs a third writer in the same instant. */
 static __always_inline long flow_insert(const struct ts_run *r, struct ts_pkt *p, const struct ts_flow_val *v,
 					bool half)
 {
-	long err = ts_flow_put(p, v, r->slot, half);
+	long err = ts_flow_put(p, v, r->slot, half, false);
 
+	if (err == -EAGAIN)
+		err = ts_flow_put(p, v, r->slot, half, true);
 	if (!err)
 		ts_flow_settle(p);
 	return err;
