@@ -171,11 +171,11 @@ static __always_inline void settle_note(struct ts_pkt *p, const struct ts_config
  * buckets is replaced instead (of a bucket near, when the key's are both
  * empty: evict_near): a SYN flood churns half-open state, never established flows. A
  * new entry takes its home slot when that is free, else goes to the
- * emptier bucket's first free slot; `again`, its last: the slot another
- * CPU took a moment ago still looks free in the tags until that CPU
- * publishes, and two inserters into one bucket choose alike. Its slot
- * comes from the tags, so the verifier walks the rest once, not once per
- * slot.
+ * emptier bucket's first free slot; `again`, any free slot but that one,
+ * the last of the emptier bucket's: the slot another CPU took a moment
+ * ago still looks free in the tags until that CPU publishes, and the
+ * same choice would lose again. Its slot comes from the tags, so the
+ * verifier walks the rest once, not once per slot.
  */
 static __always_inline long flow_insert_into(void *map, enum ts_table t, bool evict, bool again,
 					     const struct ts_config *cfg, const struct ts_slot_cfg *sc,
@@ -210,12 +210,25 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 	free1 = ts_tags_free_for(tags1, byte);
 	if ((free0 | free1) && table_used(fill, t) < cfg->capacity[t]) {
 		__u32 home = ts_home_slot(h);
-		bool home_free = !again && (free0 & TS_BYTES_80 & ts_tag_bits(home));
+		bool home_free = free0 & TS_BYTES_80 & ts_tag_bits(home);
 
 		/* the key's home slot when free (a find reads it first), else
-		 * the emptier bucket's first free slot (again: its last) */
+		 * the emptier bucket's first free slot */
 		sb = !home_free && ts_tags_count(free1) > ts_tags_count(free0);
-		j = home_free ? home : again ? ts_tags_last(sb ? free1 : free0) : ts_tags_first(sb ? free1 : free0);
+		j = home_free ? home : ts_tags_first(sb ? free1 : free0);
+		if (again) {
+			/* that is the slot lost a moment ago, unless its winner
+			 * has published since (then it is not free): another,
+			 * from the other end of the emptier bucket's */
+			if (sb)
+				free1 &= ~ts_tag_bits(j);
+			else
+				free0 &= ~ts_tag_bits(j);
+			if (!(free0 | free1))
+				return -EAGAIN;
+			sb = ts_tags_count(free1) > ts_tags_count(free0);
+			j = ts_tags_last(sb ? free1 : free0);
+		}
 		grow = true;
 	} else {
 		/* reuse an expired entry of a bucket with room for the tag */
@@ -368,9 +381,9 @@ __noinline int ts_flow_put(struct ts_pkt *p, const struct ts_flow_val *v, __u32 
  * called from the caller's frame, not the insert's, so the call chain's
  * stack stays within its 512 bytes. An insert that lost its slot (or its
  * tag) to another CPU at the same instant is tried once more, on the
- * buckets as they are then, from the other end of the free slots (see
- * flow_insert_into): another flow taking the same free slot is no reason
- * to refuse this one. Two CPUs inserting different flows into
+ * buckets as they are then, in another free slot than the one it would
+ * choose first (see flow_insert_into): another flow taking the same free
+ * slot is no reason to refuse this one. Two CPUs inserting different flows into
  * one bucket did lose a few frames in a million on live traffic
  * (bench-live's whole connections on two CPUs, 2026-12-05); a second
  * loss in a row needs a third writer in the same instant. */
