@@ -383,10 +383,11 @@ __noinline int ts_flow_put(struct ts_pkt *p, const struct ts_flow_val *v, __u32 
  * tag) to another CPU at the same instant is tried once more, on the
  * buckets as they are then, in another free slot than the one it would
  * choose first (see flow_insert_into): another flow taking the same free
- * slot is no reason to refuse this one. Two CPUs inserting different flows into
- * one bucket did lose a few frames in a million on live traffic
- * (bench-live's whole connections on two CPUs, 2026-12-05); a second
- * loss in a row needs a third writer in the same instant. */
+ * slot is no reason to refuse this one. Two CPUs inserting different
+ * flows into one bucket did lose a few frames in a million on live
+ * traffic (bench-live's whole connections on two CPUs, 2026-12-05); a
+ * second loss in a row needs another writer to take the second slot too,
+ * in the same instant. */
 static __always_inline long flow_insert(const struct ts_run *r, struct ts_pkt *p, const struct ts_flow_val *v,
 					bool half)
 {

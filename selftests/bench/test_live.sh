@@ -60,7 +60,7 @@ fi
 # flows; their frames must add up to what the receiver counted, and
 # through whole connections each must have been passed: two CPUs that
 # insert different flows into one bucket at the same instant must not
-# refuse either (before 2026-12-05 the loser of the slot's
+# refuse either (before 3a5f0b4 and 5f861f7 the loser of the slot's
 # compare-and-swap was dropped, a few frames in a million here, counted
 # as a full table; a window of a second sees millions).
 if ! taskset -c 1 true 2>/dev/null; then
