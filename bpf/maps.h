@@ -151,10 +151,13 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "keys are built as lit
 static const __u32 ts_key_zero = 0;
 
 /* Per CPU: the coarse clock as last read and the jiffy it was read in
- * (run.h, ts_now). A cache, not state: not pinned, not in the ABI. */
+ * (run.h, ts_now). A cache, not state: not pinned, not in the ABI. And
+ * the word pass.h's full barriers write (pass_fence), in this line that
+ * every packet reads: a CPU's own, in its cache. */
 struct ts_clock {
 	__u64 jiffies;
 	__u64 now_ns;
+	__u64 fence;
 };
 
 struct {
