@@ -74,7 +74,10 @@ static __always_inline void bump_seq(__u8 *tcp, void *end, __u32 add)
 
 	if ((void *)(tcp + 20) > end)
 		return;
-	w = (__u16 *)(tcp + ((tcp[13] & 0x12) == 0x12 ? 8 : 4));   /* SYN|ACK: the ack field */
+	if ((tcp[13] & 0x12) == 0x12)   /* SYN|ACK: the ack field */
+		w = (__u16 *)(tcp + 8);
+	else
+		w = (__u16 *)(tcp + 4);
 	old = (__u32)__builtin_bswap16(w[0]) << 16 | __builtin_bswap16(w[1]);
 	seq = old + add;
 	/* the checksum field is big-endian like the words: work in that order */
@@ -90,13 +93,14 @@ int live_gen(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u64 *out = data;
 	struct live_frame *f;
-	__u32 zero = 0, *pos, *pass, i;
+	__u32 zero = 0, *pos, *pass, i, this_pass;
 
 	pos = bpf_map_lookup_elem(&live_pos, &zero);
 	pass = bpf_map_lookup_elem(&live_pass, &zero);
 	if (!pos || !pass)
 		return XDP_ABORTED;
 	i = *pos;
+	this_pass = *pass;   /* the table's last frame too: the next pass starts after it */
 	*pos = i + 1 < live_cfg.nframes ? i + 1 : 0;
 	if (!*pos)
 		*pass += 1;
@@ -110,7 +114,7 @@ int live_gen(struct xdp_md *ctx)
 		out[k] = f->w[k];
 	}
 	if (live_cfg.tcp_off && live_cfg.tcp_off <= 64)
-		bump_seq((__u8 *)data + live_cfg.tcp_off, end, *pass);
+		bump_seq((__u8 *)data + live_cfg.tcp_off, end, this_pass);
 	return bpf_redirect(live_cfg.ifindex, 0);
 }
 

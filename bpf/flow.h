@@ -159,6 +159,16 @@ static __always_inline void settle_note(struct ts_pkt *p, const struct ts_config
 	p->settle_gen = gen;
 }
 
+/* The slot an insert lost to another CPU (flow_insert_into's -EAGAIN),
+ * for its second try to leave out; no settle follows. */
+static __always_inline long insert_lost(struct ts_pkt *p, const struct ts_config *cfg, enum ts_table t,
+					__u32 bi, __u32 j)
+{
+	p->settle = 0;
+	p->settle_pos = ts_table_first_pos(t, cfg->bucket_mask[TS_TBL_FLOWS_SMALL]) + bi * TS_BUCKET_SLOTS + j;
+	return -EAGAIN;
+}
+
 /*
  * Insert k -> v into a flow table (ts_flows_small, ts_flows or
  * ts_halfopen: `map`, table `t`); the caller has just not found k. 0;
@@ -171,11 +181,10 @@ static __always_inline void settle_note(struct ts_pkt *p, const struct ts_config
  * buckets is replaced instead (of a bucket near, when the key's are both
  * empty: evict_near): a SYN flood churns half-open state, never established flows. A
  * new entry takes its home slot when that is free, else goes to the
- * emptier bucket's first free slot; `again`, any free slot but that one,
- * the last of the emptier bucket's: the slot another CPU took a moment
- * ago still looks free in the tags until that CPU publishes, and the
- * same choice would lose again. Its slot comes from the tags, so the
- * verifier walks the rest once, not once per slot.
+ * emptier bucket's first free slot; `again`, not the slot the first try
+ * lost (insert_lost): another CPU took it a moment ago, and it looks free
+ * in the tags until that CPU publishes. Its slot comes from the tags, so
+ * the verifier walks the rest once, not once per slot.
  */
 static __always_inline long flow_insert_into(void *map, enum ts_table t, bool evict, bool again,
 					     const struct ts_config *cfg, const struct ts_slot_cfg *sc,
@@ -208,6 +217,16 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 	room1 = ts_tags_room_for(tags1, byte);
 	free0 = ts_tags_free_for(tags0, byte);
 	free1 = ts_tags_free_for(tags1, byte);
+	if (again) {
+		/* the slot the first try lost (insert_lost) looks free until
+		 * its winner publishes: not that one */
+		__u32 lost = p->settle_pos - ts_table_first_pos(t, cfg->bucket_mask[TS_TBL_FLOWS_SMALL]);
+
+		if (lost / TS_BUCKET_SLOTS == bi0)
+			free0 &= ~ts_tag_bits(lost % TS_BUCKET_SLOTS);
+		if (lost / TS_BUCKET_SLOTS == bi1)
+			free1 &= ~ts_tag_bits(lost % TS_BUCKET_SLOTS);
+	}
 	if ((free0 | free1) && table_used(fill, t) < cfg->capacity[t]) {
 		__u32 home = ts_home_slot(h);
 		bool home_free = free0 & TS_BYTES_80 & ts_tag_bits(home);
@@ -216,19 +235,6 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 		 * the emptier bucket's first free slot */
 		sb = !home_free && ts_tags_count(free1) > ts_tags_count(free0);
 		j = home_free ? home : ts_tags_first(sb ? free1 : free0);
-		if (again) {
-			/* that is the slot lost a moment ago, unless its winner
-			 * has published since (then it is not free): another,
-			 * from the other end of the emptier bucket's */
-			if (sb)
-				free1 &= ~ts_tag_bits(j);
-			else
-				free0 &= ~ts_tag_bits(j);
-			if (!(free0 | free1))
-				return -EAGAIN;
-			sb = ts_tags_count(free1) > ts_tags_count(free0);
-			j = ts_tags_last(sb ? free1 : free0);
-		}
 		grow = true;
 	} else {
 		/* reuse an expired entry of a bucket with room for the tag */
@@ -265,16 +271,16 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 	s = flow_slot_at(bk, j);
 	if (grow) {
 		st = ts_slot_state(&s->state);
-		if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_EMPTY)
-			return -EAGAIN;     /* another CPU took it this instant */
+		if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_EMPTY)   /* another CPU took it this instant */
+			return insert_lost(p, cfg, t, sb ? bi1 : bi0, j);
 	}
 	gen = ts_slot_next_gen(st);
-	if (!ts_slot_claim(tg, &s->state, j, st, gen))
-		return -EAGAIN;     /* another CPU took it this instant */
+	if (!ts_slot_claim(tg, &s->state, j, st, gen))   /* another CPU took it this instant */
+		return insert_lost(p, cfg, t, sb ? bi1 : bi0, j);
 	s->key = *k;
 	s->val = *v;
-	if (!ts_slot_publish(tg, &s->state, j, h, gen, &fill->live[t], !grow))
-		return -EAGAIN;     /* another CPU published this tag meanwhile */
+	if (!ts_slot_publish(tg, &s->state, j, h, gen, &fill->live[t], !grow))   /* another CPU published this tag meanwhile */
+		return insert_lost(p, cfg, t, sb ? bi1 : bi0, j);
 	settle_note(p, cfg, t, sb ? bi1 : bi0, j, gen);
 	return 0;
 }
@@ -381,9 +387,9 @@ __noinline int ts_flow_put(struct ts_pkt *p, const struct ts_flow_val *v, __u32 
  * called from the caller's frame, not the insert's, so the call chain's
  * stack stays within its 512 bytes. An insert that lost its slot (or its
  * tag) to another CPU at the same instant is tried once more, on the
- * buckets as they are then, in another free slot than the one it would
- * choose first (see flow_insert_into): another flow taking the same free
- * slot is no reason to refuse this one. Two CPUs inserting different
+ * buckets as they are then, in any free slot but the one it lost (see
+ * flow_insert_into): another flow taking the same free slot is no reason
+ * to refuse this one. Two CPUs inserting different
  * flows into one bucket did lose a few frames in a million on live
  * traffic (bench-live's whole connections on two CPUs, 2026-12-05); a
  * second loss in a row needs another writer to take the second slot too,

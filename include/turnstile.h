@@ -383,22 +383,6 @@ static inline __u32 ts_tags_first(__u64 m)
 	return (__u32)((((m & -m) >> 7) * 0x0001020304050607ull) >> 56) & (TS_BUCKET_SLOTS - 1);
 }
 
-/* Slot index of the highest flag of a ts_tags_match() result (nonzero). */
-static inline __u32 ts_tags_last(__u64 m)
-{
-	__u32 j = 0;
-
-	if (m >> 32) {
-		j += 4;
-		m >>= 32;
-	}
-	if (m >> 16) {
-		j += 2;
-		m >>= 16;
-	}
-	return j + (m >> 8 ? 1 : 0);
-}
-
 /* How many flags a ts_tags_match() result has. */
 static inline __u32 ts_tags_count(__u64 m)
 {

@@ -60,9 +60,11 @@ fi
 # flows; their frames must add up to what the receiver counted, and
 # through whole connections each must have been passed: two CPUs that
 # insert different flows into one bucket at the same instant must not
-# refuse either (before 3a5f0b4 and 5f861f7 the loser of the slot's
-# compare-and-swap was dropped, a few frames in a million here, counted
-# as a full table; a window of a second sees millions).
+# refuse either (before 3a5f0b4 the loser of the slot's compare-and-swap
+# was dropped, a few frames in a million here, counted as a full table;
+# a window of a second sees millions). The loser tries once more in
+# another slot; losing that one too in the same instant would still
+# drop, which the windows here have not met.
 if ! taskset -c 1 true 2>/dev/null; then
 	ts_skip bench_live_two_cpus_counters_agree "no CPU 1 here"
 elif TS_LIVE_OUT=$TS_TMP/two TS_LIVE_RUNS=1 TS_LIVE_SECONDS=1 TS_LIVE_STATS_SECONDS=0.5 TS_LIVE_CPU="0 1" \

@@ -6,10 +6,7 @@
  * (ts_table_scrub), so an entry that had become unfindable is found again
  * and the live count is right. Pinned maps that lack ts_tags (or a table)
  * are refused, not half adopted. And the hash: keys one bit apart hash
- * apart for every seed the loader may draw, and it draws no other. And
- * the tags words' slot pickers: the first and the last slot of every
- * set of slots (an insert's first choice and, after it lost a race, its
- * second, bpf/flow.h).
+ * apart for every seed the loader may draw, and it draws no other.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -403,29 +400,8 @@ static void test_hash_seed_check(void)
 	(void)zero;
 }
 
-/* ts_tags_first and ts_tags_last against a plain scan, over every
- * nonempty set of a bucket's slots (ts_tags_match's form: bit 7 of the
- * slot's byte). */
-static void test_tags_first_last(void)
-{
-	for (unsigned set = 1; set < 1u << TS_BUCKET_SLOTS; set++) {
-		__u64 m = 0;
-		unsigned lo = TS_BUCKET_SLOTS, hi = 0;
-
-		for (unsigned j = 0; j < TS_BUCKET_SLOTS; j++)
-			if (set & 1u << j) {
-				m |= 0x80ull << (8 * j);
-				lo = j < lo ? j : lo;
-				hi = j;
-			}
-		TS_CHECK(ts_tags_first(m) == lo, "first of slots %#x: %u, not %u", set, ts_tags_first(m), lo);
-		TS_CHECK(ts_tags_last(m) == hi, "last of slots %#x: %u, not %u", set, ts_tags_last(m), hi);
-	}
-}
-
 int main(void)
 {
-	ts_run("dp_tags_first_last", test_tags_first_last);
 	ts_run("dp_hash_separates_twins", test_hash_separates_twins);
 	ts_run("dp_hash_seed_check", test_hash_seed_check);
 	if (!ts_is_root()) {

@@ -155,7 +155,7 @@ static int cmd_gen(char **a)
 	const char *obj_path = a[0], *iface = a[1];
 	int family = family_arg(a[3]);
 	enum live_kind kind = kind_of(a[4]);
-	uint32_t n = flows_arg(a[5]), share = 0, parts = 1, m, nframes;
+	uint32_t n = flows_arg(a[5]), share = 0, parts = 1, m, nframes, repeat;
 	double seconds = atof(a[6]);
 	char tail;
 	unsigned mac[6];
@@ -229,10 +229,13 @@ static int cmd_gen(char **a)
 	}
 	table_frame(frame, 80, dmac, order, m, 0, family, kind);
 
+	/* whole passes over the table in each run (about 2^18 frames), so a
+	 * window ends with every connection of conn-* whole */
+	repeat = nframes < (1u << 18) ? (1u << 18) / nframes * nframes : nframes;
 	t0 = now_ns();
 	do {
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
-			    .repeat = 1u << 18, .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+			    .repeat = repeat, .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
 
 		if (bpf_prog_test_run_opts(bpf_program__fd(prog), &o))
 			die("BPF_PROG_RUN (live frames)");
