@@ -149,13 +149,27 @@ static __always_inline __u64 table_used(const struct ts_table_fill *fill, enum t
 	return TS_READ_ONCE(fill->live[t]) + (other < TS_TBL_COUNT ? TS_READ_ONCE(fill->live[other]) : 0);
 }
 
+/* Slot j of bucket bi of table t in the order a settle keeps (p->settle_pos). */
+static __always_inline __u32 slot_pos(const struct ts_config *cfg, enum ts_table t, __u32 bi, __u32 j)
+{
+	return ts_table_first_pos(t, cfg->bucket_mask[TS_TBL_FLOWS_SMALL]) + bi * TS_BUCKET_SLOTS + j;
+}
+
+/* Position pos (slot_pos) as bucket * TS_BUCKET_SLOTS + slot of table t.
+ * A position in the other flow table names no bucket of t: it lies past
+ * the small table's buckets, or wraps below ts_flows' first slot. */
+static __always_inline __u32 pos_in_table(const struct ts_config *cfg, enum ts_table t, __u32 pos)
+{
+	return pos - ts_table_first_pos(t, cfg->bucket_mask[TS_TBL_FLOWS_SMALL]);
+}
+
 /* The copy of the packet's key it published in table t, slot j of bucket
  * bi, as generation gen: for the settle that follows (ts_flow_settle). */
 static __always_inline void settle_note(struct ts_pkt *p, const struct ts_config *cfg, enum ts_table t,
 					__u32 bi, __u32 j, __u64 gen)
 {
 	p->settle = t + 1;
-	p->settle_pos = ts_table_first_pos(t, cfg->bucket_mask[TS_TBL_FLOWS_SMALL]) + bi * TS_BUCKET_SLOTS + j;
+	p->settle_pos = slot_pos(cfg, t, bi, j);
 	p->settle_gen = gen;
 }
 
@@ -165,7 +179,7 @@ static __always_inline long insert_lost(struct ts_pkt *p, const struct ts_config
 					__u32 bi, __u32 j)
 {
 	p->settle = 0;
-	p->settle_pos = ts_table_first_pos(t, cfg->bucket_mask[TS_TBL_FLOWS_SMALL]) + bi * TS_BUCKET_SLOTS + j;
+	p->settle_pos = slot_pos(cfg, t, bi, j);
 	return -EAGAIN;
 }
 
@@ -220,7 +234,7 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 	if (again) {
 		/* the slot the first try lost (insert_lost) looks free until
 		 * its winner publishes: not that one */
-		__u32 lost = p->settle_pos - ts_table_first_pos(t, cfg->bucket_mask[TS_TBL_FLOWS_SMALL]);
+		__u32 lost = pos_in_table(cfg, t, p->settle_pos);
 
 		if (lost / TS_BUCKET_SLOTS == bi0)
 			free0 &= ~ts_tag_bits(lost % TS_BUCKET_SLOTS);
@@ -271,18 +285,20 @@ static __always_inline long flow_insert_into(void *map, enum ts_table t, bool ev
 	s = flow_slot_at(bk, j);
 	if (grow) {
 		st = ts_slot_state(&s->state);
-		if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_EMPTY)   /* another CPU took it this instant */
-			return insert_lost(p, cfg, t, sb ? bi1 : bi0, j);
+		if ((st & TS_SLOT_KIND_MASK) != TS_SLOT_EMPTY)
+			goto lost;      /* another CPU took it this instant */
 	}
 	gen = ts_slot_next_gen(st);
-	if (!ts_slot_claim(tg, &s->state, j, st, gen))   /* another CPU took it this instant */
-		return insert_lost(p, cfg, t, sb ? bi1 : bi0, j);
+	if (!ts_slot_claim(tg, &s->state, j, st, gen))
+		goto lost;      /* another CPU took it this instant */
 	s->key = *k;
 	s->val = *v;
-	if (!ts_slot_publish(tg, &s->state, j, h, gen, &fill->live[t], !grow))   /* another CPU published this tag meanwhile */
-		return insert_lost(p, cfg, t, sb ? bi1 : bi0, j);
+	if (!ts_slot_publish(tg, &s->state, j, h, gen, &fill->live[t], !grow))
+		goto lost;      /* another CPU published this tag meanwhile */
 	settle_note(p, cfg, t, sb ? bi1 : bi0, j, gen);
 	return 0;
+lost:
+	return insert_lost(p, cfg, t, sb ? bi1 : bi0, j);
 }
 
 /* Bucket *bi (the lookup key) of table t, one of the buckets of the key
@@ -293,7 +309,7 @@ static __always_inline bool settle_bucket(void *map, const struct ts_config *cfg
 {
 	__u8 *bk = bpf_map_lookup_elem(map, bi);
 	__u64 *tg = bucket_tags(cfg, t, *bi);
-	__u32 first = ts_table_first_pos(t, cfg->bucket_mask[TS_TBL_FLOWS_SMALL]) + *bi * TS_BUCKET_SLOTS;
+	__u32 first = slot_pos(cfg, t, *bi, 0);
 
 	return bk && tg && ts_bucket_settle(bk, tg, first, sizeof(struct ts_flow_slot), p->key_hash,
 					    (const __u64 *)&p->key, sizeof(p->key) / 8, p->settle_pos, live);
@@ -315,7 +331,7 @@ static __always_inline bool settle_table(void *map, enum ts_table t, const struc
 static __always_inline void settle_remove(void *map, enum ts_table t, const struct ts_config *cfg,
 					  struct ts_table_fill *fill, const struct ts_pkt *p)
 {
-	__u32 at = p->settle_pos - ts_table_first_pos(t, cfg->bucket_mask[TS_TBL_FLOWS_SMALL]);
+	__u32 at = pos_in_table(cfg, t, p->settle_pos);
 	__u32 bi = at / TS_BUCKET_SLOTS, j = at % TS_BUCKET_SLOTS;
 	__u8 *bk = bpf_map_lookup_elem(map, &bi);
 	__u64 *tg = bucket_tags(cfg, t, bi);

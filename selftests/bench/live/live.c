@@ -271,56 +271,64 @@ static void size_cand_index(struct bpf_object *obj, uint32_t flows)
 		die("sizing the candidates' index");
 }
 
-static int cmd_attach(char **a)
+/* Program `want` of obj, loaded alone: the object's other programs are
+ * not verified for nothing. */
+static struct bpf_program *load_one(struct bpf_object *obj, const char *path, const char *want)
 {
-	const char *want = a[2];
-	uint32_t ifindex = if_nametoindex(a[1]);
-	struct bpf_object *obj = bpf_object__open_file(a[0], NULL);
-	struct bpf_program *p, *other;
-	struct bpf_prog_info info = {};
-	uint32_t ilen = sizeof(info);
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, want), *other;
 
-	if (!ifindex || !obj)
-		die("attach");
-	if (a[3])   /* argv ends with NULL */
-		size_cand_index(obj, flows_arg(a[3]));
-	p = bpf_object__find_program_by_name(obj, want);
 	if (!p) {
-		fprintf(stderr, "live: no program %s in %s\n", want, a[0]);
+		fprintf(stderr, "live: no program %s in %s\n", want, path);
 		exit(1);
 	}
-	/* the object's other receivers are not verified for nothing */
 	bpf_object__for_each_program(other, obj)
 		if (other != p)
 			bpf_program__set_autoload(other, false);
 	if (bpf_object__load(obj))
-		die("attach");
-	if (bpf_xdp_attach(ifindex, bpf_program__fd(p), XDP_FLAGS_DRV_MODE, NULL))
-		die("attaching the receiver");
+		die(path);
+	return p;
+}
+
+/* Print the id of loaded program p: the run script's handle on it. */
+static int print_prog_id(const struct bpf_program *p)
+{
+	struct bpf_prog_info info = {};
+	uint32_t ilen = sizeof(info);
+
 	if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &ilen))
 		die("prog info");
 	printf("%u\n", info.id);
 	return 0;
 }
 
+static int cmd_attach(char **a)
+{
+	uint32_t ifindex = if_nametoindex(a[1]);
+	struct bpf_object *obj = bpf_object__open_file(a[0], NULL);
+	struct bpf_program *p;
+
+	if (!ifindex || !obj)
+		die("attach");
+	if (a[3])   /* argv ends with NULL */
+		size_cand_index(obj, flows_arg(a[3]));
+	p = load_one(obj, a[0], a[2]);
+	if (bpf_xdp_attach(ifindex, bpf_program__fd(p), XDP_FLAGS_DRV_MODE, NULL))
+		die("attaching the receiver");
+	return print_prog_id(p);
+}
+
 static int cmd_sink(char **a)
 {
 	uint32_t ifindex = if_nametoindex(a[1]);
 	struct bpf_object *obj = bpf_object__open_file(a[0], NULL);
-	struct bpf_program *p, *other;
-	struct bpf_prog_info info = {};
-	uint32_t ilen = sizeof(info);
+	struct bpf_program *p;
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts);
 	int err;
 
-	if (!ifindex || !obj || !(p = bpf_object__find_program_by_name(obj, a[2])))
+	if (!ifindex || !obj)
 		die("sink");
-	bpf_object__for_each_program(other, obj)
-		if (other != p)
-			bpf_program__set_autoload(other, false);
-	if (bpf_object__load(obj))
-		die("loading the sink");
+	p = load_one(obj, a[0], a[2]);
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST) {
 		errno = -err;
@@ -332,10 +340,7 @@ static int cmd_sink(char **a)
 		errno = -err;
 		die("attaching the sink");
 	}
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &ilen))
-		die("prog info");
-	printf("%u\n", info.id);
-	return 0;
+	return print_prog_id(p);
 }
 
 /* One PROG_TEST_RUN of one frame: the verdict. */
