@@ -35,25 +35,45 @@ struct ts_pass_probe {
 };
 
 /* Where flow k is, or would be, in the cache now: false if the cache is
- * off. */
+ * off. ts_pass_hash in two steps: the line from the first half, then the
+ * second half. A find (`early`) begins the line's read before the second
+ * half, whose work then overlaps the read's wait (a hit's longest): in
+ * ts_pass_hash's order the read would start only after both. Otherwise
+ * both halves come first, so fewer values live across the lookup (the
+ * full path's frame, where pass_forget runs, is at its limit). */
 static __always_inline bool pass_probe(const struct ts_config *cfg, const struct ts_flow_key *k, __u64 now,
-				       struct ts_pass_probe *pp)
+				       struct ts_pass_probe *pp, bool early)
 {
 	struct ts_pass_shape *sh = bpf_map_lookup_elem(&ts_pass_shape, (void *)&ts_key_zero);
-	struct ts_pass_spot sp;
-	__u32 lines;
+	__u64 version, epoch = now >> TS_PASS_EPOCH_SHIFT;
+	__u32 lines, a;
 
 	pp->line = NULL;
 	if (!sh || !sh->max_lines)
 		return false;
 	lines = TS_READ_ONCE(sh->lines);
 	pp->shape = sh;
-	sp = ts_pass_hash(k, sh, lines, TS_READ_ONCE(sh->version), now >> TS_PASS_EPOCH_SHIFT, cfg->generation);
-	pp->tag = sp.tag;
-	pp->at = sp.line;
+	if (!early) {
+		struct ts_pass_spot sp = ts_pass_hash(k, sh, lines, TS_READ_ONCE(sh->version), epoch, cfg->generation);
+
+		pp->tag = sp.tag;
+		pp->at = sp.line;
+		pp->lines = lines;
+		pp->line = bpf_map_lookup_elem(&ts_pass_cache, &sp.line);
+		return pp->line != NULL;
+	}
+	version = TS_READ_ONCE(sh->version);
 	pp->lines = lines;
-	pp->line = bpf_map_lookup_elem(&ts_pass_cache, &sp.line);
-	return pp->line != NULL;
+	a = ts_pass_first_half(k, sh, version, cfg->generation);
+	pp->at = ts_pass_line_of(a, lines);
+	pp->line = bpf_map_lookup_elem(&ts_pass_cache, &pp->at);
+	if (!pp->line)
+		return false;
+	TS_READ_ONCE(pp->line->way[0]);
+	/* the second half's loads stay after the line's */
+	asm volatile("" ::: "memory");
+	pp->tag = ts_pass_tag_of(a, ts_pass_second_half(k, sh, version, epoch, cfg->generation), version, epoch);
+	return true;
 }
 
 static __always_inline struct ts_pass_line *pass_line2(const struct ts_pass_probe *pp)
@@ -63,17 +83,23 @@ static __always_inline struct ts_pass_line *pass_line2(const struct ts_pass_prob
 	return bpf_map_lookup_elem(&ts_pass_cache, &at);
 }
 
-/* The rule of the way in ln that holds tag, else 0. */
+/* The rule of the way in ln that holds tag (the last, if two did), else
+ * 0. Without a branch: which way holds a flow differs from flow to flow,
+ * so a compare per way would mispredict about once a segment, and only
+ * once the line's read (the segment's longest wait) is in. */
 static __always_inline __u32 pass_match(const struct ts_pass_line *ln, __u64 tag)
 {
-	__u32 w, rule = 0;
+	__u64 rule = 0;
+	__u32 w;
 
 #pragma unroll
 	for (w = 0; w < TS_PASS_WAYS; w++) {
 		__u64 way = TS_READ_ONCE(ln->way[w]);
+		__u64 diff = (way ^ tag) & ~(__u64)TS_PASS_RULE_MASK;
+		/* all ones when diff is 0 (its top bit or its negation's is set otherwise) */
+		__u64 hit = ((diff | (0 - diff)) >> 63) - 1;
 
-		if ((way & ~(__u64)TS_PASS_RULE_MASK) == tag)
-			rule = way & TS_PASS_RULE_MASK;
+		rule = (rule & ~hit) | (way & TS_PASS_RULE_MASK & hit);
 	}
 	return rule;
 }
@@ -87,7 +113,7 @@ static __always_inline __u32 pass_find(const struct ts_config *cfg, const struct
 	struct ts_pass_line *ln2;
 	__u32 rule;
 
-	if (!pass_probe(cfg, k, now, pp))
+	if (!pass_probe(cfg, k, now, pp, true))
 		return 0;
 	rule = pass_match(pp->line, pp->tag);
 	if (rule)
@@ -274,7 +300,7 @@ static __always_inline void pass_forget(const struct ts_run *r, const struct ts_
 	struct ts_pass_probe pp;
 	struct ts_pass_line *ln2;
 
-	if (!pass_probe(r->cfg, k, r->now, &pp))
+	if (!pass_probe(r->cfg, k, r->now, &pp, false))
 		return;
 	pass_clear(pp.line, pp.tag & TS_PASS_LINE_FP);
 	ln2 = pass_line2(&pp);

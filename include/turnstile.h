@@ -582,6 +582,34 @@ static inline __u32 ts_pass_unstep(__u32 h)
 	return h * 0x7feb352du;
 }
 
+/* ts_pass_hash's two halves (below): the first, of the key, generation
+ * and shape version, through ts_pass_unstep; the second, of those and the
+ * epoch. A find in the datapath takes them one at a time (pass_probe). */
+static inline __u32 ts_pass_first_half(const struct ts_flow_key *k, const struct ts_pass_shape *sh,
+					__u64 version, __u64 gen)
+{
+	return ts_pass_unstep(ts_pass_half((const __u32 *)k, (__u32)gen, 0, (__u32)version, sh->seed[0]));
+}
+
+static inline __u32 ts_pass_second_half(const struct ts_flow_key *k, const struct ts_pass_shape *sh,
+					 __u64 version, __u64 epoch, __u64 gen)
+{
+	return ts_pass_half((const __u32 *)k, (__u32)gen, (__u32)epoch, (__u32)version, sh->seed[1]);
+}
+
+/* The first line of a flow whose first half is a, of `lines` in use. */
+static inline __u32 ts_pass_line_of(__u32 a, __u32 lines)
+{
+	return (__u32)(((__u64)a * lines) >> 32);
+}
+
+/* A flow's way bits but the rule's, from its two halves. */
+static inline __u64 ts_pass_tag_of(__u32 a, __u32 b, __u64 version, __u64 epoch)
+{
+	return (((__u64)b << TS_PASS_LINE_FP_BITS | (a & ((1u << TS_PASS_LINE_FP_BITS) - 1))) << TS_PASS_FP_SHIFT &
+		~TS_PASS_SECOND) | ts_pass_epoch_bits(epoch, version);
+}
+
 /* Where flow key k goes under shape sh in an epoch under policy
  * generation gen, and its way's bits but the rule's. Two independently
  * seeded halves: the first, of the key, generation and shape version,
@@ -597,14 +625,12 @@ static inline __u32 ts_pass_unstep(__u32 h)
 static inline struct ts_pass_spot ts_pass_hash(const struct ts_flow_key *k, const struct ts_pass_shape *sh,
 					       __u32 lines, __u64 version, __u64 epoch, __u64 gen)
 {
-	const __u32 *kw = (const __u32 *)k;
-	__u32 a = ts_pass_unstep(ts_pass_half(kw, (__u32)gen, 0, (__u32)version, sh->seed[0]));
-	__u32 b = ts_pass_half(kw, (__u32)gen, (__u32)epoch, (__u32)version, sh->seed[1]);
+	__u32 a = ts_pass_first_half(k, sh, version, gen);
+	__u32 b = ts_pass_second_half(k, sh, version, epoch, gen);
 	struct ts_pass_spot sp;
 
-	sp.line = (__u32)(((__u64)a * lines) >> 32);
-	sp.tag = (((__u64)b << TS_PASS_LINE_FP_BITS | (a & ((1u << TS_PASS_LINE_FP_BITS) - 1))) << TS_PASS_FP_SHIFT &
-		  ~TS_PASS_SECOND) | ts_pass_epoch_bits(epoch, version);
+	sp.line = ts_pass_line_of(a, lines);
+	sp.tag = ts_pass_tag_of(a, b, version, epoch);
 	return sp;
 }
 

@@ -323,6 +323,60 @@ out:
 	dpt_close(&t);
 }
 
+/* A find takes the way that holds its flow's tag exactly, in whichever of
+ * the line's ways it lies, and no way a bit away from it: in the epoch's
+ * bits, the fingerprint's lowest, its lowest from the second half, its
+ * highest, or TS_PASS_SECOND (a way in its flow's second line). The near
+ * ways carry another rule id: a pass counted under rule C came from the
+ * flow's own way. A line of near ways alone passes nothing. */
+static void test_match_exact(void)
+{
+	static const unsigned int near_bit[] = { TS_PASS_TAG_SHIFT, TS_PASS_FP_SHIFT,
+						 TS_PASS_FP_SHIFT + TS_PASS_LINE_FP_BITS, 62, 63 };
+	const unsigned int nnear = sizeof(near_bit) / sizeof(near_bit[0]);
+	struct ts_flow_key k = dpt_flow_key(6, client, 1012, server, 443);
+	struct ts_pass_shape sh;
+	struct ts_pass_line line;
+	struct ts_pass_spot sp;
+	__u64 mine = 0, other;
+	uint64_t before;
+	struct dpt t;
+	struct pkt p;
+	int fd;
+
+	if (setup(&t))
+		return;
+	if (!open_cached(&t, 1012, &p) || !spot_now(&t, &k, &sh, &sp))
+		goto out;
+	fd = ts_dp_map_fd(t.dp, TS_MAP_PASS_CACHE);
+	if (bpf_map_lookup_elem(fd, &sp.line, &line)) {
+		TS_CHECK(false, "read line %u", sp.line);
+		goto out;
+	}
+	for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
+		if ((line.way[w] & ~(__u64)TS_PASS_RULE_MASK) == sp.tag)
+			mine = line.way[w];
+	TS_CHECK(mine, "the flow's way is in its first line");
+	if (!mine || !expire_silently(&t, 1012))
+		goto out;
+	other = (mine & TS_PASS_RULE_MASK) ^ 0x800;
+	for (unsigned int at = 0; at < TS_PASS_WAYS && !ts_failed(); at++) {
+		for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
+			line.way[w] = w == at ? mine : (sp.tag ^ 1ull << near_bit[w % nnear]) | other;
+		TS_CHECK(!bpf_map_update_elem(fd, &sp.line, &line, BPF_ANY), "write line %u", sp.line);
+		before = rule_packets(&t);
+		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "the flow's way among near ones");
+		TS_CHECK(rule_packets(&t) == before + 1, "way %u: rule C counted %llu passes of 1", at,
+			 (unsigned long long)(rule_packets(&t) - before));
+	}
+	for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
+		line.way[w] = (sp.tag ^ 1ull << near_bit[w % nnear]) | other;
+	TS_CHECK(!bpf_map_update_elem(fd, &sp.line, &line, BPF_ANY), "write line %u", sp.line);
+	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "near ways alone");
+out:
+	dpt_close(&t);
+}
+
 /* A way of the epoch and shape of tag, its 18 epoch-free bits moved by
  * `step` in their top 4 (so its second line is another), in its first
  * line; 0 if that second line would be `avoid`. */
@@ -969,6 +1023,7 @@ int main(void)
 	ts_run("dp_pass_reload_rekeys", test_reload_rekeys);
 	ts_run("dp_pass_rst_forgets_other_epochs", test_rst_forgets_other_epochs);
 	ts_run("dp_pass_second_line", test_second_line);
+	ts_run("dp_pass_match_exact", test_match_exact);
 	ts_run("dp_pass_move_makes_room", test_move_makes_room);
 	ts_run("dp_pass_rst_forgets_moved", test_rst_forgets_moved);
 	ts_run("dp_pass_short_timeout_not_cached", test_short_timeout_not_cached);
