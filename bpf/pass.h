@@ -45,7 +45,7 @@ static __always_inline bool pass_probe(const struct ts_config *cfg, const struct
 				       struct ts_pass_probe *pp, bool early)
 {
 	struct ts_pass_shape *sh = bpf_map_lookup_elem(&ts_pass_shape, (void *)&ts_key_zero);
-	__u64 version, epoch = now >> TS_PASS_EPOCH_SHIFT;
+	__u64 version, gen, epoch = now >> TS_PASS_EPOCH_SHIFT;
 	__u32 lines, a;
 
 	pp->line = NULL;
@@ -62,9 +62,11 @@ static __always_inline bool pass_probe(const struct ts_config *cfg, const struct
 		pp->line = bpf_map_lookup_elem(&ts_pass_cache, &sp.line);
 		return pp->line != NULL;
 	}
+	/* read once: both halves must see one generation and one version */
 	version = TS_READ_ONCE(sh->version);
+	gen = TS_READ_ONCE(cfg->generation);
 	pp->lines = lines;
-	a = ts_pass_first_half(k, sh, version, cfg->generation);
+	a = ts_pass_first_half(k, sh, version, gen);
 	pp->at = ts_pass_line_of(a, lines);
 	pp->line = bpf_map_lookup_elem(&ts_pass_cache, &pp->at);
 	if (!pp->line)
@@ -72,7 +74,7 @@ static __always_inline bool pass_probe(const struct ts_config *cfg, const struct
 	TS_READ_ONCE(pp->line->way[0]);
 	/* the second half's loads stay after the line's */
 	asm volatile("" ::: "memory");
-	pp->tag = ts_pass_tag_of(a, ts_pass_second_half(k, sh, version, epoch, cfg->generation), version, epoch);
+	pp->tag = ts_pass_tag_of(a, ts_pass_second_half(k, sh, version, epoch, gen), version, epoch);
 	return true;
 }
 
