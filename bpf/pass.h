@@ -35,42 +35,36 @@ struct ts_pass_probe {
 };
 
 /* Where flow k is, or would be, in the cache now: false if the cache is
- * off. ts_pass_hash in two steps: the line from the first half, then the
- * second half. A find (`early`) begins the line's read before the second
- * half, whose work then overlaps the read's wait (a hit's longest): in
- * ts_pass_hash's order the read would start only after both. Otherwise
- * both halves come first, so fewer values live across the lookup (the
- * full path's frame, where pass_forget runs, is at its limit). */
+ * off. ts_pass_hash in two steps, its first half giving the line. A find
+ * (`find`) begins the line's read before the second half, whose work
+ * then overlaps the read's wait (a hit's longest): in ts_pass_hash's
+ * order the read would start only after both. A removal needs only the
+ * tag's bits from the first half (TS_PASS_LINE_FP: all pass_clear and
+ * pass_line2 read of it), so the second half is not computed for it. */
 static __always_inline bool pass_probe(const struct ts_config *cfg, const struct ts_flow_key *k, __u64 now,
-				       struct ts_pass_probe *pp, bool early)
+				       struct ts_pass_probe *pp, bool find)
 {
 	struct ts_pass_shape *sh = bpf_map_lookup_elem(&ts_pass_shape, (void *)&ts_key_zero);
 	__u64 version, gen, epoch = now >> TS_PASS_EPOCH_SHIFT;
-	__u32 lines, a;
+	__u32 lines, a, at;
 
 	pp->line = NULL;
 	if (!sh || !sh->max_lines)
 		return false;
 	lines = TS_READ_ONCE(sh->lines);
-	pp->shape = sh;
-	if (!early) {
-		struct ts_pass_spot sp = ts_pass_hash(k, sh, lines, TS_READ_ONCE(sh->version), epoch, cfg->generation);
-
-		pp->tag = sp.tag;
-		pp->at = sp.line;
-		pp->lines = lines;
-		pp->line = bpf_map_lookup_elem(&ts_pass_cache, &sp.line);
-		return pp->line != NULL;
-	}
 	/* read once: both halves must see one generation and one version */
 	version = TS_READ_ONCE(sh->version);
 	gen = TS_READ_ONCE(cfg->generation);
-	pp->lines = lines;
+	pp->shape = sh;
 	a = ts_pass_first_half(k, sh, version, gen);
-	pp->at = ts_pass_line_of(a, lines);
-	pp->line = bpf_map_lookup_elem(&ts_pass_cache, &pp->at);
-	if (!pp->line)
-		return false;
+	at = ts_pass_line_of(a, lines);
+	if (!find)
+		pp->tag = ts_pass_tag_of(a, 0, version, epoch) & TS_PASS_LINE_FP;
+	pp->at = at;
+	pp->lines = lines;
+	pp->line = bpf_map_lookup_elem(&ts_pass_cache, &at);
+	if (!pp->line || !find)
+		return pp->line != NULL;
 	TS_READ_ONCE(pp->line->way[0]);
 	/* the second half's loads stay after the line's */
 	asm volatile("" ::: "memory");
