@@ -82,22 +82,33 @@ static __always_inline struct ts_pass_line *pass_line2(const struct ts_pass_prob
 /* The rule of the way in ln that holds tag (the last, if two did), else
  * 0. Without a branch: which way holds a flow differs from flow to flow,
  * so a compare per way would mispredict about once a segment, and only
- * once the line's read (the segment's longest wait) is in. */
+ * once the line's read (the segment's longest wait) is in. The ways'
+ * answers are combined as a tree, "a later way's hit overrides", three
+ * steps deep where one way after another took eight. */
 static __always_inline __u32 pass_match(const struct ts_pass_line *ln, __u64 tag)
 {
-	__u64 rule = 0;
-	__u32 w;
+	__u64 r[TS_PASS_WAYS], m[TS_PASS_WAYS];
+	__u32 w, step;
 
 #pragma unroll
 	for (w = 0; w < TS_PASS_WAYS; w++) {
-		__u64 way = TS_READ_ONCE(ln->way[w]);
-		__u64 diff = (way ^ tag) & ~(__u64)TS_PASS_RULE_MASK;
-		/* all ones when diff is 0 (its top bit or its negation's is set otherwise) */
-		__u64 hit = ((diff | (0 - diff)) >> 63) - 1;
+		/* the tag's rule bits are 0: a hit leaves the way's rule alone */
+		__u64 x = TS_READ_ONCE(ln->way[w]) ^ tag;
 
-		rule = (rule & ~hit) | (way & TS_PASS_RULE_MASK & hit);
+		/* TS_PASS_RULE_MASK when x's bits above the rule's are 0 (x >> shift
+		 * is then all ones less one, its top bits set), else 0 */
+		m[w] = ((x >> TS_PASS_TAG_SHIFT) - 1) >> (64 - TS_PASS_TAG_SHIFT);
+		r[w] = x & m[w];
 	}
-	return rule;
+#pragma unroll
+	for (step = 1; step < TS_PASS_WAYS; step *= 2) {
+#pragma unroll
+		for (w = 0; w + step < TS_PASS_WAYS; w += 2 * step) {
+			r[w] = (r[w] & ~m[w + step]) | r[w + step];
+			m[w] |= m[w + step];
+		}
+	}
+	return r[0];
 }
 
 /* The rule of flow k if the cache holds it, else 0; *pp says where it is

@@ -489,6 +489,7 @@ _Static_assert(sizeof(struct ts_table_fill) == 48, "ts_table_fill size");
 #define TS_PASS_SECOND (1ull << 63)
 _Static_assert(TS_MAX_RULE_IDS - 1 <= TS_PASS_RULE_MASK, "a rule id fits a way");
 _Static_assert(TS_PASS_TAG_SHIFT + TS_PASS_EPOCH_BITS == TS_PASS_FP_SHIFT, "a way's fields");
+_Static_assert(TS_PASS_RULE_MASK == (1u << TS_PASS_TAG_SHIFT) - 1, "the rule id: every bit below the tag");
 
 /* A way: fingerprint << TS_PASS_FP_SHIFT | ts_pass_epoch_bits (at
  * TS_PASS_TAG_SHIFT) | rule id; 0 is empty (no way is written with rule

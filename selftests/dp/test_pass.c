@@ -328,7 +328,8 @@ out:
  * bits, the fingerprint's lowest, its lowest from the second half, its
  * highest, or TS_PASS_SECOND (a way in its flow's second line). The near
  * ways carry another rule id: a pass counted under rule C came from the
- * flow's own way. A line of near ways alone passes nothing. */
+ * flow's own way. Of two ways with the flow's tag, the later one's rule
+ * is counted (pass_match). A line of near ways alone passes nothing. */
 static void test_match_exact(void)
 {
 	static const unsigned int near_bit[] = { TS_PASS_TAG_SHIFT, TS_PASS_FP_SHIFT,
@@ -368,6 +369,22 @@ static void test_match_exact(void)
 		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "the flow's way among near ones");
 		TS_CHECK(rule_packets(&t) == before + 1, "way %u: rule C counted %llu passes of 1", at,
 			 (unsigned long long)(rule_packets(&t) - before));
+	}
+	/* two ways with the flow's tag: the later one's rule is counted */
+	for (unsigned int at = 0; at < TS_PASS_WAYS && !ts_failed(); at++) {
+		for (unsigned int twin = 0; twin < TS_PASS_WAYS && !ts_failed(); twin++) {
+			if (twin == at)
+				continue;
+			for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
+				line.way[w] = w == at ? mine : w == twin ? sp.tag | other
+							: (sp.tag ^ 1ull << near_bit[w % nnear]) | other;
+			TS_CHECK(!bpf_map_update_elem(fd, &sp.line, &line, BPF_ANY), "write line %u", sp.line);
+			before = rule_packets(&t);
+			expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "the flow's tag in two ways");
+			TS_CHECK(rule_packets(&t) == before + (at > twin),
+				 "ways %u (rule C) and %u (another rule): rule C counted %llu passes, want %u", at,
+				 twin, (unsigned long long)(rule_packets(&t) - before), at > twin);
+		}
 	}
 	for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
 		line.way[w] = (sp.tag ^ 1ull << near_bit[w % nnear]) | other;
