@@ -96,7 +96,8 @@ static __always_inline __u32 pass_match(const struct ts_pass_line *ln, __u64 tag
 		__u64 x = TS_READ_ONCE(ln->way[w]) ^ tag;
 
 		/* TS_PASS_RULE_MASK when x's bits above the rule's are 0 (x >> shift
-		 * is then all ones less one, its top bits set), else 0 */
+		 * is 0, and 0 - 1 is all ones), else 0 (x >> shift is then below
+		 * 2^52, and one less has its top 12 bits clear) */
 		m[w] = ((x >> TS_PASS_TAG_SHIFT) - 1) >> (64 - TS_PASS_TAG_SHIFT);
 		r[w] = x & m[w];
 	}
