@@ -323,6 +323,17 @@ out:
 	dpt_close(&t);
 }
 
+/* Way w of a line of near ways: tag with one bit flipped (of the epoch's
+ * bits, the fingerprint's lowest, its second half's lowest, its highest,
+ * TS_PASS_SECOND), holding rule. */
+static __u64 near_way(__u64 tag, unsigned int w, __u64 rule)
+{
+	static const unsigned int near_bit[] = { TS_PASS_TAG_SHIFT, TS_PASS_FP_SHIFT,
+						 TS_PASS_FP_SHIFT + TS_PASS_LINE_FP_BITS, 62, 63 };
+
+	return (tag ^ 1ull << near_bit[w % (sizeof(near_bit) / sizeof(near_bit[0]))]) | rule;
+}
+
 /* A find takes the way that holds its flow's tag exactly, in whichever of
  * the line's ways it lies, and no way a bit away from it: in the epoch's
  * bits, the fingerprint's lowest, its lowest from the second half, its
@@ -332,9 +343,6 @@ out:
  * is counted (pass_match). A line of near ways alone passes nothing. */
 static void test_match_exact(void)
 {
-	static const unsigned int near_bit[] = { TS_PASS_TAG_SHIFT, TS_PASS_FP_SHIFT,
-						 TS_PASS_FP_SHIFT + TS_PASS_LINE_FP_BITS, 62, 63 };
-	const unsigned int nnear = sizeof(near_bit) / sizeof(near_bit[0]);
 	struct ts_flow_key k = dpt_flow_key(6, client, 1012, server, 443);
 	struct ts_pass_shape sh;
 	struct ts_pass_line line;
@@ -363,7 +371,7 @@ static void test_match_exact(void)
 	other = (mine & TS_PASS_RULE_MASK) ^ 0x800;
 	for (unsigned int at = 0; at < TS_PASS_WAYS && !ts_failed(); at++) {
 		for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
-			line.way[w] = w == at ? mine : (sp.tag ^ 1ull << near_bit[w % nnear]) | other;
+			line.way[w] = w == at ? mine : near_way(sp.tag, w, other);
 		TS_CHECK(!bpf_map_update_elem(fd, &sp.line, &line, BPF_ANY), "write line %u", sp.line);
 		before = rule_packets(&t);
 		expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "the flow's way among near ones");
@@ -377,7 +385,7 @@ static void test_match_exact(void)
 				continue;
 			for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
 				line.way[w] = w == at ? mine : w == twin ? sp.tag | other
-							: (sp.tag ^ 1ull << near_bit[w % nnear]) | other;
+							: near_way(sp.tag, w, other);
 			TS_CHECK(!bpf_map_update_elem(fd, &sp.line, &line, BPF_ANY), "write line %u", sp.line);
 			before = rule_packets(&t);
 			expect_reason(&t, TS_HOOK_XDP, &p, TS_R_PASS_ESTABLISHED, "the flow's tag in two ways");
@@ -387,7 +395,7 @@ static void test_match_exact(void)
 		}
 	}
 	for (unsigned int w = 0; w < TS_PASS_WAYS; w++)
-		line.way[w] = (sp.tag ^ 1ull << near_bit[w % nnear]) | other;
+		line.way[w] = near_way(sp.tag, w, other);
 	TS_CHECK(!bpf_map_update_elem(fd, &sp.line, &line, BPF_ANY), "write line %u", sp.line);
 	expect_reason(&t, TS_HOOK_XDP, &p, TS_R_DROP_NO_FLOW, "near ways alone");
 out:
