@@ -86,7 +86,7 @@ fi
 if TS_LIVE_RETRIES=1 TS_LIVE_STEADY=-1 live "$TS_TMP/again" 4 drop-10p turnstile; then
 	got="$(cat "$TS_TMP/again/brackets.txt") | $(awk '{ printf "%s ", $4 }' "$TS_TMP/again/results.txt")"
 	got="$got| $(grep -c 'turnstile .* unsteady bare: run1$' "$TS_TMP/again/table.txt")"
-	got="$got $(grep -c '1 of 1 receivers measured again.*, 1 left so' "$TS_TMP/again/table.txt")"
+	got="$got $(grep -c '1 of 1 receivers measured again.*, 1 still unsteady' "$TS_TMP/again/table.txt")"
 else
 	got="run failed: $(grep -v '^ ' "$TS_TMP/run.log" | tail -3 | tr '\n' ' ')"
 fi
