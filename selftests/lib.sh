@@ -26,6 +26,11 @@ ts_check() {
 	if "$@"; then ts_pass "$name"; else ts_fail "$name" "command failed: $*"; fi
 }
 
+# ts_expect_eq NAME GOT WANT : PASS if the two strings are equal.
+ts_expect_eq() {
+	if [ "$2" = "$3" ]; then ts_pass "$1"; else ts_fail "$1" "got '$2', want '$3'"; fi
+}
+
 # Cleanups are lines of a file, not a shell array, so the ones registered
 # in a subshell (NS=$(ts_netns x)) run too; only the main shell runs them.
 _ts_cleanup_file=$TS_TMP/.cleanups

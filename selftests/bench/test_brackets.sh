@@ -25,9 +25,9 @@ receiver_down() { :; }
 bare_window() { measure "$1" "$2" "$3" "bare-$4"; }
 . selftests/bench/live/brackets.sh
 
-# case NAME RETRIES "WINDOWS..." : the first bare window, then one
-# receiver's bracket; prints brackets.txt's line, then each window kept
-# (receiver:rate:check)
+# bracket_case RETRIES "RATE CHECK"... : the first bare window, then one
+# receiver's bracket, its windows measured as listed; prints
+# brackets.txt's line, then each window kept (receiver:rate:check)
 bracket_case() {
 	: >"$OUT/results.txt"
 	: >"$OUT/brackets.txt"
@@ -38,23 +38,18 @@ bracket_case() {
 	echo "$(cat "$OUT/brackets.txt") | $(awk '{ printf "%s:%s:%s ", $4, $5, $7 }' "$OUT/results.txt")"
 }
 
-# expect NAME GOT WANT
-expect() {
-	if [ "$2" = "$3" ]; then ts_pass "$1"; else ts_fail "$1" "got '$2', want '$3'"; fi
-}
-
-expect bench_brackets_steady_kept "$(bracket_case 2 "10.0 ok" "8.0 ok" "10.5 ok")" \
+ts_expect_eq bench_brackets_steady_kept "$(bracket_case 2 "10.0 ok" "8.0 ok" "10.5 ok")" \
 	"1 est-8k v4 turnstile 0 steady | bare-pass:10.0:ok turnstile:8.0:ok bare-pass:10.5:ok "
-expect bench_brackets_unsteady_again "$(bracket_case 2 "10.0 ok" "8.0 ok" "5.0 ok" "5.0 ok" "4.0 ok" "5.2 ok")" \
+ts_expect_eq bench_brackets_unsteady_again "$(bracket_case 2 "10.0 ok" "8.0 ok" "5.0 ok" "5.0 ok" "4.0 ok" "5.2 ok")" \
 	"1 est-8k v4 turnstile 1 steady | bare-pass:10.0:ok bare-pass:5.0:ok turnstile:4.0:ok bare-pass:5.2:ok "
-expect bench_brackets_retries_bounded "$(bracket_case 1 "10.0 ok" "8.0 ok" "5.0 ok" "5.0 ok" "4.0 ok" "2.0 ok")" \
+ts_expect_eq bench_brackets_retries_bounded "$(bracket_case 1 "10.0 ok" "8.0 ok" "5.0 ok" "5.0 ok" "4.0 ok" "2.0 ok")" \
 	"1 est-8k v4 turnstile 1 unsteady | bare-pass:10.0:ok bare-pass:5.0:ok turnstile:4.0:ok bare-pass:2.0:ok "
-expect bench_brackets_disagreeing_kept "$(bracket_case 2 "10.0 ok" "8.0 rx=1!=sent=2" "5.0 ok")" \
+ts_expect_eq bench_brackets_disagreeing_kept "$(bracket_case 2 "10.0 ok" "8.0 rx=1!=sent=2" "5.0 ok")" \
 	"1 est-8k v4 turnstile 0 unsteady | bare-pass:10.0:ok turnstile:8.0:rx=1!=sent=2 bare-pass:5.0:ok "
 
 # the report divides the receiver measured again by the fresh bare
 # windows either side of it (5.0 and 5.2), not by the stale 10.0
 bracket_case 2 "10.0 ok" "8.0 ok" "5.0 ok" "5.0 ok" "4.0 ok" "5.2 ok" >/dev/null
 selftests/bench/live/report "$OUT" test turnstile 10 >/dev/null 2>&1
-expect bench_brackets_paired_fresh "$(awk '$4 == "turnstile" { print $5 }' "$OUT/ratios.txt")" "0.7843"
+ts_expect_eq bench_brackets_paired_fresh "$(awk '$4 == "turnstile" { print $5 }' "$OUT/ratios.txt")" "0.7843"
 ts_exit

@@ -90,12 +90,8 @@ if TS_LIVE_RETRIES=1 TS_LIVE_STEADY=-1 live "$TS_TMP/again" 4 drop-10p turnstile
 else
 	got="run failed: $(grep -v '^ ' "$TS_TMP/run.log" | tail -3 | tr '\n' ' ')"
 fi
-want="1 drop-10p v4 turnstile 1 unsteady | bare-drop bare-drop turnstile bare-drop | 1 1"
-if [ "$got" = "$want" ]; then
-	ts_pass bench_live_unsteady_measured_again
-else
-	ts_fail bench_live_unsteady_measured_again "got '$got', want '$want'"
-fi
+ts_expect_eq bench_live_unsteady_measured_again "$got" \
+	"1 drop-10p v4 turnstile 1 unsteady | bare-drop bare-drop turnstile bare-drop | 1 1"
 
 # rows OUT FAMILIES SCENARIOS RECEIVERS: the rows the table lacks
 rows() {

@@ -28,15 +28,15 @@ counts_agree() {
 # measured again while unsteady; appends its line to brackets.txt: run
 # scenario family receiver retries steady|unsteady.
 bracketed() {
-	local tries=0 steady
+	local tries=0 state
 	while :; do
 		receiver_up "$2" "$3" "$5"
 		measure "$1" "$2" "$3" "$5"
 		receiver_down "$5"
 		bare_window "$1" "$2" "$3" "$4"
-		steady=steady
+		state=steady
 		bracket_steady && break
-		steady=unsteady
+		state=unsteady
 		[ "$tries" -lt "$RETRIES" ] && counts_agree || break
 		tries=$((tries + 1))
 		echo "  (the bare windows around $5 differ by more than $STEADY%: measured again)"
@@ -44,5 +44,5 @@ bracketed() {
 		mv "$OUT/results.tmp" "$OUT/results.txt"
 		bare_window "$1" "$2" "$3" "$4"
 	done
-	echo "$1 $2 v$3 $5 $tries $steady" >>"$OUT/brackets.txt"
+	echo "$1 $2 v$3 $5 $tries $state" >>"$OUT/brackets.txt"
 }
